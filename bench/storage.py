@@ -1,0 +1,132 @@
+"""Storage benchmark: 1,000 sessions x 100 messages (100k messages).
+
+    .venv/bin/python -m bench.storage [--sessions 1000] [--messages 100]
+
+Builds the database once under bench/out/ (reused on later runs), then times the
+operations the sidebar, the chat pane, search and the controller use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import random
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.common import measure, table
+from desktop_chat.core.models import Role
+from desktop_chat.core.storage.store import Store
+
+SYLLABLES = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "da", "ve", "ba", "zu", "fe", "gi", "ho", "ju", "ly", "mo"]
+TOPICS = [
+    "api",
+    "book",
+    "author",
+    "review",
+    "endpoint",
+    "python",
+    "budget",
+    "lisbon",
+    "hotel",
+    "flight",
+    "meeting",
+    "deadline",
+    "invoice",
+    "refactor",
+    "database",
+    "index",
+    "query",
+    "cache",
+    "latency",
+    "memory",
+    "summary",
+    "fact",
+    "pizza",
+    "garden",
+    "tortoise",
+    "guitar",
+]
+
+
+def vocabulary(rng: random.Random, size: int = 4000) -> list[str]:
+    """Topic words plus invented ones; used with Zipf weights, like real text."""
+    words = list(TOPICS)
+    while len(words) < size:
+        words.append("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return words
+
+
+def build(folder: Path, sessions: int, messages: int) -> tuple[Store, list[str]]:
+    store = Store.open(folder)
+    rng = random.Random(7)
+    words = vocabulary(rng)
+    have = store.db.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+    if have >= sessions * messages:
+        return store, words
+    weights = [1 / (rank + 1) for rank in range(len(words))]
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    began = time.perf_counter()
+    with store.db.transaction():
+        for s in range(sessions):
+            moment = start + timedelta(hours=s)
+            session = store.sessions.create(f"Chat {s} about {rng.choice(TOPICS)}", created_at=moment)
+            for m in range(messages):
+                text = " ".join(rng.choices(words, weights, k=rng.randint(8, 40)))
+                role = Role.USER if m % 2 == 0 else Role.ASSISTANT
+                store.messages.append(
+                    session.id,
+                    role,
+                    text,
+                    created_at=moment + timedelta(seconds=m),
+                    token_count=len(text) // 4,
+                )
+    print(f"built {sessions * messages:,} messages in {time.perf_counter() - began:.1f} s")
+    return store, words
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=100)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "storage")
+    args = parser.parse_args()
+    store, words = build(args.out, args.sessions, args.messages)
+    middle = store.sessions.list_by_activity()[args.sessions // 2].id
+    scratch = store.sessions.create("scratch")
+
+    def share(word: str) -> str:
+        hits = store.db.conn.execute("SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH ?", (word,))
+        return f"in {hits.fetchone()[0] / 1000:.1f}% of messages"
+
+    def append() -> None:
+        store.messages.append(scratch.id, Role.USER, "a new message about the hotel budget in lisbon")
+
+    rows = [
+        ("list sessions (1,000)", *measure(store.sessions.list_by_activity), "< 20 ms"),
+        ("newest 50 messages of a session", *measure(lambda: store.messages.newest(middle, 50)), "< 5 ms"),
+        (
+            "50 messages before a given id",
+            *measure(lambda: store.messages.newest(middle, 50, before_id=10**9)),
+            "< 5 ms",
+        ),
+        *[
+            (
+                f"FTS search {word!r} ({share(word)})",
+                *measure(functools.partial(store.sessions.search, word)),
+                "< 50 ms",
+            )
+            for word in (words[2000], words[300], words[40], "budget", "api")
+        ],
+        ("FTS search, two words", *measure(lambda: store.sessions.search("hotel lisbon")), "< 50 ms"),
+        ("append a message (committed)", *measure(append, runs=200), "< 2 ms"),
+    ]
+    count = store.db.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+    print(f"\n{count:,} messages in {args.sessions:,} sessions\n")
+    print(table(rows))
+    store.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Composition root: parse argv, set up logging, start the window or the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from desktop_chat.cli import run as run_cli
+from desktop_chat.core.logs import setup_logging
+from desktop_chat.core.paths import data_dir, log_path
+
+
+def _split_global_options(argv: Sequence[str]) -> tuple[str | None, list[str]]:
+    """The ``--data-dir`` option and whatever else was given."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--data-dir")
+    known, rest = pre.parse_known_args(list(argv))
+    return known.data_dir, rest
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    folder, rest = _split_global_options(argv)
+    if not rest:
+        from desktop_chat.ui.launch import run_gui
+
+        return run_gui(data_dir(folder))
+    setup_logging(log_path(data_dir(folder)))
+    return run_cli(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""What every subcommand shares: the parsed context, output helpers, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.paths import data_dir
+from desktop_chat.core.storage.store import Store
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class UsageError(DesktopChatError):
+    """The command line itself is wrong (exit code 2)."""
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    data_dir: Path
+    _store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.data_dir)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+Handler = Callable[[Context], int]
+
+
+def context_for(args: argparse.Namespace) -> Context:
+    return Context(args=args, data_dir=data_dir(args.data_dir))
+
+
+def print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def session_id_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a session id; list them with `desktop-chat sessions`"
+        ) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a session id; ids are positive numbers")
+    return value

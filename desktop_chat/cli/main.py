@@ -1,0 +1,56 @@
+"""Parse the command line and run one subcommand; errors become one line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from desktop_chat.cli import chat_commands, context_command, facts_commands, storage_commands
+from desktop_chat.cli.common import EXIT_ERROR, EXIT_USAGE, UsageError, context_for
+from desktop_chat.core.errors import DesktopChatError
+
+log = logging.getLogger("desktop_chat.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="desktop-chat",
+        description="Desktop Chat: chat with OpenAI-compatible models; memory you can see and edit. "
+        "Without a command, opens the window.",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where chats are kept (default: $DESKTOP_CHAT_HOME or the user data dir)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (storage_commands, context_command, facts_commands, chat_commands):
+        module.register(sub)
+    return parser
+
+
+def run(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 with a usage line on bad input
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    ctx = context_for(args)
+    try:
+        return int(args.handler(ctx))
+    except UsageError as exc:
+        print(f"desktop-chat {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DesktopChatError as exc:
+        log.info("%s failed: %s", args.command, exc)
+        print(f"desktop-chat: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("desktop-chat: interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    finally:
+        ctx.close()

@@ -1,0 +1,94 @@
+"""One hierarchy of errors; ``str(error)`` is always one line a user can act on."""
+
+from __future__ import annotations
+
+
+class DesktopChatError(Exception):
+    """Base of every error the app reports to a user.
+
+    The message must say what happened and what to do, in one line.
+    """
+
+
+# --- providers -------------------------------------------------------------
+
+
+class ProviderError(DesktopChatError):
+    """The model server could not give us a reply."""
+
+
+class AuthError(ProviderError):
+    """The server refused the API key."""
+
+
+class RateLimited(ProviderError):
+    """The server asked us to slow down and retries did not help."""
+
+
+class ContextTooLong(ProviderError):
+    """The request does not fit the model's context window."""
+
+    def __init__(self, message: str, *, prompt_tokens: int | None = None, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.prompt_tokens = prompt_tokens
+        self.limit = limit
+
+
+class ModelNotFound(ProviderError):
+    """The server does not serve the requested model."""
+
+    def __init__(self, message: str, *, model: str, available: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.model = model
+        self.available = available
+
+
+class ConnectionFailed(ProviderError):
+    """The server could not be reached, or stopped answering."""
+
+
+class BadResponse(ProviderError):
+    """The server answered with something we cannot use."""
+
+
+# --- storage ---------------------------------------------------------------
+
+
+class StorageError(DesktopChatError):
+    """The local database could not be used."""
+
+
+class DatabaseTooNew(StorageError):
+    """The database was written by a newer version of the app."""
+
+
+class CorruptDatabase(StorageError):
+    """The file is not a usable SQLite database."""
+
+
+class NotFound(DesktopChatError):
+    """A session, message or fact the user named does not exist."""
+
+
+# --- everything else -------------------------------------------------------
+
+
+class SecretStoreUnavailable(DesktopChatError):
+    """No usable OS keyring (Secret Service, Keychain, Credential Locker)."""
+
+
+class SettingsError(DesktopChatError):
+    """A setting has a value the app does not accept."""
+
+
+class ImportFormatError(DesktopChatError):
+    """A file to import is not in a shape the app understands."""
+
+
+class InputTooLarge(DesktopChatError):
+    """The user's message alone does not fit the token budget."""
+
+    def __init__(self, message: str, *, tokens: int, budget: int) -> None:
+        super().__init__(message)
+        self.tokens = tokens
+        self.budget = budget

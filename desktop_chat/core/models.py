@@ -1,0 +1,218 @@
+"""Frozen dataclasses and enums shared by every layer.
+
+Repositories return these and nothing else, so the UI and the CLI never see a
+``sqlite3.Row`` or an SDK object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+JSONDict = dict[str, Any]
+
+# Tokens every chat request spends priming the reply (``<|start|>assistant<|message|>``).
+REPLY_PRIMING_TOKENS = 3
+# Tokens every chat message costs on top of its role and content.
+MESSAGE_OVERHEAD_TOKENS = 3
+
+
+class Role(StrEnum):
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+class MessageStatus(StrEnum):
+    COMPLETE = "complete"
+    STREAMING = "streaming"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+class Strategy(StrEnum):
+    FULL = "full"
+    WINDOW = "window"
+    SUMMARY = "summary"
+    FACTS = "facts"
+    RECALL = "recall"
+    HYBRID = "hybrid"
+
+
+class FactStatus(StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+    DELETED = "deleted"
+
+
+class FactOrigin(StrEnum):
+    EXTRACTED = "extracted"
+    USER = "user"
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token usage as the provider reported it."""
+
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: int
+    title: str
+    created_at: datetime
+    updated_at: datetime
+    strategy: Strategy | None = None  # None: use the default from settings
+    strategy_options: JSONDict = field(default_factory=dict)
+    system_prompt: str = ""
+    model: str | None = None
+    profile: str | None = None
+    pinned: bool = False
+    archived: bool = False
+    temporary: bool = False
+    message_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    session_id: int
+    parent_id: int | None
+    role: Role
+    content: str
+    created_at: datetime
+    status: MessageStatus = MessageStatus.COMPLETE
+    model: str | None = None
+    token_count: int | None = None
+    usage: Usage | None = None
+    meta: JSONDict | None = None
+    error: str | None = None
+    active: bool = True  # False once an edit or regenerate superseded it
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    session_id: int
+    text: str
+    covers_through: int  # id of the last message the summary covers
+    token_count: int
+    model: str | None
+    updated_at: datetime
+    edited_by_user: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    id: int
+    scope: int | None  # None: global; otherwise the id of the session it belongs to
+    key: str
+    value: str
+    source_message_id: int | None
+    source_quote: str | None
+    origin: FactOrigin
+    status: FactStatus
+    pinned: bool
+    created_at: datetime
+    updated_at: datetime
+    superseded_by: int | None = None
+    edited_by_user: bool = False
+    reason: str | None = None  # why it was rejected, when it was
+
+
+@dataclass(frozen=True, slots=True)
+class FactEvent:
+    id: int
+    fact_id: int
+    at: datetime
+    actor: str  # "user", "extractor" or "system"
+    action: str  # created, edited, pinned, unpinned, approved, rejected, superseded, deleted, restored
+    old: JSONDict | None
+    new: JSONDict | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    session_id: int
+    session_title: str
+    message_id: int | None  # None when the hit is the session title
+    snippet: str
+    rank: float
+
+
+# --- the context plan --------------------------------------------------------
+
+
+class PartKind(StrEnum):
+    SYSTEM_PROMPT = "system_prompt"
+    PINNED_FACTS = "pinned_facts"
+    FACTS = "facts"
+    SUMMARY = "summary"
+    RECALLED = "recalled"
+    RECENT = "recent"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """One message of a request, exactly as it is sent to the provider."""
+
+    role: Role
+    content: str
+
+    def to_openai(self) -> dict[str, str]:
+        return {"role": self.role.value, "content": self.content}
+
+
+@dataclass(frozen=True, slots=True)
+class ContextPart:
+    """One part of the next request, with where it came from and why it is there."""
+
+    kind: PartKind
+    messages: tuple[ChatMessage, ...]
+    tokens: int
+    reason: str
+    message_ids: tuple[int, ...] = ()
+    fact_ids: tuple[int, ...] = ()
+    summary_through: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Omission:
+    """Something that could have gone into the request but did not, and why."""
+
+    kind: PartKind
+    reason: str
+    tokens: int = 0
+    message_ids: tuple[int, ...] = ()
+    fact_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ContextPlan:
+    """Exactly what the next request contains. The request is built from this alone."""
+
+    strategy: Strategy
+    model: str
+    budget: int  # tokens the prompt may use: window - reserved reply - margin
+    context_window: int
+    reserved_reply: int
+    parts: tuple[ContextPart, ...]
+    omitted: tuple[Omission, ...] = ()
+    estimated: bool = True  # False once calibrated against provider usage
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt tokens including the reply priming the provider adds."""
+        return sum(p.tokens for p in self.parts) + REPLY_PRIMING_TOKENS
+
+    def request_messages(self) -> list[dict[str, str]]:
+        return [m.to_openai() for p in self.parts for m in p.messages]

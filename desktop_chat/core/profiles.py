@@ -1,0 +1,98 @@
+"""Provider profiles: where to send requests, which models to use. Never the key."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from desktop_chat.core.errors import SettingsError
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderProfile:
+    """One OpenAI-compatible endpoint. The API key lives in the OS keyring under ``name``."""
+
+    name: str
+    base_url: str | None = None  # None: the openai SDK's default, or OPENAI_BASE_URL
+    default_model: str = "gpt-4o-mini"
+    summary_model: str | None = None  # the cheaper model for summaries, facts and titles
+    context_window: int | None = None  # overrides the known table (needed for local models)
+    needs_key: bool = True
+    preset: str = "custom"
+
+    @property
+    def upkeep_model(self) -> str:
+        return self.summary_model or self.default_model
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProviderProfile:
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str) or not data["name"].strip():
+            raise SettingsError("Each provider profile needs a non-empty 'name'.")
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise SettingsError(
+                f"Provider profile {data['name']!r} has unknown field(s) {', '.join(unknown)}; "
+                f"allowed: {', '.join(sorted(known))}."
+            )
+        window = data.get("context_window")
+        if window is not None and (not isinstance(window, int) or window < 256):
+            raise SettingsError(
+                f"Provider profile {data['name']!r}: 'context_window' must be a whole number ≥ 256, not {window!r}."
+            )
+        base_url = data.get("base_url")
+        if base_url is not None and not (isinstance(base_url, str) and base_url.startswith(("http://", "https://"))):
+            raise SettingsError(
+                f"Provider profile {data['name']!r}: 'base_url' must start with http:// or https://, not {base_url!r}."
+            )
+        return cls(**data)
+
+
+PRESETS: dict[str, ProviderProfile] = {
+    "openai": ProviderProfile(
+        name="OpenAI",
+        base_url=None,
+        default_model="gpt-4o-mini",
+        summary_model="gpt-4o-mini",
+        preset="openai",
+    ),
+    "ollama": ProviderProfile(
+        name="Ollama",
+        base_url="http://localhost:11434/v1",
+        default_model="llama3.2",
+        context_window=8192,
+        needs_key=False,
+        preset="ollama",
+    ),
+    "lmstudio": ProviderProfile(
+        name="LM Studio",
+        base_url="http://localhost:1234/v1",
+        default_model="local-model",
+        context_window=8192,
+        needs_key=False,
+        preset="lmstudio",
+    ),
+    "llamacpp": ProviderProfile(
+        name="llama.cpp server",
+        base_url="http://localhost:8080/v1",
+        default_model="local-model",
+        context_window=4096,
+        needs_key=False,
+        preset="llamacpp",
+    ),
+}
+
+
+def from_preset(preset: str, **overrides: Any) -> ProviderProfile:
+    if preset == "custom":
+        return ProviderProfile(**{"name": "Custom", **overrides})
+    try:
+        base = PRESETS[preset]
+    except KeyError:
+        raise SettingsError(
+            f"Unknown provider preset {preset!r}; allowed: {', '.join([*PRESETS, 'custom'])}."
+        ) from None
+    return replace(base, **overrides)

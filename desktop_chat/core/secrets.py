@@ -1,0 +1,247 @@
+"""Where API keys live: the OS keyring, or memory for "this run only".
+
+Keys are stored under the service ``desktop-chat`` with the provider profile's
+name as the user name, so they show up sensibly in Seahorse / Keychain Access.
+
+Threading: every keyring call may block on D-Bus (Secret Service) or on an
+unlock prompt, so the GUI must call ``open_secret_store`` and every method of
+``KeyringSecretStore`` off the GUI thread (``asyncio.to_thread``). The stores
+serialise their own calls with a lock, so that is safe from any thread.
+
+Every secret read or written is registered with ``redact`` so it is scrubbed
+from every log line from then on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Protocol, runtime_checkable
+
+import keyring
+import keyring.backend
+import keyring.backends.chainer
+import keyring.backends.fail
+import keyring.errors
+
+from desktop_chat.core.errors import SecretStoreUnavailable
+from desktop_chat.core.redact import register_secret
+
+__all__ = [
+    "SERVICE",
+    "KeyringSecretStore",
+    "MemorySecretStore",
+    "SecretStore",
+    "open_secret_store",
+]
+
+log = logging.getLogger(__name__)
+
+SERVICE = "desktop-chat"
+
+_UNAVAILABLE = (
+    "No OS keyring is available ({why}). Start GNOME Keyring or KWallet (or another Secret Service), "
+    "or use the key for this run only."
+)
+_LOCKED = "The OS keyring ({name}) is locked. Unlock it and try again, or use the key for this run only."
+_FAILED = (
+    "The OS keyring ({name}) did not answer. Check that it is running, or use the key for this run only."
+)
+
+# Friendlier names for the backends a user may meet; anything else shows keyring's own name.
+_BACKEND_NAMES = {
+    "keyring.backends.SecretService": "Secret Service",
+    "keyring.backends.libsecret": "Secret Service (libsecret)",
+    "keyring.backends.kwallet": "KWallet",
+    "keyring.backends.macOS": "macOS Keychain",
+    "keyring.backends.Windows": "Windows Credential Locker",
+}
+
+
+@runtime_checkable
+class SecretStore(Protocol):
+    """Stores one secret (an API key) per provider profile."""
+
+    @property
+    def description(self) -> str:
+        """Where the keys go, for the user: "Secret Service", "this run only (in memory)"."""
+        ...
+
+    def get(self, profile: str) -> str | None:
+        """The profile's key, or None when none is stored."""
+        ...
+
+    def set(self, profile: str, secret: str) -> None:
+        """Store (or replace) the profile's key."""
+        ...
+
+    def delete(self, profile: str) -> bool:
+        """Forget the profile's key; False when there was none."""
+        ...
+
+
+def _check_args(profile: str, secret: str | None = None) -> None:
+    # Programming errors, not user errors: the UI validates before calling.
+    if not profile:
+        raise ValueError("profile name must not be empty")
+    if secret is not None and not secret:
+        raise ValueError("secret must not be empty; delete the key instead")
+
+
+class MemorySecretStore:
+    """Keys kept in this process only: for tests and for "use this key for this run only"."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secrets: dict[str, str] = {}
+
+    @property
+    def description(self) -> str:
+        return "this run only (in memory)"
+
+    def get(self, profile: str) -> str | None:
+        _check_args(profile)
+        with self._lock:
+            return self._secrets.get(profile)
+
+    def set(self, profile: str, secret: str) -> None:
+        _check_args(profile, secret)
+        register_secret(secret)
+        with self._lock:
+            self._secrets[profile] = secret
+
+    def delete(self, profile: str) -> bool:
+        _check_args(profile)
+        with self._lock:
+            return self._secrets.pop(profile, None) is not None
+
+    def __repr__(self) -> str:
+        # Profile names only: the default repr would be harmless today, but a
+        # dataclass-style repr added later must not leak the keys.
+        with self._lock:
+            profiles = sorted(self._secrets)
+        return f"MemorySecretStore(profiles={profiles!r})"
+
+
+def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
+    module = type(backend).__module__
+    return _BACKEND_NAMES.get(module, str(getattr(backend, "name", type(backend).__name__)))
+
+
+def _unusable_reason(backend: keyring.backend.KeyringBackend) -> str | None:
+    """Why ``backend`` cannot store anything, or None when it looks usable."""
+    if isinstance(backend, keyring.backends.fail.Keyring):
+        return "no Secret Service running"
+    if isinstance(backend, keyring.backends.chainer.ChainerBackend) and not backend.backends:
+        return "no usable keyring backend"
+    return None
+
+
+def _is_locked_error(exc: BaseException) -> bool:
+    if isinstance(exc, keyring.errors.KeyringLocked):
+        return True
+    # secretstorage is only there on Linux; its lock/prompt errors mean the same thing.
+    return type(exc).__name__ in {"LockedException", "PromptDismissedException"}
+
+
+def _is_backend_error(exc: BaseException) -> bool:
+    if isinstance(exc, keyring.errors.KeyringError | OSError):
+        return True
+    # secretstorage and jeepney errors (D-Bus gone, no such service) without importing them here.
+    module = type(exc).__module__
+    return module.startswith(("secretstorage", "jeepney", "dbus"))
+
+
+class KeyringSecretStore:
+    """Keys in the OS keyring through ``keyring``.
+
+    Raises ``SecretStoreUnavailable`` (one line, never the key) when the keyring
+    cannot be used, both on construction (no backend) and on any call (D-Bus
+    gone, keyring locked). Calls block: run them off the GUI thread.
+    """
+
+    def __init__(self, service: str = SERVICE, backend: keyring.backend.KeyringBackend | None = None) -> None:
+        self._service = service
+        self._lock = threading.Lock()
+        try:
+            # The first call probes every backend (D-Bus round trips): it blocks too.
+            self._backend = backend if backend is not None else keyring.get_keyring()
+        except Exception as exc:
+            if not _is_backend_error(exc) and not isinstance(exc, RuntimeError):
+                raise
+            log.debug("keyring backend discovery failed: %s", type(exc).__name__)
+            raise SecretStoreUnavailable(_UNAVAILABLE.format(why="keyring could not start")) from None
+        reason = _unusable_reason(self._backend)
+        if reason is not None:
+            raise SecretStoreUnavailable(_UNAVAILABLE.format(why=reason))
+        self._name = _backend_name(self._backend)
+
+    @property
+    def description(self) -> str:
+        return self._name
+
+    @property
+    def backend(self) -> keyring.backend.KeyringBackend:
+        """The keyring backend in use (for diagnostics and tests)."""
+        return self._backend
+
+    def _call(self, operation: str, fn: Any, *args: str) -> Any:
+        with self._lock:
+            try:
+                return fn(self._service, *args)
+            except keyring.errors.PasswordDeleteError:
+                raise
+            except Exception as exc:
+                if _is_locked_error(exc):
+                    message = _LOCKED.format(name=self._name)
+                elif isinstance(exc, keyring.errors.NoKeyringError):
+                    message = _UNAVAILABLE.format(why="no Secret Service running")
+                elif _is_backend_error(exc):
+                    message = _FAILED.format(name=self._name)
+                else:
+                    raise
+                # The exception's type only: its text or traceback could carry the key.
+                log.debug("keyring %s failed: %s", operation, type(exc).__name__)
+                raise SecretStoreUnavailable(message) from None
+
+    def get(self, profile: str) -> str | None:
+        _check_args(profile)
+        secret: str | None = self._call("get", self._backend.get_password, profile)
+        if secret:
+            register_secret(secret)
+        return secret or None
+
+    def set(self, profile: str, secret: str) -> None:
+        _check_args(profile, secret)
+        register_secret(secret)
+        self._call("set", self._backend.set_password, profile, secret)
+
+    def delete(self, profile: str) -> bool:
+        _check_args(profile)
+        try:
+            self._call("delete", self._backend.delete_password, profile)
+        except keyring.errors.PasswordDeleteError:
+            return False
+        return True
+
+    def __repr__(self) -> str:
+        return f"KeyringSecretStore(service={self._service!r}, backend={self._name!r})"
+
+
+_PROBE_PROFILE = "desktop-chat-probe (never stored)"
+
+
+def open_secret_store(prefer_memory: bool = False, service: str = SERVICE) -> SecretStore:
+    """The OS keyring store, checked with one real read; blocks, so call it off the GUI thread.
+
+    Raises ``SecretStoreUnavailable`` when the keyring cannot be used, so the
+    caller can tell the user and offer ``MemorySecretStore`` instead.
+    ``prefer_memory`` skips the keyring altogether (``--no-keyring``, tests).
+    """
+    if prefer_memory:
+        return MemorySecretStore()
+    store = KeyringSecretStore(service)
+    # A backend can look fine and still fail on first use (D-Bus up, no daemon
+    # behind it; keyring locked): find out now rather than when saving a key.
+    store.get(_PROBE_PROFILE)
+    return store

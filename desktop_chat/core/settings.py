@@ -1,0 +1,281 @@
+"""Typed, validated, versioned app settings, stored in the database's settings table.
+
+Never a secret: API keys live in the OS keyring. A bad value is refused with an
+error that names the key and what it accepts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal, cast
+
+from desktop_chat.core.errors import SettingsError
+from desktop_chat.core.models import Strategy
+from desktop_chat.core.profiles import PRESETS, ProviderProfile
+from desktop_chat.core.storage.db import Database
+
+SETTINGS_VERSION = 1
+
+RetentionMode = Literal["delete", "archive"]
+FactScope = Literal["global", "session"]
+
+
+@dataclass(frozen=True, slots=True)
+class HybridSplit:
+    """Shares of the budget for the memory parts of the hybrid strategy; the rest is the recent window."""
+
+    facts: float = 0.10
+    summary: float = 0.20
+    recall: float = 0.20
+
+    def as_text(self) -> str:
+        return f"facts={self.facts:g},summary={self.summary:g},recall={self.recall:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    version: int = SETTINGS_VERSION
+    active_profile: str = "OpenAI"
+    profiles: tuple[ProviderProfile, ...] = (PRESETS["openai"],)
+    # memory
+    default_strategy: Strategy = Strategy.HYBRID
+    reserved_reply_tokens: int = 1000
+    safety_margin_tokens: int = 50
+    window_messages: int = 20
+    window_tokens: int | None = None  # when set, the window keeps what fits this many tokens
+    summary_trigger: int = 10  # summarise when more than this many messages are unsummarised
+    summary_keep_last: int = 4
+    summary_max_tokens: int = 500
+    facts_require_approval: bool = False
+    facts_scope: FactScope = "global"
+    recall_all_sessions: bool = False
+    recall_max_messages: int = 6
+    recall_neighbours: int = 0
+    hybrid_split: HybridSplit = field(default_factory=HybridSplit)
+    # retention
+    retention_days: int | None = None  # None: keep forever
+    retention_mode: RetentionMode = "archive"
+    # network
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+
+    def profile(self, name: str | None = None) -> ProviderProfile:
+        wanted = name or self.active_profile
+        for profile in self.profiles:
+            if profile.name == wanted:
+                return profile
+        raise SettingsError(
+            f"There is no provider profile {wanted!r}; known: {', '.join(p.name for p in self.profiles)}."
+        )
+
+
+# --- validation --------------------------------------------------------------
+
+
+def _int(low: int, high: int) -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError
+        return value
+
+    return check, f"a whole number from {low} to {high}"
+
+
+def _optional(check: tuple[Callable[[Any], Any], str]) -> tuple[Callable[[Any], Any], str]:
+    inner, allowed = check
+
+    def optional(value: Any) -> Any:
+        return None if value is None else inner(value)
+
+    return optional, f"{allowed}, or none"
+
+
+def _float(low: float, high: float) -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise ValueError
+        return float(value)
+
+    return check, f"a number from {low:g} to {high:g}"
+
+
+def _choice(*choices: str) -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise ValueError
+        return cast(str, value)
+
+    return check, "one of " + ", ".join(choices)
+
+
+def _bool() -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValueError
+        return value
+
+    return check, "true or false"
+
+
+def _name() -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError
+        return value
+
+    return check, "the name of a provider profile"
+
+
+def _strategy() -> tuple[Callable[[Any], Any], str]:
+    check, allowed = _choice(*(s.value for s in Strategy))
+    return (lambda value: Strategy(check(value))), allowed
+
+
+def _profiles() -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> tuple[ProviderProfile, ...]:
+        if not isinstance(value, list | tuple) or not value:
+            raise ValueError
+        profiles = tuple(p if isinstance(p, ProviderProfile) else ProviderProfile.from_dict(p) for p in value)
+        names = [p.name for p in profiles]
+        if len(set(names)) != len(names):
+            raise SettingsError("Provider profile names must be unique; rename one of the duplicates.")
+        return profiles
+
+    return check, "a non-empty list of provider profiles"
+
+
+def _split() -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> HybridSplit:
+        if isinstance(value, HybridSplit):
+            value = {"facts": value.facts, "summary": value.summary, "recall": value.recall}
+        if isinstance(value, str):
+            try:
+                value = {k.strip(): float(v) for k, v in (item.split("=") for item in value.split(","))}
+            except ValueError:
+                raise ValueError from None
+        if not isinstance(value, dict) or set(value) - {"facts", "summary", "recall"}:
+            raise ValueError
+        split = HybridSplit(**{k: float(v) for k, v in value.items()})
+        shares = (split.facts, split.summary, split.recall)
+        if any(s < 0 for s in shares) or sum(shares) > 0.9:
+            raise ValueError
+        return split
+
+    return check, "facts=F,summary=S,recall=R with shares ≥ 0 adding up to at most 0.9"
+
+
+_SPECS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "version": _int(1, SETTINGS_VERSION),
+    "active_profile": _name(),
+    "profiles": _profiles(),
+    "default_strategy": _strategy(),
+    "reserved_reply_tokens": _int(16, 200_000),
+    "safety_margin_tokens": _int(0, 10_000),
+    "window_messages": _int(1, 10_000),
+    "window_tokens": _optional(_int(64, 10_000_000)),
+    "summary_trigger": _int(2, 10_000),
+    "summary_keep_last": _int(0, 1_000),
+    "summary_max_tokens": _int(32, 16_000),
+    "facts_require_approval": _bool(),
+    "facts_scope": _choice("global", "session"),
+    "recall_all_sessions": _bool(),
+    "recall_max_messages": _int(1, 100),
+    "recall_neighbours": _int(0, 5),
+    "hybrid_split": _split(),
+    "retention_days": _optional(_int(1, 36_500)),
+    "retention_mode": _choice("delete", "archive"),
+    "connect_timeout": _float(0.5, 600),
+    "read_timeout": _float(1, 3600),
+}
+
+
+def setting_names() -> list[str]:
+    return [f.name for f in fields(Settings)]
+
+
+def validate(key: str, value: Any) -> Any:
+    """Return ``value`` as the setting's type, or raise SettingsError naming the key."""
+    try:
+        check, allowed = _SPECS[key]
+    except KeyError:
+        raise SettingsError(f"Unknown setting {key!r}; known settings: {', '.join(_SPECS)}.") from None
+    try:
+        return check(value)
+    except SettingsError as exc:
+        raise SettingsError(f"Setting {key!r}: {exc}") from None
+    except (ValueError, TypeError):
+        raise SettingsError(f"Setting {key!r} cannot be {value!r}: it must be {allowed}.") from None
+
+
+def parse_text(key: str, text: str) -> Any:
+    """Parse what a user typed on the command line for ``key`` (JSON, or a bare word)."""
+    lowered = text.strip().lower()
+    if lowered in {"none", "null", "forever", ""}:
+        return validate(key, None)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = text
+    return validate(key, value)
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_to_json(v) for v in value]
+    if isinstance(value, ProviderProfile):
+        return value.to_dict()
+    if isinstance(value, HybridSplit):
+        return {"facts": value.facts, "summary": value.summary, "recall": value.recall}
+    return value
+
+
+class SettingsStore:
+    """Settings persisted one key per row, so an unknown or damaged key never loses the others."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def load(self) -> Settings:
+        stored = {key: json.loads(value) for key, value in self._db.conn.execute("SELECT key, value FROM settings")}
+        values: dict[str, Any] = {}
+        for key, raw in stored.items():
+            if key not in _SPECS:
+                continue  # a setting an older version had; ignore rather than fail
+            values[key] = validate(key, raw)
+        settings = replace(Settings(), **values)
+        if settings.active_profile not in {p.name for p in settings.profiles}:
+            settings = replace(settings, active_profile=settings.profiles[0].name)
+        return settings
+
+    def set(self, key: str, value: Any) -> Settings:
+        checked = validate(key, value)
+        candidate = replace(self.load(), **{key: checked})
+        if key in {"active_profile", "profiles"}:
+            candidate.profile()  # refuses an active profile that does not exist
+        with self._db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(_to_json(checked))),
+            )
+            conn.execute(
+                "INSERT INTO settings(key, value) VALUES ('version', ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (json.dumps(SETTINGS_VERSION),),
+            )
+        return candidate
+
+    def save(self, settings: Settings) -> None:
+        with self._db.transaction():
+            for f in fields(Settings):
+                self.set(f.name, getattr(settings, f.name))
+
+    def reset(self, key: str) -> Settings:
+        validate(key, getattr(Settings(), key))
+        self._db.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+        return self.load()
+
+
+def as_json(settings: Settings) -> dict[str, Any]:
+    return {f.name: _to_json(getattr(settings, f.name)) for f in fields(Settings)}

@@ -1,0 +1,255 @@
+"""Messages: append, stream into, set status, page through, count, recall by FTS."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from desktop_chat.core.errors import NotFound
+from desktop_chat.core.models import JSONDict, Message, MessageStatus, Role, Usage
+from desktop_chat.core.storage.db import Database, from_db_time, to_db_time, utcnow
+
+_COLUMNS = (
+    "id, session_id, parent_id, role, content, created_at, status, model, token_count, usage, meta, error, active"
+)
+
+
+def _row_to_message(row: sqlite3.Row | tuple[Any, ...]) -> Message:
+    usage = json.loads(row[9]) if row[9] else None
+    return Message(
+        id=row[0],
+        session_id=row[1],
+        parent_id=row[2],
+        role=Role(row[3]),
+        content=row[4],
+        created_at=from_db_time(row[5]),
+        status=MessageStatus(row[6]),
+        model=row[7],
+        token_count=row[8],
+        usage=Usage(usage["prompt_tokens"], usage["completion_tokens"]) if usage else None,
+        meta=json.loads(row[10]) if row[10] else None,
+        error=row[11],
+        active=bool(row[12]),
+    )
+
+
+def _usage_json(usage: Usage | None) -> str | None:
+    if usage is None:
+        return None
+    return json.dumps({"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens})
+
+
+def fts_any_query(text: str, stopwords: frozenset[str] = frozenset()) -> str | None:
+    """An OR query over the distinct words of ``text``, so BM25 ranks partial matches."""
+    words = [w for w in re.findall(r"\w+", text.lower(), flags=re.UNICODE) if w not in stopwords]
+    if not words:
+        return None
+    return " OR ".join(f'"{word}"' for word in dict.fromkeys(words))
+
+
+class MessageRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def append(
+        self,
+        session_id: int,
+        role: Role,
+        content: str,
+        *,
+        status: MessageStatus = MessageStatus.COMPLETE,
+        parent_id: int | None = None,
+        model: str | None = None,
+        token_count: int | None = None,
+        usage: Usage | None = None,
+        meta: JSONDict | None = None,
+        created_at: datetime | None = None,
+        touch_session: bool = True,
+    ) -> Message:
+        """Add a message after the session's newest active one (or after ``parent_id``)."""
+        conn = self._db.conn
+        moment = to_db_time(created_at or utcnow())
+        with self._db.transaction():
+            if parent_id is None:
+                parent_id = self.last_id(session_id)
+            try:
+                cursor = conn.execute(
+                    "INSERT INTO messages(session_id, parent_id, role, content, created_at, status, model,"
+                    " token_count, usage, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        session_id,
+                        parent_id,
+                        Role(role).value,
+                        content,
+                        moment,
+                        MessageStatus(status).value,
+                        model,
+                        token_count,
+                        _usage_json(usage),
+                        json.dumps(meta) if meta is not None else None,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.") from exc
+            if touch_session:
+                conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (moment, session_id))
+        assert cursor.lastrowid is not None
+        return self.get(cursor.lastrowid)
+
+    def get(self, message_id: int) -> Message:
+        row = self._db.conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"There is no message {message_id}.")
+        return _row_to_message(row)
+
+    def update_content(self, message_id: int, content: str, *, token_count: int | None = None) -> None:
+        """Save what has streamed so far; the FTS index follows by trigger."""
+        self._db.conn.execute(
+            "UPDATE messages SET content = ?, token_count = ? WHERE id = ?",
+            (content, token_count, message_id),
+        )
+
+    def finish(
+        self,
+        message_id: int,
+        status: MessageStatus,
+        *,
+        content: str | None = None,
+        token_count: int | None = None,
+        usage: Usage | None = None,
+        error: str | None = None,
+        model: str | None = None,
+    ) -> Message:
+        """Set the final status (and content, usage, error) of a streamed message."""
+        with self._db.transaction() as conn:
+            if content is not None:
+                conn.execute("UPDATE messages SET content = ? WHERE id = ?", (content, message_id))
+            conn.execute(
+                "UPDATE messages SET status = ?, token_count = COALESCE(?, token_count),"
+                " usage = COALESCE(?, usage), error = ?, model = COALESCE(?, model) WHERE id = ?",
+                (MessageStatus(status).value, token_count, _usage_json(usage), error, model, message_id),
+            )
+        return self.get(message_id)
+
+    def set_token_counts(self, counts: Iterable[tuple[int, int]]) -> None:
+        """Cache token counts (message id, count) so nothing is tokenised twice."""
+        with self._db.transaction() as conn:
+            conn.executemany("UPDATE messages SET token_count = ? WHERE id = ?", [(c, i) for i, c in counts])
+
+    def set_meta(self, message_id: int, meta: JSONDict | None) -> None:
+        self._db.conn.execute(
+            "UPDATE messages SET meta = ? WHERE id = ?",
+            (json.dumps(meta) if meta is not None else None, message_id),
+        )
+
+    def deactivate_from(self, session_id: int, first_id: int) -> int:
+        """Take ``first_id`` and every later active message off the active branch.
+
+        They stay in the database (reachable through parent_id) so an edit or a
+        regenerate never destroys what was said.
+        """
+        cursor = self._db.conn.execute(
+            "UPDATE messages SET active = 0 WHERE session_id = ? AND active = 1 AND id >= ?",
+            (session_id, first_id),
+        )
+        return cursor.rowcount
+
+    def last_id(self, session_id: int) -> int | None:
+        row = self._db.conn.execute(
+            "SELECT id FROM messages WHERE session_id = ? AND active = 1 ORDER BY id DESC LIMIT 1",
+            (session_id,),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def newest(self, session_id: int, limit: int, *, before_id: int | None = None) -> list[Message]:
+        """The newest ``limit`` active messages (before ``before_id``), oldest first."""
+        if before_id is None:
+            rows = self._db.conn.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND active = 1 ORDER BY id DESC LIMIT ?",
+                (session_id, limit),
+            ).fetchall()
+        else:
+            rows = self._db.conn.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND active = 1 AND id < ?"
+                " ORDER BY id DESC LIMIT ?",
+                (session_id, before_id, limit),
+            ).fetchall()
+        return [_row_to_message(row) for row in reversed(rows)]
+
+    def all(self, session_id: int, *, include_inactive: bool = False) -> list[Message]:
+        """Every message of a session, oldest first."""
+        active = "" if include_inactive else "AND active = 1"
+        return [
+            _row_to_message(row)
+            for row in self._db.conn.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? {active} ORDER BY id", (session_id,)
+            )
+        ]
+
+    def after(self, session_id: int, after_id: int | None) -> list[Message]:
+        """Active messages newer than ``after_id`` (all of them when None), oldest first."""
+        return [
+            _row_to_message(row)
+            for row in self._db.conn.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND active = 1 AND id > ? ORDER BY id",
+                (session_id, after_id or 0),
+            )
+        ]
+
+    def count(self, session_id: int) -> int:
+        row = self._db.conn.execute(
+            "SELECT COUNT(*) FROM messages WHERE session_id = ? AND active = 1", (session_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def by_ids(self, ids: Sequence[int]) -> list[Message]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self._db.conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE id IN ({marks}) ORDER BY id", ids)
+        return [_row_to_message(row) for row in rows]
+
+    def interrupted(self) -> list[Message]:
+        """Messages left 'streaming' by a crash or a kill."""
+        return [
+            _row_to_message(row)
+            for row in self._db.conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE status = 'streaming' ORDER BY id")
+        ]
+
+    def recall(
+        self,
+        text: str,
+        *,
+        session_id: int,
+        all_sessions: bool = False,
+        window_start_id: int | None = None,
+        limit: int = 20,
+        stopwords: frozenset[str] = frozenset(),
+    ) -> list[tuple[Message, float]]:
+        """Past active messages matching any word of ``text``, best BM25 first.
+
+        Searches ``session_id`` (or every session), leaving out that session's
+        messages from ``window_start_id`` on: they are already in the request.
+        """
+        query = fts_any_query(text, stopwords)
+        if query is None:
+            return []
+        sql = (
+            f"SELECT {', '.join('m.' + c.strip() for c in _COLUMNS.split(','))}, bm25(messages_fts) AS rank"
+            " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+            " WHERE messages_fts MATCH ? AND m.active = 1 AND m.status != 'streaming'"
+        )
+        params: list[object] = [query]
+        if not all_sessions:
+            sql += " AND m.session_id = ?"
+            params.append(session_id)
+        if window_start_id is not None:
+            sql += " AND NOT (m.session_id = ? AND m.id >= ?)"
+            params += [session_id, window_start_id]
+        sql += " ORDER BY rank LIMIT ?"
+        params.append(limit)
+        return [(_row_to_message(row), float(row[13])) for row in self._db.conn.execute(sql, params)]

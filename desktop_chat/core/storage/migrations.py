@@ -1,0 +1,212 @@
+"""The schema, as an ordered list of small named migrations.
+
+Each migration runs once, in its own transaction, and is recorded in
+``schema_migrations``; ``PRAGMA user_version`` is the number applied. Never edit
+or reorder a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = tuple[str, Callable[[sqlite3.Connection], None]]
+
+
+def _script(conn: sqlite3.Connection, sql: str) -> None:
+    # executescript() would COMMIT the migration's transaction; run statements one by
+    # one, using SQLite's own notion of a complete statement (triggers hold ';' inside).
+    statement = ""
+    for line in sql.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        conn.execute(statement)
+
+
+def m001_core_tables(conn: sqlite3.Connection) -> None:
+    _script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            name TEXT PRIMARY KEY,
+            applied_at TEXT NOT NULL
+        );
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            strategy TEXT,
+            strategy_options TEXT NOT NULL DEFAULT '{}',
+            system_prompt TEXT NOT NULL DEFAULT '',
+            model TEXT,
+            profile TEXT,
+            pinned INTEGER NOT NULL DEFAULT 0,
+            archived INTEGER NOT NULL DEFAULT 0,
+            temporary INTEGER NOT NULL DEFAULT 0,
+            message_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX sessions_by_activity ON sessions(updated_at DESC, id DESC);
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            parent_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+            role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+            content TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'complete'
+                CHECK (status IN ('complete', 'streaming', 'stopped', 'failed')),
+            model TEXT,
+            token_count INTEGER,
+            usage TEXT,
+            meta TEXT,
+            error TEXT,
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX messages_by_session ON messages(session_id, active, id);
+        CREATE INDEX messages_by_parent ON messages(parent_id);
+        CREATE TABLE summaries (
+            session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            covers_through INTEGER NOT NULL,
+            token_count INTEGER NOT NULL,
+            model TEXT,
+            updated_at TEXT NOT NULL,
+            edited_by_user INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE facts (
+            id INTEGER PRIMARY KEY,
+            scope INTEGER REFERENCES sessions(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            source_message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+            source_quote TEXT,
+            origin TEXT NOT NULL CHECK (origin IN ('extracted', 'user')),
+            status TEXT NOT NULL
+                CHECK (status IN ('active', 'pending', 'rejected', 'superseded', 'deleted')),
+            pinned INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            superseded_by INTEGER REFERENCES facts(id) ON DELETE SET NULL,
+            edited_by_user INTEGER NOT NULL DEFAULT 0,
+            reason TEXT
+        );
+        CREATE INDEX facts_by_scope ON facts(scope, status);
+        CREATE INDEX facts_by_source ON facts(source_message_id);
+        CREATE INDEX facts_by_superseded ON facts(superseded_by);
+        CREATE TABLE fact_events (
+            id INTEGER PRIMARY KEY,
+            fact_id INTEGER NOT NULL REFERENCES facts(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            old TEXT,
+            new TEXT
+        );
+        CREATE INDEX fact_events_by_fact ON fact_events(fact_id, id);
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )
+        """,
+    )
+
+
+def m002_message_counts(conn: sqlite3.Connection) -> None:
+    """Keep sessions.message_count (active messages) so the sidebar never counts rows."""
+    _script(
+        conn,
+        """
+        CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
+            UPDATE sessions SET message_count = message_count + new.active WHERE id = new.session_id;
+        END;
+        CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
+            UPDATE sessions SET message_count = message_count - old.active WHERE id = old.session_id;
+        END;
+        CREATE TRIGGER messages_count_active AFTER UPDATE OF active ON messages
+        WHEN new.active != old.active BEGIN
+            UPDATE sessions SET message_count = message_count + new.active - old.active
+            WHERE id = new.session_id;
+        END;
+        UPDATE sessions SET message_count =
+            (SELECT COUNT(*) FROM messages m WHERE m.session_id = sessions.id AND m.active = 1)
+        """,
+    )
+
+
+def m003_full_text_search(conn: sqlite3.Connection) -> None:
+    """FTS5 over message content and session titles, kept in sync by triggers."""
+    _script(
+        conn,
+        """
+        CREATE VIRTUAL TABLE messages_fts USING fts5(
+            content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+        END;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+        END;
+        CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+            INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+        END;
+        CREATE VIRTUAL TABLE sessions_fts USING fts5(
+            title, content='sessions', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER sessions_fts_insert AFTER INSERT ON sessions BEGIN
+            INSERT INTO sessions_fts(rowid, title) VALUES (new.id, new.title);
+        END;
+        CREATE TRIGGER sessions_fts_delete AFTER DELETE ON sessions BEGIN
+            INSERT INTO sessions_fts(sessions_fts, rowid, title) VALUES ('delete', old.id, old.title);
+        END;
+        CREATE TRIGGER sessions_fts_update AFTER UPDATE OF title ON sessions BEGIN
+            INSERT INTO sessions_fts(sessions_fts, rowid, title) VALUES ('delete', old.id, old.title);
+            INSERT INTO sessions_fts(rowid, title) VALUES (new.id, new.title);
+        END;
+        INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+        INSERT INTO sessions_fts(sessions_fts) VALUES ('rebuild')
+        """,
+    )
+
+
+def m004_upkeep_state(conn: sqlite3.Connection) -> None:
+    """Progress of each session's memory upkeep jobs, so they resume where they stopped."""
+    _script(
+        conn,
+        """
+        CREATE TABLE upkeep_state (
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            job TEXT NOT NULL CHECK (job IN ('summary', 'facts')),
+            through_id INTEGER,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
+            error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (session_id, job)
+        )
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    ("001_core_tables", m001_core_tables),
+    ("002_message_counts", m002_message_counts),
+    ("003_full_text_search", m003_full_text_search),
+    ("004_upkeep_state", m004_upkeep_state),
+]
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone()
+    if not exists:
+        return []
+    return [row[0] for row in conn.execute("SELECT name FROM schema_migrations ORDER BY rowid")]

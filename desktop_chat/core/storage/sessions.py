@@ -1,0 +1,197 @@
+"""Sessions: create, rename, pin, archive, delete, list by activity, search."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from desktop_chat.core.errors import NotFound
+from desktop_chat.core.models import SearchHit, Session, Strategy
+from desktop_chat.core.storage.db import Database, from_db_time, to_db_time, utcnow
+
+_COLUMNS = (
+    "id, title, created_at, updated_at, strategy, strategy_options, system_prompt, model, profile, "
+    "pinned, archived, temporary, message_count"
+)
+_UNSET: Any = object()
+RANK_BY_RELEVANCE_UP_TO = 10_000
+
+
+def _row_to_session(row: sqlite3.Row | tuple[Any, ...]) -> Session:
+    return Session(
+        id=row[0],
+        title=row[1],
+        created_at=from_db_time(row[2]),
+        updated_at=from_db_time(row[3]),
+        strategy=Strategy(row[4]) if row[4] else None,
+        strategy_options=json.loads(row[5]),
+        system_prompt=row[6],
+        model=row[7],
+        profile=row[8],
+        pinned=bool(row[9]),
+        archived=bool(row[10]),
+        temporary=bool(row[11]),
+        message_count=row[12],
+    )
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a user typed into a safe FTS5 query: every word must match, as a prefix.
+
+    Users type natural text ("what's Alex's city?"), not FTS syntax, so quotes and
+    operators are neutralised rather than passed through.
+    """
+    words = re.findall(r"\w+", text, flags=re.UNICODE)
+    if not words:
+        return None
+    return " ".join(f'"{word}"*' for word in words)
+
+
+class SessionRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def create(
+        self,
+        title: str = "",
+        *,
+        strategy: Strategy | None = None,
+        strategy_options: dict[str, Any] | None = None,
+        system_prompt: str = "",
+        model: str | None = None,
+        profile: str | None = None,
+        created_at: datetime | None = None,
+    ) -> Session:
+        now = to_db_time(created_at or utcnow())
+        cursor = self._db.conn.execute(
+            "INSERT INTO sessions(title, created_at, updated_at, strategy, strategy_options, system_prompt,"
+            " model, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                title,
+                now,
+                now,
+                strategy.value if strategy else None,
+                json.dumps(strategy_options or {}),
+                system_prompt,
+                model,
+                profile,
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return self.get(cursor.lastrowid)
+
+    def get(self, session_id: int) -> Session:
+        row = self._db.conn.execute(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.")
+        return _row_to_session(row)
+
+    def exists(self, session_id: int) -> bool:
+        return self._db.conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
+
+    def list_by_activity(self, *, include_archived: bool = False, limit: int | None = None) -> list[Session]:
+        """Sessions by last activity, newest first."""
+        where = "" if include_archived else "WHERE archived = 0"
+        sql = f"SELECT {_COLUMNS} FROM sessions {where} ORDER BY updated_at DESC, id DESC"
+        params: tuple[int, ...] = ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (limit,)
+        return [_row_to_session(row) for row in self._db.conn.execute(sql, params)]
+
+    def update(
+        self,
+        session_id: int,
+        *,
+        title: str = _UNSET,
+        strategy: Strategy | None = _UNSET,
+        strategy_options: dict[str, Any] = _UNSET,
+        system_prompt: str = _UNSET,
+        model: str | None = _UNSET,
+        profile: str | None = _UNSET,
+        pinned: bool = _UNSET,
+        archived: bool = _UNSET,
+    ) -> Session:
+        """Change a session's settings. Does not count as activity."""
+        values: dict[str, object] = {}
+        if title is not _UNSET:
+            values["title"] = title
+        if strategy is not _UNSET:
+            values["strategy"] = strategy.value if strategy else None
+        if strategy_options is not _UNSET:
+            values["strategy_options"] = json.dumps(strategy_options)
+        if system_prompt is not _UNSET:
+            values["system_prompt"] = system_prompt
+        if model is not _UNSET:
+            values["model"] = model
+        if profile is not _UNSET:
+            values["profile"] = profile
+        if pinned is not _UNSET:
+            values["pinned"] = int(pinned)
+        if archived is not _UNSET:
+            values["archived"] = int(archived)
+        if values:
+            assignments = ", ".join(f"{column} = ?" for column in values)
+            cursor = self._db.conn.execute(
+                f"UPDATE sessions SET {assignments} WHERE id = ?", (*values.values(), session_id)
+            )
+            if cursor.rowcount == 0:
+                raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.")
+        return self.get(session_id)
+
+    def rename(self, session_id: int, title: str) -> Session:
+        return self.update(session_id, title=title.strip())
+
+    def touch(self, session_id: int, at: datetime | None = None) -> None:
+        """Record activity, which orders the session list."""
+        self._db.conn.execute(
+            "UPDATE sessions SET updated_at = ? WHERE id = ?", (to_db_time(at or utcnow()), session_id)
+        )
+
+    def delete(self, session_id: int) -> None:
+        """Delete a session with its messages, summary and session-scoped facts."""
+        cursor = self._db.conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        if cursor.rowcount == 0:
+            raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.")
+
+    def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
+        """Full-text search over message content and session titles, best first."""
+        query = fts_query(text)
+        if query is None:
+            return []
+        conn = self._db.conn
+        hits: list[SearchHit] = [
+            SearchHit(session_id=row[0], session_title=row[1], message_id=None, snippet=row[2], rank=row[3])
+            for row in conn.execute(
+                "SELECT s.id, s.title, snippet(sessions_fts, 0, '[', ']', '…', 12), bm25(sessions_fts)"
+                " FROM sessions_fts JOIN sessions s ON s.id = sessions_fts.rowid"
+                " WHERE sessions_fts MATCH ? ORDER BY bm25(sessions_fts) LIMIT ?",
+                (query, limit),
+            )
+        ]
+        # BM25 scores every match; for a word in most messages that costs ~100 ms on
+        # 100k messages and ranks nothing useful, so such searches show the newest first.
+        common = (
+            conn.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)",
+                (query, RANK_BY_RELEVANCE_UP_TO + 1),
+            ).fetchone()[0]
+            > RANK_BY_RELEVANCE_UP_TO
+        )
+        order = "messages_fts.rowid DESC" if common else "bm25(messages_fts)"
+        hits += [
+            SearchHit(session_id=row[0], session_title=row[1], message_id=row[2], snippet=row[3], rank=row[4])
+            for row in conn.execute(
+                "SELECT m.session_id, s.title, m.id, snippet(messages_fts, 0, '[', ']', '…', 12),"
+                f" {'0.0' if common else 'bm25(messages_fts)'}"
+                " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
+                " JOIN sessions s ON s.id = m.session_id"
+                f" WHERE messages_fts MATCH ? AND m.active = 1 ORDER BY {order} LIMIT ?",
+                (query, limit),
+            )
+        ]
+        hits.sort(key=lambda hit: hit.rank)  # stable: newest-first order survives for common words
+        return hits[:limit]

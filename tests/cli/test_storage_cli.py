@@ -1,0 +1,154 @@
+"""The CLI as a user runs it: real processes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop_chat.cli import run
+
+MINIMAL = {
+    "sessions": [
+        {
+            "title": "Trip to Lisbon",
+            "messages": [
+                {"role": "user", "content": "I fly to Lisbon on 3 May", "meta": {"ext": "a1"}},
+                {"role": "assistant", "content": "Lovely. Pastéis de nata await."},
+            ],
+        },
+        {"title": "Budget", "messages": [{"role": "user", "content": "Q3 budget is 4,000 euros"}]},
+    ]
+}
+
+
+def cli(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DESKTOP_CHAT_HOME": str(data)}
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_chat", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=60,
+        check=False,
+    )
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_import_list_search_export_as_a_user_would(tmp_path: Path) -> None:
+    data = tmp_path / "home"
+    source = tmp_path / "chats.json"
+    source.write_text(json.dumps(MINIMAL), encoding="utf-8")
+
+    imported = cli(data, "import", str(source), "--json")
+    assert imported.returncode == 0, imported.stderr
+    ids = json.loads(imported.stdout)["session_ids"]
+    assert len(ids) == 2
+
+    listed = cli(data, "sessions", "--json")
+    assert {s["title"] for s in json.loads(listed.stdout)} == {"Trip to Lisbon", "Budget"}
+
+    found = cli(data, "search", "lisbon")
+    assert found.returncode == 0 and "Trip to Lisbon" in found.stdout and "[Lisbon]" in found.stdout
+
+    exported = cli(data, "export", str(ids[0]), "--format", "json")
+    document = json.loads(exported.stdout)
+    assert document["sessions"][0]["messages"][0]["meta"] == {"ext": "a1"}
+
+    # The export imports again (round trip through the CLI, from stdin) and exports the same messages.
+    again = cli(data, "import", "-", stdin=exported.stdout)
+    assert again.returncode == 0
+    new_id = int(again.stdout.split()[0])
+    second = json.loads(cli(data, "export", str(new_id)).stdout)
+    strip = ("id", "parent_id")
+    assert [{k: v for k, v in m.items() if k not in strip} for m in second["sessions"][0]["messages"]] == [
+        {k: v for k, v in m.items() if k not in strip} for m in document["sessions"][0]["messages"]
+    ]
+
+    markdown = cli(data, "export", str(ids[0]), "--format", "md")
+    assert markdown.stdout.startswith("# Trip to Lisbon") and "Pastéis de nata" in markdown.stdout
+
+
+def test_data_dir_flag_overrides_the_environment(tmp_path: Path) -> None:
+    flagged = tmp_path / "flag"
+    result = cli(tmp_path / "env", "--data-dir", str(flagged), "sessions")
+    assert result.returncode == 0
+    assert (flagged / "desktop-chat.sqlite3").exists()
+    assert not (tmp_path / "env").exists()
+
+
+def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
+    data = tmp_path / "home"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"sessions": [{"title": "x", "messages": [{"role": "robot", "content": "beep"}]}]}')
+
+    result = cli(data, "import", str(bad))
+    assert result.returncode == 1
+    assert "sessions[0].messages[0].role" in one_line_error(result)
+    assert json.loads(cli(data, "sessions", "--json").stdout) == []
+
+    missing = cli(data, "export", "42")
+    assert missing.returncode == 1 and "no session 42" in one_line_error(missing)
+
+    assert cli(data, "import", str(tmp_path / "nope.json")).returncode == 1
+    usage = cli(data, "export", "not-a-number")
+    assert usage.returncode == 2 and "not a session id" in usage.stderr
+    assert cli(data, "no-such-command").returncode == 2
+
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "desktop-chat.sqlite3").write_bytes(b"not a database at all" * 100)
+    broken = cli(corrupt, "sessions")
+    assert broken.returncode == 1
+    assert str(corrupt / "desktop-chat.sqlite3") in one_line_error(broken)
+
+
+def test_purge_dry_run_then_real(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(tmp_path / "home")
+    source = tmp_path / "old.json"
+    old = {
+        "sessions": [
+            {
+                "title": "Ancient",
+                "messages": [{"role": "user", "content": "hi", "created_at": "2020-01-01T00:00:00Z"}],
+            }
+        ]
+    }
+    source.write_text(json.dumps(old))
+    assert run(["--data-dir", data, "import", str(source)]) == 0
+    capsys.readouterr()
+
+    assert run(["--data-dir", data, "purge"]) == 0
+    assert "keep forever" in capsys.readouterr().out
+
+    assert run(["--data-dir", data, "config", "set", "retention_days", "30"]) == 0
+    capsys.readouterr()
+    assert run(["--data-dir", data, "purge", "--dry-run", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dry_run"] and report["mode"] == "archive" and report["messages"] == 1
+
+    assert run(["--data-dir", data, "purge", "--mode", "delete"]) == 0
+    assert "Deleted 1 session(s)" in capsys.readouterr().out
+    assert run(["--data-dir", data, "sessions", "--json", "--all"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_config_rejects_bad_values_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = str(tmp_path / "home")
+    assert run(["--data-dir", data, "config", "set", "default_strategy", "telepathy"]) == 1
+    err = capsys.readouterr().err
+    assert "default_strategy" in err and "full, window, summary, facts, recall, hybrid" in err
+    assert run(["--data-dir", data, "config", "set", "retention_mode", "archive"]) == 0
+    assert run(["--data-dir", data, "config", "get", "retention_mode"]) == 0
+    assert capsys.readouterr().out.strip().endswith('"archive"')
