@@ -18,16 +18,22 @@ _COLUMNS = (
 )
 
 
+_ROLES = {role.value: role for role in Role}
+_STATUSES = {status.value: status for status in MessageStatus}
+
+
 def _row_to_message(row: sqlite3.Row | tuple[Any, ...]) -> Message:
+    # Planning a long chat builds thousands of these per keystroke: plain dict
+    # lookups instead of Enum() calls, and JSON only when a column has any.
     usage = json.loads(row[9]) if row[9] else None
     return Message(
         id=row[0],
         session_id=row[1],
         parent_id=row[2],
-        role=Role(row[3]),
+        role=_ROLES[row[3]],
         content=row[4],
         created_at=from_db_time(row[5]),
-        status=MessageStatus(row[6]),
+        status=_STATUSES[row[6]],
         model=row[7],
         token_count=row[8],
         usage=Usage(usage["prompt_tokens"], usage["completion_tokens"]) if usage else None,
@@ -212,6 +218,13 @@ class MessageRepository:
         marks = ",".join("?" * len(ids))
         rows = self._db.conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE id IN ({marks}) ORDER BY id", ids)
         return [_row_to_message(row) for row in rows]
+
+    def contents(self, ids: Sequence[int]) -> dict[int, str]:
+        """Only the text of these messages: what a request needs, without building Message objects."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        return dict(self._db.conn.execute(f"SELECT id, content FROM messages WHERE id IN ({marks})", ids).fetchall())
 
     def interrupted(self) -> list[Message]:
         """Messages left 'streaming' by a crash or a kill."""

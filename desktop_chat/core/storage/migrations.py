@@ -193,11 +193,28 @@ def m004_upkeep_state(conn: sqlite3.Connection) -> None:
     )
 
 
+def m005_covering_scan_index(conn: sqlite3.Connection) -> None:
+    """Let the context planner scan a chat newest-first from the index alone.
+
+    Planning reads (id, role, status, token_count) of many messages per keystroke;
+    with these columns in the index it never touches the rows that hold the text.
+    The old (session_id, active, id) index is a prefix of this one.
+    """
+    _script(
+        conn,
+        """
+        CREATE INDEX messages_scan ON messages(session_id, active, id, role, status, token_count);
+        DROP INDEX messages_by_session
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_core_tables", m001_core_tables),
     ("002_message_counts", m002_message_counts),
     ("003_full_text_search", m003_full_text_search),
     ("004_upkeep_state", m004_upkeep_state),
+    ("005_covering_scan_index", m005_covering_scan_index),
 ]
 
 

@@ -1,0 +1,204 @@
+"""How long planning the next request takes on a 100,000-message chat, per strategy.
+
+Builds (once, reused afterwards) bench/out/context_assembly/ holding one chat of
+100,000 messages, 40 facts and a summary, then times ``plan_context`` for every
+strategy: the first (cold) run after opening the database, and the median of 30
+warm runs, as the GUI would see them while the user types. Prints a markdown table.
+
+    .venv/bin/python bench/context_assembly.py [--messages N] [--window TOKENS] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from pathlib import Path
+
+from desktop_chat.core.memory.history import stored_token_count
+from desktop_chat.core.memory.planner import plan_context
+from desktop_chat.core.models import Strategy
+from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage.db import to_db_time, utcnow
+from desktop_chat.core.storage.store import Store
+from desktop_chat.core.tokens import TokenCounter
+
+OUT = Path(__file__).parent / "out" / "context_assembly"
+MODEL = "local-model"  # unknown tokenizer: o200k_base counts, the database's own
+WORDS = [
+    "the",
+    "a",
+    "we",
+    "you",
+    "it",
+    "plan",
+    "trip",
+    "budget",
+    "code",
+    "python",
+    "lisbon",
+    "dog",
+    "cat",
+    "garden",
+    "meeting",
+    "tuesday",
+    "deadline",
+    "invoice",
+    "report",
+    "server",
+    "database",
+    "query",
+    "index",
+    "token",
+    "model",
+    "context",
+    "memory",
+    "summary",
+    "fact",
+    "window",
+    "recall",
+    "search",
+    "coffee",
+    "tea",
+    "piano",
+    "guitar",
+    "book",
+    "film",
+    "weather",
+    "rain",
+    "sun",
+    "holiday",
+    "flight",
+    "hotel",
+    "train",
+    "ticket",
+    "price",
+    "euro",
+    "project",
+    "release",
+    "bug",
+    "fix",
+    "test",
+    "deploy",
+    "review",
+    "branch",
+    "merge",
+    "commit",
+    "function",
+    "class",
+    "method",
+    "variable",
+]
+
+
+def build(folder: Path, messages: int) -> int:
+    """The chat's id; the database is built once per message count and reused."""
+    store = Store.open(folder)
+    try:
+        existing = store.sessions.list_by_activity(include_archived=True)
+        if existing and existing[0].message_count == messages:
+            return existing[0].id
+        rng = random.Random(7)
+        session = store.sessions.create("Benchmark chat", system_prompt="You are a helpful assistant.")
+        now = to_db_time(utcnow())
+        started = time.perf_counter()
+        rows = []
+        for i in range(messages):
+            role = "user" if i % 2 == 0 else "assistant"
+            length = rng.randint(5, 25) if role == "user" else rng.randint(20, 120)
+            text = " ".join(rng.choice(WORDS) for _ in range(length))
+            if i == 1234:
+                text = "By the way, my tortoise is called Humphrey and he loves dandelions."
+            rows.append((session.id, role, text, now, stored_token_count(role, text)))
+        with store.db.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO messages(session_id, role, content, created_at, token_count) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
+        last = store.messages.last_id(session.id)
+        assert last is not None
+        for i in range(40):
+            store.facts.add(f"fact {i}", f"value number {i} about {rng.choice(WORDS)}", pinned=i < 3)
+        store.summaries.save(
+            session.id,
+            "The user plans a trip to Lisbon in May with a budget of 2,000 euros. " * 6,
+            covers_through=last - 40,
+            token_count=0,
+            model=None,
+        )
+        print(f"built {messages:,} messages in {time.perf_counter() - started:.1f} s (counts cached at insert)")
+        return session.id
+    finally:
+        store.close()
+
+
+RARE = "What is my tortoise called, and what does he eat?"
+# Every word of this one is in thousands of messages: BM25 has to rank them all.
+COMMON = "What did we say about the trip budget, the hotel price and the flight?"
+
+
+def time_strategy(
+    folder: Path, session_id: int, strategy: Strategy, *, window: int, runs: int, draft: str
+) -> tuple[float, float, int]:
+    store = Store.open(folder)
+    try:
+        config = Settings()
+
+        def once() -> float:
+            started = time.perf_counter()
+            plan = plan_context(
+                store,
+                session_id,
+                settings=config,
+                model=MODEL,
+                context_window=window,
+                strategy=strategy,
+                draft=draft,
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            assert plan.total_tokens <= plan.budget
+            return elapsed
+
+        cold = once()
+        warm = statistics.median(once() for _ in range(runs))
+        plan = plan_context(
+            store, session_id, settings=config, model=MODEL, context_window=window, strategy=strategy, draft=draft
+        )
+        sent = sum(len(p.message_ids) for p in plan.parts)
+        return cold, warm, sent
+    finally:
+        store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--window", type=int, action="append", help="context window(s) to plan for")
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    folder = OUT / f"m{args.messages}"
+    session_id = build(folder, args.messages)
+    started = time.perf_counter()
+    TokenCounter.for_model(MODEL).count_text("warm up")
+    print(
+        f"loading the encoding: {(time.perf_counter() - started) * 1000:.0f} ms (once per process, not counted below)"
+    )
+    print()
+    print(f"{args.messages:,} messages, model {MODEL!r}, median of {args.runs} warm runs")
+    print()
+    print("| strategy | context window | draft | cold (ms) | warm median (ms) | messages sent |")
+    print("| --- | ---: | --- | ---: | ---: | ---: |")
+    for window in args.window or [8192, 128_000]:
+        for strategy in Strategy:
+            drafts = [("rare words", RARE), ("common words", COMMON)]
+            for label, draft in drafts if strategy in {Strategy.RECALL, Strategy.HYBRID} else drafts[:1]:
+                cold, warm, sent = time_strategy(
+                    folder, session_id, strategy, window=window, runs=args.runs, draft=draft
+                )
+                print(f"| {strategy.value} | {window:,} | {label} | {cold:.1f} | {warm:.2f} | {sent:,} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""context: show exactly what the next request of a chat would contain, and what was left out."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
+from desktop_chat.core.errors import SettingsError
+from desktop_chat.core.memory.planner import MemoryPlan, plan_context
+from desktop_chat.core.models import ContextPart, Message, Omission, Strategy
+from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.settings import Settings
+
+_PREVIEW = 70
+
+
+def _profile(settings: Settings, name: str | None) -> ProviderProfile:
+    try:
+        return settings.profile(name)
+    except SettingsError:
+        return settings.profile()  # the chat's profile was removed: plan as the active one would
+
+
+def cmd_context(ctx: Context) -> int:
+    args = ctx.args
+    store = ctx.store
+    settings = store.settings.load()
+    session = store.sessions.get(args.session)
+    profile = _profile(settings, session.profile)
+    model = args.model or session.model or profile.default_model
+    if args.budget is not None and args.budget <= 0:
+        raise UsageError(f"--budget must be a positive number of tokens, not {args.budget}.")
+    plan = plan_context(
+        store,
+        session.id,
+        settings=settings,
+        model=model,
+        context_window=profile.context_window,
+        strategy=Strategy(args.strategy) if args.strategy else None,
+        budget=args.budget,
+        draft=args.draft,
+        query=args.query,
+    )
+    if args.json:
+        ids = sorted({i for p in plan.parts for i in p.message_ids} | {i for o in plan.omitted for i in o.message_ids})
+        meta = {m.id: m for m in store.messages.by_ids(ids)}
+        print_json(plan_json(plan, meta))
+    else:
+        _print_readable(plan)
+    return 0
+
+
+def plan_json(plan: MemoryPlan, messages: dict[int, Message]) -> dict[str, Any]:
+    """The plan as JSON; ``messages`` supplies each named message's imported ``meta``."""
+
+    def refs(ids: tuple[int, ...]) -> list[dict[str, Any]]:
+        return [{"id": i, "meta": messages[i].meta if i in messages else None} for i in ids]
+
+    def part(p: ContextPart) -> dict[str, Any]:
+        return {
+            "kind": p.kind.value,
+            "roles": [m.role.value for m in p.messages],
+            "tokens": p.tokens,
+            "reason": p.reason,
+            "messages": refs(p.message_ids),
+            "fact_ids": list(p.fact_ids),
+            "summary_through": p.summary_through,
+            "text": [m.content for m in p.messages],
+        }
+
+    def omission(o: Omission) -> dict[str, Any]:
+        return {
+            "kind": o.kind.value,
+            "reason": o.reason,
+            "tokens": o.tokens,
+            "message_ids": list(o.message_ids),
+            "fact_ids": list(o.fact_ids),
+        }
+
+    return {
+        "strategy": plan.strategy.value,
+        "model": plan.model,
+        "budget": plan.budget,
+        "total_tokens": plan.total_tokens,
+        "context_window": plan.context_window,
+        "context_window_source": plan.context_window_source,
+        "reserved_reply": plan.reserved_reply,
+        "exact_counts": plan.exact_counts,
+        "parts": [part(p) for p in plan.parts],
+        "omitted": [omission(o) for o in plan.omitted],
+        "request": plan.request_messages(),
+    }
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _PREVIEW else flat[: _PREVIEW - 1] + "…"
+
+
+def _print_readable(plan: MemoryPlan) -> None:
+    estimate = "" if plan.exact_counts else " (estimated: unknown tokenizer)"
+    window = f"{plan.context_window:,}" + (
+        " (a guess: set the profile's context window)" if plan.context_window_source == "default" else ""
+    )
+    print(
+        f"{plan.strategy.value} · {plan.model} · {plan.total_tokens:,} of {plan.budget:,} tokens{estimate}"
+        f" · context {window}, {plan.reserved_reply:,} kept for the reply"
+    )
+    for p in plan.parts:
+        source = ""
+        if p.message_ids:
+            source = (
+                f" msgs #{p.message_ids[0]}..#{p.message_ids[-1]}"
+                if len(p.message_ids) > 1
+                else f" msg #{p.message_ids[0]}"
+            )
+        if p.fact_ids:
+            source += f" facts {','.join(map(str, p.fact_ids))}"
+        last = p.messages[-1].content if p.messages else ""
+        print(f"  {p.kind.value:<14}{p.tokens:>7,}  {p.reason}{source}  | {_preview(last)}")
+    for o in plan.omitted:
+        what = f" ({len(o.message_ids)} msgs)" if o.message_ids else ""
+        what += f" (facts {','.join(map(str, o.fact_ids))})" if o.fact_ids else ""
+        print(f"  left out {o.kind.value}: {o.reason}{what}")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("context", help="show what the next request of a chat would contain, and why")
+    p.add_argument("session", metavar="SESSION", type=session_id_arg, help="the chat's id")
+    p.add_argument("--strategy", choices=[s.value for s in Strategy], help="plan with this memory strategy instead")
+    p.add_argument(
+        "--budget", type=int, metavar="N", help="prompt token budget (default: the model's window - reply - margin)"
+    )
+    p.add_argument("--model", metavar="M", help="plan for this model (default: the chat's, else the profile's)")
+    p.add_argument("--query", metavar="TEXT", help="what recall searches for (default: the newest user message)")
+    p.add_argument("--draft", metavar="TEXT", help="plan as if TEXT were sent next")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_context)

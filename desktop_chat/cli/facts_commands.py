@@ -1,0 +1,222 @@
+"""facts list|add|edit|rm|pin|unpin|approve|reject|history: the remembered facts from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
+from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.memory.extractor import approve_fact, reject_fact, remember_fact
+from desktop_chat.core.models import Fact, FactEvent, FactStatus
+
+
+def _fact_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a fact id; list them with `desktop-chat facts list`"
+        ) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a fact id; ids are positive numbers")
+    return value
+
+
+def _fact_json(fact: Fact) -> dict[str, Any]:
+    return {
+        "id": fact.id,
+        "key": fact.key,
+        "value": fact.value,
+        "status": fact.status.value,
+        "pinned": fact.pinned,
+        "scope": fact.scope,
+        "origin": fact.origin.value,
+        "source_message_id": fact.source_message_id,
+        "source_quote": fact.source_quote,
+        "edited_by_user": fact.edited_by_user,
+        "superseded_by": fact.superseded_by,
+        "reason": fact.reason,
+        "updated_at": fact.updated_at.isoformat(),
+    }
+
+
+def _fact_line(fact: Fact) -> str:
+    pin = "★" if fact.pinned else " "
+    scope = "global" if fact.scope is None else f"session {fact.scope}"
+    line = f"{fact.id:>6} {fact.status.value:<10} {pin} {fact.key} = {fact.value}  [{scope}]"
+    if fact.source_message_id is not None:
+        line += f"  from message {fact.source_message_id}"
+    if fact.source_quote and fact.source_quote != fact.value:
+        line += f': "{fact.source_quote}"'
+    if fact.superseded_by is not None:
+        line += f"  → superseded by {fact.superseded_by}"
+    if fact.reason:
+        line += f"  ({fact.reason})"
+    return line
+
+
+def _show(ctx: Context, fact: Fact) -> int:
+    if getattr(ctx.args, "json", False):
+        print_json(_fact_json(fact))
+    else:
+        print(_fact_line(fact))
+    return 0
+
+
+def _require(fact: Fact, allowed: tuple[FactStatus, ...], action: str) -> None:
+    if fact.status not in allowed:
+        states = " or ".join(s.value for s in allowed)
+        raise DesktopChatError(f"Fact {fact.id} is {fact.status.value}; only {states} facts can be {action}.")
+
+
+def cmd_list(ctx: Context) -> int:
+    args = ctx.args
+    store = ctx.store
+    statuses = tuple(FactStatus) if args.all_statuses else (FactStatus.ACTIVE, FactStatus.PENDING)
+    if args.session is not None:
+        store.sessions.get(args.session)  # NotFound for an unknown session
+        facts = store.facts.visible(session_id=args.session, statuses=statuses)
+    else:
+        facts = [f for f in store.facts.all() if f.status in statuses]
+    if args.json:
+        print_json([_fact_json(f) for f in facts])
+        return 0
+    if not facts:
+        print("No facts remembered yet. Add one with `desktop-chat facts add KEY VALUE`.")
+    for fact in facts:
+        print(_fact_line(fact))
+    return 0
+
+
+def cmd_add(ctx: Context) -> int:
+    session = ctx.args.session
+    if session is not None:
+        ctx.store.sessions.get(session)
+    fact, created = remember_fact(ctx.store, ctx.args.key, ctx.args.value, scope=session)
+    if not created:
+        print(f"Already remembered as fact {fact.id}.")
+    return _show(ctx, fact)
+
+
+def cmd_edit(ctx: Context) -> int:
+    args = ctx.args
+    if args.key is None and args.value is None:
+        raise UsageError("Say what to change: --key NEW_KEY and/or --value NEW_VALUE.")
+    if (args.key is not None and not args.key.strip()) or (args.value is not None and not args.value.strip()):
+        raise DesktopChatError("A fact's key and value cannot be empty; remove the fact with `facts rm` instead.")
+    store = ctx.store
+    fact = store.facts.get(args.id)
+    _require(fact, (FactStatus.ACTIVE, FactStatus.PENDING), "edited")
+    if args.key is not None:
+        clash = store.facts.current(args.key, fact.scope)
+        if clash is not None and clash.id != fact.id:
+            raise DesktopChatError(
+                f"Fact {clash.id} already holds {clash.key!r} in this scope; edit or remove that one instead."
+            )
+    return _show(ctx, store.facts.edit(fact.id, key=args.key, value=args.value))
+
+
+def cmd_rm(ctx: Context) -> int:
+    store = ctx.store
+    fact = store.facts.get(ctx.args.id)
+    if fact.status is FactStatus.DELETED:
+        print(f"Fact {fact.id} was already removed.")
+        return 0
+    # Soft delete: the fact and its history stay, so the removal can be seen and undone.
+    return _show(ctx, store.facts.set_status(fact.id, FactStatus.DELETED, actor="user"))
+
+
+def _set_pinned(ctx: Context, pinned: bool) -> int:
+    store = ctx.store
+    fact = store.facts.get(ctx.args.id)
+    _require(fact, (FactStatus.ACTIVE,), "pinned" if pinned else "unpinned")
+    if fact.pinned == pinned:
+        return _show(ctx, fact)
+    return _show(ctx, store.facts.set_pinned(fact.id, pinned))
+
+
+def cmd_pin(ctx: Context) -> int:
+    return _set_pinned(ctx, True)
+
+
+def cmd_unpin(ctx: Context) -> int:
+    return _set_pinned(ctx, False)
+
+
+def cmd_approve(ctx: Context) -> int:
+    return _show(ctx, approve_fact(ctx.store, ctx.args.id))
+
+
+def cmd_reject(ctx: Context) -> int:
+    return _show(ctx, reject_fact(ctx.store, ctx.args.id))
+
+
+def _event_json(event: FactEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "action": event.action,
+        "old": event.old,
+        "new": event.new,
+    }
+
+
+def _describe(snapshot: dict[str, Any] | None) -> str:
+    if not snapshot:
+        return "—"
+    return f"{snapshot.get('key')} = {snapshot.get('value')} ({snapshot.get('status')})"
+
+
+def cmd_history(ctx: Context) -> int:
+    store = ctx.store
+    fact = store.facts.get(ctx.args.id)
+    events = store.facts.events(fact.id)
+    if ctx.args.json:
+        print_json({"fact": _fact_json(fact), "events": [_event_json(e) for e in events]})
+        return 0
+    print(_fact_line(fact))
+    for event in events:
+        change = _describe(event.new) if event.old is None else f"{_describe(event.old)} → {_describe(event.new)}"
+        print(f"  {event.at:%Y-%m-%d %H:%M:%S}  {event.actor:<9} {event.action:<10} {change}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``facts`` and its subcommands."""
+    facts = sub.add_parser("facts", help="list and change the facts remembered about you")
+    actions = facts.add_subparsers(dest="facts_command", metavar="ACTION", required=True)
+
+    p = actions.add_parser("list", help="remembered facts (active and pending unless --all-statuses)")
+    p.add_argument("--session", type=session_id_arg, metavar="ID", help="facts visible in this chat")
+    p.add_argument("--all-statuses", action="store_true", help="include rejected, superseded and removed facts")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_list)
+
+    p = actions.add_parser("add", help="remember a fact (replaces the key's current value)")
+    p.add_argument("key", metavar="KEY")
+    p.add_argument("value", metavar="VALUE")
+    p.add_argument("--session", type=session_id_arg, metavar="ID", help="only for this chat (default: global)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_add)
+
+    p = actions.add_parser("edit", help="change a fact; extraction will never overwrite it")
+    p.add_argument("id", type=_fact_id, metavar="ID")
+    p.add_argument("--key", metavar="KEY")
+    p.add_argument("--value", metavar="VALUE")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_edit)
+
+    for name, handler, text in (
+        ("rm", cmd_rm, "remove a fact (kept in its history)"),
+        ("pin", cmd_pin, "always send this fact; extraction never replaces it"),
+        ("unpin", cmd_unpin, "stop pinning a fact"),
+        ("approve", cmd_approve, "accept a pending (or refused) fact; it replaces the key's current value"),
+        ("reject", cmd_reject, "refuse a pending fact"),
+        ("history", cmd_history, "every change to a fact"),
+    ):
+        p = actions.add_parser(name, help=text)
+        p.add_argument("id", type=_fact_id, metavar="ID")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(handler=handler)

@@ -1,0 +1,391 @@
+"""Entity memory: extract the facts a user states about themselves, keep only grounded ones.
+
+Per user message, one JSON-mode request. The answer is validated as a whole
+(any malformed part rejects all of it) and each fact is then checked against the
+message it came from:
+
+* grounded: its value, or the quote the extractor gives, occurs in the message
+  (after normalising case, whitespace, Unicode forms and curly quotes, and
+  matching whole words only); a quote counts only if every significant word of
+  the value occurs in the quote. Anything else is stored as ``rejected`` with the
+  reason, so the user sees what was refused.
+* a new value for a key (``normalize_key``) in the same scope supersedes the
+  active fact; the old one stays, marked superseded and pointing at the new one.
+* a value the key already has (active or pending) changes nothing.
+* a pinned fact, or one the user edited, is never replaced by extraction: the
+  new value is stored as ``rejected`` ("conflicts with ...") and the user may
+  approve it.
+* with ``facts_require_approval`` new facts are ``pending`` and supersede only
+  when approved (``approve_fact``).
+
+The watermark (``upkeep_state.through_id``) moves past a message in the same
+transaction as its facts. A server failure stops the job and the message is
+retried next run, forever. An invalid answer is retried on the next runs up to
+``MAX_ATTEMPTS`` times; then the message is skipped and the job reports failed
+with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.memory.prompts import extraction_messages
+from desktop_chat.core.models import Fact, FactOrigin, FactStatus, Message, MessageStatus, Role
+from desktop_chat.core.providers import ChatClient
+from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage.facts import normalize_key
+from desktop_chat.core.storage.store import Store
+from desktop_chat.core.tokens import TokenCounter
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3  # invalid answers for one message before it is skipped
+MAX_ANSWER_CHARS = 20_000
+MAX_FACTS = 20
+MAX_KEY_CHARS = 64
+MAX_VALUE_CHARS = 200
+MAX_QUOTE_CHARS = 500
+MAX_ANSWER_TOKENS = 1_000
+MAX_MESSAGE_TOKENS = 4_000  # longer messages are cut for the request (grounding still sees all)
+
+# Words that say nothing about a value: "lives in Berlin" is grounded by a quote holding "Berlin".
+_FILLER = frozenset(
+    {
+        *("a", "an", "the", "is", "am", "are", "was", "were", "be", "i", "i'm", "im", "my", "me", "mine"),
+        *("to", "of", "in", "on", "at", "and", "or", "for", "with", "as", "by", "user", "user's", "s"),
+    }
+)
+_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+_EDGE_PUNCTUATION = " \t.,;:!?\"'`()[]"
+_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+
+Action = Literal["added", "pending", "superseded", "rejected", "unchanged"]
+
+
+class ExtractionRejected(DesktopChatError):
+    """The extractor's answer is unusable as a whole; nothing it said is stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    key: str
+    value: str
+    quote: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    fact: Fact
+    replaced: Fact | None = None  # the fact a new one superseded
+
+
+@dataclass
+class ExtractionOutcome:
+    processed_ids: list[int] = field(default_factory=list)  # messages whose facts are committed
+    decisions: list[Decision] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # message id -> why it was given up
+    error: str | None = None  # one line, when the run stopped on an invalid answer or gave up on one
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    def count(self, action: Action) -> int:
+        return sum(1 for d in self.decisions if d.action == action)
+
+    @property
+    def detail(self) -> str:
+        if self.error:
+            return self.error
+        parts = [f"{len(self.processed_ids)} message(s) read"]
+        parts += [f"{self.count(a)} {a}" for a in ("added", "pending", "superseded", "rejected") if self.count(a)]
+        return ", ".join(parts)
+
+
+# --- validating the answer ------------------------------------------------------------
+
+
+def parse_answer(text: str) -> list[Candidate]:
+    """The facts in an extractor answer, or ``ExtractionRejected`` saying what is wrong with it."""
+    if len(text) > MAX_ANSWER_CHARS:
+        raise ExtractionRejected(f"the answer is {len(text)} characters long, over {MAX_ANSWER_CHARS}")
+    body = text.strip()
+    fenced = _FENCE.match(body)
+    if fenced:  # some servers wrap JSON in a code fence even in JSON mode
+        body = fenced.group(1)
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        raise ExtractionRejected("the answer is not valid JSON") from None
+    if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
+        raise ExtractionRejected('the answer is not a JSON object with a "facts" list')
+    items: list[Any] = data["facts"]
+    if len(items) > MAX_FACTS:
+        raise ExtractionRejected(f"the answer lists {len(items)} facts, over {MAX_FACTS}")
+    return [_candidate(index, item) for index, item in enumerate(items, start=1)]
+
+
+def _candidate(index: int, item: Any) -> Candidate:
+    if not isinstance(item, dict):
+        raise ExtractionRejected(f"fact {index} is not an object")
+    key, value, quote = item.get("key"), item.get("value"), item.get("quote")
+    if not isinstance(key, str) or not isinstance(value, str):
+        raise ExtractionRejected(f'fact {index}: "key" and "value" must be strings')
+    if quote is not None and not isinstance(quote, str):
+        raise ExtractionRejected(f'fact {index}: "quote" must be a string')
+    if not normalize_key(key) or not value.strip():
+        raise ExtractionRejected(f"fact {index} has an empty key or value")
+    if len(key) > MAX_KEY_CHARS or len(value) > MAX_VALUE_CHARS or len(quote or "") > MAX_QUOTE_CHARS:
+        raise ExtractionRejected(
+            f"fact {index} is too long (key ≤ {MAX_KEY_CHARS}, value ≤ {MAX_VALUE_CHARS}, "
+            f"quote ≤ {MAX_QUOTE_CHARS} characters)"
+        )
+    return Candidate(key, value.strip(), quote.strip() if quote and quote.strip() else None)
+
+
+# --- grounding ---------------------------------------------------------------------------
+
+
+def normalise_text(text: str) -> str:
+    """Case, whitespace, Unicode forms and curly quotes do not count as differences."""
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY).casefold().split())
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    """Whole-word containment of already-normalised text ("Ann" is not in "Anna")."""
+    needle = needle.strip(_EDGE_PUNCTUATION)
+    if not needle:
+        return False
+    return re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
+
+
+def ungrounded_reason(candidate: Candidate, message: Message) -> str | None:
+    """None when the fact is grounded in ``message``; otherwise why it is not."""
+    text = normalise_text(message.content)
+    value = normalise_text(candidate.value)
+    if _contains(text, value):
+        return None
+    if candidate.quote is None:
+        return f"not grounded: the value does not appear in message {message.id} and no quote was given"
+    quote = normalise_text(candidate.quote)
+    if not _contains(text, quote):
+        return f"not grounded: neither the value nor the quote appears in message {message.id}"
+    quote_words = set(re.findall(r"\w+", quote))
+    needed = [w for w in re.findall(r"\w+", value) if w not in _FILLER]
+    missing = [w for w in needed if w not in quote_words]
+    if needed and not missing:
+        return None
+    shown = ", ".join(missing) or candidate.value
+    return f"not grounded: the quote from message {message.id} does not state the value (missing: {shown})"
+
+
+# --- deciding what to store ------------------------------------------------------------------
+
+
+def _same(a: str, b: str) -> bool:
+    return normalise_text(a) == normalise_text(b)
+
+
+def _decide(  # noqa: PLR0911 - one early return per outcome reads best
+    store: Store, candidate: Candidate, message: Message, scope: int | None, approval: bool
+) -> Decision:
+    facts = store.facts
+    history = facts.history(candidate.key, scope)
+    for fact in history:
+        if fact.source_message_id == message.id and _same(fact.value, candidate.value):
+            return Decision("unchanged", fact)  # this message was read before: idempotent
+    for fact in history:
+        if fact.status in (FactStatus.ACTIVE, FactStatus.PENDING) and _same(fact.value, candidate.value):
+            return Decision("unchanged", fact)
+
+    def add(status: FactStatus, reason: str | None = None) -> Fact:
+        return facts.add(
+            candidate.key,
+            candidate.value,
+            scope=scope,
+            origin=FactOrigin.EXTRACTED,
+            status=status,
+            source_message_id=message.id,
+            source_quote=candidate.quote or candidate.value,
+            reason=reason,
+            actor="extractor",
+        )
+
+    reason = ungrounded_reason(candidate, message)
+    if reason is not None:
+        return Decision("rejected", add(FactStatus.REJECTED, reason))
+    active = next((f for f in reversed(history) if f.status is FactStatus.ACTIVE), None)
+    if active is not None and (active.pinned or active.edited_by_user):
+        kind = "pinned" if active.pinned else "edited"
+        reason = (
+            f"conflicts with the {kind} fact #{active.id} ({active.key} = {active.value}); "
+            "approve this one to replace it"
+        )
+        return Decision("rejected", add(FactStatus.REJECTED, reason))
+    if approval:
+        return Decision("pending", add(FactStatus.PENDING))
+    new = add(FactStatus.ACTIVE)
+    if active is None:
+        return Decision("added", new)
+    facts.supersede(active.id, new.id, actor="extractor")
+    return Decision("superseded", new, replaced=active)
+
+
+def _apply(
+    store: Store, candidates: list[Candidate], message: Message, scope: int | None, approval: bool
+) -> list[Decision]:
+    decisions: list[Decision] = []
+    seen: set[str] = set()
+    for candidate in candidates:
+        key = normalize_key(candidate.key)
+        if key in seen:
+            # Two values for one key in one message would supersede each other; keep the
+            # first and show the rest as refused rather than silently dropping them.
+            reason = f'the extractor gave several values for "{key}" in message {message.id}; only the first was kept'
+            fact = store.facts.add(
+                candidate.key,
+                candidate.value,
+                scope=scope,
+                origin=FactOrigin.EXTRACTED,
+                status=FactStatus.REJECTED,
+                source_message_id=message.id,
+                source_quote=candidate.quote or candidate.value,
+                reason=reason,
+                actor="extractor",
+            )
+            decisions.append(Decision("rejected", fact))
+            continue
+        seen.add(key)
+        decisions.append(_decide(store, candidate, message, scope, approval))
+    return decisions
+
+
+# --- the job ------------------------------------------------------------------------------------
+
+
+def fact_scope(settings: Settings, session_id: int) -> int | None:
+    return None if settings.facts_scope == "global" else session_id
+
+
+def _next_user_message(store: Store, session_id: int, after: int | None) -> Message | None:
+    for message in store.messages.after(session_id, after):
+        if message.role is Role.USER and message.status is MessageStatus.COMPLETE:
+            return message
+    return None
+
+
+async def extract_facts(
+    store: Store,
+    client: ChatClient,
+    session_id: int,
+    *,
+    model: str,
+    settings: Settings,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> ExtractionOutcome:
+    """Read every user message after the facts watermark, one request each, in order.
+
+    Raises ``ProviderError`` when the server fails (what was committed stays, the
+    rest is retried next run); invalid answers are reported in the outcome.
+    """
+    scope = fact_scope(settings, session_id)
+    outcome = ExtractionOutcome()
+    through = store.upkeep_state.get(session_id, "facts").through_id
+    counter: TokenCounter | None = None
+    # Re-read after each message, so messages sent while the job runs are picked up too.
+    while (message := _next_user_message(store, session_id, through)) is not None:
+        candidates: list[Candidate] = []
+        if message.content.strip():
+            counter = counter or TokenCounter.for_model(model)
+            text = counter.truncate_to(message.content, MAX_MESSAGE_TOKENS)
+            completion = await client.complete(
+                extraction_messages(text),
+                model=model,
+                json_mode=True,
+                max_tokens=MAX_ANSWER_TOKENS,
+                temperature=0,
+            )
+            try:
+                candidates = parse_answer(completion.text)
+            except ExtractionRejected as exc:
+                attempts = store.upkeep_state.note_failed_attempt(session_id, "facts")
+                log.warning(
+                    "fact extractor answer for message %s rejected (%s), attempt %d of %d: %.200r",
+                    message.id,
+                    exc,
+                    attempts,
+                    max_attempts,
+                    completion.text,
+                )
+                if attempts < max_attempts:
+                    outcome.error = (
+                        f"The fact extractor's answer for message {message.id} was rejected ({exc}); "
+                        f"it will be retried (attempt {attempts} of {max_attempts})."
+                    )
+                    return outcome
+                outcome.skipped[message.id] = str(exc)
+                outcome.error = (
+                    f"Gave up extracting facts from message {message.id} after {attempts} invalid answers ({exc})."
+                )
+                store.upkeep_state.advance(session_id, "facts", message.id)
+                through = message.id
+                continue
+        with store.db.transaction():
+            outcome.decisions += _apply(store, candidates, message, scope, settings.facts_require_approval)
+            store.upkeep_state.advance(session_id, "facts", message.id)
+        outcome.processed_ids.append(message.id)
+        through = message.id
+    return outcome
+
+
+# --- the user's decisions -------------------------------------------------------------------------
+
+
+def _supersede_active(store: Store, new: Fact, *, actor: str) -> list[Fact]:
+    replaced = [f for f in store.facts.history(new.key, new.scope) if f.status is FactStatus.ACTIVE and f.id != new.id]
+    for old in replaced:
+        store.facts.supersede(old.id, new.id, actor=actor)
+    return replaced
+
+
+def approve_fact(store: Store, fact_id: int) -> Fact:
+    """Make a pending (or refused) fact active; it supersedes the key's active fact, pinned or not."""
+    fact = store.facts.get(fact_id)
+    if fact.status not in (FactStatus.PENDING, FactStatus.REJECTED):
+        raise DesktopChatError(
+            f"Fact {fact_id} is {fact.status.value}; only pending or rejected facts can be approved."
+        )
+    with store.db.transaction():
+        _supersede_active(store, fact, actor="user")
+        return store.facts.set_status(fact_id, FactStatus.ACTIVE, actor="user")
+
+
+def reject_fact(store: Store, fact_id: int) -> Fact:
+    """Refuse a pending fact; it stays visible as rejected, and the active one is untouched."""
+    fact = store.facts.get(fact_id)
+    if fact.status is not FactStatus.PENDING:
+        raise DesktopChatError(
+            f"Fact {fact_id} is {fact.status.value}; only pending facts can be rejected"
+            " (remove others with `facts rm`)."
+        )
+    return store.facts.set_status(fact_id, FactStatus.REJECTED, actor="user", reason="rejected by the user")
+
+
+def remember_fact(store: Store, key: str, value: str, *, scope: int | None = None) -> tuple[Fact, bool]:
+    """A fact the user states directly: it supersedes the key's active fact. Returns (fact, created)."""
+    if not normalize_key(key) or not value.strip():
+        raise DesktopChatError("A fact needs a non-empty key and value, e.g. `facts add city Berlin`.")
+    for fact in store.facts.history(key, scope):
+        if fact.status is FactStatus.ACTIVE and _same(fact.value, value):
+            return fact, False
+    with store.db.transaction():
+        new = store.facts.add(key, value, scope=scope, origin=FactOrigin.USER, actor="user")
+        _supersede_active(store, new, actor="user")
+    return store.facts.get(new.id), True

@@ -1,0 +1,106 @@
+"""The one entry point: exactly what the next request to the model will contain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desktop_chat.core.memory.assembly import Anchor, Assembly
+from desktop_chat.core.memory.budget import check_fits, prompt_budget, resolve_context_window
+from desktop_chat.core.memory.history import History
+from desktop_chat.core.memory.options import memory_options
+from desktop_chat.core.memory.parts import add_system_prompt, system_prompt_tokens
+from desktop_chat.core.memory.strategies import STRATEGIES
+from desktop_chat.core.memory.window import finish_window
+from desktop_chat.core.models import ContextPlan, PartKind, Role, Strategy
+from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage.store import Store
+from desktop_chat.core.tokens import TokenCounter
+
+PART_ORDER = tuple(PartKind)  # system prompt, pinned facts, facts, summary, recalled, recent
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryPlan(ContextPlan):
+    """A ContextPlan that also says where the context window size came from."""
+
+    context_window_source: str = "given"  # "given" (profile/caller), "model" (known table), "default" (a guess)
+    exact_counts: bool = True  # False: the model's tokenizer is unknown and counts are o200k_base estimates
+
+
+def plan_context(
+    store: Store,
+    session_id: int,
+    *,
+    settings: Settings,
+    model: str,
+    context_window: int | None = None,
+    strategy: Strategy | None = None,
+    budget: int | None = None,
+    draft: str | None = None,
+    query: str | None = None,
+) -> MemoryPlan:
+    """Plan the next request of a chat.
+
+    ``context_window``: the profile's override (else the known size for ``model``,
+    else a safe default the plan labels). ``strategy``: else the chat's, else the
+    default from settings. ``budget``: overrides window - reserved reply - margin.
+    ``draft``: text not sent yet, planned as the newest user message; None (or
+    blank) plans the answer to the newest stored user message. ``query``: what
+    recall searches for (default: the newest user text).
+
+    Raises InputTooLarge when the message being answered (with the system
+    prompt) cannot fit: it is never cut. Otherwise ``total_tokens <= budget``.
+    """
+    session = store.sessions.get(session_id)
+    chosen = strategy or session.strategy or settings.default_strategy
+    options = memory_options(settings, session.strategy_options)
+    window = resolve_context_window(model, context_window)
+    budget_tokens = prompt_budget(window, settings, budget)
+    counter = TokenCounter.for_model(model)
+    history = History(store, counter)
+
+    anchor = _anchor(history, session_id, counter, draft)
+    a = Assembly(
+        store=store,
+        session=session,
+        options=options,
+        counter=counter,
+        history=history,
+        budget=budget_tokens,
+        anchor=anchor,
+        query=query if query is not None else (anchor.content if anchor else ""),
+    )
+    check_fits(
+        message_tokens=anchor.tokens if anchor else 0,
+        system_tokens=system_prompt_tokens(a),
+        budget=budget_tokens,
+    )
+    add_system_prompt(a)
+    a.start_memory()
+    STRATEGIES[chosen](a)
+    finish_window(a, a.window)
+
+    plan = MemoryPlan(
+        strategy=chosen,
+        model=model,
+        budget=budget_tokens,
+        context_window=window.tokens,
+        reserved_reply=settings.reserved_reply_tokens,
+        parts=tuple(sorted(a.parts, key=lambda p: PART_ORDER.index(p.kind))),
+        omitted=tuple(a.omitted),
+        context_window_source=window.source,
+        exact_counts=counter.exact,
+    )
+    if plan.total_tokens > plan.budget:  # the invariant every caller relies on
+        raise AssertionError(f"plan of {plan.total_tokens} tokens exceeds its budget of {plan.budget}")
+    return plan
+
+
+def _anchor(history: History, session_id: int, counter: TokenCounter, draft: str | None) -> Anchor | None:
+    if draft is not None and draft.strip():
+        return Anchor(None, draft, counter.count_message(Role.USER, draft))
+    newest = history.newest_user_id(session_id)
+    if newest is None:
+        return None
+    message = history.load([newest])[newest]
+    return Anchor(message.id, message.content, history.tokens_of(message))

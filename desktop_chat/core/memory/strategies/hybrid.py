@@ -1,0 +1,24 @@
+"""Hybrid: facts, summary, recalled messages and the recent window under one budget.
+
+Facts, summary and recall may each use at most their share (settings.hybrid_split)
+of the memory budget; whatever they leave unused flows to the window, which
+holds every message the summary does not cover yet (at least the last K).
+"""
+
+from __future__ import annotations
+
+from desktop_chat.core.memory.assembly import Assembly
+from desktop_chat.core.memory.parts import add_facts, add_summary
+from desktop_chat.core.memory.recalled import add_recalled
+from desktop_chat.core.memory.strategies.summary import summary_window
+
+
+def build(a: Assembly) -> None:
+    split = a.options.hybrid_split
+    add_facts(a, a.share(split.facts))
+    covers_through = add_summary(a, a.share(split.summary))
+    recall_share = a.share(split.recall)
+    a.window = summary_window(a, covers_through)
+    a.window.take(a.free - recall_share)
+    add_recalled(a, recall_share, a.window)
+    a.window.take(a.free)

@@ -1,0 +1,156 @@
+"""Run a session's memory upkeep jobs and record how each went, for the controller and the GUI.
+
+``run_upkeep`` is meant to run in the background after each reply. It never
+raises for what a model server or a model's answer can do wrong: each job's
+state becomes ``failed`` with a one-line reason (and the log has the details),
+and the next run picks up where the last committed work stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.memory.extractor import extract_facts
+from desktop_chat.core.memory.summarizer import DEFAULT_CHUNK_TOKENS, update_summary
+from desktop_chat.core.models import Strategy
+from desktop_chat.core.providers import ChatClient
+from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage.store import Store
+from desktop_chat.core.storage.upkeep_state import JOBS, JobName, JobState, JobStatus
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "JOBS",
+    "JobResult",
+    "JobState",
+    "JobStatus",
+    "UpkeepReport",
+    "jobs_for",
+    "run_upkeep",
+    "upkeep_status",
+]
+
+_STRATEGY_JOBS: dict[Strategy, tuple[JobName, ...]] = {
+    Strategy.SUMMARY: ("summary",),
+    Strategy.FACTS: ("facts",),
+    Strategy.HYBRID: ("summary", "facts"),
+}
+
+# Jobs under way in this process, so two overlapping runs never do the same work twice.
+_in_flight: set[tuple[int, int, JobName]] = set()
+
+
+@dataclass(frozen=True, slots=True)
+class JobResult:
+    job: JobName
+    status: Literal["done", "failed", "skipped", "pending"]
+    detail: str  # one line
+
+
+@dataclass(frozen=True, slots=True)
+class UpkeepReport:
+    session_id: int
+    results: dict[JobName, JobResult] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status != "failed" for r in self.results.values())
+
+
+def jobs_for(strategy: Strategy | str) -> tuple[JobName, ...]:
+    """The upkeep a strategy needs after each reply: summary for summary|hybrid, facts for facts|hybrid."""
+    return _STRATEGY_JOBS.get(Strategy(strategy), ())
+
+
+def upkeep_status(store: Store, session_id: int) -> dict[JobName, JobState]:
+    """Where each job stands for a session; a job that never ran is ``pending``."""
+    return store.upkeep_state.for_session(session_id)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def _run_job(
+    store: Store,
+    client: ChatClient,
+    session_id: int,
+    job: JobName,
+    *,
+    model: str,
+    settings: Settings,
+    chunk_tokens: int,
+) -> JobResult:
+    if job == "summary":
+        summary = await update_summary(
+            store, client, session_id, model=model, settings=settings, chunk_tokens=chunk_tokens
+        )
+        if summary.status == "conflict":
+            store.upkeep_state.mark(session_id, job, JobStatus.PENDING, error=summary.detail)
+            return JobResult(job, "pending", summary.detail)
+        store.upkeep_state.mark(session_id, job, JobStatus.DONE)
+        return JobResult(job, "skipped" if summary.status == "skipped" else "done", summary.detail)
+    facts = await extract_facts(store, client, session_id, model=model, settings=settings)
+    if facts.failed:
+        store.upkeep_state.mark(session_id, job, JobStatus.FAILED, error=facts.error)
+        return JobResult(job, "failed", facts.detail)
+    store.upkeep_state.mark(session_id, job, JobStatus.DONE)
+    return JobResult(job, "done", facts.detail)
+
+
+async def run_upkeep(
+    store: Store,
+    client: ChatClient,
+    session_id: int,
+    *,
+    model: str,
+    settings: Settings,
+    jobs: Iterable[JobName] = JOBS,
+    chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
+) -> UpkeepReport:
+    """Run ``jobs`` for the session in order, recording running → done / failed for each.
+
+    ``model`` is the upkeep model (``ProviderProfile.upkeep_model``). Cancelling the
+    task leaves the job pending with all committed work kept.
+    """
+    store.sessions.get(session_id)  # NotFound for a session that does not exist
+    report = UpkeepReport(session_id)
+    for job in jobs:
+        key = (id(store), session_id, job)
+        if key in _in_flight:
+            report.results[job] = JobResult(job, "skipped", "already running")
+            continue
+        _in_flight.add(key)
+        store.upkeep_state.mark(session_id, job, JobStatus.RUNNING)
+        try:
+            result = await _run_job(
+                store, client, session_id, job, model=model, settings=settings, chunk_tokens=chunk_tokens
+            )
+        except asyncio.CancelledError:
+            store.upkeep_state.mark(session_id, job, JobStatus.PENDING, error="interrupted; will run again")
+            raise
+        except (DesktopChatError, sqlite3.Error) as exc:
+            reason = _one_line(str(exc)) or type(exc).__name__
+            log.warning("memory upkeep %s for session %s failed: %s", job, session_id, reason)
+            store.upkeep_state.mark(session_id, job, JobStatus.FAILED, error=reason)
+            result = JobResult(job, "failed", reason)
+        except Exception as exc:
+            # A bug, not a model problem: record it so the GUI does not show "running" forever, then raise.
+            store.upkeep_state.mark(
+                session_id,
+                job,
+                JobStatus.FAILED,
+                error=f"Internal error ({type(exc).__name__}); see the log.",
+            )
+            raise
+        finally:
+            _in_flight.discard(key)
+        report.results[job] = result
+    return report

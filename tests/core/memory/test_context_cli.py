@@ -1,0 +1,112 @@
+"""`desktop-chat context` as a user runs it: real processes, JSON shape, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from desktop_chat.core.models import Role
+from desktop_chat.core.storage.store import Store
+
+DOCUMENT = {
+    "sessions": [
+        {
+            "title": "Pets",
+            "system_prompt": "Be brief.",
+            "messages": [
+                {"role": "user", "content": "My tortoise is called Humphrey.", "meta": {"bench_id": "s1-m0"}},
+                {"role": "assistant", "content": "Hello, Humphrey!"},
+                *[
+                    {"role": "user" if i % 2 == 0 else "assistant", "content": f"small talk number {i}"}
+                    for i in range(30)
+                ],
+                {"role": "user", "content": "What is my tortoise called?"},
+            ],
+        }
+    ]
+}
+
+
+def cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DESKTOP_CHAT_HOME": str(data)}
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_chat", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def imported(tmp_path: Path) -> Path:
+    data = tmp_path / "home"
+    source = tmp_path / "chat.json"
+    source.write_text(json.dumps(DOCUMENT), encoding="utf-8")
+    assert cli(data, "import", str(source)).returncode == 0
+    store = Store.open(data)
+    store.facts.add("name", "Alex", pinned=True)
+    store.close()
+    return data
+
+
+def test_context_json_shows_every_part_with_provenance(tmp_path: Path) -> None:
+    data = imported(tmp_path)
+    result = cli(data, "context", "1", "--strategy", "hybrid", "--model", "gpt-4o", "--budget", "300", "--json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert {
+        "strategy",
+        "model",
+        "budget",
+        "total_tokens",
+        "context_window",
+        "reserved_reply",
+        "parts",
+        "omitted",
+    } <= set(plan)
+    assert (plan["strategy"], plan["model"], plan["budget"]) == ("hybrid", "gpt-4o", 300)
+    assert plan["total_tokens"] <= 300 and plan["context_window"] == 128_000
+    kinds = [p["kind"] for p in plan["parts"]]
+    assert kinds == ["system_prompt", "pinned_facts", "recalled", "recent"]
+    recalled = plan["parts"][2]
+    assert recalled["messages"][0]["meta"] == {"bench_id": "s1-m0"}
+    assert "Humphrey" in recalled["text"][0] and recalled["tokens"] > 0 and recalled["reason"]
+    assert plan["parts"][1]["fact_ids"] and plan["parts"][3]["roles"][-1] == "user"
+    assert plan["request"][-1] == {"role": "user", "content": "What is my tortoise called?"}
+    assert plan["omitted"] and all(o["reason"] for o in plan["omitted"])
+
+
+def test_context_readable_and_draft(tmp_path: Path) -> None:
+    data = imported(tmp_path)
+    result = cli(data, "context", "1", "--strategy", "window", "--draft", "and my cat?", "--model", "llama-3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("window · llama-3 ·") and "a guess" in lines[0]
+    assert any(line.strip().startswith("recent") and "and my cat?" in line for line in lines)
+    assert any("left out recent: older than the window" in line for line in lines)
+
+
+def test_context_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
+    data = imported(tmp_path)
+    missing = cli(data, "context", "99")
+    assert missing.returncode == 1 and missing.stderr.strip().count("\n") == 0
+    assert "There is no session 99" in missing.stderr
+    too_big = cli(data, "context", "1", "--budget", "10")
+    assert too_big.returncode == 1 and "Shorten it" in too_big.stderr and "Traceback" not in too_big.stderr
+    bad = cli(data, "context", "1", "--strategy", "psychic")
+    assert bad.returncode == 2
+
+
+def test_the_stored_counts_survive_for_the_next_process(tmp_path: Path) -> None:
+    data = imported(tmp_path)
+    assert cli(data, "context", "1", "--strategy", "full", "--json").returncode == 0
+    store = Store.open(data)
+    try:
+        messages = store.messages.all(1)
+        assert all(m.token_count is not None for m in messages if m.role != Role.SYSTEM)
+    finally:
+        store.close()

@@ -1,0 +1,158 @@
+"""Properties every strategy's plan keeps, whatever the chat and the budget."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from desktop_chat.core.errors import InputTooLarge
+from desktop_chat.core.memory.planner import PART_ORDER, MemoryPlan, plan_context
+from desktop_chat.core.models import REPLY_PRIMING_TOKENS, FactStatus, PartKind, Role, Strategy
+from desktop_chat.core.settings import HybridSplit, Settings
+from desktop_chat.core.storage.store import Store
+from desktop_chat.core.tokens import TokenCounter
+from tests.core.memory.builders import chat
+
+MODEL = "gpt-4o-mini"
+WORDS = ["alpha", "lisbon", "dog", "rex", "budget", "piano", "green", "tuesday", "code", "x = 1", "é", "🙂", "\n"]
+
+texts = st.lists(st.sampled_from(WORDS), min_size=1, max_size=40).map(" ".join)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    strategy: Strategy
+    messages: list[str]
+    system_prompt: str
+    budget: int
+    draft: str | None
+    facts: list[tuple[FactStatus, bool, str]]
+    summary_through: int | None
+    window_messages: int
+    window_tokens: int | None
+    split: HybridSplit
+    neighbours: int
+
+
+scenarios = st.builds(
+    Scenario,
+    strategy=st.sampled_from(list(Strategy)),
+    messages=st.lists(texts, max_size=30),
+    system_prompt=st.sampled_from(["", "Be brief.", "You are a careful assistant. " * 5]),
+    budget=st.integers(min_value=1, max_value=1500),
+    draft=st.one_of(st.none(), texts),
+    facts=st.lists(st.tuples(st.sampled_from(list(FactStatus)), st.booleans(), texts), max_size=6),
+    summary_through=st.one_of(st.none(), st.integers(min_value=0, max_value=30)),
+    window_messages=st.integers(min_value=1, max_value=12),
+    window_tokens=st.one_of(st.none(), st.integers(min_value=64, max_value=600)),
+    split=st.tuples(*[st.floats(min_value=0, max_value=0.3) for _ in range(3)]).map(lambda t: HybridSplit(*t)),
+    neighbours=st.integers(min_value=0, max_value=2),
+)
+
+
+def build(store: Store, s: Scenario) -> tuple[int, list[int]]:
+    session, messages = chat(store, s.messages, system_prompt=s.system_prompt)
+    for index, (status, pinned, value) in enumerate(s.facts):
+        store.facts.add(f"key{index}", value, status=status, pinned=pinned, scope=session.id if index % 2 else None)
+    if s.summary_through is not None and messages:
+        covers = messages[min(s.summary_through, len(messages) - 1)].id
+        store.summaries.save(
+            session.id, "They discussed dogs and Lisbon.", covers_through=covers, token_count=0, model=None
+        )
+    return session.id, [m.id for m in messages]
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios)
+def test_every_plan_keeps_its_promises(s: Scenario) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(Path(folder))
+        try:
+            session_id, ids = build(store, s)
+            config = Settings(
+                window_messages=s.window_messages,
+                window_tokens=s.window_tokens,
+                hybrid_split=s.split,
+                recall_neighbours=s.neighbours,
+            )
+            newest_user = next((m for m in reversed(store.messages.all(session_id)) if m.role == Role.USER), None)
+            # A blank draft (an empty composer) plans the answer to the newest stored user message.
+            typed = s.draft if s.draft is not None and s.draft.strip() else None
+            expected_text = typed if typed is not None else (newest_user.content if newest_user else None)
+            counter = TokenCounter.for_model(MODEL)
+            needed = REPLY_PRIMING_TOKENS + (counter.count_message("user", expected_text) if expected_text else 0)
+            if s.system_prompt:
+                needed += counter.count_message("system", s.system_prompt)
+            try:
+                plan = plan_context(
+                    store,
+                    session_id,
+                    settings=config,
+                    model=MODEL,
+                    strategy=s.strategy,
+                    budget=s.budget,
+                    draft=s.draft,
+                )
+            except InputTooLarge as exc:
+                assert needed > s.budget
+                assert exc.budget == s.budget
+                assert f"{exc.budget:,}" in str(exc) and "\n" not in str(exc)
+                return
+            assert needed <= s.budget
+            check_plan(store, plan, ids, expected_text, counter)
+        finally:
+            store.close()
+
+
+def check_plan(
+    store: Store, plan: MemoryPlan, ids: list[int], expected_text: str | None, counter: TokenCounter
+) -> None:
+    # The budget is never exceeded, and the counts are the provider's way of counting.
+    assert plan.total_tokens <= plan.budget
+    request = plan.request_messages()
+    assert plan.total_tokens == counter.count_messages(request)
+    # Parts come in the fixed order, at most one of each kind.
+    kinds = [p.kind for p in plan.parts]
+    assert kinds == sorted(kinds, key=PART_ORDER.index) and len(set(kinds)) == len(kinds)
+    # The message being answered is the last thing sent, whole.
+    if expected_text is not None:
+        assert request[-1] == {"role": "user", "content": expected_text}
+    recent = [p for p in plan.parts if p.kind == PartKind.RECENT]
+    window_ids = list(recent[0].message_ids) if recent else []
+    assert window_ids == sorted(window_ids)
+    # The window is contiguous: no stored message between its first and last is missing.
+    if window_ids:
+        between = [i for i in ids if window_ids[0] <= i <= window_ids[-1]]
+        assert between == window_ids
+    # Nothing is sent twice, and every stored message is either sent or left out with a reason.
+    sent = [i for p in plan.parts for i in p.message_ids]
+    assert len(sent) == len(set(sent))
+    omitted = [i for o in plan.omitted for i in o.message_ids if o.kind == PartKind.RECENT]
+    assert all(o.reason for o in plan.omitted)
+    assert set(ids) <= set(sent) | set(omitted)
+    # Only active facts go in.
+    fact_ids = {i for p in plan.parts for i in p.fact_ids}
+    for fact_id in fact_ids:
+        assert store.facts.get(fact_id).status == FactStatus.ACTIVE
+
+
+def test_the_plan_follows_the_chats_strategy_then_the_default(store: Store) -> None:
+    session, _ = chat(store, ["hello"])
+    assert plan_context(store, session.id, settings=Settings(), model=MODEL).strategy == Strategy.HYBRID
+    store.sessions.update(session.id, strategy=Strategy.WINDOW)
+    assert plan_context(store, session.id, settings=Settings(), model=MODEL).strategy == Strategy.WINDOW
+    chosen = plan_context(store, session.id, settings=Settings(), model=MODEL, strategy=Strategy.FULL)
+    assert chosen.strategy == Strategy.FULL
+
+
+@pytest.mark.parametrize("strategy", list(Strategy))
+def test_an_empty_chat_plans_just_the_system_prompt(store: Store, strategy: Strategy) -> None:
+    session = store.sessions.create("empty", system_prompt="Be brief.")
+    plan = plan_context(store, session.id, settings=Settings(), model=MODEL, strategy=strategy)
+    assert plan.request_messages() == [{"role": "system", "content": "Be brief."}]
+    assert plan.omitted == ()
