@@ -32,6 +32,7 @@ from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 
 PLAN_MODEL = "local-model"  # o200k_base counts, as for any local model
+MAX_UPKEEP_PASSES = 2000
 NEEDS_UPKEEP = {Strategy.SUMMARY, Strategy.FACTS, Strategy.HYBRID}
 
 
@@ -55,9 +56,21 @@ async def run_upkeep_everywhere(store: Store, base_url: str, model: str, setting
 
     client = OpenAIChatClient(base_url, os.environ.get("OPENAI_API_KEY"), read_timeout=600)
     for session in store.sessions.list_by_activity(include_archived=True):
-        report = await run_upkeep(store, client, session.id, model=model, settings=settings)
+        # A job stops at a message the model answered badly and retries it next run
+        # (skipping it after a few attempts), as the app's background upkeep would
+        # over many replies; so run until every job has caught up.
+        failures = 0
+        for _ in range(MAX_UPKEEP_PASSES):
+            report = await run_upkeep(store, client, session.id, model=model, settings=settings)
+            if report.ok:
+                break
+            failures += 1
         for result in report.results.values():
-            print(f"  upkeep chat {session.id} {result.job}: {result.status} {result.detail}", file=sys.stderr)
+            print(
+                f"  upkeep chat {session.id} {result.job}: {result.status} {result.detail}"
+                f" (after {failures} failed pass(es))",
+                file=sys.stderr,
+            )
 
 
 def evidence_in(plan: MemoryPlan, evidence_ids: set[int], answer: str) -> bool:

@@ -121,9 +121,7 @@ class LocalModelServer:
         # A child that died on its own (max lifetime) still holds pipes and reader threads.
         self.stop()
         if not self.model_path.is_file():
-            raise LocalModelError(
-                f"Local model file not found: {self.model_path}; choose an existing .gguf file."
-            )
+            raise LocalModelError(f"Local model file not found: {self.model_path}; choose an existing .gguf file.")
         self._stderr_tail.clear()
         self._base_url = None
         lines: queue.Queue[str | None] = queue.Queue()

@@ -224,9 +224,7 @@ class OpenAIChatClient:
                 continue
             if finish_reason is None and usage is None:
                 # The body ended without a finish: a proxy or server closed the connection early.
-                raise ConnectionFailed(
-                    self._msg(f"The connection to {self.base_url} dropped mid-reply; try again.")
-                )
+                raise ConnectionFailed(self._msg(f"The connection to {self.base_url} dropped mid-reply; try again."))
             yield StreamEnd(usage, finish_reason, served_model)
             return
 
@@ -286,9 +284,7 @@ class OpenAIChatClient:
                 await self._retry_or_raise(exc, attempt, model=model, started=False)
                 attempt += 1
 
-    async def _retry_or_raise(
-        self, exc: Exception, attempt: int, *, model: str | None, started: bool
-    ) -> None:
+    async def _retry_or_raise(self, exc: Exception, attempt: int, *, model: str | None, started: bool) -> None:
         """Sleep and return when ``exc`` deserves another attempt; otherwise raise it mapped."""
         if not started and attempt < self._max_retries and _retryable(exc):
             await asyncio.sleep(self._delay(attempt, exc))
@@ -329,9 +325,7 @@ class OpenAIChatClient:
         if isinstance(exc, openai.APITimeoutError):
             if _cause_named(exc, "ConnectTimeout"):
                 return ConnectionFailed(
-                    self._msg(
-                        f"Cannot reach {url} within {self._connect_timeout:g} s: is the server running?"
-                    )
+                    self._msg(f"Cannot reach {url} within {self._connect_timeout:g} s: is the server running?")
                 )
             if started:
                 return ConnectionFailed(
@@ -353,9 +347,7 @@ class OpenAIChatClient:
             return BadResponse(self._bad_response_message())
         if isinstance(exc, openai.APIError):
             return ProviderError(self._msg(f"The server at {url} reported an error: {self._detail(exc)}"))
-        return ProviderError(
-            self._msg(f"Talking to {url} failed unexpectedly ({type(exc).__name__}); try again.")
-        )
+        return ProviderError(self._msg(f"Talking to {url} failed unexpectedly ({type(exc).__name__}); try again."))
 
     async def _map_status(  # noqa: PLR0911 - one early return per status family
         self, exc: Any, *, model: str | None, attempts: int
@@ -399,9 +391,7 @@ class OpenAIChatClient:
             )
         if status == 404:
             return ProviderError(
-                self._msg(
-                    f"{url} has no OpenAI-compatible API (404); check the base URL (it usually ends in /v1)."
-                )
+                self._msg(f"{url} has no OpenAI-compatible API (404); check the base URL (it usually ends in /v1).")
             )
         if status == 429:
             return RateLimited(
@@ -503,10 +493,7 @@ def _context_error(status: int, body: dict[str, Any], detail: str) -> tuple[int 
     if not (
         body.get("code") == "context_length_exceeded"
         or body.get("type") == "exceed_context_size_error"  # llama.cpp
-        or (
-            ("context length" in text or "context size" in text or "context window" in text)
-            and "exceed" in text
-        )
+        or (("context length" in text or "context size" in text or "context window" in text) and "exceed" in text)
         or "maximum context length" in text
     ):
         return None

@@ -54,9 +54,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # (OPENAI_API_KEY=..., "client_secret": "...", access_token=...). The
     # lookahead lets the engine skip most positions cheaply.
     (
-        re.compile(
-            rf"(?i)(?=[kKtTsSpP])((?:key|token|secret|passw(?:or)?d)[\"']?\s*[:=]\s*[\"']?){_TOK}{{8,}}"
-        ),
+        re.compile(rf"(?i)(?=[kKtTsSpP])((?:key|token|secret|passw(?:or)?d)[\"']?\s*[:=]\s*[\"']?){_TOK}{{8,}}"),
         r"\1" + REDACTED,
     ),
     # Credentials embedded in a URL: scheme://user:password@host

@@ -44,9 +44,7 @@ _UNAVAILABLE = (
     "or use the key for this run only."
 )
 _LOCKED = "The OS keyring ({name}) is locked. Unlock it and try again, or use the key for this run only."
-_FAILED = (
-    "The OS keyring ({name}) did not answer. Check that it is running, or use the key for this run only."
-)
+_FAILED = "The OS keyring ({name}) did not answer. Check that it is running, or use the key for this run only."
 
 # Friendlier names for the backends a user may meet; anything else shows keyring's own name.
 _BACKEND_NAMES = {

@@ -252,17 +252,17 @@ class SettingsStore:
     def set(self, key: str, value: Any) -> Settings:
         checked = validate(key, value)
         candidate = replace(self.load(), **{key: checked})
-        if key in {"active_profile", "profiles"}:
-            candidate.profile()  # refuses an active profile that does not exist
+        changes: dict[str, Any] = {key: checked}
+        if key == "profiles" and candidate.active_profile not in {p.name for p in candidate.profiles}:
+            # Replacing the list may drop the active profile: the first one takes over.
+            candidate = replace(candidate, active_profile=candidate.profiles[0].name)
+            changes["active_profile"] = candidate.active_profile
+        candidate.profile()  # refuses an active profile that does not exist
+        changes["version"] = SETTINGS_VERSION
         with self._db.transaction() as conn:
-            conn.execute(
+            conn.executemany(
                 "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, json.dumps(_to_json(checked))),
-            )
-            conn.execute(
-                "INSERT INTO settings(key, value) VALUES ('version', ?)"
-                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (json.dumps(SETTINGS_VERSION),),
+                [(name, json.dumps(_to_json(change))) for name, change in changes.items()],
             )
         return candidate
 

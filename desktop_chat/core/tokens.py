@@ -105,9 +105,7 @@ def _read_ranks(path: Path, expected_sha256: str) -> dict[bytes, int]:
             f"Token encoding file {path} is missing or unreadable; reinstall Desktop Chat."
         ) from None
     if hashlib.sha256(data).hexdigest() != expected_sha256:
-        raise DesktopChatError(
-            f"Token encoding file {path} is damaged (checksum mismatch); reinstall Desktop Chat."
-        )
+        raise DesktopChatError(f"Token encoding file {path} is damaged (checksum mismatch); reinstall Desktop Chat.")
     # The hash pins a well-formed file, so parsing cannot fail past this point.
     ranks: dict[bytes, int] = {}
     for line in data.splitlines():
@@ -273,9 +271,7 @@ class TokenCounter:
             if isinstance(message, ChatMessage):
                 total += self.count_message(message.role, message.content)
             else:
-                total += self.count_message(
-                    message["role"], message.get("content") or "", message.get("name")
-                )
+                total += self.count_message(message["role"], message.get("content") or "", message.get("name"))
         return total
 
     def truncate_to(self, text: str, max_tokens: int) -> str:

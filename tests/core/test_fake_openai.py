@@ -11,9 +11,7 @@ from typing import Any
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 
-def post(
-    server: FakeOpenAIServer, body: dict[str, Any], headers: dict[str, str] | None = None
-) -> tuple[int, bytes]:
+def post(server: FakeOpenAIServer, body: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
     try:
         conn.request(
@@ -94,9 +92,7 @@ def test_close_ends_every_thread_even_with_clients_still_connected() -> None:
     idle.getresponse().read()  # the keep-alive connection stays open
     server.fail(Fault.FOREVER)
     streaming = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
-    streaming.request(
-        "POST", "/v1/chat/completions", json.dumps({"model": "m", "stream": True, "messages": []})
-    )
+    streaming.request("POST", "/v1/chat/completions", json.dumps({"model": "m", "stream": True, "messages": []}))
     streaming.getresponse().read(10)
 
     started = time.monotonic()

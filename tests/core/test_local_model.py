@@ -109,9 +109,7 @@ def test_chat_completion_replies_within_max_tokens(client: openai.OpenAI, llama_
     assert reply.usage.prompt_tokens > 10
 
 
-def test_streamed_reply_arrives_in_pieces_with_usage(
-    client: openai.OpenAI, llama_server: LlamaServer
-) -> None:
+def test_streamed_reply_arrives_in_pieces_with_usage(client: openai.OpenAI, llama_server: LlamaServer) -> None:
     stream = client.chat.completions.create(
         model=llama_server.model,
         messages=[{"role": "user", "content": "Count from one to ten."}],
@@ -131,9 +129,7 @@ def test_streamed_reply_arrives_in_pieces_with_usage(
     assert 0 < usage[0].completion_tokens <= 16
 
 
-def test_json_object_response_format_gives_parseable_json(
-    client: openai.OpenAI, llama_server: LlamaServer
-) -> None:
+def test_json_object_response_format_gives_parseable_json(client: openai.OpenAI, llama_server: LlamaServer) -> None:
     reply = client.chat.completions.create(
         model=llama_server.model,
         messages=[{"role": "user", "content": "My name is Ada and I live in Paris. Reply with JSON."}],

