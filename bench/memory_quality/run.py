@@ -26,8 +26,8 @@ from typing import Any
 from generate import OUT, generate  # type: ignore[import-not-found]
 
 from desktop_chat.core.export import import_json
-from desktop_chat.core.memory.planner import MemoryPlan, plan_context
-from desktop_chat.core.models import PartKind, Strategy
+from desktop_chat.core.memory.planner import plan_context
+from desktop_chat.core.models import ContextPlan, PartKind, Strategy
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 
@@ -73,7 +73,7 @@ async def run_upkeep_everywhere(store: Store, base_url: str, model: str, setting
             )
 
 
-def evidence_in(plan: MemoryPlan, evidence_ids: set[int], answer: str) -> bool:
+def evidence_in(plan: ContextPlan, evidence_ids: set[int], answer: str) -> bool:
     for part in plan.parts:
         if part.kind in {PartKind.RECENT, PartKind.RECALLED} and evidence_ids & set(part.message_ids):
             return True

@@ -7,8 +7,8 @@ from typing import Any
 
 from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
 from desktop_chat.core.errors import SettingsError
-from desktop_chat.core.memory.planner import MemoryPlan, plan_context
-from desktop_chat.core.models import ContextPart, Message, Omission, Strategy
+from desktop_chat.core.memory.planner import plan_context
+from desktop_chat.core.models import ContextPart, ContextPlan, Message, Omission, Strategy
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.settings import Settings
 
@@ -51,7 +51,7 @@ def cmd_context(ctx: Context) -> int:
     return 0
 
 
-def plan_json(plan: MemoryPlan, messages: dict[int, Message]) -> dict[str, Any]:
+def plan_json(plan: ContextPlan, messages: dict[int, Message]) -> dict[str, Any]:
     """The plan as JSON; ``messages`` supplies each named message's imported ``meta``."""
 
     def refs(ids: tuple[int, ...]) -> list[dict[str, Any]]:
@@ -98,7 +98,7 @@ def _preview(text: str) -> str:
     return flat if len(flat) <= _PREVIEW else flat[: _PREVIEW - 1] + "…"
 
 
-def _print_readable(plan: MemoryPlan) -> None:
+def _print_readable(plan: ContextPlan) -> None:
     estimate = "" if plan.exact_counts else " (estimated: unknown tokenizer)"
     window = f"{plan.context_window:,}" + (
         " (a guess: set the profile's context window)" if plan.context_window_source == "default" else ""

@@ -208,6 +208,8 @@ class ContextPlan:
     parts: tuple[ContextPart, ...]
     omitted: tuple[Omission, ...] = ()
     estimated: bool = True  # False once calibrated against provider usage
+    context_window_source: str = "given"  # "given" (profile/caller), "model" (known table), "default" (a guess)
+    exact_counts: bool = True  # False: the model's tokenizer is unknown and counts are o200k_base estimates
 
     @property
     def total_tokens(self) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from desktop_chat.core.memory.assembly import Anchor, Assembly
 from desktop_chat.core.memory.budget import check_fits, prompt_budget, resolve_context_window
 from desktop_chat.core.memory.history import History
@@ -19,14 +17,6 @@ from desktop_chat.core.tokens import TokenCounter
 PART_ORDER = tuple(PartKind)  # system prompt, pinned facts, facts, summary, recalled, recent
 
 
-@dataclass(frozen=True, slots=True)
-class MemoryPlan(ContextPlan):
-    """A ContextPlan that also says where the context window size came from."""
-
-    context_window_source: str = "given"  # "given" (profile/caller), "model" (known table), "default" (a guess)
-    exact_counts: bool = True  # False: the model's tokenizer is unknown and counts are o200k_base estimates
-
-
 def plan_context(
     store: Store,
     session_id: int,
@@ -38,7 +28,7 @@ def plan_context(
     budget: int | None = None,
     draft: str | None = None,
     query: str | None = None,
-) -> MemoryPlan:
+) -> ContextPlan:
     """Plan the next request of a chat.
 
     ``context_window``: the profile's override (else the known size for ``model``,
@@ -80,7 +70,7 @@ def plan_context(
     STRATEGIES[chosen](a)
     finish_window(a, a.window)
 
-    plan = MemoryPlan(
+    plan = ContextPlan(
         strategy=chosen,
         model=model,
         budget=budget_tokens,

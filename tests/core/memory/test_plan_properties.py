@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop_chat.core.errors import InputTooLarge
-from desktop_chat.core.memory.planner import PART_ORDER, MemoryPlan, plan_context
-from desktop_chat.core.models import REPLY_PRIMING_TOKENS, FactStatus, PartKind, Role, Strategy
+from desktop_chat.core.memory.planner import PART_ORDER, plan_context
+from desktop_chat.core.models import REPLY_PRIMING_TOKENS, ContextPlan, FactStatus, PartKind, Role, Strategy
 from desktop_chat.core.settings import HybridSplit, Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
@@ -110,7 +110,7 @@ def test_every_plan_keeps_its_promises(s: Scenario) -> None:
 
 
 def check_plan(
-    store: Store, plan: MemoryPlan, ids: list[int], expected_text: str | None, counter: TokenCounter
+    store: Store, plan: ContextPlan, ids: list[int], expected_text: str | None, counter: TokenCounter
 ) -> None:
     # The budget is never exceeded, and the counts are the provider's way of counting.
     assert plan.total_tokens <= plan.budget

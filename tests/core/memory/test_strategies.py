@@ -7,8 +7,8 @@ import pytest
 from desktop_chat.core.errors import InputTooLarge, SettingsError
 from desktop_chat.core.memory.budget import DEFAULT_CONTEXT_WINDOW
 from desktop_chat.core.memory.history import stored_token_count
-from desktop_chat.core.memory.planner import MemoryPlan, plan_context
-from desktop_chat.core.models import ContextPart, FactStatus, PartKind, Role, Strategy
+from desktop_chat.core.memory.planner import plan_context
+from desktop_chat.core.models import ContextPart, ContextPlan, FactStatus, PartKind, Role, Strategy
 from desktop_chat.core.settings import HybridSplit, Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
@@ -18,17 +18,17 @@ MODEL = "gpt-4o-mini"
 FILLER = [f"turn {i}: we talked about the weather and nothing in particular" for i in range(60)]
 
 
-def part(plan: MemoryPlan, kind: PartKind) -> ContextPart:
+def part(plan: ContextPlan, kind: PartKind) -> ContextPart:
     found = [p for p in plan.parts if p.kind == kind]
     assert found, f"no {kind} part in {[p.kind for p in plan.parts]}"
     return found[0]
 
 
-def kinds(plan: MemoryPlan) -> list[PartKind]:
+def kinds(plan: ContextPlan) -> list[PartKind]:
     return [p.kind for p in plan.parts]
 
 
-def plan(store: Store, session_id: int, strategy: Strategy, **kwargs: object) -> MemoryPlan:
+def plan(store: Store, session_id: int, strategy: Strategy, **kwargs: object) -> ContextPlan:
     config = kwargs.pop("settings", Settings())
     return plan_context(store, session_id, settings=config, model=MODEL, strategy=strategy, **kwargs)  # type: ignore[arg-type]
 
