@@ -33,6 +33,10 @@ from desktop_chat.core.storage.store import Store
 
 PLAN_MODEL = "local-model"  # o200k_base counts, as for any local model
 MAX_UPKEEP_PASSES = 2000
+MAX_STALLED_PASSES = 4  # a failed message is retried 3 times before it is skipped
+# Small summary chunks keep each request short enough for a small local model's
+# context and for the read timeout on a busy 2-core machine.
+UPKEEP_CHUNK_TOKENS = 2000
 NEEDS_UPKEEP = {Strategy.SUMMARY, Strategy.FACTS, Strategy.HYBRID}
 
 
@@ -51,7 +55,7 @@ def load_store(folder: Path, conversation: dict[str, Any], *, fresh: bool) -> tu
 
 
 async def run_upkeep_everywhere(store: Store, base_url: str, model: str, settings: Settings) -> None:
-    from desktop_chat.core.memory.upkeep import run_upkeep
+    from desktop_chat.core.memory.upkeep import run_upkeep, upkeep_status
     from desktop_chat.core.providers import OpenAIChatClient
 
     client = OpenAIChatClient(base_url, os.environ.get("OPENAI_API_KEY"), read_timeout=600)
@@ -60,11 +64,19 @@ async def run_upkeep_everywhere(store: Store, base_url: str, model: str, setting
         # (skipping it after a few attempts), as the app's background upkeep would
         # over many replies; so run until every job has caught up.
         failures = 0
+        stalled = 0
         for _ in range(MAX_UPKEEP_PASSES):
-            report = await run_upkeep(store, client, session.id, model=model, settings=settings)
+            before = {job: state.through_id for job, state in upkeep_status(store, session.id).items()}
+            report = await run_upkeep(
+                store, client, session.id, model=model, settings=settings, chunk_tokens=UPKEEP_CHUNK_TOKENS
+            )
             if report.ok:
                 break
             failures += 1
+            after = {job: state.through_id for job, state in upkeep_status(store, session.id).items()}
+            stalled = stalled + 1 if after == before else 0
+            if stalled >= MAX_STALLED_PASSES:
+                break  # the server keeps failing at the same place (e.g. timeouts): report what we have
         for result in report.results.values():
             print(
                 f"  upkeep chat {session.id} {result.job}: {result.status} {result.detail}"

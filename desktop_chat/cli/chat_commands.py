@@ -112,8 +112,14 @@ async def _send(
         else:
             events = controller.send(sid, text, model=args.model, strategy=strategy)
         code = await _print_reply(events, sid, temporary=args.temporary)
-        if code == 0:
-            await controller.wait_for_upkeep(UPKEEP_WAIT)
+        if code == 0 and controller.upkeep_running(sid):
+            # The reply is done; say why the command has not returned yet.
+            print("desktop-chat: updating this chat's memory (Ctrl-C leaves it for next time)…", file=sys.stderr)
+            try:
+                await controller.wait_for_upkeep(UPKEEP_WAIT)
+            except asyncio.CancelledError:
+                # The reply is saved and complete; unfinished upkeep resumes after the next reply.
+                return code
         return code
     except asyncio.CancelledError:
         # Ctrl-C: asyncio.run cancelled us; the controller has saved the partial reply as stopped.
