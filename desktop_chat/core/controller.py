@@ -72,7 +72,7 @@ from desktop_chat.core.storage.db import to_db_time, utcnow
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.storage.upkeep_state import JobName, JobState
 from desktop_chat.core.titles import make_title
-from desktop_chat.core.tokens import Calibrations, TokenCounter
+from desktop_chat.core.tokens import Calibrations, TokenCounter, model_limits
 
 log = logging.getLogger(__name__)
 
@@ -546,7 +546,7 @@ class ConversationController:
     async def _pump(self, turn: _Turn, client: ChatClient, request: list[ChatMessage]) -> None:
         """Read the stream into the turn: saves on a timer, the final status at the end."""
         try:
-            async for event in client.stream_chat(request, model=turn.model):
+            async for event in client.stream_chat(request, model=turn.model, max_tokens=reply_limit(turn.plan)):
                 if isinstance(event, TextDelta):
                     turn.add(event.text)
                     turn.queue.put_nowait(Delta(turn.assistant_id, event.text))
@@ -674,6 +674,19 @@ class ConversationController:
         if self._temporary is not None:
             self._temporary.close()
             self._temporary = None
+
+
+def reply_limit(plan: ContextPlan) -> int | None:
+    """A cap on the reply for models the app does not know (local servers), else None.
+
+    llama.cpp and friends generate until end-of-text or a full context when no
+    limit is sent, which can hold a single-slot local server for minutes; the cap
+    is what is left of the context window after the prompt. Known OpenAI models
+    keep the server's own limit: the o-series and gpt-5 refuse ``max_tokens``.
+    """
+    if model_limits(plan.model) is not None:
+        return None
+    return max(plan.context_window - plan.total_tokens, 16)
 
 
 def _warm_counters(model: str) -> None:

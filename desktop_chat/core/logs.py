@@ -30,6 +30,6 @@ def setup_logging(log_file: Path, *, level: int = logging.INFO) -> logging.Handl
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "openai"):
+    for noisy in ("httpx", "httpcore", "httpx2", "httpcore2", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return handler

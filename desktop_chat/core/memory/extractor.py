@@ -51,7 +51,7 @@ MAX_FACTS = 20
 MAX_KEY_CHARS = 64
 MAX_VALUE_CHARS = 200
 MAX_QUOTE_CHARS = 500
-MAX_ANSWER_TOKENS = 1_000
+MAX_ANSWER_TOKENS = 600  # room for ~20 facts with quotes; longer answers came from models looping
 MAX_MESSAGE_TOKENS = 4_000  # longer messages are cut for the request (grounding still sees all)
 
 # Words that say nothing about a value: "lives in Berlin" is grounded by a quote holding "Berlin".

@@ -257,3 +257,22 @@ def test_a_second_send_while_streaming_is_refused(tmp_path: Path, fake_openai: F
     events = with_controller(tmp_path, fake_openai, job)
     assert isinstance(ending(events), Finished)
     assert len(fake_openai.chat_requests) == 1
+
+
+def test_a_local_models_reply_is_capped_by_what_is_left_of_the_window(
+    tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    """An unknown (local) model gets max_tokens, so it cannot generate until its context is full."""
+    fake_openai.reply("Sure.")
+    fake_openai.reply("Sure again.")
+
+    async def job(c: ConversationController) -> tuple[list[Event], list[Event]]:
+        local = c.new_session(title="local")
+        known = c.new_session(title="known", model="gpt-4o")
+        return await collect(c.send(local.id, "Hello there")), await collect(c.send(known.id, "Hello there"))
+
+    local_events, _ = with_controller(tmp_path, fake_openai, job)
+    plan = started(local_events).plan
+    assert fake_openai.chat_requests[0].body["max_tokens"] == 8192 - plan.total_tokens
+    # Known OpenAI models keep the server's own limit (the o-series refuses max_tokens).
+    assert "max_tokens" not in fake_openai.chat_requests[1].body
