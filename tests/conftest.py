@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop_chat.core.storage.store import Store
+
 pytest_plugins: list[str] = [
     "tests.helpers.fake_openai",
     "tests.helpers.llama",
 ]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A real database file in a fresh data folder."""
+    opened = Store.open(tmp_path / "data")
+    yield opened
+    opened.close()

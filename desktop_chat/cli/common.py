@@ -52,13 +52,19 @@ def print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
-def session_id_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a session id; list them with `desktop-chat sessions`"
-        ) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a session id; ids are positive numbers")
-    return value
+def id_arg(kind: str, list_command: str) -> Callable[[str], int]:
+    """An argparse type for a positive id, with a hint of where to find the ids."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind} id; list them with `{list_command}`") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind} id; ids are positive numbers")
+        return value
+
+    return parse
+
+
+session_id_arg = id_arg("session", "desktop-chat sessions")

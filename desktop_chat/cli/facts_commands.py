@@ -5,22 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
+from desktop_chat.cli.common import Context, UsageError, id_arg, print_json, session_id_arg
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.memory.extractor import approve_fact, reject_fact, remember_fact
 from desktop_chat.core.models import Fact, FactEvent, FactStatus
 
-
-def _fact_id(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a fact id; list them with `desktop-chat facts list`"
-        ) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a fact id; ids are positive numbers")
-    return value
+_fact_id = id_arg("fact", "desktop-chat facts list")
 
 
 def _fact_json(fact: Fact) -> dict[str, Any]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +19,7 @@ from desktop_chat.core.memory.extractor import (
 from desktop_chat.core.models import Fact, FactOrigin, FactStatus
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
-from tests.core.upkeep import MODEL, conversation, open_store, with_client
+from tests.core.upkeep import MODEL, conversation, with_client
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 SETTINGS = Settings()
@@ -39,13 +37,6 @@ def extract(
 
 def by_status(store: Store, status: FactStatus) -> list[Fact]:
     return [f for f in store.facts.all() if f.status is status]
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path)
-    yield s
-    s.close()
 
 
 @pytest.fixture

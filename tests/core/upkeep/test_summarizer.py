@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +14,7 @@ from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
-from tests.core.upkeep import MODEL, AfterReply, conversation, open_store, with_client
+from tests.core.upkeep import MODEL, AfterReply, conversation, with_client
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 SETTINGS = Settings(summary_trigger=10, summary_keep_last=4, summary_max_tokens=200)
@@ -40,13 +38,6 @@ def summarise(
 
 def prompt_of(server: FakeOpenAIServer, index: int = -1) -> str:
     return str(server.chat_requests[index].body["messages"][-1]["content"])
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path)
-    yield s
-    s.close()
 
 
 @pytest.fixture
