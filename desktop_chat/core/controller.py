@@ -495,6 +495,7 @@ class ConversationController:
             )
             client = await self.client_for(profile)
         except DesktopChatError as exc:
+            log.warning("reply in chat %s failed before the request: %s", session_id, exc)
             yield Failed(session_id, user.id, None, exc, retryable=is_retryable(exc))
             return
         assistant = store.messages.append(
@@ -520,6 +521,7 @@ class ConversationController:
         final = turn.final
         assert final is not None
         if turn.error is not None:
+            log.warning("reply %s in chat %s failed: %s", assistant.id, session_id, turn.error)
             yield Failed(session_id, user.id, assistant.id, turn.error, retryable=is_retryable(turn.error))
             return
         if final.status is MessageStatus.STOPPED:
