@@ -363,30 +363,32 @@ class ConversationController:
         The failed (or stopped) reply leaves the active branch but stays in the
         database, so the chat never shows two replies to one message.
         """
-        store = self.store_for(session_id)
-        store.sessions.get(session_id)
-        with self._claim(session_id) as slot:
-            last = self._last(store, session_id)
-            if last.role is Role.USER:
-                user = last
-            elif last.status in (MessageStatus.FAILED, MessageStatus.STOPPED, MessageStatus.STREAMING):
-                user = self._user_before(store, last)
-                self._supersede(store, last)
-            else:
-                raise DesktopChatError("The last reply in this chat did not fail: there is nothing to retry.")
-            async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
-                yield event
+        async for event in self._answer_again(session_id, only_after_failure=True, model=model, strategy=strategy):
+            yield event
 
     async def regenerate(
         self, session_id: int, *, model: str | None = None, strategy: Strategy | None = None
     ) -> AsyncGenerator[ReplyEvent, None]:
         """A new reply to the last user message; the old reply is superseded (kept, inactive)."""
+        async for event in self._answer_again(session_id, only_after_failure=False, model=model, strategy=strategy):
+            yield event
+
+    async def _answer_again(
+        self, session_id: int, *, only_after_failure: bool, model: str | None, strategy: Strategy | None
+    ) -> AsyncGenerator[ReplyEvent, None]:
+        """Reply anew to the last user message, superseding the reply after it (if any)."""
         store = self.store_for(session_id)
         store.sessions.get(session_id)
         with self._claim(session_id) as slot:
             last = self._last(store, session_id)
             if last.role is Role.USER:
                 user = last
+            elif only_after_failure and last.status not in (
+                MessageStatus.FAILED,
+                MessageStatus.STOPPED,
+                MessageStatus.STREAMING,
+            ):
+                raise DesktopChatError("The last reply in this chat did not fail: there is nothing to retry.")
             else:
                 user = self._user_before(store, last)
                 self._supersede(store, last)
