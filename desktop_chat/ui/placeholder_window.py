@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.storage.store import Store
 
 
 class PlaceholderWindow(QMainWindow):
@@ -22,15 +21,17 @@ class PlaceholderWindow(QMainWindow):
         note.setWordWrap(True)
         note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         try:
-            store = Store.open(folder)
+            from desktop_chat.core.bootstrap import open_workspace
+
+            workspace = open_workspace(folder)
         except DesktopChatError as exc:
             note.setText(str(exc))
         else:
             try:
-                for session in store.sessions.list_by_activity():
+                for session in workspace.sessions():
                     sessions.addItem(f"{'★ ' if session.pinned else ''}{session.title or 'Untitled chat'}")
             finally:
-                store.close()
+                workspace.close()
             note.setText(
                 "The chat window is coming in the next release.\n"
                 f"Your chats are stored in {folder}.\n"
