@@ -13,8 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.models import ContextPlan, Message, Usage
-from desktop_chat.core.storage.upkeep_state import JobName, JobState
+from desktop_chat.core.models import ContextPlan, JobName, JobState, Message, Usage
 
 
 @dataclass(frozen=True, slots=True)

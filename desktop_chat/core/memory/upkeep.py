@@ -18,11 +18,10 @@ from typing import Literal
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.memory.extractor import extract_facts
 from desktop_chat.core.memory.summarizer import DEFAULT_CHUNK_TOKENS, update_summary
-from desktop_chat.core.models import Strategy
+from desktop_chat.core.models import JOBS, JobName, JobState, JobStatus, Strategy
 from desktop_chat.core.providers import ChatClient
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
-from desktop_chat.core.storage.upkeep_state import JOBS, JobName, JobState, JobStatus
 
 log = logging.getLogger(__name__)
 

@@ -8,34 +8,13 @@ run starts exactly where the last committed one stopped.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
+from desktop_chat.core.models import JOBS, JobName, JobState, JobStatus
 from desktop_chat.core.storage.db import Database, from_db_time, to_db_time, utcnow
 
-JobName = Literal["summary", "facts"]
-JOBS: tuple[JobName, ...] = ("summary", "facts")
-
-
-class JobStatus(StrEnum):
-    PENDING = "pending"  # never ran, or was interrupted and will run again
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class JobState:
-    session_id: int
-    job: JobName
-    status: JobStatus
-    through_id: int | None = None  # last message processed; None: nothing yet
-    error: str | None = None  # one line, when the last run failed
-    attempts: int = 0  # failed tries on the message right after through_id
-    updated_at: datetime | None = None
-
+# The job types live in models (events and the GUI use them); re-exported for older importers.
+__all__ = ["JOBS", "JobName", "JobState", "JobStatus", "UpkeepStateRepository"]
 
 _COLUMNS = "session_id, job, through_id, status, error, attempts, updated_at"
 
