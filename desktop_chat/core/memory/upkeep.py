@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -135,7 +134,7 @@ async def run_upkeep(
         except asyncio.CancelledError:
             store.upkeep_state.mark(session_id, job, JobStatus.PENDING, error="interrupted; will run again")
             raise
-        except (DesktopChatError, sqlite3.Error) as exc:
+        except DesktopChatError as exc:  # StorageError included: the database was busy or full
             reason = _one_line(str(exc)) or type(exc).__name__
             log.warning("memory upkeep %s for session %s failed: %s", job, session_id, reason)
             store.upkeep_state.mark(session_id, job, JobStatus.FAILED, error=reason)

@@ -11,7 +11,7 @@ import sqlite3
 from typing import Any
 
 from desktop_chat.core.models import JOBS, JobName, JobState, JobStatus
-from desktop_chat.core.storage.db import Database, from_db_time, to_db_time, utcnow
+from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, utcnow
 
 # The job types live in models (events and the GUI use them); re-exported for older importers.
 __all__ = ["JOBS", "JobName", "JobState", "JobStatus", "UpkeepStateRepository"]
@@ -31,13 +31,10 @@ def _row_to_state(row: sqlite3.Row | tuple[Any, ...]) -> JobState:
     )
 
 
-class UpkeepStateRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class UpkeepStateRepository(Repository):
     def get(self, session_id: int, job: JobName) -> JobState:
         """The job's state; a job that never ran is ``pending`` with no watermark."""
-        row = self._db.conn.execute(
+        row = self._conn.execute(
             f"SELECT {_COLUMNS} FROM upkeep_state WHERE session_id = ? AND job = ?", (session_id, job)
         ).fetchone()
         return _row_to_state(row) if row else JobState(session_id, job, JobStatus.PENDING)
@@ -68,7 +65,7 @@ class UpkeepStateRepository:
 
     def reset_interrupted(self) -> int:
         """At start-up: jobs left 'running' by a crash or a quit are pending again."""
-        cursor = self._db.conn.execute(
+        cursor = self._conn.execute(
             "UPDATE upkeep_state SET status = 'pending', error = NULL, updated_at = ? WHERE status = 'running'",
             (to_db_time(utcnow()),),
         )
@@ -85,7 +82,7 @@ class UpkeepStateRepository:
         through_id: int | None = None,
         attempts: int = 0,
     ) -> None:
-        self._db.conn.execute(
+        self._conn.execute(
             f"INSERT INTO upkeep_state({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
             f" ON CONFLICT(session_id, job) DO UPDATE SET {assignments}, updated_at = excluded.updated_at",
             (session_id, job, through_id, status.value, error, attempts, to_db_time(utcnow())),
