@@ -40,17 +40,16 @@ class PurgeReport:
         """One plain line: what this mode does (or would do) to which chats."""
         if self.days is None:
             return "Retention is 'keep forever': nothing to purge."
-        count = f"{len(self.sessions)} session(s) idle for more than {self.days} day(s)"
+        chats = f"{len(self.sessions)} session(s) idle for more than {self.days} day(s)"
+        never = "pinned sessions are never touched."
         if self.mode == "delete":
             lead = "Would delete" if self.dry_run else "Deleted"
-            what = f"for good, with their {self.messages} message(s), summaries and chat facts"
-        else:
-            lead = "Would archive" if self.dry_run else "Archived"
-            what = (
-                f"{'they would leave' if self.dry_run else 'they left'} the chat list but keep all "
-                f"{self.messages} message(s), their summaries and facts: still searchable, exportable and restorable"
-            )
-        return f"{lead} {count} {what}; pinned sessions are never touched."
+            return f"{lead} {chats} for good, with their {self.messages} message(s), summaries and chat facts; {never}"
+        lead, leave = ("Would archive", "they would leave") if self.dry_run else ("Archived", "they are off")
+        return (
+            f"{lead} {chats}: {leave} the chat list but keep all {self.messages} message(s), their summaries "
+            f"and facts (still searchable, exportable and restorable); {never}"
+        )
 
 
 def purge(
