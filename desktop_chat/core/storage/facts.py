@@ -120,7 +120,8 @@ class FactRepository(Repository):
         """Leave one current fact for ``key`` in ``scope``: the newest by ``updated_at`` wins.
 
         The others are superseded by it (kept, with an event in their history), so
-        there are never two active values for one key. Returns the one kept.
+        there are never two active values for one key. A pin is the user's wish for
+        the key, so it passes to the winner. Returns the one kept.
         """
         with self._db.transaction():
             current = self.current_all(key, scope)
@@ -129,6 +130,8 @@ class FactRepository(Repository):
             winner, losers = current[0], current[1:]
             for loser in losers:
                 self.supersede(loser.id, winner.id, actor=actor)
+            if any(loser.pinned for loser in losers) and not winner.pinned:
+                winner = self.set_pinned(winner.id, True, actor=actor)
         return winner
 
     def events(self, fact_id: int) -> list[FactEvent]:

@@ -111,16 +111,17 @@ def _fact_document(key: str, value: str, updated_at: str) -> dict[str, Any]:
 
 
 def test_an_imported_newer_fact_supersedes_the_older_one_keeping_its_history(store: Store) -> None:
-    old = store.facts.add("city", "Paris", created_at=datetime(2025, 1, 1, tzinfo=UTC))
+    old = store.facts.add("city", "Paris", created_at=datetime(2025, 1, 1, tzinfo=UTC), pinned=True)
     result = import_json(store, _fact_document("city", "Lisbon", "2030-01-01T00:00:00+00:00"))
 
     assert result.facts == 1
     current = store.facts.current("city", None)
     assert current is not None and current.value == "Lisbon"
+    assert current.pinned, "the user's pin on the key passes to the newer value"
     superseded = store.facts.get(old.id)
     assert superseded.status is FactStatus.SUPERSEDED and superseded.superseded_by == current.id
     assert [(e.actor, e.action) for e in store.facts.events(old.id)] == [("user", "created"), ("import", "superseded")]
-    assert [e.action for e in store.facts.events(current.id)] == ["created"]  # its own history came along
+    assert [e.action for e in store.facts.events(current.id)] == ["created", "pinned"]  # its own history came along
     assert [f.value for f in store.facts.history("city", None)] == ["Paris", "Lisbon"]
 
 
