@@ -148,12 +148,14 @@ class Database:
         """One atomic unit of work; nested use joins the outer transaction."""
         conn = self._conn
         try:
-            if conn.in_transaction:
-                yield
-                return
-            conn.execute("BEGIN IMMEDIATE")
+            nested = conn.in_transaction  # a closed connection raises here
+            if not nested:
+                conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise self.error(exc) from exc
+        if nested:
+            yield
+            return
         try:
             yield
         except BaseException:
