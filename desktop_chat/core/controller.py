@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from desktop_chat.core.errors import (
     NotAllowed,
     NotFound,
     SettingsError,
+    StorageError,
 )
 from desktop_chat.core.events import (
     Delta,
@@ -62,6 +62,8 @@ from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for, run_upkeep, 
 from desktop_chat.core.models import (
     ChatMessage,
     ContextPlan,
+    JobName,
+    JobState,
     Message,
     MessageStatus,
     Role,
@@ -72,9 +74,7 @@ from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient, StreamEnd, TextDelta
 from desktop_chat.core.services import ClientFactory
 from desktop_chat.core.settings import Settings
-from desktop_chat.core.storage.db import to_db_time, utcnow
 from desktop_chat.core.storage.store import Store
-from desktop_chat.core.storage.upkeep_state import JobName, JobState
 from desktop_chat.core.titles import make_title
 from desktop_chat.core.tokens import Calibrations, TokenCounter, model_limits
 
@@ -147,7 +147,7 @@ class _Turn:
             return
         try:
             self.store.messages.update_content(self.assistant_id, self.text)
-        except sqlite3.Error as exc:  # a busy or full disk must not kill the stream; the end save retries
+        except StorageError as exc:  # a busy or full disk must not kill the stream; the end save retries
             log.warning("could not save the streaming reply %s: %s", self.assistant_id, exc)
             return
         self.saved_chars = self.chars
@@ -258,19 +258,7 @@ class ConversationController:
 
     def _temporary_store(self) -> Store:
         if self._temporary is None:
-            temp = Store.in_memory()
-            now = to_db_time(utcnow())
-            # A hidden anchor row in each table, so SQLite numbers temporary ids above the base.
-            temp.db.conn.execute(
-                "INSERT INTO sessions(id, title, created_at, updated_at, temporary) VALUES (?, '', ?, ?, 1)",
-                (TEMPORARY_ID_BASE, now, now),
-            )
-            temp.db.conn.execute(
-                "INSERT INTO messages(id, session_id, role, content, created_at, active)"
-                " VALUES (?, ?, 'system', '', ?, 0)",
-                (TEMPORARY_ID_BASE, TEMPORARY_ID_BASE, now),
-            )
-            self._temporary = temp
+            self._temporary = Store.temporary(TEMPORARY_ID_BASE)
         return self._temporary
 
     def profile_for(self, session: Session, settings: Settings | None = None) -> ProviderProfile:
@@ -353,13 +341,9 @@ class ConversationController:
     ) -> Session:
         """A new chat; a temporary one lives in memory only and is never written to disk."""
         store = self._temporary_store() if temporary else self._store
-        session = store.sessions.create(
-            title, strategy=strategy, model=model, profile=profile, system_prompt=system_prompt
+        return store.sessions.create(
+            title, strategy=strategy, model=model, profile=profile, system_prompt=system_prompt, temporary=temporary
         )
-        if temporary:
-            store.db.conn.execute("UPDATE sessions SET temporary = 1 WHERE id = ?", (session.id,))
-            session = store.sessions.get(session.id)
-        return session
 
     def temporary_sessions(self) -> list[Session]:
         if self._temporary is None:
@@ -712,7 +696,7 @@ class ConversationController:
                 # run_upkeep records its own failures; this is a bug or a deleted chat: log, do not crash.
                 log.exception("memory upkeep for session %s failed", session_id)
             finally:
-                with contextlib.suppress(sqlite3.Error):  # the temporary store may be closed by now
+                with contextlib.suppress(StorageError):  # the temporary store may be closed by now
                     self.channel.publish(UpkeepChanged(session_id, False, upkeep_status(store, session_id)))
             if session_id not in self._upkeep_again:
                 return
