@@ -70,6 +70,10 @@ class NotFound(DesktopChatError):
     """A session, message or fact the user named does not exist."""
 
 
+class Busy(DesktopChatError):
+    """Another process (or window) is already answering in this chat."""
+
+
 # --- everything else -------------------------------------------------------
 
 

@@ -209,12 +209,34 @@ def m005_covering_scan_index(conn: sqlite3.Connection) -> None:
     )
 
 
+def m006_chat_claims(conn: sqlite3.Connection) -> None:
+    """One row per chat that is answering right now, so two processes never reply in one chat at once.
+
+    The owner refreshes ``heartbeat_at`` while it holds the claim; a claim whose
+    heartbeat is old, or whose process is gone from this host, may be taken over.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE chat_claims (
+            session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+            owner TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            taken_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_core_tables", m001_core_tables),
     ("002_message_counts", m002_message_counts),
     ("003_full_text_search", m003_full_text_search),
     ("004_upkeep_state", m004_upkeep_state),
     ("005_covering_scan_index", m005_covering_scan_index),
+    ("006_chat_claims", m006_chat_claims),
 ]
 
 

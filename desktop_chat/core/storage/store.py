@@ -7,6 +7,7 @@ from pathlib import Path
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.settings import SettingsStore
+from desktop_chat.core.storage.claims import ClaimRepository
 from desktop_chat.core.storage.db import Database
 from desktop_chat.core.storage.facts import FactRepository
 from desktop_chat.core.storage.messages import MessageRepository
@@ -24,6 +25,7 @@ class Store:
         self.facts = FactRepository(db)
         self.settings = SettingsStore(db)
         self.upkeep_state = UpkeepStateRepository(db)
+        self.claims = ClaimRepository(db)
 
     @classmethod
     def open(cls, folder: Path) -> Store:
