@@ -71,9 +71,12 @@ def process_exists(pid: int) -> bool:
 class ClaimRepository:
     """Take, refresh and release the claim on a chat; see the module docstring."""
 
-    def __init__(self, db: Database, *, stale_after: float = STALE_AFTER) -> None:
+    def __init__(
+        self, db: Database, *, stale_after: float = STALE_AFTER, heartbeat_interval: float = HEARTBEAT_INTERVAL
+    ) -> None:
         self._db = db
-        self.stale_after = stale_after
+        self.stale_after = stale_after  # judged by the reader: a claim older than this is dead
+        self.heartbeat_interval = heartbeat_interval  # how often a HeldClaim refreshes its row
 
     def get(self, session_id: int) -> Claim | None:
         row = self._db.conn.execute(
@@ -138,7 +141,7 @@ class ClaimRepository:
 
 
 class HeldClaim:
-    """A claim this process holds: refreshed by a task on the running loop until ``release()``.
+    """A claim this process holds: refreshed every ``claims.heartbeat_interval`` s by a task until ``release()``.
 
     ``on_lost`` runs (once) when a heartbeat finds the claim taken over, which
     happens only when this process stalled past ``STALE_AFTER`` (suspended,
@@ -146,39 +149,28 @@ class HeldClaim:
     """
 
     def __init__(
-        self,
-        claims: ClaimRepository,
-        session_id: int,
-        *,
-        interval: float = HEARTBEAT_INTERVAL,
-        on_lost: Callable[[], object] | None = None,
+        self, claims: ClaimRepository, session_id: int, *, on_lost: Callable[[], object] | None = None
     ) -> None:
         self._claims = claims
         self.session_id = session_id
         self.owner = new_owner()
-        self._interval = interval
         self._on_lost = on_lost
         self._task: asyncio.Task[None] | None = None
         self.released = False
 
     @classmethod
     def take(
-        cls,
-        claims: ClaimRepository,
-        session_id: int,
-        *,
-        interval: float = HEARTBEAT_INTERVAL,
-        on_lost: Callable[[], object] | None = None,
+        cls, claims: ClaimRepository, session_id: int, *, on_lost: Callable[[], object] | None = None
     ) -> HeldClaim:
         """Take the claim (``Busy`` when it is live elsewhere) and start heartbeating; needs a running loop."""
-        held = cls(claims, session_id, interval=interval, on_lost=on_lost)
+        held = cls(claims, session_id, on_lost=on_lost)
         claims.take(session_id, held.owner)
         held._task = asyncio.get_running_loop().create_task(held._beat(), name=f"claim-{session_id}")
         return held
 
     async def _beat(self) -> None:
         while True:
-            await asyncio.sleep(self._interval)
+            await asyncio.sleep(self._claims.heartbeat_interval)
             try:
                 still_ours = self._claims.heartbeat(self.session_id, self.owner)
             except sqlite3.Error as exc:  # a busy database: the next beat tries again, well inside STALE_AFTER
