@@ -57,11 +57,11 @@ def test_four_senders_on_one_chat_one_answers_the_others_say_why(data: Path, fak
     fake_openai.reply(chunks=SLOW_CHUNKS, chunk_delay=0.3)
     questions = [f"question {n}" for n in range(4)]
     procs = [send_process(data, "1", q) for q in questions]
-    results = []
+    results: list[tuple[int, str, str]] = []
     try:
         for proc in procs:
-            out, err = proc.communicate(timeout=90)
-            results.append((proc.returncode, out.decode(), err.decode()))
+            stdout, stderr = proc.communicate(timeout=90)
+            results.append((proc.returncode, stdout.decode(), stderr.decode()))
     finally:
         for proc in procs:
             if proc.poll() is None:
