@@ -57,7 +57,9 @@ def after_branch(store: Store, session_id: int, branch_point_id: int) -> BranchO
     with store.db.transaction():
         keep_through = _last_active_before(store, session_id, branch_point_id)
         summary = _roll_back_summary(store, session_id, branch_point_id, keep_through)
-        retired, restored = retire_facts_off_branch(store, session_id, since_id=branch_point_id)
+        # Every message off the branch, not only this edit's: an extraction that was in flight
+        # during an earlier edit may have stored facts from a message that had just left.
+        retired, restored = retire_facts_off_branch(store, session_id)
         _rewind(store, session_id, "facts", branch_point_id, keep_through)
     if summary != "untouched" or retired:
         log.info(

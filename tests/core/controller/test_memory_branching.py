@@ -6,7 +6,8 @@ from pathlib import Path
 
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.events import Event
-from desktop_chat.core.memory.branching import after_branch
+from desktop_chat.core.memory.branching import after_branch, retire_facts_off_branch
+from desktop_chat.core.memory.extractor import extract_facts
 from desktop_chat.core.memory.summarizer import update_summary
 from desktop_chat.core.models import FactStatus, Role, Strategy
 from desktop_chat.core.settings import Settings
@@ -264,3 +265,29 @@ def test_after_branch_rewinds_the_facts_watermark_below_the_branch_point(store: 
     assert store.upkeep_state.get(sid, "summary").through_id == messages[1].id
     summary = store.summaries.get(sid)
     assert summary is not None and summary.text == "one and its reply"
+
+
+def test_facts_an_extraction_stored_from_a_message_edited_meanwhile_are_retired_next_time(
+    fake_openai: FakeOpenAIServer, store: Store
+) -> None:
+    sid = store.sessions.create("Race").id
+    first = conversation(store, sid, ["I live in Paris.", "Nice."])[0]
+    fake_openai.reply_json({"facts": [{"key": "city", "value": "Paris", "quote": "I live in Paris"}]})
+
+    def user_edits_the_message() -> None:
+        with store.db.transaction():
+            store.messages.deactivate_from(sid, first.id)
+            after_branch(store, sid, first.id)
+
+    with_client(
+        fake_openai,
+        lambda client: extract_facts(
+            store, AfterReply(client, user_edits_the_message), sid, model=UPKEEP_MODEL, settings=Settings()
+        ),
+    )
+    [paris] = store.facts.visible()  # the extractor cannot know the message left while it waited
+    assert paris.source_message_id == first.id
+
+    retired, restored = retire_facts_off_branch(store, sid)
+    assert (retired, restored) == ([paris.id], [])
+    assert store.facts.visible() == []
