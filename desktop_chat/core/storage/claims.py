@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from desktop_chat.core.errors import Busy
+from desktop_chat.core.errors import Busy, StorageError
 from desktop_chat.core.storage.db import Database, from_db_time, to_db_time, utcnow
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,17 @@ class ClaimRepository:
 
         A dead or stale claim is replaced. Taking a claim ``owner`` already holds refreshes it.
         """
+        try:
+            self._take(session_id, owner)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            # Another process held the write lock past the busy timeout: say so in one line.
+            raise StorageError(
+                "The database is busy with another Desktop Chat window or command; try again in a moment."
+            ) from exc
+
+    def _take(self, session_id: int, owner: str) -> None:
         now = utcnow()
         with self._db.transaction() as conn:  # BEGIN IMMEDIATE: the check and the write are one step
             current = self.get(session_id)

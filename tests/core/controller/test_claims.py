@@ -17,7 +17,7 @@ from typing import TypeVar
 import pytest
 
 from desktop_chat.core.controller import ConversationController
-from desktop_chat.core.errors import Busy
+from desktop_chat.core.errors import Busy, StorageError
 from desktop_chat.core.events import Delta, Event, Failed, Finished, Started, Stopped
 from desktop_chat.core.storage.claims import BUSY_MESSAGE, new_owner
 from desktop_chat.core.storage.db import to_db_time, utcnow
@@ -333,3 +333,18 @@ def test_the_claims_table_cascades_with_its_chat(store: Store) -> None:
     assert store.claims.get(sid) is None
     with pytest.raises(sqlite3.IntegrityError):
         store.claims.take(10_000, new_owner())  # no such chat
+
+
+def test_a_database_locked_past_the_busy_timeout_is_one_line(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    sid = store.sessions.create("Locked").id
+    store.db.conn.execute("PRAGMA busy_timeout=100")
+    with raw_db(tmp_path) as other:
+        other.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+        try:
+            with pytest.raises(StorageError, match="database is busy"):
+                store.claims.take(sid, new_owner())
+        finally:
+            other.execute("ROLLBACK")
+    store.claims.take(sid, new_owner())
+    store.close()
