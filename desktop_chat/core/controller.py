@@ -55,6 +55,7 @@ from desktop_chat.core.events import (
     TitleChanged,
     UpkeepChanged,
 )
+from desktop_chat.core.memory.branching import after_branch, retire_facts_off_branch
 from desktop_chat.core.memory.extractor import fact_scope
 from desktop_chat.core.memory.history import stored_token_count
 from desktop_chat.core.memory.planner import plan_context
@@ -74,6 +75,7 @@ from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient, StreamEnd, TextDelta
 from desktop_chat.core.services import ClientFactory
 from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage.claims import HeldClaim
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.titles import make_title
 from desktop_chat.core.tokens import Calibrations, TokenCounter, model_limits
@@ -183,10 +185,15 @@ class _Turn:
 
 @dataclass(eq=False)
 class _Slot:
-    """A chat's claim on replying; ``turn`` is set once the request is under way."""
+    """A chat's claim on replying; ``turn`` is set once the request is under way.
+
+    ``claim`` is the database claim that keeps other processes out of the chat
+    (None for temporary chats, which no other process can reach).
+    """
 
     session_id: int
     turn: _Turn | None = None
+    claim: HeldClaim | None = None
 
 
 class ConversationController:
@@ -366,6 +373,8 @@ class ConversationController:
                 continue
             if message.session_id in self._slots:
                 continue
+            if self._store.claims.held_elsewhere(message.session_id):
+                continue  # another process is streaming it right now: not interrupted
             recovered.append(self._store.messages.finish(message.id, MessageStatus.STOPPED, error=INTERRUPTED_NOTE))
         if session_id is None:
             self._store.upkeep_state.reset_interrupted()
@@ -451,8 +460,13 @@ class ConversationController:
         if old.session_id != session_id or old.role is not Role.USER or not old.active:
             raise NotFound(f"Message {message_id} is not one of your current messages in chat {session_id}.")
         with self._claim(session_id) as slot:
+            # Checked again under the claim: another process may have edited the chat meanwhile.
+            if not store.messages.get(message_id).active:
+                raise NotFound(f"Message {message_id} is not one of your current messages in chat {session_id}.")
             with store.db.transaction():
                 store.messages.deactivate_from(session_id, message_id)
+                # The summary and facts may have taken in what just left the branch.
+                after_branch(store, session_id, message_id)
                 user = store.messages.append(session_id, Role.USER, new_text, parent_id=old.parent_id)
             async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
                 yield event
@@ -473,12 +487,20 @@ class ConversationController:
 
     @contextlib.contextmanager
     def _claim(self, session_id: int) -> Iterator[_Slot]:
-        """One reply per chat at a time: a second send while one streams is refused."""
+        """One reply per chat at a time: a second send while one streams is refused.
+
+        Within this process by ``_slots``; across processes (the window and the
+        CLI, two CLIs) by a claim row in the database, heartbeated while held,
+        which raises ``Busy`` when another live process holds it.
+        """
         if self._closed:
             raise NotAllowed("The app is shutting down; start it again to send.")
         if session_id in self._slots:
             raise Busy("A reply is still streaming in this chat: wait for it or stop it first.")
         slot = _Slot(session_id)
+        store = self.store_for(session_id)
+        if store is self._store:  # a temporary chat lives in this process's memory: nobody else can reach it
+            slot.claim = HeldClaim.take(store.claims, session_id, on_lost=lambda: self.stop(session_id))
         self._slots[session_id] = slot
         try:
             yield slot
@@ -486,6 +508,8 @@ class ConversationController:
             self._release(slot)
 
     def _release(self, slot: _Slot) -> None:
+        if slot.claim is not None:
+            slot.claim.release()  # idempotent: called when the reply ends and again when the operation does
         # Only our own claim: the chat may already have been claimed again by the next message.
         if self._slots.get(slot.session_id) is slot:
             del self._slots[slot.session_id]
@@ -496,6 +520,8 @@ class ConversationController:
             if reply.status is MessageStatus.STREAMING:  # left by a crash: record how it ended
                 store.messages.finish(reply.id, MessageStatus.STOPPED, error=INTERRUPTED_NOTE)
             store.messages.deactivate_from(reply.session_id, reply.id)
+            # A summary (keep_last 0) may already hold the reply that just left the branch.
+            after_branch(store, reply.session_id, reply.id)
 
     def _last(self, store: Store, session_id: int) -> Message:
         newest = store.messages.newest(session_id, 1)
@@ -541,6 +567,9 @@ class ConversationController:
         # The request is built from the plan alone, so the memory inspector shows the truth.
         request = [ChatMessage(Role(m["role"]), m["content"]) for m in plan.request_messages()]
         pump = turn.pump = asyncio.create_task(self._pump(turn, client, request), name=f"reply-{assistant.id}")
+        # From a done-callback, not the pump's ``finally``: a pump cancelled before it ever ran
+        # (Stop pressed right after Started) has no ``finally`` to run, and the reply would wait forever.
+        pump.add_done_callback(lambda _: turn.queue.put_nowait(_DONE))
         try:
             yield Started(session_id, user.id, assistant.id, plan, model)
             while not isinstance(item := await turn.queue.get(), _Done):
@@ -609,8 +638,6 @@ class ConversationController:
             turn.finalize(MessageStatus.FAILED, error=str(turn.error))
         else:
             turn.finalize(MessageStatus.COMPLETE)
-        finally:
-            turn.queue.put_nowait(_DONE)
 
     async def _title(
         self, store: Store, session_id: int, client: ChatClient, *, model: str, user_text: str, reply: str
@@ -689,6 +716,9 @@ class ConversationController:
             self.channel.publish(UpkeepChanged(session_id, True, upkeep_status(store, session_id)))
             try:
                 report = await run_upkeep(store, client, session_id, model=model, settings=settings, jobs=jobs)
+                if "facts" in jobs:
+                    # An edit may have taken a message off the branch while its facts were being extracted.
+                    retire_facts_off_branch(store, session_id)
                 self.publish_upkeep_results(session_id, report, settings)
             except asyncio.CancelledError:
                 raise

@@ -250,6 +250,30 @@ class FactRepository(Repository):
             superseded_by=None,
         )
 
+    def extracted_off_branch(self, session_id: int, *, since_id: int = 0) -> list[int]:
+        """Extracted, unpinned, unedited active or pending facts whose source message left the active branch."""
+        rows = self._conn.execute(
+            "SELECT f.id FROM facts f JOIN messages m ON m.id = f.source_message_id"
+            " WHERE m.session_id = ? AND m.active = 0 AND m.id >= ? AND f.origin = 'extracted'"
+            " AND f.status IN ('active', 'pending') AND f.pinned = 0 AND f.edited_by_user = 0 ORDER BY f.id",
+            (session_id, since_id),
+        ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def superseded_predecessor(self, fact_id: int) -> Fact | None:
+        """The newest fact that ``fact_id`` superseded, while it is still marked superseded."""
+        row = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM facts WHERE superseded_by = ? AND status = 'superseded' ORDER BY id DESC LIMIT 1",
+            (fact_id,),
+        ).fetchone()
+        return _row_to_fact(row) if row else None
+
+    def reactivate(self, fact_id: int, *, actor: str, reason: str) -> Fact:
+        """A superseded fact becomes active again (its successor is gone), recorded as ``restored``."""
+        return self._change(
+            fact_id, actor, "restored", status=FactStatus.ACTIVE.value, superseded_by=None, reason=reason
+        )
+
     def _change(self, fact_id: int, actor: str, action: str, **columns: object) -> Fact:
         before = self.get(fact_id)
         assignments = ", ".join(f"{name} = ?" for name in columns)

@@ -58,6 +58,18 @@ def fts_any_query(text: str, stopwords: frozenset[str] = frozenset()) -> str | N
 
 
 class MessageRepository(Repository):
+    def last_active_before(self, session_id: int, message_id: int) -> int | None:
+        """The newest message of the active branch older than ``message_id``."""
+        row = self._conn.execute(
+            "SELECT MAX(id) FROM messages WHERE session_id = ? AND active = 1 AND id < ?", (session_id, message_id)
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    def is_active(self, message_id: int) -> bool:
+        """Whether the message exists and is on its chat's active branch."""
+        row = self._conn.execute("SELECT active FROM messages WHERE id = ?", (message_id,)).fetchone()
+        return row is not None and bool(row[0])
+
     def append(
         self,
         session_id: int,

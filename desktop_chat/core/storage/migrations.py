@@ -222,6 +222,27 @@ def m006_session_origin(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE UNIQUE INDEX sessions_by_origin ON sessions(origin) WHERE origin IS NOT NULL")
 
 
+def m007_chat_claims(conn: sqlite3.Connection) -> None:
+    """One row per chat that is answering right now, so two processes never reply in one chat at once.
+
+    The owner refreshes ``heartbeat_at`` while it holds the claim; a claim whose
+    heartbeat is old, or whose process is gone from this host, may be taken over.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE chat_claims (
+            session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+            owner TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            taken_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_core_tables", m001_core_tables),
     ("002_message_counts", m002_message_counts),
@@ -229,6 +250,7 @@ MIGRATIONS: list[Migration] = [
     ("004_upkeep_state", m004_upkeep_state),
     ("005_covering_scan_index", m005_covering_scan_index),
     ("006_session_origin", m006_session_origin),
+    ("007_chat_claims", m007_chat_claims),
 ]
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.paths import database_path
+from desktop_chat.core.storage.claims import ClaimRepository
 from desktop_chat.core.storage.db import Database
 from desktop_chat.core.storage.facts import FactRepository
 from desktop_chat.core.storage.imports import ImportRepository
@@ -28,6 +29,7 @@ class Store:
         self.upkeep_state = UpkeepStateRepository(db)
         self.scan = ScanRepository(db)
         self.imports = ImportRepository(db)
+        self.claims = ClaimRepository(db)
 
     @classmethod
     def open(cls, folder: Path) -> Store:

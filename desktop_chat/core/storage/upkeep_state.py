@@ -58,6 +58,15 @@ class UpkeepStateRepository(Repository):
             through_id=through_id,
         )
 
+    def rewind(self, session_id: int, job: JobName, through_id: int | None) -> None:
+        """Move the watermark back (``advance`` only moves forward): the job redoes what follows, pending."""
+        self._conn.execute(
+            "UPDATE upkeep_state SET through_id = ?, attempts = 0, error = NULL, updated_at = ?,"
+            " status = CASE WHEN status = 'running' THEN status ELSE 'pending' END"
+            " WHERE session_id = ? AND job = ?",
+            (through_id, to_db_time(utcnow()), session_id, job),
+        )
+
     def note_failed_attempt(self, session_id: int, job: JobName) -> int:
         """Count one more failure on the message after the watermark; returns the count."""
         self._upsert(session_id, job, "attempts = upkeep_state.attempts + 1", JobStatus.PENDING, None, attempts=1)
