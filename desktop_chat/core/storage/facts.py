@@ -53,7 +53,7 @@ class FactRepository(Repository):
     def get(self, fact_id: int) -> Fact:
         row = self._conn.execute(f"SELECT {_COLUMNS} FROM facts WHERE id = ?", (fact_id,)).fetchone()
         if row is None:
-            raise NotFound(f"There is no fact {fact_id}: list them with `desktop-chat facts list`.")
+            raise NotFound(f"There is no fact {fact_id}; it may have been removed with its chat.", kind="fact")
         return _row_to_fact(row)
 
     def visible(

@@ -109,7 +109,7 @@ class MessageRepository(Repository):
                     ),
                 )
             except sqlite3.IntegrityError as exc:
-                raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.") from exc
+                raise NotFound(f"There is no chat {session_id}; it may have been deleted.", kind="chat") from exc
             if touch_session:
                 conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (moment, session_id))
         assert cursor.lastrowid is not None
