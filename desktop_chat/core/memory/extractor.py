@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.memory.prompts import extraction_messages
-from desktop_chat.core.models import Fact, FactOrigin, FactStatus, Message, MessageStatus, Role
+from desktop_chat.core.models import Fact, FactOrigin, FactStatus, Message
 from desktop_chat.core.providers import ChatClient
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.facts import normalize_key
@@ -274,13 +274,6 @@ def fact_scope(settings: Settings, session_id: int) -> int | None:
     return None if settings.facts_scope == "global" else session_id
 
 
-def _next_user_message(store: Store, session_id: int, after: int | None) -> Message | None:
-    for message in store.messages.after(session_id, after):
-        if message.role is Role.USER and message.status is MessageStatus.COMPLETE:
-            return message
-    return None
-
-
 async def extract_facts(
     store: Store,
     client: ChatClient,
@@ -300,7 +293,7 @@ async def extract_facts(
     through = store.upkeep_state.get(session_id, "facts").through_id
     counter: TokenCounter | None = None
     # Re-read after each message, so messages sent while the job runs are picked up too.
-    while (message := _next_user_message(store, session_id, through)) is not None:
+    while (message := store.messages.next_user_message(session_id, through)) is not None:
         candidates: list[Candidate] = []
         if message.content.strip():
             counter = counter or TokenCounter.for_model(model)

@@ -16,7 +16,7 @@ from desktop_chat.core.memory.extractor import (
     extract_facts,
     reject_fact,
 )
-from desktop_chat.core.models import Fact, FactOrigin, FactStatus
+from desktop_chat.core.models import Fact, FactOrigin, FactStatus, Role
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from tests.core.upkeep import MODEL, conversation, with_client
@@ -283,3 +283,39 @@ def test_a_message_is_skipped_after_repeated_invalid_answers(
     # After giving up on the first message the same run went on to the next one.
     assert [f.value for f in store.facts.all()] == ["Porto"]
     assert store.upkeep_state.get(session_id, "facts").through_id == second.id
+
+
+def _extraction_work(fake_openai: FakeOpenAIServer, store: Store, turns: int) -> tuple[int, int]:
+    """(SQLite VM steps, chat requests) for one extraction pass over a fresh chat of ``turns`` exchanges."""
+    session_id = store.sessions.create(f"imported {turns}").id
+    for n in range(turns):
+        store.messages.append(session_id, Role.USER, f"Message {n}: nothing about me here.")
+        store.messages.append(session_id, Role.ASSISTANT, f"Reply {n}.")
+    for _ in range(turns):
+        fake_openai.reply_json({"facts": []})
+    requests_before = len(fake_openai.chat_requests)
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0  # 0: carry on
+
+    # SQLite calls this every 100 virtual-machine steps: a measure of the work done, not of the clock.
+    store.db.conn.set_progress_handler(count, 100)
+    try:
+        outcome = extract(fake_openai, store, session_id)
+    finally:
+        store.db.conn.set_progress_handler(None, 100)
+    assert outcome.error is None and len(outcome.processed_ids) == turns
+    return steps, len(fake_openai.chat_requests) - requests_before
+
+
+def test_a_long_chat_is_read_in_one_pass_not_once_per_message(fake_openai: FakeOpenAIServer, store: Store) -> None:
+    # A big imported chat: each step must fetch only the next user message, not re-read the backlog.
+    small_steps, small_requests = _extraction_work(fake_openai, store, 100)
+    large_steps, large_requests = _extraction_work(fake_openai, store, 400)
+
+    assert (small_requests, large_requests) == (100, 400)
+    # Four times the chat, about four times the database work; re-reading the backlog per message made it ~16x.
+    assert large_steps < 6 * small_steps, (small_steps, large_steps)
