@@ -12,7 +12,7 @@ import asyncio
 import os
 import random
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -67,6 +67,19 @@ StreamEvent = TextDelta | StreamEnd
 
 
 @dataclass(frozen=True, slots=True)
+class JsonSchema:
+    """The shape a JSON answer must have, for servers that constrain output to a schema.
+
+    llama.cpp, vLLM, LM Studio and Ollama turn it into a grammar, so bounds such as
+    ``maxItems`` and ``maxLength`` stop a small model that would otherwise loop until
+    its token limit. Sent non-strict: OpenAI's strict mode refuses those bounds.
+    """
+
+    name: str
+    schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Completion:
     text: str
     usage: Usage | None
@@ -93,9 +106,13 @@ class ChatClient(Protocol):
         *,
         model: str,
         json_mode: bool = False,
+        json_schema: JsonSchema | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-    ) -> Completion: ...
+    ) -> Completion:
+        """One whole answer. ``json_schema`` asks for JSON of that shape where the server takes a
+        schema, else (like ``json_mode``) for any JSON object."""
+        ...
 
     async def list_models(self) -> list[str]: ...
 
@@ -145,6 +162,7 @@ class OpenAIChatClient:
         self._max_retries = max_retries
         self._backoff = backoff
         self._stream_options_ok = True
+        self._json_schema_ok = True  # until the server refuses a json_schema response_format
         self._sdk: AsyncOpenAI | None = None
 
     @property
@@ -234,6 +252,7 @@ class OpenAIChatClient:
         *,
         model: str,
         json_mode: bool = False,
+        json_schema: JsonSchema | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> Completion:
@@ -241,15 +260,28 @@ class OpenAIChatClient:
 
         client = self._client()
 
-        async def call() -> Any:
+        async def create(response_format: Any) -> Any:
             return await client.chat.completions.create(
                 model=model,
                 messages=cast(Any, [m.to_openai() for m in messages]),
-                # json_object is the one JSON mode llama.cpp, OpenAI and Ollama all understand.
-                response_format={"type": "json_object"} if json_mode else omit,
+                response_format=response_format,
                 max_tokens=omit if max_tokens is None else max_tokens,
                 temperature=omit if temperature is None else temperature,
             )
+
+        # json_object is the one JSON mode llama.cpp, OpenAI and Ollama all understand: the fallback.
+        json_object = {"type": "json_object"} if json_mode or json_schema is not None else omit
+
+        async def call() -> Any:
+            if json_schema is not None and self._json_schema_ok:
+                try:
+                    return await create(_schema_format(json_schema))
+                except Exception as exc:
+                    if not _rejects_json_schema(exc):
+                        raise
+                    # Remembered for this client: every later request goes straight to json_object.
+                    self._json_schema_ok = False
+            return await create(json_object)
 
         response = await self._with_retries(call, model=model)
         try:
@@ -457,6 +489,23 @@ def _retry_after(exc: Exception) -> float | None:
         except ValueError:
             continue
     return None
+
+
+def _schema_format(schema: JsonSchema) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": schema.name, "schema": dict(schema.schema), "strict": False}}
+
+
+# What servers say when they refuse a schema: "response_format type 'json_schema' is not supported",
+# llama.cpp's "JSON schema error at ...", LM Studio's and vLLM's grammar / structured-output errors.
+_SCHEMA_WORDS = ("response_format", "json_schema", "schema", "grammar", "parser", "structured")
+
+
+def _rejects_json_schema(exc: Exception) -> bool:
+    status = getattr(exc, "status_code", None)
+    if status not in (400, 415, 422, 500, 501):
+        return False
+    text = f"{getattr(exc, 'message', '')} {getattr(exc, 'body', '')}".lower()
+    return any(word in text for word in _SCHEMA_WORDS)
 
 
 def _rejects_stream_options(exc: Exception) -> bool:

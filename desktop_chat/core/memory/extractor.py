@@ -37,7 +37,7 @@ from typing import Any, Literal
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.memory.prompts import extraction_messages
 from desktop_chat.core.models import Fact, FactOrigin, FactStatus, Message
-from desktop_chat.core.providers import ChatClient
+from desktop_chat.core.providers import ChatClient, JsonSchema
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.facts import normalize_key
 from desktop_chat.core.storage.store import Store
@@ -52,6 +52,12 @@ MAX_KEY_CHARS = 64
 MAX_VALUE_CHARS = 200
 MAX_QUOTE_CHARS = 500
 MAX_ANSWER_TOKENS = 600  # room for ~20 facts with quotes; longer answers came from models looping
+# A short message gets a short answer budget: each fact copies words of the message (value and
+# quote) plus ~20 tokens of key and JSON, so a small model looping in JSON fails in seconds.
+ANSWER_BASE_TOKENS = 64
+ANSWER_TOKENS_PER_MESSAGE_TOKEN = 6
+# A value or quote may differ from the message by Unicode normalisation: a few characters of slack.
+_LENGTH_SLACK = 16
 MAX_MESSAGE_TOKENS = 4_000  # longer messages are cut for the request (grounding still sees all)
 
 # Words that say nothing about a value: "lives in Berlin" is grounded by a quote holding "Berlin".
@@ -267,6 +273,43 @@ def _apply(
     return decisions
 
 
+# --- the request ---------------------------------------------------------------------------------
+
+
+def answer_schema(message_text: str) -> JsonSchema:
+    """The answer's shape, bounded by what ``message_text`` can ground.
+
+    A grounded value or quote occurs in the message, so neither can be longer than it;
+    each fact needs at least one of its words. Servers that build a grammar from the
+    schema (llama.cpp and others) then cannot let a model ramble inside a string or
+    list facts forever; ``parse_answer`` checks the same limits for servers that do not.
+    """
+    room = len(message_text) + _LENGTH_SLACK
+    words = len(re.findall(r"\w+", message_text))
+    fact = {
+        "type": "object",
+        "properties": {
+            "key": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS},
+            "value": {"type": "string", "minLength": 1, "maxLength": min(MAX_VALUE_CHARS, room)},
+            "quote": {"type": "string", "maxLength": min(MAX_QUOTE_CHARS, room)},
+        },
+        "required": ["key", "value", "quote"],
+        "additionalProperties": False,
+    }
+    schema = {
+        "type": "object",
+        "properties": {"facts": {"type": "array", "items": fact, "maxItems": max(1, min(MAX_FACTS, words))}},
+        "required": ["facts"],
+        "additionalProperties": False,
+    }
+    return JsonSchema("facts", schema)
+
+
+def answer_tokens(message_tokens: int) -> int:
+    """The reply cap for extracting from a message of ``message_tokens`` tokens."""
+    return min(MAX_ANSWER_TOKENS, ANSWER_BASE_TOKENS + ANSWER_TOKENS_PER_MESSAGE_TOKEN * message_tokens)
+
+
 # --- the job ------------------------------------------------------------------------------------
 
 
@@ -302,7 +345,8 @@ async def extract_facts(
                 extraction_messages(text),
                 model=model,
                 json_mode=True,
-                max_tokens=MAX_ANSWER_TOKENS,
+                json_schema=answer_schema(text),
+                max_tokens=answer_tokens(counter.count_text(text)),
                 temperature=0,
             )
             try:

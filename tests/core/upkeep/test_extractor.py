@@ -10,8 +10,11 @@ import pytest
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.memory.extractor import (
+    MAX_ANSWER_TOKENS,
     MAX_ATTEMPTS,
+    MAX_KEY_CHARS,
     ExtractionOutcome,
+    answer_tokens,
     approve_fact,
     extract_facts,
     reject_fact,
@@ -73,8 +76,38 @@ def test_the_request_uses_json_mode_and_carries_the_message(
     extract(fake_openai, store, session_id)
 
     [request] = fake_openai.chat_requests
-    assert request.body["response_format"] == {"type": "json_object"}
     assert "I am a beekeeper in Ghent." in request.body["messages"][-1]["content"]
+    # The answer's shape as a schema, bounded by the message: nothing longer than it, a fact per word at most.
+    response_format = request.body["response_format"]
+    assert response_format["type"] == "json_schema"
+    facts = response_format["json_schema"]["schema"]["properties"]["facts"]
+    assert facts["maxItems"] == 6
+    fact = facts["items"]["properties"]
+    room = len("I am a beekeeper in Ghent.") + 16
+    assert fact["value"]["maxLength"] == room and fact["quote"]["maxLength"] == room
+    assert fact["key"]["maxLength"] == MAX_KEY_CHARS
+    # A short message gets a short answer budget, so a model looping inside the JSON stops early.
+    assert request.body["max_tokens"] < 150
+
+
+def test_a_server_without_json_schema_gets_json_object_and_the_facts_still_count(
+    fake_openai: FakeOpenAIServer, store: Store, session_id: int
+) -> None:
+    fake_openai.reject_json_schema = True
+    conversation(store, session_id, ["My name is Ada.", "Hi Ada.", "I live in Porto."])
+    fake_openai.reply_json(facts_answer(("name", "Ada", None)))
+    fake_openai.reply_json(facts_answer(("city", "Porto", None)))
+
+    outcome = extract(fake_openai, store, session_id)
+
+    assert outcome.error is None
+    assert sorted(f.value for f in by_status(store, FactStatus.ACTIVE)) == ["Ada", "Porto"]
+    formats = [r.body["response_format"]["type"] for r in fake_openai.chat_requests]
+    assert formats == ["json_schema", "json_object", "json_object"]
+
+
+def test_the_answer_budget_grows_with_the_message_up_to_a_cap() -> None:
+    assert answer_tokens(10) < answer_tokens(50) < answer_tokens(1_000) == answer_tokens(4_000) == MAX_ANSWER_TOKENS
 
 
 def test_a_quote_grounds_a_value_only_when_it_states_that_value(
