@@ -9,6 +9,7 @@ raised so the caller keeps the partial reply instead of getting a silently resta
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -202,6 +203,22 @@ class OpenAIChatClient:
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
+        async with contextlib.aclosing(
+            self._stream(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+        ) as events:
+            async for event in events:
+                yield event
+
+    async def _stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int | None,
+        temperature: float | None,
+        json_mode: bool = False,
+        json_schema: JsonSchema | None = None,
+    ) -> AsyncGenerator[StreamEvent, None]:
         from openai import omit
 
         client = self._client()
@@ -212,12 +229,20 @@ class OpenAIChatClient:
             finish_reason: str | None = None
             served_model = model
             include_usage = self._stream_options_ok
+            schema_sent = json_schema is not None and self._json_schema_ok
+            response_format: Any = omit
+            if json_schema is not None and schema_sent:
+                response_format = _schema_format(json_schema)
+            elif json_mode or json_schema is not None:
+                # json_object is the one JSON mode llama.cpp, OpenAI and Ollama all understand: the fallback.
+                response_format = {"type": "json_object"}
             try:
                 stream = await client.chat.completions.create(
                     model=model,
                     messages=cast(Any, [m.to_openai() for m in messages]),
                     stream=True,
                     stream_options={"include_usage": True} if include_usage else omit,
+                    response_format=response_format,
                     max_tokens=omit if max_tokens is None else max_tokens,
                     temperature=omit if temperature is None else temperature,
                 )
@@ -236,6 +261,10 @@ class OpenAIChatClient:
             except Exception as exc:
                 if not started and include_usage and _rejects_stream_options(exc):
                     self._stream_options_ok = False
+                    continue
+                if not started and schema_sent and _rejects_json_schema(exc):
+                    # Remembered for this client: every later request goes straight to json_object.
+                    self._json_schema_ok = False
                     continue
                 await self._retry_or_raise(exc, attempt, model=model, started=started)
                 attempt += 1
@@ -256,45 +285,30 @@ class OpenAIChatClient:
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> Completion:
-        from openai import omit
-
-        client = self._client()
-
-        async def create(response_format: Any) -> Any:
-            return await client.chat.completions.create(
+        # Streamed, though the caller wants the whole answer: closing the stream (on a timeout, a
+        # cancel or an error) is what reliably tells llama.cpp to stop generating and free its
+        # slot; a plain request it may keep working on long after the client gave up. It also
+        # makes ``read_timeout`` the longest silence, not the longest answer.
+        parts: list[str] = []
+        end: StreamEnd | None = None
+        async with contextlib.aclosing(
+            self._stream(
+                messages,
                 model=model,
-                messages=cast(Any, [m.to_openai() for m in messages]),
-                response_format=response_format,
-                max_tokens=omit if max_tokens is None else max_tokens,
-                temperature=omit if temperature is None else temperature,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                json_mode=json_mode,
+                json_schema=json_schema,
             )
-
-        # json_object is the one JSON mode llama.cpp, OpenAI and Ollama all understand: the fallback.
-        json_object = {"type": "json_object"} if json_mode or json_schema is not None else omit
-
-        async def call() -> Any:
-            if json_schema is not None and self._json_schema_ok:
-                try:
-                    return await create(_schema_format(json_schema))
-                except Exception as exc:
-                    if not _rejects_json_schema(exc):
-                        raise
-                    # Remembered for this client: every later request goes straight to json_object.
-                    self._json_schema_ok = False
-            return await create(json_object)
-
-        response = await self._with_retries(call, model=model)
-        try:
-            choice = response.choices[0]
-            text = choice.message.content or ""
-            usage = (
-                Usage(response.usage.prompt_tokens, response.usage.completion_tokens)
-                if response.usage is not None
-                else None
-            )
-            return Completion(str(text), usage, str(response.model or model))
-        except (AttributeError, IndexError, TypeError) as exc:
-            raise BadResponse(self._bad_response_message()) from exc
+        ) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                else:
+                    end = event
+        if end is None:  # _stream always ends with StreamEnd or raises
+            raise BadResponse(self._bad_response_message())
+        return Completion("".join(parts), end.usage, end.model)
 
     async def list_models(self) -> list[str]:
         client = self._client()

@@ -143,7 +143,8 @@ def test_complete_returns_text_and_usage(fake_openai: FakeOpenAIServer) -> None:
     assert completion.usage == Usage(11, 4)
     assert completion.model == "fake-mini"
     [request] = fake_openai.chat_requests
-    assert not request.body.get("stream")
+    # Streamed under the hood, so giving up closes the stream and the server stops generating.
+    assert request.body["stream"] is True
     assert request.body["max_tokens"] == 50
     assert request.body["temperature"] == 0.2
     assert "response_format" not in request.body
