@@ -195,7 +195,7 @@ class OpenAIChatClient:
 
     # --- requests -------------------------------------------------------------------
 
-    async def stream_chat(
+    def stream_chat(
         self,
         messages: Sequence[ChatMessage],
         *,
@@ -203,11 +203,8 @@ class OpenAIChatClient:
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
-        async with contextlib.aclosing(
-            self._stream(messages, model=model, max_tokens=max_tokens, temperature=temperature)
-        ) as events:
-            async for event in events:
-                yield event
+        # The generator itself, not a wrapper: no extra layer per chunk.
+        return self._stream(messages, model=model, max_tokens=max_tokens, temperature=temperature)
 
     async def _stream(
         self,
@@ -231,7 +228,7 @@ class OpenAIChatClient:
             include_usage = self._stream_options_ok
             schema_sent = json_schema is not None and self._json_schema_ok
             response_format: Any = omit
-            if json_schema is not None and schema_sent:
+            if schema_sent and json_schema is not None:
                 response_format = _schema_format(json_schema)
             elif json_mode or json_schema is not None:
                 # json_object is the one JSON mode llama.cpp, OpenAI and Ollama all understand: the fallback.
