@@ -19,7 +19,7 @@ class JSONStreamError(ValueError):
     """The text is not a JSON array of values, or one element is too large; ``str()`` says which."""
 
 
-def iter_array(stream: TextIO, *, max_item_chars: int) -> Iterator[Any]:  # noqa: PLR0915 - one scanner
+def iter_array(stream: TextIO, *, max_item_chars: int) -> Iterator[Any]:  # noqa: PLR0912, PLR0915 - one scanner
     """Yield each element of the JSON array ``stream`` holds; raise ``JSONStreamError`` when it is not one."""
     decoder = json.JSONDecoder()
     buf = ""
@@ -50,6 +50,10 @@ def iter_array(stream: TextIO, *, max_item_chars: int) -> Iterator[Any]:  # noqa
             if not fill():
                 return ""
 
+    def too_large(index: int) -> JSONStreamError:
+        size = f"{max_item_chars // (1 << 20)} MiB" if max_item_chars >= 1 << 20 else f"{max_item_chars:,} characters"
+        return JSONStreamError(f"has an element (number {index}) larger than {size}")
+
     first = skip_space()
     if first != "[":
         raise JSONStreamError("is not a JSON list")
@@ -74,15 +78,15 @@ def iter_array(stream: TextIO, *, max_item_chars: int) -> Iterator[Any]:  # noqa
                 value, end = decoder.raw_decode(buf, pos)
             except json.JSONDecodeError as exc:
                 if len(buf) - pos > max_item_chars:
-                    raise JSONStreamError(
-                        f"has an element (number {index}) larger than {max_item_chars // (1 << 20)} MiB"
-                    ) from None
+                    raise too_large(index) from None
                 if not fill(len(buf) - pos):  # read at least as much again: linear, not quadratic
                     raise JSONStreamError(f"is not valid JSON in element {index} ({exc.msg})") from None
                 continue
             if end == len(buf) and not isinstance(value, dict | list) and fill():
                 continue  # a number may go on in the next chunk
             break
+        if end - pos > max_item_chars:
+            raise too_large(index)
         pos = end
         yield value
         index += 1
