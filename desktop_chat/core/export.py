@@ -12,6 +12,11 @@ title and messages. A chat whose origin is already here is skipped and reported.
 Facts are merged by key: one the database already holds is not added again, and
 of two current values for one key and scope the newest (by ``updated_at``) wins,
 the other kept as superseded with its history.
+
+``import_file`` takes a file of any kind the app reads (a ChatGPT or Claude
+export, see ``core/importers``, or its own JSON), validates it whole, then writes
+other apps' exports one batch of conversations per transaction, with progress
+and cancel between batches.
 """
 
 from __future__ import annotations
