@@ -294,6 +294,7 @@ def import_json(store: Store, data: dict[str, Any], *, between: Callable[[int], 
         facts=importer.fact_count,
         skipped=tuple(importer.skipped),
         facts_known=importer.facts_known,
+        conversations=len(data["sessions"]),
     )
 
 

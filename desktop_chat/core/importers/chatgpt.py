@@ -204,6 +204,10 @@ _MEMORY_LINE = re.compile(r"^\s*\d+\.\s*(?:\[(\d{4}-\d{2}-\d{2})\]\.?\s*)?(.+?)\
 REASON = "from your ChatGPT export"
 
 
+def _seconds(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
 def _unwrap(text: str) -> str:
     """ChatGPT wraps the user's own words in a preamble and a ``` fence; keep the words."""
     found = _FENCED.findall(text)
@@ -225,7 +229,7 @@ class Memories:
         for node in mapping.values():
             message = node.get("message") if isinstance(node, dict) else None
             if isinstance(message, dict):
-                self._message(message, float(message.get("create_time") or raw.get("create_time") or 0))
+                self._message(message, _seconds(message.get("create_time")) or _seconds(raw.get("create_time")))
 
     def _message(self, message: dict[str, Any], when: float) -> None:
         content = message.get("content") if isinstance(message.get("content"), dict) else {}

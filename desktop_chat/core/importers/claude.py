@@ -63,8 +63,12 @@ def convert(raw: Any, index: int, source: str) -> dict[str, Any]:  # noqa: PLR09
     chat = raw.get("chat_messages")
     if not isinstance(chat, list):
         raise bad(source, f"{where}.chat_messages", "must be a list")
-    by_uuid: dict[str, int] = {}
+    # Newer exports link each message to its parent (branches); older ones are a plain list.
+    linked = any(isinstance(m, dict) and isinstance(m.get("parent_message_uuid"), str) for m in chat)
     rows: list[tuple[dict[str, Any], str, str]] = []  # message, role, text
+    parents: dict[int, int | None] = {}
+    nearest: dict[str, int | None] = {}  # uuid -> its row, or its nearest kept ancestor's when it had no text
+    previous: int | None = None
     for m_index, message in enumerate(chat):
         if not isinstance(message, dict):
             raise bad(source, f"{where}.chat_messages[{m_index}]", "must be an object")
@@ -72,20 +76,16 @@ def convert(raw: Any, index: int, source: str) -> dict[str, Any]:  # noqa: PLR09
         if sender not in ROLES:
             path = f"{where}.chat_messages[{m_index}].sender"
             raise bad(source, path, f"must be human or assistant (got {sender!r})")
+        up = message.get("parent_message_uuid")
+        parent = (nearest.get(up) if isinstance(up, str) else None) if linked else previous
         text = message_text(message)
+        mine = parent
         if text:
+            mine = previous = len(rows)
+            parents[mine] = parent
             rows.append((message, ROLES[str(sender)], text))
-    linked = any(isinstance(m.get("parent_message_uuid"), str) for m, _, _ in rows)
-    parents: dict[int, int | None] = {}
-    for position, (message, _, _) in enumerate(rows):
-        uuid = message.get("uuid")
-        if isinstance(uuid, str):
-            by_uuid[uuid] = position
-        parent = message.get("parent_message_uuid")
-        if linked:
-            parents[position] = by_uuid.get(parent) if isinstance(parent, str) and parent != ROOT else None
-        else:
-            parents[position] = position - 1 if position else None
+        if isinstance(message.get("uuid"), str):
+            nearest[message["uuid"]] = mine
     # The active branch ends at the newest message (the export does not say which leaf the user last saw).
     active: set[int] = set()
     if rows:
@@ -98,7 +98,7 @@ def convert(raw: Any, index: int, source: str) -> dict[str, Any]:  # noqa: PLR09
         parent = parents[position]
         item: dict[str, Any] = {
             "id": position + 1,
-            "parent_id": parent + 1 if parent is not None and parent < position else None,
+            "parent_id": parent + 1 if parent is not None else None,
             "role": role,
             "content": text,
             "active": position in active,

@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 CHUNK_CHARS = 1 << 20
+# A value cut off by the end of the buffer fails within its last few characters ("tr" of true, "\u00" of
+# an escape); an error further back is in the text itself. Unterminated strings fail at their start.
+TAIL = 16
 
 
 class JSONStreamError(ValueError):
@@ -66,6 +69,8 @@ def iter_array(stream: TextIO, *, max_item_chars: int) -> Iterator[Any]:  # noqa
             if skip_space():
                 raise JSONStreamError(f"has text after the end of the list (character {consumed + pos})")
             return
+        if not char:
+            raise JSONStreamError("is not valid JSON: it ends in the middle of the list")
         if index:
             if char != ",":
                 raise JSONStreamError(f"is not valid JSON: expected ',' after element {index - 1}")
@@ -79,6 +84,9 @@ def iter_array(stream: TextIO, *, max_item_chars: int) -> Iterator[Any]:  # noqa
             except json.JSONDecodeError as exc:
                 if len(buf) - pos > max_item_chars:
                     raise too_large(index) from None
+                if exc.pos < len(buf) - TAIL and not exc.msg.startswith("Unterminated string"):
+                    # The error is well before the end of what was read: more text cannot mend it.
+                    raise JSONStreamError(f"is not valid JSON in element {index} ({exc.msg})") from None
                 if not fill(len(buf) - pos):  # read at least as much again: linear, not quadratic
                     raise JSONStreamError(f"is not valid JSON in element {index} ({exc.msg})") from None
                 continue

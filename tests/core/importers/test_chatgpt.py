@@ -117,3 +117,21 @@ def test_a_single_conversation_or_a_wrapped_list_is_read_too(store: Store, tmp_p
 
     assert len(single.session_ids) == 1 and len(wrapped.session_ids) == 1
     assert wrapped.source == "ChatGPT export"
+
+
+def test_odd_values_in_optional_fields_do_not_stop_the_import(store: Store, tmp_path: Path) -> None:
+    conversation = chatgpt_memories()
+    conversation["create_time"] = "yesterday"
+    conversation["mapping"]["ctx"]["message"]["create_time"] = None
+    conversation["mapping"]["u"]["message"]["create_time"] = "soon"
+    conversation["title"] = None
+
+    result = import_file(store, write_json(tmp_path / "conversations.json", [conversation]))
+
+    (session_id,) = result.session_ids
+    assert store.sessions.get(session_id).title == ""
+    assert [m.content for m in store.messages.all(session_id)] == [
+        "Remember that I am vegetarian",
+        "Noted: vegetarian.",
+    ]
+    assert result.facts == 3

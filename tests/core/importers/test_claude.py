@@ -73,3 +73,20 @@ def test_memories_project_instructions_and_name_are_offered_pending(store: Store
 
     again = import_file(store, export_at(tmp_path, packed))
     assert again.session_ids == () and len(again.skipped) == 2 and again.facts == 0 and again.facts_known == 5
+
+
+def test_a_message_with_nothing_to_show_passes_its_place_to_its_children(store: Store, tmp_path: Path) -> None:
+    conversation = claude_conversation()
+    thinking_only = {"type": "thinking", "thinking": "..."}
+    conversation["chat_messages"][1]["content"] = [thinking_only]  # the first answer: nothing the user saw
+
+    (session_id,) = import_file(store, write_json(tmp_path / "c.json", [conversation])).session_ids
+
+    everything = store.messages.all(session_id, include_inactive=True)
+    first = everything[0]
+    assert first.content.startswith("Review my Q3 budget")
+    # Both versions of the next question hang from the first message, not from nowhere.
+    assert {m.content: m.parent_id for m in everything[1:3]} == {
+        "Cut rent?": first.id,
+        "How do I cut groceries?": first.id,
+    }
