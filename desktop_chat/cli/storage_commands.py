@@ -77,14 +77,20 @@ class _Progress:
     def __init__(self) -> None:
         self.shown = False
 
-    def __call__(self, done: int, total: int) -> None:
-        sys.stderr.write(f"\rImporting: {done:,} of {total:,} conversation(s)")
+    def start(self) -> None:
+        # The whole file is read and checked before the first conversation is written: say so meanwhile.
+        sys.stderr.write("Reading and checking the file...")
         sys.stderr.flush()
         self.shown = True
 
-    def end(self) -> None:
-        if self.shown:
-            sys.stderr.write("\n")
+    def __call__(self, done: int, total: int) -> None:
+        sys.stderr.write(f"\r\033[KImporting: {done:,} of {total:,} conversation(s)")
+        sys.stderr.flush()
+        self.shown = True
+
+    def end(self, *, failed: bool) -> None:
+        if self.shown:  # on failure the line is cleared, so the error stays the one line shown
+            sys.stderr.write("\r\033[K" if failed else "\n")
 
 
 class _CtrlC:
@@ -129,10 +135,15 @@ def cmd_import(ctx: Context) -> int:
     progress = _Progress() if sys.stderr.isatty() and not ctx.args.json else None
     try:
         with _spooled(ctx.args.file) as (path, name), _CtrlC() as stop:
+            if progress is not None:
+                progress.start()
             result = ctx.workspace.import_file(path, progress=progress, cancel=stop, name=name)
-    finally:
+    except BaseException:
         if progress is not None:
-            progress.end()
+            progress.end(failed=True)
+        raise
+    if progress is not None:
+        progress.end(failed=False)
     if ctx.args.json:
         print_json(
             {

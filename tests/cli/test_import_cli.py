@@ -68,13 +68,14 @@ def test_a_picture_is_refused_in_one_line_and_nothing_is_written(tmp_path: Path)
     assert json.loads(cli(data, "sessions", "--json").stdout) == []
 
 
-def test_a_terminal_sees_a_progress_line(tmp_path: Path) -> None:
-    path = chatgpt_zip(tmp_path / "export.zip", [chatgpt_linear(i) for i in range(120)])
+def on_a_terminal(data: Path, *args: str) -> tuple[int, str]:
+    """Run the CLI with its stderr on a pseudo-terminal; the exit code and everything the terminal received."""
     controller, terminal = pty.openpty()
-    env = {**os.environ, "DESKTOP_CHAT_HOME": str(tmp_path / "home")}
+    env = {**os.environ, "DESKTOP_CHAT_HOME": str(data)}
+    shown = b""
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "desktop_chat", "import", str(path)],
+            [sys.executable, "-m", "desktop_chat", *args],
             stdout=subprocess.PIPE,
             stderr=terminal,
             env=env,
@@ -82,7 +83,7 @@ def test_a_terminal_sees_a_progress_line(tmp_path: Path) -> None:
             check=False,
         )
         os.close(terminal)
-        shown = b""
+        terminal = -1
         while True:
             try:
                 chunk = os.read(controller, 4096)
@@ -93,8 +94,32 @@ def test_a_terminal_sees_a_progress_line(tmp_path: Path) -> None:
             shown += chunk
     finally:
         os.close(controller)
+        if terminal != -1:
+            os.close(terminal)
+    return done.returncode, shown.decode()
 
-    assert done.returncode == 0
-    text = shown.decode()
-    assert "Importing: 0 of 120 conversation(s)" in text and "\rImporting: 120 of 120 conversation(s)" in text
+
+def test_a_terminal_sees_a_progress_line(tmp_path: Path) -> None:
+    path = chatgpt_zip(tmp_path / "export.zip", [chatgpt_linear(i) for i in range(120)])
+
+    code, text = on_a_terminal(tmp_path / "home", "import", str(path))
+
+    assert code == 0
+    assert text.startswith("Reading and checking the file...")
+    assert "\r\x1b[KImporting: 0 of 120 conversation(s)" in text  # each state clears the one before it
+    assert "\r\x1b[KImporting: 120 of 120 conversation(s)" in text
     assert "Imported 120 session(s)" in text
+
+
+def test_on_a_terminal_an_error_is_still_one_line(tmp_path: Path) -> None:
+    picture = tmp_path / "holiday.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+
+    code, text = on_a_terminal(tmp_path / "home", "import", str(picture))
+
+    assert code == 1
+    visible = text.split("\x1b[K")[-1]  # what stays on screen once the progress text is cleared
+    assert visible.strip().splitlines() == [
+        f"desktop-chat: Cannot import {picture}: not a ChatGPT, Claude or Desktop Chat export: "
+        "found a PNG image; nothing was imported."
+    ]
