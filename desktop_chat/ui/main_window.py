@@ -664,7 +664,7 @@ class MainWindow(QMainWindow):
         box.setText("The settings window is coming in the next release.")
         box.setInformativeText(
             "Until then, change providers, API keys and memory defaults from a terminal:\n"
-            "desktop-chat settings --help    desktop-chat key --help"
+            "desktop-chat config --help    desktop-chat profiles --help    desktop-chat key --help"
         )
         box.setAccessibleName("Settings")
         box.finished.connect(box.deleteLater)

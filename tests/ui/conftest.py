@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -40,6 +41,7 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """An asyncio loop running on Qt's event loop, as the app runs (qasync)."""
     import qasync
 
+    qapp.setQuitOnLastWindowClosed(False)  # as the app: closing the window must not stop the loop
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     try:
@@ -118,11 +120,11 @@ def open_window(
         client = make_client(fake_openai)
         workspace = make_workspace(store, client, settings or ui_settings(fake_openai))
         window = MainWindow(QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat))
-        qtbot.addWidget(window)
+        # Not qtbot.addWidget: pytest-qt would delete the window before it has shut down.
         if show:
             window.show()
             window.activateWindow()
-            qtbot.waitExposed(window)
+            assert QTest.qWaitForWindowActive(window), "the window did not become active"
         window.attach(workspace)
         harness = Harness(window, workspace, store, qloop, fake_openai, data_dir(tmp_path))
         opened.append((harness, client))
@@ -133,6 +135,7 @@ def open_window(
     for harness, client in opened:
         if not harness.window._may_close:
             run(qloop, harness.window.shutdown())
+        harness.window.deleteLater()
         run(qloop, client.aclose())
         harness.store.close()
 
