@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from PySide6.QtCore import (
@@ -324,7 +325,10 @@ class Theme:
         self.user_tint = _mix(highlight, base, 0.9)
         self.code_background = _mix(text, base, 0.93).name()
         self.error = _mix(QColor.fromHsv(0, 200, 200), text, 0.3) if not self.dark else QColor.fromHsv(0, 120, 240)
-        self.renderer = MarkdownRenderer(dark=self.dark, code_background=self.code_background)
+
+    @cached_property
+    def renderer(self) -> MarkdownRenderer:
+        return MarkdownRenderer(dark=self.dark, code_background=self.code_background)
 
 
 def _mix(a: QColor, b: QColor, amount_b: float) -> QColor:
