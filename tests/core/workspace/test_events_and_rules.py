@@ -188,3 +188,17 @@ def test_the_entry_module_loads_no_cli_and_no_heavy_library() -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert run.stdout.strip() == ""
+
+
+def test_sending_to_an_archived_chat_brings_it_back(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    async def job(workspace: Workspace, events: list[Event]) -> None:
+        session = workspace.new_session(title="Old plans")
+        workspace.set_archived(session.id, True)
+        assert session.id not in [s.id for s in workspace.sessions()]
+        replies = await collect(workspace.send(session.id, "Back to this"))
+        assert isinstance(ending(replies), Finished)
+        assert not workspace.session(session.id).archived
+        assert session.id in [s.id for s in workspace.sessions()]
+        assert isinstance(events[-1], SessionChanged) and not events[-1].session.archived
+
+    with_workspace(tmp_path, fake_openai, job)
