@@ -43,6 +43,7 @@ from desktop_chat.core.local_model import LocalModelServer, find_bundled_smollm2
 from desktop_chat.core.models import ChatMessage, Strategy
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import OpenAIChatClient, StreamEvent
+from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 
 if TYPE_CHECKING:
@@ -306,7 +307,7 @@ async def bench(server: LocalModelServer, args: argparse.Namespace) -> None:
         store.settings.set("active_profile", PROFILE)
         store.settings.set("default_strategy", Strategy.WINDOW)
 
-        def factory(_: ProviderProfile) -> OpenAIChatClient:
+        def factory(_: ProviderProfile, __: Settings) -> OpenAIChatClient:
             return app_client
 
         controller = ConversationController(store, factory)  # settings None: read from the store per reply

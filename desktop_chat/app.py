@@ -1,4 +1,9 @@
-"""Composition root: parse argv, set up logging, start the window or the CLI."""
+"""The console-script entry: picks the window or the command line, and imports neither until chosen.
+
+Kept light on purpose (no CLI, openai, keyring or tiktoken here): the window's
+first paint must not wait for them. The application core is composed in
+``core/bootstrap.py``, which both front ends use.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from desktop_chat.cli import run as run_cli
-from desktop_chat.core.logs import setup_logging
 from desktop_chat.core.paths import data_dir, log_path
 
 
@@ -26,6 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_chat.ui.launch import run_gui
 
         return run_gui(data_dir(folder))
+    from desktop_chat.cli import run as run_cli
+    from desktop_chat.core.logs import setup_logging
+
     setup_logging(log_path(data_dir(folder)))
     return run_cli(argv)
 

@@ -11,35 +11,16 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
-from desktop_chat.core.controller import ConversationController
-from desktop_chat.core.errors import SecretStoreUnavailable
+from desktop_chat.cli.hints import with_hint
 from desktop_chat.core.events import Delta, Failed, Finished, ReplyEvent, Stopped
 from desktop_chat.core.models import Strategy
 from desktop_chat.core.profiles import PRESETS, ProviderProfile, from_preset
-from desktop_chat.core.providers import ChatClient
-from desktop_chat.core.secrets import KeyringSecretStore, SecretStore
-from desktop_chat.core.services import ClientFactory, client_for
-from desktop_chat.core.settings import Settings
+from desktop_chat.core.workspace import Workspace
 
 EXIT_INTERRUPTED = 130
-# After the reply, `send` gives memory upkeep (summary, facts) this long before leaving it for next time.
-UPKEEP_WAIT = 60.0
-
-
-def cli_client_factory(settings: Settings) -> ClientFactory:
-    """Clients whose key comes from the OS keyring, else OPENAI_API_KEY; the keyring is only opened when needed."""
-
-    def make(profile: ProviderProfile) -> ChatClient:
-        secrets: SecretStore | None = None
-        problem: SecretStoreUnavailable | None = None
-        if profile.needs_key:
-            try:
-                secrets = KeyringSecretStore()
-            except SecretStoreUnavailable as exc:
-                problem = exc
-        return client_for(profile, settings, secrets, keyring_error=problem)
-
-    return make
+# After the reply, `send` gives memory upkeep (summary, facts) and the chat's title this long, then leaves
+# what is unfinished for next time: a small model can take minutes, and the reply is already saved.
+UPKEEP_WAIT = 5.0
 
 
 # --- send -------------------------------------------------------------------------------
@@ -75,17 +56,15 @@ def _parse_send(args: argparse.Namespace) -> tuple[int | None, str | None]:
 def cmd_send(ctx: Context) -> int:
     args = ctx.args
     session_id, text = _parse_send(args)
-    store = ctx.store
-    settings = store.settings.load()
+    workspace = ctx.workspace
     if args.profile:
-        settings.profile(args.profile)  # refuses an unknown profile, naming the known ones
+        workspace.settings.profile(args.profile)  # refuses an unknown profile, naming the known ones
     strategy = Strategy(args.strategy) if args.strategy else None
-    controller = ConversationController(store, cli_client_factory(settings), settings)
-    return asyncio.run(_send(controller, args, session_id, text, strategy=strategy))
+    return asyncio.run(_send(workspace, args, session_id, text, strategy=strategy))
 
 
 async def _send(
-    controller: ConversationController,
+    workspace: Workspace,
     args: argparse.Namespace,
     session_id: int | None,
     text: str | None,
@@ -95,31 +74,25 @@ async def _send(
     sid = session_id
     try:
         if sid is None:
-            session = controller.new_session(
+            session = workspace.new_session(
                 temporary=args.temporary, strategy=strategy, model=args.model, profile=args.profile
             )
             sid = session.id
             label = "temporary session (not saved)" if args.temporary else f"session {sid}"
             print(label, file=sys.stderr, flush=True)
         else:
-            controller.store.sessions.get(sid)
+            workspace.session(sid)
             if args.profile:
-                controller.store.sessions.update(sid, profile=args.profile)
+                workspace.set_session_model(sid, model=workspace.session(sid).model, profile=args.profile)
             # A reply this chat left streaming when a previous run was killed is stopped, not resumed.
-            controller.recover_interrupted(sid)
+            workspace.recover_interrupted(sid)
         if text is None:
-            events = controller.retry(sid, model=args.model, strategy=strategy)
+            events = workspace.retry(sid, model=args.model, strategy=strategy)
         else:
-            events = controller.send(sid, text, model=args.model, strategy=strategy)
+            events = workspace.send(sid, text, model=args.model, strategy=strategy)
         code = await _print_reply(events, sid, temporary=args.temporary)
-        if code == 0 and controller.upkeep_running(sid):
-            # The reply is done; say why the command has not returned yet.
-            print("desktop-chat: updating this chat's memory (Ctrl-C leaves it for next time)…", file=sys.stderr)
-            try:
-                await controller.wait_for_upkeep(UPKEEP_WAIT)
-            except asyncio.CancelledError:
-                # The reply is saved and complete; unfinished upkeep resumes after the next reply.
-                return code
+        if code == 0:
+            await _finish_upkeep(workspace, sid)
         return code
     except asyncio.CancelledError:
         # Ctrl-C: asyncio.run cancelled us; the controller has saved the partial reply as stopped.
@@ -129,7 +102,27 @@ async def _send(
         print(f"desktop-chat: stopped; what had arrived is saved{where}.", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
-        await controller.aclose()
+        await workspace.aclose()
+
+
+async def _finish_upkeep(workspace: Workspace, session_id: int) -> None:
+    """Give memory upkeep a short while, then say in one line how it stands; never wait long."""
+    try:
+        done = await workspace.wait_for_upkeep(UPKEEP_WAIT)
+    except asyncio.CancelledError:  # Ctrl-C: the reply is saved; upkeep resumes after the next reply
+        return
+    failed = [
+        f"{job}: {state.error}"
+        for job, state in workspace.upkeep_status(session_id).items()
+        if state.error and state.status in ("failed", "pending")
+    ]
+    if failed:
+        print(
+            f"desktop-chat: memory upkeep failed ({'; '.join(failed)}); it is retried after the next reply.",
+            file=sys.stderr,
+        )
+    elif not done:
+        print("desktop-chat: memory upkeep is still running; it continues after the next reply.", file=sys.stderr)
 
 
 async def _print_reply(events: AsyncGenerator[ReplyEvent, None], session_id: int, *, temporary: bool) -> int:
@@ -150,7 +143,7 @@ async def _print_reply(events: AsyncGenerator[ReplyEvent, None], session_id: int
                     if temporary
                     else f" Your message is saved: `desktop-chat send {session_id} --retry` sends it again."
                 )
-                print(f"desktop-chat: {event.error}{hint}", file=sys.stderr)
+                print(f"desktop-chat: {with_hint(event.error)}{hint}", file=sys.stderr)
                 code = 1
             elif isinstance(event, Stopped):
                 print("desktop-chat: the reply was stopped; what had arrived is saved.", file=sys.stderr)
@@ -162,17 +155,16 @@ async def _print_reply(events: AsyncGenerator[ReplyEvent, None], session_id: int
 
 
 def cmd_models(ctx: Context) -> int:
-    settings = ctx.store.settings.load()
-    profile = settings.profile(ctx.args.profile)
+    workspace = ctx.workspace
+    profile = workspace.settings.profile(ctx.args.profile)
 
     async def fetch() -> list[str]:
-        client = await asyncio.to_thread(cli_client_factory(settings), profile)
         try:
-            return await client.list_models()
+            return await workspace.list_models(profile.name)
         finally:
-            await client.aclose()
+            await workspace.aclose()
 
-    models = sorted(asyncio.run(fetch()))
+    models = asyncio.run(fetch())
     if ctx.args.json:
         print_json(models)
     elif not models:
@@ -205,20 +197,19 @@ def cmd_key(ctx: Context) -> int:
             "the key is never taken from the command line (it would stay in your shell history): "
             "pipe it on standard input or type it at the prompt; clear that history line."
         )
-    secrets = KeyringSecretStore()  # SecretStoreUnavailable is one actionable line
+    workspace = ctx.workspace
     if ctx.args.action == "set":
-        ctx.store.settings.load().profile(name)  # a key for a profile that does not exist is a typo
+        workspace.settings.profile(name)  # a key for a profile that does not exist is a typo
         key = _read_key(name)
         if not key:
             raise UsageError("no key given: pipe it on standard input or type it at the prompt.")
         if any(ch.isspace() for ch in key):
             raise UsageError("the key contains spaces or line breaks; give the key alone.")
-        secrets.set(name, key)
-        print(f"Saved the API key for {name!r} in {secrets.description}.")
-    elif secrets.delete(name):
-        print(f"Deleted the API key for {name!r} from {secrets.description}.")
-    else:
-        print(f"No API key was stored for {name!r}.")
+        where = asyncio.run(workspace.set_api_key(name, key))
+        print(f"Saved the API key for {name!r} in {where}.")
+        return 0
+    deleted, where = asyncio.run(workspace.delete_api_key(name))
+    print(f"Deleted the API key for {name!r} from {where}." if deleted else f"No API key was stored for {name!r}.")
     return 0
 
 
@@ -231,8 +222,8 @@ def _profile_json(profile: ProviderProfile, active: bool) -> dict[str, Any]:
 
 def cmd_profiles(ctx: Context) -> int:
     args = ctx.args
-    store = ctx.store.settings
-    settings = store.load()
+    workspace = ctx.workspace
+    settings = workspace.settings
     if args.action == "add":
         overrides: dict[str, Any] = {"name": args.name}
         for key, value in (
@@ -246,11 +237,7 @@ def cmd_profiles(ctx: Context) -> int:
         if args.no_key:
             overrides["needs_key"] = False
         profile = ProviderProfile.from_dict(from_preset(args.preset, **overrides).to_dict())
-        if any(p.name == profile.name for p in settings.profiles):
-            raise UsageError(f"there is already a profile named {profile.name!r}; choose another name.")
-        settings = store.set("profiles", [*settings.profiles, profile])
-        if args.activate:
-            settings = store.set("active_profile", profile.name)
+        settings = workspace.add_profile(profile, activate=args.activate)
         print(f"Added profile {profile.name!r}" + (" (active)." if args.activate else "."), file=sys.stderr)
     if args.json:
         print_json([_profile_json(p, p.name == settings.active_profile) for p in settings.profiles])

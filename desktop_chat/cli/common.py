@@ -8,11 +8,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.paths import data_dir
-from desktop_chat.core.storage.store import Store
+
+if TYPE_CHECKING:
+    from desktop_chat.core.workspace import Workspace
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -27,17 +29,20 @@ class UsageError(DesktopChatError):
 class Context:
     args: argparse.Namespace
     data_dir: Path
-    _store: Store | None = None
+    _workspace: Workspace | None = None
 
     @property
-    def store(self) -> Store:
-        if self._store is None:
-            self._store = Store.open(self.data_dir)
-        return self._store
+    def workspace(self) -> Workspace:
+        """The same application core the window drives, opened on first use."""
+        if self._workspace is None:
+            from desktop_chat.core.bootstrap import open_workspace
+
+            self._workspace = open_workspace(self.data_dir)
+        return self._workspace
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
+        if self._workspace is not None:
+            self._workspace.close()
 
 
 Handler = Callable[[Context], int]

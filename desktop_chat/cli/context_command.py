@@ -6,46 +6,27 @@ import argparse
 from typing import Any
 
 from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
-from desktop_chat.core.errors import SettingsError
-from desktop_chat.core.memory.planner import plan_context
 from desktop_chat.core.models import ContextPart, ContextPlan, Message, Omission, Strategy
-from desktop_chat.core.profiles import ProviderProfile
-from desktop_chat.core.settings import Settings
 
 _PREVIEW = 70
 
 
-def _profile(settings: Settings, name: str | None) -> ProviderProfile:
-    try:
-        return settings.profile(name)
-    except SettingsError:
-        return settings.profile()  # the chat's profile was removed: plan as the active one would
-
-
 def cmd_context(ctx: Context) -> int:
     args = ctx.args
-    store = ctx.store
-    settings = store.settings.load()
-    session = store.sessions.get(args.session)
-    profile = _profile(settings, session.profile)
-    model = args.model or session.model or profile.default_model
     if args.budget is not None and args.budget <= 0:
         raise UsageError(f"--budget must be a positive number of tokens, not {args.budget}.")
-    plan = plan_context(
-        store,
-        session.id,
-        settings=settings,
-        model=model,
-        context_window=profile.context_window,
-        strategy=Strategy(args.strategy) if args.strategy else None,
+    workspace = ctx.workspace
+    plan = workspace.preview(
+        args.session,
+        args.draft or "",
+        Strategy(args.strategy) if args.strategy else None,
+        model=args.model,
         budget=args.budget,
-        draft=args.draft,
         query=args.query,
     )
     if args.json:
         ids = sorted({i for p in plan.parts for i in p.message_ids} | {i for o in plan.omitted for i in o.message_ids})
-        meta = {m.id: m for m in store.messages.by_ids(ids)}
-        print_json(plan_json(plan, meta))
+        print_json(plan_json(plan, workspace.messages_by_id(ids)))
     else:
         _print_readable(plan)
     return 0

@@ -1,4 +1,4 @@
-"""facts list|add|edit|rm|pin|unpin|approve|reject|history: the remembered facts from a terminal."""
+"""facts list|add|edit|rm|pin|unpin|approve|reject|undo|history: the remembered facts from a terminal."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import argparse
 from typing import Any
 
 from desktop_chat.cli.common import Context, UsageError, id_arg, print_json, session_id_arg
-from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.memory.extractor import approve_fact, reject_fact, remember_fact
 from desktop_chat.core.models import Fact, FactEvent, FactStatus
 
 _fact_id = id_arg("fact", "desktop-chat facts list")
@@ -54,21 +52,10 @@ def _show(ctx: Context, fact: Fact) -> int:
     return 0
 
 
-def _require(fact: Fact, allowed: tuple[FactStatus, ...], action: str) -> None:
-    if fact.status not in allowed:
-        states = " or ".join(s.value for s in allowed)
-        raise DesktopChatError(f"Fact {fact.id} is {fact.status.value}; only {states} facts can be {action}.")
-
-
 def cmd_list(ctx: Context) -> int:
     args = ctx.args
-    store = ctx.store
     statuses = tuple(FactStatus) if args.all_statuses else (FactStatus.ACTIVE, FactStatus.PENDING)
-    if args.session is not None:
-        store.sessions.get(args.session)  # NotFound for an unknown session
-        facts = store.facts.visible(session_id=args.session, statuses=statuses)
-    else:
-        facts = [f for f in store.facts.all() if f.status in statuses]
+    facts = ctx.workspace.facts(args.session, statuses=statuses)
     if args.json:
         print_json([_fact_json(f) for f in facts])
         return 0
@@ -80,10 +67,7 @@ def cmd_list(ctx: Context) -> int:
 
 
 def cmd_add(ctx: Context) -> int:
-    session = ctx.args.session
-    if session is not None:
-        ctx.store.sessions.get(session)
-    fact, created = remember_fact(ctx.store, ctx.args.key, ctx.args.value, scope=session)
+    fact, created = ctx.workspace.add_fact(ctx.args.key, ctx.args.value, scope=ctx.args.session)
     if not created:
         print(f"Already remembered as fact {fact.id}.")
     return _show(ctx, fact)
@@ -91,55 +75,39 @@ def cmd_add(ctx: Context) -> int:
 
 def cmd_edit(ctx: Context) -> int:
     args = ctx.args
-    if args.key is None and args.value is None:
-        raise UsageError("Say what to change: --key NEW_KEY and/or --value NEW_VALUE.")
-    if (args.key is not None and not args.key.strip()) or (args.value is not None and not args.value.strip()):
-        raise DesktopChatError("A fact's key and value cannot be empty; remove the fact with `facts rm` instead.")
-    store = ctx.store
-    fact = store.facts.get(args.id)
-    _require(fact, (FactStatus.ACTIVE, FactStatus.PENDING), "edited")
-    if args.key is not None:
-        clash = store.facts.current(args.key, fact.scope)
-        if clash is not None and clash.id != fact.id:
-            raise DesktopChatError(
-                f"Fact {clash.id} already holds {clash.key!r} in this scope; edit or remove that one instead."
-            )
-    return _show(ctx, store.facts.edit(fact.id, key=args.key, value=args.value))
+    if args.new_value is not None and args.value is not None:
+        raise UsageError("give the new value once: `facts edit ID VALUE` or `facts edit ID --value VALUE`.")
+    value = args.new_value if args.new_value is not None else args.value
+    if args.key is None and value is None:
+        raise UsageError("say what to change: `facts edit ID VALUE`, and/or --key NEW_KEY.")
+    return _show(ctx, ctx.workspace.edit_fact(args.id, key=args.key, value=value))
 
 
 def cmd_rm(ctx: Context) -> int:
-    store = ctx.store
-    fact = store.facts.get(ctx.args.id)
-    if fact.status is FactStatus.DELETED:
-        print(f"Fact {fact.id} was already removed.")
+    if ctx.workspace.fact(ctx.args.id).status is FactStatus.DELETED:
+        print(f"Fact {ctx.args.id} was already removed.")
         return 0
-    # Soft delete: the fact and its history stay, so the removal can be seen and undone.
-    return _show(ctx, store.facts.set_status(fact.id, FactStatus.DELETED, actor="user"))
-
-
-def _set_pinned(ctx: Context, pinned: bool) -> int:
-    store = ctx.store
-    fact = store.facts.get(ctx.args.id)
-    _require(fact, (FactStatus.ACTIVE,), "pinned" if pinned else "unpinned")
-    if fact.pinned == pinned:
-        return _show(ctx, fact)
-    return _show(ctx, store.facts.set_pinned(fact.id, pinned))
+    return _show(ctx, ctx.workspace.delete_fact(ctx.args.id))
 
 
 def cmd_pin(ctx: Context) -> int:
-    return _set_pinned(ctx, True)
+    return _show(ctx, ctx.workspace.pin_fact(ctx.args.id, True))
 
 
 def cmd_unpin(ctx: Context) -> int:
-    return _set_pinned(ctx, False)
+    return _show(ctx, ctx.workspace.pin_fact(ctx.args.id, False))
 
 
 def cmd_approve(ctx: Context) -> int:
-    return _show(ctx, approve_fact(ctx.store, ctx.args.id))
+    return _show(ctx, ctx.workspace.approve_fact(ctx.args.id))
 
 
 def cmd_reject(ctx: Context) -> int:
-    return _show(ctx, reject_fact(ctx.store, ctx.args.id))
+    return _show(ctx, ctx.workspace.reject_fact(ctx.args.id))
+
+
+def cmd_undo(ctx: Context) -> int:
+    return _show(ctx, ctx.workspace.undo_fact(ctx.args.id))
 
 
 def _event_json(event: FactEvent) -> dict[str, Any]:
@@ -160,9 +128,8 @@ def _describe(snapshot: dict[str, Any] | None) -> str:
 
 
 def cmd_history(ctx: Context) -> int:
-    store = ctx.store
-    fact = store.facts.get(ctx.args.id)
-    events = store.facts.events(fact.id)
+    fact = ctx.workspace.fact(ctx.args.id)
+    events = ctx.workspace.fact_history(fact.id)
     if ctx.args.json:
         print_json({"fact": _fact_json(fact), "events": [_event_json(e) for e in events]})
         return 0
@@ -193,8 +160,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = actions.add_parser("edit", help="change a fact; extraction will never overwrite it")
     p.add_argument("id", type=_fact_id, metavar="ID")
-    p.add_argument("--key", metavar="KEY")
-    p.add_argument("--value", metavar="VALUE")
+    p.add_argument("new_value", nargs="?", metavar="VALUE", help="the new value")
+    p.add_argument("--key", metavar="KEY", help="a new key")
+    p.add_argument("--value", metavar="VALUE", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_edit)
 
@@ -204,6 +172,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         ("unpin", cmd_unpin, "stop pinning a fact"),
         ("approve", cmd_approve, "accept a pending (or refused) fact; it replaces the key's current value"),
         ("reject", cmd_reject, "refuse a pending fact"),
+        ("undo", cmd_undo, "undo the newest change to a fact (value, pin and status come back)"),
         ("history", cmd_history, "every change to a fact"),
     ):
         p = actions.add_parser(name, help=text)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from desktop_chat.cli import chat_commands, context_command, facts_commands, storage_commands
 from desktop_chat.cli.common import EXIT_ERROR, EXIT_USAGE, UsageError, context_for
+from desktop_chat.cli.hints import with_hint
 from desktop_chat.core.errors import DesktopChatError
 
 log = logging.getLogger("desktop_chat.cli")
@@ -45,7 +46,7 @@ def run(argv: Sequence[str]) -> int:
         return EXIT_USAGE
     except DesktopChatError as exc:
         log.info("%s failed: %s", args.command, exc)
-        print(f"desktop-chat: {exc}", file=sys.stderr)
+        print(f"desktop-chat: {with_hint(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("desktop-chat: interrupted.", file=sys.stderr)

@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
-from desktop_chat.core.errors import DesktopChatError, ImportFormatError
-from desktop_chat.core.export import export_json, export_markdown, import_json, parse_document
+from desktop_chat.core.errors import ImportFormatError
 from desktop_chat.core.models import Session
-from desktop_chat.core.retention import purge
-from desktop_chat.core.settings import as_json, parse_text
+from desktop_chat.core.settings import as_json, parse_text, setting_names
 
 
 def _session_json(session: Session) -> dict[str, Any]:
@@ -31,7 +29,7 @@ def _session_json(session: Session) -> dict[str, Any]:
 
 
 def cmd_sessions(ctx: Context) -> int:
-    sessions = ctx.store.sessions.list_by_activity(include_archived=ctx.args.all)
+    sessions = ctx.workspace.sessions(include_archived=ctx.args.all)
     if ctx.args.json:
         print_json([_session_json(s) for s in sessions])
         return 0
@@ -57,9 +55,9 @@ def cmd_export(ctx: Context) -> int:
     if args.format == "md":
         if ids is None:
             raise UsageError("Markdown export takes one session id; use --format json to export all.")
-        text = export_markdown(ctx.store, ids[0])
+        text = ctx.workspace.export_markdown(ids[0])
     else:
-        text = json.dumps(export_json(ctx.store, ids), ensure_ascii=False, indent=2) + "\n"
+        text = json.dumps(ctx.workspace.export_json(ids), ensure_ascii=False, indent=2) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"Exported to {args.output}", file=sys.stderr)
@@ -76,7 +74,7 @@ def cmd_import(ctx: Context) -> int:
         raise ImportFormatError(f"Cannot import: there is no file {path}.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFormatError(f"Cannot import {path}: {exc}.") from None
-    result = import_json(ctx.store, parse_document(text))
+    result = ctx.workspace.import_text(text)
     if ctx.args.json:
         print_json({"session_ids": list(result.session_ids), "messages": result.messages, "facts": result.facts})
     else:
@@ -90,7 +88,7 @@ def cmd_import(ctx: Context) -> int:
 
 
 def cmd_search(ctx: Context) -> int:
-    hits = ctx.store.sessions.search(ctx.args.query, limit=ctx.args.limit)
+    hits = ctx.workspace.search(ctx.args.query, limit=ctx.args.limit)
     if ctx.args.json:
         print_json(
             [
@@ -113,10 +111,7 @@ def cmd_search(ctx: Context) -> int:
 
 
 def cmd_purge(ctx: Context) -> int:
-    settings = ctx.store.settings.load()
-    days = ctx.args.days if ctx.args.days is not None else settings.retention_days
-    mode = ctx.args.mode or settings.retention_mode
-    report = purge(ctx.store, days=days, mode=mode, dry_run=ctx.args.dry_run)
+    report = ctx.workspace.purge(days=ctx.args.days, mode=ctx.args.mode, dry_run=ctx.args.dry_run)
     if ctx.args.json:
         print_json(
             {
@@ -137,23 +132,33 @@ def cmd_purge(ctx: Context) -> int:
     return 0
 
 
+def _known_key(key: str | None, action: str) -> str:
+    if key is None:
+        raise UsageError(f"config {action} needs a KEY; known settings: {', '.join(setting_names())}.")
+    if key not in setting_names():
+        raise UsageError(f"unknown setting {key!r}; known settings: {', '.join(setting_names())}.")
+    return key
+
+
 def cmd_config(ctx: Context) -> int:
-    store = ctx.store.settings
+    workspace = ctx.workspace
     args = ctx.args
-    if args.action == "show":
-        print_json(as_json(store.load()))
-    elif args.action == "get":
-        values = as_json(store.load())
-        if args.key not in values:
-            raise DesktopChatError(f"Unknown setting {args.key!r}; known settings: {', '.join(values)}.")
-        print_json(values[args.key])
+    if args.action in ("show", "get") and args.value is not None:
+        raise UsageError(f"config {args.action} takes at most one KEY.")
+    if args.action == "show" and args.key is None:
+        print_json(as_json(workspace.settings))
+    elif args.action in ("show", "get"):
+        print_json(as_json(workspace.settings)[_known_key(args.key, args.action)])
     elif args.action == "set":
+        key = _known_key(args.key, "set")
         if args.value is None:
             raise UsageError("config set needs a KEY and a VALUE.")
-        settings = store.set(args.key, parse_text(args.key, args.value))
-        print_json(as_json(settings)[args.key])
+        print_json(as_json(workspace.set_setting(key, parse_text(key, args.value)))[key])
     elif args.action == "reset":
-        print_json(as_json(store.reset(args.key))[args.key])
+        key = _known_key(args.key, "reset")
+        if args.value is not None:
+            raise UsageError("config reset takes one KEY and no value.")
+        print_json(as_json(workspace.reset_setting(key))[key])
     return 0
 
 

@@ -29,32 +29,36 @@ import sqlite3
 import time
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from desktop_chat.core.errors import (
-    AuthError,
-    ContextTooLong,
+    Busy,
     DesktopChatError,
-    InputTooLarge,
-    ModelNotFound,
+    EmptyInput,
+    NotAllowed,
     NotFound,
-    ProviderError,
     SettingsError,
 )
 from desktop_chat.core.events import (
     Delta,
-    Event,
+    EventChannel,
+    FactsChanged,
     Failed,
     Finished,
+    Listener,
+    MessagesChanged,
     ReplyEvent,
+    SessionChanged,
     Started,
     Stopped,
+    SummaryChanged,
     TitleChanged,
     UpkeepChanged,
 )
+from desktop_chat.core.memory.extractor import fact_scope
 from desktop_chat.core.memory.history import stored_token_count
 from desktop_chat.core.memory.planner import plan_context
-from desktop_chat.core.memory.upkeep import jobs_for, run_upkeep, upkeep_status
+from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for, run_upkeep, upkeep_status
 from desktop_chat.core.models import (
     ChatMessage,
     ContextPlan,
@@ -82,14 +86,13 @@ SAVE_INTERVAL = 0.5  # seconds; a crash loses at most this much of a streaming r
 TEMPORARY_ID_BASE = 1_000_000_000_000
 INTERRUPTED_NOTE = "Interrupted: the app closed while this reply was streaming."
 
-Listener = Callable[[Event], None]
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a chat's next request goes: the provider profile and the model."""
 
-def is_retryable(error: DesktopChatError) -> bool:
-    """Whether sending the same thing again, unchanged, may work."""
-    if isinstance(error, AuthError | ModelNotFound | ContextTooLong | InputTooLarge | SettingsError):
-        return False
-    return isinstance(error, ProviderError)
+    profile: ProviderProfile
+    model: str
 
 
 class _Done:
@@ -190,7 +193,7 @@ class ConversationController:
     """Drives chats: one streaming reply per session at a time, upkeep in the background.
 
     ``client``: one ``ChatClient`` for every profile (tests, a single server), or a
-    factory ``ProviderProfile -> ChatClient`` (see ``services.client_factory``);
+    factory ``(ProviderProfile, Settings) -> ChatClient`` (see ``services.client_factory``);
     clients from a factory are cached per profile and closed by ``aclose()``.
     ``settings``: fixed settings, or None to read the store's current ones per reply.
     """
@@ -203,6 +206,7 @@ class ConversationController:
         *,
         save_interval: float = SAVE_INTERVAL,
         title_timeout: float = 20.0,
+        channel: EventChannel | None = None,
     ) -> None:
         self._store = store
         # A client has stream_chat; anything else callable is a factory (the protocol is not runtime-checkable).
@@ -220,7 +224,8 @@ class ConversationController:
         self._slots: dict[int, _Slot] = {}  # chats busy with a reply (being set up or streaming)
         self._upkeep: dict[int, asyncio.Task[None]] = {}
         self._upkeep_again: set[int] = set()
-        self._listeners: list[Listener] = []
+        self._titles: dict[int, asyncio.Task[None]] = {}
+        self.channel = channel or EventChannel()
         self.calibrations = Calibrations()
         self._closed = False
 
@@ -242,6 +247,12 @@ class ConversationController:
         """The store that holds ``session_id``: the in-memory one for temporary chats."""
         temp = self._temporary
         if session_id > TEMPORARY_ID_BASE and temp is not None and temp.sessions.exists(session_id):
+            return temp
+        return self._store
+
+    def store_for_message(self, message_id: int) -> Store:
+        temp = self._temporary
+        if message_id > TEMPORARY_ID_BASE and temp is not None:
             return temp
         return self._store
 
@@ -269,6 +280,46 @@ class ConversationController:
         except SettingsError:
             return settings.profile()  # the chat's profile was removed: use the active one
 
+    def target(self, session: Session, settings: Settings | None = None, model: str | None = None) -> Target:
+        """The profile and model a chat's next request uses: the override, else the chat's, else the profile's."""
+        profile = self.profile_for(session, settings)
+        return Target(profile, model or session.model or profile.default_model)
+
+    def plan(
+        self,
+        session_id: int,
+        *,
+        draft: str | None = None,
+        strategy: Strategy | None = None,
+        options: Mapping[str, Any] | None = None,
+        model: str | None = None,
+        budget: int | None = None,
+        query: str | None = None,
+        settings: Settings | None = None,
+    ) -> ContextPlan:
+        """What the chat's next request contains: the one function both ``send`` and the inspector's preview use.
+
+        ``draft``: text not sent yet, planned as the newest user message (None: answer the
+        newest stored one). A temporary chat reads the saved global facts but never writes memory.
+        """
+        settings = settings or self.settings
+        store = self.store_for(session_id)
+        session = store.sessions.get(session_id)
+        target = self.target(session, settings, model)
+        return plan_context(
+            store,
+            session_id,
+            settings=settings,
+            model=target.model,
+            context_window=target.profile.context_window,
+            strategy=strategy,
+            options=options,
+            budget=budget,
+            draft=draft,
+            query=query,
+            facts_from=self._store if store is not self._store else None,
+        )
+
     async def client_for(self, profile: ProviderProfile) -> ChatClient:
         if self._shared_client is not None:
             return self._shared_client
@@ -277,7 +328,8 @@ class ConversationController:
         if client is None:
             assert self._factory is not None
             # The factory may read the OS keyring, which blocks: keep it off the loop's thread.
-            client = await asyncio.to_thread(self._factory, profile)
+            # Settings are read here: the database has one owner, the loop's thread.
+            client = await asyncio.to_thread(self._factory, profile, self.settings)
             client = self._clients.setdefault(key, client)
         return client
 
@@ -347,11 +399,14 @@ class ConversationController:
         for an empty message or a chat that is already streaming.
         """
         if not text.strip():
-            raise DesktopChatError("The message is empty: type something to send.")
+            raise EmptyInput("The message is empty: type something to send.")
         store = self.store_for(session_id)
-        store.sessions.get(session_id)
+        session = store.sessions.get(session_id)
         with self._claim(session_id) as slot:
             user = store.messages.append(session_id, Role.USER, text)
+            if session.archived:
+                # Writing in a chat is using it: it comes back from the archive.
+                store.sessions.update(session_id, archived=False)
             async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
                 yield event
 
@@ -388,7 +443,7 @@ class ConversationController:
                 MessageStatus.STOPPED,
                 MessageStatus.STREAMING,
             ):
-                raise DesktopChatError("The last reply in this chat did not fail: there is nothing to retry.")
+                raise NotAllowed("The last reply in this chat did not fail: there is nothing to retry.")
             else:
                 user = self._user_before(store, last)
                 self._supersede(store, last)
@@ -406,7 +461,7 @@ class ConversationController:
     ) -> AsyncGenerator[ReplyEvent, None]:
         """Replace a user message: it and everything after it are superseded, the new text is answered."""
         if not new_text.strip():
-            raise DesktopChatError("The edited message is empty: type something to send.")
+            raise EmptyInput("The edited message is empty: type something to send.")
         store = self.store_for(session_id)
         old = store.messages.get(message_id)
         if old.session_id != session_id or old.role is not Role.USER or not old.active:
@@ -436,9 +491,9 @@ class ConversationController:
     def _claim(self, session_id: int) -> Iterator[_Slot]:
         """One reply per chat at a time: a second send while one streams is refused."""
         if self._closed:
-            raise DesktopChatError("The conversation controller is closed; restart the app.")
+            raise NotAllowed("The app is shutting down; start it again to send.")
         if session_id in self._slots:
-            raise DesktopChatError("A reply is still streaming in this chat: wait for it or stop it first.")
+            raise Busy("A reply is still streaming in this chat: wait for it or stop it first.")
         slot = _Slot(session_id)
         self._slots[session_id] = slot
         try:
@@ -482,23 +537,17 @@ class ConversationController:
     ) -> AsyncGenerator[ReplyEvent, None]:
         settings = self.settings
         session = store.sessions.get(session_id)
-        profile = self.profile_for(session, settings)
-        model = model_override or session.model or profile.default_model
+        target = self.target(session, settings, model_override)
+        profile, model = target.profile, target.model
+        self.channel.publish(MessagesChanged(session_id))  # the user's message is saved
         try:
             # Loading an encoding takes ~0.3 s the first time: do it off the loop's thread.
             await asyncio.to_thread(_warm_counters, model)
-            plan = plan_context(
-                store,
-                session_id,
-                settings=settings,
-                model=model,
-                context_window=profile.context_window,
-                strategy=strategy,
-            )
+            plan = self.plan(session_id, strategy=strategy, model=model, settings=settings)
             client = await self.client_for(profile)
         except DesktopChatError as exc:
             log.warning("reply in chat %s failed before the request: %s", session_id, exc)
-            yield Failed(session_id, user.id, None, exc, retryable=is_retryable(exc))
+            yield Failed(session_id, user.id, None, exc, retryable=exc.retryable)
             return
         assistant = store.messages.append(
             session_id, Role.ASSISTANT, "", status=MessageStatus.STREAMING, parent_id=user.id, model=model
@@ -519,12 +568,13 @@ class ConversationController:
                 await asyncio.wait({pump})
             turn.finalize(MessageStatus.STOPPED)
             self._release(slot)  # the chat takes its next message now, even while a title is being made
+            self._published_end(store, session_id)
 
         final = turn.final
         assert final is not None
         if turn.error is not None:
             log.warning("reply %s in chat %s failed: %s", assistant.id, session_id, turn.error)
-            yield Failed(session_id, user.id, assistant.id, turn.error, retryable=is_retryable(turn.error))
+            yield Failed(session_id, user.id, assistant.id, turn.error, retryable=turn.error.retryable)
             return
         if final.status is MessageStatus.STOPPED:
             yield Stopped(final)
@@ -538,14 +588,21 @@ class ConversationController:
         self._schedule_upkeep(
             store, session, strategy=plan.strategy, client=client, model=profile.upkeep_model, settings=settings
         )
+        if not store.sessions.get(session_id).title and session_id not in self._titles:
+            # In the background: the caller is done with the reply at Finished, the title arrives as an event.
+            self._titles[session_id] = asyncio.create_task(
+                self._title(
+                    store, session_id, client, model=profile.upkeep_model, user_text=user.content, reply=final.content
+                ),
+                name=f"title-{session_id}",
+            )
         yield Finished(final, usage, plan.total_tokens, calibrated)
 
-        if not store.sessions.get(session_id).title:
-            title = await self._title(
-                store, session_id, client, model=profile.upkeep_model, user_text=user.content, reply=final.content
-            )
-            if title is not None:
-                yield TitleChanged(session_id, title)
+    def _published_end(self, store: Store, session_id: int) -> None:
+        """Tell views the reply ended: its message changed, and so did the chat's activity."""
+        self.channel.publish(MessagesChanged(session_id))
+        with contextlib.suppress(DesktopChatError):  # the chat may have been deleted meanwhile
+            self.channel.publish(SessionChanged(store.sessions.get(session_id)))
 
     async def _pump(self, turn: _Turn, client: ChatClient, request: list[ChatMessage]) -> None:
         """Read the stream into the turn: saves on a timer, the final status at the end."""
@@ -573,27 +630,27 @@ class ConversationController:
 
     async def _title(
         self, store: Store, session_id: int, client: ChatClient, *, model: str, user_text: str, reply: str
-    ) -> str | None:
-        title, _ = await make_title(client, model, user_text, reply, seconds=self._title_timeout)
-        # Checked again after the wait: the user may have named the chat meanwhile.
-        if store.sessions.get(session_id).title:
-            return None
-        store.sessions.update(session_id, title=title)
-        return title
+    ) -> None:
+        try:
+            title, _ = await make_title(client, model, user_text, reply, seconds=self._title_timeout)
+            # Checked again after the wait: the user may have named the chat (or deleted it) meanwhile.
+            if not store.sessions.exists(session_id) or store.sessions.get(session_id).title:
+                return
+            session = store.sessions.update(session_id, title=title)
+            self.channel.publish(TitleChanged(session_id, title))
+            self.channel.publish(SessionChanged(session))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("naming chat %s failed", session_id)
+        finally:
+            self._titles.pop(session_id, None)
 
     # --- memory upkeep ----------------------------------------------------------------------
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener`` with background events (``UpkeepChanged``); returns the unsubscribe."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def _notify(self, event: Event) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("an event listener failed")
+        """Call ``listener`` with every change event (see ``core/events.py``); returns the unsubscribe."""
+        return self.channel.subscribe(listener)
 
     def upkeep_status(self, session_id: int) -> Mapping[JobName, JobState]:
         return upkeep_status(self.store_for(session_id), session_id)
@@ -603,8 +660,8 @@ class ConversationController:
         return task is not None and not task.done()
 
     async def wait_for_upkeep(self, seconds: float | None = None) -> bool:
-        """Wait for background upkeep; False when some was still running after ``seconds``."""
-        tasks = [t for t in self._upkeep.values() if not t.done()]
+        """Wait for background work (upkeep, titles); False when some was still running after ``seconds``."""
+        tasks = [t for t in (*self._upkeep.values(), *self._titles.values()) if not t.done()]
         if not tasks:
             return True
         _, pending = await asyncio.wait(tasks, timeout=seconds)
@@ -620,7 +677,8 @@ class ConversationController:
         model: str,
         settings: Settings,
     ) -> None:
-        jobs = tuple(j for j in jobs_for(strategy) if not (session.temporary and j == "facts"))
+        # A temporary chat never writes memory: no summary, no facts.
+        jobs = () if session.temporary else jobs_for(strategy)
         if not jobs or self._closed:
             return
         running = self._upkeep.get(session.id)
@@ -644,9 +702,10 @@ class ConversationController:
     ) -> None:
         while True:
             self._upkeep_again.discard(session_id)
-            self._notify(UpkeepChanged(session_id, True, upkeep_status(store, session_id)))
+            self.channel.publish(UpkeepChanged(session_id, True, upkeep_status(store, session_id)))
             try:
-                await run_upkeep(store, client, session_id, model=model, settings=settings, jobs=jobs)
+                report = await run_upkeep(store, client, session_id, model=model, settings=settings, jobs=jobs)
+                self.publish_upkeep_results(session_id, report, settings)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -654,9 +713,16 @@ class ConversationController:
                 log.exception("memory upkeep for session %s failed", session_id)
             finally:
                 with contextlib.suppress(sqlite3.Error):  # the temporary store may be closed by now
-                    self._notify(UpkeepChanged(session_id, False, upkeep_status(store, session_id)))
+                    self.channel.publish(UpkeepChanged(session_id, False, upkeep_status(store, session_id)))
             if session_id not in self._upkeep_again:
                 return
+
+    def publish_upkeep_results(self, session_id: int, report: UpkeepReport, settings: Settings) -> None:
+        results = report.results
+        if "summary" in results and results["summary"].status == "done":
+            self.channel.publish(SummaryChanged(session_id))
+        if "facts" in results and results["facts"].status == "done":
+            self.channel.publish(FactsChanged(fact_scope(settings, session_id)))
 
     # --- shutdown ---------------------------------------------------------------------------
 
@@ -669,7 +735,7 @@ class ConversationController:
             await asyncio.wait(pumps)
         if wait > 0:
             await self.wait_for_upkeep(wait)
-        tasks = [t for t in self._upkeep.values() if not t.done()]
+        tasks = [t for t in (*self._upkeep.values(), *self._titles.values()) if not t.done()]
         for task in tasks:
             task.cancel()
         if tasks:

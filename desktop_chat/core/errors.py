@@ -6,8 +6,12 @@ from __future__ import annotations
 class DesktopChatError(Exception):
     """Base of every error the app reports to a user.
 
-    The message must say what happened and what to do, in one line.
+    The message must say what happened and what to do, in one line. It names no
+    command-line command and no window: each front end adds its own hint.
+    ``retryable``: trying the same thing again, unchanged, may work.
     """
+
+    retryable: bool = False
 
 
 # --- providers -------------------------------------------------------------
@@ -16,9 +20,17 @@ class DesktopChatError(Exception):
 class ProviderError(DesktopChatError):
     """The model server could not give us a reply."""
 
+    retryable = True
+
 
 class AuthError(ProviderError):
     """The server refused the API key."""
+
+    retryable = False
+
+
+class MissingApiKey(AuthError):
+    """The profile needs an API key and none is stored or set."""
 
 
 class RateLimited(ProviderError):
@@ -28,6 +40,8 @@ class RateLimited(ProviderError):
 class ContextTooLong(ProviderError):
     """The request does not fit the model's context window."""
 
+    retryable = False
+
     def __init__(self, message: str, *, prompt_tokens: int | None = None, limit: int | None = None) -> None:
         super().__init__(message)
         self.prompt_tokens = prompt_tokens
@@ -36,6 +50,8 @@ class ContextTooLong(ProviderError):
 
 class ModelNotFound(ProviderError):
     """The server does not serve the requested model."""
+
+    retryable = False
 
     def __init__(self, message: str, *, model: str, available: tuple[str, ...] = ()) -> None:
         super().__init__(message)
@@ -79,6 +95,32 @@ class SecretStoreUnavailable(DesktopChatError):
 
 class SettingsError(DesktopChatError):
     """A setting has a value the app does not accept."""
+
+
+class Busy(DesktopChatError):
+    """The chat is answering already (here or in another process of the app)."""
+
+    retryable = True
+
+
+class EmptyInput(DesktopChatError):
+    """A message, title, fact or summary that must have text has none."""
+
+
+class NotAllowed(DesktopChatError):
+    """The action does not apply to the thing in its current state (e.g. approving an active fact)."""
+
+
+class ExtractionRejected(DesktopChatError):
+    """The fact extractor's answer is unusable as a whole; nothing it said is stored."""
+
+
+class SummaryRejected(DesktopChatError):
+    """The summary model's answer cannot be used; the old summary is kept."""
+
+
+class LocalModelError(DesktopChatError):
+    """The built-in local model server could not be started."""
 
 
 class ImportFormatError(DesktopChatError):

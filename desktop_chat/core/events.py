@@ -1,20 +1,28 @@
-"""What the conversation controller tells its caller: plain frozen dataclasses, no Qt.
+"""What the core tells its front ends: plain frozen dataclasses, no Qt.
 
-One reply yields ``Started``, any number of ``Delta``s and exactly one of
-``Finished`` / ``Stopped`` / ``Failed`` (a failure before the request, such as a
-message too large for the budget, yields ``Failed`` alone). ``TitleChanged`` may
-follow the end of the first exchange. Background work (memory upkeep) is
-reported to subscribers as ``UpkeepChanged``.
+Two ways out:
+
+* a reply is an async generator: ``Started``, any number of ``Delta``s and
+  exactly one of ``Finished`` / ``Stopped`` / ``Failed`` (a failure before the
+  request, such as a message too large for the budget, yields ``Failed`` alone);
+* every change to what a view shows (sessions, messages, facts, summary,
+  settings, upkeep, a title made in the background, another process's writes)
+  is published on one ``EventChannel``, whoever caused it, so a view never
+  re-queries after an action it did not start.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.models import ContextPlan, Message, Usage
+from desktop_chat.core.models import ContextPlan, Message, Session, Usage
+from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.upkeep_state import JobName, JobState
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +91,8 @@ class Failed:
 
 @dataclass(frozen=True, slots=True)
 class TitleChanged:
+    """A title was made for the chat in the background after its first reply."""
+
     session_id: int
     title: str
 
@@ -96,5 +106,85 @@ class UpkeepChanged:
     states: Mapping[JobName, JobState]
 
 
-ReplyEvent = Started | Delta | Finished | Stopped | Failed | TitleChanged
-Event = ReplyEvent | UpkeepChanged
+@dataclass(frozen=True, slots=True)
+class SessionCreated:
+    session: Session
+
+
+@dataclass(frozen=True, slots=True)
+class SessionChanged:
+    """Title, pin, archive, strategy, activity or any other property of a chat changed."""
+
+    session: Session
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDeleted:
+    session_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesChanged:
+    """The chat's messages changed: one was added, finished, edited away or superseded."""
+
+    session_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FactsChanged:
+    """Facts changed; ``session_id`` None: global facts (visible in every chat)."""
+
+    session_id: int | None
+    fact_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryChanged:
+    session_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChanged:
+    settings: Settings
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalChange:
+    """Another process (the command line, a second window) changed the database: reload what is shown."""
+
+
+ReplyEvent = Started | Delta | Finished | Stopped | Failed
+ChangeEvent = (
+    SessionCreated
+    | SessionChanged
+    | SessionDeleted
+    | MessagesChanged
+    | FactsChanged
+    | SummaryChanged
+    | SettingsChanged
+    | UpkeepChanged
+    | TitleChanged
+    | ExternalChange
+)
+Event = ReplyEvent | ChangeEvent
+Listener = Callable[[Event], None]
+
+
+class EventChannel:
+    """The one channel every change is published on; listeners run synchronously, in order, on the loop's thread."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with every published event; returns the unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def publish(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                # One broken view must not stop the others, nor the core that published.
+                log.exception("an event listener failed on %s", type(event).__name__)

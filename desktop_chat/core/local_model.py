@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.errors import LocalModelError
 
 BUNDLED_SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _CHILD_SCRIPT = Path(__file__).with_name("local_model_child.py")
@@ -30,10 +30,6 @@ _STDERR_KEPT_LINES = 60
 _MESSAGE_MAX_CHARS = 300
 _PROBE_TIMEOUT_S = 2.0
 _LOAD_HINT = "; choose a valid .gguf model file"
-
-
-class LocalModelError(DesktopChatError):
-    """The built-in local model server could not be started."""
 
 
 def find_bundled_smollm2() -> Path | None:

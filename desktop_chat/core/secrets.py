@@ -41,10 +41,11 @@ SERVICE = "desktop-chat"
 
 _UNAVAILABLE = (
     "No OS keyring is available ({why}). Start GNOME Keyring or KWallet (or another Secret Service), "
-    "or use the key for this run only."
+    "or set OPENAI_API_KEY to use a key for this run only."
 )
-_LOCKED = "The OS keyring ({name}) is locked. Unlock it and try again, or use the key for this run only."
-_FAILED = "The OS keyring ({name}) did not answer. Check that it is running, or use the key for this run only."
+_THIS_RUN = "or set OPENAI_API_KEY to use a key for this run only."
+_LOCKED = "The OS keyring ({name}) is locked. Unlock it and try again, " + _THIS_RUN
+_FAILED = "The OS keyring ({name}) did not answer. Check that it is running, " + _THIS_RUN
 
 # Friendlier names for the backends a user may meet; anything else shows keyring's own name.
 _BACKEND_NAMES = {

@@ -1,76 +1,118 @@
-"""Build a ``ChatClient`` for a provider profile: its key from the keyring, the timeouts from settings.
+"""Clients for provider profiles: the key from the OS keyring (opened lazily), else ``OPENAI_API_KEY``.
 
 Key lookup order for a profile that needs a key: the secret store (OS keyring),
 then the ``OPENAI_API_KEY`` environment variable. A profile that needs no key
 (a local server) gets none, not even the environment's, so a real key is never
-sent to a server that did not ask for it.
+sent to a server that did not ask for it. The base URL of a profile that sets
+none comes from ``OPENAI_BASE_URL`` (the openai SDK's own rule), else OpenAI's.
+
+Everything here may block on the keyring (D-Bus, an unlock prompt): call it off
+the GUI thread. The controller builds clients in a worker thread.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
 
-from desktop_chat.core.errors import AuthError, SecretStoreUnavailable
+from desktop_chat.core.errors import MissingApiKey, SecretStoreUnavailable
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient, OpenAIChatClient
 from desktop_chat.core.redact import register_secret
 from desktop_chat.core.secrets import SecretStore
 from desktop_chat.core.settings import Settings
 
-ClientFactory = Callable[[ProviderProfile], ChatClient]
+ClientFactory = Callable[[ProviderProfile, Settings], ChatClient]
 ENV_KEY = "OPENAI_API_KEY"
 
 
-class MissingApiKey(AuthError):
-    """The profile needs an API key and none is stored or set."""
+class SecretAccess:
+    """The OS keyring, opened on first use and then kept; remembers why it could not be opened.
+
+    ``opener`` builds the store (``KeyringSecretStore`` by default; tests pass a
+    memory store). Safe to call from worker threads.
+    """
+
+    def __init__(self, opener: Callable[[], SecretStore] | None = None) -> None:
+        self._opener = opener
+        self._store: SecretStore | None = None
+        self._problem: SecretStoreUnavailable | None = None
+        self._lock = threading.Lock()
+
+    def store(self) -> SecretStore:
+        """The secret store; raises ``SecretStoreUnavailable`` (every time) when there is none."""
+        with self._lock:
+            if self._store is None and self._problem is None:
+                try:
+                    self._store = self._open()
+                except SecretStoreUnavailable as exc:
+                    self._problem = exc
+            if self._problem is not None:
+                raise self._problem
+            assert self._store is not None
+            return self._store
+
+    def _open(self) -> SecretStore:
+        if self._opener is not None:
+            return self._opener()
+        from desktop_chat.core.secrets import open_secret_store
+
+        return open_secret_store()
+
+    def describe(self, profile: ProviderProfile) -> str:
+        """Where the profile's key comes from, in a few words, never the key itself."""
+        if not profile.needs_key:
+            return "no key needed"
+        try:
+            store = self.store()
+            stored = store.get(profile.name)
+        except SecretStoreUnavailable:
+            stored = None
+            where = "no keyring"
+        else:
+            where = store.description
+        if stored:
+            return f"stored in {where}"
+        if os.environ.get(ENV_KEY, "").strip():
+            return f"from {ENV_KEY}"
+        return f"none ({where}; set {ENV_KEY})" if where == "no keyring" else f"none stored in {where}"
 
 
 def resolve_api_key(
-    profile: ProviderProfile,
-    secrets: SecretStore | None,
-    *,
-    keyring_error: SecretStoreUnavailable | None = None,
-    environ: Mapping[str, str] | None = None,
+    profile: ProviderProfile, secrets: SecretAccess, *, environ: Mapping[str, str] | None = None
 ) -> str:
-    """The key to send for ``profile``; "" when it needs none. Blocks on the keyring: not on the GUI thread.
-
-    ``secrets`` None with ``keyring_error`` set means the keyring could not be opened.
-    """
+    """The key to send for ``profile``; "" when it needs none. Blocks on the keyring: not on the GUI thread."""
     if not profile.needs_key:
         return ""
     env = os.environ if environ is None else environ
-    problem = keyring_error
-    if secrets is not None:
-        try:
-            key = secrets.get(profile.name)
-        except SecretStoreUnavailable as exc:
-            problem = exc
-        else:
-            if key:
-                return key
+    problem: SecretStoreUnavailable | None = None
+    try:
+        key = secrets.store().get(profile.name)
+    except SecretStoreUnavailable as exc:
+        problem = exc
+    else:
+        if key:
+            return key
     from_env = env.get(ENV_KEY, "").strip()
     if from_env:
         register_secret(from_env)
         return from_env
     if problem is not None:
-        raise MissingApiKey(f"{problem} Alternatively set {ENV_KEY} for profile {profile.name!r}.")
-    raise MissingApiKey(
-        f"No API key is stored for profile {profile.name!r}: run `desktop-chat key set {profile.name}` "
-        f"(or add it in Settings), or set {ENV_KEY}."
-    )
+        raise MissingApiKey(f"No API key for profile {profile.name!r}: {problem}")
+    raise MissingApiKey(f"No API key is stored for profile {profile.name!r}, and {ENV_KEY} is not set.")
 
 
 def client_for(
     profile: ProviderProfile,
     settings: Settings,
-    secrets: SecretStore | None,
+    secrets: SecretAccess,
     *,
-    keyring_error: SecretStoreUnavailable | None = None,
+    environ: Mapping[str, str] | None = None,
     max_retries: int = 3,
     backoff: float = 0.5,
 ) -> OpenAIChatClient:
-    key = resolve_api_key(profile, secrets, keyring_error=keyring_error)
+    key = resolve_api_key(profile, secrets, environ=environ)
     return OpenAIChatClient(
         profile.base_url,
         key,
@@ -81,20 +123,10 @@ def client_for(
     )
 
 
-def client_factory(
-    settings: Settings | Callable[[], Settings],
-    secrets: SecretStore | None,
-    *,
-    keyring_error: SecretStoreUnavailable | None = None,
-    max_retries: int = 3,
-    backoff: float = 0.5,
-) -> ClientFactory:
-    """A factory for ``ConversationController``; ``settings`` may be a callable so timeouts stay current."""
+def client_factory(secrets: SecretAccess, *, environ: Mapping[str, str] | None = None) -> ClientFactory:
+    """A factory for the controller, which calls it in a worker thread with the current settings."""
 
-    def make(profile: ProviderProfile) -> ChatClient:
-        current = settings() if callable(settings) else settings
-        return client_for(
-            profile, current, secrets, keyring_error=keyring_error, max_retries=max_retries, backoff=backoff
-        )
+    def make(profile: ProviderProfile, settings: Settings) -> ChatClient:
+        return client_for(profile, settings, secrets, environ=environ)
 
     return make

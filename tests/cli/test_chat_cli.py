@@ -174,7 +174,7 @@ def test_profiles_lists_and_adds(data: Path) -> None:
     )
     assert next(p for p in profiles if p["active"])["name"] == "Test"
     again = cli(data, "profiles", "add", "Local", "--preset", "ollama")
-    assert again.returncode == 2
+    assert again.returncode == 1
     assert "already" in one_line(again.stderr)
 
 

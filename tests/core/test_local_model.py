@@ -16,7 +16,8 @@ from pathlib import Path
 import openai
 import pytest
 
-from desktop_chat.core.local_model import LocalModelError, LocalModelServer, find_bundled_smollm2
+from desktop_chat.core.errors import LocalModelError
+from desktop_chat.core.local_model import LocalModelServer, find_bundled_smollm2
 from tests.helpers.llama import LlamaServer
 
 pytestmark = pytest.mark.llama

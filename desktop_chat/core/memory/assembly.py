@@ -56,6 +56,7 @@ class Assembly:
     budget: int
     anchor: Anchor | None
     query: str
+    facts_store: Store  # where the chat's facts live (the saved store, also for a temporary chat)
     free: int = 0  # tokens still unspent; the anchor and the reply priming are paid for up front
     memory: int = 0  # what was free once the system prompt and the anchor were in: the shares' base
     parts: list[ContextPart] = field(default_factory=list)

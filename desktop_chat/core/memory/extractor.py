@@ -34,7 +34,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.errors import ExtractionRejected
 from desktop_chat.core.memory.prompts import extraction_messages
 from desktop_chat.core.models import Fact, FactOrigin, FactStatus, Message, MessageStatus, Role
 from desktop_chat.core.providers import ChatClient
@@ -66,10 +66,6 @@ _EDGE_PUNCTUATION = " \t.,;:!?\"'`()[]"
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 Action = Literal["added", "pending", "superseded", "rejected", "unchanged"]
-
-
-class ExtractionRejected(DesktopChatError):
-    """The extractor's answer is unusable as a whole; nothing it said is stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,49 +339,3 @@ async def extract_facts(
         outcome.processed_ids.append(message.id)
         through = message.id
     return outcome
-
-
-# --- the user's decisions -------------------------------------------------------------------------
-
-
-def _supersede_active(store: Store, new: Fact, *, actor: str) -> list[Fact]:
-    replaced = [f for f in store.facts.history(new.key, new.scope) if f.status is FactStatus.ACTIVE and f.id != new.id]
-    for old in replaced:
-        store.facts.supersede(old.id, new.id, actor=actor)
-    return replaced
-
-
-def approve_fact(store: Store, fact_id: int) -> Fact:
-    """Make a pending (or refused) fact active; it supersedes the key's active fact, pinned or not."""
-    fact = store.facts.get(fact_id)
-    if fact.status not in (FactStatus.PENDING, FactStatus.REJECTED):
-        raise DesktopChatError(
-            f"Fact {fact_id} is {fact.status.value}; only pending or rejected facts can be approved."
-        )
-    with store.db.transaction():
-        _supersede_active(store, fact, actor="user")
-        return store.facts.set_status(fact_id, FactStatus.ACTIVE, actor="user")
-
-
-def reject_fact(store: Store, fact_id: int) -> Fact:
-    """Refuse a pending fact; it stays visible as rejected, and the active one is untouched."""
-    fact = store.facts.get(fact_id)
-    if fact.status is not FactStatus.PENDING:
-        raise DesktopChatError(
-            f"Fact {fact_id} is {fact.status.value}; only pending facts can be rejected"
-            " (remove others with `facts rm`)."
-        )
-    return store.facts.set_status(fact_id, FactStatus.REJECTED, actor="user", reason="rejected by the user")
-
-
-def remember_fact(store: Store, key: str, value: str, *, scope: int | None = None) -> tuple[Fact, bool]:
-    """A fact the user states directly: it supersedes the key's active fact. Returns (fact, created)."""
-    if not normalize_key(key) or not value.strip():
-        raise DesktopChatError("A fact needs a non-empty key and value, e.g. `facts add city Berlin`.")
-    for fact in store.facts.history(key, scope):
-        if fact.status is FactStatus.ACTIVE and _same(fact.value, value):
-            return fact, False
-    with store.db.transaction():
-        new = store.facts.add(key, value, scope=scope, origin=FactOrigin.USER, actor="user")
-        _supersede_active(store, new, actor="user")
-    return store.facts.get(new.id), True

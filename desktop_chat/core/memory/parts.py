@@ -40,7 +40,7 @@ def add_facts(a: Assembly, limit: int) -> int:
 
     Pinned facts count against ``limit`` but are not cut by it, only by the budget.
     """
-    facts = a.store.facts.visible(session_id=a.session_id, statuses=tuple(FactStatus))
+    facts = a.facts_store.facts.visible(session_id=a.session_id, statuses=tuple(FactStatus))
     active = [f for f in facts if f.status == FactStatus.ACTIVE]
     # The user pinned these: they may go past the share, as far as the budget allows.
     used = _facts_part(a, PartKind.PINNED_FACTS, PINNED_HEADER, [f for f in active if f.pinned], a.free)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from desktop_chat.core.memory.assembly import Anchor, Assembly
 from desktop_chat.core.memory.budget import check_fits, prompt_budget, resolve_context_window
 from desktop_chat.core.memory.history import History
@@ -28,6 +31,8 @@ def plan_context(
     budget: int | None = None,
     draft: str | None = None,
     query: str | None = None,
+    options: Mapping[str, Any] | None = None,
+    facts_from: Store | None = None,
 ) -> ContextPlan:
     """Plan the next request of a chat.
 
@@ -36,14 +41,17 @@ def plan_context(
     default from settings. ``budget``: overrides window - reserved reply - margin.
     ``draft``: text not sent yet, planned as the newest user message; None (or
     blank) plans the answer to the newest stored user message. ``query``: what
-    recall searches for (default: the newest user text).
+    recall searches for (default: the newest user text). ``options``: strategy
+    options that override the chat's for this plan only (a "what if" preview).
+    ``facts_from``: the store whose facts the chat sees, when it is not ``store``
+    (a temporary chat reads the saved global facts).
 
     Raises InputTooLarge when the message being answered (with the system
     prompt) cannot fit: it is never cut. Otherwise ``total_tokens <= budget``.
     """
     session = store.sessions.get(session_id)
     chosen = strategy or session.strategy or settings.default_strategy
-    options = memory_options(settings, session.strategy_options)
+    memory = memory_options(settings, {**session.strategy_options, **(options or {})})
     window = resolve_context_window(model, context_window)
     budget_tokens = prompt_budget(window, settings, budget)
     counter = TokenCounter.for_model(model)
@@ -53,12 +61,13 @@ def plan_context(
     a = Assembly(
         store=store,
         session=session,
-        options=options,
+        options=memory,
         counter=counter,
         history=history,
         budget=budget_tokens,
         anchor=anchor,
         query=query if query is not None else (anchor.content if anchor else ""),
+        facts_store=facts_from or store,
     )
     check_fits(
         message_tokens=anchor.tokens if anchor else 0,

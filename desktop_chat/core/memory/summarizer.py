@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.errors import SummaryRejected
 from desktop_chat.core.memory.prompts import Line, summary_messages
 from desktop_chat.core.models import Message, MessageStatus, Summary
 from desktop_chat.core.providers import ChatClient
@@ -32,10 +32,6 @@ _LINE_OVERHEAD = 8  # "[assistant #123]" and the blank lines around it
 _TRUNCATED_MARK = " […]"
 
 SummaryStatus = Literal["updated", "skipped", "conflict"]
-
-
-class SummaryRejected(DesktopChatError):
-    """The summary model's answer cannot be used; the old summary is kept."""
 
 
 @dataclass(frozen=True, slots=True)

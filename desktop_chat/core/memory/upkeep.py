@@ -87,10 +87,11 @@ async def _run_job(
     model: str,
     settings: Settings,
     chunk_tokens: int,
+    force: bool,
 ) -> JobResult:
     if job == "summary":
         summary = await update_summary(
-            store, client, session_id, model=model, settings=settings, chunk_tokens=chunk_tokens
+            store, client, session_id, model=model, settings=settings, chunk_tokens=chunk_tokens, force=force
         )
         if summary.status == "conflict":
             store.upkeep_state.mark(session_id, job, JobStatus.PENDING, error=summary.detail)
@@ -114,10 +115,12 @@ async def run_upkeep(
     settings: Settings,
     jobs: Iterable[JobName] = JOBS,
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
+    force: bool = False,
 ) -> UpkeepReport:
     """Run ``jobs`` for the session in order, recording running → done / failed for each.
 
-    ``model`` is the upkeep model (``ProviderProfile.upkeep_model``). Cancelling the
+    ``model`` is the upkeep model (``ProviderProfile.upkeep_model``); ``force``
+    summarises whatever the threshold (the user asked for it). Cancelling the
     task leaves the job pending with all committed work kept.
     """
     store.sessions.get(session_id)  # NotFound for a session that does not exist
@@ -131,7 +134,7 @@ async def run_upkeep(
         store.upkeep_state.mark(session_id, job, JobStatus.RUNNING)
         try:
             result = await _run_job(
-                store, client, session_id, job, model=model, settings=settings, chunk_tokens=chunk_tokens
+                store, client, session_id, job, model=model, settings=settings, chunk_tokens=chunk_tokens, force=force
             )
         except asyncio.CancelledError:
             store.upkeep_state.mark(session_id, job, JobStatus.PENDING, error="interrupted; will run again")

@@ -99,6 +99,10 @@ class Database:
             raise
         self.conn.execute("COMMIT")
 
+    def data_version(self) -> int:
+        """Changes when another connection (another process) commits; cheap, for polling."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+
     def integrity_check(self) -> str:
         row = self.conn.execute("PRAGMA integrity_check").fetchone()
         return str(row[0])

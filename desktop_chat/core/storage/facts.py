@@ -195,6 +195,20 @@ class FactRepository:
         """The old fact stays, marked superseded and pointing at its successor."""
         return self._change(old_id, actor, "superseded", status=FactStatus.SUPERSEDED.value, superseded_by=new_id)
 
+    def restore(self, fact_id: int, snapshot: JSONDict, *, actor: str = "user") -> Fact:
+        """Put back a state from the fact's history (its key, value, status and pin): an undo."""
+        status = FactStatus(snapshot["status"])
+        return self._change(
+            fact_id,
+            actor,
+            "restored",
+            key=normalize_key(str(snapshot["key"])),
+            value=str(snapshot["value"]),
+            status=status.value,
+            pinned=int(bool(snapshot.get("pinned", False))),
+            superseded_by=None,
+        )
+
     def _change(self, fact_id: int, actor: str, action: str, **columns: object) -> Fact:
         before = self.get(fact_id)
         assignments = ", ".join(f"{name} = ?" for name in columns)

@@ -114,12 +114,15 @@ def test_temporary_chat_writes_nothing_to_disk_and_extracts_no_facts(
         return counts
 
     store_files: list[set[str]] = []
+    titles: list[Event] = []
 
     async def job(c: ConversationController) -> tuple[list[Event], list[Event], int, bool]:
         store_files.append({p.name for p in data_dir(tmp_path).iterdir()})
         before = snapshot()
         session = c.new_session(temporary=True, strategy=Strategy.HYBRID)
+        c.subscribe(lambda e: titles.append(e) if isinstance(e, TitleChanged) else None)
         first = await collect(c.send(session.id, NAME))
+        await c.wait_for_upkeep(10)  # the title, made in the background
         second = await collect(c.send(session.id, "What is my name?"))
         await c.wait_for_upkeep(10)
         assert snapshot() == before
@@ -131,7 +134,7 @@ def test_temporary_chat_writes_nothing_to_disk_and_extracts_no_facts(
     assert listed
     assert text_of(first) == "Nice to meet you, Ada."
     assert isinstance(ending(second), Finished)
-    assert any(isinstance(e, TitleChanged) for e in first)
+    assert titles == [TitleChanged(session_id, "Meeting Ada")]
     # Three requests: two replies and the title; nothing asked for facts (JSON mode).
     bodies = [r.body for r in fake_openai.chat_requests]
     assert len(bodies) == 3

@@ -9,13 +9,9 @@ from typing import Any
 import pytest
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.memory.extractor import (
-    MAX_ATTEMPTS,
-    ExtractionOutcome,
-    approve_fact,
-    extract_facts,
-    reject_fact,
-)
+from desktop_chat.core.memory.extractor import MAX_ATTEMPTS, ExtractionOutcome, extract_facts
+from desktop_chat.core.memory.fact_rules import approve as approve_fact
+from desktop_chat.core.memory.fact_rules import reject as reject_fact
 from desktop_chat.core.models import Fact, FactOrigin, FactStatus
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store

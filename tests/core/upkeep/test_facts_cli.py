@@ -114,7 +114,12 @@ def test_edit_marks_the_fact_as_the_users(cli: Cli, data: Path) -> None:
     assert fact.value == "pastry chef" and fact.edited_by_user
 
     code, _, err = cli("edit", "1")
-    assert code == 2 and "--value" in one_line_error(err)
+    assert code == 2 and "facts edit ID VALUE" in one_line_error(err)
+
+    # The value may be given like `facts add` takes it: positionally.
+    code, out, _ = cli("edit", "1", "cake artist")
+    assert code == 0 and "job = cake artist" in out
+    assert stored(data, 1).value == "cake artist"
 
 
 def test_rm_is_a_soft_delete(cli: Cli, data: Path) -> None:

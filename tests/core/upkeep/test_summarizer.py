@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from desktop_chat.core.errors import ProviderError
-from desktop_chat.core.memory.summarizer import DEFAULT_CHUNK_TOKENS, SummaryOutcome, SummaryRejected, update_summary
+from desktop_chat.core.errors import ProviderError, SummaryRejected
+from desktop_chat.core.memory.summarizer import DEFAULT_CHUNK_TOKENS, SummaryOutcome, update_summary
 from desktop_chat.core.models import Message
 from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.settings import Settings

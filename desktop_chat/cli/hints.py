@@ -1,0 +1,17 @@
+"""What to run next, added to the core's one-line errors: the core names no command, the command line does."""
+
+from __future__ import annotations
+
+from desktop_chat.core.errors import AuthError, DesktopChatError, MissingApiKey, ModelNotFound
+
+
+def with_hint(error: DesktopChatError) -> str:
+    """``str(error)`` plus the command that fixes it, when there is one."""
+    text = str(error)
+    if isinstance(error, MissingApiKey):
+        return f"{text} Store one with `desktop-chat key set PROFILE` (profiles: `desktop-chat profiles`)."
+    if isinstance(error, AuthError):
+        return f"{text} Store the right key with `desktop-chat key set PROFILE`."
+    if isinstance(error, ModelNotFound):
+        return f"{text} List the models with `desktop-chat models`."
+    return text

@@ -1,0 +1,34 @@
+"""The composition root: builds the workspace both front ends drive, in one place.
+
+The store, the secret access (the OS keyring, opened lazily and only off the GUI
+thread, when a profile needs a key), the client factory (keyring, then
+``OPENAI_API_KEY``; ``OPENAI_BASE_URL`` for profiles without a base URL) and the
+facade. Importing this module imports openai, keyring and tiktoken: the window
+imports it after its first paint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from desktop_chat.core.secrets import SecretStore
+from desktop_chat.core.services import SecretAccess, client_factory
+from desktop_chat.core.storage.store import Store
+from desktop_chat.core.workspace import Workspace
+
+
+def open_workspace(
+    data_dir: Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    secrets: Callable[[], SecretStore] | None = None,
+) -> Workspace:
+    """The workspace of the data folder ``data_dir`` (created if needed).
+
+    ``secrets`` builds the secret store (default: the OS keyring); ``environ``
+    replaces ``os.environ`` for the key lookup (tests).
+    """
+    store = Store.open(data_dir)
+    access = SecretAccess(secrets)
+    return Workspace(store, client_factory(access, environ=environ), secrets=access)

@@ -1,0 +1,551 @@
+"""The application core both front ends drive: chats, replies, memory, settings, data; one event channel.
+
+The window and the command line call this and nothing below it. Every rule
+(what may be edited, what undo restores, which store a chat lives in) lives here
+or below; every change made here, or by background upkeep, is published on the
+channel (``subscribe``), so a view never re-queries after actions it did not
+start. Everything runs on the event loop's thread; work that may block (the
+keyring, loading encodings) goes to worker threads.
+
+One id space: temporary chats (kept in memory only) have ids above
+``TEMPORARY_ID_BASE`` and are routed here; no caller ever picks a store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from typing import Any
+
+from desktop_chat.core.controller import TEMPORARY_ID_BASE, ConversationController, Target
+from desktop_chat.core.errors import EmptyInput, NotAllowed
+from desktop_chat.core.events import (
+    EventChannel,
+    ExternalChange,
+    FactsChanged,
+    Listener,
+    MessagesChanged,
+    ReplyEvent,
+    SessionChanged,
+    SessionCreated,
+    SessionDeleted,
+    SettingsChanged,
+    SummaryChanged,
+    UpkeepChanged,
+)
+from desktop_chat.core.export import ImportResult, export_json, export_markdown, import_json, parse_document
+from desktop_chat.core.memory import fact_rules
+from desktop_chat.core.memory.history import stored_token_count
+from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for, run_upkeep
+from desktop_chat.core.models import (
+    ContextPlan,
+    Fact,
+    FactEvent,
+    FactStatus,
+    Message,
+    Role,
+    SearchHit,
+    Session,
+    Strategy,
+    Summary,
+)
+from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.providers import ChatClient
+from desktop_chat.core.retention import PurgeReport, purge
+from desktop_chat.core.services import ClientFactory, SecretAccess
+from desktop_chat.core.settings import RetentionMode, Settings
+from desktop_chat.core.storage.store import Store
+from desktop_chat.core.storage.upkeep_state import JobName, JobState
+from desktop_chat.core.tokens import TokenCounter
+
+ACTIVE_AND_PENDING = (FactStatus.ACTIVE, FactStatus.PENDING)
+
+
+class Workspace:
+    """One data folder's chats, memory and settings, and the replies being streamed in it."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: ChatClient | ClientFactory,
+        *,
+        settings: Settings | None = None,
+        secrets: SecretAccess | None = None,
+        save_interval: float | None = None,
+        title_timeout: float = 20.0,
+    ) -> None:
+        self._store = store
+        self._secrets = secrets
+        self.channel = EventChannel()
+        extra: dict[str, Any] = {} if save_interval is None else {"save_interval": save_interval}
+        self._controller = ConversationController(
+            store, client, settings, title_timeout=title_timeout, channel=self.channel, **extra
+        )
+        self._data_version = store.db.data_version()
+
+    # --- events and lifecycle --------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with every change (``core/events.py``); returns the unsubscribe."""
+        return self.channel.subscribe(listener)
+
+    def recover_interrupted(self, session_id: int | None = None) -> list[Message]:
+        """Mark replies a crash left streaming as stopped, keeping their text. Call at start."""
+        recovered = self._controller.recover_interrupted(session_id)
+        for sid in sorted({m.session_id for m in recovered}):
+            self.channel.publish(MessagesChanged(sid))
+        return recovered
+
+    def poll_external_changes(self) -> bool:
+        """Whether another process wrote to the database since the last call; publishes ``ExternalChange``.
+
+        Cheap (one PRAGMA, no disk read when nothing changed): meant for a timer.
+        """
+        version = self._store.db.data_version()
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        self.channel.publish(ExternalChange())
+        return True
+
+    async def warm_up(self, model: str | None = None) -> None:
+        """Load the token encodings in a worker thread, so the first preview does not block the GUI."""
+        name = model or self.target().model
+        await asyncio.to_thread(lambda: (TokenCounter.for_model(name), stored_token_count(Role.USER, "")))
+
+    async def wait_for_upkeep(self, seconds: float | None = None) -> bool:
+        """Wait for background work (memory upkeep, titles); False when some still runs after ``seconds``."""
+        return await self._controller.wait_for_upkeep(seconds)
+
+    async def aclose(self, *, wait: float = 0.0) -> None:
+        """Stop replies (what arrived is saved), give upkeep ``wait`` seconds, close clients. The store stays open."""
+        await self._controller.aclose(wait=wait)
+
+    def close(self) -> None:
+        """Close the database; call after ``aclose``."""
+        self._store.close()
+
+    # --- sessions ----------------------------------------------------------------------------
+
+    def _store_for(self, session_id: int) -> Store:
+        return self._controller.store_for(session_id)
+
+    def sessions(self, *, include_archived: bool = False) -> list[Session]:
+        """Temporary chats first (they are the newest), then saved ones by last activity."""
+        temporary = sorted(self._controller.temporary_sessions(), key=lambda s: s.updated_at, reverse=True)
+        return [*temporary, *self._store.sessions.list_by_activity(include_archived=include_archived)]
+
+    def session(self, session_id: int) -> Session:
+        return self._store_for(session_id).sessions.get(session_id)
+
+    def new_session(
+        self,
+        *,
+        temporary: bool = False,
+        title: str = "",
+        strategy: Strategy | None = None,
+        model: str | None = None,
+        profile: str | None = None,
+        system_prompt: str = "",
+    ) -> Session:
+        """A new chat; a temporary one lives in memory only, reads the saved facts and never writes memory."""
+        if profile is not None:
+            self.settings.profile(profile)  # refuses an unknown profile, naming the known ones
+        session = self._controller.new_session(
+            temporary=temporary,
+            title=title.strip(),
+            strategy=strategy,
+            model=model,
+            profile=profile,
+            system_prompt=system_prompt,
+        )
+        self.channel.publish(SessionCreated(session))
+        return session
+
+    def _changed(self, session: Session) -> Session:
+        self.channel.publish(SessionChanged(session))
+        return session
+
+    def rename_session(self, session_id: int, title: str) -> Session:
+        if not title.strip():
+            raise EmptyInput("A chat's title cannot be empty.")
+        return self._changed(self._store_for(session_id).sessions.rename(session_id, title))
+
+    def set_pinned(self, session_id: int, pinned: bool) -> Session:
+        return self._changed(self._store_for(session_id).sessions.update(session_id, pinned=pinned))
+
+    def set_archived(self, session_id: int, archived: bool) -> Session:
+        """Archive hides a chat and keeps every message; unarchiving brings it back as it was."""
+        if self.session(session_id).temporary and archived:
+            raise NotAllowed("A temporary chat is never saved, so it cannot be archived.")
+        return self._changed(self._store_for(session_id).sessions.update(session_id, archived=archived))
+
+    def set_strategy(
+        self, session_id: int, strategy: Strategy | None, options: Mapping[str, Any] | None = None
+    ) -> Session:
+        """The chat's memory strategy (None: the default from settings) and, if given, its options."""
+        store = self._store_for(session_id)
+        if options is not None:
+            from desktop_chat.core.memory.options import memory_options
+
+            memory_options(self.settings, dict(options))  # refuses a bad value by name before anything changes
+            store.sessions.update(session_id, strategy_options=dict(options))
+        return self._changed(store.sessions.update(session_id, strategy=strategy))
+
+    def set_session_model(self, session_id: int, *, model: str | None = None, profile: str | None = None) -> Session:
+        if profile is not None:
+            self.settings.profile(profile)
+        store = self._store_for(session_id)
+        return self._changed(store.sessions.update(session_id, model=model, profile=profile))
+
+    def delete_session(self, session_id: int) -> None:
+        """Delete a chat with its messages, summary and chat-scoped facts (global facts stay)."""
+        if self._controller.is_streaming(session_id):
+            self._controller.stop(session_id)
+        self._store_for(session_id).sessions.delete(session_id)
+        self.channel.publish(SessionDeleted(session_id))
+
+    def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
+        """Full-text search over saved chats' messages and titles, best first."""
+        return self._store.sessions.search(text, limit=limit)
+
+    def messages(self, session_id: int, *, before: int | None = None, limit: int | None = None) -> list[Message]:
+        """The chat's active branch, oldest first; with ``limit``, the newest ``limit`` messages below ``before``."""
+        store = self._store_for(session_id)
+        store.sessions.get(session_id)
+        if limit is None:
+            found = store.messages.all(session_id)
+            return [m for m in found if before is None or m.id < before]
+        return list(reversed(store.messages.newest(session_id, limit, before_id=before)))
+
+    def message(self, message_id: int) -> Message:
+        return self._controller.store_for_message(message_id).messages.get(message_id)
+
+    def messages_by_id(self, ids: Sequence[int]) -> dict[int, Message]:
+        """The named messages (active or not), for showing where a plan's parts came from."""
+        saved = [i for i in ids if i <= TEMPORARY_ID_BASE]
+        found = {m.id: m for m in self._store.messages.by_ids(saved)} if saved else {}
+        temporary = [i for i in ids if i > TEMPORARY_ID_BASE]
+        if temporary:
+            store = self._controller.store_for_message(temporary[0])
+            found.update({m.id: m for m in store.messages.by_ids(temporary)})
+        return found
+
+    def message_count(self, session_id: int) -> int:
+        return self._store_for(session_id).messages.count(session_id)
+
+    # --- replies -----------------------------------------------------------------------------
+
+    def send(
+        self, session_id: int, text: str, *, model: str | None = None, strategy: Strategy | None = None
+    ) -> AsyncGenerator[ReplyEvent, None]:
+        """Save ``text`` as the user's next message and stream the reply (see ``ConversationController.send``)."""
+        return self._controller.send(session_id, text, model=model, strategy=strategy)
+
+    def retry(
+        self, session_id: int, *, model: str | None = None, strategy: Strategy | None = None
+    ) -> AsyncGenerator[ReplyEvent, None]:
+        return self._controller.retry(session_id, model=model, strategy=strategy)
+
+    def regenerate(
+        self, session_id: int, *, model: str | None = None, strategy: Strategy | None = None
+    ) -> AsyncGenerator[ReplyEvent, None]:
+        return self._controller.regenerate(session_id, model=model, strategy=strategy)
+
+    def edit_and_resend(
+        self,
+        session_id: int,
+        message_id: int,
+        text: str,
+        *,
+        model: str | None = None,
+        strategy: Strategy | None = None,
+    ) -> AsyncGenerator[ReplyEvent, None]:
+        return self._controller.edit_and_resend(session_id, message_id, text, model=model, strategy=strategy)
+
+    def stop(self, session_id: int | None = None) -> bool:
+        return self._controller.stop(session_id)
+
+    def is_busy(self, session_id: int) -> bool:
+        return self._controller.is_streaming(session_id)
+
+    def target(self, session_id: int | None = None) -> Target:
+        """The profile and model the chat's next request goes to (the active profile's without a chat)."""
+        settings = self.settings
+        if session_id is None:
+            profile = settings.profile()
+            return Target(profile, profile.default_model)
+        return self._controller.target(self.session(session_id), settings)
+
+    # --- memory ------------------------------------------------------------------------------
+
+    def preview(
+        self,
+        session_id: int,
+        draft: str = "",
+        strategy: Strategy | None = None,
+        options: Mapping[str, Any] | None = None,
+        *,
+        model: str | None = None,
+        budget: int | None = None,
+        query: str | None = None,
+    ) -> ContextPlan:
+        """Exactly what the next request would contain if ``draft`` were sent now; the function ``send`` uses.
+
+        An empty draft plans the answer to the newest stored message.
+        """
+        return self._controller.plan(
+            session_id,
+            draft=draft or None,
+            strategy=strategy,
+            options=options,
+            model=model,
+            budget=budget,
+            query=query,
+        )
+
+    def facts(
+        self, session_id: int | None = None, *, statuses: Sequence[FactStatus] = ACTIVE_AND_PENDING
+    ) -> list[Fact]:
+        """Facts visible in a chat (its own and the global ones), or every fact with ``session_id`` None."""
+        if session_id is None:
+            return [f for f in self._store.facts.all() if f.status in statuses]
+        # A temporary chat sees the saved global facts (and has none of its own).
+        scope = None if self.session(session_id).temporary else session_id
+        return self._store.facts.visible(session_id=scope, statuses=tuple(statuses))
+
+    def fact(self, fact_id: int) -> Fact:
+        return self._store.facts.get(fact_id)
+
+    def _fact_changed(self, fact: Fact) -> Fact:
+        self.channel.publish(FactsChanged(fact.scope, (fact.id,)))
+        return fact
+
+    def add_fact(self, key: str, value: str, *, scope: int | None = None) -> tuple[Fact, bool]:
+        """Remember a fact the user states (it supersedes the key's value, keeping its pin); (fact, created)."""
+        if scope is not None and self.session(scope).temporary:
+            raise NotAllowed("A temporary chat never writes memory; add the fact as a global one.")
+        fact, created = fact_rules.remember(self._store, key, value, scope=scope)
+        if created:
+            self._fact_changed(fact)
+        return fact, created
+
+    def edit_fact(self, fact_id: int, *, key: str | None = None, value: str | None = None) -> Fact:
+        return self._fact_changed(fact_rules.edit(self._store, fact_id, key=key, value=value))
+
+    def delete_fact(self, fact_id: int) -> Fact:
+        return self._fact_changed(fact_rules.delete(self._store, fact_id))
+
+    def pin_fact(self, fact_id: int, pinned: bool = True) -> Fact:
+        return self._fact_changed(fact_rules.set_pinned(self._store, fact_id, pinned))
+
+    def approve_fact(self, fact_id: int) -> Fact:
+        return self._fact_changed(fact_rules.approve(self._store, fact_id))
+
+    def reject_fact(self, fact_id: int) -> Fact:
+        return self._fact_changed(fact_rules.reject(self._store, fact_id))
+
+    def undo_fact(self, fact_id: int) -> Fact:
+        """Undo the newest change to a fact (value, pin and status come back), recorded in its history."""
+        return self._fact_changed(fact_rules.undo(self._store, fact_id))
+
+    def fact_history(self, fact_id: int) -> list[FactEvent]:
+        self._store.facts.get(fact_id)
+        return self._store.facts.events(fact_id)
+
+    def summary(self, session_id: int) -> Summary | None:
+        return self._store_for(session_id).summaries.get(session_id)
+
+    def edit_summary(self, session_id: int, text: str) -> Summary:
+        """The user's own summary text: kept, marked as theirs, and folded into (not replaced) by later upkeep."""
+        store = self._store_for(session_id)
+        store.sessions.get(session_id)
+        if not text.strip():
+            raise EmptyInput("The summary cannot be empty; clear it by switching the chat to another strategy.")
+        current = store.summaries.get(session_id)
+        covers = current.covers_through if current else store.messages.last_id(session_id)
+        if covers is None:
+            raise NotAllowed("This chat has no messages yet, so there is nothing for a summary to cover.")
+        saved = store.summaries.save(
+            session_id,
+            text.strip(),
+            covers_through=covers,
+            token_count=stored_token_count(Role.SYSTEM, text.strip()),
+            model=current.model if current else None,
+            edited_by_user=True,
+        )
+        if current is None:
+            store.upkeep_state.advance(session_id, "summary", covers)
+        self.channel.publish(SummaryChanged(session_id))
+        return saved
+
+    async def summarise_now(self, session_id: int) -> UpkeepReport:
+        """Fold what the summary does not cover yet into it now, whatever the threshold."""
+        return await self._run_upkeep(session_id, ("summary",), force=True)
+
+    async def retry_upkeep(self, session_id: int) -> UpkeepReport:
+        """Run the chat's memory upkeep again (after a failure, or to catch up)."""
+        session = self.session(session_id)
+        strategy = session.strategy or self.settings.default_strategy
+        return await self._run_upkeep(session_id, jobs_for(strategy))
+
+    async def _run_upkeep(self, session_id: int, jobs: tuple[JobName, ...], *, force: bool = False) -> UpkeepReport:
+        session = self.session(session_id)
+        if session.temporary:
+            raise NotAllowed("A temporary chat never writes memory: there is no summary or fact upkeep to run.")
+        settings = self.settings
+        target = self._controller.target(session, settings)
+        client = await self._controller.client_for(target.profile)
+        model = target.profile.upkeep_model
+        self.channel.publish(UpkeepChanged(session_id, True, self.upkeep_status(session_id)))
+        try:
+            report = await run_upkeep(
+                self._store, client, session_id, model=model, settings=settings, jobs=jobs, force=force
+            )
+        finally:
+            self.channel.publish(UpkeepChanged(session_id, False, self.upkeep_status(session_id)))
+        self._controller.publish_upkeep_results(session_id, report, settings)
+        return report
+
+    def upkeep_status(self, session_id: int) -> Mapping[JobName, JobState]:
+        return self._controller.upkeep_status(session_id)
+
+    # --- settings and profiles ------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self._controller.settings
+
+    def _settings_changed(self, settings: Settings) -> Settings:
+        self.channel.publish(SettingsChanged(settings))
+        return settings
+
+    def set_setting(self, key: str, value: Any) -> Settings:
+        """Change one setting, validated (``SettingsError`` names the key and what it accepts)."""
+        return self._settings_changed(self._store.settings.set(key, value))
+
+    def reset_setting(self, key: str) -> Settings:
+        return self._settings_changed(self._store.settings.reset(key))
+
+    def add_profile(self, profile: ProviderProfile, *, activate: bool = False) -> Settings:
+        settings = self.settings
+        if any(p.name == profile.name for p in settings.profiles):
+            raise NotAllowed(f"There is already a provider profile named {profile.name!r}; choose another name.")
+        settings = self._store.settings.set("profiles", [*settings.profiles, profile])
+        if activate:
+            settings = self._store.settings.set("active_profile", profile.name)
+        return self._settings_changed(settings)
+
+    def update_profile(self, name: str, profile: ProviderProfile) -> Settings:
+        """Replace profile ``name`` (it may be renamed); clients built for the old one are closed."""
+        settings = self.settings
+        settings.profile(name)
+        if profile.name != name and any(p.name == profile.name for p in settings.profiles):
+            raise NotAllowed(f"There is already a provider profile named {profile.name!r}; choose another name.")
+        profiles = [profile if p.name == name else p for p in settings.profiles]
+        settings = self._store.settings.set("profiles", profiles)
+        if settings.active_profile == name and profile.name != name:
+            settings = self._store.settings.set("active_profile", profile.name)
+        self._forget_clients_later()
+        return self._settings_changed(settings)
+
+    def remove_profile(self, name: str) -> Settings:
+        settings = self.settings
+        settings.profile(name)
+        if len(settings.profiles) == 1:
+            raise NotAllowed("This is the only provider profile; add another before removing it.")
+        settings = self._store.settings.set("profiles", [p for p in settings.profiles if p.name != name])
+        self._forget_clients_later()
+        return self._settings_changed(settings)
+
+    def set_active_profile(self, name: str) -> Settings:
+        return self.set_setting("active_profile", name)
+
+    def _forget_clients_later(self) -> None:
+        # No loop (a synchronous caller such as the CLI): clients are built afresh on the next run anyway.
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop().create_task(self._controller.forget_clients())
+
+    def _secret_access(self) -> SecretAccess:
+        if self._secrets is None:
+            raise NotAllowed("This workspace was opened without access to the OS keyring.")
+        return self._secrets
+
+    async def set_api_key(self, profile: str, key: str) -> str:
+        """Store the profile's API key in the OS keyring (off the loop's thread); returns where it went."""
+        self.settings.profile(profile)
+        key = key.strip()
+        if not key:
+            raise EmptyInput("No key given.")
+        if any(ch.isspace() for ch in key):
+            raise EmptyInput("The key contains spaces or line breaks; give the key alone.")
+        secrets = self._secret_access()
+
+        def store_key() -> str:
+            store = secrets.store()
+            store.set(profile, key)
+            return store.description
+
+        where = await asyncio.to_thread(store_key)
+        await self._controller.forget_clients()
+        return where
+
+    async def delete_api_key(self, profile: str) -> tuple[bool, str]:
+        """Delete the profile's key from the keyring; (whether one was stored, the keyring's name)."""
+        secrets = self._secret_access()
+
+        def delete() -> tuple[bool, str]:
+            store = secrets.store()
+            return store.delete(profile), store.description
+
+        result = await asyncio.to_thread(delete)
+        await self._controller.forget_clients()
+        return result
+
+    async def key_status(self, profile: str) -> str:
+        """Where the profile's key comes from ("stored in ...", "from OPENAI_API_KEY", ...), never the key."""
+        found = self.settings.profile(profile)
+        return await asyncio.to_thread(self._secret_access().describe, found)
+
+    async def list_models(self, profile: str | None = None) -> list[str]:
+        """The models the profile's server lists, sorted."""
+        found = self.settings.profile(profile)
+        client = await self._controller.client_for(found)
+        return sorted(await client.list_models())
+
+    # --- data ---------------------------------------------------------------------------------
+
+    def purge(
+        self, *, days: int | None = None, mode: RetentionMode | None = None, dry_run: bool = False
+    ) -> PurgeReport:
+        """Apply the retention rule (the settings', unless given); pinned chats are never touched."""
+        settings = self.settings
+        report = purge(
+            self._store,
+            days=days if days is not None else settings.retention_days,
+            mode=mode or settings.retention_mode,
+            dry_run=dry_run,
+        )
+        if not dry_run:
+            for victim in report.sessions:
+                if report.mode == "delete":
+                    self.channel.publish(SessionDeleted(victim.id))
+                else:
+                    self.channel.publish(SessionChanged(self._store.sessions.get(victim.id)))
+        return report
+
+    def export_markdown(self, session_id: int) -> str:
+        return export_markdown(self._store_for(session_id), session_id)
+
+    def export_json(self, session_ids: Sequence[int] | None = None) -> dict[str, Any]:
+        return export_json(self._store, list(session_ids) if session_ids is not None else None)
+
+    def import_text(self, text: str) -> ImportResult:
+        """Import an export or the minimal shape; all or nothing."""
+        result = import_json(self._store, parse_document(text))
+        for session_id in result.session_ids:
+            self.channel.publish(SessionCreated(self._store.sessions.get(session_id)))
+        if result.facts:
+            self.channel.publish(FactsChanged(None))
+        return result
