@@ -217,7 +217,7 @@ class Workspace:
         if limit is None:
             found = store.messages.all(session_id)
             return [m for m in found if before is None or m.id < before]
-        return list(reversed(store.messages.newest(session_id, limit, before_id=before)))
+        return store.messages.newest(session_id, limit, before_id=before)  # already oldest first
 
     def message(self, message_id: int) -> Message:
         return self._controller.store_for_message(message_id).messages.get(message_id)

@@ -9,14 +9,18 @@ thread so the window stays responsive.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_chat.core.logs import setup_logging
 from desktop_chat.core.paths import log_path
+
+if TYPE_CHECKING:
+    from desktop_chat.core.workspace import Workspace
 
 NO_DISPLAY = "Desktop Chat needs a display (set DISPLAY or use the command line: desktop-chat --help)"
 
@@ -60,17 +64,15 @@ def _x11_reachable(display: str) -> bool:  # noqa: PLR0911 - one answer per way 
 
 
 def _import_heavy() -> None:
-    # Imported on a worker thread while the window is already painted.
-    import importlib
+    # Imported on a worker thread while the window is already painted: bootstrap pulls in
+    # openai, keyring and tiktoken (about half a second).
+    import desktop_chat.core.bootstrap  # noqa: F401
 
-    importlib.import_module("desktop_chat.core.bootstrap")
 
-
-async def _build_workspace(folder: Path) -> Any:
+async def _build_workspace(folder: Path) -> Workspace:
     await asyncio.to_thread(_import_heavy)
-    import importlib
+    from desktop_chat.core.bootstrap import open_workspace
 
-    open_workspace = importlib.import_module("desktop_chat.core.bootstrap").open_workspace
     # Built on the loop's thread: the database connection belongs to it.
     return open_workspace(folder)
 
@@ -109,7 +111,11 @@ async def run_window(folder: Path, *, on_ready: Any = None) -> int:
         window._may_close = True
         window.close()
         return 1
-    window.attach(workspace)
+    window.attach(workspace, plan=False)
+    # The encodings load in a worker thread; the first "next request" summary follows.
+    with contextlib.suppress(DesktopChatError):
+        await workspace.warm_up()
+    window.refresh_plan()
     if on_ready is not None:
         on_ready(window)
     await closing

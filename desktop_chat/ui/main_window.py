@@ -44,6 +44,7 @@ class MainWindow(QMainWindow):
         self.bridge: WorkspaceBridge | None = None
         self.current_id: int | None = None
         self._painted = False
+        self._plan_ready = True
         self._may_close = False
         self._last_sent: tuple[int, str] | None = None
         self._baseline_tokens: int | None = None
@@ -279,8 +280,12 @@ class MainWindow(QMainWindow):
             self._painted = True
             QTimer.singleShot(0, self.firstPainted.emit)
 
-    def attach(self, workspace: Any) -> None:
-        """Fill the window from the workspace: recover, list, reopen the last chat, focus the composer."""
+    def attach(self, workspace: Any, *, plan: bool = True) -> None:
+        """Fill the window from the workspace: recover, list, reopen the last chat, focus the composer.
+
+        ``plan=False`` leaves the first preview to the caller (after the encodings are warm).
+        """
+        self._plan_ready = plan
         self._workspace = workspace
         self.bridge = WorkspaceBridge(workspace, self)
         self._connect_bridge(self.bridge)
@@ -364,7 +369,8 @@ class MainWindow(QMainWindow):
         self._show_target()
         if self._qsettings is not None and not session.temporary:
             self._qsettings.setValue("last_session", session.id)
-        self.refresh_plan()
+        if self._plan_ready:
+            self.refresh_plan()
         self.composer.edit.setFocus()
 
     def open_message(self, session_id: int, message_id: int) -> None:
@@ -600,6 +606,7 @@ class MainWindow(QMainWindow):
     # --- the next request --------------------------------------------------------------------
 
     def refresh_plan(self) -> None:
+        self._plan_ready = True
         workspace, session_id = self._workspace, self.current_id
         if workspace is None or session_id is None:
             return
@@ -698,5 +705,6 @@ class MainWindow(QMainWindow):
             await self.bridge.aclose()
         if self._workspace is not None:
             await self._workspace.aclose()
+            self._workspace.close()
         self._may_close = True
         self.close()

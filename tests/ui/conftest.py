@@ -19,6 +19,7 @@ from desktop_chat.core.models import Strategy
 from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
+from desktop_chat.core.workspace import Workspace
 from desktop_chat.ui.main_window import MainWindow
 from tests.core.controller import make_client, settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
@@ -85,24 +86,24 @@ def ui_settings(server: FakeOpenAIServer, **overrides: Any) -> Settings:
     return settings_for(server, **{"default_strategy": Strategy.FULL, **overrides})
 
 
-def make_workspace(store: Store, client: OpenAIChatClient, settings: Settings) -> Any:
-    import importlib
-
-    try:
-        module: Any = importlib.import_module("desktop_chat.core.workspace")
-    except ImportError:  # until the facade lands on main
-        module = importlib.import_module("tests.ui.interim_workspace")
-    return module.Workspace(store, client, settings=settings)
+def make_workspace(store: Store, client: OpenAIChatClient, settings: Settings) -> Workspace:
+    return Workspace(store, client, settings=settings)
 
 
 @dataclass
 class Harness:
     window: MainWindow
-    workspace: Any
+    workspace: Workspace
     store: Store
     loop: asyncio.AbstractEventLoop
     server: FakeOpenAIServer
     folder: Path
+
+    @property
+    def chat_id(self) -> int:
+        """The open chat's id (the window always has one once attached)."""
+        assert self.window.current_id is not None
+        return self.window.current_id
 
     def run(self, coro: Awaitable[T], timeout: float = 30.0) -> T:
         return run(self.loop, coro, timeout)

@@ -108,13 +108,13 @@ def test_escape_stops_mid_stream_and_keeps_the_partial_reply(open_window: Callab
     h.run(scenario())
     rows = _rows(h)
     assert rows[-1][0] == "assistant" and rows[-1][2] is MessageStatus.STOPPED and rows[-1][1]
-    stored = h.workspace.messages(h.window.current_id)
+    stored = h.workspace.messages(h.chat_id)
     assert stored[-1].status is MessageStatus.STOPPED and stored[-1].content == rows[-1][1]
 
 
 def test_regenerate_replaces_the_last_reply(open_window: Callable[..., Harness], qtbot: QtBot) -> None:
     h = open_window()
-    h.workspace.rename_session(h.window.current_id, "Titled")  # no title request takes a queued reply
+    h.workspace.rename_session(h.chat_id, "Titled")  # no title request takes a queued reply
     h.server.reply("First answer")
     h.server.reply("Second answer")
 
@@ -133,7 +133,7 @@ def test_edit_and_resend_replaces_the_message_and_what_followed(
     open_window: Callable[..., Harness], qtbot: QtBot
 ) -> None:
     h = open_window()
-    h.workspace.rename_session(h.window.current_id, "Titled")
+    h.workspace.rename_session(h.chat_id, "Titled")
     h.server.reply("About cats")
     h.server.reply("About dogs")
 
@@ -155,7 +155,7 @@ def test_edit_and_resend_replaces_the_message_and_what_followed(
 
 def test_an_error_shows_inline_and_retry_answers(open_window: Callable[..., Harness], qtbot: QtBot) -> None:
     h = open_window()
-    h.workspace.rename_session(h.window.current_id, "Titled")
+    h.workspace.rename_session(h.chat_id, "Titled")
     h.server.fail(Fault.SERVER_ERROR, times=5)
     h.server.reply("It works now")
 

@@ -56,7 +56,7 @@ def test_new_chat_with_ctrl_n_and_a_temporary_chat_marked(open_window: Callable[
     assert h.window.focusWidget() is h.window.composer.edit
 
     h.window.sidebar.temporary_button.click()
-    temporary = h.workspace.session(h.window.current_id)
+    temporary = h.workspace.session(h.chat_id)
     assert temporary.temporary
     item = h.window.sidebar.item_for(temporary.id)
     assert item is not None and item.font(0).italic() and "temporary" in item.toolTip(0)
