@@ -100,6 +100,7 @@ async def run_window(folder: Path, *, on_ready: Any = None) -> int:
     window.firstPainted.connect(lambda: _resolve(painted))
     window.closeRequested.connect(lambda: _resolve(closing))
     window.show()
+    window.activateWindow()
     await painted
     try:
         workspace = await _build_workspace(folder)
