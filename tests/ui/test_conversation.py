@@ -84,6 +84,12 @@ def test_enter_sends_and_the_reply_streams_in(open_window: Callable[..., Harness
     assert "prompt" in h.window.usage_label.text()
     assert h.window.connection_label.text() == "● Connected"
 
+    async def planned() -> None:
+        await until(lambda: h.window.inspector.parts.topLevelItemCount() > 0, what="the next request")
+
+    h.run(planned())
+    assert [r.context for r in h.window.chat.model.rows()] == ["", ""]
+
 
 def test_shift_enter_adds_a_line_instead_of_sending(open_window: Callable[..., Harness], qtbot: QtBot) -> None:
     h = open_window()
