@@ -8,7 +8,6 @@ thread so the window stays responsive.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import socket
@@ -16,11 +15,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_chat.core.logs import setup_logging
-from desktop_chat.core.paths import log_path
-
 if TYPE_CHECKING:
+    import asyncio
+
     from desktop_chat.core.workspace import Workspace
+    from desktop_chat.ui.main_window import MainWindow
 
 NO_DISPLAY = "Desktop Chat needs a display (set DISPLAY or use the command line: desktop-chat --help)"
 
@@ -70,6 +69,8 @@ def _import_heavy() -> None:
 
 
 async def _build_workspace(folder: Path) -> Workspace:
+    import asyncio
+
     await asyncio.to_thread(_import_heavy)
     from desktop_chat.core.bootstrap import open_workspace
 
@@ -82,26 +83,63 @@ def _resolve(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-async def run_window(folder: Path, *, on_ready: Any = None) -> int:
-    """The whole life of the window inside a running qasync loop; returns the exit code."""
+def show_window(folder: Path) -> MainWindow:
+    """The main window, shown at once and empty; the workspace fills it later."""
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
-    from desktop_chat.core.errors import DesktopChatError
     from desktop_chat.ui.main_window import MainWindow
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)  # the coroutine decides when the loop ends, after cleanup
+    window = MainWindow(QSettings(str(folder / "window.ini"), QSettings.Format.IniFormat))
+    window.show()
+    window.activateWindow()
+    return window
+
+
+def paint_now(window: MainWindow, seconds: float = 2.0) -> None:
+    """Run Qt's events until the window has painted once, before asyncio and qasync are even imported."""
+    import time
+
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + seconds
+    while not window.painted and time.monotonic() < deadline:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+async def run_window(
+    folder: Path, *, window: MainWindow | None = None, on_painted: Any = None, on_ready: Any = None
+) -> int:
+    """The whole life of the window inside a running qasync loop; returns the exit code.
+
+    ``window``: one already shown by ``show_window`` (else it is made here).
+    ``on_painted(window)`` runs after the first paint, ``on_ready(window)`` once the
+    workspace is attached (benchmarks and tests hook in here).
+    """
+    import asyncio
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop_chat.core.errors import DesktopChatError
+
     loop = asyncio.get_running_loop()
     painted: asyncio.Future[None] = loop.create_future()
     closing: asyncio.Future[None] = loop.create_future()
-    window = MainWindow(QSettings(str(folder / "window.ini"), QSettings.Format.IniFormat))
-    window.firstPainted.connect(lambda: _resolve(painted))
+    if window is None:
+        window = show_window(folder)
     window.closeRequested.connect(lambda: _resolve(closing))
-    window.show()
-    window.activateWindow()
+    if window.painted:
+        _resolve(painted)
+    else:
+        window.firstPainted.connect(lambda: _resolve(painted))
     await painted
+    if on_painted is not None:
+        on_painted(window)
+    window.build_panes()
     try:
         workspace = await _build_workspace(folder)
     except DesktopChatError as exc:
@@ -109,8 +147,7 @@ async def run_window(folder: Path, *, on_ready: Any = None) -> int:
         box.finished.connect(lambda _result: _resolve(closing))
         box.open()
         await closing
-        window._may_close = True
-        window.close()
+        window.allow_close()
         return 1
     window.attach(workspace, plan=False)
     # The encodings load in a worker thread; the first "next request" summary follows.
@@ -124,19 +161,26 @@ async def run_window(folder: Path, *, on_ready: Any = None) -> int:
     return 0
 
 
-def run_gui(folder: Path) -> int:
+def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> int:
     if not display_available():
         print(NO_DISPLAY, file=sys.stderr)
         return 1
-    setup_logging(log_path(folder))
-    import qasync
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Desktop Chat")
     QGuiApplication.setDesktopFileName("desktop-chat")
+    window = show_window(folder)
+    paint_now(window)
+    # After the first paint: logging (~13 ms to import), asyncio and qasync (~70 ms).
+    from desktop_chat.core.logs import setup_logging
+    from desktop_chat.core.paths import log_path
+
+    setup_logging(log_path(folder))
+    import qasync
+
     try:
-        return int(qasync.run(run_window(folder)))
+        return int(qasync.run(run_window(folder, window=window, on_painted=on_painted, on_ready=on_ready)))
     except KeyboardInterrupt:
         return 130

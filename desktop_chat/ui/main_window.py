@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPaintEvent
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from desktop_chat.core.errors import DesktopChatError, ProviderError
-from desktop_chat.core.models import Strategy
-from desktop_chat.ui.bridge import WorkspaceBridge
-from desktop_chat.ui.chat_view import EDIT, REGENERATE, RETRY, SETTINGS, ChatView
-from desktop_chat.ui.composer import Composer
-from desktop_chat.ui.icons import icon
-from desktop_chat.ui.inspector import InspectorPane
-from desktop_chat.ui.sidebar import Sidebar
+
+if TYPE_CHECKING:
+    # Types only: touching the Qt namespace or QEvent's classes costs ~30 ms of enum
+    # creation in PySide6, which the first paint does not need.
+    from PySide6.QtGui import QCloseEvent, QPaintEvent
+
+    from desktop_chat.core.models import Strategy
+    from desktop_chat.ui.bridge import WorkspaceBridge
+    from desktop_chat.ui.chat_view import ChatView
+    from desktop_chat.ui.composer import Composer
+    from desktop_chat.ui.inspector import InspectorPane
+    from desktop_chat.ui.sidebar import Sidebar
 
 log = logging.getLogger(__name__)
 
@@ -49,30 +54,26 @@ class MainWindow(QMainWindow):
         self._last_sent: tuple[int, str] | None = None
         self._baseline_tokens: int | None = None
         self.settings_placeholder: QMessageBox | None = None
+        # The panes exist once build_panes() ran (right after the first paint).
+        self.sidebar: Sidebar
+        self.chat: ChatView
+        self.composer: Composer
+        self.inspector: InspectorPane
 
-        self.sidebar = Sidebar()
-        self.chat = ChatView()
-        self.composer = Composer()
-        self.composer.setEnabled(False)
-        self.inspector = InspectorPane()
-        centre = QWidget()
-        centre.setAccessibleName("Chat")
-        column = QVBoxLayout(centre)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.chat, 1)
-        column.addWidget(self.composer)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self._panes_built = False
+        self._pending_actions: list[tuple[QAction, str | None, Any, str]] = []
+        # The first paint shows the frame: menus, status bar and three empty panes in their
+        # remembered places. The panes' modules (Markdown, models, delegates) load right after.
+        self.splitter = QSplitter()  # horizontal
         self.splitter.setAccessibleName("Panes")
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(centre)
-        self.splitter.addWidget(self.inspector)
+        for minimum in (180, 300, 200):
+            placeholder = QWidget()
+            placeholder.setMinimumWidth(minimum)
+            self.splitter.addWidget(placeholder)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
-        self.sidebar.setMinimumWidth(180)
-        self.inspector.setMinimumWidth(200)
         self.setCentralWidget(self.splitter)
         self.resize(1280, 800)
         self.splitter.setSizes([270, 730, 280])
@@ -87,8 +88,67 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_menus()
-        self._connect_signals()
         self._restore_state()
+
+    def build_panes(self) -> None:
+        """Make the sidebar, chat, composer and inspector and wire them (once, after the first paint)."""
+        if self._panes_built:
+            return
+        self._panes_built = True
+        from desktop_chat.core.models import Strategy
+        from desktop_chat.ui.chat_view import ChatView
+        from desktop_chat.ui.composer import Composer
+        from desktop_chat.ui.icons import icon
+        from desktop_chat.ui.inspector import InspectorPane
+        from desktop_chat.ui.sidebar import Sidebar
+
+        self.sidebar = Sidebar()
+        self.chat = ChatView()
+        self.composer = Composer()
+        self.composer.setEnabled(False)
+        self.inspector = InspectorPane()
+        centre = QWidget()
+        centre.setAccessibleName("Chat")
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.chat, 1)
+        column.addWidget(self.composer)
+        self.sidebar.setMinimumWidth(180)
+        self.inspector.setMinimumWidth(200)
+        sizes = self.splitter.sizes()
+        placeholders = [self.splitter.widget(i) for i in range(self.splitter.count())]
+        # insertWidget, not replaceWidget: PySide6 does not hand replaceWidget's widget to Qt,
+        # so Python would delete it with the last reference.
+        for index, pane in enumerate((self.sidebar, centre, self.inspector)):
+            self.splitter.insertWidget(index, pane)
+        for old in placeholders:
+            if old is not None:
+                old.hide()
+                old.setParent(None)
+                old.deleteLater()
+        self.splitter.setSizes(sizes)
+        self.inspector.setVisible(self.inspector_action.isChecked())
+        for action, name, shortcut, tip in self._pending_actions:
+            if name:
+                action.setIcon(icon(name))
+            if shortcut is not None:
+                action.setShortcut(QKeySequence(shortcut))
+            shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(tip + (f" ({shown})" if shown else ""))
+        if self.quit_action.shortcut().isEmpty():
+            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.strategy_actions: dict[Strategy | None, QAction] = {}
+        for strategy in (None, *Strategy):
+            label = "Default (from settings)" if strategy is None else str(strategy).capitalize()
+            action = QAction(label, self)
+            action.setCheckable(True)
+            action.setToolTip(f"Memory strategy: {label}")
+            action.triggered.connect(lambda checked=False, s=strategy: self.set_strategy(s))
+            self.strategy_group.addAction(action)
+            self.strategy_menu.addAction(action)
+            self.strategy_actions[strategy] = action
+        self._connect_signals()
 
     def _build_status_bar(self) -> None:
         self.provider_label = QLabel("Opening your chats…")
@@ -116,12 +176,10 @@ class MainWindow(QMainWindow):
         tip: str = "",
     ) -> QAction:
         action = QAction(text, self)
-        if icon_name:
-            action.setIcon(icon(icon_name))
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{tip or text.rstrip('…')}" + (f" ({shown})" if shown else ""))
+        # Icons and shortcuts are set with the panes, right after the first paint: PySide6
+        # builds its Qt.Key enums (~20 ms) on the first QKeySequence.
+        self._pending_actions.append((action, icon_name, shortcut, tip or text.rstrip("…")))
+        action.setToolTip(tip or text.rstrip("…"))
         action.setStatusTip(tip or text.rstrip("…"))
         action.triggered.connect(slot)
         self.addAction(action)
@@ -133,7 +191,7 @@ class MainWindow(QMainWindow):
         self.temporary_action = self._action(
             "New &Temporary Chat", self.new_temporary_chat, "Ctrl+Shift+N", "temporary", "A chat that is never saved"
         )
-        self.import_action = self._action("&Import…", self.sidebar.ask_import, key.Open, "import", "Import chats")
+        self.import_action = self._action("&Import…", self._ask_import, key.Open, "import", "Import chats")
         self.export_md_action = self._action(
             "Export as &Markdown…",
             lambda: self._on_current(lambda s: self.sidebar.export(s, "markdown")),
@@ -153,15 +211,11 @@ class MainWindow(QMainWindow):
         )
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.quit_action = self._action("&Quit", self.close, key.Quit, None, "Quit Desktop Chat")
-        if self.quit_action.shortcut().isEmpty():
-            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.search_action = self._action("&Search Chats", self.focus_search, "Ctrl+K", "search", "Search chats")
-        self.rename_action = self._action(
-            "&Rename Chat", self.sidebar.rename_current, "F2", "rename", "Rename this chat"
-        )
+        self.rename_action = self._action("&Rename Chat", self._rename_current, "F2", "rename", "Rename this chat")
         self.copy_reply_action = self._action(
-            "Copy Last &Reply", self.chat.copy_last_reply, "Ctrl+Shift+C", "copy", "Copy the last reply"
+            "Copy Last &Reply", self._copy_last_reply, "Ctrl+Shift+C", "copy", "Copy the last reply"
         )
         self.inspector_action = self._action(
             "Memory &Inspector", self.toggle_inspector, "Ctrl+I", "inspector", "Show or hide the memory inspector"
@@ -172,11 +226,8 @@ class MainWindow(QMainWindow):
             "Show &Archived Chats", self.toggle_archived, None, "archive", "List archived chats in the sidebar"
         )
         self.archived_action.setCheckable(True)
-        self.send_action = self._action(
-            "&Send", self.composer.submit, "Ctrl+Return", "send", "Send the message (Enter)"
-        )
+        self.send_action = self._action("&Send", self._submit, "Ctrl+Return", "send", "Send the message (Enter)")
         self.stop_action = self._action("S&top", self.stop_reply, "Esc", "stop", "Stop the reply")
-        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.regenerate_action = self._action(
             "Re&generate Reply", self.regenerate, "Ctrl+R", "retry", "Answer the last message again"
         )
@@ -199,15 +250,6 @@ class MainWindow(QMainWindow):
         )
         self.about_action = self._action("&About Desktop Chat", self.about, None, None, "About Desktop Chat")
         self.strategy_group = QActionGroup(self)
-        self.strategy_actions: dict[Strategy | None, QAction] = {}
-        for strategy in (None, *Strategy):
-            label = "Default (from settings)" if strategy is None else str(strategy).capitalize()
-            action = QAction(label, self)
-            action.setCheckable(True)
-            action.setToolTip(f"Memory strategy: {label}")
-            action.triggered.connect(lambda checked=False, s=strategy: self.set_strategy(s))
-            self.strategy_group.addAction(action)
-            self.strategy_actions[strategy] = action
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -233,9 +275,7 @@ class MainWindow(QMainWindow):
             chat.addAction(action)
         chat.addAction(self.edit_last_action)
         chat.addSeparator()
-        strategy: QMenu = chat.addMenu("&Memory Strategy")
-        for action in self.strategy_actions.values():
-            strategy.addAction(action)
+        self.strategy_menu: QMenu = chat.addMenu("&Memory Strategy")  # filled by build_panes
         chat.addSeparator()
         for action in (self.pin_action, self.archive_action, self.delete_action):
             chat.addAction(action)
@@ -280,12 +320,24 @@ class MainWindow(QMainWindow):
             self._painted = True
             QTimer.singleShot(0, self.firstPainted.emit)
 
+    @property
+    def painted(self) -> bool:
+        return self._painted
+
+    def allow_close(self) -> None:
+        """Close without the asynchronous shutdown (nothing was attached)."""
+        self._may_close = True
+        self.close()
+
     def attach(self, workspace: Any, *, plan: bool = True) -> None:
         """Fill the window from the workspace: recover, list, reopen the last chat, focus the composer.
 
         ``plan=False`` leaves the first preview to the caller (after the encodings are warm).
         """
         self._plan_ready = plan
+        from desktop_chat.ui.bridge import WorkspaceBridge  # asyncio: after the first paint
+
+        self.build_panes()
         self._workspace = workspace
         self.bridge = WorkspaceBridge(workspace, self)
         self._connect_bridge(self.bridge)
@@ -330,7 +382,9 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         inspector = self._qsettings.value("inspector", True)
         visible = inspector not in (False, "false", "0", 0)
-        self.inspector.setVisible(visible)
+        pane = self.splitter.widget(2)
+        if pane is not None:
+            pane.setVisible(visible)
         self.inspector_action.setChecked(visible)
 
     def save_state(self) -> None:
@@ -342,6 +396,19 @@ class MainWindow(QMainWindow):
         self._qsettings.sync()
 
     # --- sessions ----------------------------------------------------------------------------
+
+    # Actions exist before the panes; these look the pane up when triggered.
+    def _ask_import(self) -> None:
+        self.sidebar.ask_import()
+
+    def _rename_current(self) -> None:
+        self.sidebar.rename_current()
+
+    def _copy_last_reply(self) -> None:
+        self.chat.copy_last_reply()
+
+    def _submit(self) -> None:
+        self.composer.submit()
 
     def _on_current(self, call: Any) -> None:
         if self.current_id is not None:
@@ -512,6 +579,8 @@ class MainWindow(QMainWindow):
                 return
 
     def _on_chat_action(self, name: str, message_id: int) -> None:
+        from desktop_chat.ui.chat_view import EDIT, REGENERATE, RETRY, SETTINGS
+
         if name == RETRY:
             self.retry()
         elif name == REGENERATE:

@@ -1,55 +1,34 @@
 """Work-arounds for bugs in the Qt binding, applied once when the UI package is imported.
 
-PySide6 6.12 on Python 3.11: ``SignalInstance.emit()`` returns ``True`` without a
-new reference, so every emit from Python (ours, and qasync's on each hand-over
-from a worker thread) drops one reference to ``True``; after a few thousand the
-interpreter aborts with "bool_dealloc: deallocating True or False". Python 3.12
-made ``True`` immortal, which hides it. The fix is detected, not assumed: it is
-applied only when an emit is seen to lose a reference.
+PySide6 6.12 on Python 3.11 drops references it does not own to ``None``, ``True``
+and ``False``: ``SignalInstance.emit()`` returns ``True`` without a new reference,
+and a ``None`` passing through a ``QVariant`` (``setData(role, None)``, ``data()``
+of an unset role) loses one too. Every emit and every such call leaks a decrement;
+after some thousands the interpreter aborts ("bool_dealloc" / "none_dealloc"), at
+a random place, often at exit. Python 3.12 made these objects immortal, which
+hides the bug; here they are made effectively immortal the same way, by giving
+them a reference count no leak can use up. They are never freed in any case.
 """
 
 from __future__ import annotations
 
 import ctypes
 import sys
-from typing import Any
 
-from PySide6.QtCore import QObject, Signal, SignalInstance
-
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-_incref.restype = None
+SINGLETONS = (None, True, False)
+# ob_refcnt is the first field of every CPython object; 2**40 decrements take days at any rate.
+_HEADROOM = 1 << 40
 
 
-class _Probe(QObject):
-    ping = Signal()
-
-
-def emit_loses_true() -> bool:
-    """Whether this binding's emit() drops a reference to True."""
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(8):
-        probe.ping.emit()
-    lost = before - sys.getrefcount(True)
-    if lost > 0:
-        for _ in range(lost):
-            _incref(True)  # give back what the probe took
-    return lost >= 8
+def needed() -> bool:
+    """Whether the singletons can be freed at all (CPython before 3.12)."""
+    return sys.implementation.name == "cpython" and sys.version_info < (3, 12)
 
 
 def install() -> bool:
-    """Patch emit() to give back the reference it takes; True when the patch was needed."""
-    if getattr(SignalInstance.emit, "_desktop_chat_fixed", False) or not emit_loses_true():
+    """Give None, True and False a reference count no leak can exhaust; True when it was needed."""
+    if not needed() or sys.getrefcount(None) > _HEADROOM:
         return False
-    original = SignalInstance.emit
-
-    def emit(self: Any, *args: Any) -> Any:
-        result = original(self, *args)
-        if result is True:
-            _incref(result)
-        return result
-
-    emit._desktop_chat_fixed = True  # type: ignore[attr-defined]
-    SignalInstance.emit = emit  # type: ignore[method-assign]
+    for obj in SINGLETONS:
+        ctypes.c_ssize_t.from_address(id(obj)).value += _HEADROOM
     return True
