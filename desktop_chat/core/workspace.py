@@ -35,6 +35,7 @@ from desktop_chat.core.events import (
     UpkeepChanged,
 )
 from desktop_chat.core.export import ImportResult, export_json, export_markdown, import_json, parse_document
+from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory import fact_rules
 from desktop_chat.core.memory.history import stored_token_count
 from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for, run_upkeep
@@ -46,6 +47,7 @@ from desktop_chat.core.models import (
     JobName,
     JobState,
     Message,
+    ReplyPlan,
     Role,
     SearchHit,
     Session,
@@ -550,3 +552,27 @@ class Workspace:
         if result.facts:
             self.channel.publish(FactsChanged(None))
         return result
+
+    # --- the memory inspector: why a reply, private facts, calibration ---------------------------
+    # (kept apart from the sections above: the inspector's own operations)
+
+    def reply_plan(self, message_id: int) -> ReplyPlan | None:
+        """The plan reply ``message_id`` was made from (ids and counts); None for replies older than plans."""
+        return self._controller.store_for_message(message_id).reply_plans.get(message_id)
+
+    def set_fact_private(self, fact_id: int, private: bool = True) -> Fact:
+        """Private: the fact goes only to local models (a loopback server); undo reverts it like any change."""
+        fact = self._store.facts.get(fact_id)
+        if fact.private == private:
+            return fact
+        if fact.status in (FactStatus.DELETED, FactStatus.SUPERSEDED):
+            raise NotAllowed(f"Fact {fact_id} is {fact.status.value}; only current facts can be made private.")
+        return self._fact_changed(self._store.facts.set_private(fact_id, private))
+
+    def target_is_local(self, session_id: int | None = None) -> bool:
+        """Whether the chat's next request stays on this machine (so its private facts go in)."""
+        return is_local_profile(self.target(session_id).profile)
+
+    def calibrated(self, session_id: int | None = None) -> bool:
+        """Whether the provider's usage has confirmed our token counts for the chat's model in this run."""
+        return self._controller.calibrations.get(self.target(session_id).model).samples > 0
