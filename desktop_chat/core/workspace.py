@@ -576,3 +576,19 @@ class Workspace:
     def calibrated(self, session_id: int | None = None) -> bool:
         """Whether the provider's usage has confirmed our token counts for the chat's model in this run."""
         return self._controller.calibrations.get(self.target(session_id).model).samples > 0
+
+    def summary_coverage(self, session_id: int) -> tuple[int, int] | None:
+        """The chat's messages the summary covers, as positions (1, n) in its active branch; None without one."""
+        store = self._store_for(session_id)
+        summary = store.summaries.get(session_id)
+        if summary is None:
+            return None
+        covered = store.scan.active_count(session_id) - store.scan.active_count_after(
+            session_id, summary.covers_through
+        )
+        return (1, covered) if covered > 0 else None
+
+    def upkeep_jobs(self, session_id: int) -> tuple[JobName, ...]:
+        """The memory upkeep the chat's strategy runs after each reply (none for a temporary chat)."""
+        session = self.session(session_id)
+        return () if session.temporary else jobs_for(session.strategy or self.settings.default_strategy)

@@ -70,6 +70,7 @@ EDIT = "edit"
 REGENERATE = "regenerate"
 RETRY = "retry"
 SETTINGS = "settings"
+CONTEXT = "context"  # the "not in context" / "summarised" marker: the inspector explains it
 
 # Context marks: where a message stands for the next request.
 IN_CONTEXT = ""
@@ -92,6 +93,7 @@ class Row:
     settings: bool = False
     version: int = 0
     last_reply: bool = False
+    highlighted: bool = False  # selected from the inspector: a part's source messages
     code_blocks: tuple[str, ...] = field(default=())
 
     @property
@@ -118,6 +120,7 @@ class MessageListModel(QAbstractListModel):
         self._total = 0
         self._plan: ContextPlan | None = None
         self._failures: dict[int, tuple[bool, bool]] = {}  # assistant id -> fixes, from live Failed events
+        self._highlight: frozenset[int] = frozenset()
 
     # --- Qt model ------------------------------------------------------------------------
 
@@ -194,6 +197,7 @@ class MessageListModel(QAbstractListModel):
             error=message.error if message.status in (MessageStatus.FAILED, MessageStatus.STOPPED) else None,
             retry=retry,
             settings=settings and message.status is MessageStatus.FAILED,
+            highlighted=message.id in self._highlight,
         )
 
     # --- streaming -----------------------------------------------------------------------
@@ -238,6 +242,16 @@ class MessageListModel(QAbstractListModel):
                 self.beginRemoveRows(QModelIndex(), i, i)
                 del self._rows[i]
                 self.endRemoveRows()
+
+    def set_highlight(self, ids: Iterable[int]) -> None:
+        """Mark these messages as selected (rows loaded later are marked as they load)."""
+        self._highlight = frozenset(ids)
+        for i, row in enumerate(self._rows):
+            on = row.key in self._highlight
+            if on != row.highlighted:
+                row.highlighted = on
+                row.version += 1
+                self.dataChanged.emit(self.index(i), self.index(i), [ROW_ROLE])
 
     # --- context marks -------------------------------------------------------------------
 
@@ -379,8 +393,8 @@ class MessageDelegate(QStyledItemDelegate):
         }.get(row.status)
         if status and message is not None:
             bits.append(f"<b>{status}</b>")
-        if row.context:
-            bits.append(f"<i>{row.context}</i>")
+        if row.context and message is not None:
+            bits.append(f'<i><a href="{ACTION}:{CONTEXT}:{message.id}">{row.context}</a></i>')
         actions: list[str] = []
         if message is not None and row.status is not MessageStatus.STREAMING:
             mid = message.id
@@ -470,6 +484,11 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(self._theme.user_tint)
             painter.drawRoundedRect(rect, 8, 8)
+        if row.highlighted:
+            painter.setOpacity(1.0)
+            painter.setPen(self._view.palette().color(QPalette.ColorRole.Highlight))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(1, 1, -2, -2), 8, 8)
         if option.state & QStyle.StateFlag.State_HasFocus and self._view.hasFocus():
             painter.setPen(self._theme.dim)
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -594,8 +613,10 @@ class ChatView(QWidget):
 
     action = Signal(str, int)  # copy/edit/regenerate/retry/settings, message id (-1: the error row)
     summaryClicked = Signal()
+    contextClicked = Signal(int)  # a message's "not in context" / "summarised" marker: explain it
+    messageClicked = Signal(int)  # a message was clicked (the inspector shows why a reply said what it did)
 
-    def __init__(self, workspace: Any | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, workspace: Any | None = None, parent: QWidget | None = None) -> None:  # noqa: PLR0915
         super().__init__(parent)
         self._workspace = workspace
         self.title = QLabel()
@@ -624,6 +645,7 @@ class ChatView(QWidget):
         self.list.setItemDelegate(self.delegate)
         self.list.setModel(self.model)
         self.delegate.linkActivated.connect(self._on_link)
+        self.list.clicked.connect(self._clicked)
         self._stick = True
         self._loading_older = False
         self.list.verticalScrollBar().valueChanged.connect(self._on_scroll)
@@ -703,6 +725,17 @@ class ChatView(QWidget):
         self.list.setCurrentIndex(index)
         return True
 
+    def select_messages(self, ids: Iterable[int]) -> bool:
+        """Mark these messages as selected and scroll to the first; False when none is on the branch."""
+        wanted = sorted(set(ids))
+        self.model.set_highlight(wanted)
+        return bool(wanted) and self.show_message(wanted[0])
+
+    def _clicked(self, index: QModelIndex) -> None:
+        row: Row | None = index.data(ROW_ROLE)
+        if row is not None and row.message is not None:
+            self.messageClicked.emit(row.message.id)
+
     # --- streaming -----------------------------------------------------------------------
 
     def append_text(self, message_id: int, text: str) -> None:
@@ -763,6 +796,9 @@ class ChatView(QWidget):
             _, name, key = href.split(":", 2)
             if name == COPY_MESSAGE:
                 QGuiApplication.clipboard().setText(row.text)
+                return
+            if name == CONTEXT:
+                self.contextClicked.emit(int(key))
                 return
             self.action.emit(name, int(key))
             return

@@ -294,6 +294,14 @@ class MainWindow(QMainWindow):
         self.composer.draftChanged.connect(self._count_draft)
         self.chat.action.connect(self._on_chat_action)
         self.chat.summaryClicked.connect(self.show_inspector)
+        # The memory inspector (ui/inspector.py): draft, provenance both ways, the selected reply.
+        self.composer.edit.textChanged.connect(lambda: self.inspector.set_draft(self.composer.text()))
+        self.inspector.showMessages.connect(self.chat.select_messages)
+        self.inspector.openMessage.connect(self.open_message)
+        self.inspector.notice.connect(self.notify)
+        self.chat.contextClicked.connect(lambda _mid: self.show_inspector())
+        self.chat.contextClicked.connect(self.inspector.explain_message)
+        self.chat.messageClicked.connect(self.inspector.show_reply)
         self.splitter.splitterMoved.connect(lambda *_: self.inspector_action.setChecked(self.inspector.isVisible()))
         self._poll_timer.timeout.connect(self.poll)
 
@@ -341,6 +349,7 @@ class MainWindow(QMainWindow):
         self._workspace = workspace
         self.bridge = WorkspaceBridge(workspace, self)
         self._connect_bridge(self.bridge)
+        self.inspector.attach(workspace, self.bridge)
         try:
             recovered = workspace.recover_interrupted()
         except DesktopChatError as exc:
@@ -433,6 +442,7 @@ class MainWindow(QMainWindow):
         self._sync_strategy(session)
         self._baseline_tokens = None
         self.composer.set_count(None, None)
+        self.inspector.set_session(session.id)
         self._show_target()
         if self._qsettings is not None and not session.temporary:
             self._qsettings.setValue("last_session", session.id)
