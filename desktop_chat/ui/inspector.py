@@ -213,6 +213,8 @@ class InspectorPane(QWidget):
         self.plan = plan
         approx = self._approx()
         note = ""
+        if not self.draft.strip() and plan.parts:
+            note = "No draft yet: this is the request that would answer your last message; type to see yours."
         if self.what_if is not None:
             note = f"Preview with the {self.what_if[0]} strategy: not applied yet (Apply in Strategy below)."
         self.next_request.set_plan(plan, approx=approx, note=note)
@@ -295,13 +297,9 @@ class InspectorPane(QWidget):
         section.set_open(True)
         item = self.next_request.item_for(*found)
         if item is not None:
-            tree = self.next_request.tree
-            tree.setCurrentItem(item)
-            tree.scrollToItem(item)
-            content = self.area.widget()
-            if content is not None:
-                point = tree.mapTo(content, tree.visualItemRect(item).center())
-                self.area.ensureVisible(0, point.y(), 0, 80)
+            self.next_request.tree.setCurrentItem(item)
+            item.setFocus()
+            QTimer.singleShot(0, lambda: self.area.ensureWidgetVisible(item, 0, 40))
         return found[1]
 
     def _open_source(self, message_id: int) -> None:

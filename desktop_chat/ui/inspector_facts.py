@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -51,6 +52,12 @@ def describe_event(event: FactEvent) -> str:
     return f"{when} {event.action} by {who}{change}"
 
 
+def _fit(listing: QListWidget, most: int = 4) -> None:
+    """As tall as its rows (up to ``most``; then it scrolls): no empty box under one pending fact."""
+    rows = sum(listing.sizeHintForRow(i) for i in range(min(listing.count(), most)))
+    listing.setFixedHeight(max(rows, listing.fontMetrics().height()) + 2 * listing.frameWidth() + 2)
+
+
 def _tool(text: str, tip: str, icon_name: str | None = None) -> QToolButton:
     button = QToolButton()
     button.setText(text)
@@ -59,8 +66,9 @@ def _tool(text: str, tip: str, icon_name: str | None = None) -> QToolButton:
     if icon_name:
         from desktop_chat.ui.icons import icon
 
+        # Icons only: four labelled buttons do not fit a narrow pane; the tooltip says what each does.
         button.setIcon(icon(icon_name))
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
     button.setAutoRaise(True)
     return button
 
@@ -99,6 +107,7 @@ class FactsView(QWidget):
         self.table.setAccessibleName("Facts")
         self.table.setToolTip("Remembered facts; double-click a key or value to edit it, click a source to jump to it")
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(
@@ -110,6 +119,9 @@ class FactsView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        # The pane is narrow: the table scrolls sideways on its own rather than widening the inspector.
+        self.table.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.table.setMinimumWidth(120)
         self.table.itemChanged.connect(self._edited)
         self.table.cellClicked.connect(self._cell_clicked)
         self.table.itemSelectionChanged.connect(self._selection_changed)
@@ -127,12 +139,14 @@ class FactsView(QWidget):
         self.undo_button.clicked.connect(self.undo_selected)
         actions = QHBoxLayout()
         actions.setContentsMargins(0, 0, 0, 0)
+        for button in (self.pin_button, self.private_button):
+            button.setCheckable(True)  # shows whether the selected fact is pinned / private
         for button in (self.pin_button, self.private_button, self.delete_button, self.undo_button):
             actions.addWidget(button)
         actions.addStretch(1)
         return actions
 
-    def _build_adder(self) -> QHBoxLayout:
+    def _build_adder(self) -> QVBoxLayout:
         self.new_key = QLineEdit()
         self.new_key.setPlaceholderText("key")
         self.new_key.setAccessibleName("New fact's key")
@@ -150,12 +164,19 @@ class FactsView(QWidget):
         self.add_button.setToolTip("Remember this fact")
         self.add_button.clicked.connect(self.add_from_fields)
         self.new_value.returnPressed.connect(self.add_from_fields)
-        adder = QHBoxLayout()
+        fields = QHBoxLayout()
+        fields.setContentsMargins(0, 0, 0, 0)
+        fields.addWidget(self.new_key, 2)
+        fields.addWidget(self.new_value, 3)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.new_scope, 1)
+        row.addWidget(self.add_button)
+        adder = QVBoxLayout()
         adder.setContentsMargins(0, 0, 0, 0)
-        adder.addWidget(self.new_key, 2)
-        adder.addWidget(self.new_value, 3)
-        adder.addWidget(self.new_scope)
-        adder.addWidget(self.add_button)
+        adder.setSpacing(2)
+        adder.addLayout(fields)
+        adder.addLayout(row)
         return adder
 
     def _build_lists(self) -> None:
@@ -208,8 +229,6 @@ class FactsView(QWidget):
             font = QFont(label.font())
             font.setBold(True)
             label.setFont(font)
-        for listing in (self.pending, self.rejected, self.history):
-            listing.setMaximumHeight(90)
 
     # --- filling ---------------------------------------------------------------------------
 
@@ -271,8 +290,9 @@ class FactsView(QWidget):
             self._filling = False
         # Tall enough for its rows: the inspector scrolls as a whole.
         rows = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
-        header = self.table.horizontalHeader().height()
-        self.table.setFixedHeight(min(max(rows + header + 6, 60), 320))
+        header = self.table.horizontalHeader().sizeHint().height()
+        scrollbar = self.table.horizontalScrollBar().sizeHint().height()
+        self.table.setFixedHeight(min(max(rows + header + scrollbar + 4, 60), 320))
 
     @staticmethod
     def _mark(items: list[QTableWidgetItem], fact: Fact) -> None:
@@ -302,12 +322,13 @@ class FactsView(QWidget):
     def _fill_pending(self, facts: list[Fact]) -> None:
         self.pending.clear()
         for fact in facts:
-            item = QListWidgetItem(f"⧗ {fact.key.replace('_', ' ')} = {fact.value}")
+            item = QListWidgetItem(f"{fact.key.replace('_', ' ')} = {fact.value}")
             item.setData(FACT_ROLE, fact.id)
             item.setToolTip(f"Found in message #{fact.source_message_id}: {fact.source_quote or ''}")
             self.pending.addItem(item)
         if facts:
             self.pending.setCurrentRow(0)
+        _fit(self.pending)
         self.pending_box.setVisible(bool(facts))
 
     def _fill_rejected(self, facts: list[Fact]) -> None:
@@ -317,6 +338,7 @@ class FactsView(QWidget):
             item.setData(FACT_ROLE, fact.id)
             item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
             self.rejected.addItem(item)
+        _fit(self.rejected)
         self.rejected_label.setText(f"Rejected extractions ({len(facts)})")
         self.rejected_box.setVisible(bool(facts))
 
@@ -350,8 +372,8 @@ class FactsView(QWidget):
         for button in (self.pin_button, self.private_button, self.delete_button):
             button.setEnabled(fact is not None)
         self.undo_button.setEnabled(fact is not None or self._last_deleted is not None)
-        self.pin_button.setText("Unpin" if fact is not None and fact.pinned else "Pin")
-        self.private_button.setText("Not private" if fact is not None and fact.private else "Private")
+        self.pin_button.setChecked(fact is not None and fact.pinned)
+        self.private_button.setChecked(fact is not None and fact.private)
         self.history.clear()
         self.history_box.setVisible(fact is not None)
         if fact is None or self._workspace is None:
@@ -364,6 +386,7 @@ class FactsView(QWidget):
             return
         for event in reversed(events):
             self.history.addItem(describe_event(event))
+        _fit(self.history)
 
     # --- actions ---------------------------------------------------------------------------
 

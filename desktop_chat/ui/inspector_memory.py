@@ -74,7 +74,6 @@ class SummaryView(QWidget):
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.revert_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.now_button)
         self.upkeep = QLabel()
         self.upkeep.setWordWrap(True)
         self.upkeep.setAccessibleName("Memory upkeep")
@@ -82,9 +81,11 @@ class SummaryView(QWidget):
         self.retry_button = _button("Retry", "Run this chat's memory upkeep again")
         self.retry_button.clicked.connect(self.retry)
         self.retry_button.hide()
+        # Two short rows: the pane is narrow, and the upkeep line wraps above its actions.
         upkeep_row = QHBoxLayout()
         upkeep_row.setContentsMargins(0, 0, 0, 0)
-        upkeep_row.addWidget(self.upkeep, 1)
+        upkeep_row.addStretch(1)
+        upkeep_row.addWidget(self.now_button)
         upkeep_row.addWidget(self.retry_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -92,6 +93,7 @@ class SummaryView(QWidget):
         layout.addWidget(self.coverage)
         layout.addWidget(self.editor)
         layout.addLayout(buttons)
+        layout.addWidget(self.upkeep)
         layout.addLayout(upkeep_row)
         self._text_changed()
 

@@ -13,15 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QLabel,
-    QSizePolicy,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_chat.core.models import PartKind
 
@@ -33,7 +25,6 @@ PART_NAMES = {
     PartKind.RECALLED: "Recalled messages",
     PartKind.RECENT: "Recent window",
 }
-RECORD_ROLE = Qt.ItemDataRole.UserRole + 1  # index into PlanTree.records: ("part" | "omitted", the record)
 PART, OMITTED = "part", "omitted"
 
 
@@ -103,117 +94,142 @@ class BudgetBar(QWidget):
         painter.end()
 
 
-class PlanTree(QTreeWidget):
-    """Parts with their tokens and one-line reasons, then what was left out and why. Clicking an item activates it."""
+class PlanRow(QFrame):
+    """One part (name, tokens, its reason below) or one omission (what, why, how much); click to activate."""
+
+    clicked = Signal(object)  # self
+
+    def __init__(self, which: str, record: Any, title: str, amount: str, reason: str = "") -> None:
+        super().__init__()
+        self.which = which
+        self.record = record
+        self._texts = (title, amount)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setAutoFillBackground(False)
+        self.setAccessibleName(f"{title}: {amount}" if amount else title)
+        self.setAccessibleDescription(reason)
+        self.setToolTip((reason + "\n" if reason else "") + "Click to show where it came from in the chat")
+        self.title = QLabel(title)
+        self.title.setWordWrap(True)
+        self.amount = QLabel(amount)
+        self.amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        if which == PART:
+            font = QFont(self.title.font())
+            font.setBold(True)
+            self.title.setFont(font)
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self.title, 1)
+        head.addWidget(self.amount, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.setSpacing(0)
+        layout.addLayout(head)
+        self.reason = QLabel(reason)
+        self.reason.setWordWrap(True)
+        self.reason.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.reason.setVisible(bool(reason))
+        layout.addWidget(self.reason)
+        self._selected = False
+
+    def text(self, column: int) -> str:
+        return self._texts[column] if 0 <= column < len(self._texts) else ""
+
+    def set_selected(self, selected: bool) -> None:
+        self._selected = selected
+        self.setFrameShape(QFrame.Shape.StyledPanel if selected else QFrame.Shape.NoFrame)
+        self.setBackgroundRole(QPalette.ColorRole.AlternateBase if selected else QPalette.ColorRole.Window)
+        self.setAutoFillBackground(selected)
+
+    def is_selected(self) -> bool:
+        return self._selected
+
+    def mousePressEvent(self, event: Any) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self)
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: Any) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit(self)
+            return
+        super().keyPressEvent(event)
+
+
+class PlanTree(QWidget):
+    """Parts with their tokens and one-line reasons, then what was left out and why. Clicking a row activates it.
+
+    Rows are labels, not tree items, so long reasons wrap in the narrow pane instead of being cut.
+    """
 
     recordActivated = Signal(str, object)  # PART | OMITTED, the part or omission
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setColumnCount(2)
-        self.setHeaderHidden(True)
-        self.setRootIsDecorated(False)
-        self.setIndentation(10)
-        self.setWordWrap(True)
-        self.setUniformRowHeights(False)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizeAdjustPolicy(QTreeWidget.SizeAdjustPolicy.AdjustToContents)
-        header = self.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, header.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, header.ResizeMode.ResizeToContents)
-        self.records: list[tuple[str, Any]] = []
-        self.itemClicked.connect(self._clicked)
-        self.itemActivated.connect(self._clicked)
+        self.rows: list[PlanRow] = []
+        self.left_out = QLabel()
+        font = QFont(self.left_out.font())
+        font.setBold(True)
+        self.left_out.setFont(font)
+        self.left_out.setToolTip("What could have gone into the request but did not, and why")
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(1)
+        self._current: PlanRow | None = None
 
-    def _keep(self, which: str, record: Any) -> int:
-        self.records.append((which, record))
-        return len(self.records) - 1
-
-    def record_of(self, item: QTreeWidgetItem) -> tuple[str, Any] | None:
-        index = item.data(0, RECORD_ROLE)
-        return self.records[index] if isinstance(index, int) and 0 <= index < len(self.records) else None
+    def clear(self) -> None:
+        for row in self.rows:
+            row.hide()
+            row.deleteLater()
+        self.rows = []
+        self._current = None
+        self._layout.removeWidget(self.left_out)
+        self.left_out.hide()
 
     def show_plan(self, parts: Sequence[Any], omitted: Sequence[Any], *, approx: bool) -> None:
         self.clear()
-        self.records = []
-        dim = self.palette().color(QPalette.ColorRole.PlaceholderText)
         for part in parts:
-            item = QTreeWidgetItem([part_title(part), tokens_text(part.tokens, approx)])
-            item.setData(0, RECORD_ROLE, self._keep(PART, part))
-            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
-            item.setToolTip(0, f"{part.reason}\nClick to show where it came from in the chat")
-            self.addTopLevelItem(item)
-            self._reason(item, part.reason, dim)
+            self._add(PlanRow(PART, part, part_title(part), tokens_text(part.tokens, approx), part.reason))
         if omitted:
-            heading = QTreeWidgetItem([f"Left out ({len(omitted)})", ""])
-            font = QFont(heading.font(0))
-            font.setBold(True)
-            heading.setFont(0, font)
-            heading.setToolTip(0, "What could have gone into the request but did not, and why")
-            self.addTopLevelItem(heading)
+            self.left_out.setText(f"Left out ({len(omitted)})")
+            self._layout.addWidget(self.left_out)
+            self.left_out.show()
             for omission in omitted:
                 count = len(omission.message_ids) or len(omission.fact_ids)
                 what = PART_NAMES.get(omission.kind, str(omission.kind))
                 amount = tokens_text(omission.tokens, approx) if omission.tokens else (f"{count:,}" if count else "")
-                item = QTreeWidgetItem(heading, [f"{what}: {omission.reason}", amount])
-                item.setData(0, RECORD_ROLE, self._keep(OMITTED, omission))
-                item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
-                item.setToolTip(0, omission.reason)
-            heading.setExpanded(True)
-        self.expandAll()
-        self.updateGeometry()
+                self._add(PlanRow(OMITTED, omission, f"{what}: {omission.reason}", amount))
 
-    def _reason(self, parent: QTreeWidgetItem, reason: str, dim: QColor) -> None:
-        child = QTreeWidgetItem(parent, [reason, ""])
-        child.setForeground(0, dim)
-        child.setData(0, RECORD_ROLE, parent.data(0, RECORD_ROLE))
-        child.setToolTip(0, reason)
+    def _add(self, row: PlanRow) -> None:
+        row.clicked.connect(self._clicked)
+        self.rows.append(row)
+        self._layout.addWidget(row)
 
-    def sizeHint(self) -> QSize:
-        # Tall enough for every row: the section scrolls as a whole, never this tree on its own.
-        height = 4
-        iterator = [self.topLevelItem(i) for i in range(self.topLevelItemCount())]
-        while iterator:
-            item = iterator.pop()
-            if item is None:
-                continue
-            height += max(self.visualItemRect(item).height(), self.fontMetrics().height() + 4)
-            iterator.extend(item.child(i) for i in range(item.childCount()))
-        return QSize(200, height)
+    # The tree-like reading API (tests and the placeholder's users read plans through it).
+    def topLevelItemCount(self) -> int:
+        return sum(1 for r in self.rows if r.which == PART) + (1 if self.left_out.isVisibleTo(self) else 0)
 
-    def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
+    def items(self) -> list[PlanRow]:
+        return list(self.rows)
 
-    def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        self.updateGeometry()  # wrapped reasons take more lines when narrower
+    def record_of(self, row: PlanRow) -> tuple[str, Any] | None:
+        return (row.which, row.record) if row in self.rows else None
 
-    def items(self) -> list[QTreeWidgetItem]:
-        found: list[QTreeWidgetItem] = []
-        stack = [self.topLevelItem(i) for i in range(self.topLevelItemCount() - 1, -1, -1)]
-        while stack:
-            item = stack.pop()
-            if item is None:
-                continue
-            found.append(item)
-            stack.extend(item.child(i) for i in range(item.childCount() - 1, -1, -1))
-        return found
+    def item_for_record(self, which: str, record: Any) -> PlanRow | None:
+        return next((r for r in self.rows if r.which == which and r.record is record), None)
 
-    def item_for_record(self, which: str, record: Any) -> QTreeWidgetItem | None:
-        """The item showing ``record`` (a part's own row comes before its reason's, which carries the same data)."""
-        for item in self.items():
-            data = self.record_of(item)
-            if data is not None and data[0] == which and data[1] is record:
-                return item
-        return None
+    def currentItem(self) -> PlanRow | None:
+        return self._current
 
-    def _clicked(self, item: QTreeWidgetItem, column: int = 0) -> None:
-        data = self.record_of(item)
-        if data is not None:
-            self.recordActivated.emit(data[0], data[1])
+    def setCurrentItem(self, row: PlanRow | None) -> None:
+        for other in self.rows:
+            other.set_selected(other is row)
+        self._current = row
+
+    def _clicked(self, row: PlanRow) -> None:
+        self.setCurrentItem(row)
+        self.recordActivated.emit(row.which, row.record)
 
 
 def _caption(parent: QWidget | None = None) -> QLabel:
@@ -267,14 +283,13 @@ class NextRequestView(QWidget):
             self.tree.clear()
             return
         used = plan.total_tokens
-        self.total.setText(
-            f"{tokens_text(used, approx)} / {plan.budget:,} tokens · {plan.strategy} · {plan.model}"
-            + (" (≈: not yet confirmed by the provider)" if approx else "")
+        self.total.setText(f"{tokens_text(used, approx)} / {plan.budget:,} tokens · {plan.strategy} · {plan.model}")
+        self.total.setToolTip(
+            "≈: our estimate; the provider has not confirmed it yet" if approx else "Confirmed by the provider's count"
         )
         self.bar.set_values(used, plan.budget, plan.reserved_reply, plan.context_window)
         self.bar_caption.setText(
-            f"used {tokens_text(used, approx)} · budget {plan.budget:,}"
-            f" · {plan.reserved_reply:,} reserved for the reply"
+            f"{plan.reserved_reply:,} reserved for the reply, of a {plan.context_window:,}-token window"
         )
         self.tree.show_plan(plan.parts, plan.omitted, approx=approx)
 
@@ -286,7 +301,7 @@ class NextRequestView(QWidget):
         self.last_reply.setText(f"Last reply: ≈{estimated:,} estimated · {real}")
         self.last_reply.show()
 
-    def item_for(self, which: str, record: Any) -> QTreeWidgetItem | None:
+    def item_for(self, which: str, record: Any) -> PlanRow | None:
         return self.tree.item_for_record(which, record)
 
 

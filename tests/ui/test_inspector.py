@@ -10,7 +10,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.models import FactOrigin, FactStatus, JobStatus, MessageStatus, PartKind, Role, Strategy
@@ -45,12 +44,7 @@ def plan_shape(plan: Any) -> list[tuple[Any, ...]]:
 
 
 def tree_rows(inspector: InspectorPane) -> list[tuple[str, str]]:
-    tree = inspector.next_request.tree
-    return [
-        (item.text(0), item.text(1))
-        for i in range(tree.topLevelItemCount())
-        if (item := tree.topLevelItem(i)) is not None
-    ]
+    return [(row.text(0), row.text(1)) for row in inspector.next_request.tree.items()]
 
 
 def type_draft(h: Harness, text: str) -> None:
@@ -63,9 +57,8 @@ def reply_requests(server: FakeOpenAIServer) -> list[dict[str, Any]]:
     return [r.body for r in server.chat_requests if r.body["model"] == MODEL]
 
 
-def click_item(tree: Any, item: QTreeWidgetItem) -> None:
-    tree.scrollToItem(item)
-    QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualItemRect(item).center())
+def click_item(row: Any) -> None:
+    QTest.mouseClick(row, Qt.MouseButton.LeftButton)
 
 
 def test_next_request_is_the_preview_of_the_draft_and_what_the_server_receives(
@@ -89,7 +82,8 @@ def test_next_request_is_the_preview_of_the_draft_and_what_the_server_receives(
         assert inspector.plan is not None and plan_shape(inspector.plan) != plan_shape(before)
         rows = tree_rows(inspector)
         assert rows[0] == ("Recent window (3)", f"≈{expected.parts[0].tokens:,}")  # 3 stored + the draft
-        assert rows[-1][0].startswith("Left out")
+        assert rows[-1][0].startswith("Recent window: older than the window")
+        assert inspector.next_request.tree.left_out.text() == f"Left out ({len(expected.omitted)})"
         assert f"≈{expected.total_tokens:,} / {expected.budget:,} tokens" in inspector.next_request.total.text()
         bar = inspector.next_request.bar
         assert (bar.used, bar.budget, bar.reserved) == (expected.total_tokens, expected.budget, expected.reserved_reply)
@@ -136,7 +130,7 @@ def test_a_strategy_or_option_change_previews_before_it_is_applied(
         QTest.mouseClick(view.apply_button, Qt.MouseButton.LeftButton)
         session = h.workspace.session(chat)
         assert session.strategy is Strategy.FULL
-        assert not view.apply_button.isVisible() and not inspector.next_request.note.isVisible()
+        assert not view.apply_button.isVisible() and "not applied" not in inspector.next_request.note.text()
         assert plan_shape(inspector.plan) == plan_shape(h.workspace.preview(chat))
         await until(h.window.strategy_actions[Strategy.FULL].isChecked, what="the menu to follow")
 
@@ -158,7 +152,7 @@ def test_clicking_a_part_selects_its_messages_and_a_marker_opens_its_omission(
         tree = inspector.next_request.tree
         item = tree.item_for_record(PART, recent)
         assert item is not None
-        click_item(tree, item)
+        click_item(item)
         highlighted = [r.key for r in h.window.chat.model.rows() if r.highlighted]
         assert highlighted == sorted(recent.message_ids)
 
@@ -219,8 +213,7 @@ def test_why_this_reply_shows_the_stored_plan_after_a_restart(
     assert why.heading.text().startswith(f"Reply #{reply.id}") and MODEL in why.heading.text()
     assert "facts memory" in why.heading.text()
     tree = why.tree
-    parts = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
-    assert [(p.text(0), p.text(1)) for p in parts if p is not None] == [
+    assert [(p.text(0), p.text(1)) for p in tree.items() if p.which == PART] == [
         ("Facts (1)", f"≈{stored.parts[0].tokens:,}"),
         ("Recent window (3)", f"≈{stored.parts[1].tokens:,}"),
     ]
@@ -314,7 +307,7 @@ def test_pending_facts_approve_reject_and_rejected_reasons(
     view = h.window.inspector.facts
 
     assert view.pending_box.isVisible() and view.pending.count() == 2
-    assert view.pending.item(0).text() == "⧗ city = Lisbon"
+    assert view.pending.item(0).text() == "city = Lisbon"
     assert view.rejected_box.isVisible()
     assert view.rejected.item(0).text() == "age = 200 — not stated in the message"
     plan = h.window.inspector.refresh_plan()
@@ -430,7 +423,7 @@ def test_summary_edit_is_the_users_and_upkeep_failure_offers_retry(
         # Clicking the summary part selects the messages it stands for.
         item = inspector.next_request.tree.item_for_record(PART, part)
         assert item is not None
-        click_item(inspector.next_request.tree, item)
+        click_item(item)
         highlighted = [r.key for r in h.window.chat.model.rows() if r.highlighted]
         assert highlighted and max(highlighted) == part.summary_through
 
