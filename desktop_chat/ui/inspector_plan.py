@@ -95,24 +95,23 @@ class BudgetBar(QWidget):
 
 
 class PlanRow(QFrame):
-    """One part (name, tokens, its reason below) or one omission (what, why, how much); click to activate."""
+    """One part (name, tokens, its reason below) or one omission (what, why, how much); click to activate.
+
+    Rows are reused from one plan to the next (``show``), so typing changes label texts, not widgets.
+    """
 
     clicked = Signal(object)  # self
 
-    def __init__(self, which: str, record: Any, title: str, amount: str, reason: str = "") -> None:
+    def __init__(self, which: str) -> None:
         super().__init__()
         self.which = which
-        self.record = record
-        self._texts = (title, amount)
+        self.record: Any = None
+        self._texts = ("", "")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setAutoFillBackground(False)
-        self.setAccessibleName(f"{title}: {amount}" if amount else title)
-        self.setAccessibleDescription(reason)
-        self.setToolTip((reason + "\n" if reason else "") + "Click to show where it came from in the chat")
-        self.title = QLabel(title)
+        self.title = QLabel()
         self.title.setWordWrap(True)
-        self.amount = QLabel(amount)
+        self.amount = QLabel()
         self.amount.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         if which == PART:
             font = QFont(self.title.font())
@@ -126,17 +125,33 @@ class PlanRow(QFrame):
         layout.setContentsMargins(4, 2, 4, 2)
         layout.setSpacing(0)
         layout.addLayout(head)
-        self.reason = QLabel(reason)
+        self.reason = QLabel()
         self.reason.setWordWrap(True)
         self.reason.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.reason.setVisible(bool(reason))
         layout.addWidget(self.reason)
         self._selected = False
+
+    def show_record(self, record: Any, title: str, amount: str, reason: str = "") -> None:
+        self.record = record
+        if self._texts != (title, amount):
+            self._texts = (title, amount)
+            self.title.setText(title)
+            self.amount.setText(amount)
+            self.setAccessibleName(f"{title}: {amount}" if amount else title)
+        if self.reason.text() != reason:
+            self.reason.setText(reason)
+            self.reason.setVisible(bool(reason))
+            self.setAccessibleDescription(reason)
+            self.setToolTip((reason + "\n" if reason else "") + "Click to show where it came from in the chat")
+        self.set_selected(False)
+        self.show()
 
     def text(self, column: int) -> str:
         return self._texts[column] if 0 <= column < len(self._texts) else ""
 
     def set_selected(self, selected: bool) -> None:
+        if selected == self._selected:
+            return
         self._selected = selected
         self.setFrameShape(QFrame.Shape.StyledPanel if selected else QFrame.Shape.NoFrame)
         self.setBackgroundRole(QPalette.ColorRole.AlternateBase if selected else QPalette.ColorRole.Window)
@@ -167,44 +182,59 @@ class PlanTree(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.rows: list[PlanRow] = []
+        self._pool: dict[str, list[PlanRow]] = {PART: [], OMITTED: []}
+        self.rows: list[PlanRow] = []  # the rows in use, parts first
         self.left_out = QLabel()
         font = QFont(self.left_out.font())
         font.setBold(True)
         self.left_out.setFont(font)
         self.left_out.setToolTip("What could have gone into the request but did not, and why")
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(1)
+        self._boxes = {PART: QVBoxLayout(), OMITTED: QVBoxLayout()}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addLayout(self._boxes[PART])
+        layout.addWidget(self.left_out)
+        layout.addLayout(self._boxes[OMITTED])
+        for box in self._boxes.values():
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(1)
+        self.left_out.hide()
         self._current: PlanRow | None = None
 
     def clear(self) -> None:
-        for row in self.rows:
-            row.hide()
-            row.deleteLater()
-        self.rows = []
-        self._current = None
-        self._layout.removeWidget(self.left_out)
-        self.left_out.hide()
+        self.show_plan((), (), approx=False)
+
+    def _row(self, which: str, index: int) -> PlanRow:
+        pool = self._pool[which]
+        if index < len(pool):
+            return pool[index]
+        row = PlanRow(which)
+        row.clicked.connect(self._clicked)
+        pool.append(row)
+        self._boxes[which].addWidget(row)
+        return row
 
     def show_plan(self, parts: Sequence[Any], omitted: Sequence[Any], *, approx: bool) -> None:
-        self.clear()
-        for part in parts:
-            self._add(PlanRow(PART, part, part_title(part), tokens_text(part.tokens, approx), part.reason))
-        if omitted:
-            self.left_out.setText(f"Left out ({len(omitted)})")
-            self._layout.addWidget(self.left_out)
-            self.left_out.show()
-            for omission in omitted:
-                count = len(omission.message_ids) or len(omission.fact_ids)
-                what = PART_NAMES.get(omission.kind, str(omission.kind))
-                amount = tokens_text(omission.tokens, approx) if omission.tokens else (f"{count:,}" if count else "")
-                self._add(PlanRow(OMITTED, omission, f"{what}: {omission.reason}", amount))
-
-    def _add(self, row: PlanRow) -> None:
-        row.clicked.connect(self._clicked)
-        self.rows.append(row)
-        self._layout.addWidget(row)
+        self._current = None
+        used: list[PlanRow] = []
+        for index, part in enumerate(parts):
+            row = self._row(PART, index)
+            row.show_record(part, part_title(part), tokens_text(part.tokens, approx), part.reason)
+            used.append(row)
+        for index, omission in enumerate(omitted):
+            count = len(omission.message_ids) or len(omission.fact_ids)
+            what = PART_NAMES.get(omission.kind, str(omission.kind))
+            amount = tokens_text(omission.tokens, approx) if omission.tokens else (f"{count:,}" if count else "")
+            row = self._row(OMITTED, index)
+            row.show_record(omission, f"{what}: {omission.reason}", amount)
+            used.append(row)
+        for which, shown in ((PART, len(parts)), (OMITTED, len(omitted))):
+            for row in self._pool[which][shown:]:
+                row.hide()
+        self.left_out.setText(f"Left out ({len(omitted)})")
+        self.left_out.setVisible(bool(omitted))
+        self.rows = used
 
     # The tree-like reading API (tests and the placeholder's users read plans through it).
     def topLevelItemCount(self) -> int:
