@@ -102,6 +102,9 @@ def test_next_request_is_the_preview_of_the_draft_and_what_the_server_receives(
         assert sent == shown.request_messages(), "the view showed exactly what was sent, part by part"
         await until(lambda: "Last reply" in inspector.next_request.last_reply.text(), what="the real count")
         assert "counted by the provider" in inspector.next_request.last_reply.text()
+        # The provider's usage confirmed the counts: no more "≈" on the next plan.
+        await until(lambda: not inspector.next_request.total.text().startswith("≈"), what="a confirmed count")
+        assert not inspector.sections["next"].aside.text().startswith("≈")
 
     h.run(typed())
 
@@ -420,6 +423,21 @@ def test_summary_edit_is_the_users_and_upkeep_failure_offers_retry(
         assert plan is not None
         part = next(p for p in plan.parts if p.kind is PartKind.SUMMARY)
         assert "Alex builds a bookstore REST API in Python." in part.messages[0].content
+        # The next summarisation builds on the user's text instead of replacing it.
+        fake_openai.reply("Under discussion: FastAPI.")
+        fake_openai.reply("Alex builds a bookstore REST API in Python; reviews are paginated.")
+        type_draft(h, "Which framework again?")
+        QTest.keyClick(h.window.composer.edit, Qt.Key.Key_Return)
+        await until(lambda: not h.window.composer.busy and len(reply_requests(fake_openai)) == 1, what="a reply")
+        QTest.mouseClick(view.now_button, Qt.MouseButton.LeftButton)
+        await until(lambda: not view.tasks, seconds=15, what="summarising")
+        upkeep = [r.body for r in fake_openai.chat_requests if r.body["model"] != MODEL][-1]
+        assert "Alex builds a bookstore REST API in Python." in str(upkeep["messages"])
+        folded = h.workspace.summary(chat)
+        assert folded is not None and folded.edited_by_user and "reviews are paginated" in folded.text
+        plan = inspector.refresh_plan()
+        assert plan is not None
+        part = next(p for p in plan.parts if p.kind is PartKind.SUMMARY)
         # Clicking the summary part selects the messages it stands for.
         item = inspector.next_request.tree.item_for_record(PART, part)
         assert item is not None
