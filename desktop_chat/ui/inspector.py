@@ -148,6 +148,8 @@ class InspectorPane(QWidget):
             bridge.sessionChanged.connect(self._session_changed)
             bridge.upkeepChanged.connect(self._upkeep_changed)
             bridge.replyEnded.connect(self._reply_ended)
+            # Another process (a CLI `facts edit`, an import) may have changed the memory shown here.
+            bridge.externalChange.connect(lambda: self._memory_changed(None))
 
     def set_session(self, session_id: int | None) -> None:
         """Show the chat ``session_id``: its plan, facts, summary and strategy."""

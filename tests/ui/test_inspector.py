@@ -473,3 +473,19 @@ def test_draft_refresh_is_debounced(open_window: Callable[..., Harness], tmp_pat
         assert len(inspector.refresh_ms) - before <= 2, "one refresh per pause, not per key"
 
     h.run(scenario())
+
+
+def test_a_fact_added_by_another_process_appears_in_the_table(
+    open_window: Callable[..., Harness], tmp_path: Path
+) -> None:
+    chat = seed_chat(tmp_path, 2, strategy=Strategy.FACTS)
+    h = open_window()
+    view = h.window.inspector.facts
+    other = Store.open(data_dir(tmp_path))  # as the CLI's `facts add` would, from its own connection
+    try:
+        fact = other.facts.add("pet", "a tortoise", scope=chat)
+    finally:
+        other.close()
+    assert view.row_of(fact.id) is None
+    h.window.poll()  # the window's 1 s timer
+    assert view.row_of(fact.id) is not None
