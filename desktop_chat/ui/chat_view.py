@@ -145,6 +145,7 @@ class MessageListModel(QAbstractListModel):
         self.beginResetModel()
         self.session_id = session_id
         self._failures.clear()
+        self._highlight = frozenset()  # a selection from the inspector belongs to the chat it was made in
         self._rows = []
         self._total = 0
         if session_id is not None:
