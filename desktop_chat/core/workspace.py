@@ -43,6 +43,7 @@ from desktop_chat.core.export import (
     import_json,
     parse_document,
 )
+from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory import fact_rules
 from desktop_chat.core.memory.history import stored_token_count
 from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for, run_upkeep
@@ -54,6 +55,7 @@ from desktop_chat.core.models import (
     JobName,
     JobState,
     Message,
+    ReplyPlan,
     Role,
     SearchHit,
     Session,
@@ -226,7 +228,7 @@ class Workspace:
         if limit is None:
             found = store.messages.all(session_id)
             return [m for m in found if before is None or m.id < before]
-        return list(reversed(store.messages.newest(session_id, limit, before_id=before)))
+        return store.messages.newest(session_id, limit, before_id=before)  # already oldest first
 
     def message(self, message_id: int) -> Message:
         return self._controller.store_for_message(message_id).messages.get(message_id)
@@ -588,3 +590,43 @@ class Workspace:
         if result.facts:
             self.channel.publish(FactsChanged(None))
         return result
+
+    # --- the memory inspector: why a reply, private facts, calibration ---------------------------
+    # (kept apart from the sections above: the inspector's own operations)
+
+    def reply_plan(self, message_id: int) -> ReplyPlan | None:
+        """The plan reply ``message_id`` was made from (ids and counts); None for replies older than plans."""
+        return self._controller.store_for_message(message_id).reply_plans.get(message_id)
+
+    def set_fact_private(self, fact_id: int, private: bool = True) -> Fact:
+        """Private: the fact goes only to local models (a loopback server); undo reverts it like any change."""
+        fact = self._store.facts.get(fact_id)
+        if fact.private == private:
+            return fact
+        if fact.status in (FactStatus.DELETED, FactStatus.SUPERSEDED):
+            raise NotAllowed(f"Fact {fact_id} is {fact.status.value}; only current facts can be made private.")
+        return self._fact_changed(self._store.facts.set_private(fact_id, private))
+
+    def target_is_local(self, session_id: int | None = None) -> bool:
+        """Whether the chat's next request stays on this machine (so its private facts go in)."""
+        return is_local_profile(self.target(session_id).profile)
+
+    def calibrated(self, session_id: int | None = None) -> bool:
+        """Whether the provider's usage has confirmed our token counts for the chat's model in this run."""
+        return self._controller.calibrations.get(self.target(session_id).model).samples > 0
+
+    def summary_coverage(self, session_id: int) -> tuple[int, int] | None:
+        """The chat's messages the summary covers, as positions (1, n) in its active branch; None without one."""
+        store = self._store_for(session_id)
+        summary = store.summaries.get(session_id)
+        if summary is None:
+            return None
+        covered = store.scan.active_count(session_id) - store.scan.active_count_after(
+            session_id, summary.covers_through
+        )
+        return (1, covered) if covered > 0 else None
+
+    def upkeep_jobs(self, session_id: int) -> tuple[JobName, ...]:
+        """The memory upkeep the chat's strategy runs after each reply (none for a temporary chat)."""
+        session = self.session(session_id)
+        return () if session.temporary else jobs_for(session.strategy or self.settings.default_strategy)
