@@ -14,7 +14,6 @@ from PySide6.QtTest import QTest
 
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.profiles import ProviderProfile
-from desktop_chat.core.settings import SettingsStore
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.launch import NO_DISPLAY, display_available, run_window
 from desktop_chat.ui.main_window import MainWindow
@@ -26,7 +25,7 @@ def prepare_profile(folder: Path, server: FakeOpenAIServer) -> None:
     """A data folder whose active profile is the fake server (no key needed)."""
     store = Store.open(folder)
     try:
-        settings = SettingsStore(store.db)
+        settings = store.settings
         profile = ProviderProfile(
             name="Test",
             base_url=server.base_url,

@@ -10,11 +10,10 @@ import pytest
 
 from desktop_chat.core.errors import NotFound
 from desktop_chat.core.memory.upkeep import JobStatus, UpkeepReport, jobs_for, run_upkeep, upkeep_status
-from desktop_chat.core.models import FactStatus, Strategy
+from desktop_chat.core.models import FactStatus, JobName, Strategy
 from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
-from desktop_chat.core.storage.upkeep_state import JobName
 from tests.core.upkeep import MODEL, AfterReply, conversation, open_store, with_client
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
