@@ -134,6 +134,8 @@ class OpenAIChatClient:
         read_timeout: float = 60.0,
         max_retries: int = 3,
         backoff: float = 0.5,
+        temperature: float | None = None,
+        max_reply_tokens: int | None = None,
     ) -> None:
         # Resolved here (as the SDK would) so messages can name the URL before openai is imported.
         self._base_url = base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL
@@ -145,6 +147,12 @@ class OpenAIChatClient:
         self._max_retries = max_retries
         self._backoff = backoff
         self._stream_options_ok = True
+        # The profile's reply settings, used by stream_chat when the caller gives none.
+        self._temperature = temperature
+        self._max_reply_tokens = max_reply_tokens
+        # OpenAI's own API takes max_completion_tokens (its reasoning models refuse max_tokens);
+        # compatible servers know max_tokens. A server that refuses the one gets the other.
+        self._limit_field = limit_field_for(self._base_url)
         self._sdk: AsyncOpenAI | None = None
 
     @property
@@ -188,20 +196,24 @@ class OpenAIChatClient:
 
         client = self._client()
         attempt = 0
+        flipped = False  # the reply limit's field was switched once for this server
         while True:
             started = False
             usage: Usage | None = None
             finish_reason: str | None = None
             served_model = model
             include_usage = self._stream_options_ok
+            limit_field = self._limit_field
+            limit = _smallest(max_tokens, self._max_reply_tokens)
+            heat = temperature if temperature is not None else self._temperature
             try:
                 stream = await client.chat.completions.create(
                     model=model,
                     messages=cast(Any, [m.to_openai() for m in messages]),
                     stream=True,
                     stream_options={"include_usage": True} if include_usage else omit,
-                    max_tokens=omit if max_tokens is None else max_tokens,
-                    temperature=omit if temperature is None else temperature,
+                    temperature=omit if heat is None else heat,
+                    **self._limit(limit, limit_field),
                 )
                 # `async with` closes the HTTP stream on every exit: end, error, cancel, aclose().
                 async with stream:
@@ -218,6 +230,10 @@ class OpenAIChatClient:
             except Exception as exc:
                 if not started and include_usage and _rejects_stream_options(exc):
                     self._stream_options_ok = False
+                    continue
+                if not started and limit is not None and not flipped and _rejects_field(exc, limit_field):
+                    self._limit_field = _OTHER_LIMIT_FIELD[limit_field]
+                    flipped = True
                     continue
                 await self._retry_or_raise(exc, attempt, model=model, started=started)
                 attempt += 1
@@ -241,15 +257,22 @@ class OpenAIChatClient:
 
         client = self._client()
 
-        async def call() -> Any:
-            return await client.chat.completions.create(
-                model=model,
-                messages=cast(Any, [m.to_openai() for m in messages]),
-                # json_object is the one JSON mode llama.cpp, OpenAI and Ollama all understand.
-                response_format={"type": "json_object"} if json_mode else omit,
-                max_tokens=omit if max_tokens is None else max_tokens,
-                temperature=omit if temperature is None else temperature,
-            )
+        async def call(flipped: bool = False) -> Any:
+            field = self._limit_field
+            try:
+                return await client.chat.completions.create(
+                    model=model,
+                    messages=cast(Any, [m.to_openai() for m in messages]),
+                    # json_object is the one JSON mode llama.cpp, OpenAI and Ollama all understand.
+                    response_format={"type": "json_object"} if json_mode else omit,
+                    temperature=omit if temperature is None else temperature,
+                    **self._limit(max_tokens, field),
+                )
+            except Exception as exc:
+                if max_tokens is not None and not flipped and _rejects_field(exc, field):
+                    self._limit_field = _OTHER_LIMIT_FIELD[field]
+                    return await call(flipped=True)
+                raise
 
         response = await self._with_retries(call, model=model)
         try:
@@ -272,6 +295,10 @@ class OpenAIChatClient:
             return [m.id for m in page.data]
 
         return await self._with_retries(call, model=None)
+
+    @staticmethod
+    def _limit(limit: int | None, field: str) -> dict[str, Any]:
+        return {} if limit is None else {field: limit}
 
     # --- retries ----------------------------------------------------------------------
 
@@ -334,7 +361,7 @@ class OpenAIChatClient:
             return ConnectionFailed(
                 self._msg(
                     f"{url} sent no reply within {self._read_timeout:g} s; the server may be busy or still "
-                    "loading the model. Try again, or raise the timeout in Settings."
+                    "loading the model. Try again, or raise the read timeout."
                 )
             )
         if isinstance(exc, openai.APIConnectionError):
@@ -373,17 +400,15 @@ class OpenAIChatClient:
                 limit=limit,
             )
         if status in (401, 403):
-            return AuthError(
-                self._msg(f"The server at {url} rejected the API key ({status}). Check the key in Settings.")
-            )
+            return AuthError(self._msg(f"The server at {url} rejected the API key ({status}); check the key."))
         if model is not None and _model_error(status, body, detail, model):
             available = await self._models_best_effort()
             if available:
                 shown = ", ".join(available[:_MODELS_SHOWN])
                 more = f" and {len(available) - _MODELS_SHOWN} more" if len(available) > _MODELS_SHOWN else ""
-                hint = f"It has: {shown}{more}. Choose one in Settings."
+                hint = f"It has: {shown}{more}."
             else:
-                hint = "Check the model name in Settings."
+                hint = "Check the model name."
             return ModelNotFound(
                 self._msg(f"The server at {url} has no model '{model}'. {hint}"),
                 model=model,
@@ -415,6 +440,30 @@ class OpenAIChatClient:
             return [m.id for m in page.data]
         except Exception:
             return []
+
+
+# --- the reply limit's field ---------------------------------------------------------
+
+_OTHER_LIMIT_FIELD = {"max_tokens": "max_completion_tokens", "max_completion_tokens": "max_tokens"}
+
+
+def limit_field_for(base_url: str) -> str:
+    """The request field that caps a reply: ``max_completion_tokens`` for OpenAI's API, else ``max_tokens``."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    return "max_completion_tokens" if host == "api.openai.com" or host.endswith(".openai.com") else "max_tokens"
+
+
+def _smallest(*limits: int | None) -> int | None:
+    given = [limit for limit in limits if limit is not None]
+    return min(given) if given else None
+
+
+def _rejects_field(exc: Exception, field: str) -> bool:
+    """A 400/422 that names ``field``: the server does not take that spelling of the reply limit."""
+    status = getattr(exc, "status_code", None)
+    if status not in (400, 422):
+        return False
+    return field in f"{getattr(exc, 'message', '')} {getattr(exc, 'body', '')}"
 
 
 # --- classifying failures ------------------------------------------------------------

@@ -120,6 +120,8 @@ def client_for(
         read_timeout=settings.read_timeout,
         max_retries=max_retries,
         backoff=backoff,
+        temperature=profile.temperature,
+        max_reply_tokens=profile.max_reply_tokens,
     )
 
 
