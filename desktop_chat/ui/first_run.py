@@ -53,6 +53,7 @@ class WelcomeDialog(QDialog):
         super().__init__(parent)
         self.workspace = workspace
         self.setWindowTitle("Set up Desktop Chat")
+        self.setMinimumWidth(520)
         self.setAccessibleName("Welcome")
         intro = QLabel(WELCOME)
         intro.setWordWrap(True)

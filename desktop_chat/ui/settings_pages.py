@@ -272,7 +272,7 @@ class DataPage(SettingsPage):
         self.workspace = workspace
         self.add(
             "retention_days",
-            "Keep chats for:",
+            "Keep chats (days):",
             line_edit("forever"),
             tip="Days a chat may stay idle before a purge archives or deletes it; empty keeps chats forever",
             explain="Days a chat may stay idle; empty: forever. Pinned chats are never touched.",

@@ -234,7 +234,7 @@ class ProvidersPage(QWidget):
             "Upkeep model:",
             self.summary_box,
             tip="The model that writes summaries, extracts facts and names chats",
-            explain="Memory upkeep: a cheaper model does; empty uses the model above.",
+            explain="Writes summaries, extracts facts, names chats; a cheaper one will do. Empty: the model above.",
         )
         self.window_edit = line_edit("the model's known size")
         self.fields["context_window"] = Field(
