@@ -327,6 +327,11 @@ def recheck(window: Any, workspace: Any) -> None:
 _RUNNING: set[asyncio.Future[Any]] = set()
 
 
+def running() -> list[asyncio.Future[Any]]:
+    """The start-up checks still running (tests wait for them)."""
+    return list(_RUNNING)
+
+
 def _spawn_on(window: Any, coro: Any) -> None:
     task = asyncio.ensure_future(coro)
     _RUNNING.add(task)

@@ -24,6 +24,7 @@ from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
+from desktop_chat.ui import first_run
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.settings import SettingsDialog, open_settings
 from tests.helpers.fake_openai import FakeOpenAIServer
@@ -107,9 +108,13 @@ def open_app_fixture(
 
     yield open_
     for app in opened:
+        tasks: list[asyncio.Future[Any]] = [*first_run.running()]
         for dialog in (app.window.settings_dialog, app.window.welcome):
             if dialog is not None:
+                tasks.extend(dialog.pending())
                 dialog.reject()
+        if tasks:  # connection checks end on their own within seconds: let them, rather than cut them off
+            run(qloop, asyncio.wait(tasks, timeout=10))
         if not app.window._may_close:
             run(qloop, app.window.shutdown())
         app.window.deleteLater()
