@@ -171,6 +171,14 @@ class OpenAIChatClient:
             )
         return self._sdk
 
+    def prepare(self) -> OpenAIChatClient:
+        """Build the SDK client now; call it in a worker thread: it reads the CA bundle (~0.1 s that would
+        otherwise stall the GUI at the first request)."""
+        sdk = self._client()
+        # The SDK imports its resource modules on first use: import them here too, off the loop.
+        _ = (sdk.models, sdk.chat.completions)
+        return self
+
     async def aclose(self) -> None:
         if self._sdk is not None:
             sdk, self._sdk = self._sdk, None

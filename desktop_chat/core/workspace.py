@@ -588,12 +588,14 @@ class Workspace:
             api_key = await self._key_for_check(found, key)
         except DesktopChatError as exc:
             return ConnectionCheck(False, str(exc))
-        client = OpenAIChatClient(
-            found.base_url,
-            api_key,
-            connect_timeout=min(settings.connect_timeout, CHECK_CONNECT_TIMEOUT),
-            read_timeout=min(settings.read_timeout, CHECK_READ_TIMEOUT),
-            max_retries=0,
+        client = await asyncio.to_thread(
+            lambda: OpenAIChatClient(
+                found.base_url,
+                api_key,
+                connect_timeout=min(settings.connect_timeout, CHECK_CONNECT_TIMEOUT),
+                read_timeout=min(settings.read_timeout, CHECK_READ_TIMEOUT),
+                max_retries=0,
+            ).prepare()  # the SDK's set-up (CA bundle) in a worker thread, not on the GUI's
         )
         try:
             models = tuple(sorted(await client.list_models()))
