@@ -153,7 +153,7 @@ class ProvidersPage(QWidget):
         self.remove_button.setAccessibleName("Remove the profile")
         self.remove_button.setToolTip("Remove the selected profile (and forget its key when you save)")
         self.remove_button.clicked.connect(self.remove_selected)
-        self.use_button = QPushButton("Use")
+        self.use_button = QPushButton("Set Active")
         self.use_button.setAccessibleName("Use this profile")
         self.use_button.setToolTip("Make the selected profile the active one: new messages go to it")
         self.use_button.clicked.connect(self.use_selected)

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -119,3 +120,4 @@ def open_app_fixture(
             run(qloop, app.window.shutdown())
         app.window.deleteLater()
         app.store.close()
+    QGuiApplication.styleHints().setColorScheme(Qt.ColorScheme.Unknown)  # a test's theme must not outlive it
