@@ -185,6 +185,10 @@ def apply_appearance(window: Any, settings: Settings) -> None:
     delegate = view.itemDelegate()
     cache = getattr(delegate, "_docs", None)
     if cache is not None:
+        # Deleted by Qt on this thread: dropped to Python's cycle collector, a document (which owns
+        # a layout timer) could be destroyed on a worker thread.
+        for entry in cache.values():
+            entry[1].deleteLater()
         cache.clear()
     view.doItemsLayout()
     view.viewport().update()

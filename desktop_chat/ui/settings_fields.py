@@ -58,7 +58,8 @@ class Field:
     ) -> None:
         self.key = key
         self.widget = widget
-        self.label = label.rstrip(":")
+        # A check box carries its own words; an unlabelled row takes them as its name.
+        self.label = label.rstrip(":") or str(getattr(widget, "text", lambda: "")())
         widget.setAccessibleName(self.label)
         widget.setToolTip(tip)
         self.error = error_label(self.label)

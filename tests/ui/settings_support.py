@@ -8,13 +8,14 @@ the profile's reply settings) instead of one prepared client.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -88,6 +89,10 @@ def open_app_fixture(
         show: bool = True,
         prepare: Callable[[Store], Any] | None = None,
     ) -> App:
+        # The previous test's event loop (qasync keeps Qt timers) is garbage now: collect it here, on
+        # the GUI thread. Left to the collector, a worker thread (a to_thread call) may run it, and Qt
+        # warns "Timers cannot be stopped from another thread".
+        gc.collect()
         folder = data_dir(tmp_path)
         store_settings(folder, settings or ui_settings(fake_openai))
         store = Store.open(folder)
@@ -120,4 +125,9 @@ def open_app_fixture(
             run(qloop, app.window.shutdown())
         app.window.deleteLater()
         app.store.close()
+    # Delete the windows now, on this thread: left to Python's cycle collector they could be
+    # destroyed on a worker thread of a later test ("Timers cannot be stopped from another thread").
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    opened.clear()
+    gc.collect()
     QGuiApplication.styleHints().setColorScheme(Qt.ColorScheme.Unknown)  # a test's theme must not outlive it

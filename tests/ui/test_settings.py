@@ -10,11 +10,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QListWidget, QTabBar, QTabWidget, QWidget
 
 from desktop_chat.core.models import Role, Strategy
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
+from desktop_chat.ui.first_run import show_welcome
 from desktop_chat.ui.settings import SettingsDialog
 from tests.helpers.fake_openai import DEFAULT_MODELS, FakeOpenAIServer
 from tests.ui.conftest import ui_settings, until
@@ -300,3 +302,24 @@ def test_unchanged_save_publishes_nothing(open_app: Opener) -> None:
     before: Settings = app.saved_settings()
     assert app.run(dialog.save())
     assert app.saved_settings() == before and not app.settings_events
+
+
+def _unnamed_controls(root: QWidget) -> list[str]:
+    controls = (QAbstractButton, QLineEdit, QComboBox, QListWidget, QTabWidget)
+    missing = []
+    for widget in root.findChildren(QWidget):
+        if not isinstance(widget, controls) or widget.objectName().startswith("qt_"):
+            continue
+        if isinstance(widget.parentWidget(), QComboBox | QLineEdit | QTabBar):
+            continue  # a combo box's line edit, a line edit's clear button, the tab bar's scroll arrows
+        if not widget.accessibleName() or not widget.toolTip():
+            missing.append(f"{type(widget).__name__} {getattr(widget, 'text', lambda: '')()!r}")
+    return missing
+
+
+def test_every_control_has_an_accessible_name_and_a_tooltip(open_app: Opener) -> None:
+    app = open_app()
+    missing = _unnamed_controls(app.settings_dialog())
+    assert missing == [], "; ".join(missing)
+    welcome = show_welcome(app.window, app.workspace)
+    assert welcome is not None and _unnamed_controls(welcome) == []
