@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -103,7 +104,10 @@ class WelcomeDialog(QDialog):
         form.addRow(self.local)
         form.addRow("Server:", self.server_box)
         form.addRow("Address:", self.url_edit)
-        form.addRow("", self.check_button)
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check_button)
+        check_row.addStretch(1)
+        form.addRow("", check_row)
         form.addRow("", self.server_result)
         form.addRow("", self.url_error)
         self.builtin: QRadioButton | None = None
