@@ -198,8 +198,9 @@ def test_a_refused_key_offers_open_settings(open_window: Callable[..., Harness],
     html, _ = h.window.chat.delegate._html(failed)
     assert f"{SETTINGS}:" in html and "Open Settings" in html
     h.window.chat.action.emit(SETTINGS, failed.key)
-    assert h.window.settings_placeholder is not None and h.window.settings_placeholder.isVisible()
-    h.window.settings_placeholder.reject()
+    dialog = h.window.settings_dialog
+    assert dialog.isVisible() and dialog.tabs.currentWidget() is dialog.providers  # the page that fixes it
+    dialog.reject()
 
 
 def test_not_in_context_marks_follow_a_strategy_change(
