@@ -50,8 +50,10 @@ class Settings:
     facts_require_approval: bool = False
     facts_scope: FactScope = "global"
     recall_all_sessions: bool = False
-    recall_max_messages: int = 6
-    recall_neighbours: int = 0
+    recall_max_messages: int = 40  # search hits weighed per plan; what goes in is bounded by tokens
+    recall_neighbours: int = 2
+    recall_episodes: bool = True  # a hit's whole episode (a run of turns without a long gap) when it fits
+    recall_expansion: int = 4  # words borrowed from the best hits for a second search (0: off)
     hybrid_split: HybridSplit = field(default_factory=HybridSplit)
     # retention
     retention_days: int | None = None  # None: keep forever
@@ -180,8 +182,10 @@ _SPECS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "facts_require_approval": _bool(),
     "facts_scope": _choice("global", "session"),
     "recall_all_sessions": _bool(),
-    "recall_max_messages": _int(1, 100),
+    "recall_max_messages": _int(1, 200),
     "recall_neighbours": _int(0, 5),
+    "recall_episodes": _bool(),
+    "recall_expansion": _int(0, 20),
     "hybrid_split": _split(),
     "retention_days": _optional(_int(1, 36_500)),
     "retention_mode": _choice("delete", "archive"),
