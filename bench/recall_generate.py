@@ -11,7 +11,8 @@ the small talk are exchanges the questions ask about:
 * ``paraphrase``: the answer shares no content word with the question, nor
   does the turn before it; the topic was named a few turns earlier in the
   same session (the way people talk).
-* ``multi-session``: two or three answers from different sessions.
+* ``multi-session``: two or three answers from different sessions; each
+  asking turn shares a topic word with the question, no answer does.
 * ``dated``: the same exchange recurs in several sessions with different
   answers; the question names the date ("on 27 March 2026", "in May", "last week").
 
@@ -323,57 +324,57 @@ MULTI = [
         "Which countries has {b} travelled to this year?",
         [
             ("Where did you travel over the holidays?", "Morocco, the markets were wild."),
-            ("Any trips lately?", "Just back from Norway, saw the northern lights."),
-            ("Going anywhere this summer?", "Vietnam, for two weeks."),
+            ("Travelling anywhere lately?", "Just back from Norway, saw the northern lights."),
+            ("Any travel plans this summer?", "Vietnam, for two weeks."),
         ],
     ),
     (
         "What sports has {b} tried recently?",
         [
             ("Still doing that new sport?", "Climbing, my forearms are on fire."),
-            ("What are you training for now?", "I joined a rowing crew on the lake."),
+            ("Tried any other sports?", "I joined a rowing crew on the lake."),
         ],
     ),
     (
         "What courses has {b} taken?",
         [
             ("How's the evening course?", "Photography, we shoot in the park."),
-            ("Signed up for anything new?", "A first aid certificate, passed on Monday."),
+            ("Signed up for any new course?", "A first aid certificate, passed on Monday."),
         ],
     ),
     (
         "Which shows has {b} been watching?",
         [
-            ("Watching anything good on TV?", "A Danish crime series, very dark."),
-            ("What are you bingeing now?", "A baking competition, it's so calming."),
+            ("Watching any good shows?", "A Danish crime series, very dark."),
+            ("What show are you bingeing now?", "A baking competition, it's so calming."),
         ],
     ),
     (
         "What has {b} built in the workshop?",
         [
             ("What are you making in the workshop?", "A bookshelf from old floorboards."),
-            ("Finished any woodwork?", "A birdhouse, the kids painted it."),
+            ("Built anything new in the workshop?", "A birdhouse, the kids painted it."),
         ],
     ),
     (
         "Which restaurants has {b} recommended?",
         [
-            ("Eaten anywhere nice?", "The Lebanese place on King Street, incredible."),
-            ("Any food tips?", "Try the ramen bar by the bridge."),
+            ("Eaten at any nice restaurant?", "The Lebanese place on King Street, incredible."),
+            ("Any restaurant tips?", "Try the ramen bar by the bridge."),
         ],
     ),
     (
         "What has {b} said about the neighbours?",
         [
             ("How are the neighbours these days?", "They hold drum practice at midnight."),
-            ("Any peace next door?", "They moved out, new family is quiet."),
+            ("Any peace from the neighbours?", "They moved out, new family is quiet."),
         ],
     ),
     (
         "What gifts has {b} received?",
         [
-            ("Get anything nice for your birthday?", "A telescope from my partner."),
-            ("What was under the tree?", "A knitted scarf and a cookbook."),
+            ("Get any nice gifts for your birthday?", "A telescope from my partner."),
+            ("What gift was under the tree?", "A knitted scarf and a cookbook."),
         ],
     ),
 ]

@@ -145,8 +145,11 @@ def _too_common(a: Assembly, text: str) -> frozenset[str]:
     for word in dict.fromkeys(_WORD.findall(text.lower())):
         if word in STOPWORDS:
             continue
-        if scan.word_frequency(word, threshold + 1) > threshold or (
-            in_chat is not None and scan.word_frequency_in(word, a.session_id, in_chat + 1) > in_chat
+        everywhere = scan.word_frequency(word, threshold + 1)
+        if everywhere > threshold or (
+            in_chat is not None
+            and everywhere > in_chat  # only then can it be common in this chat: at most ``threshold`` reads
+            and scan.word_frequency_in(word, a.session_id, in_chat + 1) > in_chat
         ):
             common.add(word)
     return frozenset(common)

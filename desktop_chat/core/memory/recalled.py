@@ -39,8 +39,6 @@ EPISODE_GAP_SECONDS = 60 * 60
 EPISODE_MAX_MESSAGES = 24
 # Hits with neighbours first, until this share of recall's tokens is spent; then whole episodes.
 BREADTH = 0.5
-# A stored count is o200k_base with the message overhead (~4); a quote line adds its prefix.
-_UNKNOWN_TOKENS = 64
 
 _ROLE_WORDS = {Role.USER: "user", Role.ASSISTANT: "assistant", Role.SYSTEM: "system"}
 
@@ -201,13 +199,14 @@ def _fill(
     """Message ids to quote, in the order chosen, within ``limit`` (estimated); their costs; whole episodes taken."""
     costs: dict[int, int] = {}
     prefixes: dict[str, int] = {}
+    counted = _missing_counts(a, episodes)
     for e in episodes:
         for r in e.rows:
             day = f"{r.created_at:%Y-%m-%d}"
             if day not in prefixes:
                 prefixes[day] = a.text_tokens(f"Earlier in this chat ({day}), ")
             # The stored count holds the message overhead (~4 tokens), about the newline and role word a quote adds.
-            costs[r.id] = prefixes[day] + (r.token_count if r.token_count is not None else _UNKNOWN_TOKENS)
+            costs[r.id] = prefixes[day] + (r.token_count if r.token_count is not None else counted[r.id])
     chosen: dict[int, None] = {}
     spent = 0
 
@@ -244,6 +243,14 @@ def _fill(
     for hit in hits[rest:]:
         take_hit(hit)
     return chosen, costs, whole
+
+
+def _missing_counts(a: Assembly, episodes: list[_Episode]) -> dict[int, int]:
+    """Counts of the rows stored without one, counted now (and cached, as the window's scan does)."""
+    missing = [r.id for e in episodes for r in e.rows if r.token_count is None]
+    if not missing:
+        return {}
+    return {m.id: a.history.tokens_of(m) for m in a.history.load(missing).values()}
 
 
 def _exact(
