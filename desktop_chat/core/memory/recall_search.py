@@ -113,8 +113,9 @@ def _borrowed_words(a: Assembly, top: list[Hit], query: set[str], count: int) ->
     """Words that several of the best hits share and the query lacks: the topic, in the chat's own words."""
     contents = a.history.contents([h.id for h in top])
     in_hits: Counter[str] = Counter()
-    for text in contents.values():
-        in_hits.update({w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS})
+    for text in (contents[h.id] for h in top if h.id in contents):
+        # dict.fromkeys, not a set: ties in most_common() keep text order, so plans do not vary run to run.
+        in_hits.update(list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in STOPWORDS)))
     candidates = [w for w, n in in_hits.most_common() if n >= 2 and w not in query and not w.isdigit()]
     chosen: list[str] = []
     for word in candidates:  # probed one by one: most are taken, and each probe costs a little
