@@ -110,7 +110,8 @@ def main() -> None:
     turns = [len(c["turns"]) for c in data["chats"]]
     print(
         f"{len(questions)} questions, {len(turns)} chats of {min(turns)}-{max(turns)} turns; "
-        f"options {options or 'default'}; mean plan {sum(timings) / len(timings):.1f} ms\n"
+        f"options {options or 'default'}; plan mean {sum(timings) / len(timings):.1f} ms,"
+        f" p95 {sorted(timings)[int(len(timings) * 0.95)]:.1f} ms, max {max(timings):.1f} ms\n"
     )
     head = "| strategy | " + " | ".join(f"{b:,}" for b in args.budgets) + " |"
     print(head)

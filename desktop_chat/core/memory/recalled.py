@@ -6,14 +6,16 @@ Recall fills the tokens it is given, not a number of hits:
    query's words, a second search for words borrowed from the best hits
    (pseudo-relevance feedback) and, when the query names a date, a boost for
    messages of that time.
-2. **Episodes**: each hit belongs to an episode, the run of turns around it
-   with no long pause and no imported-session boundary, at most
-   ``EPISODE_MAX_MESSAGES`` long. An episode scores its best hit plus half of
-   its other hits, so a conversation that keeps returning to the topic ranks
-   above a stray mention.
+2. **Episodes**: an episode is the run of turns with no long pause and no
+   imported-session boundary, at most ``EPISODE_MAX_MESSAGES`` either side of
+   a hit. Hits close in time group into one; it scores its best hit plus half
+   of its other hits, so a conversation that keeps returning to the topic
+   ranks above a stray mention.
 3. **Fill**, breadth first: every hit (best first) with ``recall_neighbours``
    turns either side (within its episode) until ``BREADTH`` of the tokens are
-   spent; then whole episodes, best first, when they fit; then more hits.
+   spent; then whole episodes, best first, when they fit (at most
+   ``WHOLE_EPISODES`` are read); then more hits. Rows are read only when a
+   step reaches them, so hits past the budget cost nothing.
 
 Messages already in the window are never quoted; when the window grows over a
 quoted message later, :func:`drop_covered` takes it out of the quotes.
@@ -21,7 +23,6 @@ quoted message later, :func:`drop_covered` takes it out of the quotes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -37,6 +38,8 @@ RECALL_HEADER = "Relevant earlier messages (found by search, quoted):"
 EPISODE_GAP_SECONDS = 60 * 60
 # At most this many turns either side of a hit belong to its episode.
 EPISODE_MAX_MESSAGES = 24
+# At most this many episodes are tried whole per plan: each costs a read of ~50 rows.
+WHOLE_EPISODES = 8
 # Hits with neighbours first, until this share of recall's tokens is spent; then whole episodes.
 BREADTH = 0.5
 
@@ -44,15 +47,19 @@ _ROLE_WORDS = {Role.USER: "user", Role.ASSISTANT: "assistant", Role.SYSTEM: "sys
 
 
 def quote(message: Message, *, same_session: bool, title: str) -> str:
-    day = f"{message.created_at:%Y-%m-%d}"
+    return _prefix(f"{message.created_at:%Y-%m-%d}", message.role, same_session, title) + message.content.strip()
+
+
+def _prefix(day: str, role: Role, same_session: bool, title: str) -> str:
     where = f"Earlier in this chat ({day})" if same_session else f'In the chat "{title or "Untitled"}" ({day})'
-    return f"{where}, {_ROLE_WORDS[message.role]}: {message.content.strip()}"
+    return f"{where}, {_ROLE_WORDS[role]}: "
 
 
 @dataclass
 class _Episode:
+    """Hits close in time in one chat (a pause over the gap, or another imported session, separates them)."""
+
     session_id: int
-    rows: list[TimelineRow]
     hits: list[Hit] = field(default_factory=list)
 
     @property
@@ -60,9 +67,9 @@ class _Episode:
         scores = sorted((h.score for h in self.hits), reverse=True)
         return scores[0] + 0.5 * sum(scores[1:]) if scores else 0.0
 
-    def around(self, message_id: int, n: int) -> list[int]:
-        index = next(i for i, r in enumerate(self.rows) if r.id == message_id)
-        return [r.id for r in self.rows[max(0, index - n) : index + n + 1]]
+    @property
+    def best(self) -> Hit:
+        return max(self.hits, key=lambda h: h.score)
 
 
 @dataclass
@@ -71,9 +78,42 @@ class Recalled:
 
     part: ContextPart
     ids: list[int]
-    line: Callable[[int], str]
+    lines: dict[int, str]
     sessions: dict[int, int]  # message id -> session id
     about: str  # the reason, after "N earlier messages"
+
+
+class _Rows:
+    """Timeline rows read so far, their estimated quote costs, and reads of more around a message."""
+
+    def __init__(self, a: Assembly, window_start: int | None) -> None:
+        self._a = a
+        self._window_start = window_start
+        self.rows: dict[int, TimelineRow] = {}
+        self.session: dict[int, int] = {}
+        self.costs: dict[int, int] = {}
+        self._prefixes: dict[str, int] = {}
+
+    def around(self, hit: Hit, n: int) -> list[TimelineRow]:
+        """The hit and up to ``n`` turns either side, outside the window, cut at its episode's edges."""
+        a = self._a
+        rows = a.store.scan.timeline(hit.session_id, hit.id, n, n)
+        rows = [r for r in rows if _outside_window(a, hit.session_id, r.id, self._window_start) or r.id == hit.id]
+        if a.options.recall_episodes:
+            rows = _cut(rows, hit.id)
+        uncounted = [r.id for r in rows if r.token_count is None and r.id not in self.costs]
+        counted = {m.id: a.history.tokens_of(m) for m in a.history.load(uncounted).values()} if uncounted else {}
+        for r in rows:
+            if r.id in self.costs:
+                continue
+            day = f"{r.created_at:%Y-%m-%d}"
+            if day not in self._prefixes:
+                self._prefixes[day] = a.text_tokens(f"Earlier in this chat ({day}), ")
+            # The stored count holds the message overhead (~4 tokens): about the newline and role word a quote adds.
+            self.costs[r.id] = self._prefixes[day] + (r.token_count if r.token_count is not None else counted[r.id])
+            self.rows[r.id] = r
+            self.session[r.id] = hit.session_id
+        return rows
 
 
 def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled | None:
@@ -85,28 +125,30 @@ def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled
     hits = search(a, window_start, now=datetime.now(UTC))
     if not hits:
         return None
-    episodes, of_hit = _episodes(a, hits, window_start)
+    rows = _Rows(a, window_start)
     header = a.system_tokens(RECALL_HEADER)
-    chosen, costs, whole = _fill(a, hits, episodes, of_hit, limit - header)
+    chosen, whole = _fill(a, hits, rows, limit - header)
     if not chosen:
         return None
-    messages = a.history.load(sorted(chosen))
-    titles = _titles(a, {m.session_id for m in messages.values()})
-
-    def line(message_id: int) -> str:
-        m = messages[message_id]
-        return quote(m, same_session=m.session_id == a.session_id, title=titles.get(m.session_id, ""))
-
+    contents = a.history.contents(list(chosen))
+    titles = _titles(a, {rows.session[i] for i in chosen})
+    lines: dict[int, str] = {}
+    for i in chosen:
+        row = rows.rows[i]
+        same = rows.session[i] == a.session_id
+        day = f"{row.created_at:%Y-%m-%d}"
+        lines[i] = _prefix(day, row.role, same, titles.get(rows.session[i], "")) + contents[i].strip()
     order = list(chosen)  # in the order they were chosen: the last ones go first if the estimate was short
-    text, tokens = _exact(a, order, line, limit, costs)
+    text, tokens = _exact(a, order, lines, limit, rows.costs)
     if not order:
         return None
-    left_out = sorted({h.id for h in hits} - set(order))
+    ids = sorted(order)
+    taken = set(ids)
+    left_out = sorted({h.id for h in hits} - taken)
     if left_out:
         a.omit(Omission(PartKind.RECALLED, "found by search, but over budget", message_ids=tuple(left_out)))
-    ids = sorted(order)
     plural = "s" if len(ids) != 1 else ""
-    found = sum(1 for h in hits if h.id in set(ids))
+    found = sum(1 for h in hits if h.id in taken)
     episodes_note = f", {whole} whole episode{'s' if whole != 1 else ''}" if whole else ""
     about = (
         f" for {_shorten(a.query)!r}: {found} search hit{'s' if found != 1 else ''}"
@@ -121,7 +163,7 @@ def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled
     )
     a.add(part)
     a.recalled_ids.update(ids)
-    return Recalled(part, ids, line, {i: messages[i].session_id for i in ids}, about)
+    return Recalled(part, ids, {i: lines[i] for i in ids}, {i: rows.session[i] for i in ids}, about)
 
 
 def drop_covered(a: Assembly, recalled: Recalled | None, window: WindowScan) -> bool:
@@ -136,9 +178,10 @@ def drop_covered(a: Assembly, recalled: Recalled | None, window: WindowScan) -> 
     a.parts.pop(index)
     a.free += recalled.part.tokens
     a.recalled_ids.difference_update(covered)
-    recalled.ids = [i for i in recalled.ids if i not in set(covered)]
+    gone = set(covered)
+    recalled.ids = [i for i in recalled.ids if i not in gone]
     if recalled.ids:
-        text = "\n".join([RECALL_HEADER, *(recalled.line(i) for i in recalled.ids)])
+        text = "\n".join([RECALL_HEADER, *(recalled.lines[i] for i in recalled.ids)])
         tokens = a.system_tokens(text)  # fewer lines than before: within what the part had
         plural = "s" if len(recalled.ids) != 1 else ""
         recalled.part = ContextPart(
@@ -153,26 +196,35 @@ def drop_covered(a: Assembly, recalled: Recalled | None, window: WindowScan) -> 
     return True
 
 
-def _episodes(a: Assembly, hits: list[Hit], window_start: int | None) -> tuple[list[_Episode], dict[int, _Episode]]:
-    """The episode of each hit (one timeline read per episode), best first."""
-    of_hit: dict[int, _Episode] = {}
+def _episodes(hits: list[Hit], rows: _Rows) -> list[_Episode]:
+    """Hits grouped into episodes (no long pause between them, one imported session), best first.
+
+    Grouping by the hits' own times needs no extra read; an episode's turns are read only when it is tried whole.
+    """
     episodes: list[_Episode] = []
-    reach = EPISODE_MAX_MESSAGES if a.options.recall_episodes else a.options.recall_neighbours
-    for hit in hits:
-        found = next((e for e in episodes if e.session_id == hit.session_id and _holds(e, hit.id)), None)
-        if found is None:
-            rows = a.store.scan.timeline(hit.session_id, hit.id, reach, reach)
-            rows = [r for r in rows if _outside_window(a, hit.session_id, r.id, window_start) or r.id == hit.id]
-            found = _Episode(hit.session_id, _cut(rows, hit.id) if a.options.recall_episodes else rows)
-            episodes.append(found)
-        found.hits.append(hit)
-        of_hit[hit.id] = found
+    current: _Episode | None = None
+    previous: Hit | None = None
+    for hit in sorted(hits, key=lambda h: (h.session_id, h.id)):
+        joined = (
+            current is not None
+            and previous is not None
+            and previous.session_id == hit.session_id
+            and _source(rows, previous) == _source(rows, hit)
+            and (hit.created_at - previous.created_at).total_seconds() <= EPISODE_GAP_SECONDS
+        )
+        if not joined or current is None:
+            current = _Episode(hit.session_id)
+            episodes.append(current)
+        current.hits.append(hit)
+        previous = hit
     episodes.sort(key=lambda e: e.score, reverse=True)
-    return episodes, of_hit
+    return episodes
 
 
-def _holds(e: _Episode, message_id: int) -> bool:
-    return bool(e.rows) and e.rows[0].id <= message_id <= e.rows[-1].id and any(r.id == message_id for r in e.rows)
+def _source(rows: _Rows, hit: Hit) -> str | None:
+    """The imported session of a hit whose turns were read (None when they were not, or it has none)."""
+    row = rows.rows.get(hit.id)
+    return row.source_session if row is not None else None
 
 
 def _cut(rows: list[TimelineRow], hit_id: int) -> list[TimelineRow]:
@@ -193,27 +245,15 @@ def _joined(older: TimelineRow, newer: TimelineRow) -> bool:
     return (newer.created_at - older.created_at).total_seconds() <= EPISODE_GAP_SECONDS
 
 
-def _fill(
-    a: Assembly, hits: list[Hit], episodes: list[_Episode], of_hit: dict[int, _Episode], limit: int
-) -> tuple[dict[int, None], dict[int, int], int]:
-    """Message ids to quote, in the order chosen, within ``limit`` (estimated); their costs; whole episodes taken."""
-    costs: dict[int, int] = {}
-    prefixes: dict[str, int] = {}
-    counted = _missing_counts(a, episodes)
-    for e in episodes:
-        for r in e.rows:
-            day = f"{r.created_at:%Y-%m-%d}"
-            if day not in prefixes:
-                prefixes[day] = a.text_tokens(f"Earlier in this chat ({day}), ")
-            # The stored count holds the message overhead (~4 tokens), about the newline and role word a quote adds.
-            costs[r.id] = prefixes[day] + (r.token_count if r.token_count is not None else counted[r.id])
+def _fill(a: Assembly, hits: list[Hit], rows: _Rows, limit: int) -> tuple[dict[int, None], int]:
+    """Message ids to quote, in the order chosen, within ``limit`` (estimated); and how many whole episodes."""
     chosen: dict[int, None] = {}
     spent = 0
 
     def take(ids: list[int]) -> bool:
         nonlocal spent
         new = [i for i in ids if i not in chosen]
-        cost = sum(costs[i] for i in new)
+        cost = sum(rows.costs[i] for i in new)
         if not new or spent + cost > limit:
             return False
         chosen.update(dict.fromkeys(new))
@@ -221,11 +261,16 @@ def _fill(
         return True
 
     n = a.options.recall_neighbours
+    windows: dict[int, list[int]] = {}
 
     def take_hit(hit: Hit) -> None:
         # The hit with its neighbours, or with fewer of them when that is all that fits.
+        if hit.id not in windows:  # read when first needed: hits past the budget cost nothing
+            windows[hit.id] = [r.id for r in rows.around(hit, n)]
+        ids = windows[hit.id]
+        centre = ids.index(hit.id)
         for k in range(n, -1, -1):
-            if take(of_hit[hit.id].around(hit.id, k)):
+            if take(ids[max(0, centre - k) : centre + k + 1]):
                 return
 
     breadth = limit * BREADTH if a.options.recall_episodes else limit
@@ -237,28 +282,20 @@ def _fill(
         take_hit(hit)
     whole = 0
     if a.options.recall_episodes:
-        for e in episodes:
-            if take([r.id for r in e.rows]):
+        for episode in _episodes(hits, rows)[:WHOLE_EPISODES]:
+            if spent >= limit:
+                break
+            if take([r.id for r in rows.around(episode.best, EPISODE_MAX_MESSAGES)]):
                 whole += 1
     for hit in hits[rest:]:
         take_hit(hit)
-    return chosen, costs, whole
+    return chosen, whole
 
 
-def _missing_counts(a: Assembly, episodes: list[_Episode]) -> dict[int, int]:
-    """Counts of the rows stored without one, counted now (and cached, as the window's scan does)."""
-    missing = [r.id for e in episodes for r in e.rows if r.token_count is None]
-    if not missing:
-        return {}
-    return {m.id: a.history.tokens_of(m) for m in a.history.load(missing).values()}
-
-
-def _exact(
-    a: Assembly, order: list[int], line: Callable[[int], str], limit: int, costs: dict[int, int]
-) -> tuple[str, int]:
+def _exact(a: Assembly, order: list[int], lines: dict[int, str], limit: int, costs: dict[int, int]) -> tuple[str, int]:
     """The quoted block and its exact count; drops the last-chosen messages while it is over ``limit``."""
     while order:
-        text = "\n".join([RECALL_HEADER, *(line(i) for i in sorted(order))])
+        text = "\n".join([RECALL_HEADER, *(lines[i] for i in sorted(order))])
         tokens = a.system_tokens(text)
         if tokens <= limit:
             return text, tokens
