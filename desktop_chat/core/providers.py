@@ -9,10 +9,11 @@ raised so the caller keeps the partial reply instead of getting a silently resta
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -67,6 +68,19 @@ StreamEvent = TextDelta | StreamEnd
 
 
 @dataclass(frozen=True, slots=True)
+class JsonSchema:
+    """The shape a JSON answer must have, for servers that constrain output to a schema.
+
+    llama.cpp, vLLM, LM Studio and Ollama turn it into a grammar, so bounds such as
+    ``maxItems`` and ``maxLength`` stop a small model that would otherwise loop until
+    its token limit. Sent non-strict: OpenAI's strict mode refuses those bounds.
+    """
+
+    name: str
+    schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Completion:
     text: str
     usage: Usage | None
@@ -93,9 +107,13 @@ class ChatClient(Protocol):
         *,
         model: str,
         json_mode: bool = False,
+        json_schema: JsonSchema | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-    ) -> Completion: ...
+    ) -> Completion:
+        """One whole answer. ``json_schema`` asks for JSON of that shape where the server takes a
+        schema, else (like ``json_mode``) for any JSON object."""
+        ...
 
     async def list_models(self) -> list[str]: ...
 
@@ -134,6 +152,8 @@ class OpenAIChatClient:
         read_timeout: float = 60.0,
         max_retries: int = 3,
         backoff: float = 0.5,
+        temperature: float | None = None,
+        max_reply_tokens: int | None = None,
     ) -> None:
         # Resolved here (as the SDK would) so messages can name the URL before openai is imported.
         self._base_url = base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL
@@ -145,6 +165,13 @@ class OpenAIChatClient:
         self._max_retries = max_retries
         self._backoff = backoff
         self._stream_options_ok = True
+        self._json_schema_ok = True  # until the server refuses a json_schema response_format
+        # The profile's reply settings, used by stream_chat when the caller gives none.
+        self._temperature = temperature
+        self._max_reply_tokens = max_reply_tokens
+        # OpenAI's own API takes max_completion_tokens (its reasoning models refuse max_tokens);
+        # compatible servers know max_tokens. A server that refuses the one gets the other.
+        self._limit_field = limit_field_for(self._base_url)
         self._sdk: AsyncOpenAI | None = None
 
     @property
@@ -163,6 +190,14 @@ class OpenAIChatClient:
             )
         return self._sdk
 
+    def prepare(self) -> OpenAIChatClient:
+        """Build the SDK client now; call it in a worker thread: it reads the CA bundle (~0.1 s that would
+        otherwise stall the GUI at the first request)."""
+        sdk = self._client()
+        # The SDK imports its resource modules on first use: import them here too, off the loop.
+        _ = (sdk.models, sdk.chat.completions)
+        return self
+
     async def aclose(self) -> None:
         if self._sdk is not None:
             sdk, self._sdk = self._sdk, None
@@ -176,7 +211,7 @@ class OpenAIChatClient:
 
     # --- requests -------------------------------------------------------------------
 
-    async def stream_chat(
+    def stream_chat(
         self,
         messages: Sequence[ChatMessage],
         *,
@@ -184,24 +219,49 @@ class OpenAIChatClient:
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
+        # The generator itself, not a wrapper: no extra layer per chunk.
+        return self._stream(messages, model=model, max_tokens=max_tokens, temperature=temperature, reply_defaults=True)
+
+    async def _stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int | None,
+        temperature: float | None,
+        json_mode: bool = False,
+        json_schema: JsonSchema | None = None,
+        reply_defaults: bool = False,
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """``reply_defaults``: apply the profile's temperature and reply cap (replies; not upkeep requests)."""
         from openai import omit
 
         client = self._client()
         attempt = 0
+        flipped = False  # the reply limit's field was switched once for this server
         while True:
             started = False
             usage: Usage | None = None
             finish_reason: str | None = None
             served_model = model
             include_usage = self._stream_options_ok
+            schema_sent = json_schema is not None and self._json_schema_ok
+            response_format = _response_format(
+                json_mode or json_schema is not None, json_schema if schema_sent else None
+            )
+            limit_field = self._limit_field
+            if reply_defaults:
+                max_tokens = _smallest(max_tokens, self._max_reply_tokens)
+                temperature = temperature if temperature is not None else self._temperature
             try:
                 stream = await client.chat.completions.create(
                     model=model,
                     messages=cast(Any, [m.to_openai() for m in messages]),
                     stream=True,
                     stream_options={"include_usage": True} if include_usage else omit,
-                    max_tokens=omit if max_tokens is None else max_tokens,
+                    response_format=response_format,
                     temperature=omit if temperature is None else temperature,
+                    **self._limit(max_tokens, limit_field),
                 )
                 # `async with` closes the HTTP stream on every exit: end, error, cancel, aclose().
                 async with stream:
@@ -219,6 +279,14 @@ class OpenAIChatClient:
                 if not started and include_usage and _rejects_stream_options(exc):
                     self._stream_options_ok = False
                     continue
+                if not started and schema_sent and _rejects_json_schema(exc):
+                    # Remembered for this client: every later request goes straight to json_object.
+                    self._json_schema_ok = False
+                    continue
+                if not started and max_tokens is not None and not flipped and _rejects_field(exc, limit_field):
+                    self._limit_field = _OTHER_LIMIT_FIELD[limit_field]
+                    flipped = True
+                    continue
                 await self._retry_or_raise(exc, attempt, model=model, started=started)
                 attempt += 1
                 continue
@@ -234,35 +302,34 @@ class OpenAIChatClient:
         *,
         model: str,
         json_mode: bool = False,
+        json_schema: JsonSchema | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> Completion:
-        from openai import omit
-
-        client = self._client()
-
-        async def call() -> Any:
-            return await client.chat.completions.create(
+        # Streamed, though the caller wants the whole answer: closing the stream (on a timeout, a
+        # cancel or an error) is what reliably tells llama.cpp to stop generating and free its
+        # slot; a plain request it may keep working on long after the client gave up. It also
+        # makes ``read_timeout`` the longest silence, not the longest answer.
+        parts: list[str] = []
+        end: StreamEnd | None = None
+        async with contextlib.aclosing(
+            self._stream(
+                messages,
                 model=model,
-                messages=cast(Any, [m.to_openai() for m in messages]),
-                # json_object is the one JSON mode llama.cpp, OpenAI and Ollama all understand.
-                response_format={"type": "json_object"} if json_mode else omit,
-                max_tokens=omit if max_tokens is None else max_tokens,
-                temperature=omit if temperature is None else temperature,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                json_mode=json_mode,
+                json_schema=json_schema,
             )
-
-        response = await self._with_retries(call, model=model)
-        try:
-            choice = response.choices[0]
-            text = choice.message.content or ""
-            usage = (
-                Usage(response.usage.prompt_tokens, response.usage.completion_tokens)
-                if response.usage is not None
-                else None
-            )
-            return Completion(str(text), usage, str(response.model or model))
-        except (AttributeError, IndexError, TypeError) as exc:
-            raise BadResponse(self._bad_response_message()) from exc
+        ) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                else:
+                    end = event
+        if end is None:  # _stream always ends with StreamEnd or raises
+            raise BadResponse(self._bad_response_message())
+        return Completion("".join(parts), end.usage, end.model)
 
     async def list_models(self) -> list[str]:
         client = self._client()
@@ -272,6 +339,10 @@ class OpenAIChatClient:
             return [m.id for m in page.data]
 
         return await self._with_retries(call, model=None)
+
+    @staticmethod
+    def _limit(limit: int | None, field: str) -> dict[str, Any]:
+        return {} if limit is None else {field: limit}
 
     # --- retries ----------------------------------------------------------------------
 
@@ -334,7 +405,7 @@ class OpenAIChatClient:
             return ConnectionFailed(
                 self._msg(
                     f"{url} sent no reply within {self._read_timeout:g} s; the server may be busy or still "
-                    "loading the model. Try again, or raise the timeout in Settings."
+                    "loading the model. Try again, or raise the read timeout."
                 )
             )
         if isinstance(exc, openai.APIConnectionError):
@@ -373,17 +444,15 @@ class OpenAIChatClient:
                 limit=limit,
             )
         if status in (401, 403):
-            return AuthError(
-                self._msg(f"The server at {url} rejected the API key ({status}). Check the key in Settings.")
-            )
+            return AuthError(self._msg(f"The server at {url} rejected the API key ({status}); check the key."))
         if model is not None and _model_error(status, body, detail, model):
             available = await self._models_best_effort()
             if available:
                 shown = ", ".join(available[:_MODELS_SHOWN])
                 more = f" and {len(available) - _MODELS_SHOWN} more" if len(available) > _MODELS_SHOWN else ""
-                hint = f"It has: {shown}{more}. Choose one in Settings."
+                hint = f"It has: {shown}{more}."
             else:
-                hint = "Check the model name in Settings."
+                hint = "Check the model name."
             return ModelNotFound(
                 self._msg(f"The server at {url} has no model '{model}'. {hint}"),
                 model=model,
@@ -415,6 +484,30 @@ class OpenAIChatClient:
             return [m.id for m in page.data]
         except Exception:
             return []
+
+
+# --- the reply limit's field ---------------------------------------------------------
+
+_OTHER_LIMIT_FIELD = {"max_tokens": "max_completion_tokens", "max_completion_tokens": "max_tokens"}
+
+
+def limit_field_for(base_url: str) -> str:
+    """The request field that caps a reply: ``max_completion_tokens`` for OpenAI's API, else ``max_tokens``."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    return "max_completion_tokens" if host == "api.openai.com" or host.endswith(".openai.com") else "max_tokens"
+
+
+def _smallest(*limits: int | None) -> int | None:
+    given = [limit for limit in limits if limit is not None]
+    return min(given) if given else None
+
+
+def _rejects_field(exc: Exception, field: str) -> bool:
+    """A 400/422 that names ``field``: the server does not take that spelling of the reply limit."""
+    status = getattr(exc, "status_code", None)
+    if status not in (400, 422):
+        return False
+    return field in f"{getattr(exc, 'message', '')} {getattr(exc, 'body', '')}"
 
 
 # --- classifying failures ------------------------------------------------------------
@@ -457,6 +550,33 @@ def _retry_after(exc: Exception) -> float | None:
         except ValueError:
             continue
     return None
+
+
+def _response_format(json_mode: bool, schema: JsonSchema | None) -> Any:
+    """The schema when the server takes one; else json_object, the one JSON mode llama.cpp, OpenAI and
+    Ollama all understand (the fallback); else nothing."""
+    from openai import omit
+
+    if schema is not None:
+        return _schema_format(schema)
+    return {"type": "json_object"} if json_mode else omit
+
+
+def _schema_format(schema: JsonSchema) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": schema.name, "schema": dict(schema.schema), "strict": False}}
+
+
+# What servers say when they refuse a schema: "response_format type 'json_schema' is not supported",
+# llama.cpp's "JSON schema error at ...", LM Studio's and vLLM's grammar / structured-output errors.
+_SCHEMA_WORDS = ("response_format", "json_schema", "schema", "grammar", "parser", "structured")
+
+
+def _rejects_json_schema(exc: Exception) -> bool:
+    status = getattr(exc, "status_code", None)
+    if status not in (400, 415, 422, 500, 501):
+        return False
+    text = f"{getattr(exc, 'message', '')} {getattr(exc, 'body', '')}".lower()
+    return any(word in text for word in _SCHEMA_WORDS)
 
 
 def _rejects_stream_options(exc: Exception) -> bool:

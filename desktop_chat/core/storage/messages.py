@@ -110,7 +110,7 @@ class MessageRepository(Repository):
                     ),
                 )
             except sqlite3.IntegrityError as exc:
-                raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.") from exc
+                raise NotFound(f"There is no chat {session_id}; it may have been deleted.", kind="chat") from exc
             if touch_session:
                 conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (moment, session_id))
         assert cursor.lastrowid is not None
@@ -319,3 +319,16 @@ class MessageRepository(Repository):
         sql += " ORDER BY rank LIMIT ?"
         params.append(limit)
         return [(row[0], row[1], from_db_time(row[2]), -float(row[3])) for row in self._conn.execute(sql, params)]
+
+    def next_user_message(self, session_id: int, after_id: int | None) -> Message | None:
+        """The first active, complete user message after ``after_id`` (from the start when None).
+
+        One indexed lookup, so a job that walks a long chat message by message reads
+        each row once instead of the whole backlog on every step.
+        """
+        row = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND active = 1 AND id > ?"
+            " AND role = ? AND status = ? ORDER BY id LIMIT 1",
+            (session_id, after_id or 0, Role.USER.value, MessageStatus.COMPLETE.value),
+        ).fetchone()
+        return _row_to_message(row) if row else None

@@ -95,7 +95,7 @@ class SessionRepository(Repository):
     def get(self, session_id: int) -> Session:
         row = self._conn.execute(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
-            raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.")
+            raise NotFound(f"There is no chat {session_id}; it may have been deleted.", kind="chat")
         return _row_to_session(row)
 
     def by_origin(self, origin: str) -> Session | None:
@@ -188,7 +188,7 @@ class SessionRepository(Repository):
                 f"UPDATE sessions SET {assignments} WHERE id = ?", (*values.values(), session_id)
             )
             if cursor.rowcount == 0:
-                raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.")
+                raise NotFound(f"There is no chat {session_id}; it may have been deleted.", kind="chat")
         return self.get(session_id)
 
     def restore(self, session_id: int, at: datetime | None = None) -> Session:
@@ -209,7 +209,7 @@ class SessionRepository(Repository):
         """Delete a session with its messages, summary and session-scoped facts."""
         cursor = self._conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         if cursor.rowcount == 0:
-            raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.")
+            raise NotFound(f"There is no chat {session_id}; it may have been deleted.", kind="chat")
 
     def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
         """Full-text search over message content and session titles, best first."""

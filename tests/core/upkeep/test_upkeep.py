@@ -139,7 +139,7 @@ def test_a_summary_below_the_trigger_is_done_without_a_request(
 
 
 def test_an_unknown_session_is_refused(fake_openai: FakeOpenAIServer, store: Store) -> None:
-    with pytest.raises(NotFound, match="no session 999"):
+    with pytest.raises(NotFound, match="no chat 999"):
         upkeep(fake_openai, store, 999)
 
 

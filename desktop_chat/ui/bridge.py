@@ -1,0 +1,202 @@
+"""The one Qt bridge: workspace events in, typed Qt signals out; it also runs each reply's task.
+
+The workspace publishes plain dataclasses on its channel and yields reply events
+from async generators. Widgets never see either: they connect to these signals.
+Streamed text is buffered and flushed on a timer, so the view re-renders at most
+once per flush however fast tokens arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop_chat.core.errors import DesktopChatError
+
+log = logging.getLogger(__name__)
+
+# Flags travel as 0/1, never as bool: PySide6 6.12 on Python 3.11 drops a reference to True
+# each time True is emitted through a Python-declared signal, and the interpreter aborts
+# once Py_True's count reaches zero ("bool_dealloc").
+
+FLUSH_MS = 33  # ~30 repaints a second reads as smooth and leaves the loop idle most of the time
+
+
+class WorkspaceBridge(QObject):
+    # sessions
+    sessionsChanged = Signal()  # the list or its order changed (created, changed, deleted, titled, external)
+    sessionChanged = Signal(object)  # Session
+    sessionDeleted = Signal(int)
+    titleChanged = Signal(int, str)
+    # content of a chat, memory, settings
+    messagesChanged = Signal(int)
+    memoryChanged = Signal(object)  # session id or None (global facts): what the next request holds may differ
+    settingsChanged = Signal(object)  # Settings
+    upkeepChanged = Signal(int, int)  # session id, running (0/1)
+    externalChange = Signal()
+    # replies
+    replyStarted = Signal(object)  # Started
+    replyText = Signal(int, int, str)  # session id, assistant message id, text appended since the last flush
+    replyEnded = Signal(object)  # Finished | Stopped | Failed
+    replyRejected = Signal(int, str)  # session id, one line: the reply could not start (busy, empty, not found)
+    busyChanged = Signal(int, int)  # session id, busy (0/1)
+
+    def __init__(self, workspace: Any, parent: QObject | None = None, *, flush_ms: int = FLUSH_MS) -> None:
+        super().__init__(parent)
+        self._workspace = workspace
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._pending: dict[int, tuple[int, list[str]]] = {}  # assistant id -> (session id, chunks)
+        self._timer = QTimer(self)
+        self._timer.setInterval(flush_ms)
+        self._timer.timeout.connect(self.flush)
+        self.longest_flush_ms = 0.0
+        self._unsubscribe: Callable[[], None] | None = workspace.subscribe(self._on_event)
+
+    # --- the channel -------------------------------------------------------------------
+
+    def _on_event(self, event: Any) -> None:
+        # Dispatch by class name: the bridge needs no import of every event class, and an
+        # event it does not know is ignored rather than breaking the window.
+        name = type(event).__name__
+        handler = getattr(self, f"_event_{name}", None)
+        if handler is not None:
+            handler(event)
+
+    def _event_SessionCreated(self, event: Any) -> None:
+        self.sessionChanged.emit(event.session)
+        self.sessionsChanged.emit()
+
+    def _event_SessionChanged(self, event: Any) -> None:
+        self.sessionChanged.emit(event.session)
+        self.sessionsChanged.emit()
+
+    def _event_SessionDeleted(self, event: Any) -> None:
+        self.sessionDeleted.emit(event.session_id)
+        self.sessionsChanged.emit()
+
+    def _event_TitleChanged(self, event: Any) -> None:
+        self.titleChanged.emit(event.session_id, event.title)
+        self.sessionsChanged.emit()
+
+    def _event_MessagesChanged(self, event: Any) -> None:
+        self.messagesChanged.emit(event.session_id)
+        self.memoryChanged.emit(event.session_id)
+
+    def _event_FactsChanged(self, event: Any) -> None:
+        self.memoryChanged.emit(event.session_id)
+
+    def _event_SummaryChanged(self, event: Any) -> None:
+        self.memoryChanged.emit(event.session_id)
+
+    def _event_SettingsChanged(self, event: Any) -> None:
+        self.settingsChanged.emit(event.settings)
+        self.memoryChanged.emit(None)
+
+    def _event_UpkeepChanged(self, event: Any) -> None:
+        self.upkeepChanged.emit(event.session_id, 1 if event.running else 0)
+        if not event.running:
+            self.memoryChanged.emit(event.session_id)
+
+    def _event_ExternalChange(self, event: Any) -> None:
+        self.externalChange.emit()
+
+    # --- replies -----------------------------------------------------------------------
+
+    def run_reply(self, session_id: int, events: AsyncIterator[Any]) -> asyncio.Task[None]:
+        """Iterate one reply's events in a task this bridge owns; Stop cancels it through the workspace."""
+        task = asyncio.ensure_future(self._pump(session_id, events))
+        self._tasks[session_id] = task
+        task.add_done_callback(functools.partial(self._done, session_id))
+        self.busyChanged.emit(session_id, 1)
+        return task
+
+    def is_running(self, session_id: int) -> bool:
+        task = self._tasks.get(session_id)
+        return task is not None and not task.done()
+
+    def running_sessions(self) -> list[int]:
+        return [sid for sid, task in self._tasks.items() if not task.done()]
+
+    def stop(self, session_id: int) -> None:
+        """Ask the workspace to stop (the partial reply is saved, ``Stopped`` follows)."""
+        if not self.is_running(session_id):
+            return
+        if not self._workspace.stop(session_id):
+            # Not streaming yet (still planning): cancelling the task closes the generator,
+            # which saves what exists and releases the chat.
+            self._tasks[session_id].cancel()
+
+    async def _pump(self, session_id: int, events: AsyncIterator[Any]) -> None:
+        try:
+            async for event in events:
+                name = type(event).__name__
+                if name == "Delta":
+                    self._buffer(session_id, event.assistant_message_id, event.text)
+                    continue
+                self.flush()
+                if name == "Started":
+                    self.replyStarted.emit(event)
+                elif name in ("Finished", "Stopped", "Failed"):
+                    self.replyEnded.emit(event)
+                elif name == "TitleChanged":
+                    self._event_TitleChanged(event)
+        except DesktopChatError as exc:
+            self.flush()
+            self.replyRejected.emit(session_id, str(exc))
+        finally:
+            self.flush()
+            aclose = getattr(events, "aclose", None)
+            if aclose is not None:
+                with contextlib.suppress(Exception):
+                    await aclose()
+
+    def _done(self, session_id: int, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(session_id) is task:
+            del self._tasks[session_id]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("A reply task failed: %s", task.exception())
+        self.busyChanged.emit(session_id, 0)
+        self.messagesChanged.emit(session_id)
+
+    def _buffer(self, session_id: int, message_id: int, text: str) -> None:
+        entry = self._pending.get(message_id)
+        if entry is None:
+            self._pending[message_id] = (session_id, [text])
+        else:
+            entry[1].append(text)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Hand the buffered text to the view, one signal per streaming message."""
+        if not self._pending:
+            self._timer.stop()
+            return
+        began = time.perf_counter()
+        pending, self._pending = self._pending, {}
+        for message_id, (session_id, chunks) in pending.items():
+            self.replyText.emit(session_id, message_id, "".join(chunks))
+        self.longest_flush_ms = max(self.longest_flush_ms, (time.perf_counter() - began) * 1000)
+
+    async def aclose(self) -> None:
+        """Stop listening, then wait for the reply tasks (the workspace has stopped them)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        tasks = [task for task in self._tasks.values() if not task.done()]
+        for session_id in list(self._tasks):
+            self.stop(session_id)
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=5.0)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=2.0)
+        self._timer.stop()

@@ -1,0 +1,204 @@
+"""The composer: a growing multi-line editor, the draft's token count, and one Send/Stop button."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.ui.icons import icon
+
+MIN_LINES = 2
+MAX_LINES = 12
+COUNT_DELAY_MS = 250  # count the draft after typing pauses, not per key
+
+
+class ComposerEdit(QPlainTextEdit):
+    """Enter sends, Shift+Enter breaks the line, Esc stops a reply (or leaves editing)."""
+
+    submit = Signal()
+    escape = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().contentsChanged.connect(self._grow)
+        self._grow()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                self.insertPlainText("\n")
+            else:
+                self.submit.emit()
+            return
+        if key == Qt.Key.Key_Escape:
+            self.escape.emit()
+            return
+        super().keyPressEvent(event)
+
+    def _grow(self) -> None:
+        line = self.fontMetrics().lineSpacing()
+        lines = max(MIN_LINES, min(MAX_LINES, int(self.document().size().height())))
+        margins = self.contentsMargins()
+        frame = int(self.document().documentMargin() * 2) + margins.top() + margins.bottom()
+        self.setFixedHeight(lines * line + frame)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._grow()
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, self.height())
+
+
+class Composer(QWidget):
+    send = Signal(str)
+    stop = Signal()
+    cancelEdit = Signal()
+    draftChanged = Signal(str)  # after typing pauses: recount the draft
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = ComposerEdit()
+        self.edit.setPlaceholderText("Type a message…  (Enter sends, Shift+Enter adds a line)")
+        self.edit.setAccessibleName("Message")
+        self.edit.setToolTip("Your message: Enter sends, Shift+Enter starts a new line, Esc stops a reply")
+        self.count = QLabel()
+        self.count.setAccessibleName("Draft tokens")
+        self.count.setToolTip("Tokens of your draft, and what is left of the budget of the next request")
+        self.count.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.button = QToolButton()
+        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.button.clicked.connect(self._clicked)
+        self.editing_label = QLabel()
+        self.editing_label.setAccessibleName("Editing a message")
+        self.editing_label.setToolTip("Send replaces the message and everything after it; Esc cancels")
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.setAccessibleName("Cancel editing")
+        self.cancel_button.setToolTip("Leave editing; the conversation stays as it is (Esc)")
+        self.cancel_button.clicked.connect(self.cancel_editing)
+        self._busy = False
+        self.editing: int | None = None  # the user message being edited and resent
+        self._saved_draft = ""
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(COUNT_DELAY_MS)
+        self._timer.timeout.connect(lambda: self.draftChanged.emit(self.text()))
+        self.edit.textChanged.connect(self._timer.start)
+        self.edit.submit.connect(self._submit)
+        self.edit.escape.connect(self._escape)
+
+        editing_row = QHBoxLayout()
+        editing_row.addWidget(self.editing_label, 1)
+        editing_row.addWidget(self.cancel_button)
+        self._editing_box = QWidget()
+        self._editing_box.setLayout(editing_row)
+        editing_row.setContentsMargins(0, 0, 0, 0)
+        self._editing_box.hide()
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.count)
+        bottom.addWidget(self.button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 10)
+        layout.setSpacing(4)
+        layout.addWidget(self._editing_box)
+        layout.addWidget(self.edit)
+        layout.addLayout(bottom)
+        self.set_busy(False)
+        self.setFocusProxy(self.edit)
+
+    def text(self) -> str:
+        return self.edit.toPlainText()
+
+    def set_text(self, text: str) -> None:
+        self.edit.setPlainText(text)
+        cursor = self.edit.textCursor()
+        cursor.movePosition(cursor.MoveOperation.End)
+        self.edit.setTextCursor(cursor)
+
+    def clear(self) -> None:
+        self.edit.clear()
+
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        if busy:
+            self.button.setText("Stop")
+            self.button.setIcon(icon("stop"))
+            self.button.setAccessibleName("Stop")
+            self.button.setToolTip("Stop the reply; what has arrived is kept (Esc)")
+        else:
+            self.button.setText("Send")
+            self.button.setIcon(icon("send"))
+            self.button.setAccessibleName("Send")
+            self.button.setToolTip("Send the message (Enter)")
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def set_count(self, draft_tokens: int | None, left: int | None, estimated: bool = True) -> None:
+        if draft_tokens is None or left is None:
+            self.count.setText("")
+            return
+        approx = "≈" if estimated else ""
+        if left < 0:
+            self.count.setText(f"{approx}{draft_tokens:,} tok · {-left:,} over the budget")
+        else:
+            self.count.setText(f"{approx}{draft_tokens:,} tok · {approx}{left:,} left")
+
+    def begin_editing(self, message_id: int, text: str) -> None:
+        if self.editing is None:
+            self._saved_draft = self.text()
+        self.editing = message_id
+        self.editing_label.setText("Editing your message: Send replaces it and the replies after it")
+        self._editing_box.show()
+        self.set_text(text)
+        self.edit.setFocus()
+
+    def cancel_editing(self) -> None:
+        if self.editing is None:
+            return
+        self.editing = None
+        self._editing_box.hide()
+        self.set_text(self._saved_draft)
+        self.cancelEdit.emit()
+
+    def finish_editing(self) -> None:
+        self.editing = None
+        self._editing_box.hide()
+
+    def submit(self) -> None:
+        """Send the draft, as Enter does."""
+        self._submit()
+
+    def _submit(self) -> None:
+        if self._busy:
+            return  # Enter during a reply does not queue a second one
+        if self.text().strip():
+            self.send.emit(self.text())
+
+    def _escape(self) -> None:
+        if self._busy:
+            self.stop.emit()
+        elif self.editing is not None:
+            self.cancel_editing()
+
+    def _clicked(self) -> None:
+        if self._busy:
+            self.stop.emit()
+        else:
+            self._submit()

@@ -1,0 +1,103 @@
+"""The launcher: no display, the first paint before the workspace, Ctrl+Q during a reply."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from desktop_chat.core.models import MessageStatus, Role
+from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.storage.store import Store
+from desktop_chat.ui.launch import NO_DISPLAY, display_available, run_window
+from desktop_chat.ui.main_window import MainWindow
+from tests.helpers.fake_openai import FakeOpenAIServer, Fault
+from tests.ui.conftest import data_dir, run, until
+
+
+def prepare_profile(folder: Path, server: FakeOpenAIServer) -> None:
+    """A data folder whose active profile is the fake server (no key needed)."""
+    store = Store.open(folder)
+    try:
+        settings = store.settings
+        profile = ProviderProfile(
+            name="Test",
+            base_url=server.base_url,
+            default_model="fake-gpt",
+            summary_model="fake-mini",
+            context_window=8192,
+            needs_key=False,
+        )
+        settings.set("profiles", [profile.to_dict()])
+        settings.set("active_profile", "Test")
+        settings.set("default_strategy", "full")
+    finally:
+        store.close()
+
+
+def test_without_a_display_one_line_and_exit_1(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["PYTHONPATH"] = str(Path.cwd())
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop_chat", "--data-dir", str(tmp_path / "d")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == NO_DISPLAY
+    assert done.stdout == ""
+
+
+def test_display_detection() -> None:
+    assert not display_available({})
+    assert not display_available({"DISPLAY": ":987"})  # no such X server
+    assert display_available({"QT_QPA_PLATFORM": "offscreen"})
+    assert display_available({"WAYLAND_DISPLAY": "wayland-0"})
+
+
+def test_ctrl_q_during_a_reply_saves_it_and_exits_0_with_no_task_left(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    folder = data_dir(tmp_path)
+    prepare_profile(folder, fake_openai)
+    fake_openai.fail(Fault.FOREVER, interval=0.05)
+    seen: dict[str, Any] = {}
+
+    async def drive() -> int:
+        outer = asyncio.all_tasks()  # the test's own tasks
+        window_task = asyncio.ensure_future(run_window(folder, on_ready=lambda w: seen.setdefault("window", w)))
+        await until(lambda: "window" in seen, seconds=20, what="the workspace")
+        window: MainWindow = seen["window"]
+        assert window.focusWidget() is window.composer.edit
+        QTest.keyClicks(window.composer.edit, "Talk forever")
+        QTest.keyClick(window.composer.edit, Qt.Key.Key_Return)
+        await until(lambda: any(r.text for r in window.chat.model.rows() if r.status is MessageStatus.STREAMING))
+        QTest.keyClick(window.composer.edit, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+        code = await asyncio.wait_for(window_task, 10)
+        seen["left"] = [t for t in asyncio.all_tasks() - outer if not t.done()]
+        seen["visible"] = window.isVisible()
+        window.deleteLater()
+        return code
+
+    assert run(qloop, drive()) == 0
+    assert seen["left"] == []
+    assert not seen["visible"]
+    store = Store.open(folder)
+    try:
+        session = store.sessions.list_by_activity()[0]
+        messages = store.messages.all(session.id)
+    finally:
+        store.close()
+    assert [m.role for m in messages] == [Role.USER, Role.ASSISTANT]
+    assert messages[1].status is MessageStatus.STOPPED
+    assert messages[1].content.strip()
+    assert fake_openai.disconnected.wait(5), "the HTTP stream was left open"

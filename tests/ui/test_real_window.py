@@ -1,0 +1,118 @@
+"""The real program on a real X server: type with xdotool as a person would; the reply reaches the database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop_chat.core.models import MessageStatus, Role
+from desktop_chat.core.storage.store import Store
+from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.ui.test_launch import prepare_profile
+
+pytestmark = pytest.mark.slow
+
+TOOLS = ("Xvfb", "xdotool")
+
+
+def _free_display() -> int:
+    for number in range(60, 100):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
+            return number
+    raise RuntimeError("no free X display number")
+
+
+@pytest.fixture
+def x_display() -> Iterator[dict[str, str]]:
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (apt-get install xvfb xdotool)")
+    number = _free_display()
+    server = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    env["DISPLAY"] = f":{number}"
+    children = [server]
+    try:
+        deadline = time.monotonic() + 10
+        while subprocess.run(["xdotool", "getdisplaygeometry"], env=env, capture_output=True, check=False).returncode:
+            assert time.monotonic() < deadline, "Xvfb did not start"
+            time.sleep(0.1)
+        if shutil.which("openbox"):
+            # A window manager gives the window keyboard focus the way a desktop does.
+            children.append(
+                subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            )
+            time.sleep(0.5)
+        yield env
+    finally:
+        for child in reversed(children):
+            child.terminate()
+            child.wait(10)
+
+
+def _xdotool(env: dict[str, str], *args: str) -> str:
+    return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True, check=False).stdout.strip()
+
+
+def _wait(condition: object, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def _reply(folder: Path) -> list[tuple[Role, str, MessageStatus]]:
+    store = Store.open(folder)
+    try:
+        return [
+            (m.role, m.content, m.status) for s in store.sessions.list_by_activity() for m in store.messages.all(s.id)
+        ]
+    finally:
+        store.close()
+
+
+def test_typing_in_the_real_window_sends_and_the_reply_is_saved(
+    x_display: dict[str, str], tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    folder = tmp_path / "data"
+    prepare_profile(folder, fake_openai)
+    env = {**x_display, "PYTHONPATH": str(Path.cwd())}
+    app = subprocess.Popen(
+        [sys.executable, "-m", "desktop_chat", "--data-dir", str(folder)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # The title names the open chat once the workspace is attached.
+        _wait(lambda: _xdotool(env, "search", "--onlyvisible", "--name", "Desktop Chat — "), 30, "the window")
+        window = _xdotool(env, "search", "--onlyvisible", "--name", "Desktop Chat — ").splitlines()[0]
+        _xdotool(env, "windowactivate", "--sync", window)
+        time.sleep(0.5)
+        _xdotool(env, "type", "--delay", "20", "hello from the keyboard")
+        _xdotool(env, "key", "Return")
+        expected = (Role.ASSISTANT, "You said: hello from the keyboard", MessageStatus.COMPLETE)
+        _wait(lambda: expected in _reply(folder), 20, "the reply in the database")
+        shot = tmp_path / "window.png"
+        if shutil.which("import"):
+            subprocess.run(["import", "-window", "root", str(shot)], env=env, check=False, timeout=20)
+        _xdotool(env, "key", "ctrl+q")
+        assert app.wait(20) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+        _out, err = app.communicate(timeout=10)
+    assert (Role.USER, "hello from the keyboard", MessageStatus.COMPLETE) in _reply(folder)
+    assert "Traceback" not in err, err

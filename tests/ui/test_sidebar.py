@@ -1,0 +1,203 @@
+"""The session sidebar: new, rename, pin, archive, delete, search, export, import, groups."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit, QMessageBox
+
+from desktop_chat.core.models import Role
+from desktop_chat.core.storage.store import Store
+from desktop_chat.ui.sidebar import OLDER, PINNED, TODAY, WEEK, YESTERDAY, group_of
+from tests.ui.conftest import Harness, data_dir, until
+
+
+def _chats(tmp_path: Path, *titles: str) -> list[int]:
+    store = Store.open(data_dir(tmp_path))
+    try:
+        ids = []
+        for title in titles:
+            session = store.sessions.create(title)
+            store.messages.append(session.id, Role.USER, f"hello from {title}")
+            ids.append(session.id)
+        return ids
+    finally:
+        store.close()
+
+
+def test_headings_follow_last_activity() -> None:
+    now = datetime(2026, 5, 20, 12, 0, tzinfo=UTC).astimezone()
+
+    def at(days: float, **flags: bool) -> SimpleNamespace:
+        base = {"temporary": False, "archived": False, "pinned": False}
+        return SimpleNamespace(updated_at=now - timedelta(days=days), **{**base, **flags})
+
+    assert group_of(at(0), now) == TODAY
+    assert group_of(at(1), now) == YESTERDAY
+    assert group_of(at(5), now) == WEEK
+    assert group_of(at(30), now) == OLDER
+    assert group_of(at(30, pinned=True), now) == PINNED
+
+
+def test_new_chat_with_ctrl_n_and_a_temporary_chat_marked(open_window: Callable[..., Harness], tmp_path: Path) -> None:
+    _chats(tmp_path, "First")
+    h = open_window()
+    QTest.keyClick(h.window.focusWidget(), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    fresh = h.window.current_id
+    assert fresh is not None and h.workspace.session(fresh).title == ""
+    assert h.window.sidebar.titles() == ["New chat", "First"]
+    assert h.window.focusWidget() is h.window.composer.edit
+
+    h.window.sidebar.temporary_button.click()
+    temporary = h.workspace.session(h.chat_id)
+    assert temporary.temporary
+    item = h.window.sidebar.item_for(temporary.id)
+    assert item is not None and item.font(0).italic() and "temporary" in item.toolTip(0)
+    head = h.window.sidebar.tree.topLevelItem(0)
+    assert head is not None and head.text(0) == "TEMPORARY"
+    assert "(temporary)" in h.window.chat.title.text()
+
+
+def test_rename_inline_with_f2(open_window: Callable[..., Harness], tmp_path: Path) -> None:
+    (chat,) = _chats(tmp_path, "Old name")
+    h = open_window()
+    h.window.open_session(chat)
+    QTest.keyClick(h.window.focusWidget(), Qt.Key.Key_F2)
+    editor = h.window.sidebar.tree.findChild(QLineEdit)
+    assert editor is not None and editor.isVisible()
+    editor.selectAll()
+    QTest.keyClicks(editor, "Bookstore API")
+    QTest.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits on the next turn of the loop
+
+    async def renamed() -> None:
+        await until(lambda: h.workspace.session(chat).title == "Bookstore API")
+
+    h.run(renamed())
+    assert h.window.windowTitle() == "Desktop Chat — Bookstore API"
+
+
+def test_pin_archive_and_show_archived(open_window: Callable[..., Harness], tmp_path: Path) -> None:
+    a, b = _chats(tmp_path, "Alpha", "Beta")
+    h = open_window()
+    h.window.open_session(a)
+    h.window.pin_action.trigger()
+
+    async def refreshed(titles: list[str]) -> None:
+        await until(lambda: h.window.sidebar.titles() == titles, what=f"titles {titles}")
+
+    h.run(refreshed(["Alpha", "Beta"]))
+    assert h.workspace.session(a).pinned
+    head = h.window.sidebar.tree.topLevelItem(0)
+    assert head is not None and head.text(0) == "PINNED"
+
+    h.window.open_session(b)
+    h.window.archive_action.trigger()
+    h.run(refreshed(["Alpha"]))
+    assert h.workspace.session(b).archived
+    h.window.archived_action.trigger()
+    assert h.window.sidebar.titles() == ["Alpha", "Beta"]
+
+
+def test_delete_asks_first_and_cancel_keeps_the_chat(open_window: Callable[..., Harness], tmp_path: Path) -> None:
+    keep, doomed = _chats(tmp_path, "Keep", "Doomed")
+    h = open_window()
+    h.window.open_session(doomed)
+    h.window.delete_action.trigger()
+    box = h.window.sidebar.confirm_box
+    assert box is not None and box.isVisible()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert h.workspace.session(doomed).title == "Doomed"
+
+    h.window.delete_action.trigger()
+    box = h.window.sidebar.confirm_box
+    assert box is not None
+    delete = next(b for b in box.buttons() if b.text() == "Delete")
+    delete.click()
+
+    async def gone() -> None:
+        await until(lambda: h.window.sidebar.titles() == ["Keep"] and h.window.current_id == keep)
+
+    h.run(gone())
+    assert [s.id for s in h.workspace.sessions()] == [keep]
+
+
+def test_search_filters_titles_and_jumps_to_a_message(open_window: Callable[..., Harness], tmp_path: Path) -> None:
+    store = Store.open(data_dir(tmp_path))
+    try:
+        target = store.sessions.create("Holiday")
+        for i in range(120):
+            store.messages.append(target.id, Role.USER, "the lighthouse keeper" if i == 3 else f"filler {i}")
+        store.sessions.create("Lighthouse notes")
+        other = store.sessions.create("Other")
+        store.messages.append(other.id, Role.USER, "nothing here")
+    finally:
+        store.close()
+    h = open_window()
+    h.window.open_session(other.id)
+    QTest.keyClick(h.window.focusWidget(), Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert h.window.sidebar.search.hasFocus()
+    QTest.keyClicks(h.window.sidebar.search, "lighthouse")
+
+    async def found() -> None:
+        await until(lambda: "Lighthouse notes" in h.window.sidebar.titles() and _hits(h))
+
+    h.run(found())
+    assert h.window.sidebar.titles() == ["Lighthouse notes"]
+    hit = _hits(h)[0]
+    assert "«lighthouse»" in hit.text(0)
+    h.window.sidebar.tree.itemClicked.emit(hit, 0)
+    assert h.window.current_id == target.id
+    index = h.window.chat.list.currentIndex()
+    assert index.isValid() and "the lighthouse keeper" in index.data()
+    assert h.window.chat.list.visualRect(index).intersects(h.window.chat.list.viewport().rect())
+
+
+def _hits(h: Harness) -> list:  # type: ignore[type-arg]
+    from desktop_chat.ui.sidebar import MESSAGE_ROLE
+
+    tree = h.window.sidebar.tree
+    out = []
+    for i in range(tree.topLevelItemCount()):
+        head = tree.topLevelItem(i)
+        assert head is not None
+        for j in range(head.childCount()):
+            child = head.child(j)
+            if child is not None and child.data(0, MESSAGE_ROLE) is not None:
+                out.append(child)
+    return out
+
+
+def test_export_markdown_and_import_by_drop(open_window: Callable[..., Harness], tmp_path: Path) -> None:
+    (chat,) = _chats(tmp_path, "Exported")
+    h = open_window()
+    target = tmp_path / "out.md"
+    assert h.window.sidebar.write_export(chat, "markdown", target)
+    assert "hello from Exported" in target.read_text()
+    as_json = tmp_path / "out.json"
+    assert h.window.sidebar.write_export(chat, "json", as_json)
+    data = json.loads(as_json.read_text())
+    h.workspace.delete_session(chat)
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(as_json))])
+    drop = QDropEvent(
+        QPoint(10, 10).toPointF(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    h.window.sidebar.dropEvent(drop)
+
+    async def arrived() -> None:
+        await until(lambda: "Exported" in h.window.sidebar.titles())
+
+    h.run(arrived())
+    assert data["sessions"]
