@@ -227,7 +227,7 @@ OPTIONS: dict[str, tuple[str, str, float, float, str]] = {
     "window_messages": ("Recent messages", "int", 1, 10_000, "How many of the newest messages are sent"),
     "summary_keep_last": ("Keep last", "int", 0, 1_000, "Messages sent verbatim even when the summary covers them"),
     "facts_share": ("Facts share", "share", 0, 0.9, "At most this share of the memory budget goes to facts"),
-    "recall_max_messages": ("Recall up to", "int", 1, 100, "Most earlier messages found by search"),
+    "recall_max_messages": ("Search hits weighed", "int", 1, 200, "Hits recall ranks; its token share bounds them"),
     "recall_neighbours": ("Neighbours", "int", 0, 5, "Messages either side of each one found"),
     "recall_share": ("Recall share", "share", 0, 0.9, "At most this share of the memory budget goes to recall"),
     "recall_all_sessions": ("Search all chats", "bool", 0, 1, "Recall searches every chat, not only this one"),

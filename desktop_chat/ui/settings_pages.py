@@ -149,10 +149,10 @@ class MemoryPage(SettingsPage):
         )
         self.add(
             "recall_max_messages",
-            "Recall at most:",
+            "Search hits weighed:",
             line_edit(),
-            tip="The most earlier messages recall adds to one request",
-            explain="Earlier messages matching your words that recall may add.",
+            tip="How many search hits recall weighs; what goes in is bounded by recall's share of the budget",
+            explain="Search hits recall ranks; it quotes them with their neighbours as far as its tokens allow.",
         )
         self.add(
             "hybrid_split",
