@@ -355,11 +355,13 @@ class MessageDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         self._theme = Theme(view.palette())
-        self._docs: OrderedDict[int, tuple[tuple[int, int, int], QTextDocument, tuple[str, ...]]] = OrderedDict()
+        self._docs: OrderedDict[int, tuple[tuple[Any, ...], QTextDocument, tuple[str, ...]]] = OrderedDict()
+        self._heights: dict[int, int] = {}  # id(document) -> row height
 
     def set_palette(self, palette: QPalette) -> None:
         self._theme = Theme(palette)
         self._docs.clear()
+        self._heights.clear()
 
     # --- documents -----------------------------------------------------------------------
 
@@ -423,10 +425,12 @@ class MessageDelegate(QStyledItemDelegate):
         return head + body, code
 
     def document(self, row: Row, width: int) -> tuple[QTextDocument, tuple[str, ...]]:
-        key = (row.version, width, id(row))
+        # Everything the HTML depends on: a reloaded row with the same content hits the cache.
+        key = (width, row.text, row.status, row.context, row.error, row.retry, row.settings, row.last_reply)
         cached = self._docs.get(row.key)
         if cached is not None and cached[0] == key:
             self._docs.move_to_end(row.key)
+            row.code_blocks = cached[2]
             return cached[1], cached[2]
         text, code = self._html(row)
         doc = _Document()
@@ -436,9 +440,13 @@ class MessageDelegate(QStyledItemDelegate):
         doc.setHtml(text)
         doc.setTextWidth(width)
         row.code_blocks = code
+        old = self._docs.get(row.key)
+        if old is not None:
+            self._heights.pop(id(old[1]), None)
         self._docs[row.key] = (key, doc, code)
         if len(self._docs) > 400:
-            self._docs.popitem(last=False)
+            _, (_, dropped, _) = self._docs.popitem(last=False)
+            self._heights.pop(id(dropped), None)
         return doc, code
 
     def text_width(self, full: int) -> int:
@@ -455,7 +463,13 @@ class MessageDelegate(QStyledItemDelegate):
         row: Row = index.data(ROW_ROLE)
         width = self.text_width(self._view.viewport().width())
         doc, _ = self.document(row, width)
-        return QSize(width, int(doc.size().height()) + 8)
+        height = self._heights.get(id(doc))
+        if height is None:
+            # The list asks for every row's size on each layout; measuring a document is the
+            # expensive part, so it is done once per rendered document.
+            height = int(doc.size().height()) + 8
+            self._heights[id(doc)] = height
+        return QSize(width, height)
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -631,7 +645,6 @@ class ChatView(QWidget):
         self.model.modelAboutToBeReset.connect(self.list.close_selectable)
         self.model.rowsAboutToBeInserted.connect(self._remember_bottom)
         self.model.rowsInserted.connect(self._after_insert)
-        self.model.dataChanged.connect(self._after_change)
         self._fill_timer = QTimer(self)
         self._fill_timer.setSingleShot(True)
         self._fill_timer.setInterval(0)
@@ -717,11 +730,8 @@ class ChatView(QWidget):
         if first > 0 and self._stick:
             self.scroll_to_bottom()
 
-    def _after_change(self) -> None:
-        if self._stick:
-            self.list.scrollToBottom()
-
     def _on_range(self, low: int, high: int) -> None:
+        # A growing (streaming) row changes the range: follow it when the reader was at the bottom.
         if self._stick and not self._loading_older:
             self.list.verticalScrollBar().setValue(high)
 

@@ -62,16 +62,25 @@ def _x11_reachable(display: str) -> bool:  # noqa: PLR0911 - one answer per way 
         return False
 
 
-def _import_heavy() -> None:
-    # Imported on a worker thread while the window is already painted: bootstrap pulls in
-    # openai, keyring and tiktoken (about half a second).
+def import_heavy_modules() -> None:
+    """Import what the core needs later, on a worker thread while the window is painted.
+
+    The core imports openai only when it makes its first client, which would stall
+    the loop for ~0.5 s on the first send; bootstrap brings keyring and tiktoken.
+    """
+    import openai
+
     import desktop_chat.core.bootstrap  # noqa: F401
+
+    # The SDK imports its chat resources on first use; a throwaway client (never used to
+    # connect) makes that happen here instead of on the loop during the first send.
+    openai.AsyncOpenAI(api_key="unused", base_url="http://127.0.0.1:9/v1").chat.completions  # noqa: B018
 
 
 async def _build_workspace(folder: Path) -> Workspace:
     import asyncio
 
-    await asyncio.to_thread(_import_heavy)
+    await asyncio.to_thread(import_heavy_modules)
     from desktop_chat.core.bootstrap import open_workspace
 
     # Built on the loop's thread: the database connection belongs to it.
