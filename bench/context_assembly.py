@@ -11,7 +11,9 @@ warm runs, as the GUI would see them while the user types. Prints a markdown tab
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
+import sqlite3
 import statistics
 import time
 from pathlib import Path
@@ -111,8 +113,10 @@ def build(folder: Path, messages: int) -> int:
             if i == 1234:
                 text = "By the way, my tortoise is called Humphrey and he loves dandelions."
             rows.append((session.id, role, text, now, stored_token_count(role, text)))
-        with store.db.transaction() as conn:
-            conn.executemany(
+        # A bulk load of this size is the benchmark's business, not the app's: its own connection.
+        assert store.db.path is not None
+        with contextlib.closing(sqlite3.connect(store.db.path)) as raw, raw:
+            raw.executemany(
                 "INSERT INTO messages(session_id, role, content, created_at, token_count) VALUES (?, ?, ?, ?, ?)",
                 rows,
             )

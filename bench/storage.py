@@ -62,7 +62,7 @@ def build(folder: Path, sessions: int, messages: int) -> tuple[Store, list[str]]
     store = Store.open(folder)
     rng = random.Random(7)
     words = vocabulary(rng)
-    have = store.db.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+    have = store.scan.active_count(None)
     if have >= sessions * messages:
         return store, words
     weights = [1 / (rank + 1) for rank in range(len(words))]
@@ -97,8 +97,8 @@ def main() -> None:
     scratch = store.sessions.create("scratch")
 
     def share(word: str) -> str:
-        hits = store.db.conn.execute("SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH ?", (word,))
-        return f"in {hits.fetchone()[0] / 1000:.1f}% of messages"
+        hits = store.scan.word_frequency(word, 1 << 62)
+        return f"in {hits / 1000:.1f}% of messages"
 
     def append() -> None:
         store.messages.append(scratch.id, Role.USER, "a new message about the hotel budget in lisbon")
@@ -122,7 +122,7 @@ def main() -> None:
         ("FTS search, two words", *measure(lambda: store.sessions.search("hotel lisbon")), "< 50 ms"),
         ("append a message (committed)", *measure(append, runs=200), "< 2 ms"),
     ]
-    count = store.db.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+    count = store.scan.active_count(None)
     print(f"\n{count:,} messages in {args.sessions:,} sessions\n")
     print(table(rows))
     store.close()

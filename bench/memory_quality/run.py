@@ -48,9 +48,10 @@ def load_store(folder: Path, conversation: dict[str, Any], *, fresh: bool) -> tu
     if not store.sessions.list_by_activity(include_archived=True):
         import_json(store, conversation)
     ids: dict[str, int] = {}
-    for row in store.db.conn.execute("SELECT id, json_extract(meta, '$.bench_id') FROM messages"):
-        if row[1]:
-            ids[row[1]] = row[0]
+    for session in store.sessions.list_by_activity(include_archived=True):
+        for message in store.messages.all(session.id, include_inactive=True):
+            if message.meta and message.meta.get("bench_id"):
+                ids[message.meta["bench_id"]] = message.id
     return store, ids
 
 

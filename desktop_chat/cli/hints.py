@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from desktop_chat.core.errors import AuthError, DesktopChatError, MissingApiKey, ModelNotFound
+from desktop_chat.core.errors import AuthError, DesktopChatError, MissingApiKey, ModelNotFound, NotFound
+
+_LISTS = {"chat": "desktop-chat sessions", "fact": "desktop-chat facts list"}
 
 
 def with_hint(error: DesktopChatError) -> str:
@@ -12,6 +14,8 @@ def with_hint(error: DesktopChatError) -> str:
         return f"{text} Store one with `desktop-chat key set PROFILE` (profiles: `desktop-chat profiles`)."
     if isinstance(error, AuthError):
         return f"{text} Store the right key with `desktop-chat key set PROFILE`."
+    if isinstance(error, NotFound) and error.kind in _LISTS:
+        return f"{text} List them with `{_LISTS[error.kind]}`."
     if isinstance(error, ModelNotFound):
         return f"{text} List the models with `desktop-chat models`."
     return text

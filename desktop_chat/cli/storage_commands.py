@@ -81,7 +81,8 @@ def cmd_import(ctx: Context) -> int:
         for session_id in result.session_ids:
             print(session_id)
         print(
-            f"Imported {len(result.session_ids)} session(s), {result.messages} message(s), {result.facts} fact(s).",
+            f"Imported {len(result.session_ids)} session(s), {result.messages} message(s), {result.facts} fact(s); "
+            f"skipped {len(result.skipped)} chat(s) already imported.",
             file=sys.stderr,
         )
     return 0

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import time
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from desktop_chat.core.errors import (
     NotAllowed,
     NotFound,
     SettingsError,
+    StorageError,
 )
 from desktop_chat.core.events import (
     Delta,
@@ -55,6 +55,7 @@ from desktop_chat.core.events import (
     TitleChanged,
     UpkeepChanged,
 )
+from desktop_chat.core.memory.branching import after_branch, retire_facts_off_branch
 from desktop_chat.core.memory.extractor import fact_scope
 from desktop_chat.core.memory.history import stored_token_count
 from desktop_chat.core.memory.planner import plan_context
@@ -62,6 +63,8 @@ from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for, run_upkeep, 
 from desktop_chat.core.models import (
     ChatMessage,
     ContextPlan,
+    JobName,
+    JobState,
     Message,
     MessageStatus,
     Role,
@@ -72,9 +75,8 @@ from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient, StreamEnd, TextDelta
 from desktop_chat.core.services import ClientFactory
 from desktop_chat.core.settings import Settings
-from desktop_chat.core.storage.db import to_db_time, utcnow
+from desktop_chat.core.storage.claims import HeldClaim
 from desktop_chat.core.storage.store import Store
-from desktop_chat.core.storage.upkeep_state import JobName, JobState
 from desktop_chat.core.titles import make_title
 from desktop_chat.core.tokens import Calibrations, TokenCounter, model_limits
 
@@ -147,7 +149,7 @@ class _Turn:
             return
         try:
             self.store.messages.update_content(self.assistant_id, self.text)
-        except sqlite3.Error as exc:  # a busy or full disk must not kill the stream; the end save retries
+        except StorageError as exc:  # a busy or full disk must not kill the stream; the end save retries
             log.warning("could not save the streaming reply %s: %s", self.assistant_id, exc)
             return
         self.saved_chars = self.chars
@@ -183,10 +185,15 @@ class _Turn:
 
 @dataclass(eq=False)
 class _Slot:
-    """A chat's claim on replying; ``turn`` is set once the request is under way."""
+    """A chat's claim on replying; ``turn`` is set once the request is under way.
+
+    ``claim`` is the database claim that keeps other processes out of the chat
+    (None for temporary chats, which no other process can reach).
+    """
 
     session_id: int
     turn: _Turn | None = None
+    claim: HeldClaim | None = None
 
 
 class ConversationController:
@@ -258,19 +265,7 @@ class ConversationController:
 
     def _temporary_store(self) -> Store:
         if self._temporary is None:
-            temp = Store.in_memory()
-            now = to_db_time(utcnow())
-            # A hidden anchor row in each table, so SQLite numbers temporary ids above the base.
-            temp.db.conn.execute(
-                "INSERT INTO sessions(id, title, created_at, updated_at, temporary) VALUES (?, '', ?, ?, 1)",
-                (TEMPORARY_ID_BASE, now, now),
-            )
-            temp.db.conn.execute(
-                "INSERT INTO messages(id, session_id, role, content, created_at, active)"
-                " VALUES (?, ?, 'system', '', ?, 0)",
-                (TEMPORARY_ID_BASE, TEMPORARY_ID_BASE, now),
-            )
-            self._temporary = temp
+            self._temporary = Store.temporary(TEMPORARY_ID_BASE)
         return self._temporary
 
     def profile_for(self, session: Session, settings: Settings | None = None) -> ProviderProfile:
@@ -353,13 +348,9 @@ class ConversationController:
     ) -> Session:
         """A new chat; a temporary one lives in memory only and is never written to disk."""
         store = self._temporary_store() if temporary else self._store
-        session = store.sessions.create(
-            title, strategy=strategy, model=model, profile=profile, system_prompt=system_prompt
+        return store.sessions.create(
+            title, strategy=strategy, model=model, profile=profile, system_prompt=system_prompt, temporary=temporary
         )
-        if temporary:
-            store.db.conn.execute("UPDATE sessions SET temporary = 1 WHERE id = ?", (session.id,))
-            session = store.sessions.get(session.id)
-        return session
 
     def temporary_sessions(self) -> list[Session]:
         if self._temporary is None:
@@ -382,6 +373,8 @@ class ConversationController:
                 continue
             if message.session_id in self._slots:
                 continue
+            if self._store.claims.held_elsewhere(message.session_id):
+                continue  # another process is streaming it right now: not interrupted
             recovered.append(self._store.messages.finish(message.id, MessageStatus.STOPPED, error=INTERRUPTED_NOTE))
         if session_id is None:
             self._store.upkeep_state.reset_interrupted()
@@ -467,8 +460,13 @@ class ConversationController:
         if old.session_id != session_id or old.role is not Role.USER or not old.active:
             raise NotFound(f"Message {message_id} is not one of your current messages in chat {session_id}.")
         with self._claim(session_id) as slot:
+            # Checked again under the claim: another process may have edited the chat meanwhile.
+            if not store.messages.get(message_id).active:
+                raise NotFound(f"Message {message_id} is not one of your current messages in chat {session_id}.")
             with store.db.transaction():
                 store.messages.deactivate_from(session_id, message_id)
+                # The summary and facts may have taken in what just left the branch.
+                after_branch(store, session_id, message_id)
                 user = store.messages.append(session_id, Role.USER, new_text, parent_id=old.parent_id)
             async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
                 yield event
@@ -489,12 +487,20 @@ class ConversationController:
 
     @contextlib.contextmanager
     def _claim(self, session_id: int) -> Iterator[_Slot]:
-        """One reply per chat at a time: a second send while one streams is refused."""
+        """One reply per chat at a time: a second send while one streams is refused.
+
+        Within this process by ``_slots``; across processes (the window and the
+        CLI, two CLIs) by a claim row in the database, heartbeated while held,
+        which raises ``Busy`` when another live process holds it.
+        """
         if self._closed:
             raise NotAllowed("The app is shutting down; start it again to send.")
         if session_id in self._slots:
             raise Busy("A reply is still streaming in this chat: wait for it or stop it first.")
         slot = _Slot(session_id)
+        store = self.store_for(session_id)
+        if store is self._store:  # a temporary chat lives in this process's memory: nobody else can reach it
+            slot.claim = HeldClaim.take(store.claims, session_id, on_lost=lambda: self.stop(session_id))
         self._slots[session_id] = slot
         try:
             yield slot
@@ -502,6 +508,8 @@ class ConversationController:
             self._release(slot)
 
     def _release(self, slot: _Slot) -> None:
+        if slot.claim is not None:
+            slot.claim.release()  # idempotent: called when the reply ends and again when the operation does
         # Only our own claim: the chat may already have been claimed again by the next message.
         if self._slots.get(slot.session_id) is slot:
             del self._slots[slot.session_id]
@@ -512,6 +520,8 @@ class ConversationController:
             if reply.status is MessageStatus.STREAMING:  # left by a crash: record how it ended
                 store.messages.finish(reply.id, MessageStatus.STOPPED, error=INTERRUPTED_NOTE)
             store.messages.deactivate_from(reply.session_id, reply.id)
+            # A summary (keep_last 0) may already hold the reply that just left the branch.
+            after_branch(store, reply.session_id, reply.id)
 
     def _last(self, store: Store, session_id: int) -> Message:
         newest = store.messages.newest(session_id, 1)
@@ -557,6 +567,9 @@ class ConversationController:
         # The request is built from the plan alone, so the memory inspector shows the truth.
         request = [ChatMessage(Role(m["role"]), m["content"]) for m in plan.request_messages()]
         pump = turn.pump = asyncio.create_task(self._pump(turn, client, request), name=f"reply-{assistant.id}")
+        # From a done-callback, not the pump's ``finally``: a pump cancelled before it ever ran
+        # (Stop pressed right after Started) has no ``finally`` to run, and the reply would wait forever.
+        pump.add_done_callback(lambda _: turn.queue.put_nowait(_DONE))
         try:
             yield Started(session_id, user.id, assistant.id, plan, model)
             while not isinstance(item := await turn.queue.get(), _Done):
@@ -625,8 +638,6 @@ class ConversationController:
             turn.finalize(MessageStatus.FAILED, error=str(turn.error))
         else:
             turn.finalize(MessageStatus.COMPLETE)
-        finally:
-            turn.queue.put_nowait(_DONE)
 
     async def _title(
         self, store: Store, session_id: int, client: ChatClient, *, model: str, user_text: str, reply: str
@@ -705,6 +716,9 @@ class ConversationController:
             self.channel.publish(UpkeepChanged(session_id, True, upkeep_status(store, session_id)))
             try:
                 report = await run_upkeep(store, client, session_id, model=model, settings=settings, jobs=jobs)
+                if "facts" in jobs:
+                    # An edit may have taken a message off the branch while its facts were being extracted.
+                    retire_facts_off_branch(store, session_id)
                 self.publish_upkeep_results(session_id, report, settings)
             except asyncio.CancelledError:
                 raise
@@ -712,7 +726,7 @@ class ConversationController:
                 # run_upkeep records its own failures; this is a bug or a deleted chat: log, do not crash.
                 log.exception("memory upkeep for session %s failed", session_id)
             finally:
-                with contextlib.suppress(sqlite3.Error):  # the temporary store may be closed by now
+                with contextlib.suppress(StorageError):  # the temporary store may be closed by now
                     self.channel.publish(UpkeepChanged(session_id, False, upkeep_status(store, session_id)))
             if session_id not in self._upkeep_again:
                 return

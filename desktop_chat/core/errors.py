@@ -83,7 +83,11 @@ class CorruptDatabase(StorageError):
 
 
 class NotFound(DesktopChatError):
-    """A session, message or fact the user named does not exist."""
+    """A session, message or fact the user named does not exist; ``kind`` says which ("chat", "fact", "message")."""
+
+    def __init__(self, message: str, *, kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 # --- everything else -------------------------------------------------------

@@ -18,9 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.models import ContextPlan, Message, Session, Usage
+from desktop_chat.core.models import ContextPlan, JobName, JobState, Message, Session, Usage
 from desktop_chat.core.settings import Settings
-from desktop_chat.core.storage.upkeep_state import JobName, JobState
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,19 @@ The JSON export round-trips: importing it yields the same sessions, messages,
 summaries and facts (with new ids, references remapped). Import also takes a
 minimal shape, so conversations from elsewhere can be brought in. Import is one
 transaction: malformed input raises ImportFormatError and writes nothing.
+
+Import is idempotent. Every chat has an origin id (a uuid given when it was
+made, written to the export); a chat without one (the minimal shape) is known by
+``meta.origin`` or ``meta.id`` when it has them, else by a fingerprint of its
+title and messages. A chat whose origin is already here is skipped and reported.
+Facts are merged by key: one the database already holds is not added again, and
+of two current values for one key and scope the newest (by ``updated_at``) wins,
+the other kept as superseded with its history.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,8 +33,10 @@ from desktop_chat.core.models import (
     Role,
     Session,
     Strategy,
+    Usage,
 )
-from desktop_chat.core.storage.db import to_db_time, utcnow
+from desktop_chat.core.storage.db import utcnow
+from desktop_chat.core.storage.facts import normalize_key
 from desktop_chat.core.storage.store import Store
 
 FORMAT_NAME = "desktop-chat"
@@ -94,6 +105,7 @@ def _all_facts(store: Store, scope: int | None) -> list[Fact]:
 def _session_json(store: Store, session: Session) -> dict[str, Any]:
     summary = store.summaries.get(session.id)
     return {
+        "origin": session.origin,
         "title": session.title,
         "created_at": _time(session.created_at),
         "updated_at": _time(session.updated_at),
@@ -174,10 +186,21 @@ def export_markdown(store: Store, session_id: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedSession:
+    """A chat of the document that is already here (same origin id), so it was not imported again."""
+
+    index: int  # its place in the document's "sessions" list
+    title: str
+    existing_id: int  # the chat that holds it
+
+
+@dataclass(frozen=True, slots=True)
 class ImportResult:
     session_ids: tuple[int, ...]
     messages: int
     facts: int
+    skipped: tuple[SkippedSession, ...] = ()
+    facts_known: int = 0  # facts of the document the database already held
 
 
 class _Reader:
@@ -240,82 +263,100 @@ def parse_document(text: str) -> dict[str, Any]:
 
 
 def import_json(store: Store, data: dict[str, Any]) -> ImportResult:
-    """Import an export or the minimal shape, all or nothing."""
+    """Import an export or the minimal shape, all or nothing; what is already here is skipped."""
     importer = _Importer(store)
     with store.db.transaction():
         for index, raw in enumerate(data["sessions"]):
-            importer.session(raw, _Reader(f"sessions[{index}]"))
+            importer.session(raw, _Reader(f"sessions[{index}]"), index)
         for index, raw in enumerate(_get(data, "facts", _Reader("document"), (list,), [])):
             importer.fact(raw, _Reader(f"facts[{index}]"), scope=None)
         importer.link_superseded_facts()
+        importer.merge_facts()
     return ImportResult(
-        session_ids=tuple(importer.session_ids), messages=importer.message_count, facts=importer.fact_count
+        session_ids=tuple(importer.session_ids),
+        messages=importer.message_count,
+        facts=importer.fact_count,
+        skipped=tuple(importer.skipped),
+        facts_known=importer.facts_known,
     )
 
 
+def origin_of(raw: dict[str, Any], reader: _Reader) -> str:
+    """The chat's origin id: its own, the source app's id in ``meta``, or a fingerprint of its content."""
+    origin = _get(raw, "origin", reader, (str,))
+    if origin and origin.strip():
+        return str(origin.strip())
+    meta = _get(raw, "meta", reader, (dict,), {})
+    for key in ("origin", "id"):
+        value = meta.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    messages = raw.get("messages") or []
+    content = [
+        [m.get("role"), m.get("content")] if isinstance(m, dict) else m for m in messages if isinstance(messages, list)
+    ]
+    digest = hashlib.sha256(json.dumps([raw.get("title", ""), content], ensure_ascii=False).encode()).hexdigest()
+    return f"sha256:{digest[:32]}"
+
+
 class _Importer:
-    """Inserts validated rows, remapping the ids the document refers to."""
+    """Writes validated rows through the import repository, remapping the ids the document refers to."""
 
     def __init__(self, store: Store) -> None:
-        self.conn = store.db.conn
+        self.store = store
+        self.rows = store.imports
         self.now = utcnow()
         self.session_ids: list[int] = []
+        self.skipped: list[SkippedSession] = []
         self.message_count = 0
         self.fact_count = 0
+        self.facts_known = 0
         self.message_map: dict[int, int] = {}
         self.fact_map: dict[int, int] = {}
         self.superseded: list[tuple[int, int]] = []  # (new fact id, old id of its successor)
+        self.current_keys: set[tuple[str, int | None]] = set()  # (key, scope) given a current value
 
-    def _insert(self, table: str, row: dict[str, Any]) -> int:
-        columns = ", ".join(row)
-        marks = ", ".join("?" * len(row))
-        cursor = self.conn.execute(f"INSERT INTO {table}({columns}) VALUES ({marks})", tuple(row.values()))
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
-
-    def session(self, raw: Any, reader: _Reader) -> None:
+    def session(self, raw: Any, reader: _Reader, index: int) -> None:
         if not isinstance(raw, dict):
             raise reader.fail("must be an object")
         messages = raw.get("messages")
         if not isinstance(messages, list):
             raise reader.at(".messages").fail("must be a list")
+        origin = origin_of(raw, reader)
+        existing = self.store.sessions.by_origin(origin)
+        if existing is not None:
+            self.skipped.append(SkippedSession(index, str(raw.get("title") or ""), existing.id))
+            return
         created = _when(raw, "created_at", reader, self.now)
-        strategy = _enum(raw, "strategy", reader, Strategy, None)
-        session_id = self._insert(
-            "sessions",
-            {
-                "title": _get(raw, "title", reader, (str,), ""),
-                "created_at": to_db_time(created),
-                "updated_at": to_db_time(created),
-                "strategy": strategy.value if strategy else None,
-                "strategy_options": json.dumps(_get(raw, "strategy_options", reader, (dict,), {})),
-                "system_prompt": _get(raw, "system_prompt", reader, (str,), ""),
-                "model": _get(raw, "model", reader, (str,)),
-                "profile": _get(raw, "profile", reader, (str,)),
-                "pinned": int(_get(raw, "pinned", reader, (bool,), False)),
-                "archived": int(_get(raw, "archived", reader, (bool,), False)),
-            },
-        )
+        session_id = self.store.sessions.create(
+            _get(raw, "title", reader, (str,), ""),
+            created_at=created,
+            strategy=_enum(raw, "strategy", reader, Strategy, None),
+            strategy_options=_get(raw, "strategy_options", reader, (dict,), {}),
+            system_prompt=_get(raw, "system_prompt", reader, (str,), ""),
+            model=_get(raw, "model", reader, (str,)),
+            profile=_get(raw, "profile", reader, (str,)),
+            pinned=_get(raw, "pinned", reader, (bool,), False),
+            archived=_get(raw, "archived", reader, (bool,), False),
+            origin=origin,
+        ).id
         self.session_ids.append(session_id)
         last_id: int | None = None
         times: list[datetime] = []
-        for index, m_raw in enumerate(messages):
+        for m_index, m_raw in enumerate(messages):
             last_id, when = self.message(
-                m_raw, reader.at(f".messages[{index}]"), session_id, last_id, times[-1] if times else created
+                m_raw, reader.at(f".messages[{m_index}]"), session_id, last_id, times[-1] if times else created
             )
             times.append(when)
         if "created_at" not in raw and times:
             created = min(times)  # a conversation from elsewhere began with its first message
         updated = _when(raw, "updated_at", reader, max([created, *times]))
-        self.conn.execute(
-            "UPDATE sessions SET created_at = ?, updated_at = ? WHERE id = ?",
-            (to_db_time(created), to_db_time(updated), session_id),
-        )
+        self.store.sessions.set_times(session_id, created_at=created, updated_at=updated)
         summary = _get(raw, "summary", reader, (dict,))
         if summary is not None:
             self.summary(summary, reader.at(".summary"), session_id, last_id)
-        for index, f_raw in enumerate(_get(raw, "facts", reader, (list,), [])):
-            self.fact(f_raw, reader.at(f".facts[{index}]"), scope=session_id)
+        for f_index, f_raw in enumerate(_get(raw, "facts", reader, (list,), [])):
+            self.fact(f_raw, reader.at(f".facts[{f_index}]"), scope=session_id)
 
     def message(
         self, raw: Any, reader: _Reader, session_id: int, previous_id: int | None, previous_time: datetime
@@ -340,22 +381,19 @@ class _Importer:
         status = _enum(raw, "status", reader, MessageStatus, MessageStatus.COMPLETE)
         if status == MessageStatus.STREAMING:
             status = MessageStatus.STOPPED  # nothing is streaming into an imported file
-        new_id = self._insert(
-            "messages",
-            {
-                "session_id": session_id,
-                "parent_id": parent,
-                "role": role.value,
-                "content": raw["content"],
-                "created_at": to_db_time(when),
-                "status": status.value,
-                "model": _get(raw, "model", reader, (str,)),
-                "token_count": _get(raw, "token_count", reader, (int,)),
-                "usage": json.dumps(usage) if usage is not None else None,
-                "meta": json.dumps(meta) if meta is not None else None,
-                "error": _get(raw, "error", reader, (str,)),
-                "active": int(_get(raw, "active", reader, (bool,), True)),
-            },
+        new_id = self.rows.add_message(
+            session_id,
+            parent_id=parent,
+            role=role,
+            content=raw["content"],
+            created_at=when,
+            status=status,
+            model=_get(raw, "model", reader, (str,)),
+            token_count=_get(raw, "token_count", reader, (int,)),
+            usage=Usage(usage["prompt_tokens"], usage["completion_tokens"]) if usage is not None else None,
+            meta=meta,
+            error=_get(raw, "error", reader, (str,)),
+            active=_get(raw, "active", reader, (bool,), True),
         )
         old_id = _get(raw, "id", reader, (int,))
         if old_id is not None:
@@ -368,17 +406,14 @@ class _Importer:
             raise reader.at(".text").fail("must be a string")
         covers = _get(raw, "covers_through", reader, (int,))
         through = self.message_map.get(covers, last_id) if covers is not None else last_id
-        self._insert(
-            "summaries",
-            {
-                "session_id": session_id,
-                "text": raw["text"],
-                "covers_through": through or 0,
-                "token_count": _get(raw, "token_count", reader, (int,), 0),
-                "model": _get(raw, "model", reader, (str,)),
-                "updated_at": to_db_time(_when(raw, "updated_at", reader, self.now)),
-                "edited_by_user": int(_get(raw, "edited_by_user", reader, (bool,), False)),
-            },
+        self.store.summaries.save(
+            session_id,
+            raw["text"],
+            covers_through=through or 0,
+            token_count=_get(raw, "token_count", reader, (int,), 0),
+            model=_get(raw, "model", reader, (str,)),
+            edited_by_user=_get(raw, "edited_by_user", reader, (bool,), False),
+            updated_at=_when(raw, "updated_at", reader, self.now),
         )
 
     def fact(self, raw: Any, reader: _Reader, *, scope: int | None) -> None:
@@ -387,47 +422,58 @@ class _Importer:
         for key in ("key", "value"):
             if not isinstance(raw.get(key), str) or not raw[key].strip():
                 raise reader.at(f".{key}").fail("must be a non-empty string")
+        key, value = normalize_key(raw["key"]), raw["value"].strip()
+        created = _when(raw, "created_at", reader, self.now)
+        status = _enum(raw, "status", reader, FactStatus, FactStatus.ACTIVE)
+        events = _get(raw, "events", reader, (list,), [])
+        old_id = _get(raw, "id", reader, (int,))
+        known = self.store.facts.find_same(key, value, scope, created_at=created if "created_at" in raw else None)
+        if known is not None:  # already here (imported before, or said here too): nothing to add
+            if old_id is not None:
+                self.fact_map[old_id] = known.id
+            self.facts_known += 1
+            return
         source = _get(raw, "source_message_id", reader, (int,))
-        new_id = self._insert(
-            "facts",
-            {
-                "scope": scope,
-                "key": raw["key"],
-                "value": raw["value"],
-                "source_message_id": self.message_map.get(source) if source is not None else None,
-                "source_quote": _get(raw, "source_quote", reader, (str,)),
-                "origin": _enum(raw, "origin", reader, FactOrigin, FactOrigin.USER).value,
-                "status": _enum(raw, "status", reader, FactStatus, FactStatus.ACTIVE).value,
-                "pinned": int(_get(raw, "pinned", reader, (bool,), False)),
-                "created_at": to_db_time(_when(raw, "created_at", reader, self.now)),
-                "updated_at": to_db_time(_when(raw, "updated_at", reader, self.now)),
-                "edited_by_user": int(_get(raw, "edited_by_user", reader, (bool,), False)),
-                "reason": _get(raw, "reason", reader, (str,)),
-            },
+        new_id = self.rows.add_fact(
+            scope=scope,
+            key=key,
+            value=value,
+            source_message_id=self.message_map.get(source) if source is not None else None,
+            source_quote=_get(raw, "source_quote", reader, (str,)),
+            origin=_enum(raw, "origin", reader, FactOrigin, FactOrigin.USER),
+            status=status,
+            pinned=_get(raw, "pinned", reader, (bool,), False),
+            created_at=created,
+            updated_at=_when(raw, "updated_at", reader, self.now),
+            edited_by_user=_get(raw, "edited_by_user", reader, (bool,), False),
+            reason=_get(raw, "reason", reader, (str,)),
         )
-        for index, event in enumerate(_get(raw, "events", reader, (list,), [])):
+        for index, event in enumerate(events):
             e_reader = reader.at(f".events[{index}]")
             if not isinstance(event, dict) or not isinstance(event.get("action"), str):
                 raise e_reader.fail("must be an object with an 'action'")
-            self._insert(
-                "fact_events",
-                {
-                    "fact_id": new_id,
-                    "at": to_db_time(_when(event, "at", e_reader, self.now)),
-                    "actor": _get(event, "actor", e_reader, (str,), "user"),
-                    "action": event["action"],
-                    "old": json.dumps(event["old"]) if event.get("old") is not None else None,
-                    "new": json.dumps(event["new"]) if event.get("new") is not None else None,
-                },
+            self.rows.add_fact_event(
+                new_id,
+                at=_when(event, "at", e_reader, self.now),
+                actor=_get(event, "actor", e_reader, (str,), "user"),
+                action=event["action"],
+                old=event.get("old"),
+                new=event.get("new"),
             )
-        old_id = _get(raw, "id", reader, (int,))
         if old_id is not None:
             self.fact_map[old_id] = new_id
         successor = _get(raw, "superseded_by", reader, (int,))
         if successor is not None:
             self.superseded.append((new_id, successor))
+        if status in {FactStatus.ACTIVE, FactStatus.PENDING}:
+            self.current_keys.add((key, scope))
         self.fact_count += 1
 
     def link_superseded_facts(self) -> None:
         for new_id, successor in self.superseded:
-            self.conn.execute("UPDATE facts SET superseded_by = ? WHERE id = ?", (self.fact_map.get(successor), new_id))
+            self.rows.link_superseded(new_id, self.fact_map.get(successor))
+
+    def merge_facts(self) -> None:
+        """Never two current values for one key and scope: the newest wins, the rest are superseded."""
+        for key, scope in sorted(self.current_keys, key=lambda k: (k[0], k[1] or 0)):
+            self.store.facts.keep_newest(key, scope, actor="import")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 JSONDict = dict[str, Any]
 
@@ -81,6 +81,7 @@ class Session:
     archived: bool = False
     temporary: bool = False
     message_count: int = 0
+    origin: str | None = None  # stable id across export and import: a uuid, or a fingerprint of imported content
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,3 +219,29 @@ class ContextPlan:
 
     def request_messages(self) -> list[dict[str, str]]:
         return [m.to_openai() for p in self.parts for m in p.messages]
+
+
+# --- memory upkeep jobs ------------------------------------------------------------
+
+JobName = Literal["summary", "facts"]
+JOBS: tuple[JobName, ...] = ("summary", "facts")
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"  # never ran, or was interrupted and will run again
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class JobState:
+    """Where one upkeep job of a session stands."""
+
+    session_id: int
+    job: JobName
+    status: JobStatus
+    through_id: int | None = None  # last message processed; None: nothing yet
+    error: str | None = None  # one line, when the last run failed
+    attempts: int = 0  # failed tries on the message right after through_id
+    updated_at: datetime | None = None

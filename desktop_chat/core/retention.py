@@ -1,12 +1,19 @@
-"""The user's retention rule: purge or archive sessions idle longer than N days."""
+"""The user's retention rule for chats idle longer than N days: archive them (hide) or delete them.
+
+``archive`` only hides a chat: every message, its summary and its facts stay,
+it is still found by search and exported, and it comes back with
+``store.sessions.update(id, archived=False)``. Only ``delete`` removes anything.
+Pinned chats are never touched.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from desktop_chat.core.settings import RetentionMode
-from desktop_chat.core.storage.db import to_db_time, utcnow
+from desktop_chat.core.errors import SettingsError
+from desktop_chat.core.settings import RetentionMode, validate
+from desktop_chat.core.storage.db import utcnow
 from desktop_chat.core.storage.store import Store
 
 
@@ -30,14 +37,18 @@ class PurgeReport:
         return sum(s.messages for s in self.sessions)
 
     def describe(self) -> str:
+        """One plain line: what this mode does (or would do) to which chats."""
         if self.days is None:
             return "Retention is 'keep forever': nothing to purge."
-        done = {"delete": "Deleted", "archive": "Archived"}[self.mode]
-        lead = f"Would {self.mode}" if self.dry_run else done
-        kept = " (summaries and facts kept)" if self.mode == "archive" else ""
+        chats = f"{len(self.sessions)} session(s) idle for more than {self.days} day(s)"
+        never = "pinned sessions are never touched."
+        if self.mode == "delete":
+            lead = "Would delete" if self.dry_run else "Deleted"
+            return f"{lead} {chats} for good, with their {self.messages} message(s), summaries and chat facts; {never}"
+        lead, leave = ("Would archive", "they would leave") if self.dry_run else ("Archived", "they are off")
         return (
-            f"{lead} {len(self.sessions)} session(s) idle for more than {self.days} day(s), "
-            f"removing {self.messages} message(s){kept}; pinned sessions are never touched."
+            f"{lead} {chats}: {leave} the chat list but keep all {self.messages} message(s), their summaries "
+            f"and facts (still searchable, exportable and restorable); {never}"
         )
 
 
@@ -49,31 +60,33 @@ def purge(
     dry_run: bool = False,
     now: datetime | None = None,
 ) -> PurgeReport:
-    """Apply the retention rule. Pinned sessions are never touched.
+    """Apply the retention rule to unpinned chats idle for more than ``days`` days.
 
-    ``delete`` removes the whole session; ``archive`` removes its raw messages but
-    keeps the session, its summary and its facts, marked archived.
+    ``archive`` hides each chat and keeps everything in it; ``delete`` removes the
+    chat with its messages, summary and chat facts. ``days`` is checked here (at
+    least 1), so no way in can empty the chat list by accident.
     """
+    try:
+        days = validate("retention_days", days)
+    except SettingsError:
+        raise SettingsError(
+            f"Cannot purge chats idle for {days!r} day(s): the days must be a whole number from 1 to 36500 "
+            "(or none, to keep every chat); nothing was changed."
+        ) from None
+    mode = validate("retention_mode", mode)
     if days is None:
         return PurgeReport(mode=mode, days=None, dry_run=dry_run, sessions=())
-    cutoff = to_db_time((now or utcnow()) - timedelta(days=days))
-    conn = store.db.conn
-    rows = conn.execute(
-        "SELECT s.id, s.title, s.updated_at, (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id)"
-        " FROM sessions s WHERE s.pinned = 0 AND s.updated_at < ? ORDER BY s.updated_at",
-        (cutoff,),
-    ).fetchall()
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    idle = store.sessions.idle_since(cutoff, include_archived=mode == "delete")
     victims = tuple(
-        PurgedSession(id=row[0], title=row[1], last_activity=row[2], messages=row[3])
-        for row in rows
-        if mode == "delete" or row[3] > 0
+        PurgedSession(id=s.id, title=s.title, last_activity=s.updated_at.isoformat(), messages=s.message_count)
+        for s in idle
     )
     if not dry_run:
         with store.db.transaction():
             for victim in victims:
                 if mode == "delete":
-                    conn.execute("DELETE FROM sessions WHERE id = ?", (victim.id,))
+                    store.sessions.delete(victim.id)
                 else:
-                    conn.execute("DELETE FROM messages WHERE session_id = ?", (victim.id,))
-                    conn.execute("UPDATE sessions SET archived = 1 WHERE id = ?", (victim.id,))
+                    store.sessions.update(victim.id, archived=True)
     return PurgeReport(mode=mode, days=days, dry_run=dry_run, sessions=victims)

@@ -1,4 +1,4 @@
-"""Typed, validated, versioned app settings, stored in the database's settings table.
+"""Typed, validated, versioned app settings (stored by ``core/storage/settings_store.py``).
 
 Never a secret: API keys live in the OS keyring. A bad value is refused with an
 error that names the key and what it accepts.
@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, cast
 
 from desktop_chat.core.errors import SettingsError
 from desktop_chat.core.models import Strategy
 from desktop_chat.core.profiles import PRESETS, ProviderProfile
-from desktop_chat.core.storage.db import Database
 
 SETTINGS_VERSION = 1
 
@@ -195,6 +194,10 @@ def setting_names() -> list[str]:
     return [f.name for f in fields(Settings)]
 
 
+def is_known(key: str) -> bool:
+    return key in _SPECS
+
+
 def validate(key: str, value: Any) -> Any:
     """Return ``value`` as the setting's type, or raise SettingsError naming the key."""
     try:
@@ -221,9 +224,10 @@ def parse_text(key: str, text: str) -> Any:
     return validate(key, value)
 
 
-def _to_json(value: Any) -> Any:
+def to_json(value: Any) -> Any:
+    """A setting's value as JSON (profiles and the hybrid split as objects)."""
     if isinstance(value, tuple):
-        return [_to_json(v) for v in value]
+        return [to_json(v) for v in value]
     if isinstance(value, ProviderProfile):
         return value.to_dict()
     if isinstance(value, HybridSplit):
@@ -231,51 +235,5 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-class SettingsStore:
-    """Settings persisted one key per row, so an unknown or damaged key never loses the others."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    def load(self) -> Settings:
-        stored = {key: json.loads(value) for key, value in self._db.conn.execute("SELECT key, value FROM settings")}
-        values: dict[str, Any] = {}
-        for key, raw in stored.items():
-            if key not in _SPECS:
-                continue  # a setting an older version had; ignore rather than fail
-            values[key] = validate(key, raw)
-        settings = replace(Settings(), **values)
-        if settings.active_profile not in {p.name for p in settings.profiles}:
-            settings = replace(settings, active_profile=settings.profiles[0].name)
-        return settings
-
-    def set(self, key: str, value: Any) -> Settings:
-        checked = validate(key, value)
-        candidate = replace(self.load(), **{key: checked})
-        changes: dict[str, Any] = {key: checked}
-        if key == "profiles" and candidate.active_profile not in {p.name for p in candidate.profiles}:
-            # Replacing the list may drop the active profile: the first one takes over.
-            candidate = replace(candidate, active_profile=candidate.profiles[0].name)
-            changes["active_profile"] = candidate.active_profile
-        candidate.profile()  # refuses an active profile that does not exist
-        changes["version"] = SETTINGS_VERSION
-        with self._db.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [(name, json.dumps(_to_json(change))) for name, change in changes.items()],
-            )
-        return candidate
-
-    def save(self, settings: Settings) -> None:
-        with self._db.transaction():
-            for f in fields(Settings):
-                self.set(f.name, getattr(settings, f.name))
-
-    def reset(self, key: str) -> Settings:
-        validate(key, getattr(Settings(), key))
-        self._db.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
-        return self.load()
-
-
 def as_json(settings: Settings) -> dict[str, Any]:
-    return {f.name: _to_json(getattr(settings, f.name)) for f in fields(Settings)}
+    return {f.name: to_json(getattr(settings, f.name)) for f in fields(Settings)}

@@ -43,6 +43,8 @@ from desktop_chat.core.models import (
     Fact,
     FactEvent,
     FactStatus,
+    JobName,
+    JobState,
     Message,
     Role,
     SearchHit,
@@ -56,7 +58,6 @@ from desktop_chat.core.retention import PurgeReport, purge
 from desktop_chat.core.services import ClientFactory, SecretAccess
 from desktop_chat.core.settings import RetentionMode, Settings
 from desktop_chat.core.storage.store import Store
-from desktop_chat.core.storage.upkeep_state import JobName, JobState
 from desktop_chat.core.tokens import TokenCounter
 
 ACTIVE_AND_PENDING = (FactStatus.ACTIVE, FactStatus.PENDING)

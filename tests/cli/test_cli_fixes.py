@@ -46,9 +46,7 @@ def test_config_show_key_shows_that_key_only(data: Path) -> None:
     assert json.loads(cli(data, "config", "get", "default_strategy").stdout) == "hybrid"
 
 
-def test_send_waits_briefly_for_memory_upkeep_then_says_it_continues(
-    data: Path, fake_openai: FakeOpenAIServer
-) -> None:
+def test_send_waits_briefly_for_memory_upkeep_then_says_it_continues(data: Path, fake_openai: FakeOpenAIServer) -> None:
     assert cli(data, "config", "set", "default_strategy", Strategy.FACTS.value).returncode == 0
     fake_openai.reply("Nice to meet you.")
     fake_openai.fail(Fault.STALL, seconds=30)  # the fact extraction request hangs

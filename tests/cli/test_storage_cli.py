@@ -66,12 +66,20 @@ def test_import_list_search_export_as_a_user_would(tmp_path: Path) -> None:
     document = json.loads(exported.stdout)
     assert document["sessions"][0]["messages"][0]["meta"] == {"ext": "a1"}
 
-    # The export imports again (round trip through the CLI, from stdin) and exports the same messages.
+    # Importing the export into the same data folder adds nothing: the chat is already here.
     again = cli(data, "import", "-", stdin=exported.stdout)
-    assert again.returncode == 0
-    new_id = int(again.stdout.split()[0])
-    second = json.loads(cli(data, "export", str(new_id)).stdout)
+    assert again.returncode == 0 and again.stdout == ""
+    assert "Imported 0 session(s), 0 message(s), 0 fact(s); skipped 1 chat(s) already imported." in again.stderr
+    assert len(json.loads(cli(data, "sessions", "--json").stdout)) == 2
+
+    # Into another data folder it round-trips (from stdin) and exports the same messages.
+    other = tmp_path / "other"
+    moved = cli(other, "import", "-", stdin=exported.stdout)
+    assert moved.returncode == 0
+    new_id = int(moved.stdout.split()[0])
+    second = json.loads(cli(other, "export", str(new_id)).stdout)
     strip = ("id", "parent_id")
+    assert second["sessions"][0]["origin"] == document["sessions"][0]["origin"]
     assert [{k: v for k, v in m.items() if k not in strip} for m in second["sessions"][0]["messages"]] == [
         {k: v for k, v in m.items() if k not in strip} for m in document["sessions"][0]["messages"]
     ]
@@ -99,7 +107,7 @@ def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     assert json.loads(cli(data, "sessions", "--json").stdout) == []
 
     missing = cli(data, "export", "42")
-    assert missing.returncode == 1 and "no session 42" in one_line_error(missing)
+    assert missing.returncode == 1 and "no chat 42" in one_line_error(missing) and "desktop-chat sessions" in one_line_error(missing)
 
     assert cli(data, "import", str(tmp_path / "nope.json")).returncode == 1
     usage = cli(data, "export", "not-a-number")
@@ -142,6 +150,50 @@ def test_purge_dry_run_then_real(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "Deleted 1 session(s)" in capsys.readouterr().out
     assert run(["--data-dir", data, "sessions", "--json", "--all"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+@pytest.mark.parametrize("days", ["0", "-1"])
+def test_purge_refuses_days_below_one_and_changes_nothing(tmp_path: Path, days: str) -> None:
+    data = tmp_path / "home"
+    source = tmp_path / "chats.json"
+    source.write_text(json.dumps(MINIMAL), encoding="utf-8")
+    assert cli(data, "import", str(source)).returncode == 0
+    before = cli(data, "sessions", "--json", "--all").stdout
+
+    for mode in ("archive", "delete"):
+        result = cli(data, "purge", "--days", days, "--mode", mode)
+        assert result.returncode in {1, 2}
+        assert "1 to 36500" in one_line_error(result) and result.stdout == ""
+    assert cli(data, "sessions", "--json", "--all").stdout == before
+    assert json.loads(before) and not any(s["archived"] for s in json.loads(before))
+
+
+def test_purge_archive_keeps_chats_searchable_and_exportable(tmp_path: Path) -> None:
+    data = tmp_path / "home"
+    source = tmp_path / "old.json"
+    old = {
+        "sessions": [
+            {
+                "title": "Ancient",
+                "messages": [{"role": "user", "content": "the kayak is red", "created_at": "2020-01-01T00:00:00Z"}],
+            }
+        ]
+    }
+    source.write_text(json.dumps(old))
+    assert cli(data, "import", str(source)).returncode == 0
+
+    dry = cli(data, "purge", "--days", "30", "--dry-run")
+    assert dry.returncode == 0 and dry.stdout.startswith("Would archive 1 session(s)") and "keep all 1" in dry.stdout
+    done = cli(data, "purge", "--days", "30")
+    assert done.returncode == 0 and done.stdout.startswith("Archived 1 session(s)")
+    assert "summaries and facts kept" not in dry.stdout + done.stdout
+
+    assert json.loads(cli(data, "sessions", "--json").stdout) == []
+    [listed] = json.loads(cli(data, "sessions", "--json", "--all").stdout)
+    assert listed["archived"] and listed["messages"] == 1
+    assert "[kayak]" in cli(data, "search", "kayak").stdout
+    exported = json.loads(cli(data, "export", str(listed["id"])).stdout)
+    assert [m["content"] for m in exported["sessions"][0]["messages"]] == ["the kayak is red"]
 
 
 def test_config_rejects_bad_values_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,12 +29,11 @@ from desktop_chat.cli import run as cli_run
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.events import Delta, Event, Failed, Finished, Started, Stopped
 from desktop_chat.core.memory.upkeep import run_upkeep, upkeep_status
-from desktop_chat.core.models import ChatMessage, FactStatus, MessageStatus, Role, Strategy
+from desktop_chat.core.models import ChatMessage, FactStatus, JobStatus, MessageStatus, Role, Strategy
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import OpenAIChatClient, StreamEvent
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
-from desktop_chat.core.storage.upkeep_state import JobStatus
 from tests.helpers.llama import LlamaServer
 
 pytestmark = pytest.mark.llama

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from desktop_chat.core.memory.history import History
 from desktop_chat.core.memory.options import MemoryOptions
 from desktop_chat.core.models import REPLY_PRIMING_TOKENS, ContextPart, Omission, Role, Session
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
-
-if TYPE_CHECKING:
-    from desktop_chat.core.memory.window import WindowScan
 
 _COUNT_CACHE_SIZE = 256
 
@@ -61,7 +57,6 @@ class Assembly:
     memory: int = 0  # what was free once the system prompt and the anchor were in: the shares' base
     parts: list[ContextPart] = field(default_factory=list)
     omitted: list[Omission] = field(default_factory=list)
-    window: WindowScan | None = None
     recalled_ids: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:

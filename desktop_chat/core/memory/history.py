@@ -30,10 +30,6 @@ from desktop_chat.core.tokens import O200K_BASE, TokenCounter
 DB_ENCODING = O200K_BASE
 _DB_MODEL = "gpt-4o"  # any model OpenAI maps to o200k_base: its counter is the DB's
 
-# Streaming messages are unfinished and failed ones hold no reply: neither is sent.
-SENDABLE = "status IN ('complete', 'stopped')"
-
-_ROLES = {role.value: role for role in Role}
 _FIRST_BATCH = 32
 _MAX_BATCH = 1024
 
@@ -83,33 +79,23 @@ _other_counts = _OtherEncodingCache()
 class History:
     def __init__(self, store: Store, counter: TokenCounter) -> None:
         self._store = store
-        self._conn = store.db.conn
+        self._scan = store.scan
         self._counter = counter
         self._uses_db_counts = counter.encoding_name == DB_ENCODING
 
     # --- finding the message being answered -----------------------------------
 
     def newest_user_id(self, session_id: int) -> int | None:
-        row = self._conn.execute(
-            f"SELECT id FROM messages WHERE session_id = ? AND active = 1 AND role = 'user' AND {SENDABLE}"
-            " ORDER BY id DESC LIMIT 1",
-            (session_id,),
-        ).fetchone()
-        return int(row[0]) if row else None
+        return self._scan.newest_user_id(session_id)
 
     # --- scanning ----------------------------------------------------------------
 
     def newest_first(self, session_id: int, *, below: int | None = None, above: int | None = None) -> Iterator[Entry]:
         """Sendable messages with ``above < id < below`` (either bound optional), newest first."""
-        upper = below if below is not None else 1 << 62
-        lower = above if above is not None else 0
+        upper = below
         batch = _FIRST_BATCH
         while True:
-            rows = self._conn.execute(
-                f"SELECT id, role, token_count FROM messages WHERE session_id = ? AND active = 1 AND {SENDABLE}"
-                " AND id < ? AND id > ? ORDER BY id DESC LIMIT ?",
-                (session_id, upper, lower, batch),
-            ).fetchall()
+            rows = self._scan.newest_first(session_id, below=upper, above=above, limit=batch)
             if not rows:
                 return
             yield from self._with_counts(rows)
@@ -118,7 +104,7 @@ class History:
             upper = rows[-1][0]
             batch = min(batch * 2, _MAX_BATCH)
 
-    def _with_counts(self, rows: list[tuple[int, str, int | None]]) -> list[Entry]:
+    def _with_counts(self, rows: list[tuple[int, Role, int | None]]) -> list[Entry]:
         counts: dict[int, int] = {}
         missing: list[int] = []
         for message_id, _, stored in rows:
@@ -142,7 +128,7 @@ class History:
             else:
                 _other_counts.put(self._counter.encoding_name, fresh)
             counts.update(fresh)
-        return [Entry(message_id, _ROLES[role], counts[message_id]) for message_id, role, _ in rows]
+        return [Entry(message_id, role, counts[message_id]) for message_id, role, _ in rows]
 
     def span(self, session_id: int, *, above: int | None = None, below: int | None = None) -> Span:
         """How many active messages lie strictly between two ids, and the first and last sendable of them.
@@ -153,43 +139,21 @@ class History:
         sessions table keeps. Failed messages are counted too: close enough for "1,234 older messages".
         """
         count = self._tail(session_id, above) - (self._tail(session_id, below - 1) if below is not None else 0)
-        bounds = f"session_id = ? AND active = 1 AND {SENDABLE} AND id > ? AND id < ?"
-        params = (session_id, above if above is not None else 0, below if below is not None else 1 << 62)
-        first = self._conn.execute(f"SELECT id FROM messages WHERE {bounds} ORDER BY id LIMIT 1", params).fetchone()
-        last = self._conn.execute(f"SELECT id FROM messages WHERE {bounds} ORDER BY id DESC LIMIT 1", params).fetchone()
-        return Span(max(count, 0), first[0] if first else None, last[0] if last else None)
+        first, last = self._scan.sendable_bounds(session_id, above=above, below=below)
+        return Span(max(count, 0), first, last)
 
     def _tail(self, session_id: int, after: int | None) -> int:
         """Active messages with an id above ``after`` (all of them when None)."""
         if after is None:
-            row = self._conn.execute("SELECT message_count FROM sessions WHERE id = ?", (session_id,)).fetchone()
-        else:
-            row = self._conn.execute(
-                "SELECT COUNT(*) FROM messages WHERE session_id = ? AND active = 1 AND id > ?", (session_id, after)
-            ).fetchone()
-        return int(row[0]) if row else 0
+            return self._scan.active_count(session_id)
+        return self._scan.active_count_after(session_id, after)
 
     def ids_between(self, session_id: int, *, above: int | None, below: int | None, limit: int) -> list[int]:
-        rows = self._conn.execute(
-            f"SELECT id FROM messages WHERE session_id = ? AND active = 1 AND {SENDABLE}"
-            " AND id > ? AND id < ? ORDER BY id LIMIT ?",
-            (session_id, above if above is not None else 0, below if below is not None else 1 << 62, limit),
-        )
-        return [int(r[0]) for r in rows]
+        return self._scan.sendable_ids_between(session_id, above=above, below=below, limit=limit)
 
     def neighbours(self, session_id: int, message_id: int, n: int) -> list[int]:
         """Up to ``n`` sendable messages either side of ``message_id``."""
-        before = self._conn.execute(
-            f"SELECT id FROM messages WHERE session_id = ? AND active = 1 AND {SENDABLE} AND id < ?"
-            " ORDER BY id DESC LIMIT ?",
-            (session_id, message_id, n),
-        ).fetchall()
-        after = self._conn.execute(
-            f"SELECT id FROM messages WHERE session_id = ? AND active = 1 AND {SENDABLE} AND id > ?"
-            " ORDER BY id LIMIT ?",
-            (session_id, message_id, n),
-        ).fetchall()
-        return sorted(int(r[0]) for r in [*before, *after])
+        return self._scan.sendable_neighbours(session_id, message_id, n)
 
     # --- loading what was chosen ------------------------------------------------
 

@@ -76,8 +76,8 @@ def plan_context(
     )
     add_system_prompt(a)
     a.start_memory()
-    STRATEGIES[chosen](a)
-    finish_window(a, a.window)
+    scan = STRATEGIES[chosen](a)
+    finish_window(a, scan)
 
     plan = ContextPlan(
         strategy=chosen,

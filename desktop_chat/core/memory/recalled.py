@@ -140,21 +140,14 @@ def _too_common(a: Assembly) -> frozenset[str]:
     a 100,000-message chat costs a hundred milliseconds; its weight (IDF) is near
     zero anyway. Probing a word stops after the threshold, so this costs well under a millisecond.
     """
-    conn = a.store.db.conn
-    if a.options.recall_all_sessions:
-        row = conn.execute("SELECT COALESCE(SUM(message_count), 0) FROM sessions").fetchone()
-    else:
-        row = conn.execute("SELECT message_count FROM sessions WHERE id = ?", (a.session_id,)).fetchone()
-    threshold = max(COMMON_WORD_MIN, int(row[0]) // COMMON_WORD_FRACTION)
+    scan = a.store.scan
+    searched = scan.active_count(None if a.options.recall_all_sessions else a.session_id)
+    threshold = max(COMMON_WORD_MIN, searched // COMMON_WORD_FRACTION)
     common = set()
     for word in dict.fromkeys(re.findall(r"\w+", a.query.lower())):
         if word in STOPWORDS:
             continue
-        found = conn.execute(
-            "SELECT COUNT(*) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)",
-            (f'"{word}"', threshold + 1),
-        ).fetchone()
-        if found[0] > threshold:
+        if scan.word_frequency(word, threshold + 1) > threshold:
             common.add(word)
     return frozenset(common)
 

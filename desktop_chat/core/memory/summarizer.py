@@ -58,6 +58,12 @@ def _fingerprint(summary: Summary | None) -> tuple[str, int, bool] | None:
     return None if summary is None else (summary.text, summary.covers_through, summary.edited_by_user)
 
 
+def _left_branch(store: Store, session_id: int, folded: Sequence[Message]) -> bool:
+    """Whether any folded message was edited away (or answered again) while the model worked."""
+    active = {m.id for m in store.messages.after(session_id, folded[0].id - 1)}
+    return any(m.id not in active for m in folded)
+
+
 def _chunks(messages: Sequence[Message], counter: TokenCounter, budget: int) -> Iterator[list[Line]]:
     """Consecutive groups of messages that each fit ``budget`` tokens; a lone giant is cut."""
     chunk: list[Line] = []
@@ -141,12 +147,21 @@ async def update_summary(
     with store.db.transaction():
         current = store.summaries.get(session_id)
         if _fingerprint(current) != _fingerprint(previous):
-            # The user edited (or another run replaced) the summary while we waited for
-            # the model: saving now would overwrite their words. Redo from theirs next time.
+            # The user edited (or another run replaced, or an edit rolled back) the summary while
+            # we waited for the model: saving now would overwrite it. Redo from it next time.
             return SummaryOutcome(
                 "conflict",
                 current,
                 "the summary changed while it was being updated; the update was discarded and will run again",
+                requests=requests,
+            )
+        if _left_branch(store, session_id, to_fold):
+            # An edit or a regenerate took folded messages off the branch meanwhile: the
+            # new text would describe a conversation that no longer exists.
+            return SummaryOutcome(
+                "conflict",
+                current,
+                "messages were edited while the summary was being updated; the update was discarded and will run again",
                 requests=requests,
             )
         saved = store.summaries.save(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,11 +17,10 @@ from typing import Literal
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.memory.extractor import extract_facts
 from desktop_chat.core.memory.summarizer import DEFAULT_CHUNK_TOKENS, update_summary
-from desktop_chat.core.models import Strategy
+from desktop_chat.core.models import JOBS, JobName, JobState, JobStatus, Strategy
 from desktop_chat.core.providers import ChatClient
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
-from desktop_chat.core.storage.upkeep_state import JOBS, JobName, JobState, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +137,7 @@ async def run_upkeep(
         except asyncio.CancelledError:
             store.upkeep_state.mark(session_id, job, JobStatus.PENDING, error="interrupted; will run again")
             raise
-        except (DesktopChatError, sqlite3.Error) as exc:
+        except DesktopChatError as exc:  # StorageError included: the database was busy or full
             reason = _one_line(str(exc)) or type(exc).__name__
             log.warning("memory upkeep %s for session %s failed: %s", job, session_id, reason)
             store.upkeep_state.mark(session_id, job, JobStatus.FAILED, error=reason)

@@ -1,17 +1,26 @@
-"""Open the one SQLite file safely: check it, back it up, migrate it.
+"""Open the one SQLite file safely: check it, back it up, migrate it; map SQLite's errors to ours.
 
 The database has one owner (the thread that opened it): ``sqlite3`` refuses a
 connection used from another thread, and the app keeps it that way on purpose.
+
+The connection is private to this package: every query lives in a repository
+(a ``Repository`` subclass), and every public repository method turns a
+``sqlite3.Error`` into a ``StorageError`` with one line a user can act on, so
+nothing above the storage layer knows SQLite exists. The mapping costs one
+``try`` per repository call, never one per row.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from desktop_chat.core.errors import CorruptDatabase, DatabaseTooNew, StorageError
 from desktop_chat.core.storage.migrations import MIGRATIONS, applied_migrations, schema_version
@@ -37,12 +46,61 @@ def from_db_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+# What SQLite reports (by error-code prefix) and the line a user can act on.
+_ERRORS: tuple[tuple[tuple[str, ...], type[StorageError], str], ...] = (
+    (
+        ("SQLITE_BUSY", "SQLITE_LOCKED"),
+        StorageError,
+        "The database {where} is busy: another program or another copy of Desktop Chat holds it locked; "
+        "close the other copies of the app and try again.",
+    ),
+    (
+        ("SQLITE_FULL",),
+        StorageError,
+        "The disk holding the database {where} is full; free some disk space and try again.",
+    ),
+    (
+        ("SQLITE_READONLY",),
+        StorageError,
+        "The database {where} cannot be written (read-only); check the permissions of the file and its folder.",
+    ),
+    (
+        ("SQLITE_CORRUPT", "SQLITE_NOTADB"),
+        CorruptDatabase,
+        "The database {where} is damaged ({detail}); restore a backup or move it aside.",
+    ),
+    (
+        ("SQLITE_IOERR", "SQLITE_CANTOPEN"),
+        StorageError,
+        "The database {where} could not be read or written ({detail}); check the disk and try again.",
+    ),
+)
+
+
+def storage_error(exc: sqlite3.Error, path: Path | None) -> StorageError:
+    """One actionable line for what SQLite reported while the database was in use."""
+    where = str(path) if path is not None else "in memory"
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    detail = " ".join(str(exc).split())
+    for prefixes, kind, template in _ERRORS:
+        if name.startswith(prefixes):
+            return kind(template.format(where=where, detail=detail))
+    if isinstance(exc, sqlite3.ProgrammingError) and "closed" in detail:
+        return StorageError(f"The database {where} is already closed; open the chat again.")
+    return StorageError(
+        f"The database {where} could not be used ({detail}); try again, and restore a backup if it keeps failing."
+    )
+
+
 class Database:
     """A migrated SQLite connection with WAL, foreign keys and a busy timeout."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path | None) -> None:
-        self.conn = connection
+        self._conn = connection
         self.path = path
+
+    def error(self, exc: sqlite3.Error) -> StorageError:
+        return storage_error(exc, self.path)
 
     @classmethod
     def open(cls, path: Path) -> Database:
@@ -83,29 +141,83 @@ class Database:
         return cls(conn, None)
 
     def close(self) -> None:
-        self.conn.close()
+        self._conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[None]:
         """One atomic unit of work; nested use joins the outer transaction."""
-        if self.conn.in_transaction:
-            yield self.conn
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
+        conn = self._conn
         try:
-            yield self.conn
+            nested = conn.in_transaction  # a closed connection raises here
+            if not nested:
+                conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self.error(exc) from exc
+        if nested:
+            yield
+            return
+        try:
+            yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (a full disk, say)
+                conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise self.error(exc) from exc
 
     def data_version(self) -> int:
         """Changes when another connection (another process) commits; cheap, for polling."""
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        try:
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise self.error(exc) from exc
 
     def integrity_check(self) -> str:
-        row = self.conn.execute("PRAGMA integrity_check").fetchone()
+        try:
+            row = self._conn.execute("PRAGMA integrity_check").fetchone()
+        except sqlite3.Error as exc:
+            raise self.error(exc) from exc
         return str(row[0])
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _mapping_errors(method: _Method) -> _Method:
+    @functools.wraps(method)
+    def mapped(self: Repository, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self._db.error(exc) from exc
+
+    return mapped  # type: ignore[return-value]
+
+
+class Repository:
+    """Base of every repository: owns no state but the database, and maps SQLite errors.
+
+    Every public method a subclass defines is wrapped so that a ``sqlite3.Error``
+    (busy, locked, disk full, read-only, closed) leaves it as a ``StorageError``.
+    Repository methods return lists, never generators, so the mapping covers the fetch too.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._conn = db._conn  # package-private: only repositories run SQL
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if name.startswith("_") or not inspect.isfunction(value):
+                continue
+            if inspect.isgeneratorfunction(value):
+                raise TypeError(f"{cls.__name__}.{name}: a repository method must return a list, not a generator")
+            setattr(cls, name, _mapping_errors(value))
 
 
 def _refuse_non_sqlite(path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from desktop_chat.core.errors import NotFound
 from desktop_chat.core.models import Fact, FactEvent, FactOrigin, FactStatus, JSONDict
-from desktop_chat.core.storage.db import Database, from_db_time, to_db_time, utcnow
+from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, utcnow
 
 _COLUMNS = (
     "id, scope, key, value, source_message_id, source_quote, origin, status, pinned, created_at, updated_at,"
@@ -47,16 +47,13 @@ def _snapshot(fact: Fact) -> JSONDict:
     return {"key": fact.key, "value": fact.value, "status": fact.status.value, "pinned": fact.pinned}
 
 
-class FactRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class FactRepository(Repository):
     # --- reading -------------------------------------------------------------
 
     def get(self, fact_id: int) -> Fact:
-        row = self._db.conn.execute(f"SELECT {_COLUMNS} FROM facts WHERE id = ?", (fact_id,)).fetchone()
+        row = self._conn.execute(f"SELECT {_COLUMNS} FROM facts WHERE id = ?", (fact_id,)).fetchone()
         if row is None:
-            raise NotFound(f"There is no fact {fact_id}: list them with `desktop-chat facts list`.")
+            raise NotFound(f"There is no fact {fact_id}; it may have been removed with its chat.", kind="fact")
         return _row_to_fact(row)
 
     def visible(
@@ -78,22 +75,64 @@ class FactRepository:
             where = "scope = ?"
             params.append(session_id)
         params += [s.value for s in statuses]
-        rows = self._db.conn.execute(
+        rows = self._conn.execute(
             f"SELECT {_COLUMNS} FROM facts WHERE {where} AND status IN ({marks}) ORDER BY id", params
         )
         return [_row_to_fact(row) for row in rows]
 
     def all(self) -> list[Fact]:
-        return [_row_to_fact(row) for row in self._db.conn.execute(f"SELECT {_COLUMNS} FROM facts ORDER BY id")]
+        return [_row_to_fact(row) for row in self._conn.execute(f"SELECT {_COLUMNS} FROM facts ORDER BY id")]
 
     def current(self, key: str, scope: int | None) -> Fact | None:
         """The active or pending fact for ``key`` in exactly this scope."""
-        row = self._db.conn.execute(
+        row = self._conn.execute(
             f"SELECT {_COLUMNS} FROM facts WHERE key = ? AND scope IS ? AND status IN ('active', 'pending')"
             " ORDER BY id DESC LIMIT 1",
             (normalize_key(key), scope),
         ).fetchone()
         return _row_to_fact(row) if row else None
+
+    def current_all(self, key: str, scope: int | None) -> list[Fact]:
+        """Every active or pending fact for ``key`` in exactly this scope, newest ``updated_at`` first.
+
+        More than one is a state to repair (``keep_newest``), never one to show.
+        """
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM facts WHERE key = ? AND scope IS ? AND status IN ('active', 'pending')"
+            " ORDER BY updated_at DESC, id DESC",
+            (normalize_key(key), scope),
+        )
+        return [_row_to_fact(row) for row in rows]
+
+    def find_same(self, key: str, value: str, scope: int | None, *, created_at: datetime | None = None) -> Fact | None:
+        """A fact that already says this: the current value of ``key``, or the same record (value and creation time).
+
+        Importing uses it to recognise facts it already holds, current or in their history.
+        """
+        row = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM facts WHERE key = ? AND scope IS ? AND value = ?"
+            " AND (status IN ('active', 'pending') OR created_at = ?) ORDER BY id LIMIT 1",
+            (normalize_key(key), scope, value.strip(), to_db_time(created_at) if created_at else None),
+        ).fetchone()
+        return _row_to_fact(row) if row else None
+
+    def keep_newest(self, key: str, scope: int | None, *, actor: str = "import") -> Fact | None:
+        """Leave one current fact for ``key`` in ``scope``: the newest by ``updated_at`` wins.
+
+        The others are superseded by it (kept, with an event in their history), so
+        there are never two active values for one key. A pin is the user's wish for
+        the key, so it passes to the winner. Returns the one kept.
+        """
+        with self._db.transaction():
+            current = self.current_all(key, scope)
+            if not current:
+                return None
+            winner, losers = current[0], current[1:]
+            for loser in losers:
+                self.supersede(loser.id, winner.id, actor=actor)
+            if any(loser.pinned for loser in losers) and not winner.pinned:
+                winner = self.set_pinned(winner.id, True, actor=actor)
+        return winner
 
     def events(self, fact_id: int) -> list[FactEvent]:
         return [
@@ -106,7 +145,7 @@ class FactRepository:
                 old=json.loads(row[5]) if row[5] else None,
                 new=json.loads(row[6]) if row[6] else None,
             )
-            for row in self._db.conn.execute(
+            for row in self._conn.execute(
                 "SELECT id, fact_id, at, actor, action, old, new FROM fact_events WHERE fact_id = ? ORDER BY id",
                 (fact_id,),
             )
@@ -114,7 +153,7 @@ class FactRepository:
 
     def history(self, key: str, scope: int | None) -> list[Fact]:
         """Every value a key ever had in a scope, oldest first (superseded ones included)."""
-        rows = self._db.conn.execute(
+        rows = self._conn.execute(
             f"SELECT {_COLUMNS} FROM facts WHERE key = ? AND scope IS ? ORDER BY id",
             (normalize_key(key), scope),
         )
@@ -138,7 +177,8 @@ class FactRepository:
         created_at: datetime | None = None,
     ) -> Fact:
         now = to_db_time(created_at or utcnow())
-        with self._db.transaction() as conn:
+        with self._db.transaction():
+            conn = self._conn
             cursor = conn.execute(
                 "INSERT INTO facts(scope, key, value, source_message_id, source_quote, origin, status, pinned,"
                 " created_at, updated_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -164,7 +204,8 @@ class FactRepository:
     def edit(self, fact_id: int, *, key: str | None = None, value: str | None = None, actor: str = "user") -> Fact:
         """A user's edit: the fact is marked so extraction never overwrites it."""
         before = self.get(fact_id)
-        with self._db.transaction() as conn:
+        with self._db.transaction():
+            conn = self._conn
             conn.execute(
                 "UPDATE facts SET key = ?, value = ?, edited_by_user = 1, updated_at = ? WHERE id = ?",
                 (
@@ -209,10 +250,35 @@ class FactRepository:
             superseded_by=None,
         )
 
+    def extracted_off_branch(self, session_id: int, *, since_id: int = 0) -> list[int]:
+        """Extracted, unpinned, unedited active or pending facts whose source message left the active branch."""
+        rows = self._conn.execute(
+            "SELECT f.id FROM facts f JOIN messages m ON m.id = f.source_message_id"
+            " WHERE m.session_id = ? AND m.active = 0 AND m.id >= ? AND f.origin = 'extracted'"
+            " AND f.status IN ('active', 'pending') AND f.pinned = 0 AND f.edited_by_user = 0 ORDER BY f.id",
+            (session_id, since_id),
+        ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def superseded_predecessor(self, fact_id: int) -> Fact | None:
+        """The newest fact that ``fact_id`` superseded, while it is still marked superseded."""
+        row = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM facts WHERE superseded_by = ? AND status = 'superseded' ORDER BY id DESC LIMIT 1",
+            (fact_id,),
+        ).fetchone()
+        return _row_to_fact(row) if row else None
+
+    def reactivate(self, fact_id: int, *, actor: str, reason: str) -> Fact:
+        """A superseded fact becomes active again (its successor is gone), recorded as ``restored``."""
+        return self._change(
+            fact_id, actor, "restored", status=FactStatus.ACTIVE.value, superseded_by=None, reason=reason
+        )
+
     def _change(self, fact_id: int, actor: str, action: str, **columns: object) -> Fact:
         before = self.get(fact_id)
         assignments = ", ".join(f"{name} = ?" for name in columns)
-        with self._db.transaction() as conn:
+        with self._db.transaction():
+            conn = self._conn
             conn.execute(
                 f"UPDATE facts SET {assignments}, updated_at = ? WHERE id = ?",
                 (*columns.values(), to_db_time(utcnow()), fact_id),
@@ -222,7 +288,7 @@ class FactRepository:
         return after
 
     def _event(self, fact_id: int, actor: str, action: str, before: Fact | None, after: Fact | None) -> None:
-        self._db.conn.execute(
+        self._conn.execute(
             "INSERT INTO fact_events(fact_id, at, actor, action, old, new) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 fact_id,

@@ -11,7 +11,7 @@ from typing import Any
 
 from desktop_chat.core.errors import NotFound
 from desktop_chat.core.models import JSONDict, Message, MessageStatus, Role, Usage
-from desktop_chat.core.storage.db import Database, from_db_time, to_db_time, utcnow
+from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, utcnow
 
 _COLUMNS = (
     "id, session_id, parent_id, role, content, created_at, status, model, token_count, usage, meta, error, active"
@@ -57,9 +57,18 @@ def fts_any_query(text: str, stopwords: frozenset[str] = frozenset()) -> str | N
     return " OR ".join(f'"{word}"' for word in dict.fromkeys(words))
 
 
-class MessageRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+class MessageRepository(Repository):
+    def last_active_before(self, session_id: int, message_id: int) -> int | None:
+        """The newest message of the active branch older than ``message_id``."""
+        row = self._conn.execute(
+            "SELECT MAX(id) FROM messages WHERE session_id = ? AND active = 1 AND id < ?", (session_id, message_id)
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    def is_active(self, message_id: int) -> bool:
+        """Whether the message exists and is on its chat's active branch."""
+        row = self._conn.execute("SELECT active FROM messages WHERE id = ?", (message_id,)).fetchone()
+        return row is not None and bool(row[0])
 
     def append(
         self,
@@ -77,7 +86,7 @@ class MessageRepository:
         touch_session: bool = True,
     ) -> Message:
         """Add a message after the session's newest active one (or after ``parent_id``)."""
-        conn = self._db.conn
+        conn = self._conn
         moment = to_db_time(created_at or utcnow())
         with self._db.transaction():
             if parent_id is None:
@@ -100,21 +109,21 @@ class MessageRepository:
                     ),
                 )
             except sqlite3.IntegrityError as exc:
-                raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.") from exc
+                raise NotFound(f"There is no chat {session_id}; it may have been deleted.", kind="chat") from exc
             if touch_session:
                 conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (moment, session_id))
         assert cursor.lastrowid is not None
         return self.get(cursor.lastrowid)
 
     def get(self, message_id: int) -> Message:
-        row = self._db.conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
+        row = self._conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message_id,)).fetchone()
         if row is None:
             raise NotFound(f"There is no message {message_id}.")
         return _row_to_message(row)
 
     def update_content(self, message_id: int, content: str, *, token_count: int | None = None) -> None:
         """Save what has streamed so far; the FTS index follows by trigger."""
-        self._db.conn.execute(
+        self._conn.execute(
             "UPDATE messages SET content = ?, token_count = ? WHERE id = ?",
             (content, token_count, message_id),
         )
@@ -131,7 +140,8 @@ class MessageRepository:
         model: str | None = None,
     ) -> Message:
         """Set the final status (and content, usage, error) of a streamed message."""
-        with self._db.transaction() as conn:
+        with self._db.transaction():
+            conn = self._conn
             if content is not None:
                 conn.execute("UPDATE messages SET content = ? WHERE id = ?", (content, message_id))
             conn.execute(
@@ -143,11 +153,12 @@ class MessageRepository:
 
     def set_token_counts(self, counts: Iterable[tuple[int, int]]) -> None:
         """Cache token counts (message id, count) so nothing is tokenised twice."""
-        with self._db.transaction() as conn:
+        with self._db.transaction():
+            conn = self._conn
             conn.executemany("UPDATE messages SET token_count = ? WHERE id = ?", [(c, i) for i, c in counts])
 
     def set_meta(self, message_id: int, meta: JSONDict | None) -> None:
-        self._db.conn.execute(
+        self._conn.execute(
             "UPDATE messages SET meta = ? WHERE id = ?",
             (json.dumps(meta) if meta is not None else None, message_id),
         )
@@ -158,14 +169,14 @@ class MessageRepository:
         They stay in the database (reachable through parent_id) so an edit or a
         regenerate never destroys what was said.
         """
-        cursor = self._db.conn.execute(
+        cursor = self._conn.execute(
             "UPDATE messages SET active = 0 WHERE session_id = ? AND active = 1 AND id >= ?",
             (session_id, first_id),
         )
         return cursor.rowcount
 
     def last_id(self, session_id: int) -> int | None:
-        row = self._db.conn.execute(
+        row = self._conn.execute(
             "SELECT id FROM messages WHERE session_id = ? AND active = 1 ORDER BY id DESC LIMIT 1",
             (session_id,),
         ).fetchone()
@@ -174,12 +185,12 @@ class MessageRepository:
     def newest(self, session_id: int, limit: int, *, before_id: int | None = None) -> list[Message]:
         """The newest ``limit`` active messages (before ``before_id``), oldest first."""
         if before_id is None:
-            rows = self._db.conn.execute(
+            rows = self._conn.execute(
                 f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND active = 1 ORDER BY id DESC LIMIT ?",
                 (session_id, limit),
             ).fetchall()
         else:
-            rows = self._db.conn.execute(
+            rows = self._conn.execute(
                 f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND active = 1 AND id < ?"
                 " ORDER BY id DESC LIMIT ?",
                 (session_id, before_id, limit),
@@ -191,7 +202,7 @@ class MessageRepository:
         active = "" if include_inactive else "AND active = 1"
         return [
             _row_to_message(row)
-            for row in self._db.conn.execute(
+            for row in self._conn.execute(
                 f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? {active} ORDER BY id", (session_id,)
             )
         ]
@@ -200,14 +211,14 @@ class MessageRepository:
         """Active messages newer than ``after_id`` (all of them when None), oldest first."""
         return [
             _row_to_message(row)
-            for row in self._db.conn.execute(
+            for row in self._conn.execute(
                 f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND active = 1 AND id > ? ORDER BY id",
                 (session_id, after_id or 0),
             )
         ]
 
     def count(self, session_id: int) -> int:
-        row = self._db.conn.execute(
+        row = self._conn.execute(
             "SELECT COUNT(*) FROM messages WHERE session_id = ? AND active = 1", (session_id,)
         ).fetchone()
         return int(row[0])
@@ -216,7 +227,7 @@ class MessageRepository:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        rows = self._db.conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE id IN ({marks}) ORDER BY id", ids)
+        rows = self._conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE id IN ({marks}) ORDER BY id", ids)
         return [_row_to_message(row) for row in rows]
 
     def contents(self, ids: Sequence[int]) -> dict[int, str]:
@@ -224,13 +235,13 @@ class MessageRepository:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        return dict(self._db.conn.execute(f"SELECT id, content FROM messages WHERE id IN ({marks})", ids).fetchall())
+        return dict(self._conn.execute(f"SELECT id, content FROM messages WHERE id IN ({marks})", ids).fetchall())
 
     def interrupted(self) -> list[Message]:
         """Messages left 'streaming' by a crash or a kill."""
         return [
             _row_to_message(row)
-            for row in self._db.conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE status = 'streaming' ORDER BY id")
+            for row in self._conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE status = 'streaming' ORDER BY id")
         ]
 
     def recall(
@@ -265,4 +276,4 @@ class MessageRepository:
             params += [session_id, window_start_id]
         sql += " ORDER BY rank LIMIT ?"
         params.append(limit)
-        return [(_row_to_message(row), float(row[13])) for row in self._db.conn.execute(sql, params)]
+        return [(_row_to_message(row), float(row[13])) for row in self._conn.execute(sql, params)]

@@ -8,6 +8,7 @@ or reorder a released migration: append a new one.
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Callable
 
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
@@ -209,12 +210,47 @@ def m005_covering_scan_index(conn: sqlite3.Connection) -> None:
     )
 
 
+def m006_session_origin(conn: sqlite3.Connection) -> None:
+    """A stable origin id per chat, so importing the same export twice adds nothing.
+
+    A chat made here gets a random uuid; an imported chat keeps the origin of its
+    source (or a fingerprint of its content). Existing chats get a uuid now.
+    """
+    conn.execute("ALTER TABLE sessions ADD COLUMN origin TEXT")
+    ids = [row[0] for row in conn.execute("SELECT id FROM sessions")]
+    conn.executemany("UPDATE sessions SET origin = ? WHERE id = ?", [(str(uuid.uuid4()), i) for i in ids])
+    conn.execute("CREATE UNIQUE INDEX sessions_by_origin ON sessions(origin) WHERE origin IS NOT NULL")
+
+
+def m007_chat_claims(conn: sqlite3.Connection) -> None:
+    """One row per chat that is answering right now, so two processes never reply in one chat at once.
+
+    The owner refreshes ``heartbeat_at`` while it holds the claim; a claim whose
+    heartbeat is old, or whose process is gone from this host, may be taken over.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE chat_claims (
+            session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+            owner TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            taken_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_core_tables", m001_core_tables),
     ("002_message_counts", m002_message_counts),
     ("003_full_text_search", m003_full_text_search),
     ("004_upkeep_state", m004_upkeep_state),
     ("005_covering_scan_index", m005_covering_scan_index),
+    ("006_session_origin", m006_session_origin),
+    ("007_chat_claims", m007_chat_claims),
 ]
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import uuid
 from datetime import datetime
 from typing import Any
 
 from desktop_chat.core.errors import NotFound
 from desktop_chat.core.models import SearchHit, Session, Strategy
-from desktop_chat.core.storage.db import Database, from_db_time, to_db_time, utcnow
+from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, utcnow
 
 _COLUMNS = (
     "id, title, created_at, updated_at, strategy, strategy_options, system_prompt, model, profile, "
-    "pinned, archived, temporary, message_count"
+    "pinned, archived, temporary, message_count, origin"
 )
 _UNSET: Any = object()
 RANK_BY_RELEVANCE_UP_TO = 10_000
@@ -35,6 +36,7 @@ def _row_to_session(row: sqlite3.Row | tuple[Any, ...]) -> Session:
         archived=bool(row[10]),
         temporary=bool(row[11]),
         message_count=row[12],
+        origin=row[13],
     )
 
 
@@ -50,10 +52,7 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{word}"*' for word in words)
 
 
-class SessionRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class SessionRepository(Repository):
     def create(
         self,
         title: str = "",
@@ -64,33 +63,83 @@ class SessionRepository:
         model: str | None = None,
         profile: str | None = None,
         created_at: datetime | None = None,
+        updated_at: datetime | None = None,
+        temporary: bool = False,
+        pinned: bool = False,
+        archived: bool = False,
+        origin: str | None = None,
     ) -> Session:
-        now = to_db_time(created_at or utcnow())
-        cursor = self._db.conn.execute(
+        """A new chat. ``origin`` (default: a fresh uuid) identifies it across export and import."""
+        created = to_db_time(created_at or utcnow())
+        cursor = self._conn.execute(
             "INSERT INTO sessions(title, created_at, updated_at, strategy, strategy_options, system_prompt,"
-            " model, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " model, profile, temporary, pinned, archived, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 title,
-                now,
-                now,
+                created,
+                to_db_time(updated_at) if updated_at else created,
                 strategy.value if strategy else None,
                 json.dumps(strategy_options or {}),
                 system_prompt,
                 model,
                 profile,
+                int(temporary),
+                int(pinned),
+                int(archived),
+                origin or str(uuid.uuid4()),
             ),
         )
         assert cursor.lastrowid is not None
         return self.get(cursor.lastrowid)
 
     def get(self, session_id: int) -> Session:
-        row = self._db.conn.execute(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        row = self._conn.execute(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
-            raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.")
+            raise NotFound(f"There is no chat {session_id}; it may have been deleted.", kind="chat")
         return _row_to_session(row)
 
+    def by_origin(self, origin: str) -> Session | None:
+        """The chat with this origin id (an imported chat keeps its source's), if there is one."""
+        row = self._conn.execute(f"SELECT {_COLUMNS} FROM sessions WHERE origin = ?", (origin,)).fetchone()
+        return _row_to_session(row) if row else None
+
+    def idle_since(self, cutoff: datetime, *, include_archived: bool = True) -> list[Session]:
+        """Unpinned, saved chats with no activity since ``cutoff``, least recently active first."""
+        archived = "" if include_archived else " AND archived = 0"
+        rows = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM sessions WHERE pinned = 0 AND temporary = 0 AND updated_at < ?{archived}"
+            " ORDER BY updated_at, id",
+            (to_db_time(cutoff),),
+        )
+        return [_row_to_session(row) for row in rows]
+
+    def set_times(self, session_id: int, *, created_at: datetime, updated_at: datetime) -> None:
+        """Set when a chat began and was last active (an import dates a chat by its messages)."""
+        self._conn.execute(
+            "UPDATE sessions SET created_at = ?, updated_at = ? WHERE id = ?",
+            (to_db_time(created_at), to_db_time(updated_at), session_id),
+        )
+
+    def start_ids_above(self, id_base: int) -> None:
+        """Make SQLite number new sessions and messages above ``id_base``, with one hidden anchor row in each.
+
+        Only for an empty in-memory database: temporary chats get ids that can never
+        clash with a saved chat's. The anchor is a temporary session with no active message.
+        """
+        now = to_db_time(utcnow())
+        with self._db.transaction():
+            self._conn.execute(
+                "INSERT INTO sessions(id, title, created_at, updated_at, temporary) VALUES (?, '', ?, ?, 1)",
+                (id_base, now, now),
+            )
+            self._conn.execute(
+                "INSERT INTO messages(id, session_id, role, content, created_at, active)"
+                " VALUES (?, ?, 'system', '', ?, 0)",
+                (id_base, id_base, now),
+            )
+
     def exists(self, session_id: int) -> bool:
-        return self._db.conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
+        return self._conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
 
     def list_by_activity(self, *, include_archived: bool = False, limit: int | None = None) -> list[Session]:
         """Sessions by last activity, newest first."""
@@ -100,7 +149,7 @@ class SessionRepository:
         if limit is not None:
             sql += " LIMIT ?"
             params = (limit,)
-        return [_row_to_session(row) for row in self._db.conn.execute(sql, params)]
+        return [_row_to_session(row) for row in self._conn.execute(sql, params)]
 
     def update(
         self,
@@ -135,11 +184,18 @@ class SessionRepository:
             values["archived"] = int(archived)
         if values:
             assignments = ", ".join(f"{column} = ?" for column in values)
-            cursor = self._db.conn.execute(
+            cursor = self._conn.execute(
                 f"UPDATE sessions SET {assignments} WHERE id = ?", (*values.values(), session_id)
             )
             if cursor.rowcount == 0:
-                raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.")
+                raise NotFound(f"There is no chat {session_id}; it may have been deleted.", kind="chat")
+        return self.get(session_id)
+
+    def restore(self, session_id: int, at: datetime | None = None) -> Session:
+        """Bring an archived chat back to the list, whole; counts as activity, so retention waits again."""
+        with self._db.transaction():
+            self.update(session_id, archived=False)
+            self.touch(session_id, at)
         return self.get(session_id)
 
     def rename(self, session_id: int, title: str) -> Session:
@@ -147,22 +203,20 @@ class SessionRepository:
 
     def touch(self, session_id: int, at: datetime | None = None) -> None:
         """Record activity, which orders the session list."""
-        self._db.conn.execute(
-            "UPDATE sessions SET updated_at = ? WHERE id = ?", (to_db_time(at or utcnow()), session_id)
-        )
+        self._conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (to_db_time(at or utcnow()), session_id))
 
     def delete(self, session_id: int) -> None:
         """Delete a session with its messages, summary and session-scoped facts."""
-        cursor = self._db.conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+        cursor = self._conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         if cursor.rowcount == 0:
-            raise NotFound(f"There is no session {session_id}: list them with `desktop-chat sessions`.")
+            raise NotFound(f"There is no chat {session_id}; it may have been deleted.", kind="chat")
 
     def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
         """Full-text search over message content and session titles, best first."""
         query = fts_query(text)
         if query is None:
             return []
-        conn = self._db.conn
+        conn = self._conn
         hits: list[SearchHit] = [
             SearchHit(session_id=row[0], session_title=row[1], message_id=None, snippet=row[2], rank=row[3])
             for row in conn.execute(

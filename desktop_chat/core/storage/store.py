@@ -6,11 +6,14 @@ from pathlib import Path
 
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.paths import database_path
-from desktop_chat.core.settings import SettingsStore
+from desktop_chat.core.storage.claims import ClaimRepository
 from desktop_chat.core.storage.db import Database
 from desktop_chat.core.storage.facts import FactRepository
+from desktop_chat.core.storage.imports import ImportRepository
 from desktop_chat.core.storage.messages import MessageRepository
+from desktop_chat.core.storage.scan import ScanRepository
 from desktop_chat.core.storage.sessions import SessionRepository
+from desktop_chat.core.storage.settings_store import SettingsStore
 from desktop_chat.core.storage.summaries import SummaryRepository
 from desktop_chat.core.storage.upkeep_state import UpkeepStateRepository
 
@@ -24,6 +27,9 @@ class Store:
         self.facts = FactRepository(db)
         self.settings = SettingsStore(db)
         self.upkeep_state = UpkeepStateRepository(db)
+        self.scan = ScanRepository(db)
+        self.imports = ImportRepository(db)
+        self.claims = ClaimRepository(db)
 
     @classmethod
     def open(cls, folder: Path) -> Store:
@@ -37,6 +43,16 @@ class Store:
     @classmethod
     def in_memory(cls) -> Store:
         return cls(Database.in_memory())
+
+    @classmethod
+    def temporary(cls, id_base: int) -> Store:
+        """An in-memory store for temporary chats: its session and message ids start above ``id_base``.
+
+        A hidden anchor session (id ``id_base``, temporary, no active message) holds the numbering.
+        """
+        store = cls.in_memory()
+        store.sessions.start_ids_above(id_base)
+        return store
 
     def close(self) -> None:
         self.db.close()

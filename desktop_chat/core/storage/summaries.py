@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from desktop_chat.core.models import Summary
-from desktop_chat.core.storage.db import Database, from_db_time, to_db_time, utcnow
+from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, utcnow
 
 
-class SummaryRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class SummaryRepository(Repository):
     def get(self, session_id: int) -> Summary | None:
-        row = self._db.conn.execute(
+        row = self._conn.execute(
             "SELECT session_id, text, covers_through, token_count, model, updated_at, edited_by_user"
             " FROM summaries WHERE session_id = ?",
             (session_id,),
@@ -37,20 +36,29 @@ class SummaryRepository:
         token_count: int,
         model: str | None,
         edited_by_user: bool = False,
+        updated_at: datetime | None = None,
     ) -> Summary:
         """Replace the session's summary in one statement, so a crash keeps the old or the new."""
-        self._db.conn.execute(
+        self._conn.execute(
             "INSERT INTO summaries(session_id, text, covers_through, token_count, model, updated_at,"
             " edited_by_user) VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(session_id) DO UPDATE SET text = excluded.text,"
             " covers_through = excluded.covers_through, token_count = excluded.token_count,"
             " model = excluded.model, updated_at = excluded.updated_at,"
             " edited_by_user = excluded.edited_by_user",
-            (session_id, text, covers_through, token_count, model, to_db_time(utcnow()), int(edited_by_user)),
+            (
+                session_id,
+                text,
+                covers_through,
+                token_count,
+                model,
+                to_db_time(updated_at or utcnow()),
+                int(edited_by_user),
+            ),
         )
         summary = self.get(session_id)
         assert summary is not None
         return summary
 
     def delete(self, session_id: int) -> None:
-        self._db.conn.execute("DELETE FROM summaries WHERE session_id = ?", (session_id,))
+        self._conn.execute("DELETE FROM summaries WHERE session_id = ?", (session_id,))

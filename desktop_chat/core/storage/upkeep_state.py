@@ -8,34 +8,13 @@ run starts exactly where the last committed one stopped.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
-from desktop_chat.core.storage.db import Database, from_db_time, to_db_time, utcnow
+from desktop_chat.core.models import JOBS, JobName, JobState, JobStatus
+from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, utcnow
 
-JobName = Literal["summary", "facts"]
-JOBS: tuple[JobName, ...] = ("summary", "facts")
-
-
-class JobStatus(StrEnum):
-    PENDING = "pending"  # never ran, or was interrupted and will run again
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class JobState:
-    session_id: int
-    job: JobName
-    status: JobStatus
-    through_id: int | None = None  # last message processed; None: nothing yet
-    error: str | None = None  # one line, when the last run failed
-    attempts: int = 0  # failed tries on the message right after through_id
-    updated_at: datetime | None = None
-
+# The job types live in models (events and the GUI use them); re-exported for older importers.
+__all__ = ["JOBS", "JobName", "JobState", "JobStatus", "UpkeepStateRepository"]
 
 _COLUMNS = "session_id, job, through_id, status, error, attempts, updated_at"
 
@@ -52,13 +31,10 @@ def _row_to_state(row: sqlite3.Row | tuple[Any, ...]) -> JobState:
     )
 
 
-class UpkeepStateRepository:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
+class UpkeepStateRepository(Repository):
     def get(self, session_id: int, job: JobName) -> JobState:
         """The job's state; a job that never ran is ``pending`` with no watermark."""
-        row = self._db.conn.execute(
+        row = self._conn.execute(
             f"SELECT {_COLUMNS} FROM upkeep_state WHERE session_id = ? AND job = ?", (session_id, job)
         ).fetchone()
         return _row_to_state(row) if row else JobState(session_id, job, JobStatus.PENDING)
@@ -82,6 +58,15 @@ class UpkeepStateRepository:
             through_id=through_id,
         )
 
+    def rewind(self, session_id: int, job: JobName, through_id: int | None) -> None:
+        """Move the watermark back (``advance`` only moves forward): the job redoes what follows, pending."""
+        self._conn.execute(
+            "UPDATE upkeep_state SET through_id = ?, attempts = 0, error = NULL, updated_at = ?,"
+            " status = CASE WHEN status = 'running' THEN status ELSE 'pending' END"
+            " WHERE session_id = ? AND job = ?",
+            (through_id, to_db_time(utcnow()), session_id, job),
+        )
+
     def note_failed_attempt(self, session_id: int, job: JobName) -> int:
         """Count one more failure on the message after the watermark; returns the count."""
         self._upsert(session_id, job, "attempts = upkeep_state.attempts + 1", JobStatus.PENDING, None, attempts=1)
@@ -89,7 +74,7 @@ class UpkeepStateRepository:
 
     def reset_interrupted(self) -> int:
         """At start-up: jobs left 'running' by a crash or a quit are pending again."""
-        cursor = self._db.conn.execute(
+        cursor = self._conn.execute(
             "UPDATE upkeep_state SET status = 'pending', error = NULL, updated_at = ? WHERE status = 'running'",
             (to_db_time(utcnow()),),
         )
@@ -106,7 +91,7 @@ class UpkeepStateRepository:
         through_id: int | None = None,
         attempts: int = 0,
     ) -> None:
-        self._db.conn.execute(
+        self._conn.execute(
             f"INSERT INTO upkeep_state({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
             f" ON CONFLICT(session_id, job) DO UPDATE SET {assignments}, updated_at = excluded.updated_at",
             (session_id, job, through_id, status.value, error, attempts, to_db_time(utcnow())),

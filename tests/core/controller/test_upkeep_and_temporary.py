@@ -8,8 +8,7 @@ from pathlib import Path
 
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.events import Event, Finished, TitleChanged, UpkeepChanged
-from desktop_chat.core.models import Strategy
-from desktop_chat.core.storage.upkeep_state import JobStatus
+from desktop_chat.core.models import JobStatus, Strategy
 from tests.core.controller import (
     UPKEEP_MODEL,
     collect,

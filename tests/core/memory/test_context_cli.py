@@ -94,7 +94,7 @@ def test_context_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     data = imported(tmp_path)
     missing = cli(data, "context", "99")
     assert missing.returncode == 1 and missing.stderr.strip().count("\n") == 0
-    assert "There is no session 99" in missing.stderr
+    assert "There is no chat 99" in missing.stderr
     too_big = cli(data, "context", "1", "--budget", "10")
     assert too_big.returncode == 1 and "Shorten it" in too_big.stderr and "Traceback" not in too_big.stderr
     bad = cli(data, "context", "1", "--strategy", "psychic")

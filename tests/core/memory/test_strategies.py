@@ -185,7 +185,7 @@ def test_facts_sends_active_facts_pinned_first_and_nothing_else(store: Store) ->
     store.facts.add("car", "a rejected Volvo", status=FactStatus.REJECTED)
     store.facts.add("food", "a deleted pizza", status=FactStatus.DELETED)
     old = store.facts.add("job", "old job at the bakery")
-    store.db.conn.execute("UPDATE facts SET status = 'superseded' WHERE id = ?", (old.id,))
+    store.facts.set_status(old.id, FactStatus.SUPERSEDED)
 
     result = plan(store, session.id, Strategy.FACTS, draft="what do you know?")
     assert kinds(result)[:2] == [PartKind.PINNED_FACTS, PartKind.FACTS]

@@ -20,7 +20,7 @@ def digest(path: Path) -> str:
 
 
 def tables(db: Database) -> set[str]:
-    return {row[0] for row in db.conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    return {row[0] for row in db._conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
 
 
 @pytest.mark.parametrize("empty_file", [False, True], ids=["missing", "zero-bytes"])
@@ -39,12 +39,12 @@ def test_migrates_from_nothing(tmp_path: Path, empty_file: bool) -> None:
             "settings",
             "messages_fts",
         } <= tables(db)
-        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-        applied = [row[0] for row in db.conn.execute("SELECT name FROM schema_migrations ORDER BY rowid")]
+        assert db._conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        applied = [row[0] for row in db._conn.execute("SELECT name FROM schema_migrations ORDER BY rowid")]
         assert applied == [name for name, _ in MIGRATIONS]
-        assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert db.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+        assert db._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db._conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert db._conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
     finally:
         db.close()
     assert not list(tmp_path.glob("*.backup*")), "a brand-new database needs no backup"
@@ -58,7 +58,7 @@ def test_reopening_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
     for _ in range(2):
         store = Store.open(tmp_path)
         assert [s.title for s in store.sessions.list_by_activity()] == ["Keep me"]
-        assert store.db.conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == len(MIGRATIONS)
+        assert store.db._conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()[0] == len(MIGRATIONS)
         store.close()
     assert not list(tmp_path.glob("*.backup*"))
 

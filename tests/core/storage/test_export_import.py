@@ -133,14 +133,16 @@ BAD_DOCUMENTS = [
 @pytest.mark.parametrize(("text", "complaint"), BAD_DOCUMENTS)
 def test_malformed_import_writes_nothing(store: Store, text: str, complaint: str) -> None:
     store.sessions.create("existing")
-    before = store.db.conn.execute(
+    before = store.db._conn.execute(
         "SELECT (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM messages)"
     ).fetchone()
     with pytest.raises(ImportFormatError) as caught:
         import_json(store, parse_document(text))
     message = str(caught.value)
     assert complaint in message and "nothing was imported" in message and "\n" not in message
-    after = store.db.conn.execute("SELECT (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM messages)").fetchone()
+    after = store.db._conn.execute(
+        "SELECT (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM messages)"
+    ).fetchone()
     assert after == before
     assert store.facts.all() == []
 

@@ -24,7 +24,7 @@ def test_fts_follows_insert_update_and_delete(store: Store) -> None:
     assert message.id not in hit_ids(store, "tortoise")
     assert message.id in hit_ids(store, "parrot")
 
-    store.db.conn.execute("DELETE FROM messages WHERE id = ?", (message.id,))
+    store.db._conn.execute("DELETE FROM messages WHERE id = ?", (message.id,))
     assert hit_ids(store, "parrot") == set()
 
 
@@ -57,7 +57,7 @@ def test_delete_cascades_to_messages_summary_and_session_facts(store: Store) -> 
 
     store.sessions.delete(session.id)
 
-    conn = store.db.conn
+    conn = store.db._conn
     assert conn.execute("SELECT COUNT(*) FROM messages WHERE session_id = ?", (session.id,)).fetchone()[0] == 0
     assert store.summaries.get(session.id) is None
     with pytest.raises(NotFound):
@@ -68,7 +68,7 @@ def test_delete_cascades_to_messages_summary_and_session_facts(store: Store) -> 
     assert survivor.source_message_id is None and survivor.source_quote == "Alex"
     assert store.messages.count(keep.id) == 1
     assert hit_ids(store, "Miso") == set()
-    with pytest.raises(NotFound, match="no session"):
+    with pytest.raises(NotFound, match="no chat"):
         store.sessions.delete(session.id)
 
 
@@ -130,7 +130,7 @@ def test_superseded_branch_is_kept_but_not_active(store: Store) -> None:
 
 
 def test_appending_to_a_missing_session_is_not_found(store: Store) -> None:
-    with pytest.raises(NotFound, match="no session 999"):
+    with pytest.raises(NotFound, match="no chat 999"):
         store.messages.append(999, Role.USER, "lost?")
 
 

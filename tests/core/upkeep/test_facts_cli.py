@@ -174,7 +174,7 @@ def test_an_unknown_fact_is_one_line_and_exit_1(cli: Cli, argv: tuple[str, ...])
 
 def test_errors_for_bad_input(cli: Cli, data: Path) -> None:
     code, _, err = cli("list", "--session", "7")
-    assert code == 1 and "no session 7" in one_line_error(err)
+    assert code == 1 and "no chat 7" in one_line_error(err)
 
     code, _, err = cli("add", "city", "   ")
     assert code == 1 and "non-empty" in one_line_error(err)

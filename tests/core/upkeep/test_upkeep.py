@@ -10,11 +10,10 @@ import pytest
 
 from desktop_chat.core.errors import NotFound
 from desktop_chat.core.memory.upkeep import JobStatus, UpkeepReport, jobs_for, run_upkeep, upkeep_status
-from desktop_chat.core.models import FactStatus, Strategy
+from desktop_chat.core.models import FactStatus, JobName, Strategy
 from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
-from desktop_chat.core.storage.upkeep_state import JobName
 from tests.core.upkeep import MODEL, AfterReply, conversation, open_store, with_client
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
@@ -140,7 +139,7 @@ def test_a_summary_below_the_trigger_is_done_without_a_request(
 
 
 def test_an_unknown_session_is_refused(fake_openai: FakeOpenAIServer, store: Store) -> None:
-    with pytest.raises(NotFound, match="no session 999"):
+    with pytest.raises(NotFound, match="no chat 999"):
         upkeep(fake_openai, store, 999)
 
 

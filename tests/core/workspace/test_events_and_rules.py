@@ -22,6 +22,8 @@ from desktop_chat.core.events import (
     SessionCreated,
     SessionDeleted,
     SettingsChanged,
+    Started,
+    Stopped,
     SummaryChanged,
     UpkeepChanged,
 )
@@ -202,3 +204,21 @@ def test_sending_to_an_archived_chat_brings_it_back(tmp_path: Path, fake_openai:
         assert isinstance(events[-1], SessionChanged) and not events[-1].session.archived
 
     with_workspace(tmp_path, fake_openai, job)
+
+
+def test_stop_right_after_started_ends_the_reply(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    """Esc pressed the moment a reply starts: the reply ends as stopped instead of waiting forever."""
+    fake_openai.reply(chunks=["never ", "sent"], chunk_delay=0.5)
+
+    async def job(workspace: Workspace, events: list[Event]) -> list[Event]:
+        session = workspace.new_session(title="Quick stop")
+        seen: list[Event] = []
+        async with asyncio.timeout(10):
+            async for event in workspace.send(session.id, "Tell me a long story"):
+                seen.append(event)
+                if isinstance(event, Started):
+                    assert workspace.stop(session.id)
+        return seen
+
+    seen = with_workspace(tmp_path, fake_openai, job)
+    assert isinstance(ending(seen), Stopped)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from desktop_chat.core.memory.assembly import Assembly
 from desktop_chat.core.memory.parts import add_facts
 from desktop_chat.core.memory.strategies.window import recent_window
+from desktop_chat.core.memory.window import WindowScan
 
 
-def build(a: Assembly) -> None:
+def build(a: Assembly) -> WindowScan:
     add_facts(a, a.share(a.options.facts_share))
-    a.window = recent_window(a)
-    a.window.take(a.free)
+    scan = recent_window(a)
+    scan.take(a.free)
+    return scan

@@ -10,6 +10,7 @@ REASONS = Reasons(
 )
 
 
-def build(a: Assembly) -> None:
-    a.window = WindowScan(a, reasons=REASONS)
-    a.window.take(a.free)
+def build(a: Assembly) -> WindowScan:
+    scan = WindowScan(a, reasons=REASONS)
+    scan.take(a.free)
+    return scan

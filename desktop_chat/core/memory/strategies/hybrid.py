@@ -11,14 +11,16 @@ from desktop_chat.core.memory.assembly import Assembly
 from desktop_chat.core.memory.parts import add_facts, add_summary
 from desktop_chat.core.memory.recalled import add_recalled
 from desktop_chat.core.memory.strategies.summary import summary_window
+from desktop_chat.core.memory.window import WindowScan
 
 
-def build(a: Assembly) -> None:
+def build(a: Assembly) -> WindowScan:
     split = a.options.hybrid_split
     add_facts(a, a.share(split.facts))
     covers_through = add_summary(a, a.share(split.summary))
     recall_share = a.share(split.recall)
-    a.window = summary_window(a, covers_through)
-    a.window.take(a.free - recall_share)
-    add_recalled(a, recall_share, a.window)
-    a.window.take(a.free)
+    scan = summary_window(a, covers_through)
+    scan.take(a.free - recall_share)
+    add_recalled(a, recall_share, scan)
+    scan.take(a.free)
+    return scan

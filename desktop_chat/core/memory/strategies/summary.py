@@ -15,7 +15,8 @@ def summary_window(a: Assembly, covers_through: int | None) -> WindowScan:
     return WindowScan(a, reasons=reasons, floor=covers_through, keep_last=a.options.summary_keep_last)
 
 
-def build(a: Assembly) -> None:
+def build(a: Assembly) -> WindowScan:
     covers_through = add_summary(a, a.free)
-    a.window = summary_window(a, covers_through)
-    a.window.take(a.free)
+    scan = summary_window(a, covers_through)
+    scan.take(a.free)
+    return scan

@@ -18,6 +18,7 @@ def recent_window(a: Assembly) -> WindowScan:
     return WindowScan(a, reasons=reasons, max_messages=max(opts.window_messages - new, 0))
 
 
-def build(a: Assembly) -> None:
-    a.window = recent_window(a)
-    a.window.take(a.free)
+def build(a: Assembly) -> WindowScan:
+    scan = recent_window(a)
+    scan.take(a.free)
+    return scan

@@ -1,0 +1,197 @@
+"""Per-chat claims across processes: one chat answers in one place at a time.
+
+The in-process check (the controller's busy slots) cannot see the window and a
+`desktop-chat send` on the same database, or four CLI processes at once. A row
+in ``chat_claims`` can: whoever holds a live claim on a chat is the only one
+allowed to add a message and stream a reply there.
+
+A claim is live while its owner refreshes ``heartbeat_at`` (every
+``HEARTBEAT_INTERVAL`` seconds) and, when the owner runs on this host, its
+process still exists. A claim left by a killed process is therefore taken over
+at once on the same host, and after ``STALE_AFTER`` seconds from elsewhere.
+Checking and taking happen in one ``BEGIN IMMEDIATE`` transaction: SQLite's
+write lock orders concurrent takers, so exactly one of them wins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import sqlite3
+import sys
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from desktop_chat.core.errors import Busy
+from desktop_chat.core.storage.db import Database, Repository, from_db_time, to_db_time, utcnow
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_INTERVAL = 2.0  # seconds between refreshes while a claim is held
+STALE_AFTER = 10.0  # seconds without a heartbeat after which a claim is dead
+BUSY_MESSAGE = "This chat is answering elsewhere; wait for that reply or stop it there."
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    session_id: int
+    owner: str
+    pid: int
+    host: str
+    taken_at: datetime
+    heartbeat_at: datetime
+
+
+def new_owner() -> str:
+    """A token naming one claim-holder: unique even for two controllers in one process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def process_exists(pid: int) -> bool:
+    """Whether a process with this id runs on this host (True when it cannot be told)."""
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":
+        # os.kill(pid, 0) would terminate the process there; the heartbeat decides instead.
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, under another user
+        return True
+    return True
+
+
+class ClaimRepository(Repository):
+    """Take, refresh and release the claim on a chat; see the module docstring."""
+
+    def __init__(
+        self, db: Database, *, stale_after: float = STALE_AFTER, heartbeat_interval: float = HEARTBEAT_INTERVAL
+    ) -> None:
+        super().__init__(db)
+        self.stale_after = stale_after  # judged by the reader: a claim older than this is dead
+        self.heartbeat_interval = heartbeat_interval  # how often a HeldClaim refreshes its row
+
+    def get(self, session_id: int) -> Claim | None:
+        row = self._conn.execute(
+            "SELECT session_id, owner, pid, host, taken_at, heartbeat_at FROM chat_claims WHERE session_id = ?",
+            (session_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return Claim(row[0], row[1], row[2], row[3], from_db_time(row[4]), from_db_time(row[5]))
+
+    def is_live(self, claim: Claim, now: datetime | None = None) -> bool:
+        """Whether the claim's owner may still be answering."""
+        age = (now or utcnow()) - claim.heartbeat_at
+        # A heartbeat far in the future (a clock set back) does not keep a claim alive forever.
+        if abs(age) > timedelta(seconds=self.stale_after):
+            return False
+        return not (claim.host == socket.gethostname() and not process_exists(claim.pid))
+
+    def held_elsewhere(self, session_id: int, owner: str | None = None) -> bool:
+        """Whether someone other than ``owner`` holds a live claim on the chat."""
+        claim = self.get(session_id)
+        return claim is not None and claim.owner != owner and self.is_live(claim)
+
+    def take(self, session_id: int, owner: str) -> None:
+        """Claim the chat for ``owner``; raises ``Busy`` while another owner's claim is live.
+
+        A dead or stale claim is replaced. Taking a claim ``owner`` already holds refreshes it.
+        """
+        self._take(session_id, owner)
+
+    def _take(self, session_id: int, owner: str) -> None:
+        now = utcnow()
+        with self._db.transaction():  # BEGIN IMMEDIATE: the check and the write are one step
+            current = self.get(session_id)
+            if current is not None and current.owner != owner and self.is_live(current, now):
+                raise Busy(BUSY_MESSAGE)
+            if current is not None and current.owner != owner:
+                log.info(
+                    "taking over the claim on chat %s from %s (pid %s on %s): its owner is gone",
+                    session_id,
+                    current.owner,
+                    current.pid,
+                    current.host,
+                )
+            stamp = to_db_time(now)
+            self._conn.execute(
+                "INSERT INTO chat_claims(session_id, owner, pid, host, taken_at, heartbeat_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(session_id) DO UPDATE SET owner = excluded.owner, pid = excluded.pid,"
+                " host = excluded.host, taken_at = excluded.taken_at, heartbeat_at = excluded.heartbeat_at",
+                (session_id, owner, os.getpid(), socket.gethostname(), stamp, stamp),
+            )
+
+    def heartbeat(self, session_id: int, owner: str) -> bool:
+        """Refresh the claim; False when ``owner`` no longer holds it (it was taken over)."""
+        cursor = self._conn.execute(
+            "UPDATE chat_claims SET heartbeat_at = ? WHERE session_id = ? AND owner = ?",
+            (to_db_time(utcnow()), session_id, owner),
+        )
+        return cursor.rowcount == 1
+
+    def release(self, session_id: int, owner: str) -> None:
+        """Drop the claim if ``owner`` still holds it (never someone else's)."""
+        self._conn.execute("DELETE FROM chat_claims WHERE session_id = ? AND owner = ?", (session_id, owner))
+
+
+class HeldClaim:
+    """A claim this process holds: refreshed every ``claims.heartbeat_interval`` s by a task until ``release()``.
+
+    ``on_lost`` runs (once) when a heartbeat finds the claim taken over, which
+    happens only when this process stalled past ``STALE_AFTER`` (suspended,
+    stopped); the caller should stop answering then.
+    """
+
+    def __init__(
+        self, claims: ClaimRepository, session_id: int, *, on_lost: Callable[[], object] | None = None
+    ) -> None:
+        self._claims = claims
+        self.session_id = session_id
+        self.owner = new_owner()
+        self._on_lost = on_lost
+        self._task: asyncio.Task[None] | None = None
+        self.released = False
+
+    @classmethod
+    def take(
+        cls, claims: ClaimRepository, session_id: int, *, on_lost: Callable[[], object] | None = None
+    ) -> HeldClaim:
+        """Take the claim (``Busy`` when it is live elsewhere) and start heartbeating; needs a running loop."""
+        held = cls(claims, session_id, on_lost=on_lost)
+        claims.take(session_id, held.owner)
+        held._task = asyncio.get_running_loop().create_task(held._beat(), name=f"claim-{session_id}")
+        return held
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self._claims.heartbeat_interval)
+            try:
+                still_ours = self._claims.heartbeat(self.session_id, self.owner)
+            except sqlite3.Error as exc:  # a busy database: the next beat tries again, well inside STALE_AFTER
+                log.warning("could not refresh the claim on chat %s: %s", self.session_id, exc)
+                continue
+            if not still_ours:
+                log.warning("the claim on chat %s was taken over by another process; stopping here", self.session_id)
+                if self._on_lost is not None:
+                    self._on_lost()
+                return
+
+    def release(self) -> None:
+        """Stop heartbeating and drop the claim; safe to call more than once."""
+        if self.released:
+            return
+        self.released = True
+        if self._task is not None:
+            self._task.cancel()
+        # The database may be gone (closing app): the claim then dies by its heartbeat and pid.
+        with contextlib.suppress(sqlite3.Error):
+            self._claims.release(self.session_id, self.owner)
