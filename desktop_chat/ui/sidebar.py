@@ -62,8 +62,12 @@ def group_of(session: Any, today: datetime) -> str:  # noqa: PLR0911 - one retur
 
 
 def _snippet(text: str) -> str:
-    # FTS marks matches with [ ]; guillemets read as highlighting in plain text.
-    return " ".join(text.replace("[", "«").replace("]", "»").split())
+    """FTS marks matches with [ ]; guillemets read as highlighting in plain text. The text
+    starts a few words before the first match, so a narrow sidebar still shows it."""
+    words = text.replace("[", "«").replace("]", "»").split()
+    first = next((i for i, word in enumerate(words) if "«" in word), 0)
+    start = max(first - 3, 0)
+    return ("… " if start and not words[0].startswith("…") else "") + " ".join(words[start:])
 
 
 class _Tree(QTreeWidget):
@@ -73,7 +77,7 @@ class _Tree(QTreeWidget):
         self.setHeaderHidden(True)
         self.setRootIsDecorated(False)
         self.setItemsExpandable(False)
-        self.setUniformRowHeights(True)
+        self.setUniformRowHeights(False)  # search hits take two lines: the snippet, then the chat
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
@@ -197,12 +201,13 @@ class Sidebar(QWidget):
             if hits:
                 head = self._heading(FOUND)
                 for hit in hits:
-                    item = QTreeWidgetItem([_snippet(hit.snippet), ""])
+                    title = hit.session_title or "New chat"
+                    item = QTreeWidgetItem([f"{_snippet(hit.snippet)}\n    in {title}", ""])
                     item.setData(0, ID_ROLE, hit.session_id)
                     item.setData(0, MESSAGE_ROLE, hit.message_id)
-                    item.setToolTip(0, f"{hit.session_title or 'New chat'}: {_snippet(hit.snippet)}")
-                    item.setText(1, hit.session_title or "New chat")
+                    item.setToolTip(0, f"{title}: {_snippet(hit.snippet)}")
                     head.addChild(item)
+                    item.setFirstColumnSpanned(True)
             self.tree.expandAll()
             if selected is not None:
                 self.tree.setCurrentItem(selected)
