@@ -253,15 +253,18 @@ class MessageListModel(QAbstractListModel):
         return max(through) if through else None
 
     def summarised_count(self) -> int | None:
-        """How many messages the summary covers; None when the loaded span cannot tell."""
+        """How many messages reach the model only through the summary; None when the loaded span cannot tell."""
         through = self.summary_through
         if through is None:
             return None
-        stored = [r.message for r in self._rows if r.message is not None]
-        if not stored or (stored[0].id > through and self.can_load_older()):
+        stored = [r for r in self._rows if r.message is not None]
+        if not stored:
             return None
-        newer = sum(1 for m in stored if m.id > through)
-        return max(self._total - newer, 0)
+        unloaded = self._total - len(stored)
+        if unloaded and stored[0].key > through:
+            return None  # the summary ends somewhere in the part not loaded yet
+        # Every message older than the loaded span is older than the summary's end.
+        return unloaded + sum(1 for r in stored if r.context == SUMMARISED)
 
     def _mark(self, rows: Iterable[Row] | None = None, *, notify: bool = True) -> None:
         plan = self._plan

@@ -230,3 +230,38 @@ def test_not_in_context_marks_follow_a_strategy_change(
     assert marks().count(OUT_OF_CONTEXT) >= 7
     h.window.strategy_actions[Strategy.FULL].trigger()
     assert set(marks()) == {""}
+
+
+def test_messages_covered_by_the_summary_are_marked_and_counted(
+    open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    from desktop_chat.core.models import Strategy
+    from desktop_chat.ui.chat_view import SUMMARISED
+
+    store = Store.open(data_dir(tmp_path))
+    try:
+        chat = store.sessions.create("Summarised chat", strategy=Strategy.SUMMARY)
+        for i in range(12):
+            store.messages.append(chat.id, Role.USER if i % 2 == 0 else Role.ASSISTANT, f"message {i}")
+    finally:
+        store.close()
+    h = open_window(ui_settings(fake_openai, summary_keep_last=4))
+    h.window.open_session(chat.id)
+    assert h.window.chat.banner.isHidden()
+    h.workspace.edit_summary(chat.id, "Alex is planning a bookstore API.")
+
+    async def marked() -> None:
+        await until(lambda: not h.window.chat.banner.isHidden())
+
+    h.run(marked())
+    plan = h.workspace.preview(chat.id)
+    kept = {i for p in plan.parts for i in p.message_ids}
+    rows = h.window.chat.model.rows()
+    answered = max(r.key for r in rows if r.message is not None and r.message.role is Role.USER)
+    # Older than the kept window: summarised; the last reply follows the message being answered.
+    assert [r.context for r in rows] == [SUMMARISED if r.key not in kept and r.key < answered else "" for r in rows]
+    summarised = [r.context for r in rows].count(SUMMARISED)
+    assert summarised >= 6
+    assert h.window.chat.banner.text() == f"⋮ {summarised} earlier messages summarised  ▸"
+    h.window.chat.banner.click()
+    assert h.window.inspector.isVisible()
