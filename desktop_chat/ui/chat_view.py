@@ -58,7 +58,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.core.models import ContextPlan, Message, MessageStatus, PartKind, Role
 from desktop_chat.ui.render import COPY_CODE, MarkdownRenderer, plain
 
-PAGE = 50  # messages per lazy page: enough to fill a tall window twice
+PAGE = 30  # messages per lazy page: more than a tall window shows; each costs ~1 ms to render
 MAX_TEXT_WIDTH = 760  # a readable line length, as in a document
 PAD = 12
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -138,9 +138,10 @@ class MessageListModel(QAbstractListModel):
 
     # --- loading -------------------------------------------------------------------------
 
-    def load(self, session_id: int | None) -> None:
+    def load(self, session_id: int | None, plan: ContextPlan | None = None) -> None:
         self.beginResetModel()
         self.session_id = session_id
+        self._plan = plan
         self._failures.clear()
         self._rows = []
         self._total = 0
@@ -556,6 +557,8 @@ class ChatListView(QListView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Always there: a scroll bar that appears would narrow the rows and re-render them all.
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setUniformItemSizes(False)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -676,11 +679,12 @@ class ChatView(QWidget):
 
     # --- loading and context -------------------------------------------------------------
 
-    def show_session(self, session: Any | None, details: str = "") -> None:
+    def show_session(self, session: Any | None, details: str = "", plan: ContextPlan | None = None) -> None:
         self.title.setText(session.title or "New chat" if session is not None else "")
         self.details.setText(details)
         self._stick = True
-        self.model.load(session.id if session is not None else None)
+        self.model.load(session.id if session is not None else None, plan)
+        self._show_banner()
         self.scroll_to_bottom()
         self._fill_timer.start()
 
@@ -692,6 +696,9 @@ class ChatView(QWidget):
 
     def set_plan(self, plan: ContextPlan | None) -> None:
         self.model.set_plan(plan)
+        self._show_banner()
+
+    def _show_banner(self) -> None:
         through = self.model.summary_through
         if through is None:
             self.banner.hide()

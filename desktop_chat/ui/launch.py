@@ -75,6 +75,9 @@ def import_heavy_modules() -> None:
     # The SDK imports its chat resources on first use; a throwaway client (never used to
     # connect) makes that happen here instead of on the loop during the first send.
     openai.AsyncOpenAI(api_key="unused", base_url="http://127.0.0.1:9/v1").chat.completions  # noqa: B018
+    from desktop_chat.ui.render import warm_up
+
+    warm_up()  # Markdown and the common code lexers, before the first chat with code opens
 
 
 async def _build_workspace(folder: Path) -> Workspace:

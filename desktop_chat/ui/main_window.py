@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     # creation in PySide6, which the first paint does not need.
     from PySide6.QtGui import QCloseEvent, QPaintEvent
 
-    from desktop_chat.core.models import Strategy
+    from desktop_chat.core.models import ContextPlan, Strategy
     from desktop_chat.ui.bridge import WorkspaceBridge
     from desktop_chat.ui.chat_view import ChatView
     from desktop_chat.ui.composer import Composer
@@ -427,7 +427,10 @@ class MainWindow(QMainWindow):
             self.composer.cancel_editing()
         self.current_id = session.id
         self.sidebar.select(session.id)
-        self.chat.show_session(session, self._details(session))
+        # Planned before the messages load, so each row is rendered once, already marked.
+        busy = self.bridge is not None and self.bridge.is_running(session.id)
+        plan = self._preview(session.id) if self._plan_ready and not busy else None
+        self.chat.show_session(session, self._details(session), plan)
         self._update_title(session)
         self.composer.set_busy(self.bridge is not None and self.bridge.is_running(session.id))
         self._sync_strategy(session)
@@ -436,8 +439,8 @@ class MainWindow(QMainWindow):
         self._show_target()
         if self._qsettings is not None and not session.temporary:
             self._qsettings.setValue("last_session", session.id)
-        if self._plan_ready:
-            self.refresh_plan()
+        if plan is not None:
+            self._show_plan(plan)
         self.composer.edit.setFocus()
 
     def open_message(self, session_id: int, message_id: int) -> None:
@@ -676,18 +679,26 @@ class MainWindow(QMainWindow):
 
     def refresh_plan(self) -> None:
         self._plan_ready = True
-        workspace, session_id = self._workspace, self.current_id
-        if workspace is None or session_id is None:
+        session_id = self.current_id
+        if self._workspace is None or session_id is None:
             return
         if self.bridge is not None and self.bridge.is_running(session_id):
             return  # the plan changes when the reply ends
-        try:
-            plan = workspace.preview(session_id)
-        except DesktopChatError as exc:
-            plan = None
-            self.notify(str(exc))
-        self._baseline_tokens = plan.total_tokens if plan is not None else None
+        plan = self._preview(session_id)
         self.chat.set_plan(plan)
+        self._show_plan(plan)
+
+    def _preview(self, session_id: int) -> ContextPlan | None:
+        try:
+            plan: ContextPlan = self._workspace.preview(session_id)
+        except DesktopChatError as exc:
+            self.notify(str(exc))
+            return None
+        return plan
+
+    def _show_plan(self, plan: ContextPlan | None) -> None:
+        """The inspector's summary and the composer's count (the chat marks itself)."""
+        self._baseline_tokens = plan.total_tokens if plan is not None else None
         self.inspector.set_plan(plan)
         if plan is not None:
             self._count_draft(self.composer.text(), baseline=plan)
