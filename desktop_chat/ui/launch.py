@@ -185,6 +185,9 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     QGuiApplication.setDesktopFileName("desktop-chat")
     window = show_window(folder)
     paint_now(window)
+    from desktop_chat.ui.qt_fixes import MainThreadGarbageCollector
+
+    collector = MainThreadGarbageCollector()  # before any worker thread starts
     # After the first paint: logging (~13 ms to import), asyncio and qasync (~70 ms).
     from desktop_chat.core.logs import setup_logging
     from desktop_chat.core.paths import log_path
@@ -196,3 +199,5 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
         return int(qasync.run(run_window(folder, window=window, on_painted=on_painted, on_ready=on_ready)))
     except KeyboardInterrupt:
         return 130
+    finally:
+        collector.stop()
