@@ -60,7 +60,8 @@ class LocalModelServer:
     ``start()`` blocks until the server answers (about a second for a small model),
     so call it off the GUI thread. On Linux the child also gets SIGTERM when the
     starting thread exits, but only if that is the main thread: a worker thread may
-    end long before the app does.
+    end long before the app does. ``max_lifetime_s`` counts from the moment the model
+    is loaded and the server listens, not from the start.
     """
 
     def __init__(

@@ -8,8 +8,9 @@ Protocol on stdout, one line each: ``READY <base address>`` once the model is lo
 and the server listens, or ``ERROR <one-line reason>`` before exiting (``ERROR could
 not load ...`` when llama.cpp rejected the model; its log on stderr says why). stderr
 carries llama.cpp's own log. The child exits by itself when stdin reaches EOF (its
-parent closed it or died), when its parent process goes away, or after
-``--max-lifetime``.
+parent closed it or died), when its parent process goes away, or ``--max-lifetime``
+seconds after it said READY (counted from ready, so a slow load on a busy machine does
+not eat the lifetime; a load that hangs is the parent's startup timeout to end).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--n-ctx", type=int, default=2048)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--alias", default="", help="model id the server reports")
-    parser.add_argument("--max-lifetime", type=float, default=None, help="seconds")
+    parser.add_argument("--max-lifetime", type=float, default=None, help="seconds after READY")
     parser.add_argument("--parent-pid", type=int, default=None)
     parser.add_argument("--pdeathsig", action="store_true", help="Linux: SIGTERM when the parent dies")
     return parser.parse_args(argv)
@@ -127,8 +128,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     _start_daemon(_watch_stdin)
     if args.parent_pid is not None and os.name == "posix":
         _start_daemon(_watch_parent, args.parent_pid)
-    if args.max_lifetime is not None:
-        _start_daemon(_expire, args.max_lifetime)
 
     try:
         import xllamacpp
@@ -143,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say("ERROR", f"could not load the model ({exc})")
         return EXIT_LOAD_FAILED
     _say("READY", str(server.listening_address))
+    if args.max_lifetime is not None:
+        _start_daemon(_expire, args.max_lifetime)
 
     # The server runs on llama.cpp's own threads; park here until a watcher exits.
     with contextlib.suppress(KeyboardInterrupt):

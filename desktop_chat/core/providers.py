@@ -9,10 +9,11 @@ raised so the caller keeps the partial reply instead of getting a silently resta
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
@@ -67,6 +68,19 @@ StreamEvent = TextDelta | StreamEnd
 
 
 @dataclass(frozen=True, slots=True)
+class JsonSchema:
+    """The shape a JSON answer must have, for servers that constrain output to a schema.
+
+    llama.cpp, vLLM, LM Studio and Ollama turn it into a grammar, so bounds such as
+    ``maxItems`` and ``maxLength`` stop a small model that would otherwise loop until
+    its token limit. Sent non-strict: OpenAI's strict mode refuses those bounds.
+    """
+
+    name: str
+    schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Completion:
     text: str
     usage: Usage | None
@@ -93,9 +107,13 @@ class ChatClient(Protocol):
         *,
         model: str,
         json_mode: bool = False,
+        json_schema: JsonSchema | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
-    ) -> Completion: ...
+    ) -> Completion:
+        """One whole answer. ``json_schema`` asks for JSON of that shape where the server takes a
+        schema, else (like ``json_mode``) for any JSON object."""
+        ...
 
     async def list_models(self) -> list[str]: ...
 
@@ -145,6 +163,7 @@ class OpenAIChatClient:
         self._max_retries = max_retries
         self._backoff = backoff
         self._stream_options_ok = True
+        self._json_schema_ok = True  # until the server refuses a json_schema response_format
         self._sdk: AsyncOpenAI | None = None
 
     @property
@@ -176,13 +195,26 @@ class OpenAIChatClient:
 
     # --- requests -------------------------------------------------------------------
 
-    async def stream_chat(
+    def stream_chat(
         self,
         messages: Sequence[ChatMessage],
         *,
         model: str,
         max_tokens: int | None = None,
         temperature: float | None = None,
+    ) -> AsyncGenerator[StreamEvent, None]:
+        # The generator itself, not a wrapper: no extra layer per chunk.
+        return self._stream(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+
+    async def _stream(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int | None,
+        temperature: float | None,
+        json_mode: bool = False,
+        json_schema: JsonSchema | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         from openai import omit
 
@@ -194,12 +226,20 @@ class OpenAIChatClient:
             finish_reason: str | None = None
             served_model = model
             include_usage = self._stream_options_ok
+            schema_sent = json_schema is not None and self._json_schema_ok
+            response_format: Any = omit
+            if schema_sent and json_schema is not None:
+                response_format = _schema_format(json_schema)
+            elif json_mode or json_schema is not None:
+                # json_object is the one JSON mode llama.cpp, OpenAI and Ollama all understand: the fallback.
+                response_format = {"type": "json_object"}
             try:
                 stream = await client.chat.completions.create(
                     model=model,
                     messages=cast(Any, [m.to_openai() for m in messages]),
                     stream=True,
                     stream_options={"include_usage": True} if include_usage else omit,
+                    response_format=response_format,
                     max_tokens=omit if max_tokens is None else max_tokens,
                     temperature=omit if temperature is None else temperature,
                 )
@@ -219,6 +259,10 @@ class OpenAIChatClient:
                 if not started and include_usage and _rejects_stream_options(exc):
                     self._stream_options_ok = False
                     continue
+                if not started and schema_sent and _rejects_json_schema(exc):
+                    # Remembered for this client: every later request goes straight to json_object.
+                    self._json_schema_ok = False
+                    continue
                 await self._retry_or_raise(exc, attempt, model=model, started=started)
                 attempt += 1
                 continue
@@ -234,35 +278,34 @@ class OpenAIChatClient:
         *,
         model: str,
         json_mode: bool = False,
+        json_schema: JsonSchema | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> Completion:
-        from openai import omit
-
-        client = self._client()
-
-        async def call() -> Any:
-            return await client.chat.completions.create(
+        # Streamed, though the caller wants the whole answer: closing the stream (on a timeout, a
+        # cancel or an error) is what reliably tells llama.cpp to stop generating and free its
+        # slot; a plain request it may keep working on long after the client gave up. It also
+        # makes ``read_timeout`` the longest silence, not the longest answer.
+        parts: list[str] = []
+        end: StreamEnd | None = None
+        async with contextlib.aclosing(
+            self._stream(
+                messages,
                 model=model,
-                messages=cast(Any, [m.to_openai() for m in messages]),
-                # json_object is the one JSON mode llama.cpp, OpenAI and Ollama all understand.
-                response_format={"type": "json_object"} if json_mode else omit,
-                max_tokens=omit if max_tokens is None else max_tokens,
-                temperature=omit if temperature is None else temperature,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                json_mode=json_mode,
+                json_schema=json_schema,
             )
-
-        response = await self._with_retries(call, model=model)
-        try:
-            choice = response.choices[0]
-            text = choice.message.content or ""
-            usage = (
-                Usage(response.usage.prompt_tokens, response.usage.completion_tokens)
-                if response.usage is not None
-                else None
-            )
-            return Completion(str(text), usage, str(response.model or model))
-        except (AttributeError, IndexError, TypeError) as exc:
-            raise BadResponse(self._bad_response_message()) from exc
+        ) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                else:
+                    end = event
+        if end is None:  # _stream always ends with StreamEnd or raises
+            raise BadResponse(self._bad_response_message())
+        return Completion("".join(parts), end.usage, end.model)
 
     async def list_models(self) -> list[str]:
         client = self._client()
@@ -457,6 +500,23 @@ def _retry_after(exc: Exception) -> float | None:
         except ValueError:
             continue
     return None
+
+
+def _schema_format(schema: JsonSchema) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": schema.name, "schema": dict(schema.schema), "strict": False}}
+
+
+# What servers say when they refuse a schema: "response_format type 'json_schema' is not supported",
+# llama.cpp's "JSON schema error at ...", LM Studio's and vLLM's grammar / structured-output errors.
+_SCHEMA_WORDS = ("response_format", "json_schema", "schema", "grammar", "parser", "structured")
+
+
+def _rejects_json_schema(exc: Exception) -> bool:
+    status = getattr(exc, "status_code", None)
+    if status not in (400, 415, 422, 500, 501):
+        return False
+    text = f"{getattr(exc, 'message', '')} {getattr(exc, 'body', '')}".lower()
+    return any(word in text for word in _SCHEMA_WORDS)
 
 
 def _rejects_stream_options(exc: Exception) -> bool:

@@ -107,7 +107,11 @@ def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     assert json.loads(cli(data, "sessions", "--json").stdout) == []
 
     missing = cli(data, "export", "42")
-    assert missing.returncode == 1 and "no chat 42" in one_line_error(missing) and "desktop-chat sessions" in one_line_error(missing)
+    assert (
+        missing.returncode == 1
+        and "no chat 42" in one_line_error(missing)
+        and "desktop-chat sessions" in one_line_error(missing)
+    )
 
     assert cli(data, "import", str(tmp_path / "nope.json")).returncode == 1
     usage = cli(data, "export", "not-a-number")

@@ -218,6 +218,65 @@ def test_child_exits_when_its_parent_is_killed(started_from: str) -> None:
             parent.stdout.close()
 
 
+# A stand-in for xllamacpp whose "model" takes LOAD_S to load, then serves 200 on every GET.
+_SLOW_XLLAMACPP = """
+import threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace as NS
+
+def CommonParams():
+    return NS(model=NS(path=""), cpuparams=NS(n_threads=0), cpuparams_batch=NS(n_threads=0))
+
+class _Ok(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+class Server:
+    def __init__(self, params):
+        time.sleep(LOAD_S)
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.listening_address = "http://127.0.0.1:%d" % httpd.server_address[1]
+"""
+
+
+@pytest.mark.slow
+def test_the_lifetime_counts_from_ready_not_from_start(tmp_path: Path) -> None:
+    # A load that takes longer than the whole lifetime: a timer started at launch would end the
+    # child before it is ready. Only sleeps order the events, so a busy machine cannot flip them.
+    load_s, lifetime_s = 3.0, 1.0
+    (tmp_path / "xllamacpp").mkdir()
+    (tmp_path / "xllamacpp" / "__init__.py").write_text(_SLOW_XLLAMACPP.replace("LOAD_S", str(load_s)))
+    script = REPO_ROOT / "desktop_chat" / "core" / "local_model_child.py"
+    started = time.monotonic()
+    # stdin stays open: EOF would end the child for another reason.
+    child = subprocess.Popen(
+        [sys.executable, "-P", str(script), "--model", str(tmp_path / "any.gguf"), "--max-lifetime", str(lifetime_s)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    try:
+        code = child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        out, err = child.communicate()
+    lived = time.monotonic() - started
+
+    assert out.startswith("READY http://127.0.0.1:"), (out, err)
+    assert code == 5, err  # EXIT_LIFETIME, not a crash nor the stdin watcher
+    assert lived >= load_s + lifetime_s
+
+
 @pytest.mark.slow
 def test_child_exits_by_itself_after_max_lifetime() -> None:
     server = LocalModelServer(_model(), n_ctx=512, max_lifetime_s=6)

@@ -23,6 +23,7 @@ from desktop_chat.core.errors import (
 from desktop_chat.core.models import ChatMessage, Role, Usage
 from desktop_chat.core.providers import (
     ChatClient,
+    JsonSchema,
     OpenAIChatClient,
     StreamEnd,
     TextDelta,
@@ -142,7 +143,8 @@ def test_complete_returns_text_and_usage(fake_openai: FakeOpenAIServer) -> None:
     assert completion.usage == Usage(11, 4)
     assert completion.model == "fake-mini"
     [request] = fake_openai.chat_requests
-    assert not request.body.get("stream")
+    # Streamed under the hood, so giving up closes the stream and the server stops generating.
+    assert request.body["stream"] is True
     assert request.body["max_tokens"] == 50
     assert request.body["temperature"] == 0.2
     assert "response_format" not in request.body
@@ -159,6 +161,59 @@ def test_json_mode_asks_for_a_json_object(fake_openai: FakeOpenAIServer) -> None
 
     assert json.loads(completion.text) == {"facts": [{"key": "name", "value": "Ada"}]}
     assert fake_openai.chat_requests[0].body["response_format"] == {"type": "json_object"}
+
+
+NAME_SCHEMA = JsonSchema(
+    "name",
+    {"type": "object", "properties": {"name": {"type": "string", "maxLength": 12}}, "required": ["name"]},
+)
+
+
+def test_a_json_schema_is_sent_as_a_non_strict_json_schema_response_format(fake_openai: FakeOpenAIServer) -> None:
+    fake_openai.reply_json({"name": "Ada"})
+
+    async def scenario() -> Any:
+        async with make_client(fake_openai) as client:
+            return await client.complete(HISTORY, model="fake-mini", json_schema=NAME_SCHEMA, max_tokens=40)
+
+    assert json.loads(run(scenario()).text) == {"name": "Ada"}
+    [request] = fake_openai.chat_requests
+    assert request.body["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "name", "schema": dict(NAME_SCHEMA.schema), "strict": False},
+    }
+    assert request.body["max_tokens"] == 40
+
+
+def test_a_server_refusing_json_schema_gets_json_object_and_the_client_remembers(
+    fake_openai: FakeOpenAIServer,
+) -> None:
+    fake_openai.reject_json_schema = True
+    fake_openai.reply_json({"name": "Ada"})
+    fake_openai.reply_json({"name": "Bob"})
+
+    async def scenario() -> list[str]:
+        async with make_client(fake_openai) as client:
+            first = await client.complete(HISTORY, model="fake-mini", json_schema=NAME_SCHEMA)
+            second = await client.complete(HISTORY, model="fake-mini", json_schema=NAME_SCHEMA)
+            return [first.text, second.text]
+
+    assert [json.loads(text) for text in run(scenario())] == [{"name": "Ada"}, {"name": "Bob"}]
+    formats = [r.body["response_format"]["type"] for r in fake_openai.chat_requests]
+    # One refusal, then json_object at once: the second request does not ask for the schema again.
+    assert formats == ["json_schema", "json_object", "json_object"]
+
+
+def test_other_refusals_are_not_retried_without_the_schema(fake_openai: FakeOpenAIServer) -> None:
+    fake_openai.fail(Fault.CONTEXT_LENGTH)
+
+    async def scenario() -> Any:
+        async with make_client(fake_openai) as client:
+            return await client.complete(HISTORY, model="fake-mini", json_schema=NAME_SCHEMA)
+
+    with pytest.raises(ContextTooLong):
+        run(scenario())
+    assert [r.body["response_format"]["type"] for r in fake_openai.chat_requests] == ["json_schema"]
 
 
 def test_list_models(fake_openai: FakeOpenAIServer) -> None:

@@ -289,6 +289,8 @@ class _ClientGone(Exception):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: with Nagle on, each reply waits ~40 ms for a delayed ACK.
+    disable_nagle_algorithm = True
     server: _HTTPServer
 
     # --- plumbing -------------------------------------------------------------------

@@ -36,8 +36,8 @@ from typing import Any, Literal
 
 from desktop_chat.core.errors import ExtractionRejected
 from desktop_chat.core.memory.prompts import extraction_messages
-from desktop_chat.core.models import Fact, FactOrigin, FactStatus, Message, MessageStatus, Role
-from desktop_chat.core.providers import ChatClient
+from desktop_chat.core.models import Fact, FactOrigin, FactStatus, Message
+from desktop_chat.core.providers import ChatClient, JsonSchema
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.facts import normalize_key
 from desktop_chat.core.storage.store import Store
@@ -52,6 +52,12 @@ MAX_KEY_CHARS = 64
 MAX_VALUE_CHARS = 200
 MAX_QUOTE_CHARS = 500
 MAX_ANSWER_TOKENS = 600  # room for ~20 facts with quotes; longer answers came from models looping
+# A short message gets a short answer budget: each fact copies words of the message (value and
+# quote) plus ~20 tokens of key and JSON, so a small model looping in JSON fails in seconds.
+ANSWER_BASE_TOKENS = 64
+ANSWER_TOKENS_PER_MESSAGE_TOKEN = 6
+# A value or quote may differ from the message by Unicode normalisation: a few characters of slack.
+_LENGTH_SLACK = 16
 MAX_MESSAGE_TOKENS = 4_000  # longer messages are cut for the request (grounding still sees all)
 
 # Words that say nothing about a value: "lives in Berlin" is grounded by a quote holding "Berlin".
@@ -263,18 +269,48 @@ def _apply(
     return decisions
 
 
+# --- the request ---------------------------------------------------------------------------------
+
+
+def answer_schema(message_text: str) -> JsonSchema:
+    """The answer's shape, bounded by what ``message_text`` can ground.
+
+    A grounded value or quote occurs in the message, so neither can be longer than it;
+    each fact needs at least one of its words. Servers that build a grammar from the
+    schema (llama.cpp and others) then cannot let a model ramble inside a string or
+    list facts forever; ``parse_answer`` checks the same limits for servers that do not.
+    """
+    room = len(message_text) + _LENGTH_SLACK
+    words = len(re.findall(r"\w+", message_text))
+    fact = {
+        "type": "object",
+        "properties": {
+            "key": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS},
+            "value": {"type": "string", "minLength": 1, "maxLength": min(MAX_VALUE_CHARS, room)},
+            "quote": {"type": "string", "maxLength": min(MAX_QUOTE_CHARS, room)},
+        },
+        "required": ["key", "value", "quote"],
+        "additionalProperties": False,
+    }
+    schema = {
+        "type": "object",
+        "properties": {"facts": {"type": "array", "items": fact, "maxItems": max(1, min(MAX_FACTS, words))}},
+        "required": ["facts"],
+        "additionalProperties": False,
+    }
+    return JsonSchema("facts", schema)
+
+
+def answer_tokens(message_tokens: int) -> int:
+    """The reply cap for extracting from a message of ``message_tokens`` tokens."""
+    return min(MAX_ANSWER_TOKENS, ANSWER_BASE_TOKENS + ANSWER_TOKENS_PER_MESSAGE_TOKEN * message_tokens)
+
+
 # --- the job ------------------------------------------------------------------------------------
 
 
 def fact_scope(settings: Settings, session_id: int) -> int | None:
     return None if settings.facts_scope == "global" else session_id
-
-
-def _next_user_message(store: Store, session_id: int, after: int | None) -> Message | None:
-    for message in store.messages.after(session_id, after):
-        if message.role is Role.USER and message.status is MessageStatus.COMPLETE:
-            return message
-    return None
 
 
 async def extract_facts(
@@ -296,7 +332,7 @@ async def extract_facts(
     through = store.upkeep_state.get(session_id, "facts").through_id
     counter: TokenCounter | None = None
     # Re-read after each message, so messages sent while the job runs are picked up too.
-    while (message := _next_user_message(store, session_id, through)) is not None:
+    while (message := store.messages.next_user_message(session_id, through)) is not None:
         candidates: list[Candidate] = []
         if message.content.strip():
             counter = counter or TokenCounter.for_model(model)
@@ -305,7 +341,8 @@ async def extract_facts(
                 extraction_messages(text),
                 model=model,
                 json_mode=True,
-                max_tokens=MAX_ANSWER_TOKENS,
+                json_schema=answer_schema(text),
+                max_tokens=answer_tokens(counter.count_text(text)),
                 temperature=0,
             )
             try:

@@ -277,3 +277,16 @@ class MessageRepository(Repository):
         sql += " ORDER BY rank LIMIT ?"
         params.append(limit)
         return [(_row_to_message(row), float(row[13])) for row in self._conn.execute(sql, params)]
+
+    def next_user_message(self, session_id: int, after_id: int | None) -> Message | None:
+        """The first active, complete user message after ``after_id`` (from the start when None).
+
+        One indexed lookup, so a job that walks a long chat message by message reads
+        each row once instead of the whole backlog on every step.
+        """
+        row = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND active = 1 AND id > ?"
+            " AND role = ? AND status = ? ORDER BY id LIMIT 1",
+            (session_id, after_id or 0, Role.USER.value, MessageStatus.COMPLETE.value),
+        ).fetchone()
+        return _row_to_message(row) if row else None

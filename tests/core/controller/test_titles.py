@@ -51,7 +51,7 @@ def test_title_comes_from_the_upkeep_model_after_the_first_exchange(
     assert not any(isinstance(e, TitleChanged) for e in second)  # only the first exchange names the chat
     title_request = fake_openai.chat_requests[1].body
     assert title_request["model"] == UPKEEP_MODEL
-    assert not title_request.get("stream")
+    assert title_request["max_tokens"] == 24  # a title, not a chat reply
     assert FIRST in title_request["messages"][-1]["content"]
     # The title came after the reply had finished, never before.
     kinds = [type(e) for e in first]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from desktop_chat.core.models import ChatMessage, Message, Role
-from desktop_chat.core.providers import Completion, OpenAIChatClient, StreamEvent
+from desktop_chat.core.providers import Completion, JsonSchema, OpenAIChatClient, StreamEvent
 from desktop_chat.core.storage.store import Store
 from tests.helpers.fake_openai import FakeOpenAIServer
 
@@ -68,11 +68,17 @@ class AfterReply:
         *,
         model: str,
         json_mode: bool = False,
+        json_schema: JsonSchema | None = None,
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> Completion:
         completion = await self._inner.complete(
-            messages, model=model, json_mode=json_mode, max_tokens=max_tokens, temperature=temperature
+            messages,
+            model=model,
+            json_mode=json_mode,
+            json_schema=json_schema,
+            max_tokens=max_tokens,
+            temperature=temperature,
         )
         result = self._then()
         if asyncio.iscoroutine(result):

@@ -9,10 +9,17 @@ from typing import Any
 import pytest
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.memory.extractor import MAX_ATTEMPTS, ExtractionOutcome, extract_facts
+from desktop_chat.core.memory.extractor import (
+    MAX_ANSWER_TOKENS,
+    MAX_ATTEMPTS,
+    MAX_KEY_CHARS,
+    ExtractionOutcome,
+    answer_tokens,
+    extract_facts,
+)
 from desktop_chat.core.memory.fact_rules import approve as approve_fact
 from desktop_chat.core.memory.fact_rules import reject as reject_fact
-from desktop_chat.core.models import Fact, FactOrigin, FactStatus
+from desktop_chat.core.models import Fact, FactOrigin, FactStatus, Role
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from tests.core.upkeep import MODEL, conversation, with_client
@@ -69,8 +76,38 @@ def test_the_request_uses_json_mode_and_carries_the_message(
     extract(fake_openai, store, session_id)
 
     [request] = fake_openai.chat_requests
-    assert request.body["response_format"] == {"type": "json_object"}
     assert "I am a beekeeper in Ghent." in request.body["messages"][-1]["content"]
+    # The answer's shape as a schema, bounded by the message: nothing longer than it, a fact per word at most.
+    response_format = request.body["response_format"]
+    assert response_format["type"] == "json_schema"
+    facts = response_format["json_schema"]["schema"]["properties"]["facts"]
+    assert facts["maxItems"] == 6
+    fact = facts["items"]["properties"]
+    room = len("I am a beekeeper in Ghent.") + 16
+    assert fact["value"]["maxLength"] == room and fact["quote"]["maxLength"] == room
+    assert fact["key"]["maxLength"] == MAX_KEY_CHARS
+    # A short message gets a short answer budget, so a model looping inside the JSON stops early.
+    assert request.body["max_tokens"] < 150
+
+
+def test_a_server_without_json_schema_gets_json_object_and_the_facts_still_count(
+    fake_openai: FakeOpenAIServer, store: Store, session_id: int
+) -> None:
+    fake_openai.reject_json_schema = True
+    conversation(store, session_id, ["My name is Ada.", "Hi Ada.", "I live in Porto."])
+    fake_openai.reply_json(facts_answer(("name", "Ada", None)))
+    fake_openai.reply_json(facts_answer(("city", "Porto", None)))
+
+    outcome = extract(fake_openai, store, session_id)
+
+    assert outcome.error is None
+    assert sorted(f.value for f in by_status(store, FactStatus.ACTIVE)) == ["Ada", "Porto"]
+    formats = [r.body["response_format"]["type"] for r in fake_openai.chat_requests]
+    assert formats == ["json_schema", "json_object", "json_object"]
+
+
+def test_the_answer_budget_grows_with_the_message_up_to_a_cap() -> None:
+    assert answer_tokens(10) < answer_tokens(50) < answer_tokens(1_000) == answer_tokens(4_000) == MAX_ANSWER_TOKENS
 
 
 def test_a_quote_grounds_a_value_only_when_it_states_that_value(
@@ -279,3 +316,39 @@ def test_a_message_is_skipped_after_repeated_invalid_answers(
     # After giving up on the first message the same run went on to the next one.
     assert [f.value for f in store.facts.all()] == ["Porto"]
     assert store.upkeep_state.get(session_id, "facts").through_id == second.id
+
+
+def _extraction_work(fake_openai: FakeOpenAIServer, store: Store, turns: int) -> tuple[int, int]:
+    """(SQLite VM steps, chat requests) for one extraction pass over a fresh chat of ``turns`` exchanges."""
+    session_id = store.sessions.create(f"imported {turns}").id
+    for n in range(turns):
+        store.messages.append(session_id, Role.USER, f"Message {n}: nothing about me here.")
+        store.messages.append(session_id, Role.ASSISTANT, f"Reply {n}.")
+    for _ in range(turns):
+        fake_openai.reply_json({"facts": []})
+    requests_before = len(fake_openai.chat_requests)
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0  # 0: carry on
+
+    # SQLite calls this every 100 virtual-machine steps: a measure of the work done, not of the clock.
+    store.db._conn.set_progress_handler(count, 100)
+    try:
+        outcome = extract(fake_openai, store, session_id)
+    finally:
+        store.db._conn.set_progress_handler(None, 100)
+    assert outcome.error is None and len(outcome.processed_ids) == turns
+    return steps, len(fake_openai.chat_requests) - requests_before
+
+
+def test_a_long_chat_is_read_in_one_pass_not_once_per_message(fake_openai: FakeOpenAIServer, store: Store) -> None:
+    # A big imported chat: each step must fetch only the next user message, not re-read the backlog.
+    small_steps, small_requests = _extraction_work(fake_openai, store, 100)
+    large_steps, large_requests = _extraction_work(fake_openai, store, 400)
+
+    assert (small_requests, large_requests) == (100, 400)
+    # Four times the chat, about four times the database work; re-reading the backlog per message made it ~16x.
+    assert large_steps < 6 * small_steps, (small_steps, large_steps)
