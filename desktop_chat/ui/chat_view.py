@@ -208,6 +208,15 @@ class MessageListModel(QAbstractListModel):
     def rows(self) -> list[Row]:
         return list(self._rows)
 
+    def set_streamed(self, message_id: int, text: str) -> None:
+        """The whole text streamed so far, for a row loaded from the database mid-reply."""
+        i = self.row_of(message_id)
+        if i is None or self._rows[i].status is not MessageStatus.STREAMING:
+            return
+        self._rows[i].text = text
+        index = self.index(i)
+        self.dataChanged.emit(index, index, [ROW_ROLE])
+
     def append_text(self, message_id: int, text: str) -> None:
         i = self.row_of(message_id)
         if i is None:

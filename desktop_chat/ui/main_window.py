@@ -431,6 +431,8 @@ class MainWindow(QMainWindow):
         busy = self.bridge is not None and self.bridge.is_running(session.id)
         plan = self._preview(session.id) if self._plan_ready and not busy else None
         self.chat.show_session(session, self._details(session), plan)
+        if busy and self.bridge is not None:
+            self._catch_up(self.bridge)
         self._update_title(session)
         self.composer.set_busy(self.bridge is not None and self.bridge.is_running(session.id))
         self._sync_strategy(session)
@@ -442,6 +444,17 @@ class MainWindow(QMainWindow):
         if plan is not None:
             self._show_plan(plan)
         self.composer.edit.setFocus()
+
+    def _catch_up(self, bridge: WorkspaceBridge) -> None:
+        """Show all the text a reply streamed while its chat was not the one open."""
+        from desktop_chat.core.models import MessageStatus
+
+        bridge.flush()  # pending text first; the whole text then replaces the row's
+        for row in self.chat.model.rows():
+            if row.message is not None and row.status is MessageStatus.STREAMING:
+                text = bridge.text_so_far(row.message.id)
+                if text is not None:
+                    self.chat.model.set_streamed(row.message.id, text)
 
     def open_message(self, session_id: int, message_id: int) -> None:
         if session_id != self.current_id:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -265,3 +266,29 @@ def test_messages_covered_by_the_summary_are_marked_and_counted(
     assert h.window.chat.banner.text() == f"⋮ {summarised} earlier messages summarised  ▸"
     h.window.chat.banner.click()
     assert h.window.inspector.isVisible()
+
+
+def test_a_reply_streaming_in_another_chat_shows_in_full_when_its_chat_is_reopened(
+    open_window: Callable[..., Harness], qtbot: QtBot
+) -> None:
+    h = open_window()
+    h.workspace.rename_session(h.chat_id, "Streaming chat")
+    streaming = h.chat_id
+    chunks = [f"part{i} " for i in range(60)]
+    h.server.reply(chunks=chunks, chunk_delay=0.03)
+
+    async def scenario() -> None:
+        _type_and_enter(qtbot, h, "Long answer please")
+        await until(lambda: any(r.text for r in h.window.chat.model.rows() if r.status is MessageStatus.STREAMING))
+        h.window.new_chat()
+        await asyncio.sleep(0.5)  # text arrives while another chat is open
+        h.window.open_session(streaming)
+        await asyncio.sleep(0.3)  # and more arrives after the chat is open again
+        row = next(r for r in h.window.chat.model.rows() if r.status is MessageStatus.STREAMING)
+        shown = len(row.text.split())
+        assert row.text == "".join(chunks[:shown])  # no gap: every part so far, in order
+        assert 10 <= shown < len(chunks)
+        await until(lambda: not h.window.bridge.is_running(streaming), seconds=10)  # type: ignore[union-attr]
+
+    h.run(scenario())
+    assert _rows(h)[-1] == ("assistant", "".join(chunks), MessageStatus.COMPLETE)
