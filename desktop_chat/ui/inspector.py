@@ -85,9 +85,12 @@ class InspectorPane(QWidget):
             item.setToolTip(0, part.reason)
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
             self.parts.addTopLevelItem(item)
-        left_out = sum(len(o.message_ids) for o in plan.omitted)
-        if plan.omitted:
+        # Messages after the one being answered are not "left out": the next message follows them.
+        answered = max((i for p in plan.parts for i in p.message_ids), default=0)
+        omitted = [o for o in plan.omitted if not o.message_ids or min(o.message_ids) < answered]
+        left_out = sum(1 for o in omitted for i in o.message_ids if i < answered)
+        if omitted:
             item = QTreeWidgetItem(["Left out", f"{left_out:,} msgs" if left_out else ""])
-            item.setToolTip(0, "\n".join(o.reason for o in plan.omitted))
+            item.setToolTip(0, "\n".join(o.reason for o in omitted))
             self.parts.addTopLevelItem(item)
         self.strategy.setText(f"Strategy: {plan.strategy} · {plan.model}")

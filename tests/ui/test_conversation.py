@@ -90,6 +90,9 @@ def test_enter_sends_and_the_reply_streams_in(open_window: Callable[..., Harness
 
     h.run(planned())
     assert [r.context for r in h.window.chat.model.rows()] == ["", ""]
+    parts = h.window.inspector.parts
+    names = [item.text(0) for item in (parts.topLevelItem(i) for i in range(parts.topLevelItemCount())) if item]
+    assert names == ["Recent messages (1)"]  # the reply is what the next message follows, not left out
 
 
 def test_shift_enter_adds_a_line_instead_of_sending(open_window: Callable[..., Harness], qtbot: QtBot) -> None:
