@@ -295,3 +295,21 @@ def test_a_reply_streaming_in_another_chat_shows_in_full_when_its_chat_is_reopen
 
     h.run(scenario())
     assert _rows(h)[-1] == ("assistant", "".join(chunks), MessageStatus.COMPLETE)
+
+
+def test_pasting_long_text_keeps_the_composer_bounded_and_counts_it(open_window: Callable[..., Harness]) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    h = open_window()
+    composer = h.window.composer
+    small = composer.edit.height()
+    text = "\n".join(f"line {i} of a long log that was pasted" for i in range(2000))
+    QGuiApplication.clipboard().setText(text)
+    composer.edit.paste()
+    assert composer.text() == text
+    assert small < composer.edit.height() <= 14 * composer.edit.fontMetrics().lineSpacing() + 40
+
+    async def counted() -> None:
+        await until(lambda: "tok" in composer.count.text() or "budget" in composer.count.text(), seconds=10)
+
+    h.run(counted())
