@@ -15,7 +15,7 @@ from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
-from desktop_chat.core.errors import DesktopChatError, ProviderError
+from desktop_chat.core.errors import DesktopChatError, InputTooLarge, ProviderError
 
 if TYPE_CHECKING:
     # Types only: touching the Qt namespace or QEvent's classes costs ~30 ms of enum
@@ -726,9 +726,16 @@ class MainWindow(QMainWindow):
             return
         try:
             plan = workspace.preview(session_id, draft)
-        except DesktopChatError as exc:
-            self.composer.count.setText(str(exc))
+        except InputTooLarge as exc:
+            # Counted, and too big to send: say by how much; the full sentence is the tooltip.
+            self.composer.set_count(exc.tokens, exc.budget - exc.tokens)
+            self.composer.count.setToolTip(str(exc))
             return
+        except DesktopChatError as exc:
+            self.composer.count.setText("≈? tok")
+            self.composer.count.setToolTip(str(exc))
+            return
+        self.composer.count.setToolTip(self.composer.COUNT_TIP)
         before = self._baseline_tokens if self._baseline_tokens is not None else plan.total_tokens
         self.composer.set_count(max(plan.total_tokens - before, 0), plan.budget - plan.total_tokens, plan.estimated)
 
