@@ -99,10 +99,12 @@ class Row:
         return self.message.id if self.message is not None else -1
 
 
-def _fixes(error_class: str, retryable: bool) -> tuple[bool, bool]:
-    """Which inline fixes a failure offers: (Retry, Open Settings)."""
-    settings = error_class in _SETTINGS_ERRORS
-    return retryable or not settings, settings
+def _fixes(error_class: str) -> tuple[bool, bool]:
+    """Which inline fixes a failure offers: (Retry, Open Settings).
+
+    Retry is always there: after fixing a key or a model in Settings, it is the next step.
+    """
+    return True, error_class in _SETTINGS_ERRORS
 
 
 class MessageListModel(QAbstractListModel):
@@ -227,9 +229,9 @@ class MessageListModel(QAbstractListModel):
         index = self.index(i)
         self.dataChanged.emit(index, index, [ROW_ROLE])
 
-    def note_failure(self, assistant_id: int | None, error_class: str, message: str, retryable: bool) -> None:
+    def note_failure(self, assistant_id: int | None, error_class: str, message: str) -> None:
         """A reply failed: its fixes are remembered for the stored row, or shown on an error row."""
-        fixes = _fixes(error_class, retryable)
+        fixes = _fixes(error_class)
         if assistant_id is not None:
             self._failures[assistant_id] = fixes
             return

@@ -639,9 +639,7 @@ class MainWindow(QMainWindow):
                 self.connection_label.setText("● Not connected")
                 self.connection_label.setToolTip(str(error))
             if event.session_id == self.current_id:
-                self.chat.model.note_failure(
-                    event.assistant_message_id, type(error).__name__, str(error), bool(event.retryable)
-                )
+                self.chat.model.note_failure(event.assistant_message_id, type(error).__name__, str(error))
             else:
                 self.notify(str(error))
         elif name == "Stopped":

@@ -200,6 +200,7 @@ def test_a_refused_key_offers_open_settings(open_window: Callable[..., Harness],
     failed = [r for r in h.window.chat.model.rows() if r.error][-1]
     html, _ = h.window.chat.delegate._html(failed)
     assert f"{SETTINGS}:" in html and "Open Settings" in html
+    assert f"{RETRY}:" in html  # the next step once the key is fixed
     h.window.chat.action.emit(SETTINGS, failed.key)
     assert h.window.settings_placeholder is not None and h.window.settings_placeholder.isVisible()
     h.window.settings_placeholder.reject()
