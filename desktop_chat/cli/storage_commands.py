@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import signal
 import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
-from desktop_chat.core.errors import ImportFormatError
 from desktop_chat.core.models import Session
 from desktop_chat.core.settings import as_json, parse_text, setting_names
 
@@ -66,23 +71,108 @@ def cmd_export(ctx: Context) -> int:
     return 0
 
 
+class _Progress:
+    """One line on a terminal, rewritten in place: how many conversations are done."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def start(self) -> None:
+        # The whole file is read and checked before the first conversation is written: say so meanwhile.
+        sys.stderr.write("Reading and checking the file...")
+        sys.stderr.flush()
+        self.shown = True
+
+    def __call__(self, done: int, total: int) -> None:
+        sys.stderr.write(f"\r\033[KImporting: {done:,} of {total:,} conversation(s)")
+        sys.stderr.flush()
+        self.shown = True
+
+    def end(self, *, failed: bool) -> None:
+        if self.shown:  # on failure the line is cleared, so the error stays the one line shown
+            sys.stderr.write("\r\033[K" if failed else "\n")
+
+
+class _CtrlC:
+    """The first Ctrl-C asks the import to stop between batches (whole chats only); a second one interrupts."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __enter__(self) -> _CtrlC:
+        self._before = signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
+        self.asked = True
+
+    def __exit__(self, *exc: object) -> None:
+        if threading.current_thread() is threading.main_thread() and self._before is not None:
+            signal.signal(signal.SIGINT, self._before)
+
+    def __call__(self) -> bool:
+        return self.asked
+
+
+@contextmanager
+def _spooled(file: str) -> Iterator[tuple[Path, str | None]]:
+    """The file to import; standard input is spooled to one, so it is detected and streamed like any file."""
+    if file != "-":
+        yield Path(file), None
+        return
+    with tempfile.TemporaryDirectory(prefix="desktop-chat-import-") as folder:
+        spooled = Path(folder) / "stdin"
+        with spooled.open("wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out)
+        yield spooled, "standard input"
+
+
 def cmd_import(ctx: Context) -> int:
-    path = Path(ctx.args.file)
+    progress = _Progress() if sys.stderr.isatty() and not ctx.args.json else None
     try:
-        text = sys.stdin.read() if ctx.args.file == "-" else path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ImportFormatError(f"Cannot import: there is no file {path}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImportFormatError(f"Cannot import {path}: {exc}.") from None
-    result = ctx.workspace.import_text(text)
+        with _spooled(ctx.args.file) as (path, name), _CtrlC() as stop:
+            if progress is not None:
+                progress.start()
+            result = ctx.workspace.import_file(path, progress=progress, cancel=stop, name=name)
+    except BaseException:
+        if progress is not None:
+            progress.end(failed=True)
+        raise
+    if progress is not None:
+        progress.end(failed=False)
     if ctx.args.json:
-        print_json({"session_ids": list(result.session_ids), "messages": result.messages, "facts": result.facts})
-    else:
-        for session_id in result.session_ids:
-            print(session_id)
+        print_json(
+            {
+                "session_ids": list(result.session_ids),
+                "messages": result.messages,
+                "facts": result.facts,
+                "source": result.source,
+                "conversations": result.conversations,
+                "skipped": [{"index": s.index, "title": s.title, "existing_id": s.existing_id} for s in result.skipped],
+                "cancelled": result.cancelled,
+            }
+        )
+        return 0
+    for session_id in result.session_ids:
+        print(session_id)
+    print(
+        f"Imported {len(result.session_ids)} session(s), {result.messages} message(s), {result.facts} fact(s); "
+        f"skipped {len(result.skipped)} chat(s) already imported. ({result.source})",
+        file=sys.stderr,
+    )
+    if result.source != "Desktop Chat export" and result.facts:
         print(
-            f"Imported {len(result.session_ids)} session(s), {result.messages} message(s), {result.facts} fact(s); "
-            f"skipped {len(result.skipped)} chat(s) already imported.",
+            f"{result.facts} fact(s) from the export wait for your approval: desktop-chat facts list, "
+            "then facts approve ID or facts reject ID.",
+            file=sys.stderr,
+        )
+    if result.cancelled:
+        print(
+            "Cancelled between batches: every chat above is whole; import the file again to add the rest.",
             file=sys.stderr,
         )
     return 0
@@ -175,9 +265,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     p.set_defaults(handler=cmd_export)
 
-    p = sub.add_parser("import", help="import chats from a JSON export or the minimal shape")
-    p.add_argument("file", metavar="FILE.json", help="the file to import, or - for standard input")
-    p.add_argument("--json", action="store_true", help="print the created session ids as JSON")
+    p = sub.add_parser(
+        "import", help="import chats: a ChatGPT or Claude export (.zip or conversations.json), or this app's JSON"
+    )
+    p.add_argument(
+        "file", metavar="FILE", help="the export's .zip or JSON file, or - for standard input; the kind is detected"
+    )
+    p.add_argument("--json", action="store_true", help="print the created session ids (and what was skipped) as JSON")
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser("search", help="full-text search over messages and titles")

@@ -12,18 +12,26 @@ title and messages. A chat whose origin is already here is skipped and reported.
 Facts are merged by key: one the database already holds is not added again, and
 of two current values for one key and scope the newest (by ``updated_at``) wins,
 the other kept as superseded with its history.
+
+``import_file`` takes a file of any kind the app reads (a ChatGPT or Claude
+export, see ``core/importers``, or its own JSON), validates it whole, then writes
+other apps' exports one batch of conversations per transaction, with progress
+and cancel between batches.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from desktop_chat.core.errors import ImportFormatError
+from desktop_chat.core.importers.detect import DESKTOP_CHAT, LABELS, Export, detect
+from desktop_chat.core.importers.source import open_source
 from desktop_chat.core.models import (
     Fact,
     FactOrigin,
@@ -201,6 +209,9 @@ class ImportResult:
     facts: int
     skipped: tuple[SkippedSession, ...] = ()
     facts_known: int = 0  # facts of the document the database already held
+    source: str = LABELS[DESKTOP_CHAT]  # what was read: "ChatGPT export", "Claude export", ...
+    conversations: int = 0  # conversations in the file (imported, skipped, or left when cancelled)
+    cancelled: bool = False  # stopped between batches: every conversation is whole or absent
 
 
 class _Reader:
@@ -262,12 +273,17 @@ def parse_document(text: str) -> dict[str, Any]:
     return data
 
 
-def import_json(store: Store, data: dict[str, Any]) -> ImportResult:
-    """Import an export or the minimal shape, all or nothing; what is already here is skipped."""
+def import_json(store: Store, data: dict[str, Any], *, between: Callable[[int], None] | None = None) -> ImportResult:
+    """Import an export or the minimal shape, all or nothing; what is already here is skipped.
+
+    ``between(done)`` is called after each chat, inside the one transaction (an exception rolls it all back).
+    """
     importer = _Importer(store)
     with store.db.transaction():
         for index, raw in enumerate(data["sessions"]):
             importer.session(raw, _Reader(f"sessions[{index}]"), index)
+            if between is not None:
+                between(index + 1)
         for index, raw in enumerate(_get(data, "facts", _Reader("document"), (list,), [])):
             importer.fact(raw, _Reader(f"facts[{index}]"), scope=None)
         importer.link_superseded_facts()
@@ -278,6 +294,7 @@ def import_json(store: Store, data: dict[str, Any]) -> ImportResult:
         facts=importer.fact_count,
         skipped=tuple(importer.skipped),
         facts_known=importer.facts_known,
+        conversations=len(data["sessions"]),
     )
 
 
@@ -416,7 +433,8 @@ class _Importer:
             updated_at=_when(raw, "updated_at", reader, self.now),
         )
 
-    def fact(self, raw: Any, reader: _Reader, *, scope: int | None) -> None:
+    def fact(self, raw: Any, reader: _Reader, *, scope: int | None, offered: bool = False) -> None:
+        """One fact of the document; ``offered``: a pending suggestion that must not supersede what is active."""
         if not isinstance(raw, dict):
             raise reader.fail("must be an object")
         for key in ("key", "value"):
@@ -465,7 +483,7 @@ class _Importer:
         successor = _get(raw, "superseded_by", reader, (int,))
         if successor is not None:
             self.superseded.append((new_id, successor))
-        if status in {FactStatus.ACTIVE, FactStatus.PENDING}:
+        if status in {FactStatus.ACTIVE, FactStatus.PENDING} and not offered:
             self.current_keys.add((key, scope))
         self.fact_count += 1
 
@@ -477,3 +495,128 @@ class _Importer:
         """Never two current values for one key and scope: the newest wins, the rest are superseded."""
         for key, scope in sorted(self.current_keys, key=lambda k: (k[0], k[1] or 0)):
             self.store.facts.keep_newest(key, scope, actor="import")
+
+
+# --- importing a file: other apps' exports, in batches --------------------------------------------
+
+Progress = Callable[[int, int], None]  # (conversations done, conversations in the file)
+Cancel = Callable[[], bool]  # asked between batches
+Committed = Callable[[tuple[int, ...]], None]  # the chats a batch just committed
+
+BATCH_CONVERSATIONS = 100  # one transaction each: a cancel or a crash loses at most the batch being written
+
+
+def import_file(
+    store: Store,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    committed: Committed | None = None,
+    name: str | None = None,
+) -> ImportResult:
+    """Import a ChatGPT or Claude export (zip or conversations.json), or the app's own JSON, detected by shape.
+
+    The whole file is validated before anything is written: a malformed one raises
+    ``ImportFormatError`` (one line) and nothing is imported. Another app's export is
+    then written one batch of conversations per transaction, so ``cancel`` (asked
+    between batches) leaves whole conversations only, and ``progress`` is told after
+    each batch. The app's own export is one transaction (its facts refer across
+    chats), so cancelling it imports nothing.
+    """
+    found = detect(open_source(path, name))
+    if found.kind == DESKTOP_CHAT:
+        assert found.document is not None
+        return _import_document(store, found.document, progress=progress, cancel=cancel, committed=committed)
+    return _import_export(store, found, progress=progress, cancel=cancel, committed=committed)
+
+
+class _Cancelled(Exception):
+    """Raised inside the one transaction of the app's own document to roll it back."""
+
+
+def _import_document(
+    store: Store,
+    data: dict[str, Any],
+    *,
+    progress: Progress | None,
+    cancel: Cancel | None,
+    committed: Committed | None,
+) -> ImportResult:
+    total = len(data["sessions"])
+    if progress:
+        progress(0, total)
+
+    def between(done: int) -> None:
+        if progress:
+            progress(done, total)
+        if cancel is not None and done < total and cancel():
+            raise _Cancelled
+
+    try:
+        result = import_json(store, data, between=between)
+    except _Cancelled:
+        return ImportResult((), 0, 0, conversations=total, cancelled=True)
+    if committed and result.session_ids:
+        committed(result.session_ids)
+    return ImportResult(
+        result.session_ids, result.messages, result.facts, result.skipped, result.facts_known, conversations=total
+    )
+
+
+def _import_export(
+    store: Store,
+    found: Export,
+    *,
+    progress: Progress | None,
+    cancel: Cancel | None,
+    committed: Committed | None,
+) -> ImportResult:
+    # Pass 1 validates every conversation and gathers the facts, writing nothing; pass 2 writes.
+    total = sum(1 for _ in found.sessions(gather=True))
+    offered = found.facts()
+    if progress:
+        progress(0, total)
+    importer = _Importer(store)
+    done = 0
+    cancelled = False
+    batch: list[tuple[int, dict[str, Any]]] = []
+
+    def flush() -> bool:
+        nonlocal done, batch
+        if cancel is not None and cancel():
+            return False
+        first = len(importer.session_ids)
+        with store.db.transaction():
+            for index, session in batch:
+                importer.session(session, _Reader(f"{found.source.name} conversation {index}"), index)
+                importer.message_map.clear()  # ids are per conversation in a converted export
+        done += len(batch)
+        batch = []
+        if committed and len(importer.session_ids) > first:
+            committed(tuple(importer.session_ids[first:]))
+        if progress:
+            progress(done, total)
+        return True
+
+    for index, session in enumerate(found.sessions()):
+        batch.append((index, session))
+        if len(batch) >= BATCH_CONVERSATIONS and not flush():
+            cancelled = True
+            break
+    if not cancelled and batch and not flush():
+        cancelled = True
+    if not cancelled and offered:
+        with store.db.transaction():
+            for index, raw in enumerate(offered):
+                importer.fact(raw, _Reader(f"{found.label} fact {index}"), scope=None, offered=True)
+    return ImportResult(
+        session_ids=tuple(importer.session_ids),
+        messages=importer.message_count,
+        facts=importer.fact_count,
+        skipped=tuple(importer.skipped),
+        facts_known=importer.facts_known,
+        source=found.label,
+        conversations=total,
+        cancelled=cancelled,
+    )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from desktop_chat.core.controller import TEMPORARY_ID_BASE, ConversationController, Target
@@ -34,7 +35,14 @@ from desktop_chat.core.events import (
     SummaryChanged,
     UpkeepChanged,
 )
-from desktop_chat.core.export import ImportResult, export_json, export_markdown, import_json, parse_document
+from desktop_chat.core.export import (
+    ImportResult,
+    export_json,
+    export_markdown,
+    import_file,
+    import_json,
+    parse_document,
+)
 from desktop_chat.core.memory import fact_rules
 from desktop_chat.core.memory.history import stored_token_count
 from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for, run_upkeep
@@ -547,6 +555,36 @@ class Workspace:
         result = import_json(self._store, parse_document(text))
         for session_id in result.session_ids:
             self.channel.publish(SessionCreated(self._store.sessions.get(session_id)))
+        if result.facts:
+            self.channel.publish(FactsChanged(None))
+        return result
+
+    # --- importing other apps' exports (ChatGPT, Claude) and the app's own, from a file --------------
+
+    def import_file(
+        self,
+        path: str | Path,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+        name: str | None = None,
+    ) -> ImportResult:
+        """Import the file at ``path``, its kind detected by shape; see ``core/export.py:import_file``.
+
+        ``progress(done, total)`` is called once the file is validated (done 0) and after
+        each batch of conversations; ``cancel()`` is asked between batches, and a cancelled
+        import keeps the whole conversations already written (``result.cancelled``).
+        Chats appear as ``SessionCreated`` events as each batch commits; pending facts
+        offered from the export's memories as one ``FactsChanged(None)``. ``name`` is what
+        error lines call the file (the path by default). Runs on the caller's thread (the
+        database has one owner); ``progress`` is where a window keeps itself responsive.
+        """
+
+        def committed(session_ids: tuple[int, ...]) -> None:
+            for session_id in session_ids:
+                self.channel.publish(SessionCreated(self._store.sessions.get(session_id)))
+
+        result = import_file(self._store, Path(path), progress=progress, cancel=cancel, committed=committed, name=name)
         if result.facts:
             self.channel.publish(FactsChanged(None))
         return result

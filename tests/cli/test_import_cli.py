@@ -1,0 +1,125 @@
+"""`desktop-chat import FILE` with other apps' exports, as a user runs it: real processes, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.cli.test_storage_cli import cli, one_line_error
+from tests.core.importers.shapes import (
+    CLAUDE_SIDE,
+    chatgpt_branched,
+    chatgpt_linear,
+    chatgpt_memories,
+    chatgpt_zip,
+    claude_conversation,
+)
+
+
+def test_a_chatgpt_zip_imports_and_importing_it_again_reports_what_was_skipped(tmp_path: Path) -> None:
+    data = tmp_path / "home"
+    path = chatgpt_zip(tmp_path / "chatgpt-export.zip", [chatgpt_branched(), chatgpt_memories()])
+
+    first = cli(data, "import", str(path))
+
+    assert first.returncode == 0, first.stderr
+    assert len(first.stdout.split()) == 2
+    assert "Imported 2 session(s), 11 message(s), 5 fact(s); skipped 0 chat(s) already imported." in first.stderr
+    assert "(ChatGPT export)" in first.stderr and "5 fact(s) from the export wait for your approval" in first.stderr
+    assert "Importing:" not in first.stderr  # no progress line when stderr is not a terminal
+    found = cli(data, "search", "Jeronimos")
+    assert "Lisbon weekend" in found.stdout
+
+    again = cli(data, "import", str(path), "--json")
+
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert report["session_ids"] == [] and report["source"] == "ChatGPT export"
+    assert [s["title"] for s in report["skipped"]] == ["Lisbon weekend", "Food"]
+
+
+def test_a_claude_export_on_standard_input_is_detected(tmp_path: Path) -> None:
+    text = json.dumps([claude_conversation()])
+
+    result = cli(tmp_path / "home", "import", "-", stdin=text)
+
+    assert result.returncode == 0, result.stderr
+    assert "Imported 1 session(s), 5 message(s), 0 fact(s)" in result.stderr and "(Claude export)" in result.stderr
+    assert CLAUDE_SIDE  # the side files only come with the zip or beside conversations.json
+
+
+def test_a_picture_is_refused_in_one_line_and_nothing_is_written(tmp_path: Path) -> None:
+    data = tmp_path / "home"
+    picture = tmp_path / "holiday.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+
+    result = cli(data, "import", str(picture))
+
+    assert result.returncode == 1
+    line = one_line_error(result)
+    assert line == (
+        f"desktop-chat: Cannot import {picture}: not a ChatGPT, Claude or Desktop Chat export: "
+        "found a PNG image; nothing was imported."
+    )
+    assert json.loads(cli(data, "sessions", "--json").stdout) == []
+
+
+def on_a_terminal(data: Path, *args: str) -> tuple[int, str]:
+    """Run the CLI with its stderr on a pseudo-terminal; the exit code and everything the terminal received."""
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "DESKTOP_CHAT_HOME": str(data)}
+    shown = b""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "desktop_chat", *args],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        os.close(terminal)
+        terminal = -1
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal's other end is closed: all was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(controller)
+        if terminal != -1:
+            os.close(terminal)
+    return done.returncode, shown.decode()
+
+
+def test_a_terminal_sees_a_progress_line(tmp_path: Path) -> None:
+    path = chatgpt_zip(tmp_path / "export.zip", [chatgpt_linear(i) for i in range(120)])
+
+    code, text = on_a_terminal(tmp_path / "home", "import", str(path))
+
+    assert code == 0
+    assert text.startswith("Reading and checking the file...")
+    assert "\r\x1b[KImporting: 0 of 120 conversation(s)" in text  # each state clears the one before it
+    assert "\r\x1b[KImporting: 120 of 120 conversation(s)" in text
+    assert "Imported 120 session(s)" in text
+
+
+def test_on_a_terminal_an_error_is_still_one_line(tmp_path: Path) -> None:
+    picture = tmp_path / "holiday.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+
+    code, text = on_a_terminal(tmp_path / "home", "import", str(picture))
+
+    assert code == 1
+    visible = text.split("\x1b[K")[-1]  # what stays on screen once the progress text is cleared
+    assert visible.strip().splitlines() == [
+        f"desktop-chat: Cannot import {picture}: not a ChatGPT, Claude or Desktop Chat export: "
+        "found a PNG image; nothing was imported."
+    ]
