@@ -433,7 +433,7 @@ class Sidebar(QWidget):
     def ask_import(self) -> None:
         dialog = QFileDialog(self, "Import chats", str(Path.home()))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dialog.setNameFilter("Chat exports (*.json *.md *.markdown);;All files (*)")
+        dialog.setNameFilter("Chat exports (*.json *.zip);;All files (*)")
         dialog.filesSelected.connect(lambda paths: self.import_files([Path(p) for p in paths]))
         self.file_dialog = dialog
         dialog.open()
@@ -443,16 +443,17 @@ class Sidebar(QWidget):
         count = 0
         for path in paths:
             try:
-                text = path.read_text(encoding="utf-8")
-                result = self._workspace.import_text(text)
+                # Our exports, ChatGPT's and Claude's (zip or JSON): the core tells them apart.
+                result = self._workspace.import_file(path, name=path.name)
             except DesktopChatError as exc:
-                self.notice.emit(f"{path.name}: {exc}")
+                self.notice.emit(str(exc))
                 continue
-            except (OSError, UnicodeDecodeError) as exc:
-                self.notice.emit(f"Could not read {path.name}: {getattr(exc, 'strerror', None) or exc}")
+            except OSError as exc:
+                self.notice.emit(f"Could not read {path.name}: {exc.strerror or exc}")
                 continue
             count += len(result.session_ids)
-            self.notice.emit(f"Imported {len(result.session_ids)} chat(s) from {path.name}")
+            skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
+            self.notice.emit(f"Imported {len(result.session_ids)} chat(s) from {path.name} ({result.source}){skipped}")
         self.schedule_refresh()
         return count
 
