@@ -185,6 +185,8 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     QGuiApplication.setDesktopFileName("desktop-chat")
     window = show_window(folder)
     paint_now(window)
+    if on_painted is not None:
+        on_painted(window)
     from desktop_chat.ui.qt_fixes import MainThreadGarbageCollector
 
     collector = MainThreadGarbageCollector()  # before any worker thread starts
@@ -196,7 +198,7 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     import qasync
 
     try:
-        return int(qasync.run(run_window(folder, window=window, on_painted=on_painted, on_ready=on_ready)))
+        return int(qasync.run(run_window(folder, window=window, on_ready=on_ready)))
     except KeyboardInterrupt:
         return 130
     finally:
