@@ -55,6 +55,7 @@ from desktop_chat.core.events import (
     TitleChanged,
     UpkeepChanged,
 )
+from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory.branching import after_branch, retire_facts_off_branch
 from desktop_chat.core.memory.extractor import fact_scope
 from desktop_chat.core.memory.history import stored_token_count
@@ -313,6 +314,7 @@ class ConversationController:
             draft=draft,
             query=query,
             facts_from=self._store if store is not self._store else None,
+            local=is_local_profile(target.profile),
         )
 
     async def client_for(self, profile: ProviderProfile) -> ChatClient:
@@ -562,6 +564,7 @@ class ConversationController:
         assistant = store.messages.append(
             session_id, Role.ASSISTANT, "", status=MessageStatus.STREAMING, parent_id=user.id, model=model
         )
+        store.reply_plans.save(assistant.id, session_id, plan)  # "why this reply", kept with the reply
         turn = _Turn(store, session_id, user, assistant.id, plan, model, self._save_interval)
         slot.turn = turn
         # The request is built from the plan alone, so the memory inspector shows the truth.

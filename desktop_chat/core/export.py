@@ -38,6 +38,8 @@ from desktop_chat.core.models import (
     FactStatus,
     Message,
     MessageStatus,
+    PartRecord,
+    ReplyPlan,
     Role,
     Session,
     Strategy,
@@ -45,6 +47,7 @@ from desktop_chat.core.models import (
 )
 from desktop_chat.core.storage.db import utcnow
 from desktop_chat.core.storage.facts import normalize_key
+from desktop_chat.core.storage.reply_plans import record_from_json, record_json
 from desktop_chat.core.storage.store import Store
 
 FORMAT_NAME = "desktop-chat"
@@ -99,6 +102,7 @@ def _fact_json(store: Store, fact: Fact) -> dict[str, Any]:
         "superseded_by": fact.superseded_by,
         "edited_by_user": fact.edited_by_user,
         "reason": fact.reason,
+        "private": fact.private,
         "events": [
             {"at": _time(e.at), "actor": e.actor, "action": e.action, "old": e.old, "new": e.new}
             for e in store.facts.events(fact.id)
@@ -138,6 +142,24 @@ def _session_json(store: Store, session: Session) -> dict[str, Any]:
             else None
         ),
         "facts": [_fact_json(store, f) for f in _all_facts(store, session.id)],
+        "reply_plans": [_reply_plan_json(p) for p in store.reply_plans.for_session(session.id)],
+    }
+
+
+def _reply_plan_json(plan: ReplyPlan) -> dict[str, Any]:
+    """The plan a reply was made from: ids (of this export's messages and facts) and counts, no text."""
+    return {
+        "message_id": plan.message_id,
+        "created_at": _time(plan.created_at),
+        "strategy": plan.strategy.value,
+        "model": plan.model,
+        "budget": plan.budget,
+        "context_window": plan.context_window,
+        "reserved_reply": plan.reserved_reply,
+        "total_tokens": plan.total_tokens,
+        "exact_counts": plan.exact_counts,
+        "parts": [record_json(p) for p in plan.parts],
+        "omitted": [record_json(o) for o in plan.omitted],
     }
 
 
@@ -288,6 +310,7 @@ def import_json(store: Store, data: dict[str, Any], *, between: Callable[[int], 
             importer.fact(raw, _Reader(f"facts[{index}]"), scope=None)
         importer.link_superseded_facts()
         importer.merge_facts()
+        importer.reply_plans()
     return ImportResult(
         session_ids=tuple(importer.session_ids),
         messages=importer.message_count,
@@ -332,6 +355,7 @@ class _Importer:
         self.fact_map: dict[int, int] = {}
         self.superseded: list[tuple[int, int]] = []  # (new fact id, old id of its successor)
         self.current_keys: set[tuple[str, int | None]] = set()  # (key, scope) given a current value
+        self.plans: list[tuple[int, list[Any], _Reader]] = []  # (new session id, raw reply plans): ids map last
 
     def session(self, raw: Any, reader: _Reader, index: int) -> None:
         if not isinstance(raw, dict):
@@ -374,6 +398,7 @@ class _Importer:
             self.summary(summary, reader.at(".summary"), session_id, last_id)
         for f_index, f_raw in enumerate(_get(raw, "facts", reader, (list,), [])):
             self.fact(f_raw, reader.at(f".facts[{f_index}]"), scope=session_id)
+        self.plans.append((session_id, _get(raw, "reply_plans", reader, (list,), []), reader.at(".reply_plans")))
 
     def message(
         self, raw: Any, reader: _Reader, session_id: int, previous_id: int | None, previous_time: datetime
@@ -480,6 +505,8 @@ class _Importer:
             )
         if old_id is not None:
             self.fact_map[old_id] = new_id
+        if _get(raw, "private", reader, (bool,), False):
+            self.store.facts.mark_private(new_id)
         successor = _get(raw, "superseded_by", reader, (int,))
         if successor is not None:
             self.superseded.append((new_id, successor))
@@ -495,6 +522,50 @@ class _Importer:
         """Never two current values for one key and scope: the newest wins, the rest are superseded."""
         for key, scope in sorted(self.current_keys, key=lambda k: (k[0], k[1] or 0)):
             self.store.facts.keep_newest(key, scope, actor="import")
+
+    def reply_plans(self) -> None:
+        """Each reply's plan, its message and fact ids mapped to the imported ones (unknown ids dropped)."""
+        for session_id, plans, reader in self.plans:
+            for index, raw in enumerate(plans):
+                p_reader = reader.at(f"[{index}]")
+                if not isinstance(raw, dict):
+                    raise p_reader.fail("must be an object")
+                message_id = self.message_map.get(_get(raw, "message_id", p_reader, (int,), -1))
+                if message_id is None:
+                    continue  # its reply was not in the document
+                try:
+                    parts = tuple(self._mapped(record_from_json(d)) for d in _get(raw, "parts", p_reader, (list,), []))
+                    omitted = tuple(
+                        self._mapped(record_from_json(d)) for d in _get(raw, "omitted", p_reader, (list,), [])
+                    )
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    raise p_reader.fail("has a part that is not {kind, tokens, reason, ...}") from None
+                self.store.reply_plans.put(
+                    ReplyPlan(
+                        message_id=message_id,
+                        session_id=session_id,
+                        created_at=_when(raw, "created_at", p_reader, self.now),
+                        strategy=_enum(raw, "strategy", p_reader, Strategy, Strategy.FULL),
+                        model=_get(raw, "model", p_reader, (str,), ""),
+                        budget=_get(raw, "budget", p_reader, (int,), 0),
+                        context_window=_get(raw, "context_window", p_reader, (int,), 0),
+                        reserved_reply=_get(raw, "reserved_reply", p_reader, (int,), 0),
+                        total_tokens=_get(raw, "total_tokens", p_reader, (int,), 0),
+                        exact_counts=_get(raw, "exact_counts", p_reader, (bool,), True),
+                        parts=parts,
+                        omitted=omitted,
+                    )
+                )
+
+    def _mapped(self, record: PartRecord) -> PartRecord:
+        return PartRecord(
+            kind=record.kind,
+            tokens=record.tokens,
+            reason=record.reason,
+            message_ids=tuple(self.message_map[i] for i in record.message_ids if i in self.message_map),
+            fact_ids=tuple(self.fact_map[i] for i in record.fact_ids if i in self.fact_map),
+            summary_through=self.message_map.get(record.summary_through) if record.summary_through else None,
+        )
 
 
 # --- importing a file: other apps' exports, in batches --------------------------------------------

@@ -128,6 +128,7 @@ class Fact:
     superseded_by: int | None = None
     edited_by_user: bool = False
     reason: str | None = None  # why it was rejected, when it was
+    private: bool = False  # sent only to local models (a loopback server)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +220,44 @@ class ContextPlan:
 
     def request_messages(self) -> list[dict[str, str]]:
         return [m.to_openai() for p in self.parts for m in p.messages]
+
+
+@dataclass(frozen=True, slots=True)
+class PartRecord:
+    """A part (or an omission) of a request as stored after the reply: ids and counts, never the text."""
+
+    kind: PartKind
+    tokens: int
+    reason: str
+    message_ids: tuple[int, ...] = ()
+    fact_ids: tuple[int, ...] = ()
+    summary_through: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyPlan:
+    """The request that produced a reply, kept with the reply so "why this reply" survives restarts."""
+
+    message_id: int  # the assistant message
+    session_id: int
+    created_at: datetime
+    strategy: Strategy
+    model: str
+    budget: int
+    context_window: int
+    reserved_reply: int
+    total_tokens: int  # our estimate of the prompt; the provider's count is on the message's usage
+    exact_counts: bool
+    parts: tuple[PartRecord, ...]
+    omitted: tuple[PartRecord, ...] = ()
+
+    @property
+    def message_ids(self) -> tuple[int, ...]:
+        return tuple(i for p in self.parts for i in p.message_ids)
+
+    @property
+    def fact_ids(self) -> tuple[int, ...]:
+        return tuple(i for p in self.parts for i in p.fact_ids)
 
 
 # --- memory upkeep jobs ------------------------------------------------------------

@@ -19,6 +19,8 @@ class ProviderProfile:
     context_window: int | None = None  # overrides the known table (needed for local models)
     needs_key: bool = True
     preset: str = "custom"
+    temperature: float | None = None  # None: the server's default
+    max_reply_tokens: int | None = None  # a cap on each reply; None: the server's own limit
 
     @property
     def upkeep_model(self) -> str:
@@ -48,6 +50,21 @@ class ProviderProfile:
             raise SettingsError(
                 f"Provider profile {data['name']!r}: 'base_url' must start with http:// or https://, not {base_url!r}."
             )
+        temperature = data.get("temperature")
+        if temperature is not None and (
+            isinstance(temperature, bool) or not isinstance(temperature, int | float) or not 0 <= temperature <= 2
+        ):
+            raise SettingsError(
+                f"Provider profile {data['name']!r}: 'temperature' must be a number from 0 to 2, not {temperature!r}."
+            )
+        limit = data.get("max_reply_tokens")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1_000_000):
+            raise SettingsError(
+                f"Provider profile {data['name']!r}: 'max_reply_tokens' must be a whole number from 1 to 1000000, "
+                f"not {limit!r}."
+            )
+        if temperature is not None:
+            data = {**data, "temperature": float(temperature)}
         return cls(**data)
 
 

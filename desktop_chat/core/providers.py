@@ -152,6 +152,8 @@ class OpenAIChatClient:
         read_timeout: float = 60.0,
         max_retries: int = 3,
         backoff: float = 0.5,
+        temperature: float | None = None,
+        max_reply_tokens: int | None = None,
     ) -> None:
         # Resolved here (as the SDK would) so messages can name the URL before openai is imported.
         self._base_url = base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL
@@ -164,6 +166,12 @@ class OpenAIChatClient:
         self._backoff = backoff
         self._stream_options_ok = True
         self._json_schema_ok = True  # until the server refuses a json_schema response_format
+        # The profile's reply settings, used by stream_chat when the caller gives none.
+        self._temperature = temperature
+        self._max_reply_tokens = max_reply_tokens
+        # OpenAI's own API takes max_completion_tokens (its reasoning models refuse max_tokens);
+        # compatible servers know max_tokens. A server that refuses the one gets the other.
+        self._limit_field = limit_field_for(self._base_url)
         self._sdk: AsyncOpenAI | None = None
 
     @property
@@ -181,6 +189,14 @@ class OpenAIChatClient:
                 timeout=openai.Timeout(self._read_timeout, connect=self._connect_timeout),
             )
         return self._sdk
+
+    def prepare(self) -> OpenAIChatClient:
+        """Build the SDK client now; call it in a worker thread: it reads the CA bundle (~0.1 s that would
+        otherwise stall the GUI at the first request)."""
+        sdk = self._client()
+        # The SDK imports its resource modules on first use: import them here too, off the loop.
+        _ = (sdk.models, sdk.chat.completions)
+        return self
 
     async def aclose(self) -> None:
         if self._sdk is not None:
@@ -204,7 +220,7 @@ class OpenAIChatClient:
         temperature: float | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         # The generator itself, not a wrapper: no extra layer per chunk.
-        return self._stream(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+        return self._stream(messages, model=model, max_tokens=max_tokens, temperature=temperature, reply_defaults=True)
 
     async def _stream(
         self,
@@ -215,11 +231,14 @@ class OpenAIChatClient:
         temperature: float | None,
         json_mode: bool = False,
         json_schema: JsonSchema | None = None,
+        reply_defaults: bool = False,
     ) -> AsyncGenerator[StreamEvent, None]:
+        """``reply_defaults``: apply the profile's temperature and reply cap (replies; not upkeep requests)."""
         from openai import omit
 
         client = self._client()
         attempt = 0
+        flipped = False  # the reply limit's field was switched once for this server
         while True:
             started = False
             usage: Usage | None = None
@@ -227,12 +246,13 @@ class OpenAIChatClient:
             served_model = model
             include_usage = self._stream_options_ok
             schema_sent = json_schema is not None and self._json_schema_ok
-            response_format: Any = omit
-            if schema_sent and json_schema is not None:
-                response_format = _schema_format(json_schema)
-            elif json_mode or json_schema is not None:
-                # json_object is the one JSON mode llama.cpp, OpenAI and Ollama all understand: the fallback.
-                response_format = {"type": "json_object"}
+            response_format = _response_format(
+                json_mode or json_schema is not None, json_schema if schema_sent else None
+            )
+            limit_field = self._limit_field
+            if reply_defaults:
+                max_tokens = _smallest(max_tokens, self._max_reply_tokens)
+                temperature = temperature if temperature is not None else self._temperature
             try:
                 stream = await client.chat.completions.create(
                     model=model,
@@ -240,8 +260,8 @@ class OpenAIChatClient:
                     stream=True,
                     stream_options={"include_usage": True} if include_usage else omit,
                     response_format=response_format,
-                    max_tokens=omit if max_tokens is None else max_tokens,
                     temperature=omit if temperature is None else temperature,
+                    **self._limit(max_tokens, limit_field),
                 )
                 # `async with` closes the HTTP stream on every exit: end, error, cancel, aclose().
                 async with stream:
@@ -262,6 +282,10 @@ class OpenAIChatClient:
                 if not started and schema_sent and _rejects_json_schema(exc):
                     # Remembered for this client: every later request goes straight to json_object.
                     self._json_schema_ok = False
+                    continue
+                if not started and max_tokens is not None and not flipped and _rejects_field(exc, limit_field):
+                    self._limit_field = _OTHER_LIMIT_FIELD[limit_field]
+                    flipped = True
                     continue
                 await self._retry_or_raise(exc, attempt, model=model, started=started)
                 attempt += 1
@@ -315,6 +339,10 @@ class OpenAIChatClient:
             return [m.id for m in page.data]
 
         return await self._with_retries(call, model=None)
+
+    @staticmethod
+    def _limit(limit: int | None, field: str) -> dict[str, Any]:
+        return {} if limit is None else {field: limit}
 
     # --- retries ----------------------------------------------------------------------
 
@@ -377,7 +405,7 @@ class OpenAIChatClient:
             return ConnectionFailed(
                 self._msg(
                     f"{url} sent no reply within {self._read_timeout:g} s; the server may be busy or still "
-                    "loading the model. Try again, or raise the timeout in Settings."
+                    "loading the model. Try again, or raise the read timeout."
                 )
             )
         if isinstance(exc, openai.APIConnectionError):
@@ -416,17 +444,15 @@ class OpenAIChatClient:
                 limit=limit,
             )
         if status in (401, 403):
-            return AuthError(
-                self._msg(f"The server at {url} rejected the API key ({status}). Check the key in Settings.")
-            )
+            return AuthError(self._msg(f"The server at {url} rejected the API key ({status}); check the key."))
         if model is not None and _model_error(status, body, detail, model):
             available = await self._models_best_effort()
             if available:
                 shown = ", ".join(available[:_MODELS_SHOWN])
                 more = f" and {len(available) - _MODELS_SHOWN} more" if len(available) > _MODELS_SHOWN else ""
-                hint = f"It has: {shown}{more}. Choose one in Settings."
+                hint = f"It has: {shown}{more}."
             else:
-                hint = "Check the model name in Settings."
+                hint = "Check the model name."
             return ModelNotFound(
                 self._msg(f"The server at {url} has no model '{model}'. {hint}"),
                 model=model,
@@ -458,6 +484,30 @@ class OpenAIChatClient:
             return [m.id for m in page.data]
         except Exception:
             return []
+
+
+# --- the reply limit's field ---------------------------------------------------------
+
+_OTHER_LIMIT_FIELD = {"max_tokens": "max_completion_tokens", "max_completion_tokens": "max_tokens"}
+
+
+def limit_field_for(base_url: str) -> str:
+    """The request field that caps a reply: ``max_completion_tokens`` for OpenAI's API, else ``max_tokens``."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    return "max_completion_tokens" if host == "api.openai.com" or host.endswith(".openai.com") else "max_tokens"
+
+
+def _smallest(*limits: int | None) -> int | None:
+    given = [limit for limit in limits if limit is not None]
+    return min(given) if given else None
+
+
+def _rejects_field(exc: Exception, field: str) -> bool:
+    """A 400/422 that names ``field``: the server does not take that spelling of the reply limit."""
+    status = getattr(exc, "status_code", None)
+    if status not in (400, 422):
+        return False
+    return field in f"{getattr(exc, 'message', '')} {getattr(exc, 'body', '')}"
 
 
 # --- classifying failures ------------------------------------------------------------
@@ -500,6 +550,16 @@ def _retry_after(exc: Exception) -> float | None:
         except ValueError:
             continue
     return None
+
+
+def _response_format(json_mode: bool, schema: JsonSchema | None) -> Any:
+    """The schema when the server takes one; else json_object, the one JSON mode llama.cpp, OpenAI and
+    Ollama all understand (the fallback); else nothing."""
+    from openai import omit
+
+    if schema is not None:
+        return _schema_format(schema)
+    return {"type": "json_object"} if json_mode else omit
 
 
 def _schema_format(schema: JsonSchema) -> dict[str, Any]:

@@ -113,14 +113,17 @@ def client_for(
     backoff: float = 0.5,
 ) -> OpenAIChatClient:
     key = resolve_api_key(profile, secrets, environ=environ)
-    return OpenAIChatClient(
+    client = OpenAIChatClient(
         profile.base_url,
         key,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         max_retries=max_retries,
         backoff=backoff,
+        temperature=profile.temperature,
+        max_reply_tokens=profile.max_reply_tokens,
     )
+    return client.prepare()  # the factory runs in a worker thread: the SDK's set-up stays off the loop
 
 
 def client_factory(secrets: SecretAccess, *, environ: Mapping[str, str] | None = None) -> ClientFactory:

@@ -19,6 +19,7 @@ SETTINGS_VERSION = 1
 
 RetentionMode = Literal["delete", "archive"]
 FactScope = Literal["global", "session"]
+Theme = Literal["system", "light", "dark"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,9 @@ class Settings:
     # network
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    # appearance (the window's; the command line ignores them)
+    theme: Theme = "system"  # "system" follows the desktop's light/dark setting
+    conversation_font_size: int | None = None  # points; None: the desktop's font size
 
     def profile(self, name: str | None = None) -> ProviderProfile:
         wanted = name or self.active_profile
@@ -136,7 +140,9 @@ def _profiles() -> tuple[Callable[[Any], Any], str]:
     def check(value: Any) -> tuple[ProviderProfile, ...]:
         if not isinstance(value, list | tuple) or not value:
             raise ValueError
-        profiles = tuple(p if isinstance(p, ProviderProfile) else ProviderProfile.from_dict(p) for p in value)
+        # Profiles given as objects are checked by the same rules as stored ones (a value that could
+        # be saved but not loaded again would lock the user out of their settings).
+        profiles = tuple(ProviderProfile.from_dict(p.to_dict() if isinstance(p, ProviderProfile) else p) for p in value)
         names = [p.name for p in profiles]
         if len(set(names)) != len(names):
             raise SettingsError("Provider profile names must be unique; rename one of the duplicates.")
@@ -187,6 +193,8 @@ _SPECS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "retention_mode": _choice("delete", "archive"),
     "connect_timeout": _float(0.5, 600),
     "read_timeout": _float(1, 3600),
+    "theme": _choice("system", "light", "dark"),
+    "conversation_font_size": _optional(_int(6, 48)),
 }
 
 

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from desktop_chat.core.controller import TEMPORARY_ID_BASE, ConversationController, Target
-from desktop_chat.core.errors import EmptyInput, NotAllowed
+from desktop_chat.core.errors import DesktopChatError, EmptyInput, NotAllowed, SecretStoreUnavailable
 from desktop_chat.core.events import (
     EventChannel,
     ExternalChange,
@@ -43,6 +46,7 @@ from desktop_chat.core.export import (
     import_json,
     parse_document,
 )
+from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory import fact_rules
 from desktop_chat.core.memory.history import stored_token_count
 from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for, run_upkeep
@@ -54,6 +58,7 @@ from desktop_chat.core.models import (
     JobName,
     JobState,
     Message,
+    ReplyPlan,
     Role,
     SearchHit,
     Session,
@@ -61,14 +66,25 @@ from desktop_chat.core.models import (
     Summary,
 )
 from desktop_chat.core.profiles import ProviderProfile
-from desktop_chat.core.providers import ChatClient
+from desktop_chat.core.providers import ChatClient, OpenAIChatClient
 from desktop_chat.core.retention import PurgeReport, purge
-from desktop_chat.core.services import ClientFactory, SecretAccess
+from desktop_chat.core.services import ENV_KEY, ClientFactory, SecretAccess, resolve_api_key
 from desktop_chat.core.settings import RetentionMode, Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
 
 ACTIVE_AND_PENDING = (FactStatus.ACTIVE, FactStatus.PENDING)
+CHECK_CONNECT_TIMEOUT = 5.0  # seconds: a connection check answers quickly or says why not
+CHECK_READ_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionCheck:
+    """The answer of ``Workspace.test_connection``: one line for the user, and the models the server lists."""
+
+    ok: bool
+    message: str
+    models: tuple[str, ...] = ()
 
 
 class Workspace:
@@ -588,3 +604,129 @@ class Workspace:
         if result.facts:
             self.channel.publish(FactsChanged(None))
         return result
+
+    # --- the memory inspector: why a reply, private facts, calibration ---------------------------
+    # (kept apart from the sections above: the inspector's own operations)
+
+    def reply_plan(self, message_id: int) -> ReplyPlan | None:
+        """The plan reply ``message_id`` was made from (ids and counts); None for replies older than plans."""
+        return self._controller.store_for_message(message_id).reply_plans.get(message_id)
+
+    def set_fact_private(self, fact_id: int, private: bool = True) -> Fact:
+        """Private: the fact goes only to local models (a loopback server); undo reverts it like any change."""
+        fact = self._store.facts.get(fact_id)
+        if fact.private == private:
+            return fact
+        if fact.status in (FactStatus.DELETED, FactStatus.SUPERSEDED):
+            raise NotAllowed(f"Fact {fact_id} is {fact.status.value}; only current facts can be made private.")
+        return self._fact_changed(self._store.facts.set_private(fact_id, private))
+
+    def target_is_local(self, session_id: int | None = None) -> bool:
+        """Whether the chat's next request stays on this machine (so its private facts go in)."""
+        return is_local_profile(self.target(session_id).profile)
+
+    def calibrated(self, session_id: int | None = None) -> bool:
+        """Whether the provider's usage has confirmed our token counts for the chat's model in this run."""
+        return self._controller.calibrations.get(self.target(session_id).model).samples > 0
+
+    def summary_coverage(self, session_id: int) -> tuple[int, int] | None:
+        """The chat's messages the summary covers, as positions (1, n) in its active branch; None without one."""
+        store = self._store_for(session_id)
+        summary = store.summaries.get(session_id)
+        if summary is None:
+            return None
+        covered = store.scan.active_count(session_id) - store.scan.active_count_after(
+            session_id, summary.covers_through
+        )
+        return (1, covered) if covered > 0 else None
+
+    def upkeep_jobs(self, session_id: int) -> tuple[JobName, ...]:
+        """The memory upkeep the chat's strategy runs after each reply (none for a temporary chat)."""
+        session = self.session(session_id)
+        return () if session.temporary else jobs_for(session.strategy or self.settings.default_strategy)
+
+    # --- settings window: connection checks, first run, backup -------------------------------
+
+    @property
+    def data_folder(self) -> Path | None:
+        """The folder holding the database (None for an in-memory workspace)."""
+        path = self._store.db.path
+        return path.parent if path is not None else None
+
+    async def test_connection(
+        self, profile: ProviderProfile | str | None = None, *, key: str | None = None
+    ) -> ConnectionCheck:
+        """Ask the profile's server for its models: whether it answers, in one line, and what it lists.
+
+        ``profile`` may be one not saved yet (a settings form); ``key`` is a key typed but not
+        stored yet, else the profile's own (keyring, then ``OPENAI_API_KEY``). Spends no tokens.
+        """
+        found = profile if isinstance(profile, ProviderProfile) else self.settings.profile(profile)
+        settings = self.settings
+        try:
+            api_key = await self._key_for_check(found, key)
+        except DesktopChatError as exc:
+            return ConnectionCheck(False, str(exc))
+        client = await asyncio.to_thread(
+            lambda: OpenAIChatClient(
+                found.base_url,
+                api_key,
+                connect_timeout=min(settings.connect_timeout, CHECK_CONNECT_TIMEOUT),
+                read_timeout=min(settings.read_timeout, CHECK_READ_TIMEOUT),
+                max_retries=0,
+            ).prepare()  # the SDK's set-up (CA bundle) in a worker thread, not on the GUI's
+        )
+        try:
+            models = tuple(sorted(await client.list_models()))
+        except DesktopChatError as exc:
+            return ConnectionCheck(False, str(exc))
+        finally:
+            await client.aclose()
+        where = client.base_url
+        if not models:
+            return ConnectionCheck(True, f"Connected to {where}; it lists no models (type the model's name).")
+        listed = "1 model" if len(models) == 1 else f"{len(models)} models"
+        missing = "" if found.default_model in models else f"; '{found.default_model}' is not among them"
+        return ConnectionCheck(True, f"Connected to {where}: {listed}{missing}.", models)
+
+    async def _key_for_check(self, profile: ProviderProfile, key: str | None) -> str:
+        if key is not None and key.strip():
+            return key.strip()
+        if not profile.needs_key:
+            return ""
+        if self._secrets is None:
+            # No keyring access here: the environment is the only other place a key comes from.
+            return os.environ.get(ENV_KEY, "").strip()
+        secrets = self._secrets
+        return await asyncio.to_thread(lambda: resolve_api_key(profile, secrets))
+
+    async def provider_ready(self) -> bool:
+        """Whether the active profile can be used as it is: it needs no key, or one is stored or in the environment.
+
+        A workspace built around a ready client (no keyring access) counts as ready. Off the loop's thread.
+        """
+        profile = self.settings.profile()
+        if not profile.needs_key or os.environ.get(ENV_KEY, "").strip() or self._secrets is None:
+            return True
+        secrets = self._secrets
+
+        def stored() -> bool:
+            try:
+                return bool(secrets.store().get(profile.name))
+            except SecretStoreUnavailable:
+                return False
+
+        return await asyncio.to_thread(stored)
+
+    def backup_now(self) -> Path:
+        """Copy the database, consistent even while it is written, into ``backups/`` in the data folder."""
+        folder = self.data_folder
+        if folder is None:
+            raise NotAllowed("This workspace keeps no database file, so there is nothing to back up.")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        target = folder / "backups" / f"desktop-chat-{stamp}.sqlite3"
+        suffix = 1
+        while target.exists():  # two backups in one second keep both
+            suffix += 1
+            target = folder / "backups" / f"desktop-chat-{stamp}-{suffix}.sqlite3"
+        return self._store.db.backup(target)

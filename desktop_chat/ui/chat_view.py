@@ -9,6 +9,7 @@ browser, and only when clicked.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl, Signal
@@ -27,6 +28,7 @@ from desktop_chat.core.models import ContextPlan, MessageStatus, Role
 from desktop_chat.ui.message_delegate import PAD, MessageDelegate, Theme
 from desktop_chat.ui.message_model import (
     ACTION,
+    CONTEXT,
     COPY_MESSAGE,
     EDIT,
     IN_CONTEXT,
@@ -43,6 +45,8 @@ from desktop_chat.ui.message_model import (
 from desktop_chat.ui.render import COPY_CODE
 
 __all__ = [
+    "ACTION",
+    "CONTEXT",
     "EDIT",
     "IN_CONTEXT",
     "OUT_OF_CONTEXT",
@@ -123,6 +127,8 @@ class ChatView(QWidget):
 
     action = Signal(str, int)  # copy/edit/regenerate/retry/settings, message id (-1: the error row)
     summaryClicked = Signal()
+    contextClicked = Signal(int)  # a message's "not in context" / "summarised" marker: explain it
+    messageClicked = Signal(int)  # a message was clicked (the inspector shows why a reply said what it did)
 
     def __init__(self, workspace: Any | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -153,6 +159,7 @@ class ChatView(QWidget):
         self.list.setItemDelegate(self.delegate)
         self.list.setModel(self.model)
         self.delegate.linkActivated.connect(self._on_link)
+        self.list.clicked.connect(self._clicked)
         self._stick = True
         self._loading_older = False
         self.list.verticalScrollBar().valueChanged.connect(self._on_scroll)
@@ -235,6 +242,17 @@ class ChatView(QWidget):
         self.list.setCurrentIndex(index)
         return True
 
+    def select_messages(self, ids: Iterable[int]) -> bool:
+        """Mark these messages as selected and scroll to the first; False when none is on the branch."""
+        wanted = sorted(set(ids))
+        self.model.set_highlight(wanted)
+        return bool(wanted) and self.show_message(wanted[0])
+
+    def _clicked(self, index: QModelIndex) -> None:
+        row: Row | None = index.data(ROW_ROLE)
+        if row is not None and row.message is not None:
+            self.messageClicked.emit(row.message.id)
+
     # --- streaming -----------------------------------------------------------------------
 
     def append_text(self, message_id: int, text: str) -> None:
@@ -292,6 +310,9 @@ class ChatView(QWidget):
             _, name, key = href.split(":", 2)
             if name == COPY_MESSAGE:
                 QGuiApplication.clipboard().setText(row.text)
+                return
+            if name == CONTEXT:
+                self.contextClicked.emit(int(key))
                 return
             self.action.emit(name, int(key))
             return

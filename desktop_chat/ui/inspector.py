@@ -1,96 +1,372 @@
-"""The memory inspector's place: a short summary of the next request. The full inspector is its own issue."""
+"""The memory inspector: what the next request holds and why, why a reply said what it did, and the memory itself.
+
+Sections, top to bottom: "Next request" (the plan ``Workspace.preview`` makes for
+the current draft, refreshed 250 ms after typing stops and whenever memory,
+settings or the chat change), "Why this reply" (the plan stored with the selected
+reply), "Facts", "Summary", "Strategy". Clicking a part selects its source
+messages in the chat; the chat's "not in context" marker opens the part or
+omission that explains it. Every number comes from the workspace; nothing here
+plans on its own.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import contextlib
+import time
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QLabel, QProgressBar, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
-from desktop_chat.core.models import ContextPlan, PartKind
+from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.models import ContextPlan, PartKind, Role
+from desktop_chat.ui.inspector_facts import FactsView
+from desktop_chat.ui.inspector_memory import StrategyView, SummaryView
+from desktop_chat.ui.inspector_plan import OMITTED, PART, NextRequestView, WhyReplyView
 
-PART_NAMES = {
-    PartKind.SYSTEM_PROMPT: "System prompt",
-    PartKind.PINNED_FACTS: "Pinned facts",
-    PartKind.FACTS: "Facts",
-    PartKind.SUMMARY: "Summary",
-    PartKind.RECALLED: "Recalled messages",
-    PartKind.RECENT: "Recent messages",
-}
+DRAFT_DELAY_MS = 250  # typing pauses this long before the plan is made again
+SUMMARISED_SHOWN = 200  # at most this many summarised messages are selected in the chat
+
+
+class Section(QWidget):
+    """A titled block that folds away; the title is what UI.md calls it."""
+
+    def __init__(self, title: str, body: QWidget, tip: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.body = body
+        self.toggle = QToolButton()
+        self.toggle.setText(title)
+        self.toggle.setCheckable(True)
+        self.toggle.setChecked(True)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setAutoRaise(True)
+        self.toggle.setAccessibleName(title)
+        self.toggle.setToolTip(f"{tip} (click to fold)")
+        font = QFont(self.toggle.font())
+        font.setBold(True)
+        self.toggle.setFont(font)
+        self.toggle.toggled.connect(self.set_open)
+        self.aside = QLabel()
+        self.aside.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.aside.setAccessibleName(f"{title}: summary")
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self.toggle)
+        head.addStretch(1)
+        head.addWidget(self.aside)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setSpacing(2)
+        layout.addLayout(head)
+        layout.addWidget(body)
+        body.setAccessibleName(body.accessibleName() or title)
+
+    @property
+    def title(self) -> str:
+        return self.toggle.text()
+
+    def set_open(self, open_: bool) -> None:
+        self.toggle.setChecked(open_)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
+        self.body.setVisible(open_)
 
 
 class InspectorPane(QWidget):
+    showMessages = Signal(object)  # message ids of the open chat to select and scroll to
+    openMessage = Signal(int, int)  # session id, message id (a fact's source may be in another chat)
+    notice = Signal(str)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Memory inspector")
-        self.setToolTip("What the next request to the model will contain")
-        heading = QLabel("NEXT REQUEST")
-        font = QFont(heading.font())
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 0.85)
-        heading.setFont(font)
-        heading.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        heading.setAccessibleName("Next request")
-        heading.setToolTip("The context the next message will be sent with")
-        self.total = QLabel()
-        self.total.setAccessibleName("Tokens of the next request")
-        self.total.setToolTip("Prompt tokens of the next request against the budget; ≈ until the provider confirms")
-        self.bar = QProgressBar()
-        self.bar.setTextVisible(False)
-        self.bar.setMaximumHeight(8)
-        self.bar.setAccessibleName("Budget used")
-        self.bar.setToolTip("How much of the token budget the next request uses")
-        self.parts = QTreeWidget()
-        self.parts.setColumnCount(2)
-        self.parts.setHeaderHidden(True)
-        self.parts.setRootIsDecorated(False)
-        self.parts.setAccessibleName("Parts of the next request")
-        self.parts.setToolTip("Each part of the next request and its tokens")
-        self.parts.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.parts.header().setStretchLastSection(False)
-        self.parts.header().setSectionResizeMode(0, self.parts.header().ResizeMode.Stretch)
-        self.parts.header().setSectionResizeMode(1, self.parts.header().ResizeMode.ResizeToContents)
-        self.strategy = QLabel()
-        self.strategy.setAccessibleName("Memory strategy")
-        self.strategy.setToolTip("How this chat's memory decides what goes into each request")
-        self.note = QLabel("Facts, the summary and the strategy switch will be edited here.")
-        self.note.setWordWrap(True)
-        self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.note.setAccessibleName("About the inspector")
-        self.note.setToolTip("The full memory inspector is coming")
+        self.setToolTip("What the next request to the model will contain, and the memory behind it")
+        self._workspace: Any = None
+        self.session_id: int | None = None
+        self.draft = ""
+        self.what_if: tuple[Any, dict[str, Any]] | None = None
+        self.plan: ContextPlan | None = None
+        self.refresh_ms: list[float] = []  # time of each plan refresh, for the benchmark
+        self._ready = False  # no plan before the window's first (it waits for the token encodings)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DRAFT_DELAY_MS)
+        self._timer.timeout.connect(self.refresh_plan)
+
+        self.next_request = NextRequestView()
+        self.why = WhyReplyView()
+        self.facts = FactsView()
+        self.summary = SummaryView()
+        self.strategy = StrategyView()
+        self.sections = {
+            "next": Section("Next request", self.next_request, "What the next message will be sent with"),
+            "why": Section("Why this reply", self.why, "The request that produced the selected reply"),
+            "facts": Section("Facts", self.facts, "What the bot remembers about you"),
+            "summary": Section("Summary", self.summary, "The running summary of this chat"),
+            "strategy": Section("Strategy", self.strategy, "How this chat's memory chooses what to send"),
+        }
+        self.next_request.recordActivated.connect(self._record_activated)
+        self.why.recordActivated.connect(self._record_activated)
+        self.facts.openMessage.connect(self._open_source)
+        self.strategy.previewChanged.connect(self._try_strategy)
+        for view in (self.facts, self.summary, self.strategy):
+            view.notice.connect(self.notice)
+
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(8, 6, 8, 8)
+        column.setSpacing(2)
+        for section in self.sections.values():
+            column.addWidget(section)
+        column.addStretch(1)
+        self.area = QScrollArea()
+        self.area.setWidget(content)
+        self.area.setWidgetResizable(True)
+        self.area.setFrameShape(QFrame.Shape.NoFrame)
+        self.area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.area.setAccessibleName("Memory inspector sections")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 10, 10, 8)
-        layout.addWidget(heading)
-        layout.addWidget(self.total)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.parts, 1)
-        layout.addWidget(self.strategy)
-        layout.addWidget(self.note)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.area)
+
+    @property
+    def parts(self) -> Any:
+        """The tree of the next request's parts (kept from the placeholder pane, which tests read)."""
+        return self.next_request.tree
+
+    # --- wiring ------------------------------------------------------------------------------
+
+    def attach(self, workspace: Any, bridge: Any = None) -> None:
+        """Use ``workspace``; with the window's bridge, follow memory, settings, upkeep and replies."""
+        self._workspace = workspace
+        for view in (self.facts, self.summary, self.strategy):
+            view.set_workspace(workspace)
+        if bridge is not None:
+            bridge.memoryChanged.connect(self._memory_changed)
+            bridge.settingsChanged.connect(lambda _settings: self._memory_changed(None))
+            bridge.sessionChanged.connect(self._session_changed)
+            bridge.upkeepChanged.connect(self._upkeep_changed)
+            bridge.replyEnded.connect(self._reply_ended)
+            # Another process (a CLI `facts edit`, an import) may have changed the memory shown here.
+            bridge.externalChange.connect(lambda: self._memory_changed(None))
+
+    def set_session(self, session_id: int | None) -> None:
+        """Show the chat ``session_id``: its plan, facts, summary and strategy."""
+        self.session_id = session_id
+        self.what_if = None
+        self.why.clear()
+        workspace = self._workspace
+        if workspace is None or session_id is None:
+            return
+        try:
+            session = workspace.session(session_id)
+        except DesktopChatError as exc:
+            self.notice.emit(str(exc))
+            return
+        self.strategy.set_session(session)
+        self.facts.set_session(session_id)
+        self.summary.set_session(session_id)
+        self._show_last_reply()
+        # The plan follows from the window (set_plan), once the token encodings are loaded.
+
+    def set_draft(self, text: str) -> None:
+        """The composer's text changed: plan again once typing pauses."""
+        self.draft = text
+        self._timer.start()
 
     def set_plan(self, plan: ContextPlan | None) -> None:
-        self.parts.clear()
+        """The window's own plan of the chat (no draft): shown as is when it is what this pane would plan."""
+        self._ready = True
+        if plan is not None and not self.draft.strip() and self.what_if is None:
+            self._timer.stop()
+            self._show_plan(plan)
+        else:
+            self._timer.start()
+
+    def schedule_refresh(self) -> None:
+        self._timer.start()
+
+    # --- the next request ----------------------------------------------------------------------
+
+    def _approx(self) -> bool:
+        with contextlib.suppress(DesktopChatError, AttributeError):
+            return not bool(self._workspace.calibrated(self.session_id))
+        return True
+
+    def refresh_plan(self) -> ContextPlan | None:
+        self._timer.stop()
+        workspace, session_id = self._workspace, self.session_id
+        if workspace is None or session_id is None or not self._ready:
+            return None
+        began = time.perf_counter()
+        strategy, options = self.what_if if self.what_if is not None else (None, None)
+        try:
+            plan: ContextPlan = workspace.preview(session_id, self.draft, strategy, options)
+        except DesktopChatError as exc:
+            self.plan = None
+            self.next_request.set_plan(None, approx=True, note=str(exc))
+            return None
+        self._show_plan(plan)
+        self.refresh_ms.append((time.perf_counter() - began) * 1000)
+        return plan
+
+    def _show_plan(self, plan: ContextPlan) -> None:
+        self.plan = plan
+        approx = self._approx()
+        note = ""
+        if not self.draft.strip() and plan.parts:
+            note = "No draft yet: this is the request that would answer your last message; type to see yours."
+        if self.what_if is not None:
+            note = f"Preview with the {self.what_if[0]} strategy: not applied yet (Apply in Strategy below)."
+        self.next_request.set_plan(plan, approx=approx, note=note)
+        self.sections["next"].aside.setText(f"{'≈' if approx else ''}{plan.total_tokens:,}/{plan.budget:,}")
+
+    def _try_strategy(self, pending: Any) -> None:
+        self.what_if = pending
+        self.refresh_plan()
+
+    def _show_last_reply(self) -> None:
+        workspace, session_id = self._workspace, self.session_id
+        self.next_request.set_last_reply(None, None)
+        with contextlib.suppress(DesktopChatError):
+            for message in reversed(workspace.messages(session_id, limit=4)):
+                if message.role is Role.ASSISTANT:
+                    stored = workspace.reply_plan(message.id)
+                    if stored is not None:
+                        usage = message.usage
+                        self.next_request.set_last_reply(
+                            stored.total_tokens, usage.prompt_tokens if usage is not None else None
+                        )
+                    return
+
+    # --- provenance ------------------------------------------------------------------------------
+
+    def _record_activated(self, which: str, record: Any) -> None:
+        ids = self.source_ids(record)
+        if ids:
+            self.showMessages.emit(ids)
+        elif which == PART and record.kind is PartKind.SYSTEM_PROMPT:
+            self.notice.emit("The system prompt is this chat's setting, not a message")
+        else:
+            self.notice.emit("Nothing of it is in this chat's messages")
+
+    def source_ids(self, record: Any) -> list[int]:
+        """The chat messages a part or omission came from (a facts part: where its facts were found)."""
+        workspace = self._workspace
+        if record.message_ids:
+            return list(record.message_ids)
+        if record.fact_ids and workspace is not None:
+            found = []
+            for fact_id in record.fact_ids:
+                with contextlib.suppress(DesktopChatError):
+                    source = workspace.fact(fact_id).source_message_id
+                    if source is not None:
+                        found.append(source)
+            return found
+        through = getattr(record, "summary_through", None)
+        if through is not None and workspace is not None and self.session_id is not None:
+            with contextlib.suppress(DesktopChatError):
+                return [m.id for m in workspace.messages(self.session_id, before=through + 1, limit=SUMMARISED_SHOWN)]
+        return []
+
+    def explain_message(self, message_id: int) -> Any:
+        """The chat's "not in context" marker was clicked: open and select what explains it; returns that record."""
+        plan = self.plan
         if plan is None:
-            self.total.setText("")
-            self.strategy.setText("")
-            self.bar.setValue(0)
+            plan = self.refresh_plan()
+        if plan is None:
+            return None
+        found: tuple[str, Any] | None = None
+        for omission in plan.omitted:
+            if message_id in omission.message_ids:
+                found = (OMITTED, omission)
+                break
+        if found is None:
+            for part in plan.parts:
+                through = part.summary_through
+                if part.kind is PartKind.SUMMARY and through is not None and message_id <= through:
+                    found = (PART, part)
+                    break
+        if found is None:
+            # A long run of left-out messages is one omission described as a range, without ids.
+            ranges = [o for o in plan.omitted if o.kind is PartKind.RECENT and not o.message_ids]
+            if ranges:
+                found = (OMITTED, ranges[0])
+        if found is None:
+            return None
+        section = self.sections["next"]
+        section.set_open(True)
+        item = self.next_request.item_for(*found)
+        if item is not None:
+            self.next_request.tree.setCurrentItem(item)
+            item.setFocus()
+            QTimer.singleShot(0, lambda: self.area.ensureWidgetVisible(item, 0, 40))
+        return found[1]
+
+    def _open_source(self, message_id: int) -> None:
+        workspace = self._workspace
+        if workspace is None:
             return
-        approx = "≈" if plan.estimated else ""
-        self.total.setText(f"{approx}{plan.total_tokens:,} / {plan.budget:,} tokens")
-        self.bar.setMaximum(max(plan.budget, 1))
-        self.bar.setValue(min(plan.total_tokens, plan.budget))
-        for part in plan.parts:
-            name = PART_NAMES.get(part.kind, str(part.kind))
-            if part.kind is PartKind.RECENT and part.message_ids:
-                name += f" ({len(part.message_ids):,})"
-            item = QTreeWidgetItem([name, f"{part.tokens:,}"])
-            item.setToolTip(0, part.reason)
-            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
-            self.parts.addTopLevelItem(item)
-        # Messages after the one being answered are not "left out": the next message follows them.
-        answered = max((i for p in plan.parts for i in p.message_ids), default=0)
-        omitted = [o for o in plan.omitted if not o.message_ids or min(o.message_ids) < answered]
-        left_out = sum(1 for o in omitted for i in o.message_ids if i < answered)
-        if omitted:
-            item = QTreeWidgetItem(["Left out", f"{left_out:,} msgs" if left_out else ""])
-            item.setToolTip(0, "\n".join(o.reason for o in omitted))
-            self.parts.addTopLevelItem(item)
-        self.strategy.setText(f"Strategy: {plan.strategy} · {plan.model}")
+        found = workspace.messages_by_id([message_id]).get(message_id)
+        if found is None:
+            self.notice.emit("That message no longer exists")
+            return
+        self.openMessage.emit(found.session_id, message_id)
+
+    # --- why this reply --------------------------------------------------------------------------
+
+    def show_reply(self, message_id: int) -> bool:
+        """A message was selected in the chat: for a reply, show the request that produced it."""
+        workspace = self._workspace
+        if workspace is None:
+            return False
+        try:
+            message = workspace.message(message_id)
+        except DesktopChatError:
+            return False
+        if message.role is not Role.ASSISTANT:
+            return False
+        stored = workspace.reply_plan(message_id)
+        facts: dict[int, Any] = {}
+        for fact_id in stored.fact_ids if stored is not None else ():
+            with contextlib.suppress(DesktopChatError):
+                facts[fact_id] = workspace.fact(fact_id)
+        self.why.show_reply(message, stored, facts)
+        section = self.sections["why"]
+        section.set_open(True)
+        section.aside.setText(f"reply #{message_id}")
+        QTimer.singleShot(0, lambda: self.area.ensureWidgetVisible(section, 0, 0))
+        return True
+
+    # --- events ------------------------------------------------------------------------------------
+
+    def _memory_changed(self, session_id: Any) -> None:
+        if self.session_id is None or (session_id is not None and session_id != self.session_id):
+            return
+        self.facts.refresh()
+        self.summary.refresh()
+        self._timer.start()
+
+    def _session_changed(self, session: Any) -> None:
+        if session.id == self.session_id and self.what_if is None:
+            self.strategy.set_session(session)
+            self.summary.show_upkeep()
+            self._timer.start()
+
+    def _upkeep_changed(self, session_id: int, running: int) -> None:
+        if session_id == self.session_id:
+            self.summary.set_running(bool(running))
+            if not running:
+                self.summary.refresh()
+
+    def _reply_ended(self, event: Any) -> None:
+        if type(event).__name__ != "Finished" or event.message.session_id != self.session_id:
+            return
+        usage = event.usage
+        self.next_request.set_last_reply(
+            event.estimated_prompt_tokens, usage.prompt_tokens if usage is not None else None
+        )
+        if self.why.message_id == event.message.id:
+            self.show_reply(event.message.id)
+        self._timer.start()

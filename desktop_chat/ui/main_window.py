@@ -53,7 +53,8 @@ class MainWindow(QMainWindow):
         self._may_close = False
         self._last_sent: tuple[int, str] | None = None
         self._baseline_tokens: int | None = None
-        self.settings_placeholder: QMessageBox | None = None
+        self.settings_dialog: Any = None  # ui/settings.py makes it on first open
+        self.welcome: Any = None  # ui/first_run.py's setup, when shown
         # The panes exist once build_panes() ran (right after the first paint).
         self.sidebar: Sidebar
         self.chat: ChatView
@@ -249,6 +250,9 @@ class MainWindow(QMainWindow):
             "&Delete Chat…", lambda: self._on_current(self.sidebar.confirm_delete), None, "delete", "Delete this chat"
         )
         self.about_action = self._action("&About Desktop Chat", self.about, None, None, "About Desktop Chat")
+        self.setup_action = self._action(
+            "Set &Up a Provider…", self.show_welcome, None, "settings", "Choose a provider and enter its key"
+        )
         self.strategy_group = QActionGroup(self)
 
     def _build_menus(self) -> None:
@@ -280,6 +284,7 @@ class MainWindow(QMainWindow):
         for action in (self.pin_action, self.archive_action, self.delete_action):
             chat.addAction(action)
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.setup_action)
         help_menu.addAction(self.about_action)
 
     def _connect_signals(self) -> None:
@@ -294,6 +299,14 @@ class MainWindow(QMainWindow):
         self.composer.draftChanged.connect(self._count_draft)
         self.chat.action.connect(self._on_chat_action)
         self.chat.summaryClicked.connect(self.show_inspector)
+        # The memory inspector (ui/inspector.py): draft, provenance both ways, the selected reply.
+        self.composer.edit.textChanged.connect(lambda: self.inspector.set_draft(self.composer.text()))
+        self.inspector.showMessages.connect(self.chat.select_messages)
+        self.inspector.openMessage.connect(self.open_message)
+        self.inspector.notice.connect(self.notify)
+        self.chat.contextClicked.connect(lambda _mid: self.show_inspector())
+        self.chat.contextClicked.connect(self.inspector.explain_message)
+        self.chat.messageClicked.connect(self.inspector.show_reply)
         self.splitter.splitterMoved.connect(lambda *_: self.inspector_action.setChecked(self.inspector.isVisible()))
         self._poll_timer.timeout.connect(self.poll)
 
@@ -341,6 +354,7 @@ class MainWindow(QMainWindow):
         self._workspace = workspace
         self.bridge = WorkspaceBridge(workspace, self)
         self._connect_bridge(self.bridge)
+        self.inspector.attach(workspace, self.bridge)
         try:
             recovered = workspace.recover_interrupted()
         except DesktopChatError as exc:
@@ -356,6 +370,10 @@ class MainWindow(QMainWindow):
         self.connection_label.setText("○ Not connected yet")
         self._poll_timer.start()
         self.composer.edit.setFocus()
+        from desktop_chat.ui import first_run, settings
+
+        settings.install(self, workspace)  # theme and conversation font size, now and on change
+        first_run.start(self, workspace)  # the welcome, when no provider is usable yet
 
     def _start_session(self) -> int:
         workspace = self._workspace
@@ -438,6 +456,7 @@ class MainWindow(QMainWindow):
         self._sync_strategy(session)
         self._baseline_tokens = None
         self.composer.set_count(None, None)
+        self.inspector.set_session(session.id)
         self._show_target()
         if self._qsettings is not None and not session.temporary:
             self._qsettings.setValue("last_session", session.id)
@@ -602,7 +621,7 @@ class MainWindow(QMainWindow):
         elif name == REGENERATE:
             self.regenerate()
         elif name == SETTINGS:
-            self.open_settings()
+            self.open_settings("providers")  # the chat's settings errors are all about the provider
         elif name == EDIT:
             row = self.chat.model.row_of(message_id)
             if row is not None:
@@ -752,29 +771,17 @@ class MainWindow(QMainWindow):
     def notify(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)
 
-    def open_settings(self) -> None:
-        """The settings dialog when it exists; until then a note on where settings live."""
-        import importlib
+    def open_settings(self, page: str | None = None) -> None:
+        """The settings dialog (``ui/settings.py``), on ``page`` if given ("providers", "memory", ...)."""
+        from desktop_chat.ui.settings import open_settings
 
-        try:
-            settings_dialog: Any = importlib.import_module("desktop_chat.ui.settings_dialog")
-        except ImportError:
-            settings_dialog = None
-        if settings_dialog is not None and hasattr(settings_dialog, "open_settings"):
-            settings_dialog.open_settings(self, self._workspace)
-            return
-        box = QMessageBox(self)
-        box.setWindowTitle("Settings")
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setText("The settings window is coming in the next release.")
-        box.setInformativeText(
-            "Until then, change providers, API keys and memory defaults from a terminal:\n"
-            "desktop-chat config --help    desktop-chat profiles --help    desktop-chat key --help"
-        )
-        box.setAccessibleName("Settings")
-        box.finished.connect(box.deleteLater)
-        self.settings_placeholder = box
-        box.open()
+        open_settings(self, self._workspace, page)
+
+    def show_welcome(self) -> None:
+        """The first-run setup (``ui/first_run.py``): choose a provider, enter a key or point at a local server."""
+        from desktop_chat.ui.first_run import show_welcome
+
+        show_welcome(self, self._workspace)
 
     def about(self) -> None:
         box = QMessageBox(self)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.ui.message_model import (
     ACTION,
+    CONTEXT,
     COPY_MESSAGE,
     EDIT,
     REGENERATE,
@@ -118,8 +119,8 @@ class MessageDelegate(QStyledItemDelegate):
         }.get(row.status)
         if status and message is not None:
             bits.append(f"<b>{status}</b>")
-        if row.context:
-            bits.append(f"<i>{row.context}</i>")
+        if row.context and message is not None:
+            bits.append(f'<i><a href="{ACTION}:{CONTEXT}:{message.id}">{row.context}</a></i>')
         actions: list[str] = []
         if message is not None and row.status is not MessageStatus.STREAMING:
             mid = message.id
@@ -221,6 +222,11 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(self._theme.user_tint)
             painter.drawRoundedRect(rect, 8, 8)
+        if row.highlighted:
+            painter.setOpacity(1.0)
+            painter.setPen(self._view.palette().color(QPalette.ColorRole.Highlight))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(1, 1, -2, -2), 8, 8)
         if option.state & QStyle.StateFlag.State_HasFocus and self._view.hasFocus():
             painter.setPen(self._theme.dim)
             painter.setBrush(Qt.BrushStyle.NoBrush)

@@ -24,6 +24,7 @@ EDIT = "edit"
 REGENERATE = "regenerate"
 RETRY = "retry"
 SETTINGS = "settings"
+CONTEXT = "context"  # the "not in context" / "summarised" marker: the inspector explains it
 
 # Context marks: where a message stands for the next request.
 IN_CONTEXT = ""
@@ -46,6 +47,7 @@ class Row:
     settings: bool = False
     version: int = 0
     last_reply: bool = False
+    highlighted: bool = False  # selected from the inspector: a part's source messages
     code_blocks: tuple[str, ...] = field(default=())
 
     @property
@@ -74,6 +76,7 @@ class MessageListModel(QAbstractListModel):
         self._total = 0
         self._plan: ContextPlan | None = None
         self._failures: dict[int, tuple[bool, bool]] = {}  # assistant id -> fixes, from live Failed events
+        self._highlight: frozenset[int] = frozenset()
 
     # --- Qt model ------------------------------------------------------------------------
 
@@ -99,6 +102,7 @@ class MessageListModel(QAbstractListModel):
         self.session_id = session_id
         self._plan = plan
         self._failures.clear()
+        self._highlight = frozenset()  # a selection from the inspector belongs to the chat it was made in
         self._rows = []
         self._total = 0
         if session_id is not None:
@@ -151,6 +155,7 @@ class MessageListModel(QAbstractListModel):
             error=message.error if message.status in (MessageStatus.FAILED, MessageStatus.STOPPED) else None,
             retry=retry,
             settings=settings and message.status is MessageStatus.FAILED,
+            highlighted=message.id in self._highlight,
         )
 
     # --- streaming -----------------------------------------------------------------------
@@ -204,6 +209,16 @@ class MessageListModel(QAbstractListModel):
                 self.beginRemoveRows(QModelIndex(), i, i)
                 del self._rows[i]
                 self.endRemoveRows()
+
+    def set_highlight(self, ids: Iterable[int]) -> None:
+        """Mark these messages as selected (rows loaded later are marked as they load)."""
+        self._highlight = frozenset(ids)
+        for i, row in enumerate(self._rows):
+            on = row.key in self._highlight
+            if on != row.highlighted:
+                row.highlighted = on
+                row.version += 1
+                self.dataChanged.emit(self.index(i), self.index(i), [ROW_ROLE])
 
     # --- context marks -------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ class Assembly:
     anchor: Anchor | None
     query: str
     facts_store: Store  # where the chat's facts live (the saved store, also for a temporary chat)
+    local: bool = False  # the request goes to a local model: private facts may go in
     free: int = 0  # tokens still unspent; the anchor and the reply priming are paid for up front
     memory: int = 0  # what was free once the system prompt and the anchor were in: the shares' base
     parts: list[ContextPart] = field(default_factory=list)

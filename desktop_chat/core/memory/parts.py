@@ -7,6 +7,7 @@ from desktop_chat.core.models import ChatMessage, ContextPart, Fact, FactStatus,
 
 PINNED_HEADER = "Pinned facts about the user:"
 FACTS_HEADER = "Known facts about the user:"
+PRIVATE_REASON = "private: sent only to local models, and this request goes to a remote provider"
 
 
 def add_system_prompt(a: Assembly) -> None:
@@ -42,6 +43,12 @@ def add_facts(a: Assembly, limit: int) -> int:
     """
     facts = a.facts_store.facts.visible(session_id=a.session_id, statuses=tuple(FactStatus))
     active = [f for f in facts if f.status == FactStatus.ACTIVE]
+    if not a.local:
+        # Private facts never leave the machine: only a local model may see them.
+        private = [f for f in active if f.private]
+        if private:
+            a.omit(Omission(PartKind.FACTS, PRIVATE_REASON, fact_ids=tuple(f.id for f in private)))
+            active = [f for f in active if not f.private]
     # The user pinned these: they may go past the share, as far as the budget allows.
     used = _facts_part(a, PartKind.PINNED_FACTS, PINNED_HEADER, [f for f in active if f.pinned], a.free)
     others = [f for f in active if not f.pinned]

@@ -33,6 +33,7 @@ def plan_context(
     query: str | None = None,
     options: Mapping[str, Any] | None = None,
     facts_from: Store | None = None,
+    local: bool = False,
 ) -> ContextPlan:
     """Plan the next request of a chat.
 
@@ -44,7 +45,8 @@ def plan_context(
     recall searches for (default: the newest user text). ``options``: strategy
     options that override the chat's for this plan only (a "what if" preview).
     ``facts_from``: the store whose facts the chat sees, when it is not ``store``
-    (a temporary chat reads the saved global facts).
+    (a temporary chat reads the saved global facts). ``local``: the request goes to a
+    model on this machine, so private facts may go in (else they are omitted, with why).
 
     Raises InputTooLarge when the message being answered (with the system
     prompt) cannot fit: it is never cut. Otherwise ``total_tokens <= budget``.
@@ -68,6 +70,7 @@ def plan_context(
         anchor=anchor,
         query=query if query is not None else (anchor.content if anchor else ""),
         facts_store=facts_from or store,
+        local=local,
     )
     check_fits(
         message_tokens=anchor.tokens if anchor else 0,

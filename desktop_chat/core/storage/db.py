@@ -183,6 +183,21 @@ class Database:
             raise self.error(exc) from exc
         return str(row[0])
 
+    def backup(self, target: Path) -> Path:
+        """A consistent copy of the live database at ``target`` (SQLite's online backup; writers may go on)."""
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            copy = sqlite3.connect(target)
+            try:
+                self._conn.backup(copy)
+            finally:
+                copy.close()
+        except (sqlite3.Error, OSError) as exc:
+            target.unlink(missing_ok=True)
+            raise StorageError(f"Could not back up the database to {target} ({exc}); nothing was changed.") from exc
+        log.info("backed up %s to %s", self.path, target)
+        return target
+
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 

@@ -15,7 +15,7 @@ from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, u
 
 _COLUMNS = (
     "id, scope, key, value, source_message_id, source_quote, origin, status, pinned, created_at, updated_at,"
-    " superseded_by, edited_by_user, reason"
+    " superseded_by, edited_by_user, reason, private"
 )
 
 
@@ -40,11 +40,18 @@ def _row_to_fact(row: sqlite3.Row | tuple[Any, ...]) -> Fact:
         superseded_by=row[11],
         edited_by_user=bool(row[12]),
         reason=row[13],
+        private=bool(row[14]),
     )
 
 
 def _snapshot(fact: Fact) -> JSONDict:
-    return {"key": fact.key, "value": fact.value, "status": fact.status.value, "pinned": fact.pinned}
+    return {
+        "key": fact.key,
+        "value": fact.value,
+        "status": fact.status.value,
+        "pinned": fact.pinned,
+        "private": fact.private,
+    }
 
 
 class FactRepository(Repository):
@@ -222,6 +229,14 @@ class FactRepository(Repository):
     def set_pinned(self, fact_id: int, pinned: bool, *, actor: str = "user") -> Fact:
         return self._change(fact_id, actor, "pinned" if pinned else "unpinned", pinned=int(pinned))
 
+    def set_private(self, fact_id: int, private: bool, *, actor: str = "user") -> Fact:
+        """Private: sent only to local models; recorded in the history like any change, so it can be undone."""
+        return self._change(fact_id, actor, "private" if private else "public", private=int(private))
+
+    def mark_private(self, fact_id: int) -> None:
+        """The importer's way to carry the flag: the copied history already records it."""
+        self._conn.execute("UPDATE facts SET private = 1 WHERE id = ?", (fact_id,))
+
     def set_status(self, fact_id: int, status: FactStatus, *, actor: str = "user", reason: str | None = None) -> Fact:
         action = {
             FactStatus.ACTIVE: "approved",
@@ -247,6 +262,8 @@ class FactRepository(Repository):
             value=str(snapshot["value"]),
             status=status.value,
             pinned=int(bool(snapshot.get("pinned", False))),
+            # Snapshots written before private facts existed say nothing: keep the current flag.
+            private=int(bool(snapshot.get("private", self.get(fact_id).private))),
             superseded_by=None,
         )
 

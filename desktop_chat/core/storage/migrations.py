@@ -243,6 +243,39 @@ def m007_chat_claims(conn: sqlite3.Connection) -> None:
     )
 
 
+def m009_reply_plans(conn: sqlite3.Connection) -> None:
+    """The plan each reply was made from (ids and counts, not text), for "why this reply".
+
+    One row per assistant message; ``parts`` and ``omitted`` are JSON lists of
+    {kind, tokens, reason, message_ids, fact_ids, summary_through}.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE reply_plans (
+            message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            strategy TEXT NOT NULL,
+            model TEXT NOT NULL,
+            budget INTEGER NOT NULL,
+            context_window INTEGER NOT NULL,
+            reserved_reply INTEGER NOT NULL,
+            total_tokens INTEGER NOT NULL,
+            exact_counts INTEGER NOT NULL DEFAULT 1,
+            parts TEXT NOT NULL,
+            omitted TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX reply_plans_by_session ON reply_plans(session_id)
+        """,
+    )
+
+
+def m010_private_facts(conn: sqlite3.Connection) -> None:
+    """A fact marked private is sent only to local models (a loopback server)."""
+    conn.execute("ALTER TABLE facts ADD COLUMN private INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Migration] = [
     ("001_core_tables", m001_core_tables),
     ("002_message_counts", m002_message_counts),
@@ -251,6 +284,9 @@ MIGRATIONS: list[Migration] = [
     ("005_covering_scan_index", m005_covering_scan_index),
     ("006_session_origin", m006_session_origin),
     ("007_chat_claims", m007_chat_claims),
+    # 008 belongs to another branch; when it lands it goes here, before these two.
+    ("009_reply_plans", m009_reply_plans),
+    ("010_private_facts", m010_private_facts),
 ]
 
 

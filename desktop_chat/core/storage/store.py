@@ -11,6 +11,7 @@ from desktop_chat.core.storage.db import Database
 from desktop_chat.core.storage.facts import FactRepository
 from desktop_chat.core.storage.imports import ImportRepository
 from desktop_chat.core.storage.messages import MessageRepository
+from desktop_chat.core.storage.reply_plans import ReplyPlanRepository
 from desktop_chat.core.storage.scan import ScanRepository
 from desktop_chat.core.storage.sessions import SessionRepository
 from desktop_chat.core.storage.settings_store import SettingsStore
@@ -30,6 +31,7 @@ class Store:
         self.scan = ScanRepository(db)
         self.imports = ImportRepository(db)
         self.claims = ClaimRepository(db)
+        self.reply_plans = ReplyPlanRepository(db)
 
     @classmethod
     def open(cls, folder: Path) -> Store:

@@ -1,0 +1,343 @@
+"""First run: with no usable provider, the window opens on a short welcome instead of a keyring error.
+
+Shown when the active profile needs a key and none is stored or set in
+``OPENAI_API_KEY`` (``Workspace.provider_ready``). It offers OpenAI with a key
+field (stored in the system keyring), a server on this computer (Ollama,
+LM Studio, llama.cpp: the address, checked and detected if running), and the
+built-in local model once a preset for it exists. Esc leaves it with the app
+open; Help > Set Up a Provider reopens it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.core.errors import DesktopChatError, SettingsError
+from desktop_chat.core.profiles import PRESETS, ProviderProfile, from_preset
+from desktop_chat.ui.settings_fields import ERROR_STYLE, error_label, explanation
+
+LOCAL_PRESETS = ("ollama", "lmstudio", "llamacpp")
+# A preset for the built-in (offline) model, once the core defines one under either name.
+BUILTIN_PRESETS = ("builtin", "local")
+WELCOME = (
+    "<h3>Welcome to Desktop Chat</h3>"
+    "<p>Choose where your messages go. You can change this, and add more, later in Settings.</p>"
+)
+
+
+def builtin_preset() -> str | None:
+    return next((name for name in BUILTIN_PRESETS if name in PRESETS), None)
+
+
+class WelcomeDialog(QDialog):
+    done_setup = Signal()
+
+    def __init__(self, workspace: Any, parent: QWidget | None = None) -> None:  # noqa: PLR0915 - one line per control
+        super().__init__(parent)
+        self.workspace = workspace
+        self.setWindowTitle("Set up Desktop Chat")
+        self.setMinimumWidth(520)
+        self.setAccessibleName("Welcome")
+        intro = QLabel(WELCOME)
+        intro.setWordWrap(True)
+        intro.setAccessibleName("Welcome")
+        intro.setToolTip("Choose a provider to start chatting")
+        self.choices = QButtonGroup(self)
+
+        self.openai = QRadioButton("OpenAI (needs an API key)")
+        self.openai.setAccessibleName("Use OpenAI")
+        self.openai.setToolTip("Send messages to OpenAI with your API key")
+        self.key_edit = QLineEdit()
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText("sk-…")
+        self.key_edit.setAccessibleName("OpenAI API key")
+        self.key_edit.setToolTip("Stored in the system keyring, never on disk or in the logs")
+        self.key_error = error_label("the API key")
+        self.key_edit.textEdited.connect(lambda _t: self.openai.setChecked(True))
+
+        self.local = QRadioButton("A model server on this computer (no key)")
+        self.local.setAccessibleName("Use a local server")
+        self.local.setToolTip("Ollama, LM Studio or llama.cpp's server, already running")
+        self.server_box = QComboBox()
+        for name in LOCAL_PRESETS:
+            self.server_box.addItem(PRESETS[name].name, name)
+        self.server_box.setAccessibleName("Local server")
+        self.server_box.setToolTip("Which program serves the model")
+        self.url_edit = QLineEdit()
+        self.url_edit.setAccessibleName("Server address")
+        self.url_edit.setToolTip("The server's OpenAI-compatible address, usually ending in /v1")
+        self.url_error = error_label("the server address")
+        self.check_button = QPushButton("Check")
+        self.check_button.setAccessibleName("Check the server")
+        self.check_button.setToolTip("Ask the server at this address for its models")
+        self.check_button.clicked.connect(lambda: self._spawn(self.check_server()))
+        self.server_result = QLabel()
+        self.server_result.setWordWrap(True)
+        self.server_result.setAccessibleName("Server check result")
+        self.server_result.setToolTip("What the server answered")
+        self.server_box.currentIndexChanged.connect(self._preset_chosen)
+        self.url_edit.textEdited.connect(lambda _t: self.local.setChecked(True))
+
+        form = QFormLayout()
+        form.addRow(self.openai)
+        form.addRow("API key:", self.key_edit)
+        form.addRow("", explanation("Create one at platform.openai.com; it is kept in the system keyring."))
+        form.addRow("", self.key_error)
+        form.addRow(self.local)
+        form.addRow("Server:", self.server_box)
+        form.addRow("Address:", self.url_edit)
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check_button)
+        check_row.addStretch(1)
+        form.addRow("", check_row)
+        form.addRow("", self.server_result)
+        form.addRow("", self.url_error)
+        self.builtin: QRadioButton | None = None
+        preset = builtin_preset()
+        if preset is not None:
+            self.builtin = QRadioButton(f"{PRESETS[preset].name} (offline, no key; a small demo model)")
+            self.builtin.setAccessibleName("Use the built-in model")
+            self.builtin.setToolTip("Runs on this computer; the small starter model is a demo, not a full assistant")
+            form.addRow(self.builtin)
+        for index, button in enumerate(b for b in (self.openai, self.local, self.builtin) if b is not None):
+            self.choices.addButton(button, index)
+        self.openai.setChecked(True)
+
+        self.buttons = QDialogButtonBox()
+        self.start_button = self.buttons.addButton("Start Chatting", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setAccessibleName("Start chatting")
+        self.start_button.setToolTip("Save the choice (and store the key) and start")
+        self.settings_button = self.buttons.addButton("More Settings…", QDialogButtonBox.ButtonRole.ActionRole)
+        self.settings_button.setAccessibleName("Open Settings")
+        self.settings_button.setToolTip("Every provider option, in the settings dialog")
+        self.later_button = self.buttons.addButton("Later", QDialogButtonBox.ButtonRole.RejectRole)
+        self.later_button.setAccessibleName("Later")
+        self.later_button.setToolTip("Close this; reopen it from Help > Set Up a Provider")
+        self.buttons.accepted.connect(lambda: self._spawn(self.finish()))
+        self.buttons.rejected.connect(self.reject)
+        self.settings_button.clicked.connect(self._open_settings)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Setup result")
+        self.status.setToolTip("Whether the setup worked")
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._preset_chosen()
+        self.key_edit.setFocus()
+
+    # --- choices ----------------------------------------------------------------------------
+
+    def _preset_chosen(self) -> None:
+        preset = PRESETS[str(self.server_box.currentData())]
+        self.url_edit.setText(preset.base_url or "")
+        self.server_result.clear()
+
+    def _local_profile(self) -> ProviderProfile:
+        preset = str(self.server_box.currentData())
+        url = self.url_edit.text().strip()
+        try:
+            profile = ProviderProfile.from_dict({**from_preset(preset).to_dict(), "base_url": url or None})
+        except SettingsError as exc:
+            self.url_error.setText(str(exc))
+            self.url_error.show()
+            raise
+        self.url_error.hide()
+        return profile
+
+    async def detect(self) -> str | None:
+        """Ask each local server at its usual address; select the first that answers. Returns its preset."""
+        checks = [
+            self.workspace.test_connection(PRESETS[name])
+            for name in LOCAL_PRESETS  # one request each, at the same time
+        ]
+        results = await asyncio.gather(*checks, return_exceptions=True)
+        for name, result in zip(LOCAL_PRESETS, results, strict=True):
+            if not isinstance(result, BaseException) and result.ok:
+                self.server_box.setCurrentIndex(LOCAL_PRESETS.index(name))
+                self.server_result.setText(f"{PRESETS[name].name} is running: {result.message}")
+                if not self.key_edit.text():
+                    self.local.setChecked(True)
+                return name
+        return None
+
+    async def check_server(self) -> Any:
+        try:
+            profile = self._local_profile()
+        except SettingsError:
+            return None
+        self.local.setChecked(True)
+        self.server_result.setText("Asking the server…")
+        check = await self.workspace.test_connection(profile)
+        self.server_result.setText(check.message)
+        self.server_result.setStyleSheet("" if check.ok else ERROR_STYLE)
+        return check
+
+    # --- finishing --------------------------------------------------------------------------
+
+    async def finish(self) -> bool:
+        """Save the choice: activate the profile (adding it if needed) and store the key; close when done."""
+        self.key_error.hide()
+        try:
+            if self.openai.isChecked():
+                done = await self._use_openai()
+            elif self.local.isChecked():
+                done = await self._use_local()
+            else:
+                preset = builtin_preset()
+                done = preset is not None and self._activate(from_preset(preset))
+        except DesktopChatError as exc:
+            self.status.setText(str(exc))
+            self.status.setStyleSheet(ERROR_STYLE)
+            return False
+        if done:
+            self.done_setup.emit()
+            self.accept()
+        return done
+
+    async def _use_openai(self) -> bool:
+        key = self.key_edit.text().strip()
+        if not key:
+            self.key_error.setText("Paste your OpenAI API key here (it starts with sk-).")
+            self.key_error.show()
+            self.key_edit.setFocus()
+            return False
+        settings = self.workspace.settings
+        existing = next((p for p in settings.profiles if p.preset == "openai" and p.needs_key), None)
+        profile = existing or from_preset("openai")
+        self._activate(profile)
+        try:
+            await self.workspace.set_api_key(profile.name, key)
+        except DesktopChatError as exc:
+            self.key_error.setText(str(exc))
+            self.key_error.show()
+            return False
+        self.key_edit.clear()
+        return True
+
+    async def _use_local(self) -> bool:
+        try:
+            profile = self._local_profile()
+        except SettingsError:
+            return False
+        check = await self.workspace.test_connection(profile)
+        if check.ok and check.models and profile.default_model not in check.models:
+            # The preset's model name is a guess: take one the server really has.
+            profile = replace(profile, default_model=check.models[0])
+        if not check.ok:
+            self.server_result.setText(check.message + " Saved anyway; start the server, then chat.")
+        return self._activate(profile)
+
+    def _activate(self, profile: ProviderProfile) -> bool:
+        settings = self.workspace.settings
+        saved = next((p for p in settings.profiles if p.name == profile.name), None)
+        if saved is None:
+            self.workspace.add_profile(profile, activate=True)
+            return True
+        if saved != profile:
+            self.workspace.update_profile(profile.name, profile)
+        if settings.active_profile != profile.name:
+            self.workspace.set_active_profile(profile.name)
+        return True
+
+    def _open_settings(self) -> None:
+        parent = self.parentWidget()
+        self.reject()
+        if parent is not None and hasattr(parent, "open_settings"):
+            QTimer.singleShot(0, lambda: parent.open_settings("providers"))
+
+    def _spawn(self, coro: Any) -> asyncio.Future[Any]:
+        task: asyncio.Future[Any] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def pending(self) -> list[asyncio.Future[Any]]:
+        return list(self._tasks)
+
+
+def show_welcome(window: Any, workspace: Any) -> WelcomeDialog | None:
+    """Open the welcome (again): from the menu, or at start when no provider is usable."""
+    if workspace is None:
+        return None
+    dialog: WelcomeDialog | None = getattr(window, "welcome", None)
+    if dialog is None or dialog.workspace is not workspace:
+        dialog = WelcomeDialog(workspace, window)
+        dialog.done_setup.connect(lambda: _set_up(window))
+        window.welcome = dialog
+    dialog.open()
+    dialog._spawn(dialog.detect())
+    return dialog
+
+
+def _set_up(window: Any) -> None:
+    if hasattr(window, "notify"):
+        window.notify("Ready: type a message and press Enter.")
+    composer = getattr(window, "composer", None)
+    if composer is not None:
+        composer.edit.setFocus()
+
+
+async def check(window: Any, workspace: Any) -> WelcomeDialog | None:
+    """Show the welcome when the active profile cannot be used yet (no key anywhere)."""
+    try:
+        ready = await workspace.provider_ready()
+    except DesktopChatError:
+        ready = True  # cannot tell: the first send will say what is wrong, in one line
+    if ready:
+        return None
+    return show_welcome(window, workspace)
+
+
+def start(window: Any, workspace: Any) -> None:
+    """Check for a usable provider once the loop runs (call from ``attach``)."""
+    QTimer.singleShot(0, lambda: _spawn_on(window, check(window, workspace)))
+
+
+def recheck(window: Any, workspace: Any) -> None:
+    """After settings were saved: close the welcome if a provider is now usable."""
+    dialog: WelcomeDialog | None = getattr(window, "welcome", None)
+    if dialog is None or not dialog.isVisible():
+        return
+
+    async def run() -> None:
+        if await workspace.provider_ready():
+            dialog.accept()
+
+    _spawn_on(window, run())
+
+
+_RUNNING: set[asyncio.Future[Any]] = set()
+
+
+def running() -> list[asyncio.Future[Any]]:
+    """The start-up checks still running (tests wait for them)."""
+    return list(_RUNNING)
+
+
+def _spawn_on(window: Any, coro: Any) -> None:
+    task = asyncio.ensure_future(coro)
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
+    window.first_run_task = task

@@ -1,0 +1,437 @@
+"""The inspector's "Summary" and "Strategy" sections.
+
+Summary: the running summary, what it covers, editable (kept as the user's and
+folded into by later upkeep), "Summarise now", the upkeep state with Retry.
+Strategy: this chat's strategy and options; a change previews the new plan in
+"Next request" at once and is applied only with Apply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.models import JobStatus, Strategy
+
+log = logging.getLogger(__name__)
+
+
+def _button(text: str, tip: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(text)
+    button.setToolTip(tip)
+    return button
+
+
+class SummaryView(QWidget):
+    notice = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._workspace: Any = None
+        self.session_id: int | None = None
+        self._stored = ""
+        self._running = False
+        self.tasks: set[asyncio.Future[Any]] = set()
+        self.coverage = QLabel()
+        self.coverage.setWordWrap(True)
+        self.coverage.setAccessibleName("What the summary covers")
+        self.coverage.setToolTip("The messages the running summary stands for in the next request")
+        self.editor = QPlainTextEdit()
+        self.editor.setAccessibleName("Summary text")
+        self.editor.setToolTip("Edit the summary; your text is kept and later summaries build on it")
+        self.editor.setPlaceholderText("No summary yet. It is written as the chat grows, or with Summarise now.")
+        self.editor.setMinimumHeight(70)
+        self.editor.setMaximumHeight(160)
+        self.editor.textChanged.connect(self._text_changed)
+        self.save_button = _button("Save", "Keep this text as the summary (marked as yours)")
+        self.revert_button = _button("Revert", "Go back to the stored summary")
+        self.now_button = _button("Summarise now", "Fold the messages not yet summarised into the summary now")
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.revert)
+        self.now_button.clicked.connect(self.summarise_now)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.revert_button)
+        buttons.addStretch(1)
+        self.upkeep = QLabel()
+        self.upkeep.setWordWrap(True)
+        self.upkeep.setAccessibleName("Memory upkeep")
+        self.upkeep.setToolTip("Background work that keeps the summary and the facts up to date")
+        self.retry_button = _button("Retry", "Run this chat's memory upkeep again")
+        self.retry_button.clicked.connect(self.retry)
+        self.retry_button.hide()
+        # Two short rows: the pane is narrow, and the upkeep line wraps above its actions.
+        upkeep_row = QHBoxLayout()
+        upkeep_row.setContentsMargins(0, 0, 0, 0)
+        upkeep_row.addStretch(1)
+        upkeep_row.addWidget(self.now_button)
+        upkeep_row.addWidget(self.retry_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.coverage)
+        layout.addWidget(self.editor)
+        layout.addLayout(buttons)
+        layout.addWidget(self.upkeep)
+        layout.addLayout(upkeep_row)
+        self._text_changed()
+
+    def set_workspace(self, workspace: Any) -> None:
+        self._workspace = workspace
+
+    def set_session(self, session_id: int | None) -> None:
+        self.session_id = session_id
+        self._running = False
+        self.refresh(force=True)
+
+    def refresh(self, *, force: bool = False) -> None:
+        workspace, session_id = self._workspace, self.session_id
+        if workspace is None or session_id is None:
+            return
+        try:
+            summary = workspace.summary(session_id)
+            coverage = workspace.summary_coverage(session_id)
+            temporary = workspace.session(session_id).temporary
+        except DesktopChatError as exc:
+            self.notice.emit(str(exc))
+            return
+        text = summary.text if summary is not None else ""
+        editing = self.editor.toPlainText() != self._stored
+        self._stored = text
+        if force or not editing:  # never throw away what the user is typing
+            self.editor.setPlainText(text)
+        if summary is None:
+            self.coverage.setText("No summary yet.")
+        else:
+            span = f"messages {coverage[0]}\u2013{coverage[1]}" if coverage else "no message on this branch"
+            mine = " · edited by you" if summary.edited_by_user else ""
+            self.coverage.setText(f"Covers {span} (through #{summary.covers_through}){mine}")
+        self.editor.setReadOnly(temporary)
+        self.now_button.setEnabled(not temporary and not self._running)
+        self._text_changed()
+        self.show_upkeep()
+
+    def _text_changed(self) -> None:
+        changed = self.editor.toPlainText() != self._stored
+        self.save_button.setEnabled(changed and bool(self.editor.toPlainText().strip()))
+        self.revert_button.setEnabled(changed)
+
+    def save(self) -> None:
+        if self._workspace is None or self.session_id is None:
+            return
+        try:
+            self._workspace.edit_summary(self.session_id, self.editor.toPlainText())
+        except DesktopChatError as exc:
+            self.notice.emit(str(exc))
+            return
+        self.refresh(force=True)
+
+    def revert(self) -> None:
+        self.editor.setPlainText(self._stored)
+
+    def set_running(self, running: bool) -> None:
+        self._running = running
+        self.now_button.setEnabled(not running)
+        self.show_upkeep()
+
+    def show_upkeep(self) -> None:
+        workspace, session_id = self._workspace, self.session_id
+        if workspace is None or session_id is None:
+            return
+        try:
+            jobs = workspace.upkeep_jobs(session_id)
+            states = workspace.upkeep_status(session_id)
+        except DesktopChatError as exc:
+            self.upkeep.setText(str(exc))
+            return
+        if not jobs:
+            self.upkeep.setText("Upkeep: none for this strategy.")
+            self.retry_button.hide()
+            return
+        bits, failed = [], False
+        for job in jobs:
+            state = states.get(job)
+            status = state.status if state is not None else JobStatus.PENDING
+            if self._running and status is not JobStatus.FAILED:
+                status = JobStatus.RUNNING
+            text = f"{job} {status}"
+            if state is not None and state.through_id is not None and status is JobStatus.DONE:
+                text += f" through #{state.through_id}"
+            if status is JobStatus.FAILED:
+                failed = True
+                text += f": {state.error if state is not None and state.error else 'no reason given'}"
+            bits.append(text)
+        self.upkeep.setText("Upkeep: " + " · ".join(bits))
+        # A failure reads in the normal text colour (it needs attention); the rest is quiet.
+        self.upkeep.setForegroundRole(QPalette.ColorRole.WindowText if failed else QPalette.ColorRole.PlaceholderText)
+        self.retry_button.setVisible(failed)
+        self.retry_button.setEnabled(not self._running)
+
+    def _run(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Future[Any]:
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        self.set_running(True)
+
+        def done(finished: asyncio.Future[Any]) -> None:
+            self.tasks.discard(finished)
+            self.set_running(False)
+            if finished.cancelled():
+                return
+            error = finished.exception()
+            if isinstance(error, DesktopChatError):
+                self.notice.emit(str(error))
+            elif error is not None:
+                log.error("%s failed: %s", what, error)
+                self.notice.emit(f"{what} failed unexpectedly; see the log.")
+            self.refresh()
+
+        task.add_done_callback(done)
+        return task
+
+    def summarise_now(self) -> asyncio.Future[Any] | None:
+        if self._workspace is None or self.session_id is None:
+            return None
+        return self._run(self._workspace.summarise_now(self.session_id), "Summarising")
+
+    def retry(self) -> asyncio.Future[Any] | None:
+        if self._workspace is None or self.session_id is None:
+            return None
+        return self._run(self._workspace.retry_upkeep(self.session_id), "Memory upkeep")
+
+
+# --- strategy --------------------------------------------------------------------------------
+
+# Option -> (label, kind, low, high, tip); kinds: int, share (0 to 0.9), bool.
+OPTIONS: dict[str, tuple[str, str, float, float, str]] = {
+    "window_messages": ("Recent messages", "int", 1, 10_000, "How many of the newest messages are sent"),
+    "summary_keep_last": ("Keep last", "int", 0, 1_000, "Messages sent verbatim even when the summary covers them"),
+    "facts_share": ("Facts share", "share", 0, 0.9, "At most this share of the memory budget goes to facts"),
+    "recall_max_messages": ("Recall up to", "int", 1, 100, "Most earlier messages found by search"),
+    "recall_neighbours": ("Neighbours", "int", 0, 5, "Messages either side of each one found"),
+    "recall_share": ("Recall share", "share", 0, 0.9, "At most this share of the memory budget goes to recall"),
+    "recall_all_sessions": ("Search all chats", "bool", 0, 1, "Recall searches every chat, not only this one"),
+}
+STRATEGY_OPTIONS: dict[Strategy, tuple[str, ...]] = {
+    Strategy.FULL: (),
+    Strategy.WINDOW: ("window_messages",),
+    Strategy.SUMMARY: ("summary_keep_last",),
+    Strategy.FACTS: ("window_messages", "facts_share"),
+    Strategy.RECALL: (
+        "window_messages",
+        "recall_max_messages",
+        "recall_neighbours",
+        "recall_share",
+        "recall_all_sessions",
+    ),
+    Strategy.HYBRID: ("summary_keep_last", "recall_max_messages", "recall_all_sessions"),
+}
+SHARE_DEFAULTS = {"facts_share": 0.5, "recall_share": 0.3}
+STRATEGY_HELP = {
+    Strategy.FULL: "every message, newest first, as far as the budget allows",
+    Strategy.WINDOW: "the last N messages",
+    Strategy.SUMMARY: "a running summary plus the messages it does not cover",
+    Strategy.FACTS: "remembered facts plus the recent messages",
+    Strategy.RECALL: "recent messages plus earlier ones found by search",
+    Strategy.HYBRID: "facts, summary, recall and the recent messages, each within its share",
+}
+
+
+class StrategyView(QWidget):
+    """The chat's strategy and options; edits preview at once (``previewChanged``) and apply with Apply."""
+
+    previewChanged = Signal(object)  # (strategy, options) being tried, or None when back to the chat's own
+    notice = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._workspace: Any = None
+        self.session_id: int | None = None
+        self._session: Any = None
+        self._filling = False
+        self.combo = QComboBox()
+        self.combo.setAccessibleName("Memory strategy")
+        self.combo.setToolTip("How this chat's memory decides what goes into each request")
+        # Item data is the strategy's value: Qt hands a str enum back as a plain str.
+        self.combo.addItem("Default (from settings)", "")
+        for strategy in Strategy:
+            self.combo.addItem(str(strategy).capitalize(), strategy.value)
+        self.combo.currentIndexChanged.connect(self._changed)
+        self.help = QLabel()
+        self.help.setWordWrap(True)
+        self.help.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.help.setAccessibleName("About this strategy")
+        self.form = QFormLayout()
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.fields: dict[str, QWidget] = {}
+        self._build_fields()
+        self.apply_button = _button("Apply", "Use this strategy and these options for this chat")
+        self.cancel_button = _button("Cancel", "Back to the chat's current strategy")
+        self.apply_button.clicked.connect(self.apply)
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.apply_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.combo)
+        layout.addWidget(self.help)
+        layout.addLayout(self.form)
+        layout.addLayout(buttons)
+        self._show_state(None)
+
+    def _build_fields(self) -> None:
+        for name, (label, kind, low, high, tip) in OPTIONS.items():
+            field: QWidget
+            if kind == "int":
+                spin = QSpinBox()
+                spin.setRange(int(low), int(high))
+                spin.valueChanged.connect(self._changed)
+                field = spin
+            elif kind == "share":
+                share = QDoubleSpinBox()
+                share.setRange(low, high)
+                share.setSingleStep(0.05)
+                share.setDecimals(2)
+                share.valueChanged.connect(self._changed)
+                field = share
+            else:
+                check = QCheckBox()
+                check.toggled.connect(self._changed)
+                field = check
+            field.setAccessibleName(label)
+            field.setToolTip(tip)
+            self.fields[name] = field
+            self.form.addRow(label, field)
+
+    def set_workspace(self, workspace: Any) -> None:
+        self._workspace = workspace
+
+    def set_session(self, session: Any) -> None:
+        """Show the chat's own strategy and options (drops an unapplied change)."""
+        self._session = session
+        self.session_id = session.id if session is not None else None
+        self._filling = True
+        try:
+            strategy = session.strategy if session is not None else None
+            index = self.combo.findData(strategy.value if strategy is not None else "")
+            self.combo.setCurrentIndex(max(index, 0))
+            for name, field in self.fields.items():
+                self._set_field(field, self._value(name))
+        finally:
+            self._filling = False
+        self._show_state(None)
+
+    def _value(self, name: str) -> Any:
+        options = self._session.strategy_options if self._session is not None else {}
+        if name in options:
+            return options[name]
+        if name in SHARE_DEFAULTS:
+            return SHARE_DEFAULTS[name]
+        settings = self._workspace.settings if self._workspace is not None else None
+        return getattr(settings, name, OPTIONS[name][2]) if settings is not None else OPTIONS[name][2]
+
+    @staticmethod
+    def _set_field(field: QWidget, value: Any) -> None:
+        if isinstance(field, QSpinBox):
+            field.setValue(int(value))
+        elif isinstance(field, QDoubleSpinBox):
+            field.setValue(float(value))
+        elif isinstance(field, QCheckBox):
+            field.setChecked(bool(value))
+
+    @staticmethod
+    def _get_field(field: QWidget) -> Any:
+        if isinstance(field, QSpinBox):
+            return field.value()
+        if isinstance(field, QDoubleSpinBox):
+            return round(field.value(), 2)
+        if isinstance(field, QCheckBox):
+            return field.isChecked()
+        return None
+
+    def chosen(self) -> Strategy | None:
+        data = self.combo.currentData()
+        return Strategy(data) if data else None
+
+    def effective(self) -> Strategy:
+        chosen = self.chosen()
+        if chosen is not None:
+            return chosen
+        return self._workspace.settings.default_strategy if self._workspace is not None else Strategy.HYBRID
+
+    def options(self) -> dict[str, Any]:
+        """The chat's options with the ones shown for this strategy, where they differ from the defaults."""
+        options = dict(self._session.strategy_options) if self._session is not None else {}
+        for name in STRATEGY_OPTIONS[self.effective()]:
+            value = self._get_field(self.fields[name])
+            saved = self._session is not None and name in self._session.strategy_options
+            default = self._value(name) if not saved else None
+            if saved or value != default:
+                options[name] = value
+        return options
+
+    def pending(self) -> tuple[Strategy, dict[str, Any]] | None:
+        """The strategy and options being tried, when they differ from the chat's."""
+        if self._session is None:
+            return None
+        changed = self.chosen() != self._session.strategy or self.options() != dict(self._session.strategy_options)
+        return (self.effective(), self.options()) if changed else None
+
+    def _show_state(self, pending: Any) -> None:
+        strategy = self.effective()
+        default = " (the default)" if self.chosen() is None else ""
+        self.help.setText(f"{str(strategy).capitalize()}{default}: {STRATEGY_HELP[strategy]}.")
+        shown = set(STRATEGY_OPTIONS[strategy])
+        for name, field in self.fields.items():
+            label = self.form.labelForField(field)
+            field.setVisible(name in shown)
+            if label is not None:
+                label.setVisible(name in shown)
+        self.apply_button.setVisible(pending is not None)
+        self.cancel_button.setVisible(pending is not None)
+
+    def _changed(self, *_: Any) -> None:
+        if self._filling:
+            return
+        pending = self.pending()
+        self._show_state(pending)
+        self.previewChanged.emit(pending)
+
+    def apply(self) -> None:
+        if self._workspace is None or self.session_id is None:
+            return
+        try:
+            session = self._workspace.set_strategy(self.session_id, self.chosen(), self.options())
+        except DesktopChatError as exc:
+            self.notice.emit(str(exc))
+            return
+        self.set_session(session)
+        self.previewChanged.emit(None)
+
+    def cancel(self) -> None:
+        self.set_session(self._session)
+        self.previewChanged.emit(None)

@@ -1,0 +1,147 @@
+"""Building blocks of the settings pages: a field with its one-line explanation and its in-place error.
+
+A field's value is parsed and checked by the settings' own rules (``core/settings.py``),
+so the message next to a field is the same one the command line would print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from desktop_chat.core.errors import SettingsError
+from desktop_chat.core.settings import parse_text, to_json
+
+# The one semantic accent of these pages (UI.md: colours only for meaning).
+ERROR_STYLE = "color: #c0392b;"
+
+
+def explanation(text: str) -> QLabel:
+    """A one-line, dimmed explanation under a field."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setAccessibleName("Explanation")
+    label.setToolTip(text)
+    font = label.font()
+    font.setPointSizeF(max(font.pointSizeF() * 0.9, 7.0))
+    label.setFont(font)
+    label.setEnabled(False)  # the palette's disabled text: dimmed in light and dark themes alike
+    return label
+
+
+def error_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setAccessibleName(f"Problem with {name}")
+    label.setToolTip(f"Why the value of {name} cannot be saved")
+    label.hide()
+    return label
+
+
+class Field:
+    """One control, its explanation and its error, placed in a form layout as one row."""
+
+    def __init__(
+        self,
+        form: QFormLayout,
+        label: str,
+        widget: QWidget,
+        *,
+        tip: str,
+        explain: str = "",
+        key: str | None = None,
+        parse: Callable[[], Any] | None = None,
+        container: QWidget | None = None,
+    ) -> None:
+        self.key = key
+        self.widget = widget
+        # A check box carries its own words; an unlabelled row takes them as its name.
+        self.label = label.rstrip(":") or str(getattr(widget, "text", lambda: "")())
+        widget.setAccessibleName(self.label)
+        widget.setToolTip(tip)
+        self.error = error_label(self.label)
+        self._parse = parse
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(container or widget)  # the container holds the control and its buttons
+        if explain:
+            column.addWidget(explanation(explain))
+        column.addWidget(self.error)
+        form.addRow(label, box)
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+
+    def clear_error(self) -> None:
+        self.show_error("")
+
+    @property
+    def has_error(self) -> bool:
+        return bool(self.error.text())
+
+    def value(self) -> Any:
+        """The checked value; shows and re-raises ``SettingsError`` next to the field."""
+        try:
+            value = self._parse() if self._parse is not None else self._default_parse()
+        except SettingsError as exc:
+            self.show_error(str(exc))
+            raise
+        self.clear_error()
+        return value
+
+    def _default_parse(self) -> Any:
+        assert self.key is not None
+        widget = self.widget
+        if isinstance(widget, QCheckBox):
+            return parse_text(self.key, "true" if widget.isChecked() else "false")
+        if isinstance(widget, QComboBox):
+            return parse_text(self.key, str(widget.currentData() or widget.currentText()))
+        if isinstance(widget, QLineEdit):
+            return parse_text(self.key, widget.text())
+        raise TypeError(type(widget).__name__)
+
+    def load(self, value: Any) -> None:
+        """Show ``value`` (a setting's value) in the control."""
+        self.clear_error()
+        widget = self.widget
+        if isinstance(widget, QCheckBox):
+            widget.setChecked(bool(value))
+        elif isinstance(widget, QComboBox):
+            index = widget.findData(str(value))
+            widget.setCurrentIndex(index if index >= 0 else 0)
+        elif isinstance(widget, QLineEdit):
+            widget.setText(text_of(value))
+
+
+def text_of(value: Any) -> str:
+    """A setting's value as the text a user would type for it ("" for none)."""
+    if value is None:
+        return ""
+    as_text = getattr(value, "as_text", None)
+    if callable(as_text):
+        return str(as_text())
+    json_value = to_json(value)
+    if isinstance(json_value, float):
+        return f"{json_value:g}"
+    return str(json_value)
+
+
+def line_edit(placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit()
+    edit.setPlaceholderText(placeholder)
+    edit.setClearButtonEnabled(bool(placeholder))
+    return edit
+
+
+def combo(choices: list[tuple[str, str]]) -> QComboBox:
+    """A combo box of (label, value) pairs."""
+    box = QComboBox()
+    for label, value in choices:
+        box.addItem(label, value)
+    return box
