@@ -1,9 +1,10 @@
 """How long planning the next request takes on a 100,000-message chat, per strategy.
 
 Builds (once, reused afterwards) bench/out/context_assembly/ holding one chat of
-100,000 messages, 40 facts and a summary, then times ``plan_context`` for every
-strategy: the first (cold) run after opening the database, and the median of 30
-warm runs, as the GUI would see them while the user types. Prints a markdown table.
+100,000 messages (a minute apart, a two-hour pause every 40), 40 facts and a
+summary, then times ``plan_context`` for every strategy: the first (cold) run
+after opening the database, and the median of 30 warm runs, as the GUI would
+see them while the user types. Prints a markdown table.
 
     .venv/bin/python bench/context_assembly.py [--messages N] [--window TOKENS] [--runs N]
 """
@@ -16,6 +17,7 @@ import random
 import sqlite3
 import statistics
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from desktop_chat.core.memory.history import stored_token_count
@@ -99,11 +101,17 @@ def build(folder: Path, messages: int) -> int:
     store = Store.open(folder)
     try:
         existing = store.sessions.list_by_activity(include_archived=True)
-        if existing and existing[0].message_count == messages:
+        if existing and existing[0].message_count == messages and existing[0].title == TITLE:
             return existing[0].id
+        if existing:  # an older build of the benchmark chat: start again
+            store.close()
+            for path in folder.iterdir():
+                path.unlink()
+            store = Store.open(folder)
         rng = random.Random(7)
-        session = store.sessions.create("Benchmark chat", system_prompt="You are a helpful assistant.")
-        now = to_db_time(utcnow())
+        session = store.sessions.create(TITLE, system_prompt="You are a helpful assistant.")
+        # A message a minute, with a two-hour pause every 40 messages: recall's episodes have edges.
+        start = utcnow() - timedelta(minutes=messages * 4)
         started = time.perf_counter()
         rows = []
         for i in range(messages):
@@ -112,7 +120,10 @@ def build(folder: Path, messages: int) -> int:
             text = " ".join(rng.choice(WORDS) for _ in range(length))
             if i == 1234:
                 text = "By the way, my tortoise is called Humphrey and he loves dandelions."
-            rows.append((session.id, role, text, now, stored_token_count(role, text)))
+            if i % 250 == 7:  # 400 messages that a "some words" draft finds: recall has real work to do
+                text += " The rooftop pool at the hotel was closed again."
+            at = to_db_time(start + timedelta(minutes=i, hours=2 * (i // 40)))
+            rows.append((session.id, role, text, at, stored_token_count(role, text)))
         # A bulk load of this size is the benchmark's business, not the app's: its own connection.
         assert store.db.path is not None
         with contextlib.closing(sqlite3.connect(store.db.path)) as raw, raw:
@@ -137,7 +148,10 @@ def build(folder: Path, messages: int) -> int:
         store.close()
 
 
+TITLE = "Benchmark chat (dated, v2)"
 RARE = "What is my tortoise called, and what does he eat?"
+# Its words are in 400 messages spread over the chat: 40 hits, each with its neighbours and episode.
+SOME = "Was the rooftop pool open?"
 # Every word of this one is in thousands of messages: BM25 has to rank them all.
 COMMON = "What did we say about the trip budget, the hotel price and the flight?"
 
@@ -196,7 +210,7 @@ def main() -> None:
     print("| --- | ---: | --- | ---: | ---: | ---: |")
     for window in args.window or [8192, 128_000]:
         for strategy in Strategy:
-            drafts = [("rare words", RARE), ("common words", COMMON)]
+            drafts = [("rare words", RARE), ("common words", COMMON), ("400 hits", SOME)]
             for label, draft in drafts if strategy in {Strategy.RECALL, Strategy.HYBRID} else drafts[:1]:
                 cold, warm, sent = time_strategy(
                     folder, session_id, strategy, window=window, runs=args.runs, draft=draft

@@ -23,6 +23,8 @@ _SETTING_OPTIONS = {
     "recall_all_sessions": "recall_all_sessions",
     "recall_max_messages": "recall_max_messages",
     "recall_neighbours": "recall_neighbours",
+    "recall_episodes": "recall_episodes",
+    "recall_expansion": "recall_expansion",
     "hybrid_split": "hybrid_split",
 }
 _SHARE_OPTIONS = ("recall_share", "facts_share")
@@ -36,6 +38,8 @@ class MemoryOptions:
     recall_all_sessions: bool
     recall_max_messages: int
     recall_neighbours: int
+    recall_episodes: bool
+    recall_expansion: int
     hybrid_split: HybridSplit
     recall_share: float = DEFAULT_RECALL_SHARE
     facts_share: float = DEFAULT_FACTS_SHARE
@@ -56,6 +60,8 @@ def memory_options(settings: Settings, session_options: dict[str, Any] | None = 
         "recall_all_sessions": settings.recall_all_sessions,
         "recall_max_messages": settings.recall_max_messages,
         "recall_neighbours": settings.recall_neighbours,
+        "recall_episodes": settings.recall_episodes,
+        "recall_expansion": settings.recall_expansion,
         "hybrid_split": settings.hybrid_split,
     }
     for key, value in (session_options or {}).items():

@@ -1,155 +1,308 @@
-"""Recalled messages: past messages that full-text search (FTS5, BM25) finds for the query, quoted with dates."""
+"""Recalled messages: past turns found by full-text search, with their neighbours or whole episodes, quoted with dates.
+
+Recall fills the tokens it is given, not a number of hits:
+
+1. **Search** (``recall_search``): BM25 over the stemmed FTS index for the
+   query's words, a second search for words borrowed from the best hits
+   (pseudo-relevance feedback) and, when the query names a date, a boost for
+   messages of that time.
+2. **Episodes**: an episode is the run of turns with no long pause and no
+   imported-session boundary, at most ``EPISODE_MAX_MESSAGES`` either side of
+   a hit. Hits close in time group into one; it scores its best hit plus half
+   of its other hits, so a conversation that keeps returning to the topic
+   ranks above a stray mention.
+3. **Fill**, breadth first: every hit (best first) with ``recall_neighbours``
+   turns either side (within its episode) until ``BREADTH`` of the tokens are
+   spent; then whole episodes, best first, when they fit (at most
+   ``WHOLE_EPISODES`` are read); then more hits. Rows are read only when a
+   step reaches them, so hits past the budget cost nothing.
+
+Messages already in the window are never quoted; when the window grows over a
+quoted message later, :func:`drop_covered` takes it out of the quotes.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from desktop_chat.core.memory.assembly import Assembly
+from desktop_chat.core.memory.recall_search import Hit, search
 from desktop_chat.core.memory.window import WindowScan
-from desktop_chat.core.models import ChatMessage, ContextPart, Message, MessageStatus, Omission, PartKind, Role
+from desktop_chat.core.models import ChatMessage, ContextPart, Message, Omission, PartKind, Role
+from desktop_chat.core.storage.scan import TimelineRow
 
 RECALL_HEADER = "Relevant earlier messages (found by search, quoted):"
 
-# Words that match nearly every message; left in, they drown the words that matter in BM25's OR query.
-_STOPWORD_TEXT = """a about above after again all am an and any are as at be been before being below between both but by
-    can could did do does doing done down during each few for from had has have having he her here hers
-    him his how i if in into is it its just me more most my no nor not now of off on once only or other our
-    out over own same she should so some such than that the their them then there these they this those
-    through to too under until up very was we were what when where which while who whom why will with would
-    you your yours yourself tell remember know said say again please thanks thank ok okay yes"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-
-# A word in more than 1/50 of the searched messages (and more than 200 of them) is not searched for.
-COMMON_WORD_FRACTION = 50
-COMMON_WORD_MIN = 200
+# An episode ends at a pause longer than this, or where an imported chat's session changes.
+EPISODE_GAP_SECONDS = 60 * 60
+# At most this many turns either side of a hit belong to its episode.
+EPISODE_MAX_MESSAGES = 24
+# At most this many episodes are tried whole per plan: each costs a read of ~50 rows.
+WHOLE_EPISODES = 8
+# Hits with neighbours first, until this share of recall's tokens is spent; then whole episodes.
+BREADTH = 0.5
 
 _ROLE_WORDS = {Role.USER: "user", Role.ASSISTANT: "assistant", Role.SYSTEM: "system"}
 
 
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """One search hit with its neighbours, added or left out together."""
-
-    ids: tuple[int, ...]
-    rank: float
-
-
 def quote(message: Message, *, same_session: bool, title: str) -> str:
-    day = f"{message.created_at:%Y-%m-%d}"
+    return _prefix(f"{message.created_at:%Y-%m-%d}", message.role, same_session, title) + message.content.strip()
+
+
+def _prefix(day: str, role: Role, same_session: bool, title: str) -> str:
     where = f"Earlier in this chat ({day})" if same_session else f'In the chat "{title or "Untitled"}" ({day})'
-    return f"{where}, {_ROLE_WORDS[message.role]}: {message.content.strip()}"
+    return f"{where}, {_ROLE_WORDS[role]}: "
 
 
-def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> int:
-    """Add the best hits (with neighbours) that fit ``limit``; they never repeat the window."""
+@dataclass
+class _Episode:
+    """Hits close in time in one chat (a pause over the gap, or another imported session, separates them)."""
+
+    session_id: int
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        scores = sorted((h.score for h in self.hits), reverse=True)
+        return scores[0] + 0.5 * sum(scores[1:]) if scores else 0.0
+
+    @property
+    def best(self) -> Hit:
+        return max(self.hits, key=lambda h: h.score)
+
+
+@dataclass
+class Recalled:
+    """The recalled part as added, so it can be rebuilt without the messages the window came to hold."""
+
+    part: ContextPart
+    ids: list[int]
+    lines: dict[int, str]
+    sessions: dict[int, int]  # message id -> session id
+    about: str  # the reason, after "N earlier messages"
+
+
+class _Rows:
+    """Timeline rows read so far, their estimated quote costs, and reads of more around a message."""
+
+    def __init__(self, a: Assembly, window_start: int | None) -> None:
+        self._a = a
+        self._window_start = window_start
+        self.rows: dict[int, TimelineRow] = {}
+        self.session: dict[int, int] = {}
+        self.costs: dict[int, int] = {}
+        self._prefixes: dict[str, int] = {}
+
+    def around(self, hit: Hit, n: int) -> list[TimelineRow]:
+        """The hit and up to ``n`` turns either side, outside the window, cut at its episode's edges."""
+        a = self._a
+        rows = a.store.scan.timeline(hit.session_id, hit.id, n, n)
+        rows = [r for r in rows if _outside_window(a, hit.session_id, r.id, self._window_start) or r.id == hit.id]
+        if a.options.recall_episodes:
+            rows = _cut(rows, hit.id)
+        uncounted = [r.id for r in rows if r.token_count is None and r.id not in self.costs]
+        counted = {m.id: a.history.tokens_of(m) for m in a.history.load(uncounted).values()} if uncounted else {}
+        for r in rows:
+            if r.id in self.costs:
+                continue
+            day = f"{r.created_at:%Y-%m-%d}"
+            if day not in self._prefixes:
+                self._prefixes[day] = a.text_tokens(f"Earlier in this chat ({day}), ")
+            # The stored count holds the message overhead (~4 tokens): about the newline and role word a quote adds.
+            self.costs[r.id] = self._prefixes[day] + (r.token_count if r.token_count is not None else counted[r.id])
+            self.rows[r.id] = r
+            self.session[r.id] = hit.session_id
+        return rows
+
+
+def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled | None:
+    """Fill up to ``limit`` tokens with the best hits, neighbours and episodes; never repeat the window."""
     limit = min(limit, a.free)
     if not a.query.strip() or limit <= 0:
-        return 0
+        return None
     window_start = window.oldest_id if window and window.oldest_id is not None else a.below
-    groups, messages = _search(a, window_start)
-    if not groups:
-        return 0
-    titles = _titles(a, {m.session_id for m in messages.values()})
-
-    def line(message_id: int) -> str:
-        m = messages[message_id]
-        return quote(m, same_session=m.session_id == a.session_id, title=titles.get(m.session_id, ""))
-
-    chosen, text, tokens = _fit(a, groups, line, limit)
+    hits = search(a, window_start, now=datetime.now(UTC))
+    if not hits:
+        return None
+    rows = _Rows(a, window_start)
+    header = a.system_tokens(RECALL_HEADER)
+    chosen, whole = _fill(a, hits, rows, limit - header)
     if not chosen:
-        return 0
-    ordered_ids = tuple(sorted(i for g in chosen for i in g.ids))
-    a.recalled_ids.update(ordered_ids)
-    if window is not None:
-        # A window grown later must stop short of what is quoted here, or it would say it twice.
-        window.stop_at = max((i for i in ordered_ids if messages[i].session_id == a.session_id), default=None)
-    plural = "s" if len(ordered_ids) != 1 else ""
-    a.add(
-        ContextPart(
+        return None
+    contents = a.history.contents(list(chosen))
+    titles = _titles(a, {rows.session[i] for i in chosen})
+    lines: dict[int, str] = {}
+    for i in chosen:
+        row = rows.rows[i]
+        same = rows.session[i] == a.session_id
+        day = f"{row.created_at:%Y-%m-%d}"
+        lines[i] = _prefix(day, row.role, same, titles.get(rows.session[i], "")) + contents[i].strip()
+    order = list(chosen)  # in the order they were chosen: the last ones go first if the estimate was short
+    text, tokens = _exact(a, order, lines, limit, rows.costs)
+    if not order:
+        return None
+    ids = sorted(order)
+    taken = set(ids)
+    left_out = sorted({h.id for h in hits} - taken)
+    if left_out:
+        a.omit(Omission(PartKind.RECALLED, "found by search, but over budget", message_ids=tuple(left_out)))
+    plural = "s" if len(ids) != 1 else ""
+    found = sum(1 for h in hits if h.id in taken)
+    episodes_note = f", {whole} whole episode{'s' if whole != 1 else ''}" if whole else ""
+    about = (
+        f" for {_shorten(a.query)!r}: {found} search hit{'s' if found != 1 else ''}"
+        f" with their neighbours{episodes_note}"
+    )
+    part = ContextPart(
+        kind=PartKind.RECALLED,
+        messages=(ChatMessage(Role.SYSTEM, text),),
+        tokens=tokens,
+        reason=f"{len(ids)} earlier message{plural}{about}",
+        message_ids=tuple(ids),
+    )
+    a.add(part)
+    a.recalled_ids.update(ids)
+    return Recalled(part, ids, {i: lines[i] for i in ids}, {i: rows.session[i] for i in ids}, about)
+
+
+def drop_covered(a: Assembly, recalled: Recalled | None, window: WindowScan) -> bool:
+    """Take out of the quotes what the window now holds itself; True when tokens were freed."""
+    if recalled is None or window.oldest_id is None:
+        return False
+    start = window.oldest_id
+    covered = [i for i in recalled.ids if recalled.sessions[i] == a.session_id and i >= start]
+    if not covered:
+        return False
+    index = a.parts.index(recalled.part)
+    a.parts.pop(index)
+    a.free += recalled.part.tokens
+    a.recalled_ids.difference_update(covered)
+    gone = set(covered)
+    recalled.ids = [i for i in recalled.ids if i not in gone]
+    if recalled.ids:
+        text = "\n".join([RECALL_HEADER, *(recalled.lines[i] for i in recalled.ids)])
+        tokens = a.system_tokens(text)  # fewer lines than before: within what the part had
+        plural = "s" if len(recalled.ids) != 1 else ""
+        recalled.part = ContextPart(
             kind=PartKind.RECALLED,
             messages=(ChatMessage(Role.SYSTEM, text),),
             tokens=tokens,
-            reason=f"{len(ordered_ids)} earlier message{plural} matching {_shorten(a.query)!r} (full-text search)",
-            message_ids=ordered_ids,
+            reason=f"{len(recalled.ids)} earlier message{plural}{recalled.about} ({len(covered)} more in the window)",
+            message_ids=tuple(recalled.ids),
         )
-    )
-    return tokens
+        a.parts.insert(index, recalled.part)
+        a.free -= tokens
+    return True
 
 
-def _search(a: Assembly, window_start: int | None) -> tuple[list[_Group], dict[int, Message]]:
-    """The best hits, each with its neighbours, best first; and every message they name."""
-    opts = a.options
-    hits = a.store.messages.recall(
-        a.query,
-        session_id=a.session_id,
-        all_sessions=opts.recall_all_sessions,
-        window_start_id=window_start,
-        limit=opts.recall_max_messages * 2,
-        stopwords=STOPWORDS | _too_common(a),
-    )
-    hits = [(m, r) for m, r in hits if m.status in {MessageStatus.COMPLETE, MessageStatus.STOPPED}]
-    hits = hits[: opts.recall_max_messages]
-    groups: list[_Group] = []
-    messages: dict[int, Message] = {m.id: m for m, _ in hits}
-    seen: set[int] = set()
-    for message, rank in hits:
-        ids = [message.id]
-        if opts.recall_neighbours:
-            around = a.history.neighbours(message.session_id, message.id, opts.recall_neighbours)
-            ids = sorted({*ids, *(i for i in around if _outside_window(a, message.session_id, i, window_start))})
-        ids = [i for i in ids if i not in seen]
-        seen.update(ids)
-        if ids:
-            groups.append(_Group(tuple(ids), rank))
-    messages.update(a.history.load([i for i in seen if i not in messages]))
-    return groups, messages
+def _episodes(hits: list[Hit], rows: _Rows) -> list[_Episode]:
+    """Hits grouped into episodes (no long pause between them, one imported session), best first.
+
+    Grouping by the hits' own times needs no extra read; an episode's turns are read only when it is tried whole.
+    """
+    episodes: list[_Episode] = []
+    current: _Episode | None = None
+    previous: Hit | None = None
+    for hit in sorted(hits, key=lambda h: (h.session_id, h.id)):
+        joined = (
+            current is not None
+            and previous is not None
+            and previous.session_id == hit.session_id
+            and _source(rows, previous) == _source(rows, hit)
+            and (hit.created_at - previous.created_at).total_seconds() <= EPISODE_GAP_SECONDS
+        )
+        if not joined or current is None:
+            current = _Episode(hit.session_id)
+            episodes.append(current)
+        current.hits.append(hit)
+        previous = hit
+    episodes.sort(key=lambda e: e.score, reverse=True)
+    return episodes
 
 
-def _fit(a: Assembly, groups: list[_Group], line: Callable[[int], str], limit: int) -> tuple[list[_Group], str, int]:
-    """The best groups that fit ``limit`` as one quoted block; the others are recorded as left out."""
-    chosen: list[_Group] = []
-    left_out: list[_Group] = []
-    estimate = a.system_tokens(RECALL_HEADER)
-    for group in groups:  # best first; a long hit that does not fit leaves room for shorter ones
-        cost = sum(a.text_tokens("\n" + line(i)) for i in group.ids)
-        if estimate + cost <= limit:
-            chosen.append(group)
-            estimate += cost
-        else:
-            left_out.append(group)
-    text, tokens = "", 0
-    while chosen:
-        ordered = sorted(i for g in chosen for i in g.ids)
-        text = "\n".join([RECALL_HEADER, *(line(i) for i in ordered)])
+def _source(rows: _Rows, hit: Hit) -> str | None:
+    """The imported session of a hit whose turns were read (None when they were not, or it has none)."""
+    row = rows.rows.get(hit.id)
+    return row.source_session if row is not None else None
+
+
+def _cut(rows: list[TimelineRow], hit_id: int) -> list[TimelineRow]:
+    """The run around the hit with no long pause and no change of imported session."""
+    index = next(i for i, r in enumerate(rows) if r.id == hit_id)
+    start = index
+    while start > 0 and _joined(rows[start - 1], rows[start]):
+        start -= 1
+    end = index
+    while end + 1 < len(rows) and _joined(rows[end], rows[end + 1]):
+        end += 1
+    return rows[start : end + 1]
+
+
+def _joined(older: TimelineRow, newer: TimelineRow) -> bool:
+    if older.source_session != newer.source_session:
+        return False
+    return (newer.created_at - older.created_at).total_seconds() <= EPISODE_GAP_SECONDS
+
+
+def _fill(a: Assembly, hits: list[Hit], rows: _Rows, limit: int) -> tuple[dict[int, None], int]:
+    """Message ids to quote, in the order chosen, within ``limit`` (estimated); and how many whole episodes."""
+    chosen: dict[int, None] = {}
+    spent = 0
+
+    def take(ids: list[int]) -> bool:
+        nonlocal spent
+        new = [i for i in ids if i not in chosen]
+        cost = sum(rows.costs[i] for i in new)
+        if not new or spent + cost > limit:
+            return False
+        chosen.update(dict.fromkeys(new))
+        spent += cost
+        return True
+
+    n = a.options.recall_neighbours
+    windows: dict[int, list[int]] = {}
+
+    def take_hit(hit: Hit) -> None:
+        # The hit with its neighbours, or with fewer of them when that is all that fits.
+        if hit.id not in windows:  # read when first needed: hits past the budget cost nothing
+            windows[hit.id] = [r.id for r in rows.around(hit, n)]
+        ids = windows[hit.id]
+        centre = ids.index(hit.id)
+        for k in range(n, -1, -1):
+            if take(ids[max(0, centre - k) : centre + k + 1]):
+                return
+
+    breadth = limit * BREADTH if a.options.recall_episodes else limit
+    rest = len(hits)
+    for index, hit in enumerate(hits):
+        if spent >= breadth:
+            rest = index
+            break
+        take_hit(hit)
+    whole = 0
+    if a.options.recall_episodes:
+        for episode in _episodes(hits, rows)[:WHOLE_EPISODES]:
+            if spent >= limit:
+                break
+            if take([r.id for r in rows.around(episode.best, EPISODE_MAX_MESSAGES)]):
+                whole += 1
+    for hit in hits[rest:]:
+        take_hit(hit)
+    return chosen, whole
+
+
+def _exact(a: Assembly, order: list[int], lines: dict[int, str], limit: int, costs: dict[int, int]) -> tuple[str, int]:
+    """The quoted block and its exact count; drops the last-chosen messages while it is over ``limit``."""
+    while order:
+        text = "\n".join([RECALL_HEADER, *(lines[i] for i in sorted(order))])
         tokens = a.system_tokens(text)
         if tokens <= limit:
-            break
-        left_out.append(chosen.pop())
-    if left_out:
-        ids = tuple(sorted(i for g in left_out for i in g.ids))
-        a.omit(Omission(PartKind.RECALLED, "found by search, but over budget", message_ids=ids))
-    return chosen, text, tokens
-
-
-def _too_common(a: Assembly) -> frozenset[str]:
-    """Query words in so many messages that ranking them would cost more than it tells.
-
-    BM25 scores every message an OR query matches, so one word found in half of
-    a 100,000-message chat costs a hundred milliseconds; its weight (IDF) is near
-    zero anyway. Probing a word stops after the threshold, so this costs well under a millisecond.
-    """
-    scan = a.store.scan
-    searched = scan.active_count(None if a.options.recall_all_sessions else a.session_id)
-    threshold = max(COMMON_WORD_MIN, searched // COMMON_WORD_FRACTION)
-    common = set()
-    for word in dict.fromkeys(re.findall(r"\w+", a.query.lower())):
-        if word in STOPWORDS:
-            continue
-        if scan.word_frequency(word, threshold + 1) > threshold:
-            common.add(word)
-    return frozenset(common)
+            return text, tokens
+        over = tokens - limit
+        while order and over > 0:  # the estimate was short: drop about what it missed by
+            over -= costs.get(order.pop(), 1)
+    return "", 0
 
 
 def _outside_window(a: Assembly, session_id: int, message_id: int, window_start: int | None) -> bool:

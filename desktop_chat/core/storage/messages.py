@@ -12,6 +12,7 @@ from typing import Any
 from desktop_chat.core.errors import NotFound
 from desktop_chat.core.models import JSONDict, Message, MessageStatus, Role, Usage
 from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, utcnow
+from desktop_chat.core.storage.scan import SENDABLE
 
 _COLUMNS = (
     "id, session_id, parent_id, role, content, created_at, status, model, token_count, usage, meta, error, active"
@@ -277,6 +278,47 @@ class MessageRepository(Repository):
         sql += " ORDER BY rank LIMIT ?"
         params.append(limit)
         return [(_row_to_message(row), float(row[13])) for row in self._conn.execute(sql, params)]
+
+    def recall_hits(
+        self,
+        query: str,
+        *,
+        session_id: int,
+        all_sessions: bool = False,
+        window_start_id: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+    ) -> list[tuple[int, int, datetime, float]]:
+        """Sendable active messages matching an FTS5 ``query``, best BM25 first: (id, session id, time, score).
+
+        The score is BM25 made positive (higher is better). Reads no message text,
+        so a plan can weigh many hits cheaply. ``since``/``until`` keep messages of
+        that time only. ``window_start_id``: that session's messages from there on
+        are in the request already.
+        """
+        sql = (
+            "SELECT m.id, m.session_id, m.created_at, bm25(messages_fts) AS rank"
+            # CROSS JOIN: the index drives (SQLite would otherwise walk the chat and test each row).
+            " FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid"
+            f" WHERE messages_fts MATCH ? AND m.active = 1 AND m.{SENDABLE}"
+        )
+        params: list[object] = [query]
+        if not all_sessions:
+            sql += " AND m.session_id = ?"
+            params.append(session_id)
+        if window_start_id is not None:
+            sql += " AND NOT (m.session_id = ? AND m.id >= ?)"
+            params += [session_id, window_start_id]
+        if since is not None:
+            sql += " AND m.created_at >= ?"
+            params.append(to_db_time(since))
+        if until is not None:
+            sql += " AND m.created_at < ?"
+            params.append(to_db_time(until))
+        sql += " ORDER BY rank LIMIT ?"
+        params.append(limit)
+        return [(row[0], row[1], from_db_time(row[2]), -float(row[3])) for row in self._conn.execute(sql, params)]
 
     def next_user_message(self, session_id: int, after_id: int | None) -> Message | None:
         """The first active, complete user message after ``after_id`` (from the start when None).

@@ -243,6 +243,58 @@ def m007_chat_claims(conn: sqlite3.Connection) -> None:
     )
 
 
+def m008_fts_stemming(conn: sqlite3.Connection) -> None:
+    """Rebuild the full-text indexes with Porter stemming, so "plan" finds "planned" and "plans".
+
+    The tokenizer of an FTS5 table cannot be changed in place: both tables and
+    their triggers are made again and rebuilt from the rows they index (external
+    content), which keeps every message and title searchable. Queries are
+    stemmed by the same tokenizer, so the search code is the same before and after.
+    """
+    tokenize = "porter unicode61 remove_diacritics 2"
+    _script(
+        conn,
+        f"""
+        DROP TRIGGER messages_fts_insert;
+        DROP TRIGGER messages_fts_delete;
+        DROP TRIGGER messages_fts_update;
+        DROP TABLE messages_fts;
+        DROP TRIGGER sessions_fts_insert;
+        DROP TRIGGER sessions_fts_delete;
+        DROP TRIGGER sessions_fts_update;
+        DROP TABLE sessions_fts;
+        CREATE VIRTUAL TABLE messages_fts USING fts5(
+            content, content='messages', content_rowid='id', tokenize='{tokenize}'
+        );
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+        END;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+        END;
+        CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+            INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+            INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+        END;
+        CREATE VIRTUAL TABLE sessions_fts USING fts5(
+            title, content='sessions', content_rowid='id', tokenize='{tokenize}'
+        );
+        CREATE TRIGGER sessions_fts_insert AFTER INSERT ON sessions BEGIN
+            INSERT INTO sessions_fts(rowid, title) VALUES (new.id, new.title);
+        END;
+        CREATE TRIGGER sessions_fts_delete AFTER DELETE ON sessions BEGIN
+            INSERT INTO sessions_fts(sessions_fts, rowid, title) VALUES ('delete', old.id, old.title);
+        END;
+        CREATE TRIGGER sessions_fts_update AFTER UPDATE OF title ON sessions BEGIN
+            INSERT INTO sessions_fts(sessions_fts, rowid, title) VALUES ('delete', old.id, old.title);
+            INSERT INTO sessions_fts(rowid, title) VALUES (new.id, new.title);
+        END;
+        INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+        INSERT INTO sessions_fts(sessions_fts) VALUES ('rebuild')
+        """,
+    )
+
+
 def m009_reply_plans(conn: sqlite3.Connection) -> None:
     """The plan each reply was made from (ids and counts, not text), for "why this reply".
 
@@ -284,7 +336,7 @@ MIGRATIONS: list[Migration] = [
     ("005_covering_scan_index", m005_covering_scan_index),
     ("006_session_origin", m006_session_origin),
     ("007_chat_claims", m007_chat_claims),
-    # 008 belongs to another branch; when it lands it goes here, before these two.
+    ("008_fts_stemming", m008_fts_stemming),
     ("009_reply_plans", m009_reply_plans),
     ("010_private_facts", m010_private_facts),
 ]

@@ -7,13 +7,26 @@ keeps, never by reading message text: the planner runs them on every keystroke.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from desktop_chat.core.models import Role
-from desktop_chat.core.storage.db import Repository
+from desktop_chat.core.storage.db import Repository, from_db_time
 
 # Streaming messages are unfinished and failed ones hold no reply: neither is sent.
 SENDABLE = "status IN ('complete', 'stopped')"
 _NO_UPPER_BOUND = 1 << 62
 _ROLES = {role.value: role for role in Role}
+
+
+class TimelineRow(NamedTuple):
+    """What episode boundaries need of a message: its time and the source session an import recorded."""
+
+    id: int
+    role: Role
+    created_at: datetime
+    token_count: int | None
+    source_session: str | None  # ``meta.session`` of an imported chat, when it has one
 
 
 class ScanRepository(Repository):
@@ -85,11 +98,41 @@ class ScanRepository(Repository):
         ).fetchall()
         return sorted(int(r[0]) for r in [*before, *after])
 
+    def timeline(self, session_id: int, message_id: int, before: int, after: int) -> list[TimelineRow]:
+        """``message_id`` with up to ``before``/``after`` sendable messages either side, in id order.
+
+        ``meta`` is read only for its ``session`` key (an imported chat's session boundary).
+        """
+        columns = "id, role, created_at, token_count, json_extract(meta, '$.session')"
+        where = f"session_id = ? AND active = 1 AND {SENDABLE}"
+        older = self._conn.execute(
+            f"SELECT {columns} FROM messages WHERE {where} AND id <= ? ORDER BY id DESC LIMIT ?",
+            (session_id, message_id, before + 1),
+        ).fetchall()
+        newer = self._conn.execute(
+            f"SELECT {columns} FROM messages WHERE {where} AND id > ? ORDER BY id LIMIT ?",
+            (session_id, message_id, after),
+        ).fetchall()
+        return [
+            TimelineRow(r[0], _ROLES[r[1]], from_db_time(r[2]), r[3], None if r[4] is None else str(r[4]))
+            for r in [*reversed(older), *newer]
+        ]
+
     def word_frequency(self, word: str, cap: int) -> int:
         """How many messages (of any chat) contain ``word``, counting no further than ``cap``."""
         row = self._conn.execute(
             "SELECT COUNT(*) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)",
             (f'"{word}"', cap),
+        ).fetchone()
+        return int(row[0])
+
+    def word_frequency_in(self, word: str, session_id: int, cap: int) -> int:
+        """How many active messages of one chat contain ``word``, counting no further than ``cap``."""
+        row = self._conn.execute(
+            # CROSS JOIN: the index drives (SQLite would otherwise walk the chat and test each row).
+            "SELECT COUNT(*) FROM (SELECT m.id FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid"
+            " WHERE messages_fts MATCH ? AND m.session_id = ? AND m.active = 1 LIMIT ?)",
+            (f'"{word}"', session_id, cap),
         ).fetchone()
         return int(row[0])
 

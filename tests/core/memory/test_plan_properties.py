@@ -156,3 +156,82 @@ def test_an_empty_chat_plans_just_the_system_prompt(store: Store, strategy: Stra
     plan = plan_context(store, session.id, settings=Settings(), model=MODEL, strategy=strategy)
     assert plan.request_messages() == [{"role": "system", "content": "Be brief."}]
     assert plan.omitted == ()
+
+
+# --- recall fills its share -------------------------------------------------------------------
+
+TOPIC = ["lisbon", "tram", "pastel", "river", "tiles", "fado", "bridge", "hill"]
+topic_texts = st.lists(st.sampled_from(TOPIC + WORDS[:6]), min_size=1, max_size=60).map(
+    lambda words: "lisbon " + " ".join(words)
+)
+
+
+@dataclass(frozen=True)
+class RecallScenario:
+    strategy: Strategy
+    messages: list[str]
+    budget: int
+    neighbours: int
+    episodes: bool
+    expansion: int
+    split: HybridSplit
+
+
+recall_scenarios = st.builds(
+    RecallScenario,
+    strategy=st.sampled_from([Strategy.RECALL, Strategy.HYBRID]),
+    messages=st.lists(topic_texts, min_size=2, max_size=30),
+    budget=st.integers(min_value=60, max_value=4000),
+    neighbours=st.integers(min_value=0, max_value=3),
+    episodes=st.booleans(),
+    expansion=st.integers(min_value=0, max_value=6),
+    split=st.tuples(*[st.floats(min_value=0, max_value=0.3) for _ in range(3)]).map(lambda t: HybridSplit(*t)),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recall_scenarios)
+def test_recall_fills_its_share_and_never_exceeds_the_budget(s: RecallScenario) -> None:
+    """Every stored message matches the query: recall (and, in hybrid, the window) must leave no room unused
+    that the smallest message left out could have filled, whatever the neighbours, episodes and expansion."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(Path(folder))
+        try:
+            session, messages = chat(store, s.messages)
+            ids = [m.id for m in messages]
+            config = Settings(
+                window_messages=1,
+                hybrid_split=s.split,
+                recall_neighbours=s.neighbours,
+                recall_episodes=s.episodes,
+                recall_expansion=s.expansion,
+            )
+            counter = TokenCounter.for_model(MODEL)
+            draft = "Tell me about lisbon"
+            try:
+                plan = plan_context(
+                    store, session.id, settings=config, model=MODEL, strategy=s.strategy, budget=s.budget, draft=draft
+                )
+            except InputTooLarge:
+                assert counter.count_message("user", draft) + REPLY_PRIMING_TOKENS > s.budget
+                return
+            check_plan(store, plan, ids, draft, counter)
+            sent = {i for p in plan.parts for i in p.message_ids}
+            left_out = [m for m in messages if m.id not in sent]
+            if not left_out:
+                return
+            # A quote line costs its message's count, a dated prefix (~12 tokens) and, at worst, the
+            # estimate's miss that made the exact count drop one more message.
+            smallest = min(counter.count_message(m.role, m.content) for m in left_out) + 14
+            largest = max(counter.count_message(m.role, m.content) for m in messages) + 14
+            unused = plan.budget - plan.total_tokens
+            recalled = next((p for p in plan.parts if p.kind == PartKind.RECALLED), None)
+            if s.strategy == Strategy.HYBRID:
+                # Hybrid: recall within its share, then the window takes the rest, down to the oldest message.
+                assert unused < smallest + largest + 20
+            else:
+                # Recall: the window holds nothing (N = 1 is the new message); recall fills the rest.
+                assert recalled is not None or smallest + 20 > unused
+                assert unused < smallest + largest + 20
+        finally:
+            store.close()
