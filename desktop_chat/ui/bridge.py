@@ -53,6 +53,9 @@ class WorkspaceBridge(QObject):
         self._workspace = workspace
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._pending: dict[int, tuple[int, list[str]]] = {}  # assistant id -> (session id, chunks)
+        # Everything streamed so far per reply, for a view that opens the chat mid-reply
+        # (the database holds what was saved up to half a second ago).
+        self.streamed: dict[int, list[str]] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(flush_ms)
         self._timer.timeout.connect(self.flush)
@@ -144,6 +147,7 @@ class WorkspaceBridge(QObject):
                 if name == "Started":
                     self.replyStarted.emit(event)
                 elif name in ("Finished", "Stopped", "Failed"):
+                    self.streamed.pop(_message_id(event), None)
                     self.replyEnded.emit(event)
                 elif name == "TitleChanged":
                     self._event_TitleChanged(event)
@@ -166,6 +170,7 @@ class WorkspaceBridge(QObject):
         self.messagesChanged.emit(session_id)
 
     def _buffer(self, session_id: int, message_id: int, text: str) -> None:
+        self.streamed.setdefault(message_id, []).append(text)
         entry = self._pending.get(message_id)
         if entry is None:
             self._pending[message_id] = (session_id, [text])
@@ -185,6 +190,10 @@ class WorkspaceBridge(QObject):
             self.replyText.emit(session_id, message_id, "".join(chunks))
         self.longest_flush_ms = max(self.longest_flush_ms, (time.perf_counter() - began) * 1000)
 
+    def text_so_far(self, message_id: int) -> str | None:
+        chunks = self.streamed.get(message_id)
+        return "".join(chunks) if chunks is not None else None
+
     async def aclose(self) -> None:
         """Stop listening, then wait for the reply tasks (the workspace has stopped them)."""
         if self._unsubscribe is not None:
@@ -200,3 +209,11 @@ class WorkspaceBridge(QObject):
             if late:
                 await asyncio.wait(late, timeout=2.0)
         self._timer.stop()
+
+
+def _message_id(event: Any) -> int:
+    """The assistant message an ending event is about (-1 when there is none)."""
+    if getattr(event, "assistant_message_id", None) is not None:
+        return int(event.assistant_message_id)
+    message = getattr(event, "message", None)
+    return int(getattr(message, "id", -1)) if not isinstance(message, str) else -1

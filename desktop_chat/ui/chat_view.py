@@ -1,556 +1,67 @@
-"""The conversation: a lazily loaded model of messages and a delegate that draws each as a document.
+"""The chat pane: a header with the title, model and strategy, the summary banner, and the message list.
 
-Newest messages load first; older ones load when the list is scrolled near its top.
-Each row is rendered once into a cached QTextDocument (Markdown for replies, plain
-text for the user's words); streamed text updates only the streaming row. Clicking
-a message opens a read-only browser over it so its text can be selected; links with
-the ``dc-`` scheme are the row's actions, other links open in the system browser.
+The list (``message_model``) loads the newest page first and older ones when
+scrolled near its top; the delegate (``message_delegate``) draws each row from
+a cached document, and streamed text updates only the streaming row. Links
+with the ``dc-`` scheme are the row's actions; other links open in the system
+browser, and only when clicked.
 """
 
 from __future__ import annotations
 
-import html
-from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
-from functools import cached_property
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QEvent,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QPointF,
-    QRect,
-    QSize,
-    Qt,
-    QTimer,
-    QUrl,
-    Signal,
-)
-from PySide6.QtGui import (
-    QColor,
-    QDesktopServices,
-    QGuiApplication,
-    QMouseEvent,
-    QPainter,
-    QPalette,
-    QResizeEvent,
-    QTextDocument,
-)
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QMouseEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QListView,
     QPushButton,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_chat.core.models import ContextPlan, Message, MessageStatus, PartKind, Role
-from desktop_chat.ui.render import COPY_CODE, MarkdownRenderer, plain
-
-PAGE = 50  # messages per lazy page: enough to fill a tall window twice
-MAX_TEXT_WIDTH = 760  # a readable line length, as in a document
-PAD = 12
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-
-# Links inside a message: dc-action:<name>:<message id>; code copy links come from render.py.
-ACTION = "dc-action"
-COPY_MESSAGE = "copy"
-EDIT = "edit"
-REGENERATE = "regenerate"
-RETRY = "retry"
-SETTINGS = "settings"
-CONTEXT = "context"  # the "not in context" / "summarised" marker: the inspector explains it
-
-# Context marks: where a message stands for the next request.
-IN_CONTEXT = ""
-SUMMARISED = "summarised"
-OUT_OF_CONTEXT = "not in context"
-
-_SETTINGS_ERRORS = ("AuthError", "MissingApiKey", "ModelNotFound", "SettingsError", "SecretStoreUnavailable")
-
-
-@dataclass
-class Row:
-    """One line of the list: a stored message, or the inline error of a reply that never started."""
-
-    message: Message | None
-    text: str
-    status: MessageStatus = MessageStatus.COMPLETE
-    context: str = IN_CONTEXT
-    error: str | None = None
-    retry: bool = False
-    settings: bool = False
-    version: int = 0
-    last_reply: bool = False
-    highlighted: bool = False  # selected from the inspector: a part's source messages
-    code_blocks: tuple[str, ...] = field(default=())
-
-    @property
-    def key(self) -> int:
-        return self.message.id if self.message is not None else -1
-
-
-def _fixes(error_class: str, retryable: bool) -> tuple[bool, bool]:
-    """Which inline fixes a failure offers: (Retry, Open Settings)."""
-    settings = error_class in _SETTINGS_ERRORS
-    return retryable or not settings, settings
-
-
-class MessageListModel(QAbstractListModel):
-    """The active branch of one chat, newest page first, older pages on demand."""
-
-    loadedOlder = Signal(int)  # rows inserted at the top
-
-    def __init__(self, workspace: Any, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._workspace = workspace
-        self._rows: list[Row] = []
-        self.session_id: int | None = None
-        self._total = 0
-        self._plan: ContextPlan | None = None
-        self._failures: dict[int, tuple[bool, bool]] = {}  # assistant id -> fixes, from live Failed events
-        self._highlight: frozenset[int] = frozenset()
-
-    # --- Qt model ------------------------------------------------------------------------
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == ROW_ROLE:
-            return row
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            who = _role_name(row)
-            mark = f" ({row.context})" if row.context else ""
-            return f"{who}{mark}: {row.text or row.error or ''}"
-        return None
-
-    # --- loading -------------------------------------------------------------------------
-
-    def load(self, session_id: int | None) -> None:
-        self.beginResetModel()
-        self.session_id = session_id
-        self._failures.clear()
-        self._highlight = frozenset()  # a selection from the inspector belongs to the chat it was made in
-        self._rows = []
-        self._total = 0
-        if session_id is not None:
-            self._total = self._workspace.message_count(session_id)
-            self._rows = [self._row(m) for m in self._workspace.messages(session_id, limit=PAGE)]
-        self._mark()
-        self.endResetModel()
-
-    def reload(self) -> None:
-        """Read the loaded span again (after an edit, regenerate, stop, or another process)."""
-        if self.session_id is None:
-            return
-        error_rows = [r for r in self._rows if r.message is None]
-        keep = max(PAGE, len(self._rows) - len(error_rows))
-        self.beginResetModel()
-        self._total = self._workspace.message_count(self.session_id)
-        self._rows = [self._row(m) for m in self._workspace.messages(self.session_id, limit=keep)]
-        last = self._rows[-1].message if self._rows else None
-        # An error row stays while its user message is still the last one.
-        if error_rows and last is not None and last.role is Role.USER:
-            self._rows.append(error_rows[-1])
-        self._mark()
-        self.endResetModel()
-
-    def can_load_older(self) -> bool:
-        stored = sum(1 for r in self._rows if r.message is not None)
-        return self.session_id is not None and stored < self._total
-
-    def load_older(self, count: int = PAGE) -> int:
-        if not self.can_load_older() or self.session_id is None:
-            return 0
-        first = next((r.message.id for r in self._rows if r.message is not None), None)
-        older = self._workspace.messages(self.session_id, before=first, limit=count)
-        if not older:
-            self._total = sum(1 for r in self._rows if r.message is not None)
-            return 0
-        self.beginInsertRows(QModelIndex(), 0, len(older) - 1)
-        self._rows[0:0] = [self._row(m) for m in older]
-        self.endInsertRows()
-        self._mark(self._rows[: len(older)], notify=False)
-        self.loadedOlder.emit(len(older))
-        return len(older)
-
-    def _row(self, message: Message) -> Row:
-        retry, settings = self._failures.get(message.id, (True, True))
-        return Row(
-            message=message,
-            text=message.content,
-            status=message.status,
-            error=message.error if message.status in (MessageStatus.FAILED, MessageStatus.STOPPED) else None,
-            retry=retry,
-            settings=settings and message.status is MessageStatus.FAILED,
-            highlighted=message.id in self._highlight,
-        )
-
-    # --- streaming -----------------------------------------------------------------------
-
-    def row_of(self, message_id: int) -> int | None:
-        for i in range(len(self._rows) - 1, -1, -1):
-            if self._rows[i].key == message_id:
-                return i
-        return None
-
-    def rows(self) -> list[Row]:
-        return list(self._rows)
-
-    def append_text(self, message_id: int, text: str) -> None:
-        i = self.row_of(message_id)
-        if i is None:
-            return
-        row = self._rows[i]
-        row.text += text
-        row.version += 1
-        index = self.index(i)
-        self.dataChanged.emit(index, index, [ROW_ROLE])
-
-    def note_failure(self, assistant_id: int | None, error_class: str, message: str, retryable: bool) -> None:
-        """A reply failed: its fixes are remembered for the stored row, or shown on an error row."""
-        fixes = _fixes(error_class, retryable)
-        if assistant_id is not None:
-            self._failures[assistant_id] = fixes
-            return
-        self.show_error(message, retry=fixes[0], settings=fixes[1])
-
-    def show_error(self, message: str, *, retry: bool, settings: bool) -> None:
-        self.clear_error()
-        row = Row(message=None, text="", status=MessageStatus.FAILED, error=message, retry=retry, settings=settings)
-        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
-        self._rows.append(row)
-        self.endInsertRows()
-
-    def clear_error(self) -> None:
-        for i in range(len(self._rows) - 1, -1, -1):
-            if self._rows[i].message is None:
-                self.beginRemoveRows(QModelIndex(), i, i)
-                del self._rows[i]
-                self.endRemoveRows()
-
-    def set_highlight(self, ids: Iterable[int]) -> None:
-        """Mark these messages as selected (rows loaded later are marked as they load)."""
-        self._highlight = frozenset(ids)
-        for i, row in enumerate(self._rows):
-            on = row.key in self._highlight
-            if on != row.highlighted:
-                row.highlighted = on
-                row.version += 1
-                self.dataChanged.emit(self.index(i), self.index(i), [ROW_ROLE])
-
-    # --- context marks -------------------------------------------------------------------
-
-    def set_plan(self, plan: ContextPlan | None) -> None:
-        self._plan = plan
-        self._mark()
-
-    @property
-    def summary_through(self) -> int | None:
-        if self._plan is None:
-            return None
-        through = [p.summary_through for p in self._plan.parts if p.summary_through is not None]
-        return max(through) if through else None
-
-    def summarised_count(self) -> int | None:
-        """How many messages the summary covers; None when the loaded span cannot tell."""
-        through = self.summary_through
-        if through is None:
-            return None
-        stored = [r.message for r in self._rows if r.message is not None]
-        if not stored or (stored[0].id > through and self.can_load_older()):
-            return None
-        newer = sum(1 for m in stored if m.id > through)
-        return max(self._total - newer, 0)
-
-    def _mark(self, rows: Iterable[Row] | None = None, *, notify: bool = True) -> None:
-        plan = self._plan
-        included: set[int] = set()
-        through = self.summary_through
-        if plan is not None:
-            for part in plan.parts:
-                if part.kind in (PartKind.RECENT, PartKind.RECALLED):
-                    included.update(part.message_ids)
-        last_assistant = next(
-            (r.key for r in reversed(self._rows) if r.message is not None and r.message.role is Role.ASSISTANT), None
-        )
-        # The plan answers the newest user message; replies after it are the conversation the
-        # next message continues, never "left out".
-        anchor = next((r.key for r in reversed(self._rows) if r.message is not None and r.message.role is Role.USER), 0)
-        changed = False
-        for row in self._rows if rows is None else rows:
-            row.last_reply = row.key == last_assistant
-            message = row.message
-            settled = message is not None and row.status is not MessageStatus.STREAMING
-            if plan is None or message is None or not settled or message.id > anchor or message.id in included:
-                mark = IN_CONTEXT
-            elif through is not None and message.id <= through:
-                mark = SUMMARISED
-            else:
-                mark = OUT_OF_CONTEXT
-            if mark != row.context:
-                row.context = mark
-                row.version += 1
-                changed = True
-        if notify and changed and self._rows:
-            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [ROW_ROLE])
-
-
-def _role_name(row: Row) -> str:
-    if row.message is None:
-        return "Error"
-    return {Role.USER: "You", Role.ASSISTANT: "Assistant", Role.SYSTEM: "System"}[row.message.role]
-
-
-def _when(moment: datetime) -> str:
-    local = moment.astimezone()
-    now = datetime.now().astimezone()
-    if local.date() == now.date():
-        return local.strftime("%H:%M")
-    if local.year == now.year:
-        return local.strftime("%d %b %H:%M")
-    return local.strftime("%d %b %Y %H:%M")
-
-
-class Theme:
-    """Colours derived from the palette: no fixed colours, so light and dark both read well."""
-
-    def __init__(self, palette: QPalette) -> None:
-        base = palette.color(QPalette.ColorRole.Base)
-        text = palette.color(QPalette.ColorRole.Text)
-        highlight = palette.color(QPalette.ColorRole.Highlight)
-        self.dark = base.lightnessF() < 0.5
-        self.text = text
-        self.dim = _mix(text, base, 0.45)
-        self.user_tint = _mix(highlight, base, 0.9)
-        self.code_background = _mix(text, base, 0.93).name()
-        self.error = _mix(QColor.fromHsv(0, 200, 200), text, 0.3) if not self.dark else QColor.fromHsv(0, 120, 240)
-
-    @cached_property
-    def renderer(self) -> MarkdownRenderer:
-        return MarkdownRenderer(dark=self.dark, code_background=self.code_background)
-
-
-def _mix(a: QColor, b: QColor, amount_b: float) -> QColor:
-    return QColor(
-        round(a.red() * (1 - amount_b) + b.red() * amount_b),
-        round(a.green() * (1 - amount_b) + b.green() * amount_b),
-        round(a.blue() * (1 - amount_b) + b.blue() * amount_b),
-    )
-
-
-class _Document(QTextDocument):
-    """A message's document: never loads a resource (no remote or local images, no stylesheets)."""
-
-    def loadResource(self, kind: int, name: QUrl | str) -> Any:
-        return None
-
-
-class MessageDelegate(QStyledItemDelegate):
-    """Draws a row from a cached document; clicks on links become actions."""
-
-    linkActivated = Signal(str, object)  # href, Row
-
-    def __init__(self, view: ChatListView) -> None:
-        super().__init__(view)
-        self._view = view
-        self._theme = Theme(view.palette())
-        self._docs: OrderedDict[int, tuple[tuple[int, int, int], QTextDocument, tuple[str, ...]]] = OrderedDict()
-
-    def set_palette(self, palette: QPalette) -> None:
-        self._theme = Theme(palette)
-        self._docs.clear()
-
-    # --- documents -----------------------------------------------------------------------
-
-    def _head(self, row: Row) -> str:
-        """Role, time, model, status and context mark on the left; the row's actions on the right."""
-        message = row.message
-        dim = self._theme.dim.name()
-        bits: list[str] = []
-        if message is not None:
-            bits.append(html.escape(_when(message.created_at)))
-            if message.role is Role.ASSISTANT and message.model:
-                bits.append(html.escape(message.model))
-        status = {
-            MessageStatus.STREAMING: "streaming…",
-            MessageStatus.STOPPED: "stopped",
-            MessageStatus.FAILED: "failed",
-        }.get(row.status)
-        if status and message is not None:
-            bits.append(f"<b>{status}</b>")
-        if row.context and message is not None:
-            bits.append(f'<i><a href="{ACTION}:{CONTEXT}:{message.id}">{row.context}</a></i>')
-        actions: list[str] = []
-        if message is not None and row.status is not MessageStatus.STREAMING:
-            mid = message.id
-            actions.append(f'<a href="{ACTION}:{COPY_MESSAGE}:{mid}">Copy</a>')
-            if message.role is Role.USER:
-                actions.append(f'<a href="{ACTION}:{EDIT}:{mid}">Edit</a>')
-            elif row.last_reply and row.status is MessageStatus.COMPLETE:
-                actions.append(f'<a href="{ACTION}:{REGENERATE}:{mid}">Regenerate</a>')
-        return (
-            '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
-            f"<td><b>{_role_name(row)}</b> &nbsp;<span style='color:{dim}'>{' · '.join(bits)}</span></td>"
-            f"<td align='right'><small>{' &nbsp; '.join(actions)}</small></td></tr></table>"
-        )
-
-    def _html(self, row: Row) -> tuple[str, tuple[str, ...]]:
-        theme = self._theme
-        message = row.message
-        dim = theme.dim.name()
-        head = self._head(row)
-        code: tuple[str, ...] = ()
-        if message is None:
-            body = ""
-        elif message.role is Role.ASSISTANT:
-            rendered = theme.renderer.render(row.text)
-            body, code = rendered.html, rendered.code_blocks
-        else:
-            body = plain(row.text)
-        if row.error:
-            fixes = []
-            if row.retry and (row.message is None or row.last_reply):
-                fixes.append(f'<a href="{ACTION}:{RETRY}:{row.key}">Retry</a>')
-            if row.settings:
-                fixes.append(f'<a href="{ACTION}:{SETTINGS}:{row.key}">Open Settings</a>')
-            colour = theme.error.name() if row.status is MessageStatus.FAILED else dim
-            body += (
-                f"<p style='color:{colour}'>{html.escape(row.error)}"
-                + (" &nbsp; " + " &nbsp; ".join(fixes) if fixes else "")
-                + "</p>"
-            )
-        return head + body, code
-
-    def document(self, row: Row, width: int) -> tuple[QTextDocument, tuple[str, ...]]:
-        key = (row.version, width, id(row))
-        cached = self._docs.get(row.key)
-        if cached is not None and cached[0] == key:
-            self._docs.move_to_end(row.key)
-            return cached[1], cached[2]
-        text, code = self._html(row)
-        doc = _Document()
-        doc.setDefaultFont(self._view.font())
-        doc.setDocumentMargin(PAD)
-        doc.setDefaultStyleSheet("pre { margin: 0; } p { margin-top: 4px; margin-bottom: 4px; }")
-        doc.setHtml(text)
-        doc.setTextWidth(width)
-        row.code_blocks = code
-        self._docs[row.key] = (key, doc, code)
-        if len(self._docs) > 400:
-            self._docs.popitem(last=False)
-        return doc, code
-
-    def text_width(self, full: int) -> int:
-        return max(200, min(full - 2 * PAD, MAX_TEXT_WIDTH))
-
-    def _rect(self, option_rect: QRect) -> QRect:
-        width = self.text_width(option_rect.width())
-        left = option_rect.left() + max(PAD, (option_rect.width() - width) // 2)
-        return QRect(left, option_rect.top() + 4, width, option_rect.height() - 8)
-
-    # --- painting ------------------------------------------------------------------------
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        row: Row = index.data(ROW_ROLE)
-        width = self.text_width(self._view.viewport().width())
-        doc, _ = self.document(row, width)
-        return QSize(width, int(doc.size().height()) + 8)
-
-    def paint(
-        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
-        row: Row = index.data(ROW_ROLE)
-        rect = self._rect(option.rect)
-        doc, _ = self.document(row, rect.width())
-        painter.save()
-        if row.context:
-            painter.setOpacity(0.5)  # dimmed: the next request leaves it out
-        if row.message is not None and row.message.role is Role.USER:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self._theme.user_tint)
-            painter.drawRoundedRect(rect, 8, 8)
-        if row.highlighted:
-            painter.setOpacity(1.0)
-            painter.setPen(self._view.palette().color(QPalette.ColorRole.Highlight))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(rect.adjusted(1, 1, -2, -2), 8, 8)
-        if option.state & QStyle.StateFlag.State_HasFocus and self._view.hasFocus():
-            painter.setPen(self._theme.dim)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 8, 8)
-        painter.translate(rect.topLeft())
-        doc.drawContents(painter)
-        painter.restore()
-
-    def anchor_at(self, index: QModelIndex | QPersistentModelIndex, pos: QPointF, option_rect: QRect) -> str:
-        row: Row = index.data(ROW_ROLE)
-        rect = self._rect(option_rect)
-        doc, _ = self.document(row, rect.width())
-        return str(doc.documentLayout().anchorAt(pos - QPointF(rect.topLeft())))
-
-    def editorEvent(
-        self,
-        event: QEvent,
-        model: Any,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> bool:
-        if isinstance(event, QMouseEvent) and event.button() == Qt.MouseButton.LeftButton:
-            anchor = self.anchor_at(index, event.position(), option.rect)
-            if anchor:
-                if event.type() == QEvent.Type.MouseButtonRelease:
-                    self.linkActivated.emit(anchor, index.data(ROW_ROLE))
-                return True
-            if event.type() == QEvent.Type.MouseButtonRelease:
-                self._view.open_selectable(index)
-        return super().editorEvent(event, model, option, index)
-
-    # --- selectable text: a read-only browser over the clicked row -------------------------
-
-    def createEditor(
-        self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QWidget:
-        row: Row = index.data(ROW_ROLE)
-        browser = QTextBrowser(parent)
-        browser.setAccessibleName("Message text")
-        browser.setToolTip("Select text to copy it")
-        browser.setOpenLinks(False)
-        browser.setOpenExternalLinks(False)
-        browser.setFrameShape(QTextBrowser.Shape.NoFrame)
-        browser.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        browser.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        browser.viewport().setAutoFillBackground(False)
-        browser.setAutoFillBackground(False)
-        rect = self._rect(option.rect)
-        doc, _ = self.document(row, rect.width())
-        clone = doc.clone(browser)
-        browser.setDocument(clone)
-        browser.anchorClicked.connect(lambda url, r=row: self.linkActivated.emit(url.toString(), r))
-        return browser
-
-    def updateEditorGeometry(
-        self, editor: QWidget, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
-        editor.setGeometry(self._rect(option.rect))
-
-    def setModelData(self, editor: QWidget, model: Any, index: QModelIndex | QPersistentModelIndex) -> None:
-        return  # read-only
+from desktop_chat.core.models import ContextPlan, MessageStatus, Role
+from desktop_chat.ui.message_delegate import PAD, MessageDelegate, Theme
+from desktop_chat.ui.message_model import (
+    ACTION,
+    CONTEXT,
+    COPY_MESSAGE,
+    EDIT,
+    IN_CONTEXT,
+    OUT_OF_CONTEXT,
+    PAGE,
+    REGENERATE,
+    RETRY,
+    ROW_ROLE,
+    SETTINGS,
+    SUMMARISED,
+    MessageListModel,
+    Row,
+)
+from desktop_chat.ui.render import COPY_CODE
+
+__all__ = [
+    "ACTION",
+    "CONTEXT",
+    "EDIT",
+    "IN_CONTEXT",
+    "OUT_OF_CONTEXT",
+    "PAGE",
+    "REGENERATE",
+    "RETRY",
+    "SETTINGS",
+    "SUMMARISED",
+    "ChatListView",
+    "ChatView",
+    "MessageDelegate",
+    "MessageListModel",
+    "Row",
+    "Theme",
+]
 
 
 class ChatListView(QListView):
@@ -559,6 +70,8 @@ class ChatListView(QListView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Always there: a scroll bar that appears would narrow the rows and re-render them all.
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setUniformItemSizes(False)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -617,7 +130,7 @@ class ChatView(QWidget):
     contextClicked = Signal(int)  # a message's "not in context" / "summarised" marker: explain it
     messageClicked = Signal(int)  # a message was clicked (the inspector shows why a reply said what it did)
 
-    def __init__(self, workspace: Any | None = None, parent: QWidget | None = None) -> None:  # noqa: PLR0915
+    def __init__(self, workspace: Any | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._workspace = workspace
         self.title = QLabel()
@@ -654,7 +167,6 @@ class ChatView(QWidget):
         self.model.modelAboutToBeReset.connect(self.list.close_selectable)
         self.model.rowsAboutToBeInserted.connect(self._remember_bottom)
         self.model.rowsInserted.connect(self._after_insert)
-        self.model.dataChanged.connect(self._after_change)
         self._fill_timer = QTimer(self)
         self._fill_timer.setSingleShot(True)
         self._fill_timer.setInterval(0)
@@ -683,11 +195,12 @@ class ChatView(QWidget):
 
     # --- loading and context -------------------------------------------------------------
 
-    def show_session(self, session: Any | None, details: str = "") -> None:
+    def show_session(self, session: Any | None, details: str = "", plan: ContextPlan | None = None) -> None:
         self.title.setText(session.title or "New chat" if session is not None else "")
         self.details.setText(details)
         self._stick = True
-        self.model.load(session.id if session is not None else None)
+        self.model.load(session.id if session is not None else None, plan)
+        self._show_banner()
         self.scroll_to_bottom()
         self._fill_timer.start()
 
@@ -699,6 +212,9 @@ class ChatView(QWidget):
 
     def set_plan(self, plan: ContextPlan | None) -> None:
         self.model.set_plan(plan)
+        self._show_banner()
+
+    def _show_banner(self) -> None:
         through = self.model.summary_through
         if through is None:
             self.banner.hide()
@@ -751,11 +267,8 @@ class ChatView(QWidget):
         if first > 0 and self._stick:
             self.scroll_to_bottom()
 
-    def _after_change(self) -> None:
-        if self._stick:
-            self.list.scrollToBottom()
-
     def _on_range(self, low: int, high: int) -> None:
+        # A growing (streaming) row changes the range: follow it when the reader was at the bottom.
         if self._stick and not self._loading_older:
             self.list.verticalScrollBar().setValue(high)
 

@@ -64,6 +64,8 @@ class ComposerEdit(QPlainTextEdit):
 
 
 class Composer(QWidget):
+    COUNT_TIP = "Tokens of your draft, and what is left of the budget of the next request"
+
     send = Signal(str)
     stop = Signal()
     cancelEdit = Signal()
@@ -77,7 +79,7 @@ class Composer(QWidget):
         self.edit.setToolTip("Your message: Enter sends, Shift+Enter starts a new line, Esc stops a reply")
         self.count = QLabel()
         self.count.setAccessibleName("Draft tokens")
-        self.count.setToolTip("Tokens of your draft, and what is left of the budget of the next request")
+        self.count.setToolTip(self.COUNT_TIP)
         self.count.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.button = QToolButton()
         self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)

@@ -62,16 +62,28 @@ def _x11_reachable(display: str) -> bool:  # noqa: PLR0911 - one answer per way 
         return False
 
 
-def _import_heavy() -> None:
-    # Imported on a worker thread while the window is already painted: bootstrap pulls in
-    # openai, keyring and tiktoken (about half a second).
+def import_heavy_modules() -> None:
+    """Import what the core needs later, on a worker thread while the window is painted.
+
+    The core imports openai only when it makes its first client, which would stall
+    the loop for ~0.5 s on the first send; bootstrap brings keyring and tiktoken.
+    """
+    import openai
+
     import desktop_chat.core.bootstrap  # noqa: F401
+
+    # The SDK imports its chat resources on first use; a throwaway client (never used to
+    # connect) makes that happen here instead of on the loop during the first send.
+    openai.AsyncOpenAI(api_key="unused", base_url="http://127.0.0.1:9/v1").chat.completions  # noqa: B018
+    from desktop_chat.ui.render import warm_up
+
+    warm_up()  # Markdown and the common code lexers, before the first chat with code opens
 
 
 async def _build_workspace(folder: Path) -> Workspace:
     import asyncio
 
-    await asyncio.to_thread(_import_heavy)
+    await asyncio.to_thread(import_heavy_modules)
     from desktop_chat.core.bootstrap import open_workspace
 
     # Built on the loop's thread: the database connection belongs to it.
@@ -173,6 +185,11 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     QGuiApplication.setDesktopFileName("desktop-chat")
     window = show_window(folder)
     paint_now(window)
+    if on_painted is not None:
+        on_painted(window)
+    from desktop_chat.ui.qt_fixes import MainThreadGarbageCollector
+
+    collector = MainThreadGarbageCollector()  # before any worker thread starts
     # After the first paint: logging (~13 ms to import), asyncio and qasync (~70 ms).
     from desktop_chat.core.logs import setup_logging
     from desktop_chat.core.paths import log_path
@@ -181,6 +198,8 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     import qasync
 
     try:
-        return int(qasync.run(run_window(folder, window=window, on_painted=on_painted, on_ready=on_ready)))
+        return int(qasync.run(run_window(folder, window=window, on_ready=on_ready)))
     except KeyboardInterrupt:
         return 130
+    finally:
+        collector.stop()

@@ -15,14 +15,14 @@ from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
-from desktop_chat.core.errors import DesktopChatError, ProviderError
+from desktop_chat.core.errors import DesktopChatError, InputTooLarge, ProviderError
 
 if TYPE_CHECKING:
     # Types only: touching the Qt namespace or QEvent's classes costs ~30 ms of enum
     # creation in PySide6, which the first paint does not need.
     from PySide6.QtGui import QCloseEvent, QPaintEvent
 
-    from desktop_chat.core.models import Strategy
+    from desktop_chat.core.models import ContextPlan, Strategy
     from desktop_chat.ui.bridge import WorkspaceBridge
     from desktop_chat.ui.chat_view import ChatView
     from desktop_chat.ui.composer import Composer
@@ -445,7 +445,12 @@ class MainWindow(QMainWindow):
             self.composer.cancel_editing()
         self.current_id = session.id
         self.sidebar.select(session.id)
-        self.chat.show_session(session, self._details(session))
+        # Planned before the messages load, so each row is rendered once, already marked.
+        busy = self.bridge is not None and self.bridge.is_running(session.id)
+        plan = self._preview(session.id) if self._plan_ready and not busy else None
+        self.chat.show_session(session, self._details(session), plan)
+        if busy and self.bridge is not None:
+            self._catch_up(self.bridge)
         self._update_title(session)
         self.composer.set_busy(self.bridge is not None and self.bridge.is_running(session.id))
         self._sync_strategy(session)
@@ -455,9 +460,20 @@ class MainWindow(QMainWindow):
         self._show_target()
         if self._qsettings is not None and not session.temporary:
             self._qsettings.setValue("last_session", session.id)
-        if self._plan_ready:
-            self.refresh_plan()
+        if plan is not None:
+            self._show_plan(plan)
         self.composer.edit.setFocus()
+
+    def _catch_up(self, bridge: WorkspaceBridge) -> None:
+        """Show all the text a reply streamed while its chat was not the one open."""
+        from desktop_chat.core.models import MessageStatus
+
+        bridge.flush()  # pending text first; the whole text then replaces the row's
+        for row in self.chat.model.rows():
+            if row.message is not None and row.status is MessageStatus.STREAMING:
+                text = bridge.text_so_far(row.message.id)
+                if text is not None:
+                    self.chat.model.set_streamed(row.message.id, text)
 
     def open_message(self, session_id: int, message_id: int) -> None:
         if session_id != self.current_id:
@@ -642,9 +658,7 @@ class MainWindow(QMainWindow):
                 self.connection_label.setText("● Not connected")
                 self.connection_label.setToolTip(str(error))
             if event.session_id == self.current_id:
-                self.chat.model.note_failure(
-                    event.assistant_message_id, type(error).__name__, str(error), bool(event.retryable)
-                )
+                self.chat.model.note_failure(event.assistant_message_id, type(error).__name__, str(error))
             else:
                 self.notify(str(error))
         elif name == "Stopped":
@@ -695,18 +709,26 @@ class MainWindow(QMainWindow):
 
     def refresh_plan(self) -> None:
         self._plan_ready = True
-        workspace, session_id = self._workspace, self.current_id
-        if workspace is None or session_id is None:
+        session_id = self.current_id
+        if self._workspace is None or session_id is None:
             return
         if self.bridge is not None and self.bridge.is_running(session_id):
             return  # the plan changes when the reply ends
-        try:
-            plan = workspace.preview(session_id)
-        except DesktopChatError as exc:
-            plan = None
-            self.notify(str(exc))
-        self._baseline_tokens = plan.total_tokens if plan is not None else None
+        plan = self._preview(session_id)
         self.chat.set_plan(plan)
+        self._show_plan(plan)
+
+    def _preview(self, session_id: int) -> ContextPlan | None:
+        try:
+            plan: ContextPlan = self._workspace.preview(session_id)
+        except DesktopChatError as exc:
+            self.notify(str(exc))
+            return None
+        return plan
+
+    def _show_plan(self, plan: ContextPlan | None) -> None:
+        """The inspector's summary and the composer's count (the chat marks itself)."""
+        self._baseline_tokens = plan.total_tokens if plan is not None else None
         self.inspector.set_plan(plan)
         if plan is not None:
             self._count_draft(self.composer.text(), baseline=plan)
@@ -721,9 +743,16 @@ class MainWindow(QMainWindow):
             return
         try:
             plan = workspace.preview(session_id, draft)
-        except DesktopChatError as exc:
-            self.composer.count.setText(str(exc))
+        except InputTooLarge as exc:
+            # Counted, and too big to send: say by how much; the full sentence is the tooltip.
+            self.composer.set_count(exc.tokens, exc.budget - exc.tokens)
+            self.composer.count.setToolTip(str(exc))
             return
+        except DesktopChatError as exc:
+            self.composer.count.setText("≈? tok")
+            self.composer.count.setToolTip(str(exc))
+            return
+        self.composer.count.setToolTip(self.composer.COUNT_TIP)
         before = self._baseline_tokens if self._baseline_tokens is not None else plan.total_tokens
         self.composer.set_count(max(plan.total_tokens - before, 0), plan.budget - plan.total_tokens, plan.estimated)
 

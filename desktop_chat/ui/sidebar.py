@@ -62,8 +62,12 @@ def group_of(session: Any, today: datetime) -> str:  # noqa: PLR0911 - one retur
 
 
 def _snippet(text: str) -> str:
-    # FTS marks matches with [ ]; guillemets read as highlighting in plain text.
-    return " ".join(text.replace("[", "«").replace("]", "»").split())
+    """FTS marks matches with [ ]; guillemets read as highlighting in plain text. The text
+    starts a few words before the first match, so a narrow sidebar still shows it."""
+    words = text.replace("[", "«").replace("]", "»").split()
+    first = next((i for i, word in enumerate(words) if "«" in word), 0)
+    start = max(first - 3, 0)
+    return ("… " if start and not words[0].startswith("…") else "") + " ".join(words[start:])
 
 
 class _Tree(QTreeWidget):
@@ -73,7 +77,7 @@ class _Tree(QTreeWidget):
         self.setHeaderHidden(True)
         self.setRootIsDecorated(False)
         self.setItemsExpandable(False)
-        self.setUniformRowHeights(True)
+        self.setUniformRowHeights(False)  # search hits take two lines: the snippet, then the chat
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
@@ -197,12 +201,13 @@ class Sidebar(QWidget):
             if hits:
                 head = self._heading(FOUND)
                 for hit in hits:
-                    item = QTreeWidgetItem([_snippet(hit.snippet), ""])
+                    title = hit.session_title or "New chat"
+                    item = QTreeWidgetItem([f"{_snippet(hit.snippet)}\n    in {title}", ""])
                     item.setData(0, ID_ROLE, hit.session_id)
                     item.setData(0, MESSAGE_ROLE, hit.message_id)
-                    item.setToolTip(0, f"{hit.session_title or 'New chat'}: {_snippet(hit.snippet)}")
-                    item.setText(1, hit.session_title or "New chat")
+                    item.setToolTip(0, f"{title}: {_snippet(hit.snippet)}")
                     head.addChild(item)
+                    item.setFirstColumnSpanned(True)
             self.tree.expandAll()
             if selected is not None:
                 self.tree.setCurrentItem(selected)
@@ -428,7 +433,7 @@ class Sidebar(QWidget):
     def ask_import(self) -> None:
         dialog = QFileDialog(self, "Import chats", str(Path.home()))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dialog.setNameFilter("Chat exports (*.json *.md *.markdown);;All files (*)")
+        dialog.setNameFilter("Chat exports (*.json *.zip);;All files (*)")
         dialog.filesSelected.connect(lambda paths: self.import_files([Path(p) for p in paths]))
         self.file_dialog = dialog
         dialog.open()
@@ -438,16 +443,17 @@ class Sidebar(QWidget):
         count = 0
         for path in paths:
             try:
-                text = path.read_text(encoding="utf-8")
-                result = self._workspace.import_text(text)
+                # Our exports, ChatGPT's and Claude's (zip or JSON): the core tells them apart.
+                result = self._workspace.import_file(path, name=path.name)
             except DesktopChatError as exc:
-                self.notice.emit(f"{path.name}: {exc}")
+                self.notice.emit(str(exc))
                 continue
-            except (OSError, UnicodeDecodeError) as exc:
-                self.notice.emit(f"Could not read {path.name}: {getattr(exc, 'strerror', None) or exc}")
+            except OSError as exc:
+                self.notice.emit(f"Could not read {path.name}: {exc.strerror or exc}")
                 continue
             count += len(result.session_ids)
-            self.notice.emit(f"Imported {len(result.session_ids)} chat(s) from {path.name}")
+            skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
+            self.notice.emit(f"Imported {len(result.session_ids)} chat(s) from {path.name} ({result.source}){skipped}")
         self.schedule_refresh()
         return count
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
@@ -42,12 +43,17 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """An asyncio loop running on Qt's event loop, as the app runs (qasync)."""
     import qasync
 
+    from desktop_chat.ui.qt_fixes import MainThreadGarbageCollector
+
     qapp.setQuitOnLastWindowClosed(False)  # as the app: closing the window must not stop the loop
+    collector = MainThreadGarbageCollector()  # as the app: no collection on worker threads
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     try:
         yield loop
     finally:
+        collector.stop()
+        gc.collect()
         pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for task in pending:
             task.cancel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -197,6 +198,7 @@ def test_a_refused_key_offers_open_settings(open_window: Callable[..., Harness],
     failed = [r for r in h.window.chat.model.rows() if r.error][-1]
     html, _ = h.window.chat.delegate._html(failed)
     assert f"{SETTINGS}:" in html and "Open Settings" in html
+    assert f"{RETRY}:" in html  # the next step once the key is fixed
     h.window.chat.action.emit(SETTINGS, failed.key)
     dialog = h.window.settings_dialog
     assert dialog.isVisible() and dialog.tabs.currentWidget() is dialog.providers  # the page that fixes it
@@ -232,3 +234,84 @@ def test_not_in_context_marks_follow_a_strategy_change(
     assert marks().count(OUT_OF_CONTEXT) >= 7
     h.window.strategy_actions[Strategy.FULL].trigger()
     assert set(marks()) == {""}
+
+
+def test_messages_covered_by_the_summary_are_marked_and_counted(
+    open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    from desktop_chat.core.models import Strategy
+    from desktop_chat.ui.chat_view import SUMMARISED
+
+    store = Store.open(data_dir(tmp_path))
+    try:
+        chat = store.sessions.create("Summarised chat", strategy=Strategy.SUMMARY)
+        for i in range(12):
+            store.messages.append(chat.id, Role.USER if i % 2 == 0 else Role.ASSISTANT, f"message {i}")
+    finally:
+        store.close()
+    h = open_window(ui_settings(fake_openai, summary_keep_last=4))
+    h.window.open_session(chat.id)
+    assert h.window.chat.banner.isHidden()
+    h.workspace.edit_summary(chat.id, "Alex is planning a bookstore API.")
+
+    async def marked() -> None:
+        await until(lambda: not h.window.chat.banner.isHidden())
+
+    h.run(marked())
+    plan = h.workspace.preview(chat.id)
+    kept = {i for p in plan.parts for i in p.message_ids}
+    rows = h.window.chat.model.rows()
+    answered = max(r.key for r in rows if r.message is not None and r.message.role is Role.USER)
+    # Older than the kept window: summarised; the last reply follows the message being answered.
+    assert [r.context for r in rows] == [SUMMARISED if r.key not in kept and r.key < answered else "" for r in rows]
+    summarised = [r.context for r in rows].count(SUMMARISED)
+    assert summarised >= 6
+    assert h.window.chat.banner.text() == f"⋮ {summarised} earlier messages summarised  ▸"
+    h.window.chat.banner.click()
+    assert h.window.inspector.isVisible()
+
+
+def test_a_reply_streaming_in_another_chat_shows_in_full_when_its_chat_is_reopened(
+    open_window: Callable[..., Harness], qtbot: QtBot
+) -> None:
+    h = open_window()
+    h.workspace.rename_session(h.chat_id, "Streaming chat")
+    streaming = h.chat_id
+    chunks = [f"part{i} " for i in range(60)]
+    h.server.reply(chunks=chunks, chunk_delay=0.03)
+
+    async def scenario() -> None:
+        _type_and_enter(qtbot, h, "Long answer please")
+        await until(lambda: any(r.text for r in h.window.chat.model.rows() if r.status is MessageStatus.STREAMING))
+        h.window.new_chat()
+        await asyncio.sleep(0.5)  # text arrives while another chat is open
+        h.window.open_session(streaming)
+        await asyncio.sleep(0.3)  # and more arrives after the chat is open again
+        row = next(r for r in h.window.chat.model.rows() if r.status is MessageStatus.STREAMING)
+        shown = len(row.text.split())
+        assert row.text == "".join(chunks[:shown])  # no gap: every part so far, in order
+        assert 10 <= shown < len(chunks)
+        await until(lambda: not h.window.bridge.is_running(streaming), seconds=10)  # type: ignore[union-attr]
+
+    h.run(scenario())
+    assert _rows(h)[-1] == ("assistant", "".join(chunks), MessageStatus.COMPLETE)
+
+
+def test_pasting_long_text_keeps_the_composer_bounded_and_counts_it(open_window: Callable[..., Harness]) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    h = open_window()
+    composer = h.window.composer
+    small = composer.edit.height()
+    text = "\n".join(f"line {i} of a long log that was pasted" for i in range(2000))
+    QGuiApplication.clipboard().setText(text)
+    composer.edit.paste()
+    assert composer.text() == text
+    assert small < composer.edit.height() <= 14 * composer.edit.fontMetrics().lineSpacing() + 40
+
+    async def counted() -> None:
+        await until(lambda: "over the budget" in composer.count.text(), seconds=10)
+
+    h.run(counted())  # 2,000 lines do not fit the test model's 8,192-token window
+    assert len(composer.count.text()) < 60
+    assert "budget" in composer.count.toolTip()

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from desktop_chat.core.bootstrap import open_workspace
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.storage.store import Store
@@ -23,9 +24,8 @@ from tests.ui.conftest import data_dir, run, until
 
 def prepare_profile(folder: Path, server: FakeOpenAIServer) -> None:
     """A data folder whose active profile is the fake server (no key needed)."""
-    store = Store.open(folder)
+    workspace = open_workspace(folder)
     try:
-        settings = store.settings
         profile = ProviderProfile(
             name="Test",
             base_url=server.base_url,
@@ -34,11 +34,10 @@ def prepare_profile(folder: Path, server: FakeOpenAIServer) -> None:
             context_window=8192,
             needs_key=False,
         )
-        settings.set("profiles", [profile.to_dict()])
-        settings.set("active_profile", "Test")
-        settings.set("default_strategy", "full")
+        workspace.add_profile(profile, activate=True)
+        workspace.set_setting("default_strategy", "full")
     finally:
-        store.close()
+        workspace.close()
 
 
 def test_without_a_display_one_line_and_exit_1(tmp_path: Path) -> None:

@@ -1,0 +1,290 @@
+"""How a message looks: each row rendered once into a cached document, drawn by a delegate.
+
+Markdown for replies, plain text for the user's words, role, time, status and
+context mark above, the row's actions as ``dc-`` links. Colours come from the
+palette. Clicking a message opens a read-only browser over it, so that its
+text can be selected.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import OrderedDict
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette, QTextDocument
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTextBrowser, QWidget
+
+from desktop_chat.core.models import MessageStatus, Role
+from desktop_chat.ui.message_model import (
+    ACTION,
+    CONTEXT,
+    COPY_MESSAGE,
+    EDIT,
+    REGENERATE,
+    RETRY,
+    ROW_ROLE,
+    SETTINGS,
+    Row,
+    role_name,
+)
+from desktop_chat.ui.render import MarkdownRenderer, plain
+
+if TYPE_CHECKING:
+    from desktop_chat.ui.chat_view import ChatListView
+
+MAX_TEXT_WIDTH = 760  # a readable line length, as in a document
+PAD = 12
+
+
+def _when(moment: datetime) -> str:
+    local = moment.astimezone()
+    now = datetime.now().astimezone()
+    if local.date() == now.date():
+        return local.strftime("%H:%M")
+    if local.year == now.year:
+        return local.strftime("%d %b %H:%M")
+    return local.strftime("%d %b %Y %H:%M")
+
+
+class Theme:
+    """Colours derived from the palette: no fixed colours, so light and dark both read well."""
+
+    def __init__(self, palette: QPalette) -> None:
+        base = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        self.dark = base.lightnessF() < 0.5
+        self.text = text
+        self.dim = _mix(text, base, 0.45)
+        self.user_tint = _mix(highlight, base, 0.9)
+        self.code_background = _mix(text, base, 0.93).name()
+        self.error = _mix(QColor.fromHsv(0, 200, 200), text, 0.3) if not self.dark else QColor.fromHsv(0, 120, 240)
+
+    @cached_property
+    def renderer(self) -> MarkdownRenderer:
+        return MarkdownRenderer(dark=self.dark, code_background=self.code_background)
+
+
+def _mix(a: QColor, b: QColor, amount_b: float) -> QColor:
+    return QColor(
+        round(a.red() * (1 - amount_b) + b.red() * amount_b),
+        round(a.green() * (1 - amount_b) + b.green() * amount_b),
+        round(a.blue() * (1 - amount_b) + b.blue() * amount_b),
+    )
+
+
+class _Document(QTextDocument):
+    """A message's document: never loads a resource (no remote or local images, no stylesheets)."""
+
+    def loadResource(self, kind: int, name: QUrl | str) -> Any:
+        return None
+
+
+class MessageDelegate(QStyledItemDelegate):
+    """Draws a row from a cached document; clicks on links become actions."""
+
+    linkActivated = Signal(str, object)  # href, Row
+
+    def __init__(self, view: ChatListView) -> None:
+        super().__init__(view)
+        self._view = view
+        self._theme = Theme(view.palette())
+        self._docs: OrderedDict[int, tuple[tuple[Any, ...], QTextDocument, tuple[str, ...]]] = OrderedDict()
+        self._heights: dict[int, int] = {}  # id(document) -> row height
+
+    def set_palette(self, palette: QPalette) -> None:
+        self._theme = Theme(palette)
+        self._docs.clear()
+        self._heights.clear()
+
+    # --- documents -----------------------------------------------------------------------
+
+    def _head(self, row: Row) -> str:
+        """Role, time, model, status and context mark on the left; the row's actions on the right."""
+        message = row.message
+        dim = self._theme.dim.name()
+        bits: list[str] = []
+        if message is not None:
+            bits.append(html.escape(_when(message.created_at)))
+            if message.role is Role.ASSISTANT and message.model:
+                bits.append(html.escape(message.model))
+        status = {
+            MessageStatus.STREAMING: "streaming…",
+            MessageStatus.STOPPED: "stopped",
+            MessageStatus.FAILED: "failed",
+        }.get(row.status)
+        if status and message is not None:
+            bits.append(f"<b>{status}</b>")
+        if row.context and message is not None:
+            bits.append(f'<i><a href="{ACTION}:{CONTEXT}:{message.id}">{row.context}</a></i>')
+        actions: list[str] = []
+        if message is not None and row.status is not MessageStatus.STREAMING:
+            mid = message.id
+            actions.append(f'<a href="{ACTION}:{COPY_MESSAGE}:{mid}">Copy</a>')
+            if message.role is Role.USER:
+                actions.append(f'<a href="{ACTION}:{EDIT}:{mid}">Edit</a>')
+            elif row.last_reply and row.status is MessageStatus.COMPLETE:
+                actions.append(f'<a href="{ACTION}:{REGENERATE}:{mid}">Regenerate</a>')
+        return (
+            '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
+            f"<td><b>{role_name(row)}</b> &nbsp;<span style='color:{dim}'>{' · '.join(bits)}</span></td>"
+            f"<td align='right'><small>{' &nbsp; '.join(actions)}</small></td></tr></table>"
+        )
+
+    def _html(self, row: Row) -> tuple[str, tuple[str, ...]]:
+        theme = self._theme
+        message = row.message
+        dim = theme.dim.name()
+        head = self._head(row)
+        code: tuple[str, ...] = ()
+        if message is None:
+            body = ""
+        elif message.role is Role.ASSISTANT:
+            rendered = theme.renderer.render(row.text)
+            body, code = rendered.html, rendered.code_blocks
+        else:
+            body = plain(row.text)
+        if row.error:
+            fixes = []
+            if row.retry and (row.message is None or row.last_reply):
+                fixes.append(f'<a href="{ACTION}:{RETRY}:{row.key}">Retry</a>')
+            if row.settings:
+                fixes.append(f'<a href="{ACTION}:{SETTINGS}:{row.key}">Open Settings</a>')
+            colour = theme.error.name() if row.status is MessageStatus.FAILED else dim
+            body += (
+                f"<p style='color:{colour}'>{html.escape(row.error)}"
+                + (" &nbsp; " + " &nbsp; ".join(fixes) if fixes else "")
+                + "</p>"
+            )
+        return head + body, code
+
+    def document(self, row: Row, width: int) -> tuple[QTextDocument, tuple[str, ...]]:
+        # Everything the HTML depends on: a reloaded row with the same content hits the cache.
+        key = (width, row.text, row.status, row.context, row.error, row.retry, row.settings, row.last_reply)
+        cached = self._docs.get(row.key)
+        if cached is not None and cached[0] == key:
+            self._docs.move_to_end(row.key)
+            row.code_blocks = cached[2]
+            return cached[1], cached[2]
+        text, code = self._html(row)
+        doc = _Document()
+        doc.setDefaultFont(self._view.font())
+        doc.setDocumentMargin(PAD)
+        doc.setDefaultStyleSheet("pre { margin: 0; } p { margin-top: 4px; margin-bottom: 4px; }")
+        doc.setHtml(text)
+        doc.setTextWidth(width)
+        row.code_blocks = code
+        old = self._docs.get(row.key)
+        if old is not None:
+            self._heights.pop(id(old[1]), None)
+        self._docs[row.key] = (key, doc, code)
+        if len(self._docs) > 400:
+            _, (_, dropped, _) = self._docs.popitem(last=False)
+            self._heights.pop(id(dropped), None)
+        return doc, code
+
+    def text_width(self, full: int) -> int:
+        return max(200, min(full - 2 * PAD, MAX_TEXT_WIDTH))
+
+    def _rect(self, option_rect: QRect) -> QRect:
+        width = self.text_width(option_rect.width())
+        left = option_rect.left() + max(PAD, (option_rect.width() - width) // 2)
+        return QRect(left, option_rect.top() + 4, width, option_rect.height() - 8)
+
+    # --- painting ------------------------------------------------------------------------
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        row: Row = index.data(ROW_ROLE)
+        width = self.text_width(self._view.viewport().width())
+        doc, _ = self.document(row, width)
+        height = self._heights.get(id(doc))
+        if height is None:
+            # The list asks for every row's size on each layout; measuring a document is the
+            # expensive part, so it is done once per rendered document.
+            height = int(doc.size().height()) + 8
+            self._heights[id(doc)] = height
+        return QSize(width, height)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        row: Row = index.data(ROW_ROLE)
+        rect = self._rect(option.rect)
+        doc, _ = self.document(row, rect.width())
+        painter.save()
+        if row.context:
+            painter.setOpacity(0.5)  # dimmed: the next request leaves it out
+        if row.message is not None and row.message.role is Role.USER:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._theme.user_tint)
+            painter.drawRoundedRect(rect, 8, 8)
+        if row.highlighted:
+            painter.setOpacity(1.0)
+            painter.setPen(self._view.palette().color(QPalette.ColorRole.Highlight))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(1, 1, -2, -2), 8, 8)
+        if option.state & QStyle.StateFlag.State_HasFocus and self._view.hasFocus():
+            painter.setPen(self._theme.dim)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 8, 8)
+        painter.translate(rect.topLeft())
+        doc.drawContents(painter)
+        painter.restore()
+
+    def anchor_at(self, index: QModelIndex | QPersistentModelIndex, pos: QPointF, option_rect: QRect) -> str:
+        row: Row = index.data(ROW_ROLE)
+        rect = self._rect(option_rect)
+        doc, _ = self.document(row, rect.width())
+        return str(doc.documentLayout().anchorAt(pos - QPointF(rect.topLeft())))
+
+    def editorEvent(
+        self,
+        event: QEvent,
+        model: Any,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> bool:
+        if isinstance(event, QMouseEvent) and event.button() == Qt.MouseButton.LeftButton:
+            anchor = self.anchor_at(index, event.position(), option.rect)
+            if anchor:
+                if event.type() == QEvent.Type.MouseButtonRelease:
+                    self.linkActivated.emit(anchor, index.data(ROW_ROLE))
+                return True
+            if event.type() == QEvent.Type.MouseButtonRelease:
+                self._view.open_selectable(index)
+        return super().editorEvent(event, model, option, index)
+
+    # --- selectable text: a read-only browser over the clicked row -------------------------
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QWidget:
+        row: Row = index.data(ROW_ROLE)
+        browser = QTextBrowser(parent)
+        browser.setAccessibleName("Message text")
+        browser.setToolTip("Select text to copy it")
+        browser.setOpenLinks(False)
+        browser.setOpenExternalLinks(False)
+        browser.setFrameShape(QTextBrowser.Shape.NoFrame)
+        browser.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        browser.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        browser.viewport().setAutoFillBackground(False)
+        browser.setAutoFillBackground(False)
+        rect = self._rect(option.rect)
+        doc, _ = self.document(row, rect.width())
+        clone = doc.clone(browser)
+        browser.setDocument(clone)
+        browser.anchorClicked.connect(lambda url, r=row: self.linkActivated.emit(url.toString(), r))
+        return browser
+
+    def updateEditorGeometry(
+        self, editor: QWidget, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        editor.setGeometry(self._rect(option.rect))
+
+    def setModelData(self, editor: QWidget, model: Any, index: QModelIndex | QPersistentModelIndex) -> None:
+        return  # read-only

@@ -1,0 +1,286 @@
+"""The messages of one chat as a Qt list model: the active branch, newest page first, older pages on demand.
+
+Each row also carries where its message stands for the next request (the marks
+come from the workspace's plan) and which fixes a failed reply offers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+
+from desktop_chat.core.models import ContextPlan, Message, MessageStatus, PartKind, Role
+
+PAGE = 30  # messages per lazy page: more than a tall window shows; each costs ~1 ms to render
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+
+# Links inside a message: dc-action:<name>:<message id>; code copy links come from render.py.
+ACTION = "dc-action"
+COPY_MESSAGE = "copy"
+EDIT = "edit"
+REGENERATE = "regenerate"
+RETRY = "retry"
+SETTINGS = "settings"
+CONTEXT = "context"  # the "not in context" / "summarised" marker: the inspector explains it
+
+# Context marks: where a message stands for the next request.
+IN_CONTEXT = ""
+SUMMARISED = "summarised"
+OUT_OF_CONTEXT = "not in context"
+
+_SETTINGS_ERRORS = ("AuthError", "MissingApiKey", "ModelNotFound", "SettingsError", "SecretStoreUnavailable")
+
+
+@dataclass
+class Row:
+    """One line of the list: a stored message, or the inline error of a reply that never started."""
+
+    message: Message | None
+    text: str
+    status: MessageStatus = MessageStatus.COMPLETE
+    context: str = IN_CONTEXT
+    error: str | None = None
+    retry: bool = False
+    settings: bool = False
+    version: int = 0
+    last_reply: bool = False
+    highlighted: bool = False  # selected from the inspector: a part's source messages
+    code_blocks: tuple[str, ...] = field(default=())
+
+    @property
+    def key(self) -> int:
+        return self.message.id if self.message is not None else -1
+
+
+def _fixes(error_class: str) -> tuple[bool, bool]:
+    """Which inline fixes a failure offers: (Retry, Open Settings).
+
+    Retry is always there: after fixing a key or a model in Settings, it is the next step.
+    """
+    return True, error_class in _SETTINGS_ERRORS
+
+
+class MessageListModel(QAbstractListModel):
+    """The active branch of one chat, newest page first, older pages on demand."""
+
+    loadedOlder = Signal(int)  # rows inserted at the top
+
+    def __init__(self, workspace: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._workspace = workspace
+        self._rows: list[Row] = []
+        self.session_id: int | None = None
+        self._total = 0
+        self._plan: ContextPlan | None = None
+        self._failures: dict[int, tuple[bool, bool]] = {}  # assistant id -> fixes, from live Failed events
+        self._highlight: frozenset[int] = frozenset()
+
+    # --- Qt model ------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == ROW_ROLE:
+            return row
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            who = role_name(row)
+            mark = f" ({row.context})" if row.context else ""
+            return f"{who}{mark}: {row.text or row.error or ''}"
+        return None
+
+    # --- loading -------------------------------------------------------------------------
+
+    def load(self, session_id: int | None, plan: ContextPlan | None = None) -> None:
+        self.beginResetModel()
+        self.session_id = session_id
+        self._plan = plan
+        self._failures.clear()
+        self._highlight = frozenset()  # a selection from the inspector belongs to the chat it was made in
+        self._rows = []
+        self._total = 0
+        if session_id is not None:
+            self._total = self._workspace.message_count(session_id)
+            self._rows = [self._row(m) for m in self._workspace.messages(session_id, limit=PAGE)]
+        self._mark()
+        self.endResetModel()
+
+    def reload(self) -> None:
+        """Read the loaded span again (after an edit, regenerate, stop, or another process)."""
+        if self.session_id is None:
+            return
+        error_rows = [r for r in self._rows if r.message is None]
+        keep = max(PAGE, len(self._rows) - len(error_rows))
+        self.beginResetModel()
+        self._total = self._workspace.message_count(self.session_id)
+        self._rows = [self._row(m) for m in self._workspace.messages(self.session_id, limit=keep)]
+        last = self._rows[-1].message if self._rows else None
+        # An error row stays while its user message is still the last one.
+        if error_rows and last is not None and last.role is Role.USER:
+            self._rows.append(error_rows[-1])
+        self._mark()
+        self.endResetModel()
+
+    def can_load_older(self) -> bool:
+        stored = sum(1 for r in self._rows if r.message is not None)
+        return self.session_id is not None and stored < self._total
+
+    def load_older(self, count: int = PAGE) -> int:
+        if not self.can_load_older() or self.session_id is None:
+            return 0
+        first = next((r.message.id for r in self._rows if r.message is not None), None)
+        older = self._workspace.messages(self.session_id, before=first, limit=count)
+        if not older:
+            self._total = sum(1 for r in self._rows if r.message is not None)
+            return 0
+        self.beginInsertRows(QModelIndex(), 0, len(older) - 1)
+        self._rows[0:0] = [self._row(m) for m in older]
+        self.endInsertRows()
+        self._mark(self._rows[: len(older)], notify=False)
+        self.loadedOlder.emit(len(older))
+        return len(older)
+
+    def _row(self, message: Message) -> Row:
+        retry, settings = self._failures.get(message.id, (True, True))
+        return Row(
+            message=message,
+            text=message.content,
+            status=message.status,
+            error=message.error if message.status in (MessageStatus.FAILED, MessageStatus.STOPPED) else None,
+            retry=retry,
+            settings=settings and message.status is MessageStatus.FAILED,
+            highlighted=message.id in self._highlight,
+        )
+
+    # --- streaming -----------------------------------------------------------------------
+
+    def row_of(self, message_id: int) -> int | None:
+        for i in range(len(self._rows) - 1, -1, -1):
+            if self._rows[i].key == message_id:
+                return i
+        return None
+
+    def rows(self) -> list[Row]:
+        return list(self._rows)
+
+    def set_streamed(self, message_id: int, text: str) -> None:
+        """The whole text streamed so far, for a row loaded from the database mid-reply."""
+        i = self.row_of(message_id)
+        if i is None or self._rows[i].status is not MessageStatus.STREAMING:
+            return
+        self._rows[i].text = text
+        index = self.index(i)
+        self.dataChanged.emit(index, index, [ROW_ROLE])
+
+    def append_text(self, message_id: int, text: str) -> None:
+        i = self.row_of(message_id)
+        if i is None:
+            return
+        row = self._rows[i]
+        row.text += text
+        row.version += 1
+        index = self.index(i)
+        self.dataChanged.emit(index, index, [ROW_ROLE])
+
+    def note_failure(self, assistant_id: int | None, error_class: str, message: str) -> None:
+        """A reply failed: its fixes are remembered for the stored row, or shown on an error row."""
+        fixes = _fixes(error_class)
+        if assistant_id is not None:
+            self._failures[assistant_id] = fixes
+            return
+        self.show_error(message, retry=fixes[0], settings=fixes[1])
+
+    def show_error(self, message: str, *, retry: bool, settings: bool) -> None:
+        self.clear_error()
+        row = Row(message=None, text="", status=MessageStatus.FAILED, error=message, retry=retry, settings=settings)
+        self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+        self._rows.append(row)
+        self.endInsertRows()
+
+    def clear_error(self) -> None:
+        for i in range(len(self._rows) - 1, -1, -1):
+            if self._rows[i].message is None:
+                self.beginRemoveRows(QModelIndex(), i, i)
+                del self._rows[i]
+                self.endRemoveRows()
+
+    def set_highlight(self, ids: Iterable[int]) -> None:
+        """Mark these messages as selected (rows loaded later are marked as they load)."""
+        self._highlight = frozenset(ids)
+        for i, row in enumerate(self._rows):
+            on = row.key in self._highlight
+            if on != row.highlighted:
+                row.highlighted = on
+                row.version += 1
+                self.dataChanged.emit(self.index(i), self.index(i), [ROW_ROLE])
+
+    # --- context marks -------------------------------------------------------------------
+
+    def set_plan(self, plan: ContextPlan | None) -> None:
+        self._plan = plan
+        self._mark()
+
+    @property
+    def summary_through(self) -> int | None:
+        if self._plan is None:
+            return None
+        through = [p.summary_through for p in self._plan.parts if p.summary_through is not None]
+        return max(through) if through else None
+
+    def summarised_count(self) -> int | None:
+        """How many messages reach the model only through the summary; None when the loaded span cannot tell."""
+        through = self.summary_through
+        if through is None:
+            return None
+        stored = [r for r in self._rows if r.message is not None]
+        if not stored:
+            return None
+        unloaded = self._total - len(stored)
+        if unloaded and stored[0].key > through:
+            return None  # the summary ends somewhere in the part not loaded yet
+        # Every message older than the loaded span is older than the summary's end.
+        return unloaded + sum(1 for r in stored if r.context == SUMMARISED)
+
+    def _mark(self, rows: Iterable[Row] | None = None, *, notify: bool = True) -> None:
+        plan = self._plan
+        included: set[int] = set()
+        through = self.summary_through
+        if plan is not None:
+            for part in plan.parts:
+                if part.kind in (PartKind.RECENT, PartKind.RECALLED):
+                    included.update(part.message_ids)
+        last_assistant = next(
+            (r.key for r in reversed(self._rows) if r.message is not None and r.message.role is Role.ASSISTANT), None
+        )
+        # The plan answers the newest user message; replies after it are the conversation the
+        # next message continues, never "left out".
+        anchor = next((r.key for r in reversed(self._rows) if r.message is not None and r.message.role is Role.USER), 0)
+        changed = False
+        for row in self._rows if rows is None else rows:
+            row.last_reply = row.key == last_assistant
+            message = row.message
+            settled = message is not None and row.status is not MessageStatus.STREAMING
+            if plan is None or message is None or not settled or message.id > anchor or message.id in included:
+                mark = IN_CONTEXT
+            elif through is not None and message.id <= through:
+                mark = SUMMARISED
+            else:
+                mark = OUT_OF_CONTEXT
+            if mark != row.context:
+                row.context = mark
+                row.version += 1
+                changed = True
+        if notify and changed and self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [ROW_ROLE])
+
+
+def role_name(row: Row) -> str:
+    if row.message is None:
+        return "Error"
+    return {Role.USER: "You", Role.ASSISTANT: "Assistant", Role.SYSTEM: "System"}[row.message.role]
