@@ -212,6 +212,7 @@ class ContextPlan:
     estimated: bool = True  # False once calibrated against provider usage
     context_window_source: str = "given"  # "given" (profile/caller), "model" (known table), "default" (a guess)
     exact_counts: bool = True  # False: the model's tokenizer is unknown and counts are o200k_base estimates
+    draft_tokens: int = 0  # what the draft planned as the next message costs, overhead included (0: no draft)
 
     @property
     def total_tokens(self) -> int:

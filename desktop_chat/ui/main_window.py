@@ -52,7 +52,6 @@ class MainWindow(QMainWindow):
         self._plan_ready = True
         self._may_close = False
         self._last_sent: tuple[int, str] | None = None
-        self._baseline_tokens: int | None = None
         self.settings_dialog: Any = None  # ui/settings.py makes it on first open
         self.welcome: Any = None  # ui/first_run.py's setup, when shown
         # The panes exist once build_panes() ran (right after the first paint).
@@ -454,7 +453,6 @@ class MainWindow(QMainWindow):
         self._update_title(session)
         self.composer.set_busy(self.bridge is not None and self.bridge.is_running(session.id))
         self._sync_strategy(session)
-        self._baseline_tokens = None
         self.composer.set_count(None, None)
         self.inspector.set_session(session.id)
         self._show_target()
@@ -728,7 +726,6 @@ class MainWindow(QMainWindow):
 
     def _show_plan(self, plan: ContextPlan | None) -> None:
         """The inspector's summary and the composer's count (the chat marks itself)."""
-        self._baseline_tokens = plan.total_tokens if plan is not None else None
         self.inspector.set_plan(plan)
         if plan is not None:
             self._count_draft(self.composer.text(), baseline=plan)
@@ -753,8 +750,7 @@ class MainWindow(QMainWindow):
             self.composer.count.setToolTip(str(exc))
             return
         self.composer.count.setToolTip(self.composer.COUNT_TIP)
-        before = self._baseline_tokens if self._baseline_tokens is not None else plan.total_tokens
-        self.composer.set_count(max(plan.total_tokens - before, 0), plan.budget - plan.total_tokens, plan.estimated)
+        self.composer.set_count(plan.draft_tokens, plan.budget - plan.total_tokens, plan.estimated)
 
     # --- status and dialogs ------------------------------------------------------------------
 

@@ -315,3 +315,20 @@ def test_pasting_long_text_keeps_the_composer_bounded_and_counts_it(open_window:
     h.run(counted())  # 2,000 lines do not fit the test model's 8,192-token window
     assert len(composer.count.text()) < 60
     assert "budget" in composer.count.toolTip()
+
+
+def test_the_composer_counts_the_drafts_own_tokens(open_window: Callable[..., Harness], qtbot: QtBot) -> None:
+    """After a long reply, typing two words shows what those two words cost, not the whole history's growth."""
+    h = open_window()
+    h.server.reply("A long answer. " * 120)
+
+    async def scenario() -> None:
+        _type_and_enter(qtbot, h, "Tell me a lot")
+        await until(lambda: not h.window.composer.busy and len(_rows(h)) == 2, what="the reply")
+        QTest.keyClicks(h.window.composer.edit, "hello there")
+        await until(lambda: "left" in h.window.composer.count.text() and "0 tok" not in h.window.composer.count.text())
+
+    h.run(scenario())
+    shown = h.window.composer.count.text()
+    tokens = int(shown.split(" tok")[0].lstrip("≈").replace(",", ""))
+    assert 2 <= tokens <= 10, shown  # "hello there" and a message's overhead; the reply is not counted

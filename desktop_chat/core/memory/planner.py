@@ -92,6 +92,7 @@ def plan_context(
         omitted=tuple(a.omitted),
         context_window_source=window.source,
         exact_counts=counter.exact,
+        draft_tokens=anchor.tokens if anchor is not None and anchor.id is None else 0,
     )
     if plan.total_tokens > plan.budget:  # the invariant every caller relies on
         raise AssertionError(f"plan of {plan.total_tokens} tokens exceeds its budget of {plan.budget}")
