@@ -239,6 +239,13 @@ def cmd_profiles(ctx: Context) -> int:
         profile = ProviderProfile.from_dict(from_preset(args.preset, **overrides).to_dict())
         settings = workspace.add_profile(profile, activate=args.activate)
         print(f"Added profile {profile.name!r}" + (" (active)." if args.activate else "."), file=sys.stderr)
+    elif args.action == "rm":
+        settings, deleted = asyncio.run(workspace.forget_profile(args.name))
+        key = " and its stored API key" if deleted else ""
+        print(f"Removed profile {args.name!r}{key}; active: {settings.active_profile!r}.", file=sys.stderr)
+    elif args.action == "use":
+        settings = workspace.set_active_profile(args.name)
+        print(f"Active profile: {settings.active_profile!r}.", file=sys.stderr)
     if args.json:
         print_json([_profile_json(p, p.name == settings.active_profile) for p in settings.profiles])
         return 0
@@ -284,7 +291,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("argv_key", nargs="*", help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_key)
 
-    p = sub.add_parser("profiles", help="list provider profiles, or add one")
+    p = sub.add_parser("profiles", help="list provider profiles; add, remove or choose the active one")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_profiles, action="list")
     psub = p.add_subparsers(dest="action", metavar="ACTION")
@@ -299,3 +306,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--activate", action="store_true", help="make it the active profile")
     a.add_argument("--json", action="store_true")
     a.set_defaults(handler=cmd_profiles, action="add")
+    for name, text in (
+        ("rm", "remove a provider profile and the API key stored for it"),
+        ("use", "make a provider profile the active one"),
+    ):
+        a = psub.add_parser(name, help=text)
+        a.add_argument("name", metavar="NAME")
+        a.add_argument("--json", action="store_true")
+        a.set_defaults(handler=cmd_profiles, action=name)

@@ -487,6 +487,18 @@ class Workspace:
     def set_active_profile(self, name: str) -> Settings:
         return self.set_setting("active_profile", name)
 
+    async def forget_profile(self, name: str) -> tuple[Settings, bool]:
+        """Remove a profile and the key stored for it (a key left behind would be found by a new profile
+        of the same name); (settings, whether a key was deleted). Without a keyring only the profile goes."""
+        settings = self.remove_profile(name)
+        if self._secrets is None:
+            return settings, False
+        try:
+            deleted, _ = await self.delete_api_key(name)
+        except SecretStoreUnavailable:
+            return settings, False
+        return settings, deleted
+
     def _forget_clients_later(self) -> None:
         # No loop (a synchronous caller such as the CLI): clients are built afresh on the next run anyway.
         with contextlib.suppress(RuntimeError):

@@ -261,3 +261,18 @@ def test_key_set_reads_stdin_never_echoes_and_send_uses_it(keyed_data: Path, key
     assert deleted.returncode == 0
     assert "Deleted" in deleted.stdout
     assert "No API key" in cli(keyed_data, "key", "delete", profile).stdout
+
+
+@pytest.mark.keyring
+def test_profiles_rm_also_deletes_the_stored_key(keyed_data: Path) -> None:
+    _require_secret_service(keyed_data)
+    profile = _profile_name(keyed_data)
+    try:
+        assert cli(keyed_data, "key", "set", profile, stdin=KEY + "\n").returncode == 0
+        removed = cli(keyed_data, "profiles", "rm", profile)
+        assert removed.returncode == 0, removed.stderr
+        assert "and its stored API key" in removed.stderr
+    finally:
+        leftover = cli(keyed_data, "key", "delete", profile)
+    # The profile is gone, so `key delete` refuses the name or finds nothing: either way no key is left.
+    assert "Deleted" not in leftover.stdout

@@ -67,3 +67,20 @@ def test_send_says_why_memory_upkeep_failed(data: Path, fake_openai: FakeOpenAIS
     assert result.returncode == 0, result.stderr
     last = result.stderr.splitlines()[-1]
     assert "memory upkeep failed" in last and "facts" in last and "JSON" in last
+
+
+def test_profiles_use_and_rm_from_the_command_line(data: Path) -> None:
+    assert cli(data, "profiles", "add", "Ollama", "--preset", "ollama").returncode == 0
+    used = cli(data, "profiles", "use", "Ollama", "--json")
+    assert used.returncode == 0
+    assert [p["name"] for p in json.loads(used.stdout) if p["active"]] == ["Ollama"]
+    removed = cli(
+        data, "profiles", "rm", "Test", "--json", env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    )
+    assert removed.returncode == 0, removed.stderr
+    assert [p["name"] for p in json.loads(removed.stdout)] == ["OpenAI", "Ollama"]
+    unknown = cli(data, "profiles", "use", "Nope")
+    assert unknown.returncode == 1 and "no provider profile 'Nope'" in one_line(unknown.stderr)
+    assert cli(data, "profiles", "rm", "OpenAI").returncode == 0
+    last = cli(data, "profiles", "rm", "Ollama")
+    assert last.returncode == 1 and "only provider profile" in one_line(last.stderr)
