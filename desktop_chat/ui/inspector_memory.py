@@ -174,7 +174,9 @@ class SummaryView(QWidget):
         except DesktopChatError as exc:
             self.notice.emit(str(exc))
             return
-        self.notice.emit("Summary restored to before its last change" if restored else "Summary removed, as it was")
+        self.notice.emit(
+            "Summary restored to before its last change" if restored else "Summary undone: the chat had none before"
+        )
         self.refresh(force=True)
 
     def set_running(self, running: bool) -> None:
