@@ -112,6 +112,36 @@ class Summary:
     edited_by_user: bool = False
 
 
+# Who changed a summary: the user (an edit or an undo), upkeep (a fold), the app (an edit's branch rollback, an import).
+SummaryActor = Literal["user", "upkeep", "system"]
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryState:
+    """A summary as it was before one change to it, kept so the change can be undone.
+
+    ``text`` None: the chat had no summary then. ``undo_of``: the change was an
+    undo that brought back entry ``undo_of``; ``undone``: an undo already brought
+    this state back. Undo restores the newest entry that is neither.
+    """
+
+    id: int
+    session_id: int
+    text: str | None
+    covers_through: int | None
+    token_count: int | None
+    model: str | None
+    edited_by_user: bool
+    changed_by: SummaryActor  # who made the change that replaced this state
+    changed_at: datetime
+    undo_of: int | None = None
+    undone: bool = False
+
+    @property
+    def undoable(self) -> bool:
+        return self.undo_of is None and not self.undone
+
+
 @dataclass(frozen=True, slots=True)
 class Fact:
     id: int

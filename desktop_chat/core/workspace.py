@@ -47,7 +47,7 @@ from desktop_chat.core.export import (
     parse_document,
 )
 from desktop_chat.core.locality import is_local_profile
-from desktop_chat.core.memory import fact_rules
+from desktop_chat.core.memory import fact_rules, summary_undo
 from desktop_chat.core.memory.history import stored_token_count
 from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for, run_upkeep
 from desktop_chat.core.models import (
@@ -64,6 +64,7 @@ from desktop_chat.core.models import (
     Session,
     Strategy,
     Summary,
+    SummaryState,
 )
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient, OpenAIChatClient
@@ -399,6 +400,7 @@ class Workspace:
             token_count=stored_token_count(Role.SYSTEM, text.strip()),
             model=current.model if current else None,
             edited_by_user=True,
+            by="user",
         )
         if current is None:
             store.upkeep_state.advance(session_id, "summary", covers)
@@ -632,6 +634,25 @@ class Workspace:
         if fact.status in (FactStatus.DELETED, FactStatus.SUPERSEDED):
             raise NotAllowed(f"Fact {fact_id} is {fact.status.value}; only current facts can be made private.")
         return self._fact_changed(self._store.facts.set_private(fact_id, private))
+
+    def summary_history(self, session_id: int) -> list[SummaryState]:
+        """Every earlier state of the chat's summary, newest first: what each change replaced, and who made it."""
+        return self._saved_summaries(session_id).summaries.history(session_id)
+
+    def undo_summary(self, session_id: int) -> Summary | None:
+        """Bring back the summary as it was before its newest change (None: there was none); again goes further back.
+
+        Undoes the user's edits, upkeep folds and branch rollbacks alike; the summary
+        job's watermark follows, so upkeep resumes after what the restored text covers.
+        """
+        restored = summary_undo.undo(self._saved_summaries(session_id), session_id)
+        self.channel.publish(SummaryChanged(session_id))
+        return restored
+
+    def _saved_summaries(self, session_id: int) -> Store:
+        if self.session(session_id).temporary:
+            raise NotAllowed("A temporary chat never writes memory, so its summary has no history to undo.")
+        return self._store
 
     def target_is_local(self, session_id: int | None = None) -> bool:
         """Whether the chat's next request stays on this machine (so its private facts go in)."""

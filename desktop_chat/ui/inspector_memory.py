@@ -1,7 +1,8 @@
 """The inspector's "Summary" and "Strategy" sections.
 
 Summary: the running summary, what it covers, editable (kept as the user's and
-folded into by later upkeep), "Summarise now", the upkeep state with Retry.
+folded into by later upkeep), Undo of its last change (from the stored history),
+"Summarise now", the upkeep state with Retry.
 Strategy: this chat's strategy and options; a change previews the new plan in
 "Next request" at once and is applied only with Apply.
 """
@@ -35,11 +36,27 @@ from desktop_chat.core.models import JobStatus, Strategy
 log = logging.getLogger(__name__)
 
 
-def _button(text: str, tip: str) -> QPushButton:
+def _button(text: str, tip: str, icon_name: str | None = None) -> QPushButton:
     button = QPushButton(text)
     button.setAccessibleName(text)
     button.setToolTip(tip)
+    if icon_name:
+        from desktop_chat.ui.icons import icon
+
+        button.setIcon(icon(icon_name))
     return button
+
+
+def _row(*widgets: QWidget | None) -> QHBoxLayout:
+    """A row of buttons without margins; None stands for the stretch between them."""
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        if widget is None:
+            row.addStretch(1)
+        else:
+            row.addWidget(widget)
+    return row
 
 
 class SummaryView(QWidget):
@@ -65,15 +82,15 @@ class SummaryView(QWidget):
         self.editor.textChanged.connect(self._text_changed)
         self.save_button = _button("Save", "Keep this text as the summary (marked as yours)")
         self.revert_button = _button("Revert", "Go back to the stored summary")
+        self.undo_button = _button(
+            "Undo", "Bring back the summary as it was before its last change (yours or upkeep's)", "undo"
+        )
+        self.undo_button.setEnabled(False)
         self.now_button = _button("Summarise now", "Fold the messages not yet summarised into the summary now")
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.revert)
+        self.undo_button.clicked.connect(self.undo)
         self.now_button.clicked.connect(self.summarise_now)
-        buttons = QHBoxLayout()
-        buttons.setContentsMargins(0, 0, 0, 0)
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(self.revert_button)
-        buttons.addStretch(1)
         self.upkeep = QLabel()
         self.upkeep.setWordWrap(True)
         self.upkeep.setAccessibleName("Memory upkeep")
@@ -81,20 +98,15 @@ class SummaryView(QWidget):
         self.retry_button = _button("Retry", "Run this chat's memory upkeep again")
         self.retry_button.clicked.connect(self.retry)
         self.retry_button.hide()
-        # Two short rows: the pane is narrow, and the upkeep line wraps above its actions.
-        upkeep_row = QHBoxLayout()
-        upkeep_row.setContentsMargins(0, 0, 0, 0)
-        upkeep_row.addStretch(1)
-        upkeep_row.addWidget(self.now_button)
-        upkeep_row.addWidget(self.retry_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.coverage)
         layout.addWidget(self.editor)
-        layout.addLayout(buttons)
+        layout.addLayout(_row(self.save_button, self.revert_button, self.undo_button, None))
+        # Two short rows: the pane is narrow, and the upkeep line wraps above its actions.
         layout.addWidget(self.upkeep)
-        layout.addLayout(upkeep_row)
+        layout.addLayout(_row(None, self.now_button, self.retry_button))
         self._text_changed()
 
     def set_workspace(self, workspace: Any) -> None:
@@ -113,6 +125,8 @@ class SummaryView(QWidget):
             summary = workspace.summary(session_id)
             coverage = workspace.summary_coverage(session_id)
             temporary = workspace.session(session_id).temporary
+            # A temporary chat keeps no summary history (the workspace refuses to read one).
+            undoable = not temporary and any(s.undoable for s in workspace.summary_history(session_id))
         except DesktopChatError as exc:
             self.notice.emit(str(exc))
             return
@@ -128,6 +142,7 @@ class SummaryView(QWidget):
             mine = " · edited by you" if summary.edited_by_user else ""
             self.coverage.setText(f"Covers {span} (through #{summary.covers_through}){mine}")
         self.editor.setReadOnly(temporary)
+        self.undo_button.setEnabled(undoable)
         self.now_button.setEnabled(not temporary and not self._running)
         self._text_changed()
         self.show_upkeep()
@@ -149,6 +164,20 @@ class SummaryView(QWidget):
 
     def revert(self) -> None:
         self.editor.setPlainText(self._stored)
+
+    def undo(self) -> None:
+        """Undo the stored summary's newest change (an edit, a fold, a rollback), from its history."""
+        if self._workspace is None or self.session_id is None:
+            return
+        try:
+            restored = self._workspace.undo_summary(self.session_id)
+        except DesktopChatError as exc:
+            self.notice.emit(str(exc))
+            return
+        self.notice.emit(
+            "Summary restored to before its last change" if restored else "Summary undone: the chat had none before"
+        )
+        self.refresh(force=True)
 
     def set_running(self, running: bool) -> None:
         self._running = running

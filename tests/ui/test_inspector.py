@@ -448,6 +448,49 @@ def test_summary_edit_is_the_users_and_upkeep_failure_offers_retry(
     h.run(scenario())
 
 
+def test_undo_brings_back_the_summary_before_an_edit_and_the_next_request_uses_it(
+    open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    chat = seed_chat(tmp_path, 12, strategy=Strategy.SUMMARY)
+    store = Store.open(data_dir(tmp_path))
+    try:  # upkeep wrote the summary before the window opened
+        folded = "Alex is designing a bookstore API."
+        store.summaries.save(chat, folded, covers_through=10, token_count=7, model="fake-mini", by="upkeep")
+        store.upkeep_state.advance(chat, "summary", 10)
+    finally:
+        store.close()
+    h = open_window()
+    inspector = h.window.inspector
+    view = inspector.summary
+    assert view.undo_button.accessibleName() == "Undo" and view.undo_button.toolTip()
+    assert not view.undo_button.icon().isNull()
+
+    async def scenario() -> None:
+        await until(lambda: inspector.plan is not None, what="the first plan")
+        assert view.editor.toPlainText() == folded and view.undo_button.isEnabled()  # upkeep's change is undoable
+        view.editor.setPlainText("Alex builds a bookstore REST API in Python.")
+        QTest.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+        assert "edited by you" in view.coverage.text()
+
+        QTest.mouseClick(view.undo_button, Qt.MouseButton.LeftButton)
+        assert view.editor.toPlainText() == folded and "edited by you" not in view.coverage.text()
+        summary = h.workspace.summary(chat)
+        assert summary is not None and summary.text == folded and not summary.edited_by_user
+        fake_openai.reply("Reviews go under /books/{id}/reviews.")
+        type_draft(h, "Where do reviews go?")
+        QTest.keyClick(h.window.composer.edit, Qt.Key.Key_Return)
+        await until(lambda: not h.window.composer.busy and len(reply_requests(fake_openai)) == 1, what="a reply")
+        system = [m["content"] for m in reply_requests(fake_openai)[0]["messages"] if m["role"] == "system"]
+        assert any(folded in text for text in system) and not any("REST API in Python" in t for t in system)
+
+        # Undo again: before upkeep's summary there was none; then there is nothing left to undo.
+        QTest.mouseClick(view.undo_button, Qt.MouseButton.LeftButton)
+        assert h.workspace.summary(chat) is None and view.coverage.text() == "No summary yet."
+        assert not view.undo_button.isEnabled()
+
+    h.run(scenario())
+
+
 def test_temporary_chat_has_no_memory_to_edit(open_window: Callable[..., Harness], tmp_path: Path) -> None:
     seed_chat(tmp_path, 2)
     h = open_window()
@@ -455,6 +498,7 @@ def test_temporary_chat_has_no_memory_to_edit(open_window: Callable[..., Harness
     inspector = h.window.inspector
     assert inspector.session_id is not None and h.workspace.session(inspector.session_id).temporary
     assert inspector.summary.editor.isReadOnly() and not inspector.summary.now_button.isEnabled()
+    assert not inspector.summary.undo_button.isEnabled()
     assert not inspector.facts.new_scope.isEnabled() and inspector.facts.new_scope.currentText() == "all chats"
     assert inspector.summary.upkeep.text() == "Upkeep: none for this strategy."
 

@@ -85,10 +85,11 @@ def _roll_back_summary(store: Store, session_id: int, branch_point_id: int, keep
             token_count=summary.token_count,
             model=summary.model,
             edited_by_user=True,
+            by="system",
         )
         change, through = "rebased", keep_through
     else:
-        store.summaries.delete(session_id)
+        store.summaries.delete(session_id, by="system")
         change, through = "dropped", None
     if change != "untouched":
         _set_watermark(store, session_id, "summary", through)

@@ -172,6 +172,7 @@ async def update_summary(
             model=served_model,
             # A user's edit lives on inside the new text; the mark keeps telling the model so.
             edited_by_user=edited,
+            by="upkeep",
         )
         store.upkeep_state.advance(session_id, "summary", through)
     log.info(

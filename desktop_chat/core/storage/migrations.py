@@ -328,6 +328,33 @@ def m010_private_facts(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE facts ADD COLUMN private INTEGER NOT NULL DEFAULT 0")
 
 
+def m011_summary_history(conn: sqlite3.Connection) -> None:
+    """Every earlier state of a chat's summary, so its changes can be undone after a restart.
+
+    One row per change (a user's edit or undo, an upkeep fold, a branch rollback):
+    the state it replaced (``text`` NULL: there was no summary), who changed it and
+    when; ``undo_of`` names the row an undo brought back.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE summary_history (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            text TEXT,
+            covers_through INTEGER,
+            token_count INTEGER,
+            model TEXT,
+            edited_by_user INTEGER NOT NULL DEFAULT 0,
+            changed_by TEXT NOT NULL CHECK (changed_by IN ('user', 'upkeep', 'system')),
+            changed_at TEXT NOT NULL,
+            undo_of INTEGER
+        );
+        CREATE INDEX summary_history_by_session ON summary_history(session_id, id)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_core_tables", m001_core_tables),
     ("002_message_counts", m002_message_counts),
@@ -339,6 +366,7 @@ MIGRATIONS: list[Migration] = [
     ("008_fts_stemming", m008_fts_stemming),
     ("009_reply_plans", m009_reply_plans),
     ("010_private_facts", m010_private_facts),
+    ("011_summary_history", m011_summary_history),
 ]
 
 
