@@ -29,6 +29,7 @@ from desktop_chat.core.events import (
     ExternalChange,
     FactsChanged,
     Listener,
+    LocalModelChanged,
     MessagesChanged,
     ReplyEvent,
     SessionChanged,
@@ -46,6 +47,7 @@ from desktop_chat.core.export import (
     import_json,
     parse_document,
 )
+from desktop_chat.core.local_models import LocalModels, list_model_files, uses_starter_model
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory import fact_rules
 from desktop_chat.core.memory.history import stored_token_count
@@ -99,10 +101,14 @@ class Workspace:
         secrets: SecretAccess | None = None,
         save_interval: float | None = None,
         title_timeout: float = 20.0,
+        local: LocalModels | None = None,
     ) -> None:
         self._store = store
         self._secrets = secrets
         self.channel = EventChannel()
+        self._local = local
+        if local is not None:
+            local.publish = lambda state, detail: self.channel.publish(LocalModelChanged(state, detail))
         extra: dict[str, Any] = {} if save_interval is None else {"save_interval": save_interval}
         self._controller = ConversationController(
             store, client, settings, title_timeout=title_timeout, channel=self.channel, **extra
@@ -144,8 +150,12 @@ class Workspace:
         return await self._controller.wait_for_upkeep(seconds)
 
     async def aclose(self, *, wait: float = 0.0) -> None:
-        """Stop replies (what arrived is saved), give upkeep ``wait`` seconds, close clients. The store stays open."""
+        """Stop replies (what arrived is saved), give upkeep ``wait`` seconds, close clients. The store stays open.
+
+        Also stops the built-in model's server, if it was started.
+        """
         await self._controller.aclose(wait=wait)
+        await self._stop_local_model()
 
     def close(self) -> None:
         """Close the database; call after ``aclose``."""
@@ -655,7 +665,13 @@ class Workspace:
     def upkeep_jobs(self, session_id: int) -> tuple[JobName, ...]:
         """The memory upkeep the chat's strategy runs after each reply (none for a temporary chat)."""
         session = self.session(session_id)
-        return () if session.temporary else jobs_for(session.strategy or self.settings.default_strategy)
+        if session.temporary:
+            return ()
+        settings = self.settings
+        profile = self._controller.target(session, settings).profile
+        if uses_starter_model(profile, settings):
+            return ()  # the built-in starter model keeps no memory (see controller.starter_model_strategy)
+        return jobs_for(session.strategy or settings.default_strategy)
 
     # --- settings window: connection checks, first run, backup -------------------------------
 
@@ -742,3 +758,22 @@ class Workspace:
             suffix += 1
             target = folder / "backups" / f"desktop-chat-{stamp}-{suffix}.sqlite3"
         return self._store.db.backup(target)
+
+    # --- the built-in model (profile preset "local") -----------------------------------------
+
+    @property
+    def local_model_pid(self) -> int | None:
+        """The built-in model server's process id while it runs, else None."""
+        return self._local.pid if self._local is not None else None
+
+    def local_model_files(self) -> list[tuple[Path, int]]:
+        """The .gguf files the built-in profile can run, with sizes in bytes: the starter model, then
+        those in ``models/`` of the data folder."""
+        return list_model_files(self.data_folder)
+
+    async def _stop_local_model(self) -> None:
+        local = self._local
+        if local is None or local.pid is None:
+            return
+        await asyncio.to_thread(local.stop)
+        self.channel.publish(LocalModelChanged("stopped", "built-in model stopped"))
