@@ -167,6 +167,9 @@ def cmd_models(ctx: Context) -> int:
     workspace = ctx.workspace
     profile = workspace.settings.profile(ctx.args.profile)
 
+    if profile.is_builtin:
+        return _print_local_models(workspace, json_output=ctx.args.json)
+
     async def fetch() -> list[str]:
         try:
             return await workspace.list_models(profile.name)
@@ -186,6 +189,22 @@ def cmd_models(ctx: Context) -> int:
                 if on
             ]
             print(model + (f"  ({', '.join(marks)})" if marks else ""))
+    return 0
+
+
+def _print_local_models(workspace: Workspace, *, json_output: bool) -> int:
+    """The .gguf files the built-in profile can run (the starter, then ``models/`` in the data folder)."""
+    files = workspace.local_model_files()
+    in_use = workspace.local_model_in_use()
+    if json_output:
+        print_json([{"path": str(p), "bytes": size, "in_use": p == in_use} for p, size in files])
+        return 0
+    if not files:
+        print("No .gguf model files: install the starter model or put one in the data folder's models/.")
+    for path, size in files:
+        print(f"{path}  {size / 1_000_000:.0f} MB" + ("  (in use)" if path == in_use else ""))
+    if in_use is not None and all(p != in_use for p, _ in files):
+        print(f"{in_use}  (in use; set by local_model_file)")
     return 0
 
 

@@ -47,6 +47,7 @@ from desktop_chat.core.export import (
     import_json,
     parse_document,
 )
+from desktop_chat.core.local_model import find_bundled_smollm2
 from desktop_chat.core.local_models import LocalModels, list_model_files, uses_starter_model
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory import fact_rules
@@ -558,6 +559,8 @@ class Workspace:
     async def list_models(self, profile: str | None = None) -> list[str]:
         """The models the profile's server lists, sorted."""
         found = self.settings.profile(profile)
+        if found.is_builtin:  # the model files it can run; listing them starts no server
+            return [str(path) for path, _ in self.local_model_files()]
         client = await self._controller.client_for(found)
         return sorted(await client.list_models())
 
@@ -770,6 +773,11 @@ class Workspace:
         """The .gguf files the built-in profile can run, with sizes in bytes: the starter model, then
         those in ``models/`` of the data folder."""
         return list_model_files(self.data_folder)
+
+    def local_model_in_use(self) -> Path | None:
+        """The .gguf file the built-in profile runs with the current settings (None: the starter is not installed)."""
+        chosen = self.settings.local_model_file
+        return Path(chosen).expanduser() if chosen else find_bundled_smollm2()
 
     async def _stop_local_model(self) -> None:
         local = self._local

@@ -7,6 +7,9 @@ shared client); what is tested is what the core decides for a chat on the built-
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -139,3 +142,20 @@ def test_gguf_files_in_the_models_folder_are_listed_with_sizes(tmp_path: Path) -
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_models_of_the_builtin_profile_lists_files_with_sizes_and_starts_no_server(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "models").mkdir(parents=True)
+    _write(data / "models" / "mine.gguf", b"GGUF" + b"\0" * 1_999_996)
+    listed = subprocess.run(
+        [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), "models", "--profile", "local", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    rows = {Path(r["path"]).name: r for r in json.loads(listed.stdout)}
+    assert rows["mine.gguf"]["bytes"] == 2_000_000 and not rows["mine.gguf"]["in_use"]
+    assert "starting the built-in model" not in listed.stderr
