@@ -48,7 +48,7 @@ from desktop_chat.core.export import (
     parse_document,
 )
 from desktop_chat.core.local_model import find_bundled_smollm2
-from desktop_chat.core.local_models import LocalModels, list_model_files, uses_starter_model
+from desktop_chat.core.local_models import LocalModels, list_model_files, resolve_model_file, uses_starter_model
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory import fact_rules
 from desktop_chat.core.memory.history import stored_token_count
@@ -694,6 +694,8 @@ class Workspace:
         """
         found = profile if isinstance(profile, ProviderProfile) else self.settings.profile(profile)
         settings = self.settings
+        if found.is_builtin:
+            return await self._check_local_model(settings)
         try:
             api_key = await self._key_for_check(found, key)
         except DesktopChatError as exc:
@@ -778,6 +780,15 @@ class Workspace:
         """The .gguf file the built-in profile runs with the current settings (None: the starter is not installed)."""
         chosen = self.settings.local_model_file
         return Path(chosen).expanduser() if chosen else find_bundled_smollm2()
+
+    async def _check_local_model(self, settings: Settings) -> ConnectionCheck:
+        """The built-in profile has no server to ask until it is used: check its model file instead."""
+        try:
+            path = await asyncio.to_thread(resolve_model_file, settings)
+        except DesktopChatError as exc:
+            return ConnectionCheck(False, str(exc))
+        size = path.stat().st_size / 1_000_000
+        return ConnectionCheck(True, f"Built-in model {path.name} ({size:.0f} MB) starts with the first message.")
 
     async def _stop_local_model(self) -> None:
         local = self._local

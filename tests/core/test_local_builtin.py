@@ -159,3 +159,21 @@ def test_models_of_the_builtin_profile_lists_files_with_sizes_and_starts_no_serv
     rows = {Path(r["path"]).name: r for r in json.loads(listed.stdout)}
     assert rows["mine.gguf"]["bytes"] == 2_000_000 and not rows["mine.gguf"]["in_use"]
     assert "starting the built-in model" not in listed.stderr
+
+
+def test_checking_the_builtin_profile_checks_its_model_file_and_calls_no_server(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "data")
+    workspace = Workspace(store, client_factory(SecretAccess()), secrets=SecretAccess())
+
+    async def go() -> tuple[bool, str, bool, str]:
+        good = await workspace.test_connection(BUILTIN)
+        workspace.set_setting("local_model_file", str(_write(tmp_path / "x.gguf", b"not a model")))
+        bad = await workspace.test_connection(BUILTIN)
+        return good.ok, good.message, bad.ok, bad.message
+
+    try:
+        good_ok, good, bad_ok, bad = asyncio.run(go())
+    finally:
+        store.close()
+    assert good_ok and "SmolLM2-135M-Instruct.Q4_1.gguf" in good
+    assert not bad_ok and "is not a GGUF model" in bad
