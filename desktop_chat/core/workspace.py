@@ -459,10 +459,14 @@ class Workspace:
 
     def set_setting(self, key: str, value: Any) -> Settings:
         """Change one setting, validated (``SettingsError`` names the key and what it accepts)."""
-        return self._settings_changed(self._store.settings.set(key, value))
+        settings = self._store.settings.set(key, value)
+        self._local_setting_changed(key)
+        return self._settings_changed(settings)
 
     def reset_setting(self, key: str) -> Settings:
-        return self._settings_changed(self._store.settings.reset(key))
+        settings = self._store.settings.reset(key)
+        self._local_setting_changed(key)
+        return self._settings_changed(settings)
 
     def add_profile(self, profile: ProviderProfile, *, activate: bool = False) -> Settings:
         settings = self.settings
@@ -780,6 +784,11 @@ class Workspace:
         """The .gguf file the built-in profile runs with the current settings (None: the starter is not installed)."""
         chosen = self.settings.local_model_file
         return Path(chosen).expanduser() if chosen else find_bundled_smollm2()
+
+    def _local_setting_changed(self, key: str) -> None:
+        # The built-in client keeps the settings it was built with: a new one starts the new model.
+        if key.startswith("local_"):
+            self._forget_clients_later()
 
     async def _check_local_model(self, settings: Settings) -> ConnectionCheck:
         """The built-in profile has no server to ask until it is used: check its model file instead."""

@@ -177,3 +177,30 @@ def test_checking_the_builtin_profile_checks_its_model_file_and_calls_no_server(
         store.close()
     assert good_ok and "SmolLM2-135M-Instruct.Q4_1.gguf" in good
     assert not bad_ok and "is not a GGUF model" in bad
+
+
+def test_a_changed_model_file_applies_to_the_next_reply(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "data")
+    local = LocalModels()
+    store.settings.save(builtin_settings(local_model_file=str(tmp_path / "first.gguf")))
+    workspace = Workspace(store, client_factory(SecretAccess(), local=local), secrets=SecretAccess(), local=local)
+
+    async def go() -> list[str]:
+        messages = []
+        try:
+            session = workspace.new_session()
+            for name in ("first", "second"):
+                workspace.set_setting("local_model_file", str(tmp_path / f"{name}.gguf"))
+                await asyncio.sleep(0)  # the clients built for the old settings are closed in a task
+                end = ending(await collect(workspace.send(session.id, "hello")))
+                assert isinstance(end, Failed)
+                messages.append(end.message)
+            return messages
+        finally:
+            await workspace.aclose()
+
+    try:
+        first, second = asyncio.run(go())
+    finally:
+        store.close()
+    assert "first.gguf" in first and "second.gguf" in second
