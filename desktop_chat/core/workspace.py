@@ -432,6 +432,11 @@ class Workspace:
             raise NotAllowed("A temporary chat never writes memory: there is no summary or fact upkeep to run.")
         settings = self.settings
         target = self._controller.target(session, settings)
+        if uses_starter_model(target.profile, settings):
+            raise NotAllowed(
+                "Memory upkeep is off on the built-in starter model: it is too small to summarise or extract facts "
+                "reliably; choose another model file or profile for this chat."
+            )
         client = await self._controller.client_for(target.profile)
         model = target.profile.upkeep_model
         self.channel.publish(UpkeepChanged(session_id, True, self.upkeep_status(session_id)))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.controller import ConversationController
-from desktop_chat.core.errors import LocalModelError, SettingsError
+from desktop_chat.core.errors import LocalModelError, NotAllowed, SettingsError
 from desktop_chat.core.events import Failed, Finished
 from desktop_chat.core.local_models import LocalModels, check_gguf, list_model_files, uses_starter_model
 from desktop_chat.core.models import PartKind, Strategy
@@ -204,3 +204,26 @@ def test_a_changed_model_file_applies_to_the_next_reply(tmp_path: Path) -> None:
     finally:
         store.close()
     assert "first.gguf" in first and "second.gguf" in second
+
+
+def test_summarise_now_on_the_starter_model_is_refused_in_one_line(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "data")
+    store.settings.save(builtin_settings())
+    local = LocalModels()
+    workspace = Workspace(store, client_factory(SecretAccess(), local=local), secrets=SecretAccess(), local=local)
+
+    async def go() -> str:
+        try:
+            await workspace.summarise_now(workspace.new_session().id)
+        except NotAllowed as exc:
+            return str(exc)
+        finally:
+            await workspace.aclose()
+        return ""
+
+    try:
+        message = asyncio.run(go())
+    finally:
+        store.close()
+    assert "starter model" in message and "\n" not in message
+    assert local.pid is None  # no server was started for it
