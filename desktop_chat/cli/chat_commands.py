@@ -12,7 +12,7 @@ from typing import Any
 
 from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
 from desktop_chat.cli.hints import with_hint
-from desktop_chat.core.events import Delta, Failed, Finished, ReplyEvent, Stopped
+from desktop_chat.core.events import Delta, Event, Failed, Finished, LocalModelChanged, ReplyEvent, Stopped
 from desktop_chat.core.models import Strategy
 from desktop_chat.core.profiles import PRESETS, ProviderProfile, from_preset
 from desktop_chat.core.workspace import Workspace
@@ -58,7 +58,8 @@ def cmd_send(ctx: Context) -> int:
     session_id, text = _parse_send(args)
     workspace = ctx.workspace
     if args.profile:
-        workspace.settings.profile(args.profile)  # refuses an unknown profile, naming the known ones
+        # Refuses an unknown profile, naming the known ones; `local` names the built-in model.
+        args.profile = workspace.settings.profile(args.profile).name
     strategy = Strategy(args.strategy) if args.strategy else None
     return asyncio.run(_send(workspace, args, session_id, text, strategy=strategy))
 
@@ -72,6 +73,7 @@ async def _send(
     strategy: Strategy | None,
 ) -> int:
     sid = session_id
+    unsubscribe = workspace.subscribe(_local_model_progress)
     try:
         if sid is None:
             session = workspace.new_session(
@@ -102,7 +104,14 @@ async def _send(
         print(f"desktop-chat: stopped; what had arrived is saved{where}.", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
+        unsubscribe()
         await workspace.aclose()
+
+
+def _local_model_progress(event: Event) -> None:
+    """One line while the built-in model loads (a second or more), so the wait is not silent."""
+    if isinstance(event, LocalModelChanged) and event.state == "starting":
+        print(f"desktop-chat: {event.detail}", file=sys.stderr, flush=True)
 
 
 async def _finish_upkeep(workspace: Workspace, session_id: int) -> None:
@@ -158,6 +167,9 @@ def cmd_models(ctx: Context) -> int:
     workspace = ctx.workspace
     profile = workspace.settings.profile(ctx.args.profile)
 
+    if profile.is_builtin:
+        return _print_local_models(workspace, json_output=ctx.args.json)
+
     async def fetch() -> list[str]:
         try:
             return await workspace.list_models(profile.name)
@@ -177,6 +189,22 @@ def cmd_models(ctx: Context) -> int:
                 if on
             ]
             print(model + (f"  ({', '.join(marks)})" if marks else ""))
+    return 0
+
+
+def _print_local_models(workspace: Workspace, *, json_output: bool) -> int:
+    """The .gguf files the built-in profile can run (the starter, then ``models/`` in the data folder)."""
+    files = workspace.local_model_files()
+    in_use = workspace.local_model_in_use()
+    if json_output:
+        print_json([{"path": str(p), "bytes": size, "in_use": p == in_use} for p, size in files])
+        return 0
+    if not files:
+        print("No .gguf model files: install the starter model or put one in the data folder's models/.")
+    for path, size in files:
+        print(f"{path}  {size / 1_000_000:.0f} MB" + ("  (in use)" if path == in_use else ""))
+    if in_use is not None and all(p != in_use for p, _ in files):
+        print(f"{in_use}  (in use; set by local_model_file)")
     return 0
 
 
@@ -251,7 +279,7 @@ def cmd_profiles(ctx: Context) -> int:
         return 0
     for p in settings.profiles:
         mark = "*" if p.name == settings.active_profile else " "
-        url = p.base_url or "(OpenAI)"
+        url = "(built-in, 127.0.0.1)" if p.is_builtin else p.base_url or "(OpenAI)"
         key = "key" if p.needs_key else "no key"
         print(f"{mark} {p.name}  {url}  model={p.default_model}  upkeep={p.upkeep_model}  {key}")
     return 0

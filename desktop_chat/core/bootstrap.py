@@ -3,7 +3,8 @@
 The store, the secret access (the OS keyring, opened lazily and only off the GUI
 thread, when a profile needs a key), the client factory (keyring, then
 ``OPENAI_API_KEY``; ``OPENAI_BASE_URL`` for profiles without a base URL) and the
-facade. Importing this module imports openai, keyring and tiktoken: the window
+facade, and the built-in model's server (started only when its profile is used).
+Importing this module imports openai, keyring and tiktoken: the window
 imports it after its first paint.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from desktop_chat.core.local_models import LocalModels
 from desktop_chat.core.secrets import SecretStore
 from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.storage.store import Store
@@ -31,4 +33,5 @@ def open_workspace(
     """
     store = Store.open(data_dir)
     access = SecretAccess(secrets)
-    return Workspace(store, client_factory(access, environ=environ), secrets=access)
+    local = LocalModels()  # the built-in model's server: started on first use, stopped by aclose()
+    return Workspace(store, client_factory(access, environ=environ, local=local), secrets=access, local=local)

@@ -27,7 +27,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from desktop_chat.core.errors import (
@@ -55,6 +55,7 @@ from desktop_chat.core.events import (
     TitleChanged,
     UpkeepChanged,
 )
+from desktop_chat.core.local_models import uses_starter_model
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory.branching import after_branch, retire_facts_off_branch
 from desktop_chat.core.memory.extractor import fact_scope
@@ -68,6 +69,8 @@ from desktop_chat.core.models import (
     JobState,
     Message,
     MessageStatus,
+    Omission,
+    PartKind,
     Role,
     Session,
     Strategy,
@@ -302,12 +305,17 @@ class ConversationController:
         store = self.store_for(session_id)
         session = store.sessions.get(session_id)
         target = self.target(session, settings, model)
-        return plan_context(
+        context_window = target.profile.context_window
+        fallback: Omission | None = None
+        if target.profile.is_builtin:
+            context_window = settings.local_context_size  # what the built-in server is started with
+            strategy, fallback = starter_model_strategy(target.profile, settings, strategy or session.strategy)
+        plan = plan_context(
             store,
             session_id,
             settings=settings,
             model=target.model,
-            context_window=target.profile.context_window,
+            context_window=context_window,
             strategy=strategy,
             options=options,
             budget=budget,
@@ -316,6 +324,7 @@ class ConversationController:
             facts_from=self._store if store is not self._store else None,
             local=is_local_profile(target.profile),
         )
+        return plan if fallback is None else replace(plan, omitted=(*plan.omitted, fallback))
 
     async def client_for(self, profile: ProviderProfile) -> ChatClient:
         if self._shared_client is not None:
@@ -761,6 +770,25 @@ class ConversationController:
         if self._temporary is not None:
             self._temporary.close()
             self._temporary = None
+
+
+def starter_model_strategy(
+    profile: ProviderProfile, settings: Settings, wanted: Strategy | None
+) -> tuple[Strategy | None, Omission | None]:
+    """The strategy a chat on the built-in starter model uses, and why it is not the one asked for.
+
+    SmolLM2-135M recalled 4 of 24 stated facts and its summaries kept at most half of the
+    planted details while adding false ones (issue 14): on it, strategies that need memory
+    upkeep fall back to recall (the recent window plus search), which needs none.
+    """
+    chosen = wanted or settings.default_strategy
+    if not uses_starter_model(profile, settings) or not jobs_for(chosen):
+        return wanted, None
+    reason = (
+        f"memory upkeep is off on the built-in starter model (too small to summarise or extract facts "
+        f"reliably): '{chosen}' falls back to 'recall' (recent messages plus search)"
+    )
+    return Strategy.RECALL, Omission(PartKind.SUMMARY, reason)
 
 
 def reply_limit(plan: ContextPlan) -> int | None:

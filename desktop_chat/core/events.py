@@ -106,6 +106,17 @@ class UpkeepChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class LocalModelChanged:
+    """The built-in model's server is ``starting``, ``ready``, ``failed`` or ``stopped``.
+
+    ``detail``: one line to show (a status bar, the terminal).
+    """
+
+    state: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
 class SessionCreated:
     session: Session
 
@@ -164,6 +175,7 @@ ChangeEvent = (
     | UpkeepChanged
     | TitleChanged
     | ExternalChange
+    | LocalModelChanged
 )
 Event = ReplyEvent | ChangeEvent
 Listener = Callable[[Event], None]

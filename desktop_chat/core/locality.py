@@ -36,4 +36,6 @@ def is_loopback_url(url: str | None) -> bool:
 
 def is_local_profile(profile: ProviderProfile) -> bool:
     """True when the profile's requests stay on this machine, so private facts may be sent to it."""
+    if profile.is_builtin:
+        return True  # the app's own server, on 127.0.0.1 and a port picked at start
     return is_loopback_url(profile.base_url or os.environ.get(BASE_URL_ENV))

@@ -7,6 +7,9 @@ from typing import Any
 
 from desktop_chat.core.errors import SettingsError
 
+# The preset key of the built-in model; `--profile local` names it too.
+LOCAL_PRESET = "local"
+
 
 @dataclass(frozen=True, slots=True)
 class ProviderProfile:
@@ -21,6 +24,11 @@ class ProviderProfile:
     preset: str = "custom"
     temperature: float | None = None  # None: the server's default
     max_reply_tokens: int | None = None  # a cap on each reply; None: the server's own limit
+
+    @property
+    def is_builtin(self) -> bool:
+        """The app runs this profile's server itself (the built-in llama.cpp model)."""
+        return self.preset == LOCAL_PRESET
 
     @property
     def upkeep_model(self) -> str:
@@ -99,6 +107,17 @@ PRESETS: dict[str, ProviderProfile] = {
         context_window=4096,
         needs_key=False,
         preset="llamacpp",
+    ),
+    # The built-in model: llama.cpp's server started by the app itself (core/local_models.py) on
+    # 127.0.0.1 and a free port, so there is no base URL to store; the context size, threads and
+    # model file are settings (local_*), and the server ignores the model name it is sent.
+    LOCAL_PRESET: ProviderProfile(
+        name="Local (built-in)",
+        base_url=None,
+        default_model="SmolLM2-135M-Instruct",
+        needs_key=False,
+        max_reply_tokens=512,  # a small model may ramble until the context is full
+        preset=LOCAL_PRESET,
     ),
 }
 

@@ -16,7 +16,8 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 
-from desktop_chat.core.errors import MissingApiKey, SecretStoreUnavailable
+from desktop_chat.core.errors import LocalModelError, MissingApiKey, SecretStoreUnavailable
+from desktop_chat.core.local_models import LocalChatClient, LocalModels
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient, OpenAIChatClient
 from desktop_chat.core.redact import register_secret
@@ -126,10 +127,37 @@ def client_for(
     return client.prepare()  # the factory runs in a worker thread: the SDK's set-up stays off the loop
 
 
-def client_factory(secrets: SecretAccess, *, environ: Mapping[str, str] | None = None) -> ClientFactory:
-    """A factory for the controller, which calls it in a worker thread with the current settings."""
+def local_client_for(profile: ProviderProfile, settings: Settings, local: LocalModels) -> LocalChatClient:
+    """The built-in profile's client: the server starts on its first request, not here."""
+
+    def make(base_url: str) -> OpenAIChatClient:
+        # Loopback, no key; no retries: a local server that refused once will refuse again.
+        return OpenAIChatClient(
+            base_url,
+            "",
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            max_retries=0,
+            temperature=profile.temperature,
+            max_reply_tokens=profile.max_reply_tokens,
+        ).prepare()
+
+    return LocalChatClient(local, settings, make)
+
+
+def client_factory(
+    secrets: SecretAccess, *, environ: Mapping[str, str] | None = None, local: LocalModels | None = None
+) -> ClientFactory:
+    """A factory for the controller, which calls it in a worker thread with the current settings.
+
+    ``local``: the built-in model's server, for profiles of the preset ``local``.
+    """
 
     def make(profile: ProviderProfile, settings: Settings) -> ChatClient:
+        if profile.is_builtin:
+            if local is None:
+                raise LocalModelError("The built-in model is not available in this workspace.")
+            return local_client_for(profile, settings, local)
         return client_for(profile, settings, secrets, environ=environ)
 
     return make

@@ -13,7 +13,7 @@ from typing import Any, Literal, cast
 
 from desktop_chat.core.errors import SettingsError
 from desktop_chat.core.models import Strategy
-from desktop_chat.core.profiles import PRESETS, ProviderProfile
+from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
 
 SETTINGS_VERSION = 1
 
@@ -38,7 +38,8 @@ class HybridSplit:
 class Settings:
     version: int = SETTINGS_VERSION
     active_profile: str = "OpenAI"
-    profiles: tuple[ProviderProfile, ...] = (PRESETS["openai"],)
+    # The built-in model is listed in every fresh data folder, but not active: it is a small demo model.
+    profiles: tuple[ProviderProfile, ...] = (PRESETS["openai"], PRESETS[LOCAL_PRESET])
     # memory
     default_strategy: Strategy = Strategy.HYBRID
     reserved_reply_tokens: int = 1000
@@ -65,12 +66,21 @@ class Settings:
     # appearance (the window's; the command line ignores them)
     theme: Theme = "system"  # "system" follows the desktop's light/dark setting
     conversation_font_size: int | None = None  # points; None: the desktop's font size
+    # the built-in model (profile preset "local")
+    local_model_file: str | None = None  # a .gguf file; None: the starter model (SmolLM2-135M)
+    local_threads: int = 1  # on a busy 2-core machine 1 thread measured several times faster than 2
+    local_context_size: int = 4096
 
     def profile(self, name: str | None = None) -> ProviderProfile:
         wanted = name or self.active_profile
         for profile in self.profiles:
             if profile.name == wanted:
                 return profile
+        if wanted == LOCAL_PRESET:
+            # `local` names the built-in model, also in a data folder made before it was listed.
+            return next((p for p in self.profiles if p.is_builtin), PRESETS[LOCAL_PRESET])
+        if wanted == PRESETS[LOCAL_PRESET].name:
+            return PRESETS[LOCAL_PRESET]
         raise SettingsError(
             f"There is no provider profile {wanted!r}; known: {', '.join(p.name for p in self.profiles)}."
         )
@@ -131,6 +141,16 @@ def _name() -> tuple[Callable[[Any], Any], str]:
         return value
 
     return check, "the name of a provider profile"
+
+
+def _gguf_path() -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> str:
+        # Whether the file exists and is a GGUF model is checked when the server starts, with a clear line.
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError
+        return value.strip()
+
+    return check, "the path of a .gguf model file"
 
 
 def _strategy() -> tuple[Callable[[Any], Any], str]:
@@ -199,6 +219,9 @@ _SPECS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "read_timeout": _float(1, 3600),
     "theme": _choice("system", "light", "dark"),
     "conversation_font_size": _optional(_int(6, 48)),
+    "local_model_file": _optional(_gguf_path()),
+    "local_threads": _int(1, 256),
+    "local_context_size": _int(512, 1_048_576),
 }
 
 

@@ -29,6 +29,7 @@ from desktop_chat.core.events import (
     ExternalChange,
     FactsChanged,
     Listener,
+    LocalModelChanged,
     MessagesChanged,
     ReplyEvent,
     SessionChanged,
@@ -46,6 +47,8 @@ from desktop_chat.core.export import (
     import_json,
     parse_document,
 )
+from desktop_chat.core.local_model import find_bundled_smollm2
+from desktop_chat.core.local_models import LocalModels, list_model_files, resolve_model_file, uses_starter_model
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory import fact_rules, summary_undo
 from desktop_chat.core.memory.history import stored_token_count
@@ -100,10 +103,14 @@ class Workspace:
         secrets: SecretAccess | None = None,
         save_interval: float | None = None,
         title_timeout: float = 20.0,
+        local: LocalModels | None = None,
     ) -> None:
         self._store = store
         self._secrets = secrets
         self.channel = EventChannel()
+        self._local = local
+        if local is not None:
+            local.publish = lambda state, detail: self.channel.publish(LocalModelChanged(state, detail))
         extra: dict[str, Any] = {} if save_interval is None else {"save_interval": save_interval}
         self._controller = ConversationController(
             store, client, settings, title_timeout=title_timeout, channel=self.channel, **extra
@@ -145,8 +152,12 @@ class Workspace:
         return await self._controller.wait_for_upkeep(seconds)
 
     async def aclose(self, *, wait: float = 0.0) -> None:
-        """Stop replies (what arrived is saved), give upkeep ``wait`` seconds, close clients. The store stays open."""
+        """Stop replies (what arrived is saved), give upkeep ``wait`` seconds, close clients. The store stays open.
+
+        Also stops the built-in model's server, if it was started.
+        """
         await self._controller.aclose(wait=wait)
+        await self._stop_local_model()
 
     def close(self) -> None:
         """Close the database; call after ``aclose``."""
@@ -423,6 +434,11 @@ class Workspace:
             raise NotAllowed("A temporary chat never writes memory: there is no summary or fact upkeep to run.")
         settings = self.settings
         target = self._controller.target(session, settings)
+        if uses_starter_model(target.profile, settings):
+            raise NotAllowed(
+                "Memory upkeep is off on the built-in starter model: it is too small to summarise or extract facts "
+                "reliably; choose another model file or profile for this chat."
+            )
         client = await self._controller.client_for(target.profile)
         model = target.profile.upkeep_model
         self.channel.publish(UpkeepChanged(session_id, True, self.upkeep_status(session_id)))
@@ -450,10 +466,14 @@ class Workspace:
 
     def set_setting(self, key: str, value: Any) -> Settings:
         """Change one setting, validated (``SettingsError`` names the key and what it accepts)."""
-        return self._settings_changed(self._store.settings.set(key, value))
+        settings = self._store.settings.set(key, value)
+        self._local_setting_changed(key)
+        return self._settings_changed(settings)
 
     def reset_setting(self, key: str) -> Settings:
-        return self._settings_changed(self._store.settings.reset(key))
+        settings = self._store.settings.reset(key)
+        self._local_setting_changed(key)
+        return self._settings_changed(settings)
 
     def add_profile(self, profile: ProviderProfile, *, activate: bool = False) -> Settings:
         settings = self.settings
@@ -550,6 +570,8 @@ class Workspace:
     async def list_models(self, profile: str | None = None) -> list[str]:
         """The models the profile's server lists, sorted."""
         found = self.settings.profile(profile)
+        if found.is_builtin:  # the model files it can run; listing them starts no server
+            return [str(path) for path, _ in self.local_model_files()]
         client = await self._controller.client_for(found)
         return sorted(await client.list_models())
 
@@ -676,7 +698,13 @@ class Workspace:
     def upkeep_jobs(self, session_id: int) -> tuple[JobName, ...]:
         """The memory upkeep the chat's strategy runs after each reply (none for a temporary chat)."""
         session = self.session(session_id)
-        return () if session.temporary else jobs_for(session.strategy or self.settings.default_strategy)
+        if session.temporary:
+            return ()
+        settings = self.settings
+        profile = self._controller.target(session, settings).profile
+        if uses_starter_model(profile, settings):
+            return ()  # the built-in starter model keeps no memory (see controller.starter_model_strategy)
+        return jobs_for(session.strategy or settings.default_strategy)
 
     # --- settings window: connection checks, first run, backup -------------------------------
 
@@ -696,6 +724,8 @@ class Workspace:
         """
         found = profile if isinstance(profile, ProviderProfile) else self.settings.profile(profile)
         settings = self.settings
+        if found.is_builtin:
+            return await self._check_local_model(settings)
         try:
             api_key = await self._key_for_check(found, key)
         except DesktopChatError as exc:
@@ -763,3 +793,41 @@ class Workspace:
             suffix += 1
             target = folder / "backups" / f"desktop-chat-{stamp}-{suffix}.sqlite3"
         return self._store.db.backup(target)
+
+    # --- the built-in model (profile preset "local") -----------------------------------------
+
+    @property
+    def local_model_pid(self) -> int | None:
+        """The built-in model server's process id while it runs, else None."""
+        return self._local.pid if self._local is not None else None
+
+    def local_model_files(self) -> list[tuple[Path, int]]:
+        """The .gguf files the built-in profile can run, with sizes in bytes: the starter model, then
+        those in ``models/`` of the data folder."""
+        return list_model_files(self.data_folder)
+
+    def local_model_in_use(self) -> Path | None:
+        """The .gguf file the built-in profile runs with the current settings (None: the starter is not installed)."""
+        chosen = self.settings.local_model_file
+        return Path(chosen).expanduser() if chosen else find_bundled_smollm2()
+
+    def _local_setting_changed(self, key: str) -> None:
+        # The built-in client keeps the settings it was built with: a new one starts the new model.
+        if key.startswith("local_"):
+            self._forget_clients_later()
+
+    async def _check_local_model(self, settings: Settings) -> ConnectionCheck:
+        """The built-in profile has no server to ask until it is used: check its model file instead."""
+        try:
+            path = await asyncio.to_thread(resolve_model_file, settings)
+        except DesktopChatError as exc:
+            return ConnectionCheck(False, str(exc))
+        size = path.stat().st_size / 1_000_000
+        return ConnectionCheck(True, f"Built-in model {path.name} ({size:.0f} MB) starts with the first message.")
+
+    async def _stop_local_model(self) -> None:
+        local = self._local
+        if local is None or local.pid is None:
+            return
+        await asyncio.to_thread(local.stop)
+        self.channel.publish(LocalModelChanged("stopped", "built-in model stopped"))

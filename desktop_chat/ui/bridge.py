@@ -41,6 +41,7 @@ class WorkspaceBridge(QObject):
     settingsChanged = Signal(object)  # Settings
     upkeepChanged = Signal(int, int)  # session id, running (0/1)
     externalChange = Signal()
+    localModelChanged = Signal(str, str)  # the built-in model's state ("starting", "ready", ...), one line
     # replies
     replyStarted = Signal(object)  # Started
     replyText = Signal(int, int, str)  # session id, assistant message id, text appended since the last flush
@@ -109,6 +110,9 @@ class WorkspaceBridge(QObject):
 
     def _event_ExternalChange(self, event: Any) -> None:
         self.externalChange.emit()
+
+    def _event_LocalModelChanged(self, event: Any) -> None:
+        self.localModelChanged.emit(event.state, event.detail)
 
     # --- replies -----------------------------------------------------------------------
 

@@ -318,6 +318,7 @@ class MainWindow(QMainWindow):
         bridge.memoryChanged.connect(self._memory_changed)
         bridge.settingsChanged.connect(lambda _settings: self._show_target())
         bridge.externalChange.connect(self._external_change)
+        bridge.localModelChanged.connect(self._local_model_changed)
         bridge.replyStarted.connect(self._reply_started)
         bridge.replyText.connect(self._reply_text)
         bridge.replyEnded.connect(self._reply_ended)
@@ -766,6 +767,15 @@ class MainWindow(QMainWindow):
 
     def notify(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)
+
+    def _local_model_changed(self, state: str, detail: str) -> None:
+        """The built-in model loads for a second or more before the first reply: say so until it is ready."""
+        if state == "starting":
+            self.statusBar().showMessage(detail[:1].upper() + detail[1:])  # stays until the next state
+        elif state == "stopped":
+            self.statusBar().clearMessage()
+        else:
+            self.statusBar().showMessage(detail[:1].upper() + detail[1:], 4000 if state == "ready" else 8000)
 
     def open_settings(self, page: str | None = None) -> None:
         """The settings dialog (``ui/settings.py``), on ``page`` if given ("providers", "memory", ...)."""

@@ -78,9 +78,10 @@ def test_profiles_use_and_rm_from_the_command_line(data: Path) -> None:
         data, "profiles", "rm", "Test", "--json", env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     )
     assert removed.returncode == 0, removed.stderr
-    assert [p["name"] for p in json.loads(removed.stdout)] == ["OpenAI", "Ollama"]
+    assert [p["name"] for p in json.loads(removed.stdout)] == ["OpenAI", "Local (built-in)", "Ollama"]
     unknown = cli(data, "profiles", "use", "Nope")
     assert unknown.returncode == 1 and "no provider profile 'Nope'" in one_line(unknown.stderr)
     assert cli(data, "profiles", "rm", "OpenAI").returncode == 0
+    assert cli(data, "profiles", "rm", "Local (built-in)").returncode == 0
     last = cli(data, "profiles", "rm", "Ollama")
     assert last.returncode == 1 and "only provider profile" in one_line(last.stderr)

