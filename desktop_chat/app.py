@@ -13,6 +13,10 @@ from collections.abc import Sequence
 
 from desktop_chat.core.paths import data_dir, log_path
 
+# core/local_model_child.CHILD_FLAG, spelled out: importing that module here would cost the window's first
+# paint ~15 ms (ctypes), and a test keeps the two equal.
+LOCAL_MODEL_CHILD_FLAG = "--local-model-child"
+
 
 def _split_global_options(argv: Sequence[str]) -> tuple[str | None, list[str]]:
     """The ``--data-dir`` option and whatever else was given."""
@@ -24,6 +28,10 @@ def _split_global_options(argv: Sequence[str]) -> tuple[str | None, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == [LOCAL_MODEL_CHILD_FLAG]:  # the built-in model's server, started by core/local_model.py
+        from desktop_chat.core.local_model_child import main as run_local_model_child
+
+        return run_local_model_child(argv[1:])
     folder, rest = _split_global_options(argv)
     if not rest:
         from desktop_chat.ui.launch import run_gui

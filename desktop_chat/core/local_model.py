@@ -23,9 +23,18 @@ from types import TracebackType
 from typing import IO, Self
 
 from desktop_chat.core.errors import LocalModelError
+from desktop_chat.core.local_model_child import CHILD_FLAG
 
 BUNDLED_SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-_CHILD_SCRIPT = Path(__file__).with_name("local_model_child.py")
+
+
+def app_command() -> list[str]:
+    """How to run this app again: the bundle's executable when frozen, else this interpreter with ``-m``."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "desktop_chat"]
+
+
 _STDERR_KEPT_LINES = 60
 _MESSAGE_MAX_CHARS = 300
 _PROBE_TIMEOUT_S = 2.0
@@ -181,12 +190,11 @@ class LocalModelServer:
     # --- internals ----------------------------------------------------------
 
     def _command(self) -> list[str]:
-        # -P: do not put desktop_chat/core on the child's sys.path, where our
-        # secrets.py / tokens.py would shadow the standard library.
+        # The app's own entry point, so a frozen bundle (no separate interpreter, no .py files)
+        # starts the child too.
         cmd = [
-            sys.executable,
-            "-P",
-            str(_CHILD_SCRIPT),
+            *app_command(),
+            CHILD_FLAG,
             "--model",
             str(self.model_path),
             "--port",

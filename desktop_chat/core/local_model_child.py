@@ -1,8 +1,9 @@
 """Child process that runs llama.cpp's OpenAI-compatible server (xllamacpp).
 
-Started by :class:`desktop_chat.core.local_model.LocalModelServer`; run on its own as
-``python -P path/to/local_model_child.py --model FILE``. It imports nothing from
-``desktop_chat`` so it can run by file path without the package on ``sys.path``.
+Started by :class:`desktop_chat.core.local_model.LocalModelServer` through the app's own
+entry point, ``desktop-chat --local-model-child --model FILE ...`` (``python -m
+desktop_chat`` from source, the executable itself in a frozen bundle). It imports nothing
+else from ``desktop_chat``, so the child costs no more than llama.cpp itself.
 
 Protocol on stdout, one line each: ``READY <base address>`` once the model is loaded
 and the server listens, or ``ERROR <one-line reason>`` before exiting (``ERROR could
@@ -26,6 +27,10 @@ import threading
 import time
 from collections.abc import Sequence
 from typing import Any, NoReturn
+
+# The argv entry point: `desktop-chat --local-model-child ...` (and a frozen bundle's executable)
+# runs this module, so the built-in model starts wherever the app itself starts.
+CHILD_FLAG = "--local-model-child"
 
 EXIT_OK = 0
 EXIT_NO_XLLAMACPP = 3

@@ -341,3 +341,17 @@ def test_file_that_is_not_a_model_is_a_one_line_error_quoting_llama(tmp_path: Pa
     assert "Traceback" not in message
     assert server.pid is not None
     assert _wait_gone(server.pid, 5)
+
+
+def test_the_child_starts_through_the_apps_own_entry_point() -> None:
+    """A frozen bundle has no interpreter or .py files to run: the child is `<the app> --local-model-child`."""
+    from desktop_chat.app import LOCAL_MODEL_CHILD_FLAG
+    from desktop_chat.core.local_model import app_command
+    from desktop_chat.core.local_model_child import CHILD_FLAG
+
+    assert LOCAL_MODEL_CHILD_FLAG == CHILD_FLAG
+    assert app_command() == [sys.executable, "-m", "desktop_chat"]
+    help_text = subprocess.run(
+        [*app_command(), CHILD_FLAG, "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert help_text.returncode == 0 and "llama.cpp" in help_text.stdout

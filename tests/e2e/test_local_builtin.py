@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.errors import LocalModelError
+from desktop_chat.core.local_model_child import CHILD_FLAG
 from desktop_chat.core.local_models import LocalModels
 from desktop_chat.core.models import MessageStatus
 from desktop_chat.core.settings import Settings
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.llama
 
 # Anything that tried to reach OpenAI would fail: the built-in profile must not need it.
 OFFLINE_ENV = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "NO_PROXY": "*"}
-CHILD_SCRIPT = "local_model_child.py"
+CHILD_MARK = CHILD_FLAG.encode()  # the entry point the app starts its server with
 
 
 def app_env() -> dict[str, str]:
@@ -55,7 +56,7 @@ def servers_of(parent_pid: int) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if state == "Z" or not any(a.endswith(CHILD_SCRIPT.encode()) for a in argv):
+        if state == "Z" or CHILD_MARK not in argv:
             continue
         if b"--parent-pid" in argv and argv[argv.index(b"--parent-pid") + 1] == str(parent_pid).encode():
             found.append(int(entry.name))
