@@ -435,3 +435,22 @@ def test_choose_a_file_opens_a_gguf_picker_without_blocking(open_app: Opener, fa
     assert any("*.gguf" in f for f in picker.nameFilters())
     assert box.currentIndex() == before
     picker.reject()
+
+
+def test_the_starter_models_upkeep_profile_is_chosen_on_the_memory_page(
+    open_app: Opener, fake_openai: FakeOpenAIServer
+) -> None:
+    app = open_app(_with_builtin(fake_openai))
+    dialog = app.settings_dialog("memory")
+    box = dialog.memory.starter_upkeep
+    assert [box.itemData(i) for i in range(box.count())] == ["", "Test"]  # never the built-in profile itself
+    assert box.currentData() == "" and "recall only" in box.currentText()
+
+    box.setCurrentIndex(box.findData("Test"))
+    assert app.run(dialog.save())
+    assert app.saved_settings().local_upkeep_profile == "Test"
+    assert dialog.memory.starter_upkeep.currentData() == "Test"  # reloaded after the save
+
+    box.setCurrentIndex(0)
+    assert app.run(dialog.save())
+    assert app.saved_settings().local_upkeep_profile is None
