@@ -19,7 +19,7 @@ from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import LocalModelError, NotAllowed, SettingsError
 from desktop_chat.core.events import Failed, Finished
 from desktop_chat.core.local_models import LocalModels, check_gguf, list_model_files, uses_starter_model
-from desktop_chat.core.models import PartKind, Strategy
+from desktop_chat.core.models import PartKind, Role, Strategy
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
 from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.services import SecretAccess, client_factory
@@ -293,3 +293,40 @@ def test_the_upkeep_profile_setting_names_another_profile_or_nothing(tmp_path: P
         store.close()
     # A profile removed since is no upkeep profile: the starter model's chats keep no memory again.
     assert builtin_settings(local_upkeep_profile="Gone").starter_upkeep() is None
+
+
+def test_summarise_now_on_the_starter_model_uses_the_named_upkeep_profile(
+    tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    helper = ProviderProfile(
+        name="Helper",
+        base_url=fake_openai.base_url,
+        default_model="fake-gpt",
+        summary_model="fake-mini",
+        needs_key=False,
+    )
+    store = Store.open(tmp_path / "data")
+    store.settings.save(
+        builtin_settings(profiles=(BUILTIN, helper), local_upkeep_profile="Helper", summary_keep_last=0)
+    )
+    local = LocalModels()
+    workspace = Workspace(store, client_factory(SecretAccess(), local=local), secrets=SecretAccess(), local=local)
+    fake_openai.reply("Ada lives in Porto.")
+
+    async def go() -> tuple[str, tuple[str, ...]]:
+        try:
+            session = workspace.new_session()
+            for i, text in enumerate(("I am Ada.", "Hello Ada.", "I live in Porto.", "Noted.")):
+                store.messages.append(session.id, Role.USER if i % 2 == 0 else Role.ASSISTANT, text)
+            report = await workspace.summarise_now(session.id)
+            return report.results["summary"].status, workspace.upkeep_jobs(session.id)
+        finally:
+            await workspace.aclose()
+
+    try:
+        status, jobs = asyncio.run(go())
+    finally:
+        store.close()
+    assert status == "done" and jobs
+    assert [r.body["model"] for r in fake_openai.chat_requests] == ["fake-mini"]
+    assert local.pid is None  # the built-in model's server was never started for it
