@@ -500,6 +500,9 @@ class Workspace:
         settings = self._store.settings.set("profiles", profiles)
         if settings.active_profile == name and profile.name != name:
             settings = self._store.settings.set("active_profile", profile.name)
+        if settings.local_upkeep_profile == name and profile.name != name:
+            # The starter model's upkeep follows the rename (a built-in profile cannot keep it: unset then).
+            settings = self._store.settings.set("local_upkeep_profile", None if profile.is_builtin else profile.name)
         self._forget_clients_later()
         return self._settings_changed(settings)
 
@@ -509,6 +512,8 @@ class Workspace:
         if len(settings.profiles) == 1:
             raise NotAllowed("This is the only provider profile; add another before removing it.")
         settings = self._store.settings.set("profiles", [p for p in settings.profiles if p.name != name])
+        if settings.local_upkeep_profile == name:
+            settings = self._store.settings.set("local_upkeep_profile", None)
         self._forget_clients_later()
         return self._settings_changed(settings)
 

@@ -330,3 +330,18 @@ def test_summarise_now_on_the_starter_model_uses_the_named_upkeep_profile(
     assert status == "done" and jobs
     assert [r.body["model"] for r in fake_openai.chat_requests] == ["fake-mini"]
     assert local.pid is None  # the built-in model's server was never started for it
+
+
+def test_the_upkeep_profile_follows_a_rename_and_is_unset_by_a_removal(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "data")
+    workspace = Workspace(store, client_factory(SecretAccess()), secrets=SecretAccess())
+    try:
+        workspace.add_profile(PRESETS["ollama"])
+        workspace.set_setting("local_upkeep_profile", "Ollama")
+        workspace.update_profile("Ollama", replace(PRESETS["ollama"], name="Home"))
+        assert workspace.settings.local_upkeep_profile == "Home"
+        workspace.remove_profile("Home")
+        assert workspace.settings.local_upkeep_profile is None
+    finally:
+        asyncio.run(workspace.aclose())
+        store.close()
