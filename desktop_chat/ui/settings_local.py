@@ -87,7 +87,7 @@ class LocalModelFields(SettingsPage):
             else:
                 box.addItem(f"{path.name} ({size_text(size)})", str(path))
         if not starter_listed:
-            box.insertItem(0, "Starter model (SmolLM2-135M)", "")
+            box.insertItem(0, "Starter model (SmolLM2-135M, not installed)", "")
         if chosen and box.findData(chosen) < 0:
             self._add_file(Path(chosen))
         box.addItem("Choose a file…", CHOOSE)
