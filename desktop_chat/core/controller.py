@@ -55,7 +55,7 @@ from desktop_chat.core.events import (
     TitleChanged,
     UpkeepChanged,
 )
-from desktop_chat.core.local_models import uses_starter_model
+from desktop_chat.core.local_models import upkeep_profile, uses_starter_model
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory.branching import after_branch, retire_facts_off_branch
 from desktop_chat.core.memory.extractor import fact_scope
@@ -610,9 +610,7 @@ class ConversationController:
             self.calibrations.observe(model, plan.total_tokens, usage.prompt_tokens)
             calibrated = True
         # Scheduled before Finished goes out (it only creates a task), so the caller sees it as running.
-        self._schedule_upkeep(
-            store, session, strategy=plan.strategy, client=client, model=profile.upkeep_model, settings=settings
-        )
+        await self._upkeep_after_reply(store, session, plan.strategy, profile, client=client, settings=settings)
         if not store.sessions.get(session_id).title and session_id not in self._titles:
             # In the background: the caller is done with the reply at Finished, the title arrives as an event.
             self._titles[session_id] = asyncio.create_task(
@@ -622,6 +620,32 @@ class ConversationController:
                 name=f"title-{session_id}",
             )
         yield Finished(final, usage, plan.total_tokens, calibrated)
+
+    async def _upkeep_after_reply(
+        self,
+        store: Store,
+        session: Session,
+        strategy: Strategy,
+        profile: ProviderProfile,
+        *,
+        client: ChatClient,
+        settings: Settings,
+    ) -> None:
+        """Schedule the chat's memory upkeep on the client of the profile that keeps its memory."""
+        keeper = upkeep_profile(profile, settings)
+        if keeper is None:
+            return
+        upkeep_client = client
+        if keeper is not profile:
+            # The starter model's chats: upkeep goes to the profile named by local_upkeep_profile.
+            try:
+                upkeep_client = await self.client_for(keeper)
+            except DesktopChatError as exc:
+                log.warning("no memory upkeep for chat %s: profile %s: %s", session.id, keeper.name, exc)
+                return
+        self._schedule_upkeep(
+            store, session, strategy=strategy, client=upkeep_client, model=keeper.upkeep_model, settings=settings
+        )
 
     def _published_end(self, store: Store, session_id: int) -> None:
         """Tell views the reply ended: its message changed, and so did the chat's activity."""
@@ -782,8 +806,8 @@ def starter_model_strategy(
     upkeep fall back to recall (the recent window plus search), which needs none.
     """
     chosen = wanted or settings.default_strategy
-    if not uses_starter_model(profile, settings) or not jobs_for(chosen):
-        return wanted, None
+    if not uses_starter_model(profile, settings) or not jobs_for(chosen) or settings.starter_upkeep() is not None:
+        return wanted, None  # with local_upkeep_profile set, another profile's model keeps the memory
     reason = (
         f"memory upkeep is off on the built-in starter model (too small to summarise or extract facts "
         f"reliably): '{chosen}' falls back to 'recall' (recent messages plus search)"

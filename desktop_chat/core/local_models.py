@@ -52,6 +52,17 @@ def uses_starter_model(profile: ProviderProfile, settings: Settings) -> bool:
     return not chosen or Path(chosen).name == BUNDLED_SMOLLM2_FILE
 
 
+def upkeep_profile(profile: ProviderProfile, settings: Settings) -> ProviderProfile | None:
+    """The profile whose client and upkeep model keep a chat's memory (summaries, facts).
+
+    A chat's own profile, except on the starter model: there it is the profile named by
+    ``local_upkeep_profile``, or None (no upkeep) when that is unset.
+    """
+    if not uses_starter_model(profile, settings):
+        return profile
+    return settings.starter_upkeep()
+
+
 def resolve_model_file(settings: Settings) -> Path:
     """The .gguf file the built-in server runs, checked: LocalModelError (one line) when it cannot be used."""
     if settings.local_model_file:

@@ -70,6 +70,8 @@ class Settings:
     local_model_file: str | None = None  # a .gguf file; None: the starter model (SmolLM2-135M)
     local_threads: int = 1  # on a busy 2-core machine 1 thread measured several times faster than 2
     local_context_size: int = 4096
+    # Another profile whose upkeep model keeps memory for chats on the starter model; None: they keep none.
+    local_upkeep_profile: str | None = None
 
     def profile(self, name: str | None = None) -> ProviderProfile:
         wanted = name or self.active_profile
@@ -83,6 +85,21 @@ class Settings:
             return PRESETS[LOCAL_PRESET]
         raise SettingsError(
             f"There is no provider profile {wanted!r}; known: {', '.join(p.name for p in self.profiles)}."
+        )
+
+    def starter_upkeep(self) -> ProviderProfile | None:
+        """The profile that keeps memory for chats on the starter model (None: unset, or since removed)."""
+        name = self.local_upkeep_profile
+        return next((p for p in self.profiles if name and p.name == name and not p.is_builtin), None)
+
+    def check_starter_upkeep(self) -> None:
+        """Refuse a ``local_upkeep_profile`` that names no other profile (a cross-key rule ``validate`` cannot see)."""
+        if self.local_upkeep_profile is None or self.starter_upkeep() is not None:
+            return
+        others = ", ".join(p.name for p in self.profiles if not p.is_builtin) or "none"
+        raise SettingsError(
+            f"Setting 'local_upkeep_profile' cannot be {self.local_upkeep_profile!r}: it must be empty or the name "
+            f"of another provider profile (known: {others})."
         )
 
 
@@ -151,6 +168,17 @@ def _gguf_path() -> tuple[Callable[[Any], Any], str]:
         return value.strip()
 
     return check, "the path of a .gguf model file"
+
+
+def _optional_name() -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str):
+            raise ValueError
+        return value.strip()
+
+    return check, "empty, or the name of another provider profile"
 
 
 def _strategy() -> tuple[Callable[[Any], Any], str]:
@@ -222,6 +250,7 @@ _SPECS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "local_model_file": _optional(_gguf_path()),
     "local_threads": _int(1, 256),
     "local_context_size": _int(512, 1_048_576),
+    "local_upkeep_profile": _optional_name(),
 }
 
 

@@ -48,7 +48,12 @@ from desktop_chat.core.export import (
     parse_document,
 )
 from desktop_chat.core.local_model import find_bundled_smollm2
-from desktop_chat.core.local_models import LocalModels, list_model_files, resolve_model_file, uses_starter_model
+from desktop_chat.core.local_models import (
+    LocalModels,
+    list_model_files,
+    resolve_model_file,
+    upkeep_profile,
+)
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory import fact_rules, summary_undo
 from desktop_chat.core.memory.history import stored_token_count
@@ -434,13 +439,14 @@ class Workspace:
             raise NotAllowed("A temporary chat never writes memory: there is no summary or fact upkeep to run.")
         settings = self.settings
         target = self._controller.target(session, settings)
-        if uses_starter_model(target.profile, settings):
+        keeper = upkeep_profile(target.profile, settings)
+        if keeper is None:
             raise NotAllowed(
                 "Memory upkeep is off on the built-in starter model: it is too small to summarise or extract facts "
-                "reliably; choose another model file or profile for this chat."
+                "reliably; choose another model file or profile for this chat, or name a profile to keep its memory."
             )
-        client = await self._controller.client_for(target.profile)
-        model = target.profile.upkeep_model
+        client = await self._controller.client_for(keeper)
+        model = keeper.upkeep_model
         self.channel.publish(UpkeepChanged(session_id, True, self.upkeep_status(session_id)))
         try:
             report = await run_upkeep(
@@ -494,6 +500,9 @@ class Workspace:
         settings = self._store.settings.set("profiles", profiles)
         if settings.active_profile == name and profile.name != name:
             settings = self._store.settings.set("active_profile", profile.name)
+        if settings.local_upkeep_profile == name and profile.name != name:
+            # The starter model's upkeep follows the rename (a built-in profile cannot keep it: unset then).
+            settings = self._store.settings.set("local_upkeep_profile", None if profile.is_builtin else profile.name)
         self._forget_clients_later()
         return self._settings_changed(settings)
 
@@ -503,6 +512,8 @@ class Workspace:
         if len(settings.profiles) == 1:
             raise NotAllowed("This is the only provider profile; add another before removing it.")
         settings = self._store.settings.set("profiles", [p for p in settings.profiles if p.name != name])
+        if settings.local_upkeep_profile == name:
+            settings = self._store.settings.set("local_upkeep_profile", None)
         self._forget_clients_later()
         return self._settings_changed(settings)
 
@@ -702,7 +713,7 @@ class Workspace:
             return ()
         settings = self.settings
         profile = self._controller.target(session, settings).profile
-        if uses_starter_model(profile, settings):
+        if upkeep_profile(profile, settings) is None:
             return ()  # the built-in starter model keeps no memory (see controller.starter_model_strategy)
         return jobs_for(session.strategy or settings.default_strategy)
 

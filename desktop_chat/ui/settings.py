@@ -100,6 +100,10 @@ class SettingsDialog(QDialog):
                 changes.update(page.changes())
             except SettingsError:
                 first_bad = first_bad or page
+        try:
+            changes.update(self.providers.local_changes())
+        except SettingsError:
+            first_bad = first_bad or self.providers
         profiles = self.providers.check()
         if profiles is None:
             first_bad = first_bad or self.providers
@@ -121,6 +125,7 @@ class SettingsDialog(QDialog):
         settings = self.workspace.settings
         for page in self.plain_pages:
             page.load(settings)
+        self.providers.local.load(settings)
         self._say("Saved.")
         self.saved.emit()
         return True

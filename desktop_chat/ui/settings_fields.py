@@ -72,6 +72,7 @@ class Field:
         if explain:
             column.addWidget(explanation(explain))
         column.addWidget(self.error)
+        self.row = box  # what the form's row holds: for showing and hiding the row
         form.addRow(label, box)
 
     def show_error(self, message: str) -> None:

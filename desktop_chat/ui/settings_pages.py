@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.models import ContextPlan, PartKind, Strategy
-from desktop_chat.core.settings import Settings
+from desktop_chat.core.settings import Settings, validate
 from desktop_chat.ui.settings_fields import ERROR_STYLE, Field, combo, explanation, line_edit
 
 STRATEGY_HELP = {
@@ -41,6 +41,7 @@ STRATEGY_HELP = {
 # Settings that are also a chat's strategy options: the preview passes them as options.
 PREVIEW_OPTIONS = ("window_messages", "window_tokens", "summary_keep_last", "recall_max_messages", "hybrid_split")
 PREVIEW_DELAY_MS = 150
+NO_STARTER_UPKEEP = "None: its chats keep no summary or facts (recall only)"
 PART_NAMES = {
     PartKind.SYSTEM_PROMPT: "system prompt",
     PartKind.PINNED_FACTS: "pinned facts",
@@ -180,6 +181,18 @@ class MemoryPage(SettingsPage):
         self.upkeep.setAccessibleName("Upkeep model")
         self.upkeep.setToolTip("The model that writes summaries and extracts facts; set per profile on Providers")
         self.form.addRow("Upkeep model:", self.upkeep)
+        self.starter_upkeep = combo([(NO_STARTER_UPKEEP, "")])
+        self.fields["local_upkeep_profile"] = Field(
+            self.form,
+            "Starter model's upkeep:",
+            self.starter_upkeep,
+            tip="The profile whose upkeep model writes summaries and extracts facts for chats on the built-in "
+            "starter model",
+            explain="The starter model is too small to keep memory: another profile's upkeep model can do it for it.",
+            key="local_upkeep_profile",
+            parse=lambda: validate("local_upkeep_profile", self.starter_upkeep.currentData() or None),
+        )
+        self.starter_upkeep.currentIndexChanged.connect(lambda *_: self.changed.emit())
 
         box = QGroupBox("Next request of the open chat")
         box.setAccessibleName("Preview")
@@ -206,6 +219,14 @@ class MemoryPage(SettingsPage):
         self.strategy_help.setText(STRATEGY_HELP.get(Strategy(value), "") if value else "")
 
     def load(self, settings: Settings) -> None:
+        box = self.starter_upkeep
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(NO_STARTER_UPKEEP, "")
+        for profile in settings.profiles:
+            if not profile.is_builtin:
+                box.addItem(f"{profile.name} ({profile.upkeep_model})", profile.name)
+        box.blockSignals(False)
         super().load(settings)
         self._explain_strategy()
         try:

@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
-from desktop_chat.core.profiles import PRESETS, ProviderProfile, from_preset
+from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile, from_preset
 from desktop_chat.core.settings import Settings, validate
 from desktop_chat.ui.settings_fields import ERROR_STYLE, Field, line_edit
+from desktop_chat.ui.settings_local import LocalModelFields
 
 # The form's fields, in the order they are checked.
 TEXT_FIELDS = (
@@ -206,6 +207,10 @@ class ProvidersPage(QWidget):
         self.key_status.setToolTip("Where this profile's key comes from; the key itself is never shown")
         self.key_status.setTextInteractionFlags(self.key_status.textInteractionFlags())
         form.addRow("", self.key_status)
+        # The built-in model has no URL or key: its own settings take their place.
+        self.local = LocalModelFields(workspace)
+        self.local.changed.connect(self.changed)
+        form.addRow(self.local)
         self.model_box = QComboBox()
         self.model_box.setEditable(True)
         self.fetch_button = QToolButton()
@@ -273,6 +278,7 @@ class ProvidersPage(QWidget):
         test_row.addWidget(self.test_result, 1)
         form.addRow("", test_row)
 
+        self._form = form
         self.form_box = QWidget()
         self.form_box.setLayout(form)
         layout = QHBoxLayout(self)
@@ -293,6 +299,7 @@ class ProvidersPage(QWidget):
         self.drafts = [Draft.of(p, original=p.name) for p in settings.profiles]
         self.removed = []
         self.active = settings.active_profile
+        self.local.load(settings)
         self.list_error.hide()
         self._shown = -1
         self._fill_list()
@@ -386,10 +393,28 @@ class ProvidersPage(QWidget):
             box.addItems(draft.models)
             box.setCurrentText(str(values[name]))
         self.window_edit.setText(str(values["context_window"]))
+        self._show_rows(builtin=values["preset"] == LOCAL_PRESET)
         self.temperature_edit.setText(str(values["temperature"]))
         self.max_reply_edit.setText(str(values["max_reply_tokens"]))
         self._show_status()
         self.use_button.setEnabled(draft.name != self.active)
+
+    def _show_rows(self, *, builtin: bool) -> None:
+        """The built-in profile: its model file, threads and context size instead of URL, key and window."""
+        for name in ("base_url", "needs_key", "key", "context_window"):
+            self._form.setRowVisible(self.fields[name].row, not builtin)
+        self._form.setRowVisible(self.key_status, not builtin)
+        self._form.setRowVisible(self.local, builtin)
+
+    def local_changes(self) -> dict[str, Any]:
+        """The built-in model's settings that differ from the saved ones; on a bad value, its profile is shown."""
+        try:
+            return self.local.changes()
+        except SettingsError:
+            index = next((i for i, d in enumerate(self.drafts) if d.values["preset"] == LOCAL_PRESET), -1)
+            if index >= 0:
+                self.list.setCurrentRow(index)
+            raise
 
     def select(self, name: str) -> None:
         index = next((i for i, d in enumerate(self.drafts) if d.name == name), -1)

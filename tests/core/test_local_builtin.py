@@ -19,8 +19,9 @@ from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import LocalModelError, NotAllowed, SettingsError
 from desktop_chat.core.events import Failed, Finished
 from desktop_chat.core.local_models import LocalModels, check_gguf, list_model_files, uses_starter_model
-from desktop_chat.core.models import PartKind, Strategy
-from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS
+from desktop_chat.core.models import PartKind, Role, Strategy
+from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
+from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.settings import Settings, validate
 from desktop_chat.core.storage.store import Store
@@ -227,3 +228,120 @@ def test_summarise_now_on_the_starter_model_is_refused_in_one_line(tmp_path: Pat
         store.close()
     assert "starter model" in message and "\n" not in message
     assert local.pid is None  # no server was started for it
+
+
+def test_a_named_upkeep_profile_keeps_the_starter_models_memory(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    """The starter model's chat keeps its strategy; its summary is written by the other profile's server.
+
+    A second fake server stands in for the built-in model's (no llama.cpp is started): the
+    factory gives the built-in profile a client of it, as LocalChatClient would after ensure().
+    """
+    helper = ProviderProfile(
+        name="Helper", base_url=fake_openai.base_url, default_model="fake-gpt", summary_model="fake-mini"
+    )
+    settings = builtin_settings(
+        profiles=(BUILTIN, helper),
+        default_strategy=Strategy.SUMMARY,
+        summary_trigger=2,
+        summary_keep_last=0,
+        local_upkeep_profile="Helper",
+    )
+    fake_openai.reply("Ada lives in Porto and likes tea.")  # the summary
+    with FakeOpenAIServer() as local:
+        for text in ("Hello Ada.", "Greeting", "Noted."):
+            local.reply(text)
+
+        def factory(profile: ProviderProfile, _settings: Settings) -> OpenAIChatClient:
+            server = local if profile.is_builtin else fake_openai
+            return OpenAIChatClient(server.base_url, "", read_timeout=5.0, max_retries=0)
+
+        store = Store.open(tmp_path / "data")
+
+        async def go() -> tuple[Strategy, list[str], str | None]:
+            controller = ConversationController(store, factory, settings)
+            try:
+                session = controller.new_session()
+                for text in ("My name is Ada.", "I live in Porto and like tea."):
+                    assert isinstance(ending(await collect(controller.send(session.id, text))), Finished)
+                    await controller.wait_for_upkeep(10)
+                plan = controller.plan(session.id)
+                summary = store.summaries.get(session.id)
+                return plan.strategy, [o.reason for o in plan.omitted], summary.model if summary else None
+            finally:
+                await controller.aclose()
+
+        try:
+            strategy, reasons, summary_model = asyncio.run(go())
+        finally:
+            store.close()
+        local_models = [r.body["model"] for r in local.chat_requests]
+    assert strategy is Strategy.SUMMARY and not any("starter model" in r for r in reasons)
+    assert summary_model == "fake-mini"
+    assert [r.body["model"] for r in fake_openai.chat_requests] == ["fake-mini"]  # the summary, nothing else
+    assert local_models == [BUILTIN.default_model] * 3  # two replies and the title: no upkeep on the starter
+
+
+def test_the_upkeep_profile_setting_names_another_profile_or_nothing(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "data")
+    try:
+        assert store.settings.set("local_upkeep_profile", "OpenAI").starter_upkeep() == PRESETS["openai"]
+        for bad in ("Nope", BUILTIN.name):
+            with pytest.raises(SettingsError, match="must be empty or the name of another provider profile"):
+                store.settings.set("local_upkeep_profile", bad)
+        assert store.settings.set("local_upkeep_profile", "").local_upkeep_profile is None
+    finally:
+        store.close()
+    # A profile removed since is no upkeep profile: the starter model's chats keep no memory again.
+    assert builtin_settings(local_upkeep_profile="Gone").starter_upkeep() is None
+
+
+def test_summarise_now_on_the_starter_model_uses_the_named_upkeep_profile(
+    tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    helper = ProviderProfile(
+        name="Helper",
+        base_url=fake_openai.base_url,
+        default_model="fake-gpt",
+        summary_model="fake-mini",
+        needs_key=False,
+    )
+    store = Store.open(tmp_path / "data")
+    store.settings.save(
+        builtin_settings(profiles=(BUILTIN, helper), local_upkeep_profile="Helper", summary_keep_last=0)
+    )
+    local = LocalModels()
+    workspace = Workspace(store, client_factory(SecretAccess(), local=local), secrets=SecretAccess(), local=local)
+    fake_openai.reply("Ada lives in Porto.")
+
+    async def go() -> tuple[str, tuple[str, ...]]:
+        try:
+            session = workspace.new_session()
+            for i, text in enumerate(("I am Ada.", "Hello Ada.", "I live in Porto.", "Noted.")):
+                store.messages.append(session.id, Role.USER if i % 2 == 0 else Role.ASSISTANT, text)
+            report = await workspace.summarise_now(session.id)
+            return report.results["summary"].status, workspace.upkeep_jobs(session.id)
+        finally:
+            await workspace.aclose()
+
+    try:
+        status, jobs = asyncio.run(go())
+    finally:
+        store.close()
+    assert status == "done" and jobs
+    assert [r.body["model"] for r in fake_openai.chat_requests] == ["fake-mini"]
+    assert local.pid is None  # the built-in model's server was never started for it
+
+
+def test_the_upkeep_profile_follows_a_rename_and_is_unset_by_a_removal(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "data")
+    workspace = Workspace(store, client_factory(SecretAccess()), secrets=SecretAccess())
+    try:
+        workspace.add_profile(PRESETS["ollama"])
+        workspace.set_setting("local_upkeep_profile", "Ollama")
+        workspace.update_profile("Ollama", replace(PRESETS["ollama"], name="Home"))
+        assert workspace.settings.local_upkeep_profile == "Home"
+        workspace.remove_profile("Home")
+        assert workspace.settings.local_upkeep_profile is None
+    finally:
+        asyncio.run(workspace.aclose())
+        store.close()

@@ -5,19 +5,31 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QListWidget, QTabBar, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QTabBar,
+    QTabWidget,
+    QWidget,
+)
 
 from desktop_chat.core.models import Role, Strategy
 from desktop_chat.core.paths import database_path
+from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.first_run import show_welcome
 from desktop_chat.ui.settings import SettingsDialog
+from desktop_chat.ui.settings_local import CHOOSE
 from tests.helpers.fake_openai import DEFAULT_MODELS, FakeOpenAIServer
 from tests.ui.conftest import ui_settings, until
 from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
@@ -323,3 +335,122 @@ def test_every_control_has_an_accessible_name_and_a_tooltip(open_app: Opener) ->
     assert missing == [], "; ".join(missing)
     welcome = show_welcome(app.window, app.workspace)
     assert welcome is not None and _unnamed_controls(welcome) == []
+
+
+def _with_builtin(fake_openai: FakeOpenAIServer, **overrides: object) -> Settings:
+    base = ui_settings(fake_openai, **overrides)
+    return replace(base, profiles=(*base.profiles, PRESETS[LOCAL_PRESET]))
+
+
+def test_the_builtin_profile_shows_its_own_fields_instead_of_url_and_key(
+    open_app: Opener, fake_openai: FakeOpenAIServer
+) -> None:
+    app = open_app(_with_builtin(fake_openai))
+    (app.folder / "models").mkdir()
+    (app.folder / "models" / "mine.gguf").write_bytes(b"GGUF" + b"\0" * 2_999_996)
+    dialog = app.settings_dialog()
+    page = dialog.providers
+    assert page.url_edit.isVisibleTo(page) and not page.local.isVisibleTo(page)
+
+    page.select("Local (built-in)")
+    assert page.local.isVisibleTo(page)
+    assert not page.url_edit.isVisibleTo(page) and not page.key_edit.isVisibleTo(page)
+    assert not page.window_edit.isVisibleTo(page)  # the context size below is the built-in model's window
+    box = page.local.model_box
+    labels = [box.itemText(i) for i in range(box.count())]
+    assert labels[0].startswith("Starter model")
+    assert "mine.gguf (3 MB)" in labels and labels[-1] == "Choose a file…"
+    assert page.local.fields["local_threads"].widget.text() == "1"  # type: ignore[attr-defined]
+    assert any(label.text() == "1 is fastest on a busy 2-core machine." for label in page.local.findChildren(QLabel))
+
+    box.setCurrentIndex(labels.index("mine.gguf (3 MB)"))
+    page.local.fields["local_threads"].widget.setText("2")  # type: ignore[attr-defined]
+    page.local.fields["local_context_size"].widget.setText("8192")  # type: ignore[attr-defined]
+    assert app.run(dialog.save())
+    saved = app.saved_settings()
+    assert saved.local_model_file == str(app.folder / "models" / "mine.gguf")
+    assert (saved.local_threads, saved.local_context_size) == (2, 8192)
+
+    page.select("Test")
+    assert page.url_edit.isVisibleTo(page) and not page.local.isVisibleTo(page)
+
+
+def test_a_bad_model_file_is_refused_in_place(open_app: Opener, fake_openai: FakeOpenAIServer, tmp_path: Path) -> None:
+    app = open_app(_with_builtin(fake_openai))
+    page = app.settings_dialog().providers
+    page.select("Local (built-in)")
+    fields = page.local.fields
+    before = page.local.model_box.currentIndex()
+
+    notes = tmp_path / "notes.gguf"
+    notes.write_bytes(b"hello, not a model")
+    assert not page.local.choose(notes)
+    assert (
+        fields["local_model_file"].error.text()
+        == f"Local model file is not a GGUF model: {notes}; choose a .gguf file."
+    )
+    assert fields["local_model_file"].error.isVisibleTo(page)
+    assert page.local.model_box.currentIndex() == before  # the choice is kept
+
+    model = tmp_path / "good.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 96)
+    assert page.local.choose(model)
+    assert fields["local_model_file"].error.text() == ""
+    assert page.local.model_box.currentData() == str(model)
+    model.unlink()  # gone before the save: refused with the same line, nothing saved
+    assert not app.run(page.window().save())  # type: ignore[attr-defined]
+    assert fields["local_model_file"].error.text().startswith("Local model file not found")
+    assert app.saved_settings().local_model_file is None
+
+
+def test_bad_local_values_are_explained_in_place_and_the_builtin_profile_shown(
+    open_app: Opener, fake_openai: FakeOpenAIServer
+) -> None:
+    app = open_app(_with_builtin(fake_openai))
+    dialog = app.settings_dialog()
+    page = dialog.providers
+    assert page.current is not None and page.current.name == "Test"
+    page.local.fields["local_threads"].widget.setText("0")  # type: ignore[attr-defined]
+    page.local.fields["local_context_size"].widget.setText("100")  # type: ignore[attr-defined]
+    assert not app.run(dialog.save())
+    assert page.local.fields["local_threads"].error.text() == (
+        "Setting 'local_threads' cannot be 0: it must be a whole number from 1 to 256."
+    )
+    assert "from 512" in page.local.fields["local_context_size"].error.text()
+    assert page.current is not None and page.current.name == "Local (built-in)"
+    assert page.local.fields["local_threads"].error.isVisibleTo(page)
+    assert dialog.tabs.currentWidget() is page and app.saved_settings().local_threads == 1
+
+
+def test_choose_a_file_opens_a_gguf_picker_without_blocking(open_app: Opener, fake_openai: FakeOpenAIServer) -> None:
+    app = open_app(_with_builtin(fake_openai))
+    page = app.settings_dialog().providers
+    page.select("Local (built-in)")
+    box = page.local.model_box
+    before = box.currentIndex()
+    box.activated.emit(box.findData(CHOOSE))
+    picker = page.local.file_dialog
+    assert picker is not None and picker.isVisible()
+    app.settle(0.1)  # the loop runs while the picker is open: open(), not exec()
+    assert any("*.gguf" in f for f in picker.nameFilters())
+    assert box.currentIndex() == before
+    picker.reject()
+
+
+def test_the_starter_models_upkeep_profile_is_chosen_on_the_memory_page(
+    open_app: Opener, fake_openai: FakeOpenAIServer
+) -> None:
+    app = open_app(_with_builtin(fake_openai))
+    dialog = app.settings_dialog("memory")
+    box = dialog.memory.starter_upkeep
+    assert [box.itemData(i) for i in range(box.count())] == ["", "Test"]  # never the built-in profile itself
+    assert box.currentData() == "" and "recall only" in box.currentText()
+
+    box.setCurrentIndex(box.findData("Test"))
+    assert app.run(dialog.save())
+    assert app.saved_settings().local_upkeep_profile == "Test"
+    assert dialog.memory.starter_upkeep.currentData() == "Test"  # reloaded after the save
+
+    box.setCurrentIndex(0)
+    assert app.run(dialog.save())
+    assert app.saved_settings().local_upkeep_profile is None

@@ -34,6 +34,8 @@ class SettingsStore(Repository):
             candidate = replace(candidate, active_profile=candidate.profiles[0].name)
             changes["active_profile"] = candidate.active_profile
         candidate.profile()  # refuses an active profile that does not exist
+        if key == "local_upkeep_profile":
+            candidate.check_starter_upkeep()
         changes["version"] = SETTINGS_VERSION
         with self._db.transaction():
             self._conn.executemany(
