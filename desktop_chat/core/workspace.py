@@ -121,6 +121,7 @@ class Workspace:
             store, client, settings, title_timeout=title_timeout, channel=self.channel, **extra
         )
         self._data_version = store.db.data_version()
+        self._background: set[asyncio.Task[None]] = set()
 
     # --- events and lifecycle --------------------------------------------------------------
 
@@ -535,7 +536,10 @@ class Workspace:
     def _forget_clients_later(self) -> None:
         # No loop (a synchronous caller such as the CLI): clients are built afresh on the next run anyway.
         with contextlib.suppress(RuntimeError):
-            asyncio.get_running_loop().create_task(self._controller.forget_clients())
+            task = asyncio.get_running_loop().create_task(self._controller.forget_clients())
+            # The loop keeps only a weak reference to a task: hold it until it is done.
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     def _secret_access(self) -> SecretAccess:
         if self._secrets is None:

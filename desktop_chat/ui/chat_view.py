@@ -215,11 +215,11 @@ class ChatView(QWidget):
         self._show_banner()
 
     def _show_banner(self) -> None:
-        through = self.model.summary_through
-        if through is None:
+        count = self.model.summarised_count()
+        # No summary, or every message it covers is in the request anyway (kept or recalled): nothing to say.
+        if self.model.summary_through is None or count == 0:
             self.banner.hide()
             return
-        count = self.model.summarised_count()
         words = f"{count:,} earlier messages summarised" if count is not None else "Earlier messages summarised"
         self.banner.setText(f"⋮ {words}  ▸")
         self.banner.show()

@@ -270,6 +270,16 @@ def test_messages_covered_by_the_summary_are_marked_and_counted(
     h.window.chat.banner.click()
     assert h.window.inspector.isVisible()
 
+    # Once every message the summary covers is in the request anyway, there is nothing to announce.
+    h.workspace.set_strategy(chat.id, Strategy.SUMMARY, {"summary_keep_last": 50})
+
+    async def all_in_context() -> None:
+        await until(lambda: SUMMARISED not in [r.context for r in h.window.chat.model.rows()])
+
+    h.run(all_in_context())
+    assert any(p.summary_through is not None for p in h.workspace.preview(chat.id).parts)
+    assert h.window.chat.banner.isHidden(), h.window.chat.banner.text()
+
 
 def test_a_reply_streaming_in_another_chat_shows_in_full_when_its_chat_is_reopened(
     open_window: Callable[..., Harness], qtbot: QtBot

@@ -191,7 +191,8 @@ def ungrounded_reason(candidate: Candidate, message: Message) -> str | None:
 # --- deciding what to store ------------------------------------------------------------------
 
 
-def _same(a: str, b: str) -> bool:
+def same_value(a: str, b: str) -> bool:
+    """Two fact values say the same thing (case, spacing and typography aside)."""
     return normalise_text(a) == normalise_text(b)
 
 
@@ -201,10 +202,10 @@ def _decide(  # noqa: PLR0911 - one early return per outcome reads best
     facts = store.facts
     history = facts.history(candidate.key, scope)
     for fact in history:
-        if fact.source_message_id == message.id and _same(fact.value, candidate.value):
+        if fact.source_message_id == message.id and same_value(fact.value, candidate.value):
             return Decision("unchanged", fact)  # this message was read before: idempotent
     for fact in history:
-        if fact.status in (FactStatus.ACTIVE, FactStatus.PENDING) and _same(fact.value, candidate.value):
+        if fact.status in (FactStatus.ACTIVE, FactStatus.PENDING) and same_value(fact.value, candidate.value):
             return Decision("unchanged", fact)
 
     def add(status: FactStatus, reason: str | None = None) -> Fact:

@@ -8,15 +8,12 @@ a new active value supersedes the old one, which stays in the history.
 from __future__ import annotations
 
 from desktop_chat.core.errors import EmptyInput, NotAllowed
+from desktop_chat.core.memory.extractor import same_value
 from desktop_chat.core.models import Fact, FactEvent, FactOrigin, FactStatus
 from desktop_chat.core.storage.facts import normalize_key
 from desktop_chat.core.storage.store import Store
 
 EDITABLE = (FactStatus.ACTIVE, FactStatus.PENDING)
-
-
-def _same(a: str, b: str) -> bool:
-    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
 def _require(fact: Fact, allowed: tuple[FactStatus, ...], action: str) -> None:
@@ -38,7 +35,7 @@ def remember(store: Store, key: str, value: str, *, scope: int | None = None) ->
         raise EmptyInput("A fact needs a non-empty key and value.")
     current = [f for f in store.facts.history(key, scope) if f.status is FactStatus.ACTIVE]
     for fact in current:
-        if _same(fact.value, value):
+        if same_value(fact.value, value):
             return fact, False
     # The user pinned this key; their own new value for it is still what they want always sent.
     pinned = any(f.pinned for f in current)
@@ -110,17 +107,13 @@ def undo(store: Store, fact_id: int) -> Fact:
             restored = store.facts.set_status(fact_id, FactStatus.DELETED, actor="user")
             for older in store.facts.history(fact.key, fact.scope):
                 if older.superseded_by == fact_id and older.status is FactStatus.SUPERSEDED:
-                    store.facts.restore(older.id, {**_snapshot(older), "status": FactStatus.ACTIVE.value})
+                    store.facts.reactivate(older.id, actor="user", reason=f"fact {fact_id} that replaced it was undone")
             return restored
         if FactStatus(last.old["status"]) is FactStatus.ACTIVE:
             for other in store.facts.history(str(last.old["key"]), fact.scope):
                 if other.status is FactStatus.ACTIVE and other.id != fact_id:
                     store.facts.supersede(other.id, fact_id, actor="user")
         return store.facts.restore(fact_id, last.old)
-
-
-def _snapshot(fact: Fact) -> dict[str, object]:
-    return {"key": fact.key, "value": fact.value, "status": fact.status.value, "pinned": fact.pinned}
 
 
 def _last_undoable(events: list[FactEvent]) -> FactEvent | None:
