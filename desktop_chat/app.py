@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from desktop_chat.core.about import APP_DISPLAY_NAME, VERSION
 from desktop_chat.core.paths import data_dir, log_path
 
 # core/local_model_child.CHILD_FLAG, spelled out: importing that module here would cost the window's first
@@ -26,8 +28,25 @@ def _split_global_options(argv: Sequence[str]) -> tuple[str | None, list[str]]:
     return known.data_dir, rest
 
 
+def run_self_test() -> int:
+    """``--self-test``: every part this install needs, in a temporary data folder, one line each."""
+    import tempfile
+
+    from desktop_chat.core.self_test import CORE_CHECKS, run_checks
+    from desktop_chat.ui.self_test_window import check_window
+
+    print(f"{APP_DISPLAY_NAME} {VERSION} self-test ({'frozen bundle' if getattr(sys, 'frozen', False) else 'source'})")
+    with tempfile.TemporaryDirectory(prefix="desktop-chat-self-test-") as folder:
+        return run_checks([check_window, *CORE_CHECKS], Path(folder), sys.stdout)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--version"]:
+        print(f"{APP_DISPLAY_NAME} {VERSION}")
+        return 0
+    if argv[:1] == ["--self-test"]:
+        return run_self_test()
     if argv[:1] == [LOCAL_MODEL_CHILD_FLAG]:  # the built-in model's server, started by core/local_model.py
         from desktop_chat.core.local_model_child import main as run_local_model_child
 

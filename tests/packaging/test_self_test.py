@@ -1,0 +1,104 @@
+"""`desktop-chat --version` and `--self-test` from a source install, as a user runs them."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from desktop_chat.core.about import APP_DISPLAY_NAME, VERSION
+from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.self_test import CheckResult, Outcome, check_database, check_tokens, run_checks
+
+CHECKS = ["window", "tokens", "database", "keyring", "local model"]
+
+
+def desktop_chat(*args: str, env: dict[str, str] | None = None, prelude: str = "") -> subprocess.CompletedProcess[str]:
+    # ``prelude`` runs first in the child: a way to take a part away as a broken install would.
+    code = f"{prelude}\nimport sys\nfrom desktop_chat.app import main\nsys.exit(main({list(args)!r}))"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=180,
+        check=False,
+    )
+
+
+def outcomes(stdout: str) -> dict[str, str]:
+    """{check name: outcome} from the self-test's lines ``ok    window: ...``."""
+    found = {}
+    for line in stdout.splitlines():
+        outcome, _, rest = line.partition("  ")
+        name, sep, _detail = rest.strip().partition(": ")
+        if sep and outcome.strip() in {"ok", "FAIL", "skip"}:
+            found[name] = outcome.strip()
+    return found
+
+
+def isolated(tmp_path: Path) -> dict[str, str]:
+    """A private temp dir and user data dir, so the test sees what the self-test leaves behind."""
+    (tmp_path / "tmp").mkdir()
+    return {"TMPDIR": str(tmp_path / "tmp"), "DESKTOP_CHAT_HOME": str(tmp_path / "home")}
+
+
+def test_version_is_the_installed_version() -> None:
+    result = desktop_chat("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"{APP_DISPLAY_NAME} {VERSION}\n"
+    assert importlib.metadata.version("desktop-chat") == VERSION
+
+
+def test_self_test_passes_every_check_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    env = isolated(tmp_path)
+    result = desktop_chat("--self-test", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0] == f"{APP_DISPLAY_NAME} {VERSION} self-test (source)"
+    assert outcomes(result.stdout) == dict.fromkeys(CHECKS, "ok")
+    assert result.stdout.splitlines()[-1] == "self-test passed: 5 passed, 0 failed, 0 skipped"
+    assert result.stderr == ""
+    # The temporary data folder is gone and the user's own data folder was never touched.
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert not (tmp_path / "home").exists()
+
+
+def test_without_a_keyring_the_self_test_says_why_and_fails(tmp_path: Path) -> None:
+    env = {**isolated(tmp_path), "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus"}
+    result = desktop_chat("--self-test", env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert outcomes(result.stdout) == {**dict.fromkeys(CHECKS, "ok"), "keyring": "FAIL"}
+    keyring_line = next(line for line in result.stdout.splitlines() if "keyring:" in line)
+    assert "No OS keyring is available" in keyring_line
+    assert "OPENAI_API_KEY" in keyring_line  # and what to do instead
+    assert result.stdout.splitlines()[-1] == "self-test failed: 4 passed, 1 failed, 0 skipped"
+
+
+def test_without_the_local_extra_the_local_model_is_skipped_not_failed(tmp_path: Path) -> None:
+    # As in `pip install desktop-chat` without [local]: xllamacpp cannot be imported.
+    result = desktop_chat("--self-test", env=isolated(tmp_path), prelude="import sys; sys.modules['xllamacpp'] = None")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert outcomes(result.stdout)["local model"] == "skip"
+    assert "not part of this install" in result.stdout
+
+
+def test_a_check_that_breaks_fails_in_one_line_and_the_rest_still_run(tmp_path: Path) -> None:
+    def check_broken(folder: Path) -> CheckResult:
+        raise OSError("libfoo.so.1: cannot open shared object file\n  more detail")
+
+    def check_refused(folder: Path) -> CheckResult:
+        raise DesktopChatError("Token encoding file x is damaged (checksum mismatch); reinstall Desktop Chat.")
+
+    out = io.StringIO()
+    code = run_checks([check_broken, check_refused, check_tokens, check_database], tmp_path, out)
+    lines = out.getvalue().splitlines()
+    assert code == 1
+    assert lines[0] == "FAIL  broken: OSError: libfoo.so.1: cannot open shared object file more detail"
+    assert lines[1] == "FAIL  refused: Token encoding file x is damaged (checksum mismatch); reinstall Desktop Chat."
+    assert outcomes(out.getvalue()) == {"broken": "FAIL", "refused": "FAIL", "tokens": "ok", "database": "ok"}
+    assert lines[-1] == "self-test failed: 2 passed, 2 failed, 0 skipped"
+    assert CheckResult("x", Outcome.SKIP, "y").line() == "skip  x: y"
