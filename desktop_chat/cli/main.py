@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from desktop_chat.cli import chat_commands, context_command, facts_commands, storage_commands
+from desktop_chat.cli import chat_commands, context_command, desktop_commands, facts_commands, storage_commands
 from desktop_chat.cli.common import EXIT_ERROR, EXIT_USAGE, UsageError, context_for
 from desktop_chat.cli.hints import with_hint
 from desktop_chat.core.errors import DesktopChatError
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where chats are kept (default: $DESKTOP_CHAT_HOME or the user data dir)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (storage_commands, context_command, facts_commands, chat_commands):
+    for module in (storage_commands, context_command, facts_commands, chat_commands, desktop_commands):
         module.register(sub)
     return parser
 

@@ -138,3 +138,7 @@ class InputTooLarge(DesktopChatError):
         super().__init__(message)
         self.tokens = tokens
         self.budget = budget
+
+
+class DesktopIntegrationError(DesktopChatError):
+    """The launcher, icons or metadata could not be installed into (or removed from) the desktop."""

@@ -177,12 +177,13 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     if not display_available():
         print(NO_DISPLAY, file=sys.stderr)
         return 1
-    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
+    from desktop_chat.ui.app_identity import apply_identity
+
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Desktop Chat")
-    QGuiApplication.setDesktopFileName("desktop-chat")
+    assert isinstance(app, QApplication)
+    apply_identity(app)
     window = show_window(folder)
     paint_now(window)
     if on_painted is not None:
