@@ -8,6 +8,7 @@ first paint must not wait for them. The application core is composed in
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,21 +38,26 @@ def run_self_test() -> int:
 
     print(f"{APP_DISPLAY_NAME} {VERSION} self-test ({'frozen bundle' if getattr(sys, 'frozen', False) else 'source'})")
     with tempfile.TemporaryDirectory(prefix="desktop-chat-self-test-") as folder:
-        return run_checks([check_window, *CORE_CHECKS], Path(folder), sys.stdout)
+        try:
+            return run_checks([check_window, *CORE_CHECKS], Path(folder), sys.stdout)
+        except BrokenPipeError:
+            # Whoever read the lines (`| head`) stopped early; Python's docs' way to exit quietly.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["--version"]:
-        print(f"{APP_DISPLAY_NAME} {VERSION}")
-        return 0
-    if argv[:1] == ["--self-test"]:
-        return run_self_test()
     if argv[:1] == [LOCAL_MODEL_CHILD_FLAG]:  # the built-in model's server, started by core/local_model.py
         from desktop_chat.core.local_model_child import main as run_local_model_child
 
         return run_local_model_child(argv[1:])
     folder, rest = _split_global_options(argv)
+    if rest == ["--version"]:
+        print(f"{APP_DISPLAY_NAME} {VERSION}")
+        return 0
+    if rest == ["--self-test"]:  # in a temporary data folder, whatever --data-dir says
+        return run_self_test()
     if not rest:
         from desktop_chat.ui.launch import run_gui
 

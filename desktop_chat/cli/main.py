@@ -20,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="desktop-chat",
         description="Desktop Chat: chat with OpenAI-compatible models; memory you can see and edit. "
         "Without a command, opens the window.",
+        epilog="Also: desktop-chat --version, and desktop-chat --self-test to check this install "
+        "(window, token encodings, database, OS keyring, built-in model), one line per check.",
     )
     parser.add_argument(
         "--data-dir",

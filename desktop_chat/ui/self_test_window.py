@@ -33,6 +33,7 @@ def check_window(folder: Path) -> CheckResult:
         seen["painted"] = window.painted
         seen["composer"] = window.composer.isEnabled()
         seen["chats"] = len(window.sidebar.titles())
+        seen["icon"] = not window.windowIcon().isNull()
         QTimer.singleShot(0, window.close)
 
     previous = qInstallMessageHandler(quiet)
@@ -46,6 +47,8 @@ def check_window(folder: Path) -> CheckResult:
         return CheckResult(name, Outcome.FAIL, f"the window closed with exit code {code}")
     if not (seen["painted"] and seen["composer"] and seen["chats"]):
         return CheckResult(name, Outcome.FAIL, "the window did not paint, list the new chat or enable typing")
+    if not seen["icon"]:
+        return CheckResult(name, Outcome.FAIL, "the window has no icon (resources/icons/app is missing or unreadable)")
     return CheckResult(
         name, Outcome.OK, f"opened offscreen, loaded a new data folder in {seen['ready_s']:.1f} s, closed cleanly"
     )

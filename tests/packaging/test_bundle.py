@@ -1,0 +1,122 @@
+"""The bundle that runs without Python: scripts/build makes it, and the frozen app checks itself.
+
+Slow (a PyInstaller build, about a minute on 2 cores); the test command runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from desktop_chat.core.about import APP_DISPLAY_NAME, VERSION
+from desktop_chat.core.local_model import BUNDLED_SMOLLM2_FILE
+from tests.packaging.test_self_test import CHECKS, isolated, outcomes
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def frozen(exe: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # No PYTHONPATH or virtualenv: the bundle must not need the checkout it was built from.
+    clean = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}}
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, env={**clean, **env}, timeout=300, check=False, cwd="/"
+    )
+
+
+def size_on_disk(folder: Path) -> int:
+    return sum(path.lstat().st_size for path in folder.rglob("*") if not path.is_dir())
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the bundle folder, PyInstaller's work folder), built once by the project's build command."""
+    base = tmp_path_factory.mktemp("bundle")
+    build = subprocess.run(
+        [str(ROOT / "scripts" / "build"), "--dist", str(base / "dist"), "--work", str(base / "work")],
+        capture_output=True,
+        text=True,
+        timeout=840,
+        check=False,
+    )
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    assert build.stdout.strip().endswith(f"{APP_DISPLAY_NAME} {VERSION}")  # the build's own --version check
+    return base / "dist" / "desktop-chat", base / "work" / "build"
+
+
+def test_the_frozen_app_knows_its_version_and_passes_its_self_test(
+    bundle: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, _work = bundle
+    exe = folder / "desktop-chat"
+    version = frozen(exe, "--version", env={})
+    assert (version.returncode, version.stdout) == (0, f"{APP_DISPLAY_NAME} {VERSION}\n")
+
+    result = frozen(exe, "--self-test", env=isolated(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0] == f"{APP_DISPLAY_NAME} {VERSION} self-test (frozen bundle)"
+    assert outcomes(result.stdout) == dict.fromkeys(CHECKS, "ok")
+    assert str(folder) in result.stdout  # the encodings came from the bundle, not the checkout
+    assert "Traceback" not in result.stderr
+
+    size = size_on_disk(folder)
+    files = sum(1 for path in folder.rglob("*") if not path.is_dir())
+    with capsys.disabled():
+        print(f"\nbundle: {size / 1e6:.0f} MB on disk, {files} files, in {folder}")
+        print("\n".join("  " + line for line in result.stdout.splitlines()))
+
+
+def test_the_bundle_carries_what_the_app_needs_and_nothing_from_tests(bundle: tuple[Path, Path]) -> None:
+    folder, work = bundle
+    internal = folder / "_internal"
+    resources = internal / "resources"
+    for needed in [
+        "tiktoken/cl100k_base.tiktoken",
+        "tiktoken/o200k_base.tiktoken",
+        "icons/send.svg",
+        "icons/app/desktop-chat.svg",
+        "linux/io.github.desktopchat.DesktopChat.desktop",
+        "linux/io.github.desktopchat.DesktopChat.metainfo.xml",
+        f"models/{BUNDLED_SMOLLM2_FILE}",
+    ]:
+        assert (resources / needed).is_file(), needed
+    # Python modules the executable carries, from PyInstaller's table of its archive.
+    archived = (work / "PYZ-00.toc").read_text()
+    for module in [
+        "keyring.backends.SecretService",
+        "keyring.backends.kwallet",
+        "keyring.backends.macOS",
+        "keyring.backends.Windows",
+        "tiktoken_ext.openai_public",
+        "qasync",
+        "desktop_chat.ui.main_window",
+    ]:
+        assert f"'{module}'" in archived, module
+    for module in ["tests", "bench", "pytest", "hypothesis", "mypy", "PySide6.QtNetwork"]:
+        assert f"'{module}'" not in archived and f"'{module}." not in archived, module
+    names = {path.relative_to(internal).as_posix() for path in internal.rglob("*")}
+    assert "PySide6/Qt/plugins/platforms/libqxcb.so" in names
+    assert "PySide6/Qt/plugins/platforms/libqwayland.so" in names
+    assert "PySide6/Qt/plugins/platforms/libqoffscreen.so" in names
+    assert not any(name.startswith("PySide6/Qt/translations") for name in names)
+    assert not any("libqgtk3" in name or "libgtk-3" in name for name in names)
+
+
+def test_the_bundle_puts_itself_in_the_desktop_menu(bundle: tuple[Path, Path], tmp_path: Path) -> None:
+    folder, _work = bundle
+    exe = folder / "desktop-chat"
+    env = {"XDG_DATA_HOME": str(tmp_path / "share")}
+    installed = frozen(exe, "desktop-entry", "install", env=env)
+    assert installed.returncode == 0, installed.stderr
+    launcher = tmp_path / "share" / "applications" / "io.github.desktopchat.DesktopChat.desktop"
+    assert f"Exec={exe}\n" in launcher.read_text()  # the menu starts this bundle, no Python involved
+    assert (
+        tmp_path / "share" / "icons" / "hicolor" / "256x256" / "apps" / "io.github.desktopchat.DesktopChat.png"
+    ).is_file()
+    removed = frozen(exe, "desktop-entry", "uninstall", env=env)
+    assert removed.returncode == 0, removed.stderr
+    assert not launcher.exists()
