@@ -81,7 +81,7 @@ from desktop_chat.core.services import ClientFactory
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.claims import HeldClaim
 from desktop_chat.core.storage.store import Store
-from desktop_chat.core.titles import make_title
+from desktop_chat.core.titles import fallback_title, make_title
 from desktop_chat.core.tokens import Calibrations, TokenCounter, model_limits
 
 log = logging.getLogger(__name__)
@@ -613,9 +613,15 @@ class ConversationController:
         await self._upkeep_after_reply(store, session, plan.strategy, profile, client=client, settings=settings)
         if not store.sessions.get(session_id).title and session_id not in self._titles:
             # In the background: the caller is done with the reply at Finished, the title arrives as an event.
+            keeper = upkeep_profile(profile, settings)
             self._titles[session_id] = asyncio.create_task(
                 self._title(
-                    store, session_id, client, model=profile.upkeep_model, user_text=user.content, reply=final.content
+                    store,
+                    session_id,
+                    keeper,
+                    client if keeper is profile else None,
+                    user_text=user.content,
+                    reply=final.content,
                 ),
                 name=f"title-{session_id}",
             )
@@ -676,10 +682,30 @@ class ConversationController:
             turn.finalize(MessageStatus.COMPLETE)
 
     async def _title(
-        self, store: Store, session_id: int, client: ChatClient, *, model: str, user_text: str, reply: str
+        self,
+        store: Store,
+        session_id: int,
+        keeper: ProviderProfile | None,
+        client: ChatClient | None,
+        *,
+        user_text: str,
+        reply: str,
     ) -> None:
+        """Name the chat with the model that keeps its memory; without one, with the user's first words.
+
+        The starter model is too small to summarise an exchange in a few words (it answers things like
+        "The user's response is a perfect example of"), so its chats are named like a failed title
+        request, unless ``local_upkeep_profile`` names a profile to do it.
+        """
         try:
-            title, _ = await make_title(client, model, user_text, reply, seconds=self._title_timeout)
+            title = fallback_title(user_text)
+            if keeper is not None:
+                with contextlib.suppress(DesktopChatError):
+                    client = client or await self.client_for(keeper)
+                if client is not None:
+                    title, _ = await make_title(
+                        client, keeper.upkeep_model, user_text, reply, seconds=self._title_timeout
+                    )
             # Checked again after the wait: the user may have named the chat (or deleted it) meanwhile.
             if not store.sessions.exists(session_id) or store.sessions.get(session_id).title:
                 return

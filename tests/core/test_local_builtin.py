@@ -104,23 +104,24 @@ def test_a_bogus_model_path_fails_the_reply_in_one_line_and_starts_nothing(tmp_p
 
 def test_the_starter_models_chat_runs_no_upkeep_and_says_why(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
     fake_openai.reply("Hello there.")
-    fake_openai.reply("Greeting")  # the title
+    fake_openai.reply("The user's response is a perfect example of")  # what SmolLM2-135M makes of a title request
 
-    async def job(c: ConversationController) -> tuple[Strategy, list[str], int]:
+    async def job(c: ConversationController) -> tuple[Strategy, list[str], str]:
         session = c.new_session()
         events = await collect(c.send(session.id, "My name is Ada and I live in Porto."))
         assert isinstance(ending(events), Finished)
         await c.wait_for_upkeep(5)
         plan = c.plan(session.id)
         reasons = [o.reason for o in plan.omitted if o.kind is PartKind.SUMMARY]
-        return plan.strategy, reasons, len(c.store.upkeep_state.for_session(session.id))
+        return plan.strategy, reasons, c.store.sessions.get(session.id).title
 
-    strategy, reasons, _ = with_controller(tmp_path, fake_openai, job, settings=builtin_settings())
+    strategy, reasons, title = with_controller(tmp_path, fake_openai, job, settings=builtin_settings())
     assert strategy is Strategy.RECALL
     assert len(reasons) == 1 and "starter model" in reasons[0] and "'hybrid'" in reasons[0]
-    # The reply and the title: no summary and no fact extraction request reached the server.
-    assert len(fake_openai.chat_requests) <= 2
-    assert all("json" not in str(r.body.get("response_format", "")) for r in fake_openai.chat_requests)
+    # The reply only: no title, summary or fact extraction request reached the starter model; the chat
+    # is named by the user's first words.
+    assert len(fake_openai.chat_requests) == 1
+    assert title == "My name is Ada and I"
 
 
 def test_another_model_file_on_the_builtin_profile_keeps_the_chosen_strategy(tmp_path: Path) -> None:
@@ -246,9 +247,10 @@ def test_a_named_upkeep_profile_keeps_the_starter_models_memory(tmp_path: Path, 
         summary_keep_last=0,
         local_upkeep_profile="Helper",
     )
-    fake_openai.reply("Ada lives in Porto and likes tea.")  # the summary
+    fake_openai.reply("Meeting Ada")  # the title, after the first reply
+    fake_openai.reply("Ada lives in Porto and likes tea.")  # the summary, after the second
     with FakeOpenAIServer() as local:
-        for text in ("Hello Ada.", "Greeting", "Noted."):
+        for text in ("Hello Ada.", "Noted."):
             local.reply(text)
 
         def factory(profile: ProviderProfile, _settings: Settings) -> OpenAIChatClient:
@@ -277,8 +279,8 @@ def test_a_named_upkeep_profile_keeps_the_starter_models_memory(tmp_path: Path, 
         local_models = [r.body["model"] for r in local.chat_requests]
     assert strategy is Strategy.SUMMARY and not any("starter model" in r for r in reasons)
     assert summary_model == "fake-mini"
-    assert [r.body["model"] for r in fake_openai.chat_requests] == ["fake-mini"]  # the summary, nothing else
-    assert local_models == [BUILTIN.default_model] * 3  # two replies and the title: no upkeep on the starter
+    assert [r.body["model"] for r in fake_openai.chat_requests] == ["fake-mini"] * 2  # the title and the summary
+    assert local_models == [BUILTIN.default_model] * 2  # the two replies: no upkeep and no title on the starter
 
 
 def test_the_upkeep_profile_setting_names_another_profile_or_nothing(tmp_path: Path) -> None:
