@@ -19,9 +19,12 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons" / "app"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from desktop_chat.core.resources import APP_ICON_SIZES as PNG_SIZES
+from desktop_chat.core.resources import app_icon_dir
+
+ICON_DIR = app_icon_dir()
 SVG = ICON_DIR / "desktop-chat.svg"
-PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 # Windows shows 16-48 in lists and the taskbar and 256 in large views; ICO stops at 256.
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 

@@ -12,6 +12,7 @@ from desktop_chat.core.storage.store import Store
 pytest_plugins: list[str] = [
     "tests.helpers.fake_openai",
     "tests.helpers.llama",
+    "tests.helpers.x11",
 ]
 
 

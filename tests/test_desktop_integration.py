@@ -27,8 +27,9 @@ from desktop_chat.core.desktop_entry import (
     installed_files,
     uninstall_desktop_entry,
 )
+from desktop_chat.core.resources import APP_ICON_SIZES as ICON_SIZES
 from desktop_chat.core.resources import resources_dir
-from desktop_chat.ui.app_identity import ICON_SIZES, apply_identity
+from desktop_chat.ui.app_identity import apply_identity
 
 ICONS = resources_dir() / "icons" / "app"
 SVG = ICONS / "desktop-chat.svg"
@@ -300,8 +301,27 @@ def test_the_installed_launcher_runs_the_given_command(tmp_path: Path) -> None:
     written = install_desktop_entry(tmp_path, command)
     launcher = written[0]
     assert desktop_keys(launcher)["Exec"] == '"/opt/Desktop Chat/desktop-chat"'
+    # A menu hides the launcher once that program is gone (the bundle moved) instead of failing.
+    assert desktop_keys(launcher)["TryExec"] == "/opt/Desktop Chat/desktop-chat"
     assert desktop_file_validate(launcher).returncode == 0
     assert uninstall_desktop_entry(tmp_path) == written
+
+
+def test_a_launcher_installed_with_a_data_folder_opens_that_folder(tmp_path: Path) -> None:
+    home = tmp_path / "share"
+    folder = tmp_path / "My chats"
+    env = {**os.environ, "XDG_DATA_HOME": str(home)}
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_chat", "--data-dir", str(folder), "desktop-entry", "install"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    exec_line = desktop_keys(home / "applications" / f"{APP_ID}.desktop")["Exec"]
+    assert exec_line.endswith(f'--data-dir "{folder}"')
 
 
 def test_an_unwritable_data_home_is_one_line_and_exit_1(tmp_path: Path) -> None:

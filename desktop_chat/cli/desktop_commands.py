@@ -13,8 +13,11 @@ from desktop_chat.core.desktop_entry import (
 )
 
 
-def cmd_install(_ctx: Context) -> int:
-    for path in install_desktop_entry(data_home(), current_command()):
+def cmd_install(ctx: Context) -> int:
+    command = current_command()
+    if ctx.args.data_dir:  # the launcher opens the data folder this install was told to use
+        command += ["--data-dir", str(ctx.data_dir.absolute())]
+    for path in install_desktop_entry(data_home(), command):
         print(f"installed {path}")
     return 0
 

@@ -14,10 +14,8 @@ from pathlib import Path
 
 from desktop_chat.core.about import APP_ID
 from desktop_chat.core.errors import DesktopIntegrationError
-from desktop_chat.core.resources import resources_dir
+from desktop_chat.core.resources import APP_ICON_SIZES, app_icon_dir, resources_dir
 
-# Sizes of the shipped PNGs; each has a standard hicolor folder.
-ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 # Characters that force an Exec argument into double quotes (Desktop Entry spec, "The Exec key").
 _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
 # Inside double quotes these four need a backslash.
@@ -65,7 +63,7 @@ def exec_value(command: list[str]) -> str:
 def installed_files(data_home: Path) -> list[Path]:
     """Every file ``install_desktop_entry`` writes, and nothing else (uninstall removes these)."""
     files = [data_home / "applications" / f"{APP_ID}.desktop"]
-    files += [data_home / "icons" / "hicolor" / f"{n}x{n}" / "apps" / f"{APP_ID}.png" for n in ICON_SIZES]
+    files += [data_home / "icons" / "hicolor" / f"{n}x{n}" / "apps" / f"{APP_ID}.png" for n in APP_ICON_SIZES]
     files.append(data_home / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg")
     files.append(data_home / "metainfo" / f"{APP_ID}.metainfo.xml")
     return files
@@ -74,9 +72,9 @@ def installed_files(data_home: Path) -> list[Path]:
 def _sources() -> list[Path]:
     """The shipped file behind each of ``installed_files``, in the same order."""
     root = resources_dir()
-    icons = root / "icons" / "app"
+    icons = app_icon_dir()
     files = [root / "linux" / f"{APP_ID}.desktop"]
-    files += [icons / f"desktop-chat-{n}.png" for n in ICON_SIZES]
+    files += [icons / f"desktop-chat-{n}.png" for n in APP_ICON_SIZES]
     files.append(icons / "desktop-chat.svg")
     files.append(root / "linux" / f"{APP_ID}.metainfo.xml")
     return files
@@ -86,7 +84,17 @@ def _with_exec(desktop_text: str, command: list[str]) -> str:
     lines = desktop_text.splitlines()
     if not any(line.startswith("Exec=") for line in lines):
         raise DesktopIntegrationError("The shipped .desktop file has no Exec line; reinstall Desktop Chat.")
-    replaced = [f"Exec={exec_value(command)}" if line.startswith("Exec=") else line for line in lines]
+    replaced = []
+    for line in lines:
+        if line.startswith("TryExec="):
+            continue
+        if line.startswith("Exec="):
+            replaced.append(f"Exec={exec_value(command)}")
+            # Menus hide a launcher whose program is gone (the bundle moved or deleted) instead of
+            # offering one that fails.
+            replaced.append("TryExec=" + command[0].replace("\\", "\\\\"))
+        else:
+            replaced.append(line)
     return "\n".join(replaced) + "\n"
 
 

@@ -19,3 +19,12 @@ def resources_dir() -> Path:
     if isinstance(bundle, str):
         return Path(bundle) / "resources"
     return _REPO_ROOT / "resources"
+
+
+# The PNG sizes rendered beside the application icon's SVG (scripts/render_icons.py writes them).
+APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+
+
+def app_icon_dir() -> Path:
+    """The application icon: ``desktop-chat.svg``, ``desktop-chat-<size>.png`` and ``desktop-chat.ico``."""
+    return resources_dir() / "icons" / "app"

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop_chat.core.about import APP_DISPLAY_NAME, APP_ID, VERSION
-from desktop_chat.core.resources import resources_dir
-
-# The PNGs shipped beside the SVG (scripts/render_icons.py writes them).
-ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
-
-
-def app_icon_dir() -> Path:
-    return resources_dir() / "icons" / "app"
+from desktop_chat.core.resources import APP_ICON_SIZES, app_icon_dir
 
 
 def app_icon() -> QIcon:
@@ -26,7 +17,7 @@ def app_icon() -> QIcon:
     """
     folder = app_icon_dir()
     icon = QIcon()
-    for size in ICON_SIZES:
+    for size in APP_ICON_SIZES:
         png = folder / f"desktop-chat-{size}.png"
         if png.is_file():
             icon.addFile(str(png))

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from desktop_chat.core.about import APP_DISPLAY_NAME, VERSION
 from desktop_chat.core.local_model import BUNDLED_SMOLLM2_FILE
+from tests.helpers.x11 import xdotool
 from tests.packaging.test_self_test import CHECKS, isolated, outcomes
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -88,7 +90,6 @@ def test_the_bundle_carries_what_the_app_needs_and_nothing_from_tests(bundle: tu
     archived = (work / "PYZ-00.toc").read_text()
     for module in [
         "keyring.backends.SecretService",
-        "keyring.backends.kwallet",
         "keyring.backends.macOS",
         "keyring.backends.Windows",
         "tiktoken_ext.openai_public",
@@ -104,6 +105,34 @@ def test_the_bundle_carries_what_the_app_needs_and_nothing_from_tests(bundle: tu
     assert "PySide6/Qt/plugins/platforms/libqoffscreen.so" in names
     assert not any(name.startswith("PySide6/Qt/translations") for name in names)
     assert not any("libqgtk3" in name or "libgtk-3" in name for name in names)
+    broken = [path for path in folder.rglob("*") if path.is_symlink() and not path.exists()]
+    assert broken == []  # copying with cp -L, tar -h or an AppImage tool would trip on them
+
+
+def test_the_frozen_app_opens_its_window_on_a_real_x_server(
+    bundle: tuple[Path, Path], x_display: dict[str, str], tmp_path: Path
+) -> None:
+    # The self-test runs offscreen; this is the xcb platform plugin and its libraries, as on a desktop.
+    folder, _work = bundle
+    env = {k: v for k, v in x_display.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    env["DESKTOP_CHAT_HOME"] = str(tmp_path / "home")
+    proc = subprocess.Popen(
+        [str(folder / "desktop-chat")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/"
+    )
+    try:
+        deadline = time.monotonic() + 60
+        titles: list[str] = []
+        # The window first shows "Desktop Chat", then the workspace loads and opens a new chat.
+        while "Desktop Chat — New chat" not in titles:
+            assert proc.poll() is None, proc.communicate()[1].decode(errors="replace")[-2000:]
+            assert time.monotonic() < deadline, "no window within 60 s"
+            time.sleep(0.2)
+            found = xdotool(x_display, "search", "--onlyvisible", "--pid", str(proc.pid))
+            titles = [xdotool(x_display, "getwindowname", window) for window in found.split()]
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=20)
+    assert "qt.qpa.plugin" not in err.decode(errors="replace")  # Qt found and loaded its xcb plugin
 
 
 def test_the_bundle_puts_itself_in_the_desktop_menu(bundle: tuple[Path, Path], tmp_path: Path) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,54 +13,10 @@ import pytest
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.x11 import xdotool as _xdotool
 from tests.ui.test_launch import prepare_profile
 
 pytestmark = pytest.mark.slow
-
-TOOLS = ("Xvfb", "xdotool")
-
-
-def _free_display() -> int:
-    for number in range(60, 100):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            return number
-    raise RuntimeError("no free X display number")
-
-
-@pytest.fixture
-def x_display() -> Iterator[dict[str, str]]:
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"needs {', '.join(missing)} (apt-get install xvfb xdotool)")
-    number = _free_display()
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
-    env["DISPLAY"] = f":{number}"
-    children = [server]
-    try:
-        deadline = time.monotonic() + 10
-        while subprocess.run(["xdotool", "getdisplaygeometry"], env=env, capture_output=True, check=False).returncode:
-            assert time.monotonic() < deadline, "Xvfb did not start"
-            time.sleep(0.1)
-        if shutil.which("openbox"):
-            # A window manager gives the window keyboard focus the way a desktop does.
-            children.append(
-                subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            )
-            time.sleep(0.5)
-        yield env
-    finally:
-        for child in reversed(children):
-            child.terminate()
-            child.wait(10)
-
-
-def _xdotool(env: dict[str, str], *args: str) -> str:
-    return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True, check=False).stdout.strip()
 
 
 def _wait(condition: object, seconds: float, what: str) -> None:
