@@ -216,6 +216,14 @@ class ContextPart:
     fact_ids: tuple[int, ...] = ()
     summary_through: int | None = None
 
+    @property
+    def count(self) -> int:
+        """How many things the part holds, as a person counts them: the recent part's messages as
+        sent (the user's message being written included), else the stored messages or facts it uses."""
+        if self.kind is PartKind.RECENT:
+            return len(self.messages)
+        return len(self.message_ids) or len(self.fact_ids)
+
 
 @dataclass(frozen=True, slots=True)
 class Omission:
@@ -263,6 +271,11 @@ class PartRecord:
     message_ids: tuple[int, ...] = ()
     fact_ids: tuple[int, ...] = ()
     summary_through: int | None = None
+
+    @property
+    def count(self) -> int:
+        """As ``ContextPart.count``: every message of a sent request was stored, so its ids count them."""
+        return len(self.message_ids) or len(self.fact_ids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -336,11 +336,13 @@ class Workspace:
     ) -> ContextPlan:
         """Exactly what the next request would contain if ``draft`` were sent now; the function ``send`` uses.
 
-        An empty draft plans the answer to the newest stored message.
+        An empty draft plans the next message, not written yet: after the last reply, the whole
+        history the chat's strategy keeps plus an empty message of the user's; while the newest
+        message still awaits its answer (its reply failed), that answer, as Retry would send it.
         """
         return self._controller.plan(
             session_id,
-            draft=draft or None,
+            draft=draft,
             strategy=strategy,
             options=options,
             model=model,

@@ -216,7 +216,10 @@ class InspectorPane(QWidget):
         approx = self._approx()
         note = ""
         if not self.draft.strip() and plan.parts:
-            note = "No draft yet: this is the request that would answer your last message; type to see yours."
+            if plan.draft_tokens:
+                note = "Your next message is still empty: type it to see it counted and what recall finds for it."
+            else:
+                note = "Your last message has no reply yet: this is the request that would answer it (Retry)."
         if self.what_if is not None:
             note = f"Preview with the {self.what_if[0]} strategy: not applied yet (Apply in Strategy below)."
         self.next_request.set_plan(plan, approx=approx, note=note)

@@ -32,8 +32,7 @@ def part_title(part: Any) -> str:
     name = PART_NAMES.get(part.kind, str(part.kind))
     if part.kind is PartKind.SUMMARY and part.summary_through is not None:
         return f"{name} (to #{part.summary_through})"
-    count = len(part.message_ids) or len(part.fact_ids)
-    return f"{name} ({count:,})" if count else name
+    return f"{name} ({part.count:,})" if part.count else name
 
 
 def tokens_text(tokens: int, approx: bool) -> str:

@@ -268,7 +268,7 @@ def describe_plan(plan: ContextPlan, session: Any) -> str:
     """One short paragraph: the total against the budget, the parts, what is left out."""
     parts = ", ".join(
         f"{PART_NAMES.get(p.kind, str(p.kind))} "
-        + (f"({len(p.message_ids)} messages) " if p.message_ids else "")
+        + (f"({p.count} messages) " if p.count and not p.fact_ids else "")
         + f"{p.tokens:,}"
         for p in plan.parts
     )

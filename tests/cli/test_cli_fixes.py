@@ -49,7 +49,9 @@ def test_config_show_key_shows_that_key_only(data: Path) -> None:
 def test_send_waits_briefly_for_memory_upkeep_then_says_it_continues(data: Path, fake_openai: FakeOpenAIServer) -> None:
     assert cli(data, "config", "set", "default_strategy", Strategy.FACTS.value).returncode == 0
     fake_openai.reply("Nice to meet you.")
-    fake_openai.fail(Fault.STALL, seconds=30)  # the fact extraction request hangs
+    # The fact extraction request hangs, and so does the title request: they start together after the
+    # reply, and whichever came first used to take the only stall (the other got a non-JSON echo).
+    fake_openai.fail(Fault.STALL, seconds=30, times=2)
     started = time.monotonic()
     result = cli(data, "send", "--new", "I live in Porto")
     took = time.monotonic() - started

@@ -227,9 +227,9 @@ def test_not_in_context_marks_follow_a_strategy_change(
     h.window.strategy_actions[Strategy.WINDOW].trigger()
     plan = h.workspace.preview(chat.id)
     kept = {i for p in plan.parts for i in p.message_ids}
-    assert len(kept) == 4
+    assert len(kept) == 3  # a window of 4: the 3 newest messages, then the next one, not written yet
     ids = [r.key for r in h.window.chat.model.rows()]
-    # Everything before the kept window is dimmed; the last reply follows the message being answered.
+    # Everything before the kept window is dimmed; the last reply is in it.
     assert marks() == [OUT_OF_CONTEXT if i < min(kept) else "" for i in ids], marks()
     assert marks().count(OUT_OF_CONTEXT) >= 7
     h.window.strategy_actions[Strategy.FULL].trigger()

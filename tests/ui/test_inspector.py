@@ -81,7 +81,7 @@ def test_next_request_is_the_preview_of_the_draft_and_what_the_server_receives(
         await until(lambda: plan_shape(inspector.plan) == plan_shape(expected), what="the plan of the draft")
         assert inspector.plan is not None and plan_shape(inspector.plan) != plan_shape(before)
         rows = tree_rows(inspector)
-        assert rows[0] == ("Recent window (3)", f"≈{expected.parts[0].tokens:,}")  # 3 stored + the draft
+        assert rows[0] == ("Recent window (4)", f"≈{expected.parts[0].tokens:,}")  # 3 stored + the draft
         assert rows[-1][0].startswith("Recent window: older than the window")
         assert inspector.next_request.tree.left_out.text() == f"Left out ({len(expected.omitted)})"
         assert f"≈{expected.total_tokens:,} / {expected.budget:,} tokens" in inspector.next_request.total.text()
@@ -123,13 +123,15 @@ def test_a_strategy_or_option_change_previews_before_it_is_applied(
         window = view.fields["window_messages"]
         assert window.isVisible() and window.value() == 4  # type: ignore[attr-defined]
         window.setValue(8)  # type: ignore[attr-defined]
-        assert inspector.plan is not None and len(inspector.plan.parts[-1].message_ids) == 8
+        # 7 stored messages and the one not written yet
+        assert inspector.plan is not None and len(inspector.plan.parts[-1].message_ids) == 7
+        assert inspector.plan.parts[-1].count == 8
         assert "not applied yet" in inspector.next_request.note.text()
         assert view.apply_button.isVisible()
         assert h.workspace.session(chat).strategy_options == {"window_messages": 4}, "nothing applied yet"
 
         view.combo.setCurrentIndex(view.combo.findData(Strategy.FULL.value))
-        assert inspector.plan.strategy is Strategy.FULL and len(inspector.plan.parts[-1].message_ids) == 11
+        assert inspector.plan.strategy is Strategy.FULL and len(inspector.plan.parts[-1].message_ids) == 12
         QTest.mouseClick(view.apply_button, Qt.MouseButton.LeftButton)
         session = h.workspace.session(chat)
         assert session.strategy is Strategy.FULL

@@ -88,6 +88,10 @@ class History:
     def newest_user_id(self, session_id: int) -> int | None:
         return self._scan.newest_user_id(session_id)
 
+    def awaits_answer(self, session_id: int) -> bool:
+        """Whether the newest sendable message is the user's: its reply is missing or failed."""
+        return self._scan.newest_role(session_id) is Role.USER
+
     # --- scanning ----------------------------------------------------------------
 
     def newest_first(self, session_id: int, *, below: int | None = None, above: int | None = None) -> Iterator[Entry]:

@@ -40,8 +40,11 @@ def plan_context(
     ``context_window``: the profile's override (else the known size for ``model``,
     else a safe default the plan labels). ``strategy``: else the chat's, else the
     default from settings. ``budget``: overrides window - reserved reply - margin.
-    ``draft``: text not sent yet, planned as the newest user message; None (or
-    blank) plans the answer to the newest stored user message. ``query``: what
+    ``draft``: text not sent yet, planned as the newest user message. Blank: the
+    next message, not written yet (an empty one after the last reply), unless the
+    newest stored message is the user's and still awaits its answer: then that
+    answer, as a retry would send it. None: the answer to the newest stored user
+    message (what ``send`` plans once it has stored the message). ``query``: what
     recall searches for (default: the newest user text). ``options``: strategy
     options that override the chat's for this plan only (a "what if" preview).
     ``facts_from``: the store whose facts the chat sees, when it is not ``store``
@@ -102,6 +105,9 @@ def plan_context(
 def _anchor(history: History, session_id: int, counter: TokenCounter, draft: str | None) -> Anchor | None:
     if draft is not None and draft.strip():
         return Anchor(None, draft, counter.count_message(Role.USER, draft))
+    if draft is not None and not history.awaits_answer(session_id):
+        # Nothing typed yet after the last reply: the next request is history plus a message to come.
+        return Anchor(None, "", counter.count_message(Role.USER, ""))
     newest = history.newest_user_id(session_id)
     if newest is None:
         return None

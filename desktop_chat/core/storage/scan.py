@@ -39,6 +39,14 @@ class ScanRepository(Repository):
         ).fetchone()
         return int(row[0]) if row else None
 
+    def newest_role(self, session_id: int) -> Role | None:
+        """Who wrote the newest sendable message on the active branch (None: there is none)."""
+        row = self._conn.execute(
+            f"SELECT role FROM messages WHERE session_id = ? AND active = 1 AND {SENDABLE} ORDER BY id DESC LIMIT 1",
+            (session_id,),
+        ).fetchone()
+        return _ROLES[row[0]] if row else None
+
     def newest_first(
         self, session_id: int, *, below: int | None, above: int | None, limit: int
     ) -> list[tuple[int, Role, int | None]]:

@@ -12,7 +12,7 @@ from desktop_chat.core.models import ContextPlan, PartKind, Role, Strategy
 from desktop_chat.core.workspace import Workspace
 from tests.core.controller import collect, ending, settings_for, started
 from tests.core.workspace import with_workspace
-from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 DRAFT = "And what did I say about the lighthouse keeper's dog?"
 
@@ -103,3 +103,36 @@ def test_preview_options_change_the_plan_without_changing_the_chat(
     narrow, wide, stored = with_workspace(tmp_path, fake_openai, job)
     assert (narrow, wide) == (1, 11)  # the draft is the window's newest message; it has no id yet
     assert stored == {}
+
+
+def test_with_nothing_typed_the_preview_is_the_next_message_after_the_last_reply(
+    tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    """After a reply the next request carries that reply; while a message awaits its answer, the retry's."""
+    fake_openai.reply("Lisbon, by the river.")
+    settings = replace(settings_for(fake_openai), default_strategy=Strategy.WINDOW)
+
+    async def job(workspace: Workspace, _: list[Event]) -> tuple[ContextPlan, ContextPlan, ContextPlan, list[int]]:
+        session = workspace.new_session()
+        empty_chat = workspace.preview(session.id)
+        assert isinstance(ending(await collect(workspace.send(session.id, "Where do I live?"))), Finished)
+        answered = workspace.preview(session.id)
+        await workspace.wait_for_upkeep(10)  # the title
+        fake_openai.fail(Fault.SERVER_ERROR, times=10)  # the second message gets no reply
+        await collect(workspace.send(session.id, "And where do I work?"))
+        ids = [m.id for m in workspace.messages(session.id)]
+        return empty_chat, answered, workspace.preview(session.id), ids
+
+    empty_chat, answered, awaiting, ids = with_workspace(tmp_path, fake_openai, job, settings=settings)
+    question, reply, unanswered = ids[0], ids[1], ids[2]
+    recent = next(p for p in answered.parts if p.kind is PartKind.RECENT)
+    # The reply is in the next request (it was "left out" when the empty preview re-answered the question).
+    assert recent.message_ids == (question, reply)
+    assert [m.content for m in recent.messages] == ["Where do I live?", "Lisbon, by the river.", ""]
+    assert answered.draft_tokens > 0 and not answered.omitted
+    assert empty_chat.draft_tokens > 0
+    # A message whose reply failed: the next request is that message answered again, nothing after it.
+    recent = next(p for p in awaiting.parts if p.kind is PartKind.RECENT)
+    assert recent.message_ids[-1] == unanswered
+    assert recent.messages[-1].content == "And where do I work?"
+    assert awaiting.draft_tokens == 0
