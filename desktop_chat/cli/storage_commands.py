@@ -153,6 +153,10 @@ def cmd_import(ctx: Context) -> int:
                 "source": result.source,
                 "conversations": result.conversations,
                 "skipped": [{"index": s.index, "title": s.title, "existing_id": s.existing_id} for s in result.skipped],
+                "continued": [
+                    {"index": c.index, "title": c.title, "session_id": c.session_id, "messages": c.messages}
+                    for c in result.continued
+                ],
                 "cancelled": result.cancelled,
             }
         )
@@ -164,6 +168,11 @@ def cmd_import(ctx: Context) -> int:
         f"skipped {len(result.skipped)} chat(s) already imported. ({result.source})",
         file=sys.stderr,
     )
+    for continued in result.continued:
+        print(
+            f"Added {continued.messages} newer message(s) to chat {continued.session_id}, “{continued.title}”.",
+            file=sys.stderr,
+        )
     if result.source != "Desktop Chat export" and result.facts:
         print(
             f"{result.facts} fact(s) from the export wait for your approval: desktop-chat facts list, "

@@ -8,7 +8,12 @@ transaction: malformed input raises ImportFormatError and writes nothing.
 Import is idempotent. Every chat has an origin id (a uuid given when it was
 made, written to the export); a chat without one (the minimal shape) is known by
 ``meta.origin`` or ``meta.id`` when it has them, else by a fingerprint of its
-title and messages. A chat whose origin is already here is skipped and reported.
+title and messages. A chat whose origin is already here is skipped and reported,
+unless the file carries newer messages of it: a ChatGPT or Claude conversation
+continued there since the last import gets the new messages appended, when they
+continue the chat's newest message here (known by the source's message ids) on
+its active branch; a chat continued here too, or branched there, is skipped
+whole rather than merged into a mix of both.
 Facts are merged by key: one the database already holds is not added again, and
 of two current values for one key and scope the newest (by ``updated_at``) wins,
 the other kept as superseded with its history.
@@ -24,8 +29,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +231,16 @@ class SkippedSession:
 
 
 @dataclass(frozen=True, slots=True)
+class ContinuedSession:
+    """A chat already here that the document continues: its newer messages were appended."""
+
+    index: int  # its place in the document's "sessions" list
+    title: str
+    session_id: int
+    messages: int  # how many were appended
+
+
+@dataclass(frozen=True, slots=True)
 class ImportResult:
     session_ids: tuple[int, ...]
     messages: int
@@ -234,6 +250,7 @@ class ImportResult:
     source: str = LABELS[DESKTOP_CHAT]  # what was read: "ChatGPT export", "Claude export", ...
     conversations: int = 0  # conversations in the file (imported, skipped, or left when cancelled)
     cancelled: bool = False  # stopped between batches: every conversation is whole or absent
+    continued: tuple[ContinuedSession, ...] = ()  # chats already here that got newer messages
 
 
 class _Reader:
@@ -318,7 +335,26 @@ def import_json(store: Store, data: dict[str, Any], *, between: Callable[[int], 
         skipped=tuple(importer.skipped),
         facts_known=importer.facts_known,
         conversations=len(data["sessions"]),
+        continued=tuple(importer.continued),
     )
+
+
+def _source_id(meta: Any) -> str | None:
+    """The message's id in the app it was imported from (``meta.id``, as the importers write it)."""
+    if isinstance(meta, dict) and isinstance(meta.get("id"), str) and meta["id"].strip():
+        return str(meta["id"])
+    return None
+
+
+def _continues(new: list[dict[str, Any]], doc_ids: dict[int, int], leaf_id: int) -> bool:
+    """Whether ``new`` is one active chain hanging from the message ``leaf_id`` (via ``doc_ids``)."""
+    parent_of_first = new[0].get("parent_id") if "parent_id" in new[0] else None
+    if parent_of_first is None or doc_ids.get(parent_of_first) != leaf_id:
+        return False
+    for before, after in pairwise(new):
+        if after.get("parent_id") != before.get("id") or before.get("id") is None:
+            return False
+    return all(m.get("active", True) is True for m in new)
 
 
 def origin_of(raw: dict[str, Any], reader: _Reader) -> str:
@@ -348,6 +384,7 @@ class _Importer:
         self.now = utcnow()
         self.session_ids: list[int] = []
         self.skipped: list[SkippedSession] = []
+        self.continued: list[ContinuedSession] = []
         self.message_count = 0
         self.fact_count = 0
         self.facts_known = 0
@@ -366,7 +403,12 @@ class _Importer:
         origin = origin_of(raw, reader)
         existing = self.store.sessions.by_origin(origin)
         if existing is not None:
-            self.skipped.append(SkippedSession(index, str(raw.get("title") or ""), existing.id))
+            title = str(raw.get("title") or "")
+            added = self.continuation(existing, messages, reader)
+            if added:
+                self.continued.append(ContinuedSession(index, title, existing.id, added))
+            else:
+                self.skipped.append(SkippedSession(index, title, existing.id))
             return
         created = _when(raw, "created_at", reader, self.now)
         session_id = self.store.sessions.create(
@@ -399,6 +441,46 @@ class _Importer:
         for f_index, f_raw in enumerate(_get(raw, "facts", reader, (list,), [])):
             self.fact(f_raw, reader.at(f".facts[{f_index}]"), scope=session_id)
         self.plans.append((session_id, _get(raw, "reply_plans", reader, (list,), []), reader.at(".reply_plans")))
+
+    def continuation(self, existing: Session, messages: list[Any], reader: _Reader) -> int:
+        """Append the document's messages newer than the chat's newest one here; how many (0: none fit).
+
+        Only a plain continuation is taken: the new messages, all on the document's active branch, one
+        after the other, starting right after the message that is the chat's newest here (by the source's
+        message id). Anything else (the chat continued here as well, an edit or a regenerate there) is
+        left to the user: merging two histories would change a conversation they have already had.
+        """
+        stored = self.store.messages.all(existing.id, include_inactive=True)
+        by_source = {source: m for m in stored if (source := _source_id(m.meta)) is not None}
+        active = [m for m in stored if m.active]
+        if not by_source or not active or _source_id(active[-1].meta) is None:
+            return 0
+        doc_ids: dict[int, int] = {}  # document id -> ours, for the messages already here
+        new: list[dict[str, Any]] = []
+        for m_raw in messages:
+            if not isinstance(m_raw, dict):
+                return 0
+            source = _source_id(m_raw.get("meta"))
+            known = by_source.get(source) if source is not None else None
+            if known is not None:
+                if isinstance(m_raw.get("id"), int):
+                    doc_ids[m_raw["id"]] = known.id
+            elif source is None:
+                return 0  # a message the source gives no id: it cannot be told apart from what is here
+            else:
+                new.append(m_raw)
+        if not new or not _continues(new, doc_ids, active[-1].id):
+            return 0
+        self.message_map.update(doc_ids)
+        previous_id, previous_time = active[-1].id, active[-1].created_at
+        for m_index, m_raw in enumerate(new):
+            previous_id, previous_time = self.message(
+                m_raw, reader.at(f".messages[new {m_index}]"), existing.id, previous_id, previous_time
+            )
+        self.store.sessions.set_times(
+            existing.id, created_at=existing.created_at, updated_at=max(existing.updated_at, previous_time)
+        )
+        return len(new)
 
     def message(
         self, raw: Any, reader: _Reader, session_id: int, previous_id: int | None, previous_time: datetime
@@ -630,9 +712,7 @@ def _import_document(
         return ImportResult((), 0, 0, conversations=total, cancelled=True)
     if committed and result.session_ids:
         committed(result.session_ids)
-    return ImportResult(
-        result.session_ids, result.messages, result.facts, result.skipped, result.facts_known, conversations=total
-    )
+    return replace(result, conversations=total)
 
 
 def _import_export(
@@ -690,4 +770,5 @@ def _import_export(
         source=found.label,
         conversations=total,
         cancelled=cancelled,
+        continued=tuple(importer.continued),
     )

@@ -643,7 +643,8 @@ class Workspace:
         ``progress(done, total)`` is called once the file is validated (done 0) and after
         each batch of conversations; ``cancel()`` is asked between batches, and a cancelled
         import keeps the whole conversations already written (``result.cancelled``).
-        Chats appear as ``SessionCreated`` events as each batch commits; pending facts
+        Chats appear as ``SessionCreated`` events as each batch commits, chats continued since the
+        last import (``result.continued``) as ``MessagesChanged`` and ``SessionChanged``; pending facts
         offered from the export's memories as one ``FactsChanged(None)``. ``name`` is what
         error lines call the file (the path by default). Runs on the caller's thread (the
         database has one owner); ``progress`` is where a window keeps itself responsive.
@@ -654,6 +655,9 @@ class Workspace:
                 self.channel.publish(SessionCreated(self._store.sessions.get(session_id)))
 
         result = import_file(self._store, Path(path), progress=progress, cancel=cancel, committed=committed, name=name)
+        for continued in result.continued:  # chats already here that got their newer messages
+            self.channel.publish(MessagesChanged(continued.session_id))
+            self.channel.publish(SessionChanged(self._store.sessions.get(continued.session_id)))
         if result.facts:
             self.channel.publish(FactsChanged(None))
         return result

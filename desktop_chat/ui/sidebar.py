@@ -453,7 +453,10 @@ class Sidebar(QWidget):
                 continue
             count += len(result.session_ids)
             skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
-            self.notice.emit(f"Imported {len(result.session_ids)} chat(s) from {path.name} ({result.source}){skipped}")
+            continued = f", {len(result.continued)} continued with newer messages" if result.continued else ""
+            self.notice.emit(
+                f"Imported {len(result.session_ids)} chat(s) from {path.name} ({result.source}){continued}{skipped}"
+            )
         self.schedule_refresh()
         return count
 

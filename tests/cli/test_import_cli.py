@@ -123,3 +123,19 @@ def test_on_a_terminal_an_error_is_still_one_line(tmp_path: Path) -> None:
         f"desktop-chat: Cannot import {picture}: not a ChatGPT, Claude or Desktop Chat export: "
         "found a PNG image; nothing was imported."
     ]
+
+
+def test_importing_a_newer_export_adds_the_newer_messages_and_says_where(tmp_path: Path) -> None:
+    data = tmp_path / "home"
+    first = cli(data, "import", str(chatgpt_zip(tmp_path / "march.zip", [chatgpt_linear(0, turns=2)])))
+    assert first.returncode == 0, first.stderr
+    chat = int(first.stdout.split()[0])
+
+    newer = cli(data, "import", str(chatgpt_zip(tmp_path / "april.zip", [chatgpt_linear(0, turns=4)])))
+
+    assert newer.returncode == 0, newer.stderr
+    assert newer.stdout == ""  # no new chat
+    assert "Imported 0 session(s), 2 message(s), 0 fact(s); skipped 0 chat(s) already imported." in newer.stderr
+    assert f"Added 2 newer message(s) to chat {chat}, “Chat 0”." in newer.stderr
+    found = cli(data, "search", "line 3").stdout
+    assert f"{chat}  Chat 0  (message 4)" in found

@@ -10,7 +10,16 @@ import pytest
 from desktop_chat.core.export import import_file
 from desktop_chat.core.models import FactOrigin, FactStatus, Role
 from desktop_chat.core.storage.store import Store
-from tests.core.importers.shapes import T0, chatgpt_branched, chatgpt_memories, chatgpt_zip, write_json
+from tests.core.importers.shapes import (
+    T0,
+    chatgpt_branched,
+    chatgpt_linear,
+    chatgpt_memories,
+    chatgpt_zip,
+    message,
+    node,
+    write_json,
+)
 
 
 def at(seconds: float) -> datetime:
@@ -135,3 +144,53 @@ def test_odd_values_in_optional_fields_do_not_stop_the_import(store: Store, tmp_
         "Noted: vegetarian.",
     ]
     assert result.facts == 3
+
+
+def test_a_conversation_continued_in_chatgpt_gets_its_newer_messages_on_reimport(store: Store, tmp_path: Path) -> None:
+    first = import_file(store, chatgpt_zip(tmp_path / "old.zip", [chatgpt_linear(0, turns=2)]))
+    (chat,) = first.session_ids
+
+    again = import_file(store, chatgpt_zip(tmp_path / "new.zip", [chatgpt_linear(0, turns=4)]))
+
+    assert again.session_ids == () and again.skipped == ()
+    assert [(c.index, c.title, c.session_id, c.messages) for c in again.continued] == [(0, "Chat 0", chat, 2)]
+    assert again.messages == 2
+    messages = store.messages.all(chat)
+    assert [m.content for m in messages] == [f"chat 0 line {i}" for i in range(4)]
+    assert [m.parent_id for m in messages[1:]] == [m.id for m in messages[:-1]]  # one chain, in order
+    assert store.sessions.get(chat).updated_at == at(3)
+    assert store.sessions.search("line 3")  # searchable at once, like a new import
+    # The same file once more: nothing newer, nothing doubled.
+    third = import_file(store, chatgpt_zip(tmp_path / "new.zip", [chatgpt_linear(0, turns=4)]))
+    assert third.continued == () and [s.existing_id for s in third.skipped] == [chat]
+    assert len(store.messages.all(chat)) == 4
+
+
+def test_a_chat_continued_here_and_there_is_skipped_whole_not_mixed(store: Store, tmp_path: Path) -> None:
+    (chat,) = import_file(store, chatgpt_zip(tmp_path / "old.zip", [chatgpt_linear(0, turns=2)])).session_ids
+    store.messages.append(chat, Role.USER, "A question asked here, in Desktop Chat")
+
+    again = import_file(store, chatgpt_zip(tmp_path / "new.zip", [chatgpt_linear(0, turns=4)]))
+
+    assert again.continued == () and [s.existing_id for s in again.skipped] == [chat]
+    assert [m.content for m in store.messages.all(chat)] == [
+        "chat 0 line 0",
+        "chat 0 line 1",
+        "A question asked here, in Desktop Chat",
+    ]
+
+
+def test_an_edit_made_in_chatgpt_after_the_import_is_not_merged(store: Store, tmp_path: Path) -> None:
+    (chat,) = import_file(store, chatgpt_zip(tmp_path / "old.zip", [chatgpt_linear(0, turns=4)])).session_ids
+    edited = chatgpt_linear(0, turns=4)
+    # In ChatGPT the user edited the second question: a new branch from m1, now the current one.
+    mapping = edited["mapping"]
+    mapping["m1"]["children"].append("e2")
+    mapping["e2"] = node("e2", "m1", ["e3"], message("e2", "user", ["an edited question"], T0 + 10))
+    mapping["e3"] = node("e3", "e2", [], message("e3", "assistant", ["its answer"], T0 + 11))
+    edited["current_node"] = "e3"
+
+    again = import_file(store, chatgpt_zip(tmp_path / "edited.zip", [edited]))
+
+    assert again.continued == () and [s.existing_id for s in again.skipped] == [chat]
+    assert [m.content for m in store.messages.all(chat)] == [f"chat 0 line {i}" for i in range(4)]
