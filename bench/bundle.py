@@ -14,16 +14,15 @@ starting each program. Needs Xvfb, openbox and xdotool (scripts/setup installs t
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import signal
 import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from tests.helpers.x11 import x_server
 
 ROOT = Path(__file__).resolve().parents[1]
 POLL_S = 0.005
@@ -52,29 +51,10 @@ def size_rows(bundle: Path) -> list[tuple[str, int]]:
     return rows
 
 
-@contextmanager
-def x_server() -> Iterator[dict[str, str]]:
+def check_tools() -> None:
     for tool in ("Xvfb", "openbox", "xdotool"):
         if shutil.which(tool) is None:
             raise SystemExit(f"needs {tool} (apt-get install xvfb openbox xdotool, or run scripts/setup)")
-    number = next(n for n in range(70, 110) if not Path(f"/tmp/.X{n}-lock").exists())
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "PYTHONPATH")}
-    env["DISPLAY"] = f":{number}"
-    server = subprocess.Popen(["Xvfb", env["DISPLAY"], "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-    children = [server]
-    try:
-        deadline = time.monotonic() + 10
-        while subprocess.run(["xdotool", "getdisplaygeometry"], env=env, capture_output=True, check=False).returncode:
-            if time.monotonic() > deadline:
-                raise SystemExit("Xvfb did not start")
-            time.sleep(0.1)
-        children.append(subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        time.sleep(0.5)
-        yield env
-    finally:
-        for child in reversed(children):
-            child.terminate()
-            child.wait(10)
 
 
 def first_window_s(command: list[str], env: dict[str, str]) -> float:
@@ -134,7 +114,9 @@ def main() -> None:
     for name, size in size_rows(args.bundle):
         print(f"| {name} | {size / 1e6:.0f} |")
 
-    with x_server() as env:
+    check_tools()
+    with x_server() as display:
+        env = {k: v for k, v in display.items() if k != "PYTHONPATH"}
         for command in (frozen, source):  # warm-up: the OS file cache, Python's bytecode cache
             first_window_s(command, env)
         timings: dict[str, list[float]] = {"frozen": [], "source": [], "frozen v": [], "source v": []}

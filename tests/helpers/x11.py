@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,11 +26,9 @@ def _free_display() -> int:
     raise RuntimeError("no free X display number")
 
 
-@pytest.fixture
-def x_display() -> Iterator[dict[str, str]]:
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"needs {', '.join(missing)} (apt-get install xvfb xdotool)")
+@contextmanager
+def x_server() -> Iterator[dict[str, str]]:
+    """A fresh Xvfb (with openbox when installed) for the block: the environment to run programs on it."""
     number = _free_display()
     server = subprocess.Popen(
         ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
@@ -42,7 +41,8 @@ def x_display() -> Iterator[dict[str, str]]:
     try:
         deadline = time.monotonic() + 10
         while subprocess.run(["xdotool", "getdisplaygeometry"], env=env, capture_output=True, check=False).returncode:
-            assert time.monotonic() < deadline, "Xvfb did not start"
+            if time.monotonic() > deadline:
+                raise RuntimeError("Xvfb did not start")
             time.sleep(0.1)
         if shutil.which("openbox"):
             # A window manager gives the window keyboard focus the way a desktop does.
@@ -55,6 +55,15 @@ def x_display() -> Iterator[dict[str, str]]:
         for child in reversed(children):
             child.terminate()
             child.wait(10)
+
+
+@pytest.fixture
+def x_display() -> Iterator[dict[str, str]]:
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} (apt-get install xvfb xdotool)")
+    with x_server() as env:
+        yield env
 
 
 def xdotool(env: dict[str, str], *args: str) -> str:
