@@ -20,14 +20,13 @@ import contextlib
 import logging
 import os
 import socket
-import sqlite3
 import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from desktop_chat.core.errors import Busy
+from desktop_chat.core.errors import Busy, StorageError
 from desktop_chat.core.storage.db import Database, Repository, from_db_time, to_db_time, utcnow
 
 log = logging.getLogger(__name__)
@@ -176,7 +175,7 @@ class HeldClaim:
             await asyncio.sleep(self._claims.heartbeat_interval)
             try:
                 still_ours = self._claims.heartbeat(self.session_id, self.owner)
-            except sqlite3.Error as exc:  # a busy database: the next beat tries again, well inside STALE_AFTER
+            except StorageError as exc:  # a busy database: the next beat tries again, well inside STALE_AFTER
                 log.warning("could not refresh the claim on chat %s: %s", self.session_id, exc)
                 continue
             if not still_ours:
@@ -193,5 +192,5 @@ class HeldClaim:
         if self._task is not None:
             self._task.cancel()
         # The database may be gone (closing app): the claim then dies by its heartbeat and pid.
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(StorageError):
             self._claims.release(self.session_id, self.owner)

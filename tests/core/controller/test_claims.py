@@ -18,7 +18,7 @@ import pytest
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import Busy, StorageError
 from desktop_chat.core.events import Delta, Event, Failed, Finished, Started, Stopped
-from desktop_chat.core.storage.claims import BUSY_MESSAGE, new_owner
+from desktop_chat.core.storage.claims import BUSY_MESSAGE, HeldClaim, new_owner
 from desktop_chat.core.storage.db import to_db_time, utcnow
 from desktop_chat.core.storage.store import Store
 from tests.core.controller import (
@@ -349,3 +349,27 @@ def test_a_database_locked_past_the_busy_timeout_is_one_line(tmp_path: Path) -> 
             other.execute("ROLLBACK")
     store.claims.take(sid, new_owner())
     store.close()
+
+
+def test_a_busy_database_neither_ends_the_heartbeat_nor_breaks_the_release(tmp_path: Path) -> None:
+    """Repositories raise StorageError (not sqlite3's errors): a locked moment must not end the claim's upkeep."""
+    store = open_store(tmp_path)
+    sid = store.sessions.create("Busy moment").id
+    store.db._conn.execute("PRAGMA busy_timeout=20")
+    store.claims.heartbeat_interval = 0.05
+
+    async def go() -> tuple[bool, bool]:
+        held = HeldClaim.take(store.claims, sid)
+        beating = next(t for t in asyncio.all_tasks() if t.get_name() == f"claim-{sid}")
+        with raw_db(tmp_path) as other:
+            other.execute("BEGIN IMMEDIATE")  # another process writing: every beat meanwhile fails
+            await asyncio.sleep(0.3)
+            alive_through_the_lock = not beating.done()
+            held.release()  # the claim then dies by its heartbeat; the reply's end must not fail
+            other.execute("ROLLBACK")
+        return alive_through_the_lock, held.released
+
+    try:
+        assert asyncio.run(go()) == (True, True)
+    finally:
+        store.close()
