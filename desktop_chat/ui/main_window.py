@@ -589,6 +589,7 @@ class MainWindow(QMainWindow):
         workspace, bridge, session_id = self._workspace, self.bridge, self.current_id
         if workspace is None or bridge is None or session_id is None or bridge.is_running(session_id):
             return
+        self._last_sent = None  # the composer's words were answered already: a refusal must not bring them back
         self.chat.model.clear_error()
         bridge.run_reply(session_id, make(workspace, session_id))
 

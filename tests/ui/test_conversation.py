@@ -93,6 +93,24 @@ def test_enter_sends_and_the_reply_streams_in(open_window: Callable[..., Harness
     h.run(planned())
 
 
+def test_a_refused_retry_does_not_put_an_answered_message_back_in_the_composer(
+    open_window: Callable[..., Harness], qtbot: QtBot
+) -> None:
+    h = open_window()
+    h.server.reply("Hello, Ada.")
+
+    async def scenario() -> None:
+        _type_and_enter(qtbot, h, "Hi, I am Ada")
+        await until(lambda: h.window.composer.busy, what="busy")
+        await until(lambda: not h.window.composer.busy, what="reply end")
+        h.window.retry()  # Ctrl+Shift+R after a good reply: nothing to retry
+        await until(lambda: h.window.statusBar().currentMessage() != "", what="the refusal")
+
+    h.run(scenario())
+    assert h.window.composer.text() == ""  # one Enter would otherwise send "Hi, I am Ada" twice
+    assert len(_rows(h)) == 2
+
+
 def test_shift_enter_adds_a_line_instead_of_sending(open_window: Callable[..., Harness], qtbot: QtBot) -> None:
     h = open_window()
     edit = h.window.composer.edit
