@@ -739,6 +739,8 @@ class MainWindow(QMainWindow):
         if not draft.strip():
             if baseline is not None:
                 self.composer.set_count(0, baseline.budget - baseline.total_tokens, baseline.estimated)
+            else:
+                self._plan_timer.start()  # the draft was erased: the chat's own plan gives the count back
             return
         try:
             plan = workspace.preview(session_id, draft)

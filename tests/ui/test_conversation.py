@@ -360,3 +360,10 @@ def test_the_composer_counts_the_drafts_own_tokens(open_window: Callable[..., Ha
     shown = h.window.composer.count.text()
     tokens = int(shown.split(" tok")[0].lstrip("≈").replace(",", ""))
     assert 2 <= tokens <= 10, shown  # "hello there" and a message's overhead; the reply is not counted
+
+    async def erased() -> None:
+        h.window.composer.edit.selectAll()
+        QTest.keyClick(h.window.composer.edit, Qt.Key.Key_Delete)
+        await until(lambda: h.window.composer.count.text().lstrip("≈").startswith("0 tok"), what="the count of nothing")
+
+    h.run(erased())
