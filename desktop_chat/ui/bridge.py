@@ -128,9 +128,6 @@ class WorkspaceBridge(QObject):
         task = self._tasks.get(session_id)
         return task is not None and not task.done()
 
-    def running_sessions(self) -> list[int]:
-        return [sid for sid, task in self._tasks.items() if not task.done()]
-
     def stop(self, session_id: int) -> None:
         """Ask the workspace to stop (the partial reply is saved, ``Stopped`` follows)."""
         if not self.is_running(session_id):
@@ -153,8 +150,6 @@ class WorkspaceBridge(QObject):
                 elif name in ("Finished", "Stopped", "Failed"):
                     self.streamed.pop(_message_id(event), None)
                     self.replyEnded.emit(event)
-                elif name == "TitleChanged":
-                    self._event_TitleChanged(event)
         except DesktopChatError as exc:
             self.flush()
             self.replyRejected.emit(session_id, str(exc))

@@ -223,13 +223,3 @@ def _side_files_beside(path: Path) -> dict[str, Any]:
             with candidate.open("rb") as raw:
                 side[name] = _load(_text(raw, MAX_SIDE_FILE_BYTES, str(candidate)), str(candidate), MAX_SIDE_FILE_BYTES)
     return side
-
-
-def text_source(text: str, name: str = "standard input") -> Source:
-    """Text already read (standard input), imported like a file."""
-
-    @contextmanager
-    def opener() -> Iterator[TextIO]:
-        yield io.StringIO(text)
-
-    return Source(name, opener)

@@ -98,10 +98,8 @@ def _roll_back_summary(store: Store, session_id: int, branch_point_id: int, keep
     return change
 
 
-def retire_facts_off_branch(
-    store: Store, session_id: int, *, since_id: int | None = None
-) -> tuple[list[int], list[int]]:
-    """Retire extracted facts whose source message (from ``since_id`` on) is off the active branch.
+def retire_facts_off_branch(store: Store, session_id: int) -> tuple[list[int], list[int]]:
+    """Retire extracted facts whose source message is off the active branch.
 
     Pinned and user-edited facts stay: they are the user's decision. Returns the
     ids retired and the ids restored (what a retired fact had superseded).
@@ -109,7 +107,7 @@ def retire_facts_off_branch(
     """
     retired: list[int] = []
     restored: list[int] = []
-    for fact_id in store.facts.extracted_off_branch(session_id, since_id=since_id or 0):
+    for fact_id in store.facts.extracted_off_branch(session_id):
         fact = store.facts.get(fact_id)
         store.facts.set_status(
             fact.id,

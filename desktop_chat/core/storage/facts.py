@@ -267,13 +267,13 @@ class FactRepository(Repository):
             superseded_by=None,
         )
 
-    def extracted_off_branch(self, session_id: int, *, since_id: int = 0) -> list[int]:
+    def extracted_off_branch(self, session_id: int) -> list[int]:
         """Extracted, unpinned, unedited active or pending facts whose source message left the active branch."""
         rows = self._conn.execute(
             "SELECT f.id FROM facts f JOIN messages m ON m.id = f.source_message_id"
-            " WHERE m.session_id = ? AND m.active = 0 AND m.id >= ? AND f.origin = 'extracted'"
+            " WHERE m.session_id = ? AND m.active = 0 AND f.origin = 'extracted'"
             " AND f.status IN ('active', 'pending') AND f.pinned = 0 AND f.edited_by_user = 0 ORDER BY f.id",
-            (session_id, since_id),
+            (session_id,),
         ).fetchall()
         return [int(row[0]) for row in rows]
 

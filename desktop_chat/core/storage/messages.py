@@ -50,9 +50,9 @@ def _usage_json(usage: Usage | None) -> str | None:
     return json.dumps({"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens})
 
 
-def fts_any_query(text: str, stopwords: frozenset[str] = frozenset()) -> str | None:
+def fts_any_query(text: str) -> str | None:
     """An OR query over the distinct words of ``text``, so BM25 ranks partial matches."""
-    words = [w for w in re.findall(r"\w+", text.lower(), flags=re.UNICODE) if w not in stopwords]
+    words = re.findall(r"\w+", text.lower(), flags=re.UNICODE)
     if not words:
         return None
     return " OR ".join(f'"{word}"' for word in dict.fromkeys(words))
@@ -244,40 +244,6 @@ class MessageRepository(Repository):
             _row_to_message(row)
             for row in self._conn.execute(f"SELECT {_COLUMNS} FROM messages WHERE status = 'streaming' ORDER BY id")
         ]
-
-    def recall(
-        self,
-        text: str,
-        *,
-        session_id: int,
-        all_sessions: bool = False,
-        window_start_id: int | None = None,
-        limit: int = 20,
-        stopwords: frozenset[str] = frozenset(),
-    ) -> list[tuple[Message, float]]:
-        """Past active messages matching any word of ``text``, best BM25 first.
-
-        Searches ``session_id`` (or every session), leaving out that session's
-        messages from ``window_start_id`` on: they are already in the request.
-        """
-        query = fts_any_query(text, stopwords)
-        if query is None:
-            return []
-        sql = (
-            f"SELECT {', '.join('m.' + c.strip() for c in _COLUMNS.split(','))}, bm25(messages_fts) AS rank"
-            " FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid"
-            " WHERE messages_fts MATCH ? AND m.active = 1 AND m.status != 'streaming'"
-        )
-        params: list[object] = [query]
-        if not all_sessions:
-            sql += " AND m.session_id = ?"
-            params.append(session_id)
-        if window_start_id is not None:
-            sql += " AND NOT (m.session_id = ? AND m.id >= ?)"
-            params += [session_id, window_start_id]
-        sql += " ORDER BY rank LIMIT ?"
-        params.append(limit)
-        return [(_row_to_message(row), float(row[13])) for row in self._conn.execute(sql, params)]
 
     def recall_hits(
         self,
