@@ -519,15 +519,21 @@ class ProvidersPage(QWidget):
         workspace = self.workspace
         saved = {p.name: p for p in workspace.settings.profiles}
         pairs = list(zip(self.drafts, profiles, strict=True))
+        new = [profile for draft, profile in pairs if draft.original is None]
+        # A new profile may take the name of one removed or renamed in the same save: it goes in after
+        # them. The others go in first, so the only saved profile can be replaced by a new one.
+        later = [profile for profile in new if profile.name in saved]
         try:
-            for draft, profile in pairs:
-                if draft.original is None:
+            for profile in new:
+                if profile not in later:
                     workspace.add_profile(profile)
             for name in self.removed:
                 workspace.remove_profile(name)
             for draft, profile in pairs:
                 if draft.original is not None and saved.get(draft.original) != profile:
                     workspace.update_profile(draft.original, profile)
+            for profile in later:
+                workspace.add_profile(profile)
             if workspace.settings.active_profile != self.active:
                 workspace.set_active_profile(self.active)
         except DesktopChatError as exc:

@@ -308,6 +308,21 @@ def test_profiles_add_use_and_remove(open_app: Opener) -> None:
     assert page.list_error.text() == "This is the only provider profile; add another before removing it."
 
 
+def test_a_profile_removed_and_added_again_in_one_save_is_saved(open_app: Opener) -> None:
+    app = open_app()
+    page = app.settings_dialog().providers
+    page.add("ollama")
+    assert app.run(page.window().save())  # type: ignore[attr-defined]
+    page.select("Ollama")
+    page.remove_selected()
+    page.add("ollama")  # the same name again, before saving
+    page.url_edit.setText("http://127.0.0.1:11500/v1")
+    assert app.run(page.window().save()), page.list_error.text()  # type: ignore[attr-defined]
+    saved = {p.name: p for p in app.saved_settings().profiles}
+    assert list(saved) == ["Test", "Ollama"]
+    assert saved["Ollama"].base_url == "http://127.0.0.1:11500/v1"
+
+
 def test_unchanged_save_publishes_nothing(open_app: Opener) -> None:
     app = open_app()
     dialog = app.settings_dialog()
