@@ -14,6 +14,7 @@ from datetime import datetime
 from desktop_chat.core.models import FactOrigin, FactStatus, JSONDict, MessageStatus, Role, Usage
 from desktop_chat.core.storage.db import Repository, to_db_time
 from desktop_chat.core.storage.facts import normalize_key
+from desktop_chat.core.storage.messages import usage_json
 
 
 class ImportRepository(Repository):
@@ -46,9 +47,7 @@ class ImportRepository(Repository):
                 status.value,
                 model,
                 token_count,
-                json.dumps({"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens})
-                if usage
-                else None,
+                usage_json(usage),
                 json.dumps(meta) if meta is not None else None,
                 error,
                 int(active),

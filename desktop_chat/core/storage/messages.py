@@ -44,7 +44,7 @@ def _row_to_message(row: sqlite3.Row | tuple[Any, ...]) -> Message:
     )
 
 
-def _usage_json(usage: Usage | None) -> str | None:
+def usage_json(usage: Usage | None) -> str | None:
     if usage is None:
         return None
     return json.dumps({"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens})
@@ -105,7 +105,7 @@ class MessageRepository(Repository):
                         MessageStatus(status).value,
                         model,
                         token_count,
-                        _usage_json(usage),
+                        usage_json(usage),
                         json.dumps(meta) if meta is not None else None,
                     ),
                 )
@@ -148,7 +148,7 @@ class MessageRepository(Repository):
             conn.execute(
                 "UPDATE messages SET status = ?, token_count = COALESCE(?, token_count),"
                 " usage = COALESCE(?, usage), error = ?, model = COALESCE(?, model) WHERE id = ?",
-                (MessageStatus(status).value, token_count, _usage_json(usage), error, model, message_id),
+                (MessageStatus(status).value, token_count, usage_json(usage), error, model, message_id),
             )
         return self.get(message_id)
 
