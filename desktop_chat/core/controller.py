@@ -610,16 +610,18 @@ class ConversationController:
             self.calibrations.observe(model, plan.total_tokens, usage.prompt_tokens)
             calibrated = True
         # Scheduled before Finished goes out (it only creates a task), so the caller sees it as running.
-        await self._upkeep_after_reply(store, session, plan.strategy, profile, client=client, settings=settings)
+        # The profile that keeps the chat's memory and names it; its client is this reply's when it is the same.
+        keeper = upkeep_profile(profile, settings)
+        keeper_client = client if keeper is profile else None
+        await self._upkeep_after_reply(store, session, plan.strategy, keeper, keeper_client, settings=settings)
         if not store.sessions.get(session_id).title and session_id not in self._titles:
             # In the background: the caller is done with the reply at Finished, the title arrives as an event.
-            keeper = upkeep_profile(profile, settings)
             self._titles[session_id] = asyncio.create_task(
                 self._title(
                     store,
                     session_id,
                     keeper,
-                    client if keeper is profile else None,
+                    keeper_client,
                     user_text=user.content,
                     reply=final.content,
                 ),
@@ -632,17 +634,16 @@ class ConversationController:
         store: Store,
         session: Session,
         strategy: Strategy,
-        profile: ProviderProfile,
+        keeper: ProviderProfile | None,
+        client: ChatClient | None,
         *,
-        client: ChatClient,
         settings: Settings,
     ) -> None:
-        """Schedule the chat's memory upkeep on the client of the profile that keeps its memory."""
-        keeper = upkeep_profile(profile, settings)
+        """Schedule the chat's memory upkeep on ``client``, else the client of ``keeper`` (None: no upkeep)."""
         if keeper is None:
             return
         upkeep_client = client
-        if keeper is not profile:
+        if upkeep_client is None:
             # The starter model's chats: upkeep goes to the profile named by local_upkeep_profile.
             try:
                 upkeep_client = await self.client_for(keeper)
