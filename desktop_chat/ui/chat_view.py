@@ -43,6 +43,7 @@ from desktop_chat.ui.message_model import (
     Row,
 )
 from desktop_chat.ui.render import COPY_CODE
+from desktop_chat.ui.signal_types import ID
 
 __all__ = [
     "ACTION",
@@ -125,10 +126,10 @@ class ChatListView(QListView):
 class ChatView(QWidget):
     """Chat pane: a header with the title, model and strategy, the summary banner, the message list."""
 
-    action = Signal(str, int)  # copy/edit/regenerate/retry/settings, message id (-1: the error row)
+    action = Signal(str, ID)  # copy/edit/regenerate/retry/settings, message id (-1: the error row)
     summaryClicked = Signal()
-    contextClicked = Signal(int)  # a message's "not in context" / "summarised" marker: explain it
-    messageClicked = Signal(int)  # a message was clicked (the inspector shows why a reply said what it did)
+    contextClicked = Signal(ID)  # a message's "not in context" / "summarised" marker: explain it
+    messageClicked = Signal(ID)  # a message was clicked (the inspector shows why a reply said what it did)
 
     def __init__(self, workspace: Any | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
