@@ -13,12 +13,14 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from desktop_chat.core.models import ContextPlan, Message, MessageStatus, PartKind, Role
+from desktop_chat.ui.render import internal_scheme
 
 PAGE = 30  # messages per lazy page: more than a tall window shows; each costs ~1 ms to render
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
-# Links inside a message: dc-action:<name>:<message id>; code copy links come from render.py.
-ACTION = "dc-action"
+# A row's actions are links <ACTION>:<name>:<message id>, with a scheme message content
+# cannot forge (render.py); code copy links come from render.py.
+ACTION = internal_scheme("action")
 COPY_MESSAGE = "copy"
 EDIT = "edit"
 REGENERATE = "regenerate"

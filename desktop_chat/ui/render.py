@@ -6,6 +6,8 @@ Qt-free apart from colour names handed in, so it is cheap to test and to cache.
 from __future__ import annotations
 
 import html
+import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -16,7 +18,36 @@ if TYPE_CHECKING:
     from markdown_it.utils import EnvType, OptionsDict
 
 
-COPY_CODE = "dc-copy-code"  # href scheme of a code block's copy link: dc-copy-code:<block index>
+# The app's own links (a code block's copy, a row's actions) use URL schemes that carry a
+# random token made per process: a model's reply cannot guess it, so it cannot write a
+# link that presses the app's buttons. Message content keeps only links the chat opens
+# in the browser; any other href (``dc-action:...``, ``javascript:``, relative) is shown
+# as text.
+_TOKEN = secrets.token_hex(8)
+OPENABLE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def internal_scheme(kind: str) -> str:
+    """The href scheme of one kind of the app's own links, e.g. ``dc-action-<token>``."""
+    return f"dc-{kind}-{_TOKEN}"
+
+
+COPY_CODE = internal_scheme("copy-code")  # a code block's copy link: <COPY_CODE>:<block index>
+
+
+def parse_internal(href: str, kind: str) -> list[str] | None:
+    """The arguments of one of the app's own links of ``kind``; None for anything else or malformed."""
+    scheme, colon, rest = href.partition(":")
+    if not colon or scheme.lower() != internal_scheme(kind):
+        return None
+    return rest.split(":")
+
+
+def openable(href: str) -> bool:
+    """Whether message content may show ``href`` as a link (one the chat opens in the browser)."""
+    match = _SCHEME.match(href)
+    return match is not None and match.group(1).lower() in OPENABLE_SCHEMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +115,28 @@ def _renderer_class() -> type:
         def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
             # An <img> would make QTextDocument ask for the resource; show a link the user may click instead.
             token = tokens[idx]
-            src = html.escape(str(token.attrGet("src") or ""))
+            src = str(token.attrGet("src") or "")
             alt = html.escape(token.content or "image")
-            return f'<a href="{src}">[image: {alt}]</a>'
+            if not openable(src):
+                return f"[image: {alt}] ({html.escape(src)})"
+            return f'<a href="{html.escape(src)}">[image: {alt}]</a>'
+
+        def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            token = tokens[idx]
+            href = str(token.attrGet("href") or "")
+            if openable(href):
+                return str(self.renderToken(tokens, idx, options, env))
+            # Shown as text, its target after it so the reader still sees where it pointed.
+            close = next((t for t in tokens[idx + 1 :] if t.type == "link_close"), None)
+            if close is not None:
+                close.meta["shown_as_text"] = "" if token.markup == "autolink" else f" ({html.escape(href)})"
+            return ""
+
+        def link_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            token = tokens[idx]
+            if "shown_as_text" in token.meta:
+                return str(token.meta["shown_as_text"])
+            return str(self.renderToken(tokens, idx, options, env))
 
     return _Renderer
 
