@@ -33,6 +33,7 @@ from desktop_chat.ui.message_model import (
     COPY_MESSAGE,
     EDIT,
     IN_CONTEXT,
+    MORE,
     OUT_OF_CONTEXT,
     PAGE,
     REGENERATE,
@@ -327,6 +328,9 @@ class ChatView(QWidget):
             QGuiApplication.clipboard().setText(row.text)
         elif name == CONTEXT:
             self.contextClicked.emit(key)
+        elif name == MORE:
+            self.list.close_selectable()
+            self.model.show_more(key)
         elif name in (EDIT, REGENERATE, RETRY, SETTINGS):
             self.action.emit(name, key)
 

@@ -44,6 +44,25 @@ def parse_internal(href: str, kind: str) -> list[str] | None:
     return rest.split(":")
 
 
+# Qt lays out a word it cannot break in time that grows with the square of its length
+# (1.5 MB without a space froze the window for a minute and a half): a zero-width space
+# every so often inside very long words gives it places to wrap. Only display text gets
+# them; copying a message copies the stored text.
+LONG_WORD = 160
+_LONG_WORD = re.compile(rf"\S{{{LONG_WORD},}}")
+_BREAK_EVERY = 80
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width break opportunity every 80 characters inside words of 160 or more."""
+    if len(text) < LONG_WORD:
+        return text
+    return _LONG_WORD.sub(
+        lambda m: "\u200b".join(m.group(0)[i : i + _BREAK_EVERY] for i in range(0, len(m.group(0)), _BREAK_EVERY)),
+        text,
+    )
+
+
 def openable(href: str) -> bool:
     """Whether message content may show ``href`` as a link (one the chat opens in the browser)."""
     match = _SCHEME.match(href)
@@ -81,6 +100,7 @@ def highlight(code: str, language: str, style: str) -> str:
 @cache
 def _renderer_class() -> type:
     """The renderer, defined on first use: markdown-it costs ~45 ms to import, after the first paint."""
+    from markdown_it.common.utils import escapeHtml
     from markdown_it.renderer import RendererHTML
 
     class _Renderer(RendererHTML):
@@ -120,6 +140,13 @@ def _renderer_class() -> type:
             if not openable(src):
                 return f"[image: {alt}] ({html.escape(src)})"
             return f'<a href="{html.escape(src)}">[image: {alt}]</a>'
+
+        def text(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            return escapeHtml(breakable(tokens[idx].content))
+
+        def code_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            token = tokens[idx]
+            return f"<code{self.renderAttrs(token)}>{escapeHtml(breakable(token.content))}</code>"
 
         def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
             token = tokens[idx]
@@ -163,7 +190,7 @@ class MarkdownRenderer:
 
 def plain(text: str) -> str:
     """Text shown as it is (user messages keep their line breaks and are never parsed)."""
-    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
+    return "<p>" + html.escape(breakable(text)).replace("\n", "<br>") + "</p>"
 
 
 WARM_LANGUAGES = ("python", "bash", "json", "javascript", "typescript", "sql", "html", "http")
