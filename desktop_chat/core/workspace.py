@@ -121,6 +121,9 @@ class Workspace:
             store, client, settings, title_timeout=title_timeout, channel=self.channel, **extra
         )
         self._data_version = store.db.data_version()
+        # Chats with a reply another process is streaming (None: not looked yet). Polled for
+        # their writer's claim, so that a reply whose writer died stops instead of "streaming" forever.
+        self._foreign_replies: set[int] | None = None
         self._background: set[asyncio.Task[None]] = set()
 
     # --- events and lifecycle --------------------------------------------------------------
@@ -139,14 +142,33 @@ class Workspace:
     def poll_external_changes(self) -> bool:
         """Whether another process wrote to the database since the last call; publishes ``ExternalChange``.
 
-        Cheap (one PRAGMA, no disk read when nothing changed): meant for a timer.
+        Also settles replies orphaned by another process: one it was streaming when it
+        died (its claim is gone or stale) is marked stopped, with ``MessagesChanged``.
+        Cheap (one PRAGMA, no disk read when nothing changed; one claim lookup per chat
+        another process is answering in): meant for a timer.
         """
         version = self._store.db.data_version()
-        if version == self._data_version:
-            return False
-        self._data_version = version
-        self.channel.publish(ExternalChange())
-        return True
+        changed = version != self._data_version
+        if changed or self._foreign_replies is None:
+            self._data_version = version
+            self._foreign_replies = {
+                m.session_id for m in self._store.messages.interrupted() if not self.is_busy(m.session_id)
+            }
+        if changed:
+            self.channel.publish(ExternalChange())
+        for session_id in sorted(self._foreign_replies):
+            if self.reply_orphaned(session_id):
+                self.recover_interrupted(session_id)
+                self._foreign_replies.discard(session_id)
+        return changed
+
+    def reply_orphaned(self, session_id: int) -> bool:
+        """Whether a reply stored as streaming in this chat has no writer left.
+
+        Not when this process answers there, nor while another process holds a live
+        claim on the chat (it is streaming it right now).
+        """
+        return not self.is_busy(session_id) and not self._store.claims.held_elsewhere(session_id)
 
     async def warm_up(self, model: str | None = None) -> None:
         """Load the token encodings in a worker thread, so the first preview does not block the GUI."""

@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.ui.signal_types import ID
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +34,21 @@ class WorkspaceBridge(QObject):
     # sessions
     sessionsChanged = Signal()  # the list or its order changed (created, changed, deleted, titled, external)
     sessionChanged = Signal(object)  # Session
-    sessionDeleted = Signal(int)
-    titleChanged = Signal(int, str)
+    sessionDeleted = Signal(ID)
+    titleChanged = Signal(ID, str)
     # content of a chat, memory, settings
-    messagesChanged = Signal(int)
+    messagesChanged = Signal(ID)
     memoryChanged = Signal(object)  # session id or None (global facts): what the next request holds may differ
     settingsChanged = Signal(object)  # Settings
-    upkeepChanged = Signal(int, int)  # session id, running (0/1)
+    upkeepChanged = Signal(ID, int)  # session id, running (0/1)
     externalChange = Signal()
     localModelChanged = Signal(str, str)  # the built-in model's state ("starting", "ready", ...), one line
     # replies
     replyStarted = Signal(object)  # Started
-    replyText = Signal(int, int, str)  # session id, assistant message id, text appended since the last flush
+    replyText = Signal(ID, ID, str)  # session id, assistant message id, text appended since the last flush
     replyEnded = Signal(object)  # Finished | Stopped | Failed
-    replyRejected = Signal(int, str)  # session id, one line: the reply could not start (busy, empty, not found)
-    busyChanged = Signal(int, int)  # session id, busy (0/1)
+    replyRejected = Signal(ID, str)  # session id, one line: the reply could not start (busy, empty, not found)
+    busyChanged = Signal(ID, int)  # session id, busy (0/1)
 
     def __init__(self, workspace: Any, parent: QObject | None = None, *, flush_ms: int = FLUSH_MS) -> None:
         super().__init__(parent)

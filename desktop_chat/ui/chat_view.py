@@ -3,8 +3,9 @@
 The list (``message_model``) loads the newest page first and older ones when
 scrolled near its top; the delegate (``message_delegate``) draws each row from
 a cached document, and streamed text updates only the streaming row. Links
-with the ``dc-`` scheme are the row's actions; other links open in the system
-browser, and only when clicked.
+with the app's own schemes (``render.internal_scheme``: a per-process token that
+message content cannot forge) are the row's actions; other links open in the
+system browser, and only when clicked.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from desktop_chat.ui.message_model import (
     COPY_MESSAGE,
     EDIT,
     IN_CONTEXT,
+    MORE,
     OUT_OF_CONTEXT,
     PAGE,
     REGENERATE,
@@ -42,7 +44,8 @@ from desktop_chat.ui.message_model import (
     MessageListModel,
     Row,
 )
-from desktop_chat.ui.render import COPY_CODE
+from desktop_chat.ui.render import OPENABLE_SCHEMES, parse_internal
+from desktop_chat.ui.signal_types import ID
 
 __all__ = [
     "ACTION",
@@ -125,10 +128,10 @@ class ChatListView(QListView):
 class ChatView(QWidget):
     """Chat pane: a header with the title, model and strategy, the summary banner, the message list."""
 
-    action = Signal(str, int)  # copy/edit/regenerate/retry/settings, message id (-1: the error row)
+    action = Signal(str, ID)  # copy/edit/regenerate/retry/settings, message id (-1: the error row)
     summaryClicked = Signal()
-    contextClicked = Signal(int)  # a message's "not in context" / "summarised" marker: explain it
-    messageClicked = Signal(int)  # a message was clicked (the inspector shows why a reply said what it did)
+    contextClicked = Signal(ID)  # a message's "not in context" / "summarised" marker: explain it
+    messageClicked = Signal(ID)  # a message was clicked (the inspector shows why a reply said what it did)
 
     def __init__(self, workspace: Any | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -301,24 +304,35 @@ class ChatView(QWidget):
     # --- actions -------------------------------------------------------------------------
 
     def _on_link(self, href: str, row: Row) -> None:
-        if href.startswith(COPY_CODE + ":"):
-            index = int(href.split(":", 1)[1])
-            if 0 <= index < len(row.code_blocks):
+        code = parse_internal(href, "copy-code")
+        if code is not None:
+            index = _number(code[0]) if len(code) == 1 else None
+            if index is not None and 0 <= index < len(row.code_blocks):
                 QGuiApplication.clipboard().setText(row.code_blocks[index])
             return
-        if href.startswith(ACTION + ":"):
-            _, name, key = href.split(":", 2)
-            if name == COPY_MESSAGE:
-                QGuiApplication.clipboard().setText(row.text)
-                return
-            if name == CONTEXT:
-                self.contextClicked.emit(int(key))
-                return
-            self.action.emit(name, int(key))
+        action = parse_internal(href, "action")
+        if action is not None:
+            self._on_action(action, row)
             return
         url = QUrl(href)
-        if url.scheme() in ("http", "https", "mailto"):
+        if url.scheme().lower() in OPENABLE_SCHEMES:
             QDesktopServices.openUrl(url)
+
+    def _on_action(self, args: list[str], row: Row) -> None:
+        # Built by the delegate, so a bad one is a bug of ours, never a user's doing: ignore it.
+        key = _number(args[1]) if len(args) == 2 else None
+        if key is None or key != row.key:
+            return
+        name = args[0]
+        if name == COPY_MESSAGE:
+            QGuiApplication.clipboard().setText(row.text)
+        elif name == CONTEXT:
+            self.contextClicked.emit(key)
+        elif name == MORE:
+            self.list.close_selectable()
+            self.model.show_more(key)
+        elif name in (EDIT, REGENERATE, RETRY, SETTINGS):
+            self.action.emit(name, key)
 
     def copy_last_reply(self) -> bool:
         for row in reversed(self.model.rows()):
@@ -326,3 +340,7 @@ class ChatView(QWidget):
                 QGuiApplication.clipboard().setText(row.text)
                 return True
         return False
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.lstrip("-").isdigit() and len(text) < 20 else None

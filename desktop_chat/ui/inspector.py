@@ -24,6 +24,7 @@ from desktop_chat.core.models import ContextPlan, PartKind, Role
 from desktop_chat.ui.inspector_facts import FactsView
 from desktop_chat.ui.inspector_memory import StrategyView, SummaryView
 from desktop_chat.ui.inspector_plan import OMITTED, PART, NextRequestView, WhyReplyView
+from desktop_chat.ui.signal_types import ID
 
 DRAFT_DELAY_MS = 250  # typing pauses this long before the plan is made again
 SUMMARISED_SHOWN = 200  # at most this many summarised messages are selected in the chat
@@ -75,7 +76,7 @@ class Section(QWidget):
 
 class InspectorPane(QWidget):
     showMessages = Signal(object)  # message ids of the open chat to select and scroll to
-    openMessage = Signal(int, int)  # session id, message id (a fact's source may be in another chat)
+    openMessage = Signal(ID, ID)  # session id, message id (a fact's source may be in another chat)
     notice = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.models import Fact, FactEvent, FactOrigin, FactStatus
+from desktop_chat.ui.signal_types import ID
 
 COLUMNS = ("Key", "Value", "Scope", "Source", "Origin", "Updated")
 KEY, VALUE, SCOPE, SOURCE, ORIGIN, UPDATED = range(6)
@@ -76,7 +77,7 @@ def _tool(text: str, tip: str, icon_name: str | None = None) -> QToolButton:
 class FactsView(QWidget):
     """Facts visible in the open chat (its own and global ones), editable in place."""
 
-    openMessage = Signal(int)  # a fact's source message id
+    openMessage = Signal(ID)  # a fact's source message id
     notice = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:

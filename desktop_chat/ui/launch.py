@@ -9,10 +9,13 @@ thread so the window stays responsive.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,6 +25,12 @@ if TYPE_CHECKING:
     from desktop_chat.ui.main_window import MainWindow
 
 NO_DISPLAY = "Desktop Chat needs a display (set DISPLAY or use the command line: desktop-chat --help)"
+UNEXPECTED = (
+    "Something went wrong inside Desktop Chat ({kind}); your chats are saved. "
+    "Details are in {log}; if the window misbehaves, restart it."
+)
+
+log = logging.getLogger(__name__)
 
 
 def display_available(environ: dict[str, str] | None = None) -> bool:
@@ -80,6 +89,59 @@ def import_heavy_modules() -> None:
     warm_up()  # Markdown and the common code lexers, before the first chat with code opens
 
 
+def install_error_hooks(
+    notify: Callable[[str], None], log_file: Path, loop: asyncio.AbstractEventLoop
+) -> Callable[[], None]:
+    """Log every exception nothing caught (slots, callbacks, tasks) and tell the user in one line.
+
+    PySide6 hands an exception raised in a slot to ``sys.excepthook``; asyncio hands one
+    from a callback or a forgotten task to the loop's exception handler. Both used to
+    end up only on stderr, which a desktop user never sees. Returns a function that
+    puts the previous hooks back.
+    """
+    previous_hook = sys.excepthook
+    reporting = False
+
+    def report(exc: BaseException, what: str) -> None:
+        nonlocal reporting
+        log.error("%s", what, exc_info=(type(exc), exc, exc.__traceback__))
+        if reporting:
+            return  # the notice itself failed: the log has it, do not loop
+        reporting = True
+        try:
+            notify(UNEXPECTED.format(kind=type(exc).__name__, log=log_file))
+        except Exception:  # a window half torn down must not turn one error into two
+            log.exception("Could not show the error notice")
+        finally:
+            reporting = False
+
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            previous_hook(kind, value, tb)
+            return
+        if value.__traceback__ is None:
+            value = value.with_traceback(tb)
+        report(value, "Unexpected error in the window")
+
+    def loop_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if not isinstance(exc, Exception):
+            log.warning("asyncio: %s", context.get("message", context))
+            return
+        report(exc, f"Unexpected error in a task: {context.get('message', '')}")
+
+    previous_handler = loop.get_exception_handler()
+    sys.excepthook = hook
+    loop.set_exception_handler(loop_handler)
+
+    def restore() -> None:
+        if sys.excepthook is hook:
+            sys.excepthook = previous_hook
+        loop.set_exception_handler(previous_handler)
+
+    return restore
+
+
 async def _build_workspace(folder: Path) -> Workspace:
     import asyncio
 
@@ -134,6 +196,20 @@ async def run_window(
     """
     import asyncio
 
+    from desktop_chat.core.paths import log_path
+
+    if window is None:
+        window = show_window(folder)
+    restore_hooks = install_error_hooks(window.notify, log_path(folder), asyncio.get_running_loop())
+    try:
+        return await _live(folder, window, on_painted, on_ready)
+    finally:
+        restore_hooks()
+
+
+async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any) -> int:
+    import asyncio
+
     from PySide6.QtWidgets import QMessageBox
 
     from desktop_chat.core.errors import DesktopChatError
@@ -141,8 +217,6 @@ async def run_window(
     loop = asyncio.get_running_loop()
     painted: asyncio.Future[None] = loop.create_future()
     closing: asyncio.Future[None] = loop.create_future()
-    if window is None:
-        window = show_window(folder)
     window.closeRequested.connect(lambda: _resolve(closing))
     if window.painted:
         _resolve(painted)

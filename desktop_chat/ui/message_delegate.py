@@ -24,6 +24,7 @@ from desktop_chat.ui.message_model import (
     CONTEXT,
     COPY_MESSAGE,
     EDIT,
+    MORE,
     REGENERATE,
     RETRY,
     ROW_ROLE,
@@ -144,10 +145,16 @@ class MessageDelegate(QStyledItemDelegate):
         if message is None:
             body = ""
         elif message.role is Role.ASSISTANT:
-            rendered = theme.renderer.render(row.text)
+            rendered = theme.renderer.render(row.visible_text)
             body, code = rendered.html, rendered.code_blocks
         else:
-            body = plain(row.text)
+            body = plain(row.visible_text)
+        if message is not None and len(row.text) > row.shown:
+            body += (
+                f"<p style='color:{dim}'>Showing the first {row.shown:,} of {len(row.text):,} characters. &nbsp;"
+                f'<a href="{ACTION}:{MORE}:{message.id}">Show more</a> &nbsp; '
+                f'<a href="{ACTION}:{COPY_MESSAGE}:{message.id}">Copy the whole message</a></p>'
+            )
         if row.error:
             fixes = []
             if row.retry and (row.message is None or row.last_reply):
@@ -164,7 +171,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     def document(self, row: Row, width: int) -> tuple[QTextDocument, tuple[str, ...]]:
         # Everything the HTML depends on: a reloaded row with the same content hits the cache.
-        key = (width, row.text, row.status, row.context, row.error, row.retry, row.settings, row.last_reply)
+        key = (width, row.shown, row.text, row.status, row.context, row.error, row.retry, row.settings, row.last_reply)
         cached = self._docs.get(row.key)
         if cached is not None and cached[0] == key:
             self._docs.move_to_end(row.key)

@@ -13,18 +13,26 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from desktop_chat.core.models import ContextPlan, Message, MessageStatus, PartKind, Role
+from desktop_chat.ui.render import internal_scheme
 
 PAGE = 30  # messages per lazy page: more than a tall window shows; each costs ~1 ms to render
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
-# Links inside a message: dc-action:<name>:<message id>; code copy links come from render.py.
-ACTION = "dc-action"
+# A row's actions are links <ACTION>:<name>:<message id>, with a scheme message content
+# cannot forge (render.py); code copy links come from render.py.
+ACTION = internal_scheme("action")
 COPY_MESSAGE = "copy"
 EDIT = "edit"
 REGENERATE = "regenerate"
 RETRY = "retry"
 SETTINGS = "settings"
 CONTEXT = "context"  # the "not in context" / "summarised" marker: the inspector explains it
+MORE = "more"  # a long message shows more of itself
+
+# How much of a message is laid out at first, and how much more each "Show more" adds:
+# laying out text costs time in proportion to its length (and worse for long words), so a
+# message of megabytes shows its start; the whole text stays in the row for copy and export.
+SHOWN_CHARS = 40_000
 
 # Context marks: where a message stands for the next request.
 IN_CONTEXT = ""
@@ -48,11 +56,16 @@ class Row:
     version: int = 0
     last_reply: bool = False
     highlighted: bool = False  # selected from the inspector: a part's source messages
+    shown: int = SHOWN_CHARS  # characters of the text laid out; the rest waits for "Show more"
     code_blocks: tuple[str, ...] = field(default=())
 
     @property
     def key(self) -> int:
         return self.message.id if self.message is not None else -1
+
+    @property
+    def visible_text(self) -> str:
+        return self.text if len(self.text) <= self.shown else self.text[: self.shown]
 
 
 def _fixes(error_class: str) -> tuple[bool, bool]:
@@ -92,7 +105,7 @@ class MessageListModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             who = role_name(row)
             mark = f" ({row.context})" if row.context else ""
-            return f"{who}{mark}: {row.text or row.error or ''}"
+            return f"{who}{mark}: {row.visible_text or row.error or ''}"
         return None
 
     # --- loading -------------------------------------------------------------------------
@@ -187,6 +200,14 @@ class MessageListModel(QAbstractListModel):
         row.version += 1
         index = self.index(i)
         self.dataChanged.emit(index, index, [ROW_ROLE])
+
+    def show_more(self, message_id: int) -> None:
+        i = self.row_of(message_id)
+        if i is None:
+            return
+        self._rows[i].shown += SHOWN_CHARS
+        self._rows[i].version += 1
+        self.dataChanged.emit(self.index(i), self.index(i), [ROW_ROLE])
 
     def note_failure(self, assistant_id: int | None, error_class: str, message: str) -> None:
         """A reply failed: its fixes are remembered for the stored row, or shown on an error row."""

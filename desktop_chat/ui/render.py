@@ -6,6 +6,8 @@ Qt-free apart from colour names handed in, so it is cheap to test and to cache.
 from __future__ import annotations
 
 import html
+import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -16,7 +18,55 @@ if TYPE_CHECKING:
     from markdown_it.utils import EnvType, OptionsDict
 
 
-COPY_CODE = "dc-copy-code"  # href scheme of a code block's copy link: dc-copy-code:<block index>
+# The app's own links (a code block's copy, a row's actions) use URL schemes that carry a
+# random token made per process: a model's reply cannot guess it, so it cannot write a
+# link that presses the app's buttons. Message content keeps only links the chat opens
+# in the browser; any other href (``dc-action:...``, ``javascript:``, relative) is shown
+# as text.
+_TOKEN = secrets.token_hex(8)
+OPENABLE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def internal_scheme(kind: str) -> str:
+    """The href scheme of one kind of the app's own links, e.g. ``dc-action-<token>``."""
+    return f"dc-{kind}-{_TOKEN}"
+
+
+COPY_CODE = internal_scheme("copy-code")  # a code block's copy link: <COPY_CODE>:<block index>
+
+
+def parse_internal(href: str, kind: str) -> list[str] | None:
+    """The arguments of one of the app's own links of ``kind``; None for anything else or malformed."""
+    scheme, colon, rest = href.partition(":")
+    if not colon or scheme.lower() != internal_scheme(kind):
+        return None
+    return rest.split(":")
+
+
+# Qt lays out a word it cannot break in time that grows with the square of its length
+# (1.5 MB without a space froze the window for a minute and a half): a zero-width space
+# every so often inside very long words gives it places to wrap. Only display text gets
+# them; copying a message copies the stored text.
+LONG_WORD = 160
+_LONG_WORD = re.compile(rf"\S{{{LONG_WORD},}}")
+_BREAK_EVERY = 80
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width break opportunity every 80 characters inside words of 160 or more."""
+    if len(text) < LONG_WORD:
+        return text
+    return _LONG_WORD.sub(
+        lambda m: "\u200b".join(m.group(0)[i : i + _BREAK_EVERY] for i in range(0, len(m.group(0)), _BREAK_EVERY)),
+        text,
+    )
+
+
+def openable(href: str) -> bool:
+    """Whether message content may show ``href`` as a link (one the chat opens in the browser)."""
+    match = _SCHEME.match(href)
+    return match is not None and match.group(1).lower() in OPENABLE_SCHEMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +100,7 @@ def highlight(code: str, language: str, style: str) -> str:
 @cache
 def _renderer_class() -> type:
     """The renderer, defined on first use: markdown-it costs ~45 ms to import, after the first paint."""
+    from markdown_it.common.utils import escapeHtml
     from markdown_it.renderer import RendererHTML
 
     class _Renderer(RendererHTML):
@@ -84,9 +135,35 @@ def _renderer_class() -> type:
         def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
             # An <img> would make QTextDocument ask for the resource; show a link the user may click instead.
             token = tokens[idx]
-            src = html.escape(str(token.attrGet("src") or ""))
+            src = str(token.attrGet("src") or "")
             alt = html.escape(token.content or "image")
-            return f'<a href="{src}">[image: {alt}]</a>'
+            if not openable(src):
+                return f"[image: {alt}] ({html.escape(src)})"
+            return f'<a href="{html.escape(src)}">[image: {alt}]</a>'
+
+        def text(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            return escapeHtml(breakable(tokens[idx].content))
+
+        def code_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            token = tokens[idx]
+            return f"<code{self.renderAttrs(token)}>{escapeHtml(breakable(token.content))}</code>"
+
+        def link_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            token = tokens[idx]
+            href = str(token.attrGet("href") or "")
+            if openable(href):
+                return str(self.renderToken(tokens, idx, options, env))
+            # Shown as text, its target after it so the reader still sees where it pointed.
+            close = next((t for t in tokens[idx + 1 :] if t.type == "link_close"), None)
+            if close is not None:
+                close.meta["shown_as_text"] = "" if token.markup == "autolink" else f" ({html.escape(href)})"
+            return ""
+
+        def link_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            token = tokens[idx]
+            if "shown_as_text" in token.meta:
+                return str(token.meta["shown_as_text"])
+            return str(self.renderToken(tokens, idx, options, env))
 
     return _Renderer
 
@@ -113,7 +190,7 @@ class MarkdownRenderer:
 
 def plain(text: str) -> str:
     """Text shown as it is (user messages keep their line breaks and are never parsed)."""
-    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
+    return "<p>" + html.escape(breakable(text)).replace("\n", "<br>") + "</p>"
 
 
 WARM_LANGUAGES = ("python", "bash", "json", "javascript", "typescript", "sql", "html", "http")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.ui.icons import icon
+from desktop_chat.ui.signal_types import ID
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,8 @@ class _Tree(QTreeWidget):
 
 
 class Sidebar(QWidget):
-    sessionActivated = Signal(int)
-    messageActivated = Signal(int, int)  # session id, message id
+    sessionActivated = Signal(ID)
+    messageActivated = Signal(ID, ID)  # session id, message id
     newChat = Signal()
     newTemporaryChat = Signal()
     notice = Signal(str)  # one line for the status bar
