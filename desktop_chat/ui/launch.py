@@ -100,12 +100,14 @@ def show_window(folder: Path) -> MainWindow:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from desktop_chat.core.paths import window_settings_path
     from desktop_chat.ui.main_window import MainWindow
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)  # the coroutine decides when the loop ends, after cleanup
-    window = MainWindow(QSettings(str(folder / "window.ini"), QSettings.Format.IniFormat))
+    # Made 0600 before Qt writes it: Qt keeps the mode of the file it replaces.
+    window = MainWindow(QSettings(str(window_settings_path(folder)), QSettings.Format.IniFormat))
     window.show()
     window.activateWindow()
     return window
