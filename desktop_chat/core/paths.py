@@ -133,6 +133,8 @@ def tighten(path: Path) -> None:
         if stat.S_ISLNK(info.st_mode) or info.st_uid != os.getuid() or not info.st_mode & 0o077:
             return
         os.chmod(path, stat.S_IMODE(info.st_mode) & 0o700)
+    except FileNotFoundError:
+        return
     except OSError as exc:
         log.info("could not make %s private: %s", path, exc.strerror)
 
@@ -148,7 +150,8 @@ def is_app_folder(folder: Path) -> bool:
     try:
         if folder.resolve() == default_data_dir().resolve():
             return True
-        return all(_APP_ENTRY.fullmatch(entry.name) for entry in os.scandir(folder))
+        with os.scandir(folder) as entries:
+            return all(_APP_ENTRY.fullmatch(entry.name) for entry in entries)
     except OSError:
         return False
 
@@ -175,6 +178,7 @@ def prepare_data_folder(folder: Path) -> None:
 
 def _scan(folder: Path) -> list[os.DirEntry[str]]:
     try:
-        return list(os.scandir(folder))
+        with os.scandir(folder) as entries:
+            return list(entries)
     except OSError:
         return []

@@ -108,23 +108,18 @@ def storage_error(exc: sqlite3.Error, path: Path | None) -> StorageError:
 class Database:
     """A migrated SQLite connection with WAL, foreign keys and a busy timeout.
 
-    ``read_only``: the data folder or the file cannot be written, so the database was
-    opened for reading only; ``notice`` is then the line a front end shows about it.
+    ``notice``: None, or why the database was opened for reading only (the data folder
+    cannot be written, or its disk is full), in the line a front end shows about it.
     """
 
-    def __init__(self, connection: sqlite3.Connection, path: Path | None, *, read_only: bool = False) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path | None, *, notice: str | None = None) -> None:
         self._conn = connection
         self.path = path
-        self.read_only = read_only
+        self.notice = notice
 
     @property
-    def notice(self) -> str | None:
-        if not self.read_only or self.path is None:
-            return None
-        return (
-            f"The data folder {self.path.parent} is read-only: chats can be read and exported, "
-            "but nothing can be saved until it is writable again."
-        )
+    def read_only(self) -> bool:
+        return self.notice is not None
 
     def error(self, exc: sqlite3.Error) -> StorageError:
         return storage_error(exc, self.path)
@@ -161,6 +156,8 @@ class Database:
             error = open_error(exc, path)
             if isinstance(error, ReadOnlyData) and existed:
                 return cls._open_read_only(path)  # the permission bits allowed it, the disk did not
+            if isinstance(error, DiskFull) and existed:
+                return cls._open_read_only(path, full=error)  # SQLite's -shm needs room even to read
             raise error from exc
         except Exception:
             conn.close()
@@ -169,14 +166,26 @@ class Database:
         return cls(conn, path)
 
     @classmethod
-    def _open_read_only(cls, path: Path) -> Database:
+    def _open_read_only(cls, path: Path, *, full: DiskFull | None = None) -> Database:
         """Open an up-to-date database for reading only, so the user can still read and export.
 
         ``mode=ro`` first: it sees what another process commits. It needs the ``-shm``
-        file, which a read-only folder cannot get, so ``immutable=1`` is the fallback:
-        nothing can change a file in a folder no one may write to.
+        file, which a read-only folder (or a full disk) cannot get, so ``immutable=1`` is
+        the fallback: without ``-shm`` no ``-wal`` holds anything unseen, and no other
+        copy of the app can commit there either. ``full``: the disk is full (the error to
+        raise if even reading fails).
         """
         folder = path.parent
+        if full is None:
+            notice = (
+                f"The data folder {folder} is read-only: chats can be read and exported, "
+                "but nothing can be saved until it is writable again."
+            )
+        else:
+            notice = (
+                f"The disk holding {folder} is full: chats can be read and exported, "
+                "but nothing can be saved until some space is freed."
+            )
         if not (path.exists() and path.stat().st_size > 0):
             raise ReadOnlyData(
                 f"The data folder {folder} is read-only and holds no chats yet: "
@@ -203,13 +212,17 @@ class Database:
                 raise
             if version < len(MIGRATIONS):
                 conn.close()
+                if full is not None:
+                    raise full
                 raise ReadOnlyData(
                     f"{path} must be upgraded for this version of Desktop Chat, but the data folder {folder} "
                     "is read-only: make it writable and start again."
                 )
             log.info("opened %s read-only", path)
-            return cls(conn, path, read_only=True)
+            return cls(conn, path, notice=notice)
         assert failure is not None
+        if full is not None:
+            raise full from failure
         error = open_error(failure, path)
         if type(error) is StorageError or isinstance(error, ReadOnlyData):
             raise ReadOnlyData(
