@@ -164,6 +164,13 @@ async def run_window(
         window.allow_close()
         return 1
     window.attach(workspace, plan=False)
+    if workspace.storage_notice:  # opened read-only (a read-only folder, a full disk): say why saving fails
+        from PySide6.QtWidgets import QLabel
+
+        notice = QLabel(workspace.storage_notice)
+        notice.setAccessibleName("Data folder notice")
+        notice.setWordWrap(True)
+        window.statusBar().addPermanentWidget(notice, 1)
     # The encodings load in a worker thread; the first "next request" summary follows.
     with contextlib.suppress(DesktopChatError):
         await workspace.warm_up()
