@@ -133,6 +133,9 @@ def test_a_read_only_data_folder_still_lists_searches_and_exports_with_one_line_
         exported = cli(view, "export", "-o", str(tmp_path / "chats.md"), "1")
         assert exported.returncode == 0, exported.stderr
         assert "Pastéis de nata" in (tmp_path / "chats.md").read_text(encoding="utf-8")
+        planned = cli(view, "context", "1")  # plans without caching its token counts
+        assert planned.returncode == 0, planned.stderr
+        assert "msgs #1..#2" in planned.stdout
         # Saving says what is true: the folder cannot be written, nothing about damage.
         renamed = cli(view, "config", "set", "default_strategy", "recall")
         assert renamed.returncode == 1
