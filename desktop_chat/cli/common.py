@@ -38,6 +38,8 @@ class Context:
             from desktop_chat.core.bootstrap import open_workspace
 
             self._workspace = open_workspace(self.data_dir)
+            if self._workspace.storage_notice:  # read-only: reading works, so say why saving will not
+                print(f"desktop-chat: {self._workspace.storage_notice}", file=sys.stderr)
         return self._workspace
 
     def close(self) -> None:

@@ -79,7 +79,15 @@ class DatabaseTooNew(StorageError):
 
 
 class CorruptDatabase(StorageError):
-    """The file is not a usable SQLite database."""
+    """The file is not a usable SQLite database (SQLite says it is damaged or not a database)."""
+
+
+class DiskFull(StorageError):
+    """The disk holding the data folder has no space left; nothing is wrong with the database."""
+
+
+class ReadOnlyData(StorageError):
+    """The data folder or the database cannot be written (permissions, a read-only disk)."""
 
 
 class NotFound(DesktopChatError):

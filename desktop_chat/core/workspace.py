@@ -757,6 +757,11 @@ class Workspace:
         path = self._store.db.path
         return path.parent if path is not None else None
 
+    @property
+    def storage_notice(self) -> str | None:
+        """One line to show while the data folder cannot be written (read-only), else None."""
+        return self._store.notice
+
     async def test_connection(
         self, profile: ProviderProfile | str | None = None, *, key: str | None = None
     ) -> ConnectionCheck:

@@ -162,12 +162,14 @@ def show_window(folder: Path) -> MainWindow:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from desktop_chat.core.paths import window_settings_path
     from desktop_chat.ui.main_window import MainWindow
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)  # the coroutine decides when the loop ends, after cleanup
-    window = MainWindow(QSettings(str(folder / "window.ini"), QSettings.Format.IniFormat))
+    # Made 0600 before Qt writes it: Qt keeps the mode of the file it replaces.
+    window = MainWindow(QSettings(str(window_settings_path(folder)), QSettings.Format.IniFormat))
     window.show()
     window.activateWindow()
     return window
@@ -236,6 +238,13 @@ async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any
         window.allow_close()
         return 1
     window.attach(workspace, plan=False)
+    if workspace.storage_notice:  # opened read-only (a read-only folder, a full disk): say why saving fails
+        from PySide6.QtWidgets import QLabel
+
+        notice = QLabel(workspace.storage_notice)
+        notice.setAccessibleName("Data folder notice")
+        notice.setWordWrap(True)
+        window.statusBar().addPermanentWidget(notice, 1)
     # The encodings load in a worker thread; the first "next request" summary follows.
     with contextlib.suppress(DesktopChatError):
         await workspace.warm_up()

@@ -100,3 +100,41 @@ def test_ctrl_q_during_a_reply_saves_it_and_exits_0_with_no_task_left(
     assert messages[1].status is MessageStatus.STOPPED
     assert messages[1].content.strip()
     assert fake_openai.disconnected.wait(5), "the HTTP stream was left open"
+
+
+def test_a_read_only_data_folder_opens_its_chats_and_says_nothing_can_be_saved(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from tests.helpers.mounts import read_only_view
+
+    folder = data_dir(tmp_path)
+    store = Store.open(folder)
+    try:
+        store.messages.append(store.sessions.create("Kept chat").id, Role.USER, "readable still")
+    finally:
+        store.close()
+    seen: dict[str, Any] = {}
+
+    async def drive(view: Path) -> int:
+        window_task = asyncio.ensure_future(run_window(view, on_ready=lambda w: seen.setdefault("window", w)))
+        await until(lambda: "window" in seen, seconds=20, what="the workspace")
+        window: MainWindow = seen["window"]
+        notes = [w for w in window.statusBar().findChildren(QLabel) if w.accessibleName() == "Data folder notice"]
+        seen["notes"] = [note.text() for note in notes]
+        seen["titles"] = window.sidebar.titles()
+        seen["shown"] = [r.text for r in window.chat.model.rows()]
+        QTest.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+        code = await asyncio.wait_for(window_task, 10)
+        window.deleteLater()
+        return code
+
+    with read_only_view(folder, tmp_path / "read-only") as view:
+        assert run(qloop, drive(view)) == 0
+    assert seen["notes"] == [
+        f"The data folder {view} is read-only: chats can be read and exported, "
+        "but nothing can be saved until it is writable again."
+    ]
+    assert seen["titles"] == ["Kept chat"]
+    assert seen["shown"] == ["readable still"], "the last chat reopens and reads"

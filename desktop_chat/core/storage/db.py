@@ -22,7 +22,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from desktop_chat.core.errors import CorruptDatabase, DatabaseTooNew, StorageError
+from desktop_chat.core.errors import CorruptDatabase, DatabaseTooNew, DiskFull, ReadOnlyData, StorageError
+from desktop_chat.core.paths import make_private_dirs
+from desktop_chat.core.storage.files import (
+    backup_error,
+    copy_private,
+    describe,
+    disk_is_full,
+    forget,
+    make_private,
+    open_error,
+    writable,
+)
 from desktop_chat.core.storage.migrations import MIGRATIONS, applied_migrations, schema_version
 
 log = logging.getLogger(__name__)
@@ -56,12 +67,12 @@ _ERRORS: tuple[tuple[tuple[str, ...], type[StorageError], str], ...] = (
     ),
     (
         ("SQLITE_FULL",),
-        StorageError,
+        DiskFull,
         "The disk holding the database {where} is full; free some disk space and try again.",
     ),
     (
         ("SQLITE_READONLY",),
-        StorageError,
+        ReadOnlyData,
         "The database {where} cannot be written (read-only); check the permissions of the file and its folder.",
     ),
     (
@@ -82,6 +93,8 @@ def storage_error(exc: sqlite3.Error, path: Path | None) -> StorageError:
     where = str(path) if path is not None else "in memory"
     name = getattr(exc, "sqlite_errorname", None) or ""
     detail = " ".join(str(exc).split())
+    if path is not None and disk_is_full(exc, path.parent):
+        name = "SQLITE_FULL"  # SQLite reports a full disk under its -shm file as an I/O error
     for prefixes, kind, template in _ERRORS:
         if name.startswith(prefixes):
             return kind(template.format(where=where, detail=detail))
@@ -93,11 +106,20 @@ def storage_error(exc: sqlite3.Error, path: Path | None) -> StorageError:
 
 
 class Database:
-    """A migrated SQLite connection with WAL, foreign keys and a busy timeout."""
+    """A migrated SQLite connection with WAL, foreign keys and a busy timeout.
 
-    def __init__(self, connection: sqlite3.Connection, path: Path | None) -> None:
+    ``notice``: None, or why the database was opened for reading only (the data folder
+    cannot be written, or its disk is full), in the line a front end shows about it.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, path: Path | None, *, notice: str | None = None) -> None:
         self._conn = connection
         self.path = path
+        self.notice = notice
+
+    @property
+    def read_only(self) -> bool:
+        return self.notice is not None
 
     def error(self, exc: sqlite3.Error) -> StorageError:
         return storage_error(exc, self.path)
@@ -106,14 +128,21 @@ class Database:
     def open(cls, path: Path) -> Database:
         """Open (creating if needed) and migrate the database at ``path``.
 
-        A newer schema or a file that is not SQLite is refused and left untouched.
+        A newer schema or a file that is not SQLite is refused and left untouched. A
+        database that cannot be written (a read-only folder, file or disk) is opened for
+        reading only. Each failure says what is true: the disk is full, the folder is
+        read-only, the file is damaged (only when SQLite says so).
         """
         _refuse_non_sqlite(path)
         existed = path.exists() and path.stat().st_size > 0
+        if not writable(path):
+            return cls._open_read_only(path)
+        created = make_private(path)
         try:
             conn = sqlite3.connect(path, isolation_level=None)
         except sqlite3.Error as exc:
-            raise StorageError(f"Cannot open the database {path}: {exc}. Check the folder's permissions.") from exc
+            forget(path, created)
+            raise open_error(exc, path) from exc
         try:
             version = _check_version(conn, path)
             _configure(conn)
@@ -121,16 +150,86 @@ class Database:
             if pending and existed and version > 0:
                 backup_database(conn, path, version)
             _migrate(conn, version)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             conn.close()
-            raise CorruptDatabase(
-                f"{path} is damaged or not a Desktop Chat database ({exc}); "
-                "it was left untouched: move it aside or restore a backup."
-            ) from exc
+            forget(path, created)
+            error = open_error(exc, path)
+            if isinstance(error, ReadOnlyData) and existed:
+                return cls._open_read_only(path)  # the permission bits allowed it, the disk did not
+            if isinstance(error, DiskFull) and existed:
+                return cls._open_read_only(path, full=error)  # SQLite's -shm needs room even to read
+            raise error from exc
         except Exception:
             conn.close()
+            forget(path, created)
             raise
         return cls(conn, path)
+
+    @classmethod
+    def _open_read_only(cls, path: Path, *, full: DiskFull | None = None) -> Database:
+        """Open an up-to-date database for reading only, so the user can still read and export.
+
+        ``mode=ro`` first: it sees what another process commits. It needs the ``-shm``
+        file, which a read-only folder (or a full disk) cannot get, so ``immutable=1`` is
+        the fallback: without ``-shm`` no ``-wal`` holds anything unseen, and no other
+        copy of the app can commit there either. ``full``: the disk is full (the error to
+        raise if even reading fails).
+        """
+        folder = path.parent
+        if full is None:
+            notice = (
+                f"The data folder {folder} is read-only: chats can be read and exported, "
+                "but nothing can be saved until it is writable again."
+            )
+        else:
+            notice = (
+                f"The disk holding {folder} is full: chats can be read and exported, "
+                "but nothing can be saved until some space is freed."
+            )
+        if not (path.exists() and path.stat().st_size > 0):
+            raise ReadOnlyData(
+                f"The data folder {folder} is read-only and holds no chats yet: "
+                "make it writable or choose another data folder."
+            )
+        uri = path.absolute().as_uri()
+        failure: sqlite3.Error | None = None
+        for query in ("mode=ro", "immutable=1"):
+            try:
+                conn = sqlite3.connect(f"{uri}?{query}", uri=True, isolation_level=None)
+            except sqlite3.Error as exc:
+                failure = exc
+                continue
+            try:
+                version = _check_version(conn, path)
+                _configure(conn)
+                conn.execute("PRAGMA query_only=ON")
+            except sqlite3.Error as exc:
+                conn.close()
+                failure = exc
+                continue
+            except Exception:
+                conn.close()
+                raise
+            if version < len(MIGRATIONS):
+                conn.close()
+                if full is not None:
+                    raise full
+                raise ReadOnlyData(
+                    f"{path} must be upgraded for this version of Desktop Chat, but the data folder {folder} "
+                    "is read-only: make it writable and start again."
+                )
+            log.info("opened %s read-only", path)
+            return cls(conn, path, notice=notice)
+        assert failure is not None
+        if full is not None:
+            raise full from failure
+        error = open_error(failure, path)
+        if type(error) is StorageError or isinstance(error, ReadOnlyData):
+            raise ReadOnlyData(
+                f"The data folder {folder} is read-only and the database in it could not be read "
+                f"({describe(failure)}): check the permissions of the folder and the file."
+            ) from failure
+        raise error from failure
 
     @classmethod
     def in_memory(cls) -> Database:
@@ -186,15 +285,10 @@ class Database:
     def backup(self, target: Path) -> Path:
         """A consistent copy of the live database at ``target`` (SQLite's online backup; writers may go on)."""
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            copy = sqlite3.connect(target)
-            try:
-                self._conn.backup(copy)
-            finally:
-                copy.close()
+            make_private_dirs(target.parent)
+            copy_private(self._conn, target)
         except (sqlite3.Error, OSError) as exc:
-            target.unlink(missing_ok=True)
-            raise StorageError(f"Could not back up the database to {target} ({exc}); nothing was changed.") from exc
+            raise backup_error(exc, target, f"Could not back up the database to {target}") from exc
         log.info("backed up %s to %s", self.path, target)
         return target
 
@@ -244,7 +338,9 @@ def _refuse_non_sqlite(path: Path) -> None:
         with path.open("rb") as handle:
             header = handle.read(len(SQLITE_HEADER))
     except OSError as exc:
-        raise StorageError(f"Cannot read the database {path}: {exc.strerror}.") from exc
+        raise StorageError(
+            f"Cannot read the database {path} ({describe(exc)}): check the permissions of the file and its folder."
+        ) from exc
     if header and header != SQLITE_HEADER:
         raise CorruptDatabase(
             f"{path} is not an SQLite database; it was left untouched: move it aside or restore a backup."
@@ -295,11 +391,8 @@ def backup_database(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     stamp = utcnow().strftime("%Y%m%dT%H%M%S")
     target = path.with_name(f"{path.stem}.v{version}-{stamp}.backup{path.suffix}")
     try:
-        with sqlite3.connect(target) as copy:
-            conn.backup(copy)
-        copy.close()
+        copy_private(conn, target)
     except (sqlite3.Error, OSError) as exc:
-        target.unlink(missing_ok=True)
-        raise StorageError(f"Could not back up {path} before upgrading it ({exc}); nothing was changed.") from exc
+        raise backup_error(exc, target, f"Could not back up {path} before upgrading it") from exc
     log.info("backed up %s to %s", path, target)
     return target

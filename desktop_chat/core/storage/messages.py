@@ -154,6 +154,8 @@ class MessageRepository(Repository):
 
     def set_token_counts(self, counts: Iterable[tuple[int, int]]) -> None:
         """Cache token counts (message id, count) so nothing is tokenised twice."""
+        if self._db.read_only:
+            return  # only a cache: a read-only data folder still plans, counting again next time
         with self._db.transaction():
             conn = self._conn
             conn.executemany("UPDATE messages SET token_count = ? WHERE id = ?", [(c, i) for i, c in counts])

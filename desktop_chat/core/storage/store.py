@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
-from desktop_chat.core.errors import StorageError
-from desktop_chat.core.paths import database_path
+from desktop_chat.core.errors import DiskFull, ReadOnlyData, StorageError
+from desktop_chat.core.paths import database_path, prepare_data_folder
 from desktop_chat.core.storage.claims import ClaimRepository
 from desktop_chat.core.storage.db import Database
 from desktop_chat.core.storage.facts import FactRepository
@@ -35,12 +36,32 @@ class Store:
 
     @classmethod
     def open(cls, folder: Path) -> Store:
-        """Open the database in ``folder``, creating the folder and the file if needed."""
+        """Open the database in ``folder``, creating the folder (0700) and the file (0600) if needed.
+
+        An existing data folder made readable to others by an older version is made private again.
+        """
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            prepare_data_folder(folder)
         except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise DiskFull(f"The disk holding {folder.parent} is full: free some space and start again.") from exc
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise ReadOnlyData(
+                    f"Cannot create the data folder {folder} ({(exc.strerror or str(exc)).lower()}): "
+                    "choose a folder you may write to."
+                ) from exc
             raise StorageError(f"Cannot create the data folder {folder}: {exc.strerror}.") from exc
         return cls(Database.open(database_path(folder)))
+
+    @property
+    def read_only(self) -> bool:
+        """The data folder cannot be written: reading and exporting work, saving does not."""
+        return self.db.read_only
+
+    @property
+    def notice(self) -> str | None:
+        """One line for the user about how the store was opened (read-only), else None."""
+        return self.db.notice
 
     @classmethod
     def in_memory(cls) -> Store:
