@@ -26,12 +26,14 @@ import asyncio
 import contextlib
 import functools
 import logging
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from desktop_chat.core.errors import (
     Busy,
+    DatabaseBusy,
     DesktopChatError,
     EmptyInput,
     NotAllowed,
@@ -79,9 +81,10 @@ from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient, TextDelta
 from desktop_chat.core.services import ClientFactory
 from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage import waiting
 from desktop_chat.core.storage.claims import HeldClaim
 from desktop_chat.core.storage.store import Store
-from desktop_chat.core.storage.waiting import PATIENCE, when_free
+from desktop_chat.core.storage.waiting import when_free
 from desktop_chat.core.titles import fallback_title, make_title
 from desktop_chat.core.tokens import Calibrations, TokenCounter, model_limits
 from desktop_chat.core.turn import DONE, Done, Turn
@@ -89,6 +92,7 @@ from desktop_chat.core.turn import DONE, Done, Turn
 log = logging.getLogger(__name__)
 
 SAVE_INTERVAL = 0.5  # seconds; a crash loses at most this much of a streaming reply
+UPKEEP_BUSY_PAUSE = 1.0  # seconds before upkeep that met another program's lock runs again
 SAVE_GRACE = 5.0  # seconds closing waits for a reply's final save held up by another program's lock
 # Temporary chats live in an in-memory database whose ids start above this, so a
 # session or message id never means two things to the window.
@@ -333,7 +337,7 @@ class ConversationController:
                         store.sessions.update(session_id, archived=False)
                     return store.messages.append(session_id, Role.USER, text)
 
-            user = await when_free(store.db, save, patience=PATIENCE, giving_up=NOT_SAVED)
+            user = await when_free(store.db, save, giving_up=NOT_SAVED)
             async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
                 yield event
 
@@ -373,7 +377,7 @@ class ConversationController:
                 raise NotAllowed("The last reply in this chat did not fail: there is nothing to retry.")
             else:
                 user = self._user_before(store, last)
-                await when_free(store.db, lambda: self._supersede(store, last), patience=PATIENCE)
+                await when_free(store.db, lambda: self._supersede(store, last))
             async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
                 yield event
 
@@ -405,7 +409,7 @@ class ConversationController:
                     after_branch(store, session_id, message_id)
                     return store.messages.append(session_id, Role.USER, new_text, parent_id=old.parent_id)
 
-            user = await when_free(store.db, save, patience=PATIENCE, giving_up=NOT_SAVED)
+            user = await when_free(store.db, save, giving_up=NOT_SAVED)
             async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
                 yield event
 
@@ -493,7 +497,7 @@ class ConversationController:
             await asyncio.to_thread(_warm_counters, model)
             plan = self.plan(session_id, strategy=strategy, model=model, settings=settings)
             client = await self.client_for(profile)
-            assistant = await when_free(store.db, lambda: _begin_reply(store, user, plan, model), patience=PATIENCE)
+            assistant = await when_free(store.db, lambda: _begin_reply(store, user, plan, model))
         except DesktopChatError as exc:
             log.warning("reply in chat %s failed before the request: %s", session_id, exc)
             yield Failed(session_id, user.id, None, exc, retryable=exc.retryable)
@@ -648,7 +652,7 @@ class ConversationController:
             if not store.sessions.exists(session_id) or store.sessions.get(session_id).title:
                 return
             rename = functools.partial(store.sessions.update, session_id, title=title)
-            session = await when_free(store.db, rename, patience=PATIENCE)
+            session = await when_free(store.db, rename)
             self.channel.publish(TitleChanged(session_id, title))
             self.channel.publish(SessionChanged(session))
         except asyncio.CancelledError:
@@ -712,6 +716,7 @@ class ConversationController:
         model: str,
         settings: Settings,
     ) -> None:
+        busy_until = time.monotonic() + waiting.PATIENCE
         while True:
             self._upkeep_again.discard(session_id)
             self.channel.publish(UpkeepChanged(session_id, True, upkeep_status(store, session_id)))
@@ -723,6 +728,12 @@ class ConversationController:
                 self.publish_upkeep_results(session_id, report, settings)
             except asyncio.CancelledError:
                 raise
+            except DatabaseBusy:  # another program writes: run again once it may be done, for a while
+                if time.monotonic() < busy_until:
+                    await asyncio.sleep(UPKEEP_BUSY_PAUSE)
+                    self._upkeep_again.add(session_id)
+                else:
+                    log.warning("memory upkeep for session %s gave up: the database stayed locked", session_id)
             except Exception:
                 # run_upkeep records its own failures; this is a bug or a deleted chat: log, do not crash.
                 log.exception("memory upkeep for session %s failed", session_id)

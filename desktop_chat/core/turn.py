@@ -104,7 +104,7 @@ class Turn:
         if self.saving is None:
             self.finish(MessageStatus.STOPPED)
             self.saving = asyncio.get_running_loop().create_task(
-                when_free(self.store.db, self._write_final), name=f"save-reply-{self.assistant_id}"
+                when_free(self.store.db, self._write_final, forever=True), name=f"save-reply-{self.assistant_id}"
             )
         return self.saving
 

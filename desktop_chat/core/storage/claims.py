@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from desktop_chat.core.errors import Busy, DatabaseBusy, StorageError
 from desktop_chat.core.storage.db import Database, Repository, from_db_time, to_db_time, utcnow
-from desktop_chat.core.storage.waiting import PATIENCE, when_free
+from desktop_chat.core.storage.waiting import when_free
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +174,10 @@ class HeldClaim:
         """Take the claim (``Busy`` when it is live elsewhere) and start heartbeating.
 
         Waits, with the loop free, while another program holds the database's write lock
-        (``DatabaseBusy`` after ``PATIENCE``).
+        (``DatabaseBusy`` after ``waiting.PATIENCE``).
         """
         held = cls(claims, session_id, on_lost=on_lost)
-        await when_free(claims._db, lambda: claims.take(session_id, held.owner), patience=PATIENCE, giving_up=NOT_SENT)
+        await when_free(claims._db, lambda: claims.take(session_id, held.owner), giving_up=NOT_SENT)
         held._task = asyncio.get_running_loop().create_task(held._beat(), name=f"claim-{session_id}")
         return held
 
@@ -221,7 +221,9 @@ class HeldClaim:
 
         async def release() -> None:
             with contextlib.suppress(StorageError):
-                await when_free(self._claims._db, lambda: self._claims.release(self.session_id, self.owner))
+                await when_free(
+                    self._claims._db, lambda: self._claims.release(self.session_id, self.owner), forever=True
+                )
             _let_go.discard(self.owner)
 
         task = loop.create_task(release(), name=f"release-claim-{self.session_id}")

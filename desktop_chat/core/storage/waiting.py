@@ -39,22 +39,23 @@ def loop_running() -> bool:
     return True
 
 
-async def when_free(db: Database, write: Callable[[], T], *, patience: float | None = None, giving_up: str = "") -> T:
+async def when_free(db: Database, write: Callable[[], T], *, forever: bool = False, giving_up: str = "") -> T:
     """``write()``, tried again whenever another program holds the lock, with the loop free in between.
 
     ``write`` must be all-or-nothing (one transaction or one statement), so a try
-    that met the lock changed nothing. ``patience`` None waits as long as it takes
-    (a reply's text kept in memory); else, past it, ``DatabaseBusy`` says what
-    happened, ending with ``giving_up`` (what became of the user's action).
+    that met the lock changed nothing. ``forever`` waits as long as it takes (a
+    reply's text kept in memory); else, past ``PATIENCE``, ``DatabaseBusy`` says
+    what happened, ending with ``giving_up`` (what became of the user's action).
     """
-    deadline = None if patience is None else time.monotonic() + patience
+    patience = PATIENCE  # read now: tests shorten it
+    deadline = None if forever else time.monotonic() + patience
     pause = FIRST_PAUSE
     while True:
         try:
             return write()
         except DatabaseBusy:
             if deadline is not None and time.monotonic() + pause > deadline:
-                raise DatabaseBusy(held_too_long(db, patience or 0.0, giving_up)) from None
+                raise DatabaseBusy(held_too_long(db, patience, giving_up)) from None
         await asyncio.sleep(pause)
         pause = min(pause * 2, LONGEST_PAUSE)
 
