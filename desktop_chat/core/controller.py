@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
-from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from desktop_chat.core.errors import (
     Busy,
+    DatabaseBusy,
     DesktopChatError,
     EmptyInput,
     NotAllowed,
@@ -76,21 +78,27 @@ from desktop_chat.core.models import (
     Strategy,
 )
 from desktop_chat.core.profiles import ProviderProfile
-from desktop_chat.core.providers import ChatClient, StreamEnd, TextDelta
+from desktop_chat.core.providers import ChatClient, TextDelta
 from desktop_chat.core.services import ClientFactory
 from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage import waiting
 from desktop_chat.core.storage.claims import HeldClaim
 from desktop_chat.core.storage.store import Store
+from desktop_chat.core.storage.waiting import when_free
 from desktop_chat.core.titles import fallback_title, make_title
 from desktop_chat.core.tokens import Calibrations, TokenCounter, model_limits
+from desktop_chat.core.turn import DONE, Done, Turn
 
 log = logging.getLogger(__name__)
 
 SAVE_INTERVAL = 0.5  # seconds; a crash loses at most this much of a streaming reply
+UPKEEP_BUSY_PAUSE = 1.0  # seconds before upkeep that met another program's lock runs again
+SAVE_GRACE = 5.0  # seconds closing waits for a reply's final save held up by another program's lock
 # Temporary chats live in an in-memory database whose ids start above this, so a
 # session or message id never means two things to the window.
 TEMPORARY_ID_BASE = 1_000_000_000_000
 INTERRUPTED_NOTE = "Interrupted: the app closed while this reply was streaming."
+NOT_SAVED = "your message was not saved: send it again once that program is done."
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,92 +107,6 @@ class Target:
 
     profile: ProviderProfile
     model: str
-
-
-class _Done:
-    """End-of-stream marker in a turn's queue."""
-
-
-_DONE = _Done()
-
-
-@dataclass
-class _Turn:
-    """One streaming reply: its text so far, its save timer, how it ended."""
-
-    store: Store
-    session_id: int
-    user: Message
-    assistant_id: int
-    plan: ContextPlan
-    model: str
-    save_interval: float
-    queue: asyncio.Queue[Delta | _Done] = field(default_factory=asyncio.Queue)
-    parts: list[str] = field(default_factory=list)
-    saved_chars: int = 0
-    chars: int = 0
-    last_save: float = field(default_factory=time.monotonic)
-    timer: asyncio.TimerHandle | None = None
-    pump: asyncio.Task[None] | None = None
-    end: StreamEnd | None = None
-    error: DesktopChatError | None = None
-    final: Message | None = None
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
-
-    def add(self, text: str) -> None:
-        self.parts.append(text)
-        self.chars += len(text)
-        if self.timer is not None:
-            return  # a save is already due; it will take this text too
-        delay = self.last_save + self.save_interval - time.monotonic()
-        if delay <= 0:
-            self.save()
-        else:
-            self.timer = asyncio.get_running_loop().call_later(delay, self.save)
-
-    def save(self) -> None:
-        """Write what has arrived; runs on the loop thread (timer callback or inline)."""
-        self.timer = None
-        self.last_save = time.monotonic()
-        if self.chars == self.saved_chars or self.final is not None:
-            return
-        try:
-            self.store.messages.update_content(self.assistant_id, self.text)
-        except StorageError as exc:  # a busy or full disk must not kill the stream; the end save retries
-            log.warning("could not save the streaming reply %s: %s", self.assistant_id, exc)
-            return
-        self.saved_chars = self.chars
-
-    def finalize(self, status: MessageStatus, *, error: str | None = None) -> Message:
-        """Save the final text and status once; later calls return the first result."""
-        if self.final is not None:
-            return self.final
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        text = self.text
-        messages = self.store.messages
-        if status is MessageStatus.COMPLETE:
-            self.final = messages.finish(
-                self.assistant_id,
-                status,
-                content=text,
-                token_count=stored_token_count(Role.ASSISTANT, text),
-                usage=self.end.usage if self.end else None,
-                model=self.end.model if self.end else None,
-            )
-        elif status is MessageStatus.STOPPED and not text:
-            # Nothing arrived: an empty reply would only be sent back to the model later.
-            with self.store.db.transaction():
-                messages.finish(self.assistant_id, status, content="", error=error)
-                messages.deactivate_from(self.session_id, self.assistant_id)
-            self.final = messages.get(self.assistant_id)
-        else:
-            self.final = messages.finish(self.assistant_id, status, content=text, error=error)
-        return self.final
 
 
 @dataclass(eq=False)
@@ -196,7 +118,7 @@ class _Slot:
     """
 
     session_id: int
-    turn: _Turn | None = None
+    turn: Turn | None = None
     claim: HeldClaim | None = None
 
 
@@ -236,6 +158,7 @@ class ConversationController:
         self._upkeep: dict[int, asyncio.Task[None]] = {}
         self._upkeep_again: set[int] = set()
         self._titles: dict[int, asyncio.Task[None]] = {}
+        self._saving: set[asyncio.Task[Message]] = set()  # final saves of replies, waiting for a lock
         self.channel = channel or EventChannel()
         self.calibrations = Calibrations()
         self._closed = False
@@ -406,11 +329,15 @@ class ConversationController:
             raise EmptyInput("The message is empty: type something to send.")
         store = self.store_for(session_id)
         session = store.sessions.get(session_id)
-        with self._claim(session_id) as slot:
-            user = store.messages.append(session_id, Role.USER, text)
-            if session.archived:
-                # Writing in a chat is using it: it comes back from the archive.
-                store.sessions.update(session_id, archived=False)
+        async with self._claim(session_id) as slot:
+
+            def save() -> Message:
+                with store.db.transaction():
+                    if session.archived:  # writing in a chat is using it: it comes back from the archive
+                        store.sessions.update(session_id, archived=False)
+                    return store.messages.append(session_id, Role.USER, text)
+
+            user = await when_free(store.db, save, giving_up=NOT_SAVED)
             async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
                 yield event
 
@@ -438,7 +365,7 @@ class ConversationController:
         """Reply anew to the last user message, superseding the reply after it (if any)."""
         store = self.store_for(session_id)
         store.sessions.get(session_id)
-        with self._claim(session_id) as slot:
+        async with self._claim(session_id) as slot:
             last = self._last(store, session_id)
             if last.role is Role.USER:
                 user = last
@@ -450,7 +377,7 @@ class ConversationController:
                 raise NotAllowed("The last reply in this chat did not fail: there is nothing to retry.")
             else:
                 user = self._user_before(store, last)
-                self._supersede(store, last)
+                await when_free(store.db, lambda: self._supersede(store, last))
             async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
                 yield event
 
@@ -470,15 +397,19 @@ class ConversationController:
         old = store.messages.get(message_id)
         if old.session_id != session_id or old.role is not Role.USER or not old.active:
             raise NotFound(f"Message {message_id} is not one of your current messages in chat {session_id}.")
-        with self._claim(session_id) as slot:
+        async with self._claim(session_id) as slot:
             # Checked again under the claim: another process may have edited the chat meanwhile.
             if not store.messages.get(message_id).active:
                 raise NotFound(f"Message {message_id} is not one of your current messages in chat {session_id}.")
-            with store.db.transaction():
-                store.messages.deactivate_from(session_id, message_id)
-                # The summary and facts may have taken in what just left the branch.
-                after_branch(store, session_id, message_id)
-                user = store.messages.append(session_id, Role.USER, new_text, parent_id=old.parent_id)
+
+            def save() -> Message:
+                with store.db.transaction():
+                    store.messages.deactivate_from(session_id, message_id)
+                    # The summary and facts may have taken in what just left the branch.
+                    after_branch(store, session_id, message_id)
+                    return store.messages.append(session_id, Role.USER, new_text, parent_id=old.parent_id)
+
+            user = await when_free(store.db, save, giving_up=NOT_SAVED)
             async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):
                 yield event
 
@@ -496,8 +427,8 @@ class ConversationController:
 
     # --- the reply ------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _claim(self, session_id: int) -> Iterator[_Slot]:
+    @contextlib.asynccontextmanager
+    async def _claim(self, session_id: int) -> AsyncIterator[_Slot]:
         """One reply per chat at a time: a second send while one streams is refused.
 
         Within this process by ``_slots``; across processes (the window and the
@@ -510,10 +441,10 @@ class ConversationController:
             raise Busy("A reply is still streaming in this chat: wait for it or stop it first.")
         slot = _Slot(session_id)
         store = self.store_for(session_id)
-        if store is self._store:  # a temporary chat lives in this process's memory: nobody else can reach it
-            slot.claim = HeldClaim.take(store.claims, session_id, on_lost=lambda: self.stop(session_id))
-        self._slots[session_id] = slot
+        self._slots[session_id] = slot  # before waiting for the claim: a second send meanwhile is refused
         try:
+            if store is self._store:  # a temporary chat lives in this process's memory: nobody else can reach it
+                slot.claim = await HeldClaim.take(store.claims, session_id, on_lost=lambda: self.stop(session_id))
             yield slot
         finally:
             self._release(slot)
@@ -566,34 +497,25 @@ class ConversationController:
             await asyncio.to_thread(_warm_counters, model)
             plan = self.plan(session_id, strategy=strategy, model=model, settings=settings)
             client = await self.client_for(profile)
+            assistant = await when_free(store.db, lambda: _begin_reply(store, user, plan, model))
         except DesktopChatError as exc:
             log.warning("reply in chat %s failed before the request: %s", session_id, exc)
             yield Failed(session_id, user.id, None, exc, retryable=exc.retryable)
             return
-        assistant = store.messages.append(
-            session_id, Role.ASSISTANT, "", status=MessageStatus.STREAMING, parent_id=user.id, model=model
-        )
-        store.reply_plans.save(assistant.id, session_id, plan)  # "why this reply", kept with the reply
-        turn = _Turn(store, session_id, user, assistant.id, plan, model, self._save_interval)
+        turn = Turn(store, session_id, user, assistant.id, plan, model, self._save_interval)
         slot.turn = turn
         # The request is built from the plan alone, so the memory inspector shows the truth.
         request = [ChatMessage(Role(m["role"]), m["content"]) for m in plan.request_messages()]
         pump = turn.pump = asyncio.create_task(self._pump(turn, client, request), name=f"reply-{assistant.id}")
         # From a done-callback, not the pump's ``finally``: a pump cancelled before it ever ran
         # (Stop pressed right after Started) has no ``finally`` to run, and the reply would wait forever.
-        pump.add_done_callback(lambda _: turn.queue.put_nowait(_DONE))
+        pump.add_done_callback(lambda _: turn.queue.put_nowait(DONE))
         try:
             yield Started(session_id, user.id, assistant.id, plan, model)
-            while not isinstance(item := await turn.queue.get(), _Done):
+            while not isinstance(item := await turn.queue.get(), Done):
                 yield item
         finally:
-            # Also when the caller's task is cancelled or this generator is closed early.
-            if not pump.done():
-                pump.cancel()
-                await asyncio.wait({pump})
-            turn.finalize(MessageStatus.STOPPED)
-            self._release(slot)  # the chat takes its next message now, even while a title is being made
-            self._published_end(store, session_id)
+            await self._end_turn(slot, turn)  # also when the caller's task is cancelled or this generator closed
 
         final = turn.final
         assert final is not None
@@ -654,13 +576,32 @@ class ConversationController:
             store, session, strategy=strategy, client=upkeep_client, model=keeper.upkeep_model, settings=settings
         )
 
+    async def _end_turn(self, slot: _Slot, turn: Turn) -> None:
+        """Stop the stream if it still runs, save the reply's final state, free the chat."""
+        pump = turn.pump
+        try:
+            if pump is not None and not pump.done():
+                pump.cancel()
+                await asyncio.wait({pump})
+            # Shielded: a caller that stops waiting (closing) leaves the text to be saved all the same.
+            await asyncio.shield(self._keep(turn.settle()))
+        finally:
+            self._release(slot)  # the chat takes its next message now, even while a title is being made
+            self._published_end(turn.store, turn.session_id)
+
+    def _keep(self, saving: asyncio.Task[Message]) -> asyncio.Task[Message]:
+        # The loop holds tasks weakly: a final save outliving its reply's caller is held here.
+        self._saving.add(saving)
+        saving.add_done_callback(self._saving.discard)
+        return saving
+
     def _published_end(self, store: Store, session_id: int) -> None:
         """Tell views the reply ended: its message changed, and so did the chat's activity."""
         self.channel.publish(MessagesChanged(session_id))
         with contextlib.suppress(DesktopChatError):  # the chat may have been deleted meanwhile
             self.channel.publish(SessionChanged(store.sessions.get(session_id)))
 
-    async def _pump(self, turn: _Turn, client: ChatClient, request: list[ChatMessage]) -> None:
+    async def _pump(self, turn: Turn, client: ChatClient, request: list[ChatMessage]) -> None:
         """Read the stream into the turn: saves on a timer, the final status at the end."""
         try:
             async for event in client.stream_chat(request, model=turn.model, max_tokens=reply_limit(turn.plan)):
@@ -670,17 +611,17 @@ class ConversationController:
                 else:
                     turn.end = event
         except asyncio.CancelledError:
-            turn.finalize(MessageStatus.STOPPED)
+            turn.finish(MessageStatus.STOPPED)
             raise
         except DesktopChatError as exc:
             turn.error = exc
-            turn.finalize(MessageStatus.FAILED, error=str(exc))
+            turn.finish(MessageStatus.FAILED, error=str(exc))
         except Exception as exc:
             log.exception("streaming reply %s failed unexpectedly", turn.assistant_id)
             turn.error = DesktopChatError(f"The reply failed unexpectedly ({type(exc).__name__}); see the log.")
-            turn.finalize(MessageStatus.FAILED, error=str(turn.error))
+            turn.finish(MessageStatus.FAILED, error=str(turn.error))
         else:
-            turn.finalize(MessageStatus.COMPLETE)
+            turn.finish(MessageStatus.COMPLETE)
 
     async def _title(
         self,
@@ -710,7 +651,8 @@ class ConversationController:
             # Checked again after the wait: the user may have named the chat (or deleted it) meanwhile.
             if not store.sessions.exists(session_id) or store.sessions.get(session_id).title:
                 return
-            session = store.sessions.update(session_id, title=title)
+            rename = functools.partial(store.sessions.update, session_id, title=title)
+            session = await when_free(store.db, rename)
             self.channel.publish(TitleChanged(session_id, title))
             self.channel.publish(SessionChanged(session))
         except asyncio.CancelledError:
@@ -774,6 +716,7 @@ class ConversationController:
         model: str,
         settings: Settings,
     ) -> None:
+        busy_until = time.monotonic() + waiting.PATIENCE
         while True:
             self._upkeep_again.discard(session_id)
             self.channel.publish(UpkeepChanged(session_id, True, upkeep_status(store, session_id)))
@@ -785,6 +728,12 @@ class ConversationController:
                 self.publish_upkeep_results(session_id, report, settings)
             except asyncio.CancelledError:
                 raise
+            except DatabaseBusy:  # another program writes: run again once it may be done, for a while
+                if time.monotonic() < busy_until:
+                    await asyncio.sleep(UPKEEP_BUSY_PAUSE)
+                    self._upkeep_again.add(session_id)
+                else:
+                    log.warning("memory upkeep for session %s gave up: the database stayed locked", session_id)
             except Exception:
                 # run_upkeep records its own failures; this is a bug or a deleted chat: log, do not crash.
                 log.exception("memory upkeep for session %s failed", session_id)
@@ -810,6 +759,8 @@ class ConversationController:
         pumps = [s.turn.pump for s in self._slots.values() if s.turn is not None and s.turn.pump is not None]
         if pumps:
             await asyncio.wait(pumps)
+        if self._saving:  # replies' text waiting for another program's lock: give it a last chance
+            await asyncio.wait(self._saving, timeout=max(wait, SAVE_GRACE))
         if wait > 0:
             await self.wait_for_upkeep(wait)
         tasks = [t for t in (*self._upkeep.values(), *self._titles.values()) if not t.done()]
@@ -853,6 +804,16 @@ def reply_limit(plan: ContextPlan) -> int | None:
     if model_limits(plan.model) is not None:
         return None
     return max(plan.context_window - plan.total_tokens, 16)
+
+
+def _begin_reply(store: Store, user: Message, plan: ContextPlan, model: str) -> Message:
+    """The reply's row (streaming, empty) and the plan it is made from, in one step."""
+    with store.db.transaction():
+        assistant = store.messages.append(
+            user.session_id, Role.ASSISTANT, "", status=MessageStatus.STREAMING, parent_id=user.id, model=model
+        )
+        store.reply_plans.save(assistant.id, user.session_id, plan)  # "why this reply", kept with the reply
+        return assistant
 
 
 def _warm_counters(model: str) -> None:

@@ -74,6 +74,12 @@ class StorageError(DesktopChatError):
     """The local database could not be used."""
 
 
+class DatabaseBusy(StorageError):
+    """Another program holds the database's write lock; the same write may succeed once it lets go."""
+
+    retryable = True
+
+
 class DatabaseTooNew(StorageError):
     """The database was written by a newer version of the app."""
 

@@ -9,12 +9,13 @@ and the next run picks up where the last committed work stopped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.errors import DatabaseBusy, DesktopChatError
 from desktop_chat.core.memory.extractor import extract_facts
 from desktop_chat.core.memory.summarizer import DEFAULT_CHUNK_TOKENS, update_summary
 from desktop_chat.core.models import JOBS, JobName, JobState, JobStatus, Strategy
@@ -137,7 +138,12 @@ async def run_upkeep(
         except asyncio.CancelledError:
             store.upkeep_state.mark(session_id, job, JobStatus.PENDING, error="interrupted; will run again")
             raise
-        except DesktopChatError as exc:  # StorageError included: the database was busy or full
+        except DatabaseBusy:
+            # Another program holds the lock: not the job's failure; the caller runs it again later.
+            with contextlib.suppress(DatabaseBusy):
+                store.upkeep_state.mark(session_id, job, JobStatus.PENDING, error="waiting for the database")
+            raise
+        except DesktopChatError as exc:  # StorageError included: the database was full or unreadable
             reason = _one_line(str(exc)) or type(exc).__name__
             log.warning("memory upkeep %s for session %s failed: %s", job, session_id, reason)
             store.upkeep_state.mark(session_id, job, JobStatus.FAILED, error=reason)

@@ -26,14 +26,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from desktop_chat.core.errors import Busy, StorageError
+from desktop_chat.core.errors import Busy, DatabaseBusy, StorageError
 from desktop_chat.core.storage.db import Database, Repository, from_db_time, to_db_time, utcnow
+from desktop_chat.core.storage.waiting import when_free
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL = 2.0  # seconds between refreshes while a claim is held
 STALE_AFTER = 10.0  # seconds without a heartbeat after which a claim is dead
 BUSY_MESSAGE = "This chat is answering elsewhere; wait for that reply or stop it there."
+NOT_SENT = "your message was not sent: send it again once that program is done."
+
+# Owners in this process that let go of their claim while another program held the lock:
+# their row may linger until the release gets through, and must not keep this process out.
+_let_go: set[str] = set()
+_releasing: set[asyncio.Task[None]] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +97,7 @@ class ClaimRepository(Repository):
         """Whether the claim's owner may still be answering."""
         age = (now or utcnow()) - claim.heartbeat_at
         # A heartbeat far in the future (a clock set back) does not keep a claim alive forever.
-        if abs(age) > timedelta(seconds=self.stale_after):
+        if abs(age) > timedelta(seconds=self.stale_after) or claim.owner in _let_go:
             return False
         return not (claim.host == socket.gethostname() and not process_exists(claim.pid))
 
@@ -161,12 +168,16 @@ class HeldClaim:
         self.released = False
 
     @classmethod
-    def take(
+    async def take(
         cls, claims: ClaimRepository, session_id: int, *, on_lost: Callable[[], object] | None = None
     ) -> HeldClaim:
-        """Take the claim (``Busy`` when it is live elsewhere) and start heartbeating; needs a running loop."""
+        """Take the claim (``Busy`` when it is live elsewhere) and start heartbeating.
+
+        Waits, with the loop free, while another program holds the database's write lock
+        (``DatabaseBusy`` after ``waiting.PATIENCE``).
+        """
         held = cls(claims, session_id, on_lost=on_lost)
-        claims.take(session_id, held.owner)
+        await when_free(claims._db, lambda: claims.take(session_id, held.owner), giving_up=NOT_SENT)
         held._task = asyncio.get_running_loop().create_task(held._beat(), name=f"claim-{session_id}")
         return held
 
@@ -175,7 +186,9 @@ class HeldClaim:
             await asyncio.sleep(self._claims.heartbeat_interval)
             try:
                 still_ours = self._claims.heartbeat(self.session_id, self.owner)
-            except StorageError as exc:  # a busy database: the next beat tries again, well inside STALE_AFTER
+            except DatabaseBusy:  # another program writes: the next beat tries again, well inside STALE_AFTER
+                continue
+            except StorageError as exc:
                 log.warning("could not refresh the claim on chat %s: %s", self.session_id, exc)
                 continue
             if not still_ours:
@@ -191,6 +204,28 @@ class HeldClaim:
         self.released = True
         if self._task is not None:
             self._task.cancel()
-        # The database may be gone (closing app): the claim then dies by its heartbeat and pid.
-        with contextlib.suppress(StorageError):
+        try:
             self._claims.release(self.session_id, self.owner)
+        except DatabaseBusy:
+            self._release_later()
+        except StorageError:
+            pass  # the database may be gone (closing app): the claim then dies by its heartbeat and pid
+
+    def _release_later(self) -> None:
+        """Drop the row once another program lets go of the lock; until then this process ignores it."""
+        _let_go.add(self.owner)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop to wait on: the claim dies by its heartbeat
+
+        async def release() -> None:
+            with contextlib.suppress(StorageError):
+                await when_free(
+                    self._claims._db, lambda: self._claims.release(self.session_id, self.owner), forever=True
+                )
+            _let_go.discard(self.owner)
+
+        task = loop.create_task(release(), name=f"release-claim-{self.session_id}")
+        _releasing.add(task)
+        task.add_done_callback(_releasing.discard)

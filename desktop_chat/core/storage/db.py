@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from desktop_chat.core.errors import CorruptDatabase, DatabaseTooNew, DiskFull, ReadOnlyData, StorageError
+from desktop_chat.core.errors import CorruptDatabase, DatabaseBusy, DatabaseTooNew, DiskFull, ReadOnlyData, StorageError
 from desktop_chat.core.paths import make_private_dirs
 from desktop_chat.core.storage.files import (
     backup_error,
@@ -35,11 +35,12 @@ from desktop_chat.core.storage.files import (
     writable,
 )
 from desktop_chat.core.storage.migrations import MIGRATIONS, applied_migrations, schema_version
+from desktop_chat.core.storage.waiting import LOOP_BUSY_TIMEOUT_MS, loop_running
 
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 5000  # off an event loop's thread (the CLI): SQLite may sleep this long for a lock
 
 
 def utcnow() -> datetime:
@@ -61,7 +62,7 @@ def from_db_time(text: str) -> datetime:
 _ERRORS: tuple[tuple[tuple[str, ...], type[StorageError], str], ...] = (
     (
         ("SQLITE_BUSY", "SQLITE_LOCKED"),
-        StorageError,
+        DatabaseBusy,
         "The database {where} is busy: another program or another copy of Desktop Chat holds it locked; "
         "close the other copies of the app and try again.",
     ),
@@ -116,10 +117,23 @@ class Database:
         self._conn = connection
         self.path = path
         self.notice = notice
+        self._busy_timeout = BUSY_TIMEOUT_MS  # what _configure set
 
     @property
     def read_only(self) -> bool:
         return self.notice is not None
+
+    def pace(self) -> None:
+        """Let SQLite wait for another program's lock only briefly on a thread that runs an event loop.
+
+        A window's loop must never sleep in SQLite (a held lock froze typing); the writes
+        it cannot drop wait in ``waiting.when_free`` instead. Elsewhere the long wait stays.
+        Runs before every repository call: one cheap check, a PRAGMA only when the mode flips.
+        """
+        wanted = LOOP_BUSY_TIMEOUT_MS if loop_running() else BUSY_TIMEOUT_MS
+        if wanted != self._busy_timeout:
+            self._conn.execute(f"PRAGMA busy_timeout={wanted}")
+            self._busy_timeout = wanted
 
     def error(self, exc: sqlite3.Error) -> StorageError:
         return storage_error(exc, self.path)
@@ -249,6 +263,7 @@ class Database:
         try:
             nested = conn.in_transaction  # a closed connection raises here
             if not nested:
+                self.pace()
                 conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise self.error(exc) from exc
@@ -300,6 +315,7 @@ def _mapping_errors(method: _Method) -> _Method:
     @functools.wraps(method)
     def mapped(self: Repository, *args: Any, **kwargs: Any) -> Any:
         try:
+            self._db.pace()
             return method(self, *args, **kwargs)
         except sqlite3.Error as exc:
             raise self._db.error(exc) from exc

@@ -359,7 +359,7 @@ def test_a_busy_database_neither_ends_the_heartbeat_nor_breaks_the_release(tmp_p
     store.claims.heartbeat_interval = 0.05
 
     async def go() -> tuple[bool, bool]:
-        held = HeldClaim.take(store.claims, sid)
+        held = await HeldClaim.take(store.claims, sid)
         beating = next(t for t in asyncio.all_tasks() if t.get_name() == f"claim-{sid}")
         with raw_db(tmp_path) as other:
             other.execute("BEGIN IMMEDIATE")  # another process writing: every beat meanwhile fails

@@ -1,0 +1,133 @@
+"""One streaming reply's text, its periodic saves and its final save; no Qt.
+
+The text lives here first and in the database second: a save that meets
+another program's write lock leaves the text in memory and tries again on the
+next tick, so a held lock costs nothing but time, and a kill loses at most
+``save_interval`` of what arrived once the lock is free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+from desktop_chat.core.errors import DatabaseBusy, DesktopChatError, StorageError
+from desktop_chat.core.events import Delta
+from desktop_chat.core.memory.history import stored_token_count
+from desktop_chat.core.models import ContextPlan, Message, MessageStatus, Role
+from desktop_chat.core.providers import StreamEnd
+from desktop_chat.core.storage.store import Store
+from desktop_chat.core.storage.waiting import when_free
+
+log = logging.getLogger(__name__)
+
+
+class Done:
+    """End-of-stream marker in a turn's queue."""
+
+
+DONE = Done()
+
+
+@dataclass
+class Turn:
+    """One streaming reply: its text so far, its save timer, how it ended."""
+
+    store: Store
+    session_id: int
+    user: Message
+    assistant_id: int
+    plan: ContextPlan
+    model: str
+    save_interval: float
+    queue: asyncio.Queue[Delta | Done] = field(default_factory=asyncio.Queue)
+    parts: list[str] = field(default_factory=list)
+    saved_chars: int = 0
+    chars: int = 0
+    last_save: float = field(default_factory=time.monotonic)
+    timer: asyncio.TimerHandle | None = None
+    pump: asyncio.Task[None] | None = None
+    end: StreamEnd | None = None
+    error: DesktopChatError | None = None
+    ending: tuple[MessageStatus, str | None] | None = None
+    final: Message | None = None
+    saving: asyncio.Task[Message] | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.chars += len(text)
+        if self.timer is not None:
+            return  # a save is already due; it will take this text too
+        delay = self.last_save + self.save_interval - time.monotonic()
+        if delay <= 0:
+            self.save()
+        else:
+            self.timer = asyncio.get_running_loop().call_later(delay, self.save)
+
+    def save(self) -> None:
+        """Write what has arrived; runs on the loop thread (timer callback or inline)."""
+        self.timer = None
+        self.last_save = time.monotonic()
+        if self.chars == self.saved_chars or self.ending is not None:
+            return
+        try:
+            self.store.messages.update_content(self.assistant_id, self.text)
+        except DatabaseBusy:
+            # Another program writes: keep the text and try again soon, even if no more text comes.
+            self.timer = asyncio.get_running_loop().call_later(self.save_interval, self.save)
+            return
+        except StorageError as exc:  # a full disk must not kill the stream; the final save tries again
+            log.warning("could not save the streaming reply %s: %s", self.assistant_id, exc)
+            return
+        self.saved_chars = self.chars
+
+    def finish(self, status: MessageStatus, *, error: str | None = None) -> None:
+        """Record how the reply ended (the first ending wins); ``settle`` saves it."""
+        if self.ending is None:
+            self.ending = (status, error)
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def settle(self) -> asyncio.Task[Message]:
+        """The final save, started once: it waits for another program's lock as long as it takes.
+
+        A task of its own, so that a caller giving up (Stop pressed twice, the window
+        closing) does not give up the text with it.
+        """
+        if self.saving is None:
+            self.finish(MessageStatus.STOPPED)
+            self.saving = asyncio.get_running_loop().create_task(
+                when_free(self.store.db, self._write_final, forever=True), name=f"save-reply-{self.assistant_id}"
+            )
+        return self.saving
+
+    def _write_final(self) -> Message:
+        assert self.ending is not None
+        status, error = self.ending
+        text = self.text
+        messages = self.store.messages
+        if status is MessageStatus.COMPLETE:
+            self.final = messages.finish(
+                self.assistant_id,
+                status,
+                content=text,
+                token_count=stored_token_count(Role.ASSISTANT, text),
+                usage=self.end.usage if self.end else None,
+                model=self.end.model if self.end else None,
+            )
+        elif status is MessageStatus.STOPPED and not text:
+            # Nothing arrived: an empty reply would only be sent back to the model later.
+            with self.store.db.transaction():
+                messages.finish(self.assistant_id, status, content="", error=error)
+                messages.deactivate_from(self.session_id, self.assistant_id)
+            self.final = messages.get(self.assistant_id)
+        else:
+            self.final = messages.finish(self.assistant_id, status, content=text, error=error)
+        return self.final
