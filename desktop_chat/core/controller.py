@@ -853,8 +853,10 @@ def strategy_choice(profile: ProviderProfile, settings: Settings, chosen: Strate
     wanted = chosen or settings.default_strategy
     effective, _ = starter_model_strategy(profile, settings, chosen) if profile.is_builtin else (chosen, None)
     effective = effective or wanted
-    why = f"{wanted} needs upkeep: the starter model keeps none" if effective is not wanted else ""
-    return StrategyChoice(chosen, settings.default_strategy, effective, why)
+    if effective is wanted:
+        return StrategyChoice(chosen, settings.default_strategy, effective)
+    brief = f"{wanted} needs upkeep"
+    return StrategyChoice(chosen, settings.default_strategy, effective, f"{brief}: the starter model keeps none", brief)
 
 
 def reply_limit(plan: ContextPlan) -> int | None:

@@ -49,6 +49,7 @@ class StrategyChoice:
     default: Strategy
     effective: Strategy
     why: str = ""  # empty when the effective strategy is the one asked for
+    brief: str = ""  # ``why`` in a few words, for a narrow header
 
     @property
     def wanted(self) -> Strategy:
@@ -59,6 +60,12 @@ class StrategyChoice:
         """One form for every view: "Hybrid", or "Recall (hybrid needs upkeep: the starter model keeps none)"."""
         name = str(self.effective).capitalize()
         return f"{name} ({self.why})" if self.why else name
+
+    @property
+    def short_label(self) -> str:
+        """``label`` for a narrow place: "Recall (hybrid needs upkeep)"."""
+        name = str(self.effective).capitalize()
+        return f"{name} ({self.brief or self.why})" if self.why else name
 
 
 class FactStatus(StrEnum):

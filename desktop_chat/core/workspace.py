@@ -728,10 +728,13 @@ class Workspace:
         )
         return (1, covered) if covered > 0 else None
 
-    def strategy_choice(self, session: Session | int) -> StrategyChoice:
-        """The strategy the chat asked for and the one its requests really use (the starter model falls back)."""
+    def strategy_choice(self, session: Session | int, settings: Settings | None = None) -> StrategyChoice:
+        """The strategy the chat asked for and the one its requests really use (the starter model falls back).
+
+        ``settings``: the current ones, when the caller labels many chats at once.
+        """
         found = self.session(session) if isinstance(session, int) else session
-        settings = self.settings
+        settings = settings or self.settings
         return strategy_choice(self._controller.profile_for(found, settings), settings, found.strategy)
 
     def upkeep_text(self, session_id: int, *, running: bool = False) -> tuple[str, bool]:

@@ -10,8 +10,10 @@ Strategy: this chat's strategy and options; a change previews the new plan in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -415,7 +417,14 @@ class StrategyView(QWidget):
     def _show_state(self, pending: Any) -> None:
         strategy = self.effective()
         default = " (the default)" if self.chosen() is None else ""
-        self.help.setText(f"{str(strategy).capitalize()}{default}: {STRATEGY_HELP[strategy]}.")
+        text = f"{str(strategy).capitalize()}{default}: {STRATEGY_HELP[strategy]}."
+        if self._workspace is not None and self._session is not None:
+            # What the chat's requests would really use with this choice (the starter model falls back).
+            with contextlib.suppress(DesktopChatError):
+                choice = self._workspace.strategy_choice(replace(self._session, strategy=self.chosen()))
+                if choice.why:
+                    text = f"{choice.label}: {STRATEGY_HELP[choice.effective]}."
+        self.help.setText(text)
         shown = set(STRATEGY_OPTIONS[strategy])
         for name, field in self.fields.items():
             label = self.form.labelForField(field)
