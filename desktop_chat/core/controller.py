@@ -57,7 +57,7 @@ from desktop_chat.core.events import (
     TitleChanged,
     UpkeepChanged,
 )
-from desktop_chat.core.local_models import upkeep_profile, uses_starter_model
+from desktop_chat.core.local_models import builtin_model_name, upkeep_profile, uses_starter_model
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory.branching import after_branch, retire_facts_off_branch
 from desktop_chat.core.memory.extractor import fact_scope
@@ -76,6 +76,7 @@ from desktop_chat.core.models import (
     Role,
     Session,
     Strategy,
+    StrategyChoice,
 )
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient, TextDelta
@@ -204,7 +205,12 @@ class ConversationController:
 
     def target(self, session: Session, settings: Settings | None = None, model: str | None = None) -> Target:
         """The profile and model a chat's next request uses: the override, else the chat's, else the profile's."""
+        settings = settings or self.settings
         profile = self.profile_for(session, settings)
+        if profile.is_builtin and not model:
+            # Its server ignores the name it is sent and answers with the file's: use that one, so the
+            # header, the status bar and each reply name the model alike.
+            return Target(profile, builtin_model_name(settings))
         return Target(profile, model or session.model or profile.default_model)
 
     def plan(
@@ -791,6 +797,17 @@ def starter_model_strategy(
         f"reliably): '{chosen}' falls back to 'recall' (recent messages plus search)"
     )
     return Strategy.RECALL, Omission(PartKind.SUMMARY, reason)
+
+
+def strategy_choice(profile: ProviderProfile, settings: Settings, chosen: Strategy | None) -> StrategyChoice:
+    """What a chat's requests really use, for every label that names its strategy (header, sidebar, inspector)."""
+    wanted = chosen or settings.default_strategy
+    effective, _ = starter_model_strategy(profile, settings, chosen) if profile.is_builtin else (chosen, None)
+    effective = effective or wanted
+    if effective is wanted:
+        return StrategyChoice(chosen, settings.default_strategy, effective)
+    brief = f"{wanted} needs upkeep"
+    return StrategyChoice(chosen, settings.default_strategy, effective, f"{brief}: the starter model keeps none", brief)
 
 
 def reply_limit(plan: ContextPlan) -> int | None:

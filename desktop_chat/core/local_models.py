@@ -52,6 +52,12 @@ def uses_starter_model(profile: ProviderProfile, settings: Settings) -> bool:
     return not chosen or Path(chosen).name == BUNDLED_SMOLLM2_FILE
 
 
+def builtin_model_name(settings: Settings) -> str:
+    """The built-in model's one name everywhere: the id its server reports (the file's stem), which replies keep."""
+    chosen = settings.local_model_file
+    return Path(chosen).expanduser().stem if chosen else Path(BUNDLED_SMOLLM2_FILE).stem
+
+
 def upkeep_profile(profile: ProviderProfile, settings: Settings) -> ProviderProfile | None:
     """The profile whose client and upkeep model keep a chat's memory (summaries, facts).
 

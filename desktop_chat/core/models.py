@@ -41,6 +41,33 @@ class Strategy(StrEnum):
     HYBRID = "hybrid"
 
 
+@dataclass(frozen=True, slots=True)
+class StrategyChoice:
+    """The strategy a chat asked for (None: the default), the one its requests really use, and why they differ."""
+
+    chosen: Strategy | None
+    default: Strategy
+    effective: Strategy
+    why: str = ""  # empty when the effective strategy is the one asked for
+    brief: str = ""  # ``why`` in a few words, for a narrow header
+
+    @property
+    def wanted(self) -> Strategy:
+        return self.chosen if self.chosen is not None else self.default
+
+    @property
+    def label(self) -> str:
+        """One form for every view: "Hybrid", or "Recall (hybrid needs upkeep: the starter model keeps none)"."""
+        name = str(self.effective).capitalize()
+        return f"{name} ({self.why})" if self.why else name
+
+    @property
+    def short_label(self) -> str:
+        """``label`` for a narrow place: "Recall (hybrid needs upkeep)"."""
+        name = str(self.effective).capitalize()
+        return f"{name} ({self.brief or self.why})" if self.why else name
+
+
 class FactStatus(StrEnum):
     ACTIVE = "active"
     PENDING = "pending"

@@ -22,6 +22,9 @@ FactScope = Literal["global", "session"]
 Theme = Literal["system", "light", "dark"]
 
 
+MAX_HYBRID_SHARE = 0.9  # of the memory budget, for facts, summary and recall together
+
+
 @dataclass(frozen=True, slots=True)
 class HybridSplit:
     """Shares of the budget for the memory parts of the hybrid strategy; the rest is the recent window."""
@@ -214,8 +217,14 @@ def _split() -> tuple[Callable[[Any], Any], str]:
             raise ValueError
         split = HybridSplit(**{k: float(v) for k, v in value.items()})
         shares = (split.facts, split.summary, split.recall)
-        if any(s < 0 for s in shares) or sum(shares) > 0.9:
+        if any(s < 0 for s in shares):
             raise ValueError
+        if sum(shares) > MAX_HYBRID_SHARE + 1e-9:
+            # Said as a sum: the window's spin boxes and the command line's text meet the same rule.
+            raise SettingsError(
+                f"facts, summary and recall add up to {round(sum(shares), 4):g}; at most {MAX_HYBRID_SHARE:g} "
+                "(the recent messages need the rest)"
+            )
         return split
 
     return check, "facts=F,summary=S,recall=R with shares ≥ 0 adding up to at most 0.9"

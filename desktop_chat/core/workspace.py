@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from desktop_chat.core.controller import TEMPORARY_ID_BASE, ConversationController, Target
-from desktop_chat.core.errors import DesktopChatError, EmptyInput, NotAllowed, SecretStoreUnavailable
+from desktop_chat.core.controller import TEMPORARY_ID_BASE, ConversationController, Target, strategy_choice
+from desktop_chat.core.errors import DatabaseBusy, DesktopChatError, EmptyInput, NotAllowed, SecretStoreUnavailable
 from desktop_chat.core.events import (
     EventChannel,
     ExternalChange,
@@ -50,6 +50,7 @@ from desktop_chat.core.export import (
 from desktop_chat.core.local_model import find_bundled_smollm2
 from desktop_chat.core.local_models import (
     LocalModels,
+    builtin_model_name,
     list_model_files,
     resolve_model_file,
     upkeep_profile,
@@ -57,7 +58,7 @@ from desktop_chat.core.local_models import (
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory import fact_rules, summary_undo
 from desktop_chat.core.memory.history import stored_token_count
-from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for, run_upkeep
+from desktop_chat.core.memory.upkeep import UpkeepReport, describe_upkeep, jobs_for, run_upkeep
 from desktop_chat.core.models import (
     ContextPlan,
     Fact,
@@ -71,6 +72,7 @@ from desktop_chat.core.models import (
     SearchHit,
     Session,
     Strategy,
+    StrategyChoice,
     Summary,
     SummaryState,
 )
@@ -124,6 +126,9 @@ class Workspace:
         # Chats with a reply another process is streaming (None: not looked yet). Polled for
         # their writer's claim, so that a reply whose writer died stops instead of "streaming" forever.
         self._foreign_replies: set[int] | None = None
+        self._known_settings: Settings | None = None
+        with contextlib.suppress(DesktopChatError):
+            self._known_settings = self.settings
         self._background: set[asyncio.Task[None]] = set()
 
     # --- events and lifecycle --------------------------------------------------------------
@@ -155,10 +160,19 @@ class Workspace:
                 m.session_id for m in self._store.messages.interrupted() if not self.is_busy(m.session_id)
             }
         if changed:
+            # `desktop-chat config set` writes the same table: the open window must see it (theme, font size, ...).
+            with contextlib.suppress(DesktopChatError):
+                settings = self.settings
+                if settings != self._known_settings:
+                    self._known_settings = settings
+                    self.channel.publish(SettingsChanged(settings))
             self.channel.publish(ExternalChange())
         for session_id in sorted(self._foreign_replies):
             if self.reply_orphaned(session_id):
-                self.recover_interrupted(session_id)
+                try:
+                    self.recover_interrupted(session_id)
+                except DatabaseBusy:
+                    continue  # another program holds the lock: the next poll tries again
                 self._foreign_replies.discard(session_id)
         return changed
 
@@ -340,7 +354,7 @@ class Workspace:
         settings = self.settings
         if session_id is None:
             profile = settings.profile()
-            return Target(profile, profile.default_model)
+            return Target(profile, builtin_model_name(settings) if profile.is_builtin else profile.default_model)
         return self._controller.target(self.session(session_id), settings)
 
     # --- memory ------------------------------------------------------------------------------
@@ -492,6 +506,7 @@ class Workspace:
         return self._controller.settings
 
     def _settings_changed(self, settings: Settings) -> Settings:
+        self._known_settings = settings
         self.channel.publish(SettingsChanged(settings))
         return settings
 
@@ -737,6 +752,25 @@ class Workspace:
             session_id, summary.covers_through
         )
         return (1, covered) if covered > 0 else None
+
+    def strategy_choice(self, session: Session | int, settings: Settings | None = None) -> StrategyChoice:
+        """The strategy the chat asked for and the one its requests really use (the starter model falls back).
+
+        ``settings``: the current ones, when the caller labels many chats at once.
+        """
+        found = self.session(session) if isinstance(session, int) else session
+        settings = settings or self.settings
+        return strategy_choice(self._controller.profile_for(found, settings), settings, found.strategy)
+
+    def upkeep_text(self, session_id: int, *, running: bool = False) -> tuple[str, bool]:
+        """The chat's upkeep in one line, consistent with its summary; True when a job failed (Retry helps)."""
+        jobs = self.upkeep_jobs(session_id)
+        return describe_upkeep(
+            jobs,
+            self.upkeep_status(session_id) if jobs else {},
+            has_summary=self.summary(session_id) is not None,
+            running=running,
+        )
 
     def upkeep_jobs(self, session_id: int) -> tuple[JobName, ...]:
         """The memory upkeep the chat's strategy runs after each reply (none for a temporary chat)."""

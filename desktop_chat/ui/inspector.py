@@ -20,11 +20,12 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.models import ContextPlan, PartKind, Role
+from desktop_chat.core.models import ContextPlan, MessageStatus, PartKind, Role
 from desktop_chat.ui.inspector_facts import FactsView
 from desktop_chat.ui.inspector_memory import StrategyView, SummaryView
 from desktop_chat.ui.inspector_plan import OMITTED, PART, NextRequestView, WhyReplyView
 from desktop_chat.ui.signal_types import ID
+from desktop_chat.ui.wheel_guard import guard_wheel
 
 DRAFT_DELAY_MS = 250  # typing pauses this long before the plan is made again
 SUMMARISED_SHOWN = 200  # at most this many summarised messages are selected in the chat
@@ -130,6 +131,9 @@ class InspectorPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.area)
+        guard_wheel(self)  # scrolling the pane never changes the strategy or an option
+        # Never narrower than its sections: the pane has no sideways scroll bar, so they would be cut.
+        self.setMinimumWidth(content.minimumSizeHint().width() + self.area.verticalScrollBar().sizeHint().width())
 
     @property
     def parts(self) -> Any:
@@ -157,6 +161,7 @@ class InspectorPane(QWidget):
         self.session_id = session_id
         self.what_if = None
         self.why.clear()
+        self.sections["why"].aside.clear()  # it named the other chat's reply
         workspace = self._workspace
         if workspace is None or session_id is None:
             return
@@ -240,7 +245,9 @@ class InspectorPane(QWidget):
                     if stored is not None:
                         usage = message.usage
                         self.next_request.set_last_reply(
-                            stored.total_tokens, usage.prompt_tokens if usage is not None else None
+                            stored.total_tokens,
+                            usage.prompt_tokens if usage is not None else None,
+                            stopped=message.status is MessageStatus.STOPPED,
                         )
                     return
 
@@ -365,7 +372,11 @@ class InspectorPane(QWidget):
                 self.summary.refresh()
 
     def _reply_ended(self, event: Any) -> None:
-        if type(event).__name__ != "Finished" or event.message.session_id != self.session_id:
+        name = type(event).__name__
+        if name == "Stopped" and event.message.session_id == self.session_id:
+            self._show_last_reply()  # a stopped reply has no usage: its estimate, said as such
+            self._timer.start()
+        if name != "Finished" or event.message.session_id != self.session_id:
             return
         usage = event.usage
         self.next_request.set_last_reply(

@@ -117,10 +117,18 @@ class FactsView(QWidget):
             | QAbstractItemView.EditTrigger.SelectedClicked
         )
         self.table.setWordWrap(False)
+        # The pane is narrow: key and value share its width (eliding what is longer; the tooltip has all of
+        # it), the source keeps its few characters, and scope, origin and time are in each row's tooltip.
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        # The pane is narrow: the table scrolls sideways on its own rather than widening the inspector.
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(KEY, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(VALUE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(SOURCE, QHeaderView.ResizeMode.ResizeToContents)
+        for column in (SCOPE, ORIGIN, UPDATED):
+            self.table.setColumnHidden(column, True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.table.setMinimumWidth(120)
         self.table.itemChanged.connect(self._edited)
@@ -292,8 +300,7 @@ class FactsView(QWidget):
         # Tall enough for its rows: the inspector scrolls as a whole.
         rows = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
         header = self.table.horizontalHeader().sizeHint().height()
-        scrollbar = self.table.horizontalScrollBar().sizeHint().height()
-        self.table.setFixedHeight(min(max(rows + header + scrollbar + 4, 60), 320))
+        self.table.setFixedHeight(min(max(rows + header + 2 * self.table.frameWidth() + 2, 60), 320))
 
     @staticmethod
     def _mark(items: list[QTableWidgetItem], fact: Fact) -> None:
@@ -313,7 +320,9 @@ class FactsView(QWidget):
             font.setBold(True)
             key.setFont(font)
         key.setToolTip("; ".join([fact.key, *marks]))
-        items[VALUE].setToolTip(fact.value)
+        where = "this chat" if fact.scope is not None else "all chats"
+        origin = "added by you" if fact.origin is FactOrigin.USER else "extracted"
+        items[VALUE].setToolTip(f"{fact.value}\n({where} · {origin} · updated {_short_time(fact)})")
         items[SOURCE].setToolTip(
             f"Found in message #{fact.source_message_id}: {fact.source_quote or ''}; click to show it"
             if fact.source_message_id is not None

@@ -10,8 +10,10 @@ Strategy: this chat's strategy and options; a change previews the new plan in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -31,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.models import JobStatus, Strategy
+from desktop_chat.core.models import Strategy
 
 log = logging.getLogger(__name__)
 
@@ -189,29 +191,11 @@ class SummaryView(QWidget):
         if workspace is None or session_id is None:
             return
         try:
-            jobs = workspace.upkeep_jobs(session_id)
-            states = workspace.upkeep_status(session_id)
+            text, failed = workspace.upkeep_text(session_id, running=self._running)
         except DesktopChatError as exc:
             self.upkeep.setText(str(exc))
             return
-        if not jobs:
-            self.upkeep.setText("Upkeep: none for this strategy.")
-            self.retry_button.hide()
-            return
-        bits, failed = [], False
-        for job in jobs:
-            state = states.get(job)
-            status = state.status if state is not None else JobStatus.PENDING
-            if self._running and status is not JobStatus.FAILED:
-                status = JobStatus.RUNNING
-            text = f"{job} {status}"
-            if state is not None and state.through_id is not None and status is JobStatus.DONE:
-                text += f" through #{state.through_id}"
-            if status is JobStatus.FAILED:
-                failed = True
-                text += f": {state.error if state is not None and state.error else 'no reason given'}"
-            bits.append(text)
-        self.upkeep.setText("Upkeep: " + " · ".join(bits))
+        self.upkeep.setText(text)
         # A failure reads in the normal text colour (it needs attention); the rest is quiet.
         self.upkeep.setForegroundRole(QPalette.ColorRole.WindowText if failed else QPalette.ColorRole.PlaceholderText)
         self.retry_button.setVisible(failed)
@@ -433,7 +417,14 @@ class StrategyView(QWidget):
     def _show_state(self, pending: Any) -> None:
         strategy = self.effective()
         default = " (the default)" if self.chosen() is None else ""
-        self.help.setText(f"{str(strategy).capitalize()}{default}: {STRATEGY_HELP[strategy]}.")
+        text = f"{str(strategy).capitalize()}{default}: {STRATEGY_HELP[strategy]}."
+        if self._workspace is not None and self._session is not None:
+            # What the chat's requests would really use with this choice (the starter model falls back).
+            with contextlib.suppress(DesktopChatError):
+                choice = self._workspace.strategy_choice(replace(self._session, strategy=self.chosen()))
+                if choice.why:
+                    text = f"{choice.label}: {STRATEGY_HELP[choice.effective]}."
+        self.help.setText(text)
         shown = set(STRATEGY_OPTIONS[strategy])
         for name, field in self.fields.items():
             label = self.form.labelForField(field)

@@ -322,11 +322,13 @@ class NextRequestView(QWidget):
         )
         self.tree.show_plan(plan.parts, plan.omitted, approx=approx)
 
-    def set_last_reply(self, estimated: int | None, reported: int | None) -> None:
+    def set_last_reply(self, estimated: int | None, reported: int | None, *, stopped: bool = False) -> None:
         if estimated is None:
             self.last_reply.hide()
             return
         real = f"{reported:,} counted by the provider" if reported is not None else "the provider sent no count"
+        if stopped and reported is None:
+            real = "stopped, so the provider sent no count"
         self.last_reply.setText(f"Last reply: ≈{estimated:,} estimated · {real}")
         self.last_reply.show()
 

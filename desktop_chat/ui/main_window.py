@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
-from desktop_chat.core.errors import DesktopChatError, InputTooLarge, ProviderError
+from desktop_chat.core.errors import DesktopChatError, InputTooLarge
 
 if TYPE_CHECKING:
     # Types only: touching the Qt namespace or QEvent's classes costs ~30 ms of enum
@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.inspector: InspectorPane
 
         self._panes_built = False
+        self._sizes_restored = False
         self._pending_actions: list[tuple[QAction, str | None, Any, str]] = []
         # The first paint shows the frame: menus, status bar and three empty panes in their
         # remembered places. The panes' modules (Markdown, models, delegates) load right after.
@@ -75,8 +76,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
         self.setCentralWidget(self.splitter)
-        self.resize(1280, 800)
-        self.splitter.setSizes([270, 730, 280])
+        self._fit_screen(1280, 800)
 
         self._build_status_bar()
         self._plan_timer = QTimer(self)
@@ -95,7 +95,6 @@ class MainWindow(QMainWindow):
         if self._panes_built:
             return
         self._panes_built = True
-        from desktop_chat.core.models import Strategy
         from desktop_chat.ui.chat_view import ChatView
         from desktop_chat.ui.composer import Composer
         from desktop_chat.ui.icons import icon
@@ -115,7 +114,9 @@ class MainWindow(QMainWindow):
         column.addWidget(self.chat, 1)
         column.addWidget(self.composer)
         self.sidebar.setMinimumWidth(180)
-        self.inspector.setMinimumWidth(200)
+        # The header's model and strategy wrap rather than widen the chat past a small screen.
+        self.chat.details.setWordWrap(True)
+        self.chat.title.setMinimumWidth(80)
         sizes = self.splitter.sizes()
         placeholders = [self.splitter.widget(i) for i in range(self.splitter.count())]
         # insertWidget, not replaceWidget: PySide6 does not hand replaceWidget's widget to Qt,
@@ -127,7 +128,7 @@ class MainWindow(QMainWindow):
                 old.hide()
                 old.setParent(None)
                 old.deleteLater()
-        self.splitter.setSizes(sizes)
+        self.splitter.setSizes(sizes if self._sizes_restored else self._default_sizes())
         self.inspector.setVisible(self.inspector_action.isChecked())
         for action, name, shortcut, tip in self._pending_actions:
             if name:
@@ -138,6 +139,12 @@ class MainWindow(QMainWindow):
             action.setToolTip(tip + (f" ({shown})" if shown else ""))
         if self.quit_action.shortcut().isEmpty():
             self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self._build_strategy_menu()
+        self._connect_signals()
+
+    def _build_strategy_menu(self) -> None:
+        from desktop_chat.core.models import Strategy
+
         self.strategy_actions: dict[Strategy | None, QAction] = {}
         for strategy in (None, *Strategy):
             label = "Default (from settings)" if strategy is None else str(strategy).capitalize()
@@ -148,22 +155,29 @@ class MainWindow(QMainWindow):
             self.strategy_group.addAction(action)
             self.strategy_menu.addAction(action)
             self.strategy_actions[strategy] = action
-        self._connect_signals()
+
+    def _fit_screen(self, width: int, height: int) -> None:
+        """1280 by 800 where it fits; on a smaller screen its available area (the chat pane gives way first)."""
+        screen = self.screen()
+        room = screen.availableGeometry() if screen is not None else None
+        if room is not None and room.width() > 0 and room.height() > 0:
+            width, height = min(width, room.width()), min(height, room.height())
+        self.resize(width, height)
+        self.splitter.setSizes(self._default_sizes())
+
+    def _default_sizes(self) -> list[int]:
+        width = self.width()
+        side = max(200, min(270, width // 5))
+        inspector = max(self.splitter.widget(2).minimumSizeHint().width(), min(320, width // 4))  # type: ignore[union-attr]
+        return [side, max(width - side - inspector, 300), inspector]
 
     def _build_status_bar(self) -> None:
-        self.provider_label = QLabel("Opening your chats…")
-        self.provider_label.setAccessibleName("Provider and model")
-        self.provider_label.setToolTip("Where the next message goes: provider profile and model")
-        self.connection_label = QLabel()
-        self.connection_label.setAccessibleName("Connection")
-        self.connection_label.setToolTip("Whether the last request reached the server")
-        self.usage_label = QLabel()
-        self.usage_label.setAccessibleName("Last reply's tokens")
-        self.usage_label.setToolTip("Prompt and completion tokens of the last reply, as the provider counted them")
-        status = self.statusBar()
-        status.addWidget(self.connection_label)
-        status.addWidget(self.provider_label)
-        status.addPermanentWidget(self.usage_label)
+        from desktop_chat.ui.status_bar import StatusLine
+
+        self.status_line = StatusLine(self.statusBar())
+        self.provider_label = self.status_line.provider
+        self.connection_label = self.status_line.connection
+        self.usage_label = self.status_line.usage
 
     # --- actions and menus -------------------------------------------------------------------
 
@@ -316,7 +330,7 @@ class MainWindow(QMainWindow):
         bridge.titleChanged.connect(self._title_changed)
         bridge.messagesChanged.connect(self._messages_changed)
         bridge.memoryChanged.connect(self._memory_changed)
-        bridge.settingsChanged.connect(lambda _settings: self._show_target())
+        bridge.settingsChanged.connect(self._settings_changed)
         bridge.externalChange.connect(self._external_change)
         bridge.localModelChanged.connect(self._local_model_changed)
         bridge.replyStarted.connect(self._reply_started)
@@ -355,6 +369,9 @@ class MainWindow(QMainWindow):
         self.bridge = WorkspaceBridge(workspace, self)
         self._connect_bridge(self.bridge)
         self.inspector.attach(workspace, self.bridge)
+        from desktop_chat.ui import first_run, settings
+
+        settings.install(self, workspace)  # theme and conversation font size, now and on change
         try:
             recovered = workspace.recover_interrupted()
         except DesktopChatError as exc:
@@ -370,9 +387,6 @@ class MainWindow(QMainWindow):
         self.connection_label.setText("○ Not connected yet")
         self._poll_timer.start()
         self.composer.edit.setFocus()
-        from desktop_chat.ui import first_run, settings
-
-        settings.install(self, workspace)  # theme and conversation font size, now and on change
         first_run.start(self, workspace)  # the welcome, when no provider is usable yet
 
     def _start_session(self) -> int:
@@ -397,7 +411,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         splitter = self._qsettings.value("splitter")
         if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
+            self._sizes_restored = self.splitter.restoreState(splitter)
         inspector = self._qsettings.value("inspector", True)
         visible = inspector not in (False, "false", "0", 0)
         pane = self.splitter.widget(2)
@@ -481,18 +495,18 @@ class MainWindow(QMainWindow):
             self.notify("That message is no longer in the conversation (it was edited or regenerated)")
 
     def _details(self, session: Any) -> str:
-        strategy = str(session.strategy) if session.strategy is not None else self._default_strategy()
-        model = session.model
-        if model is None:
-            with contextlib.suppress(DesktopChatError, AttributeError):
-                model = self._workspace.target(session.id).model if self._workspace is not None else None
-        bits = [b for b in (model, f"{strategy} memory" if strategy else "", "temporary" if session.temporary else "")]
-        return " · ".join(b for b in bits if b)
-
-    def _default_strategy(self) -> str:
+        """The header's model and strategy: the ones the next request really uses (the status bar's words)."""
+        bits: list[str] = []
+        workspace = self._workspace
         with contextlib.suppress(DesktopChatError, AttributeError):
-            return str(self._workspace.settings.default_strategy) if self._workspace is not None else ""
-        return ""
+            bits.append(workspace.target(session.id).model)
+        with contextlib.suppress(DesktopChatError, AttributeError):
+            choice = workspace.strategy_choice(session)
+            bits.append(f"{choice.short_label} memory")
+            self.chat.details.setToolTip(f"The model and the memory strategy of this chat: {choice.label}")
+        if session.temporary:
+            bits.append("temporary")
+        return " · ".join(bits)
 
     def _update_title(self, session: Any) -> None:
         title = session.title or "New chat"
@@ -538,6 +552,14 @@ class MainWindow(QMainWindow):
             self.chat.details.setText(self._details(session))
             self._sync_strategy(session)
             self._plan_timer.start()
+
+    def _settings_changed(self, _settings: Any) -> None:
+        """A default, a profile or the first-run choice changed: the header and sidebar name what is used now."""
+        self._show_target()
+        if self.current_id is not None and self._workspace is not None:
+            with contextlib.suppress(DesktopChatError):
+                self.chat.details.setText(self._details(self._workspace.session(self.current_id)))
+        self.sidebar.schedule_refresh()
 
     def _session_deleted(self, session_id: int) -> None:
         if session_id == self.current_id:
@@ -631,38 +653,24 @@ class MainWindow(QMainWindow):
 
     def _reply_started(self, event: Any) -> None:
         if event.session_id == self.current_id:
+            # The request being answered is what the chat holds now: the user's new message is in it.
+            self.chat.set_plan(event.plan)
             self.chat.reload()
             self.chat.scroll_to_bottom()
-        self.connection_label.setText("● Waiting for the server…")
+        self.status_line.reply_started()
 
     def _reply_text(self, session_id: int, message_id: int, text: str) -> None:
         if session_id == self.current_id:
             self.chat.append_text(message_id, text)
-        if not self.connection_label.text().startswith("● Connected"):
-            self.connection_label.setText("● Connected")
+        self.status_line.reply_text()
 
     def _reply_ended(self, event: Any) -> None:
-        name = type(event).__name__
-        if name == "Finished":
-            self.connection_label.setText("● Connected")
-            usage = event.usage
-            if usage is not None:
-                self.usage_label.setText(
-                    f"last reply: {usage.prompt_tokens:,} prompt / {usage.completion_tokens:,} completion tokens"
-                )
-            else:
-                self.usage_label.setText(f"last reply: ≈{event.estimated_prompt_tokens:,} prompt tokens")
-        elif name == "Failed":
-            error = event.error
-            if isinstance(error, ProviderError):
-                self.connection_label.setText("● Not connected")
-                self.connection_label.setToolTip(str(error))
+        self.status_line.reply_ended(event, self._workspace)
+        if type(event).__name__ == "Failed":
             if event.session_id == self.current_id:
-                self.chat.model.note_failure(event.assistant_message_id, type(error).__name__, str(error))
+                self.chat.model.note_failure(event.assistant_message_id, type(event.error).__name__, str(event.error))
             else:
-                self.notify(str(error))
-        elif name == "Stopped":
-            self.notify("Stopped; the partial reply is kept")
+                self.notify(str(event.error))
 
     def _reply_rejected(self, session_id: int, message: str) -> None:
         # The reply never started (busy, empty, unknown chat): give the words back.
@@ -759,26 +767,13 @@ class MainWindow(QMainWindow):
     # --- status and dialogs ------------------------------------------------------------------
 
     def _show_target(self) -> None:
-        if self._workspace is None:
-            return
-        try:
-            target = self._workspace.target(self.current_id)
-        except DesktopChatError as exc:
-            self.provider_label.setText(str(exc))
-            return
-        self.provider_label.setText(f"{target.profile.name} · {target.model}")
+        self.status_line.show_target(self._workspace, self.current_id)
 
     def notify(self, message: str) -> None:
-        self.statusBar().showMessage(message, 8000)
+        self.status_line.notify(message)
 
     def _local_model_changed(self, state: str, detail: str) -> None:
-        """The built-in model loads for a second or more before the first reply: say so until it is ready."""
-        if state == "starting":
-            self.statusBar().showMessage(detail[:1].upper() + detail[1:])  # stays until the next state
-        elif state == "stopped":
-            self.statusBar().clearMessage()
-        else:
-            self.statusBar().showMessage(detail[:1].upper() + detail[1:], 4000 if state == "ready" else 8000)
+        self.status_line.local_model_changed(state, detail)
 
     def open_settings(self, page: str | None = None) -> None:
         """The settings dialog (``ui/settings.py``), on ``page`` if given ("providers", "memory", ...)."""

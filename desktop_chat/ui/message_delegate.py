@@ -128,7 +128,7 @@ class MessageDelegate(QStyledItemDelegate):
             actions.append(f'<a href="{ACTION}:{COPY_MESSAGE}:{mid}">Copy</a>')
             if message.role is Role.USER:
                 actions.append(f'<a href="{ACTION}:{EDIT}:{mid}">Edit</a>')
-            elif row.last_reply and row.status is MessageStatus.COMPLETE:
+            elif row.last_reply and row.status in (MessageStatus.COMPLETE, MessageStatus.STOPPED):
                 actions.append(f'<a href="{ACTION}:{REGENERATE}:{mid}">Regenerate</a>')
         return (
             '<table width="100%" cellspacing="0" cellpadding="0"><tr>'

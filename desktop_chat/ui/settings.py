@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
@@ -19,6 +18,7 @@ from desktop_chat.core.settings import Settings
 from desktop_chat.ui.settings_fields import ERROR_STYLE
 from desktop_chat.ui.settings_pages import AppearancePage, DataPage, MemoryPage
 from desktop_chat.ui.settings_providers import ProvidersPage
+from desktop_chat.ui.wheel_guard import guard_wheel
 
 PAGES = ("providers", "memory", "data", "appearance")
 NOTHING_SAVED = "Some values cannot be saved (see the marked fields); nothing was saved."
@@ -66,6 +66,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self._tasks: set[asyncio.Future[Any]] = set()
         self.resize(760, 640)
+        guard_wheel(self)  # the wheel scrolls past a list or number without changing it
         self.reload()
 
     @property
@@ -167,15 +168,12 @@ def _after_save(window: Any, workspace: Any) -> None:
 
 # --- appearance ---------------------------------------------------------------------------
 
-_SCHEMES = {"system": Qt.ColorScheme.Unknown, "light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
-
 
 def apply_appearance(window: Any, settings: Settings) -> None:
-    """The theme (Qt follows the desktop unless told light or dark) and the conversation's font size."""
-    hints = QGuiApplication.styleHints()
-    scheme = _SCHEMES.get(settings.theme, Qt.ColorScheme.Unknown)
-    if hints.colorScheme() != scheme or settings.theme != "system":
-        hints.setColorScheme(scheme)
+    """The theme (``ui/theme.py``: the platform's when it honours it, else the app's) and the font size."""
+    from desktop_chat.ui.theme import apply_theme
+
+    apply_theme(settings.theme)
     chat = getattr(window, "chat", None)
     view = getattr(chat, "list", None)
     if view is None:

@@ -9,10 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_chat.core.errors import SettingsError
-from desktop_chat.core.settings import parse_text, to_json
+from desktop_chat.core.settings import HybridSplit, parse_text, to_json, validate
 
 # The one semantic accent of these pages (UI.md: colours only for meaning).
 ERROR_STYLE = "color: #c0392b;"
@@ -146,3 +157,55 @@ def combo(choices: list[tuple[str, str]]) -> QComboBox:
     for label, value in choices:
         box.addItem(label, value)
     return box
+
+
+class SplitEditor(QWidget):
+    """The hybrid split as three percentages (facts, summary, recall); the recent messages get the rest.
+
+    ``value()`` is checked by the settings' own rule, so a sum over the limit is refused
+    with the sentence the command line prints.
+    """
+
+    changed = Signal()
+    PARTS = (("facts", "Facts"), ("summary", "Summary"), ("recall", "Recall"))
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spins: dict[str, QSpinBox] = {}
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        for name, label in self.PARTS:
+            spin = QSpinBox()
+            spin.setRange(0, 100)
+            spin.setSingleStep(5)
+            spin.setSuffix(" %")
+            spin.setAccessibleName(f"{label} share")
+            spin.setToolTip(f"The share of the memory budget {label.lower()} may use in hybrid")
+            spin.valueChanged.connect(self._changed)
+            caption = QLabel(label)
+            caption.setBuddy(spin)
+            row.addWidget(caption)
+            row.addWidget(spin)
+            self.spins[name] = spin
+        self.rest = QLabel()
+        self.rest.setAccessibleName("Recent messages' share")
+        self.rest.setToolTip("What the recent messages get: the rest of the memory budget")
+        row.addWidget(self.rest, 1)
+        self._changed()
+
+    def _changed(self, *_: object) -> None:
+        rest = 100 - sum(spin.value() for spin in self.spins.values())
+        self.rest.setText(f"recent: {rest} %" if rest >= 0 else "over 100 %")
+        self.changed.emit()
+
+    def load(self, split: HybridSplit) -> None:
+        for name, spin in self.spins.items():
+            spin.blockSignals(True)
+            spin.setValue(round(getattr(split, name) * 100))
+            spin.blockSignals(False)
+        self._changed()
+
+    def value(self) -> HybridSplit:
+        shares = {name: spin.value() / 100 for name, spin in self.spins.items()}
+        split: HybridSplit = validate("hybrid_split", shares)
+        return split

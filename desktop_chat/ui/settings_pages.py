@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.models import ContextPlan, PartKind, Strategy
 from desktop_chat.core.settings import Settings, validate
-from desktop_chat.ui.settings_fields import ERROR_STYLE, Field, combo, explanation, line_edit
+from desktop_chat.ui.settings_fields import ERROR_STYLE, Field, SplitEditor, combo, explanation, line_edit
 
 STRATEGY_HELP = {
     Strategy.FULL: "Sends the whole conversation; a long chat stops fitting the model.",
@@ -155,13 +155,17 @@ class MemoryPage(SettingsPage):
             tip="How many search hits recall weighs; what goes in is bounded by recall's share of the budget",
             explain="Search hits recall ranks; it quotes them with their neighbours as far as its tokens allow.",
         )
-        self.add(
-            "hybrid_split",
+        self.split = SplitEditor()
+        self.fields["hybrid_split"] = Field(
+            self.form,
             "Hybrid split:",
-            line_edit("facts=0.1,summary=0.2,recall=0.2"),
+            self.split,
             tip="Shares of the budget for facts, summary and recall; the rest goes to recent messages",
-            explain="Budget shares in hybrid (facts, summary, recall); recent messages get the rest.",
+            explain="Budget shares in hybrid (at most 90 % together); recent messages get the rest.",
+            key="hybrid_split",
+            parse=self.split.value,
         )
+        self.split.changed.connect(self.changed)
         self.add(
             "facts_require_approval",
             "",
@@ -228,6 +232,7 @@ class MemoryPage(SettingsPage):
                 box.addItem(f"{profile.name} ({profile.upkeep_model})", profile.name)
         box.blockSignals(False)
         super().load(settings)
+        self.split.load(settings.hybrid_split)
         self._explain_strategy()
         try:
             profile = settings.profile()

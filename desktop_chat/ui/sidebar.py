@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +27,18 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.ui.icons import icon
+from desktop_chat.ui.sidebar_groups import (
+    ARCHIVED,
+    FOUND,
+    OLDER,
+    PINNED,
+    TEMPORARY,
+    TODAY,
+    WEEK,
+    YESTERDAY,
+    group_of,
+    snippet,
+)
 from desktop_chat.ui.signal_types import ID
 
 log = logging.getLogger(__name__)
@@ -33,42 +46,6 @@ log = logging.getLogger(__name__)
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 2
 SEARCH_DELAY_MS = 200
-
-TEMPORARY = "Temporary"
-PINNED = "Pinned"
-TODAY = "Today"
-YESTERDAY = "Yesterday"
-WEEK = "Previous 7 days"
-OLDER = "Older"
-ARCHIVED = "Archived"
-FOUND = "Found in messages"
-
-
-def group_of(session: Any, today: datetime) -> str:  # noqa: PLR0911 - one return per heading
-    """Which heading a chat sits under (its most recent activity, in local time)."""
-    if session.temporary:
-        return TEMPORARY
-    if session.archived:
-        return ARCHIVED
-    if session.pinned:
-        return PINNED
-    day = session.updated_at.astimezone().date()
-    if day >= today.date():
-        return TODAY
-    if day == today.date() - timedelta(days=1):
-        return YESTERDAY
-    if day >= today.date() - timedelta(days=7):
-        return WEEK
-    return OLDER
-
-
-def _snippet(text: str) -> str:
-    """FTS marks matches with [ ]; guillemets read as highlighting in plain text. The text
-    starts a few words before the first match, so a narrow sidebar still shows it."""
-    words = text.replace("[", "«").replace("]", "»").split()
-    first = next((i for i, word in enumerate(words) if "«" in word), 0)
-    start = max(first - 3, 0)
-    return ("… " if start and not words[0].startswith("…") else "") + " ".join(words[start:])
 
 
 class _Tree(QTreeWidget):
@@ -160,6 +137,11 @@ class Sidebar(QWidget):
         self.temporary_button.setToolTip("Start a temporary chat: never saved, no facts remembered (Ctrl+Shift+N)")
         self.temporary_button.clicked.connect(self.newTemporaryChat)
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.schedule_refresh()  # headings and strategies are coloured from the palette when listed
+
     def set_workspace(self, workspace: Any) -> None:
         self._workspace = workspace
         self.refresh()
@@ -175,7 +157,7 @@ class Sidebar(QWidget):
             return
         query = self.search.text().strip()
         sessions = self._workspace.sessions(include_archived=self.show_archived or bool(query))
-        default = self._default_strategy()
+        settings = self._settings()
         today = datetime.now().astimezone()
         order = [TEMPORARY, PINNED, TODAY, YESTERDAY, WEEK, OLDER, ARCHIVED]
         groups: dict[str, list[Any]] = {name: [] for name in order}
@@ -195,7 +177,7 @@ class Sidebar(QWidget):
                     continue
                 head = self._heading(name)
                 for session in groups[name]:
-                    item = self._item(session, default)
+                    item = self._item(session, settings)
                     head.addChild(item)
                     if session.id == self.current_id:
                         selected = item
@@ -203,10 +185,10 @@ class Sidebar(QWidget):
                 head = self._heading(FOUND)
                 for hit in hits:
                     title = hit.session_title or "New chat"
-                    item = QTreeWidgetItem([f"{_snippet(hit.snippet)}\n    in {title}", ""])
+                    item = QTreeWidgetItem([f"{snippet(hit.snippet)}\n    in {title}", ""])
                     item.setData(0, ID_ROLE, hit.session_id)
                     item.setData(0, MESSAGE_ROLE, hit.message_id)
-                    item.setToolTip(0, f"{title}: {_snippet(hit.snippet)}")
+                    item.setToolTip(0, f"{title}: {snippet(hit.snippet)}")
                     head.addChild(item)
                     item.setFirstColumnSpanned(True)
             self.tree.expandAll()
@@ -223,11 +205,17 @@ class Sidebar(QWidget):
             self.notice.emit(str(exc))
             return []
 
-    def _default_strategy(self) -> str:
-        try:
-            return str(self._workspace.settings.default_strategy)
-        except (AttributeError, DesktopChatError):
-            return ""
+    def _settings(self) -> Any:
+        with contextlib.suppress(AttributeError, DesktopChatError):
+            return self._workspace.settings
+        return None
+
+    def _strategy(self, session: Any, settings: Any) -> tuple[str, str]:
+        """The strategy the chat's requests really use, short for the column and in full for its tooltip."""
+        with contextlib.suppress(AttributeError, DesktopChatError):
+            choice = self._workspace.strategy_choice(session, settings)
+            return str(choice.effective), choice.label
+        return "", ""
 
     def _heading(self, name: str) -> QTreeWidgetItem:
         head = QTreeWidgetItem([name.upper(), ""])
@@ -241,9 +229,9 @@ class Sidebar(QWidget):
         head.setFirstColumnSpanned(True)
         return head
 
-    def _item(self, session: Any, default: str) -> QTreeWidgetItem:
+    def _item(self, session: Any, settings: Any) -> QTreeWidgetItem:
         title = session.title or "New chat"
-        strategy = str(session.strategy) if session.strategy is not None else default
+        strategy, label = self._strategy(session, settings)
         item = QTreeWidgetItem([title, strategy])
         item.setData(0, ID_ROLE, session.id)
         item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable)
@@ -262,8 +250,8 @@ class Sidebar(QWidget):
             marks.append("archived")
         item.setForeground(1, self.palette().brush(QPalette.ColorRole.PlaceholderText))
         extra = f" ({'; '.join(marks)})" if marks else ""
-        item.setToolTip(0, f"{title}{extra}\nMemory: {strategy} · {session.message_count:,} messages")
-        item.setToolTip(1, f"Memory strategy: {strategy}")
+        item.setToolTip(0, f"{title}{extra}\nMemory: {label} · {session.message_count:,} messages")
+        item.setToolTip(1, f"Memory strategy: {label}")
         return item
 
     def item_for(self, session_id: int) -> QTreeWidgetItem | None:

@@ -18,7 +18,13 @@ import pytest
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import LocalModelError, NotAllowed, SettingsError
 from desktop_chat.core.events import Failed, Finished
-from desktop_chat.core.local_models import LocalModels, check_gguf, list_model_files, uses_starter_model
+from desktop_chat.core.local_models import (
+    LocalModels,
+    builtin_model_name,
+    check_gguf,
+    list_model_files,
+    uses_starter_model,
+)
 from desktop_chat.core.models import PartKind, Role, Strategy
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
 from desktop_chat.core.providers import OpenAIChatClient
@@ -280,7 +286,8 @@ def test_a_named_upkeep_profile_keeps_the_starter_models_memory(tmp_path: Path, 
     assert strategy is Strategy.SUMMARY and not any("starter model" in r for r in reasons)
     assert summary_model == "fake-mini"
     assert [r.body["model"] for r in fake_openai.chat_requests] == ["fake-mini"] * 2  # the title and the summary
-    assert local_models == [BUILTIN.default_model] * 2  # the two replies: no upkeep and no title on the starter
+    # The two replies (no upkeep and no title on the starter), under the name its server answers with.
+    assert local_models == [builtin_model_name(settings)] * 2
 
 
 def test_the_upkeep_profile_setting_names_another_profile_or_nothing(tmp_path: Path) -> None:

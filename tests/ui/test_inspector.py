@@ -410,7 +410,7 @@ def test_summary_edit_is_the_users_and_upkeep_failure_offers_retry(
         await until(lambda: not view.tasks, seconds=15, what="the retry to end")
         summary = h.workspace.summary(chat)
         assert summary is not None and summary.text == "Alex is designing a bookstore API."
-        assert not view.retry_button.isVisible() and "summary done" in view.upkeep.text()
+        assert not view.retry_button.isVisible() and "summary up to date" in view.upkeep.text()
         assert view.editor.toPlainText() == summary.text
         assert view.coverage.text().startswith("Covers messages 1\u2013")
 

@@ -126,7 +126,8 @@ def test_invalid_values_are_explained_in_place_and_nothing_is_saved(open_app: Op
     dialog = app.settings_dialog()
     memory = dialog.memory.fields
     memory["window_messages"].widget.setText("lots")  # type: ignore[attr-defined]
-    memory["hybrid_split"].widget.setText("facts=0.5,summary=0.5,recall=0.5")  # type: ignore[attr-defined]
+    for spin in dialog.memory.split.spins.values():
+        spin.setValue(50)
     dialog.memory.fields["reserved_reply_tokens"].widget.setText("5")  # type: ignore[attr-defined]
     dialog.providers.url_edit.setText("localhost:1234")
     dialog.providers.temperature_edit.setText("3")
@@ -138,7 +139,7 @@ def test_invalid_values_are_explained_in_place_and_nothing_is_saved(open_app: Op
         "Setting 'window_messages' cannot be 'lots': it must be a whole number from 1 to 10000."
     )
     assert memory["window_messages"].error.isVisibleTo(dialog)
-    assert "adding up to at most 0.9" in memory["hybrid_split"].error.text()
+    assert "add up to 1.5; at most 0.9" in memory["hybrid_split"].error.text()
     assert "whole number from 16" in memory["reserved_reply_tokens"].error.text()
     assert "must start with http:// or https://" in dialog.providers.fields["base_url"].error.text()
     assert "'temperature' must be a number from 0 to 2" in dialog.providers.fields["temperature"].error.text()
@@ -150,7 +151,8 @@ def test_invalid_values_are_explained_in_place_and_nothing_is_saved(open_app: Op
     assert not app.settings_events
 
     memory["window_messages"].widget.setText("9")  # type: ignore[attr-defined]
-    memory["hybrid_split"].widget.setText("facts=0.1,summary=0.2,recall=0.2")  # type: ignore[attr-defined]
+    for name, percent in (("facts", 10), ("summary", 20), ("recall", 20)):
+        dialog.memory.split.spins[name].setValue(percent)
     memory["reserved_reply_tokens"].widget.setText("500")  # type: ignore[attr-defined]
     dialog.providers.url_edit.setText(app.server.base_url)
     dialog.providers.temperature_edit.setText("")

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from desktop_chat.core.models import Role
 from desktop_chat.core.storage.store import Store
-from desktop_chat.ui.sidebar import OLDER, PINNED, TODAY, WEEK, YESTERDAY, group_of
+from desktop_chat.ui.sidebar_groups import OLDER, PINNED, TODAY, WEEK, YESTERDAY, group_of
 from tests.ui.conftest import Harness, data_dir, until
 
 

@@ -122,6 +122,12 @@ def finish_window(a: Assembly, scan: WindowScan | None) -> None:
 def _window_reason(a: Assembly, scan: WindowScan | None, count: int) -> str:
     plural = "s" if count != 1 else ""
     if scan is None or scan.stopped_by is None:
+        if a.anchor is not None and a.anchor.id is None:
+            # The next message is not stored yet: "all 3 messages" of a 2-message chat reads as a miscount.
+            stored = count - 1
+            if stored == 0:
+                return "your next message (the chat has no earlier one)"
+            return f"all {stored} message{'s' if stored != 1 else ''} of the chat and your next one"
         return f"all {count} message{plural} of the chat" if count > 1 else "the message being answered"
     if scan.stopped_by == "limit":
         return f"the last {count} message{plural}: the window"

@@ -355,6 +355,11 @@ def m011_summary_history(conn: sqlite3.Connection) -> None:
     )
 
 
+def m012_streaming_index(conn: sqlite3.Connection) -> None:
+    """Find replies left streaming without a scan: the window polls for them while another process streams."""
+    _script(conn, "CREATE INDEX messages_streaming ON messages(id) WHERE status = 'streaming'")
+
+
 MIGRATIONS: list[Migration] = [
     ("001_core_tables", m001_core_tables),
     ("002_message_counts", m002_message_counts),
@@ -367,6 +372,7 @@ MIGRATIONS: list[Migration] = [
     ("009_reply_plans", m009_reply_plans),
     ("010_private_facts", m010_private_facts),
     ("011_summary_history", m011_summary_history),
+    ("012_streaming_index", m012_streaming_index),
 ]
 
 
