@@ -39,14 +39,10 @@ from desktop_chat.core.events import (
     SummaryChanged,
     UpkeepChanged,
 )
-from desktop_chat.core.export import (
-    ImportResult,
-    export_json,
-    export_markdown,
-    import_file,
-    import_json,
-    parse_document,
-)
+from desktop_chat.core.export import export_json, export_markdown
+from desktop_chat.core.importers.document import ImportResult, parse_document
+from desktop_chat.core.importers.files import import_file
+from desktop_chat.core.importers.writer import import_json
 from desktop_chat.core.local_model import find_bundled_smollm2
 from desktop_chat.core.local_models import (
     LocalModels,
@@ -638,7 +634,7 @@ class Workspace:
         cancel: Callable[[], bool] | None = None,
         name: str | None = None,
     ) -> ImportResult:
-        """Import the file at ``path``, its kind detected by shape; see ``core/export.py:import_file``.
+        """Import the file at ``path``, its kind detected by shape; see ``core/importers/files.py``.
 
         ``progress(done, total)`` is called once the file is validated (done 0) and after
         each batch of conversations; ``cancel()`` is asked between batches, and a cancelled

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from desktop_chat.core.errors import ImportFormatError
-from desktop_chat.core.export import import_file
 from desktop_chat.core.importers import source
+from desktop_chat.core.importers.files import import_file
 from desktop_chat.core.storage.store import Store
 from tests.core.importers.shapes import chatgpt_linear, chatgpt_zip, claude_conversation, write_json, write_zip
 
