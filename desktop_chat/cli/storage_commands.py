@@ -158,6 +158,7 @@ def cmd_import(ctx: Context) -> int:
                     for c in result.continued
                 ],
                 "cancelled": result.cancelled,
+                "replaced_characters": result.replaced,
             }
         )
         return 0
@@ -168,6 +169,12 @@ def cmd_import(ctx: Context) -> int:
         f"skipped {len(result.skipped)} chat(s) already imported. ({result.source})",
         file=sys.stderr,
     )
+    if result.replaced:
+        print(
+            f"Replaced {result.replaced} character(s) that were not text (lone UTF-16 surrogates) with "
+            "U+FFFD, the replacement character; the rest of their text is kept.",
+            file=sys.stderr,
+        )
     for continued in result.continued:
         print(
             f"Added {continued.messages} newer message(s) to chat {continued.session_id}, “{continued.title}”.",

@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import Any
 
 from desktop_chat.core.errors import ImportFormatError
+from desktop_chat.core.importers.clean import Cleaner, too_deep
 from desktop_chat.core.importers.detect import DESKTOP_CHAT, LABELS
 
 
@@ -48,6 +49,7 @@ class ImportResult:
     conversations: int = 0  # conversations in the file (imported, skipped, or left when cancelled)
     cancelled: bool = False  # stopped between batches: every conversation is whole or absent
     continued: tuple[ContinuedSession, ...] = ()  # chats already here that got newer messages
+    replaced: int = 0  # lone UTF-16 surrogates (not text) replaced by U+FFFD, the rest of their text kept
 
 
 class Reader:
@@ -98,12 +100,14 @@ def time_of(data: dict[str, Any], key: str, reader: Reader, default: datetime) -
 
 def parse_document(text: str) -> dict[str, Any]:
     try:
-        data = json.loads(text)
+        data = Cleaner().checked(json.loads(text), "the file")
     except json.JSONDecodeError as exc:
         raise ImportFormatError(
             f"Cannot import: the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "nothing was imported."
         ) from None
+    except RecursionError:
+        raise too_deep("the file") from None
     if not isinstance(data, dict) or not isinstance(data.get("sessions"), list):
         raise ImportFormatError('Cannot import: expected a JSON object with a "sessions" list; nothing was imported.')
     return data

@@ -46,8 +46,10 @@ def import_file(
     found = detect(open_source(path, name))
     if found.kind == DESKTOP_CHAT:
         assert found.document is not None
-        return _import_document(store, found.document, progress=progress, cancel=cancel, committed=committed)
-    return _import_export(store, found, progress=progress, cancel=cancel, committed=committed)
+        result = _import_document(store, found.document, progress=progress, cancel=cancel, committed=committed)
+    else:
+        result = _import_export(store, found, progress=progress, cancel=cancel, committed=committed)
+    return replace(result, replaced=found.source.cleaner.replaced)
 
 
 class _Cancelled(Exception):

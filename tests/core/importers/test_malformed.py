@@ -57,8 +57,8 @@ CASES: list[tuple[str, Callable[[Path], Path], str]] = [
     ("empty", _bytes(b""), "found an empty file"),
     ("text", _bytes(b"Hello, this is a letter.\n"), "found text that is not JSON"),
     ("latin-1", _bytes('{"title": "caf\xe9"}'.encode("latin-1")), "not UTF-8"),
-    ("object", _json({"chats": [], "owner": "me"}), "found a JSON object with keys chats, owner"),
-    ("list", _json([{"question": "q", "answer": "a"}]), "found a JSON list of objects with keys answer, question"),
+    ("object", _json({"chats": [], "owner": "me"}), "found a JSON object with keys 'chats', 'owner'"),
+    ("list", _json([{"question": "q", "answer": "a"}]), "found a JSON list of objects with keys 'answer', 'question'"),
     ("empty list", _json([]), "found an empty JSON list"),
     (
         "zip without conversations",
