@@ -480,6 +480,10 @@ class Workspace:
         self._local_setting_changed(key)
         return self._settings_changed(settings)
 
+    def damaged_settings(self) -> dict[str, str]:
+        """Stored settings that cannot be used (not JSON, or out of range): key -> one line; their defaults apply."""
+        return self._store.settings.damaged()
+
     def add_profile(self, profile: ProviderProfile, *, activate: bool = False) -> Settings:
         settings = self.settings
         if any(p.name == profile.name for p in settings.profiles):
@@ -496,8 +500,9 @@ class Workspace:
         if profile.name != name and any(p.name == profile.name for p in settings.profiles):
             raise NotAllowed(f"There is already a provider profile named {profile.name!r}; choose another name.")
         profiles = [profile if p.name == name else p for p in settings.profiles]
+        was_active = settings.active_profile == name  # saving the list hands a renamed active profile's place on
         settings = self._store.settings.set("profiles", profiles)
-        if settings.active_profile == name and profile.name != name:
+        if was_active and profile.name != name:
             settings = self._store.settings.set("active_profile", profile.name)
         if settings.local_upkeep_profile == name and profile.name != name:
             # The starter model's upkeep follows the rename (a built-in profile cannot keep it: unset then).
