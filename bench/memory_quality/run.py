@@ -25,7 +25,7 @@ from typing import Any
 # Python puts this script's folder first on sys.path: generate.py is importable as is.
 from generate import OUT, generate  # type: ignore[import-not-found]
 
-from desktop_chat.core.export import import_json
+from desktop_chat.core.importers.writer import import_json
 from desktop_chat.core.memory.planner import plan_context
 from desktop_chat.core.models import ContextPlan, PartKind, Strategy
 from desktop_chat.core.settings import Settings

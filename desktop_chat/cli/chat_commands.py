@@ -1,4 +1,4 @@
-"""send, models, key, profiles: chat with a model from a terminal, on the controller the window uses."""
+"""send, models, key: chat with a model from a terminal, on the controller the window uses."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ import contextlib
 import getpass
 import sys
 from collections.abc import AsyncGenerator
-from typing import Any
 
-from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
+from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg, shown, shown_line
 from desktop_chat.cli.hints import with_hint
 from desktop_chat.core.events import Delta, Event, Failed, Finished, LocalModelChanged, ReplyEvent, Stopped
 from desktop_chat.core.models import Strategy
-from desktop_chat.core.profiles import PRESETS, ProviderProfile, from_preset
 from desktop_chat.core.workspace import Workspace
 
 EXIT_INTERRUPTED = 130
@@ -137,10 +135,12 @@ async def _finish_upkeep(workspace: Workspace, session_id: int) -> None:
 async def _print_reply(events: AsyncGenerator[ReplyEvent, None], session_id: int, *, temporary: bool) -> int:
     wrote = ""
     code = 0
+    # On a terminal the reply's control characters are shown escaped; piped on, the reply is exact.
+    show = shown if sys.stdout.isatty() else str
     async with contextlib.aclosing(events) as stream:
         async for event in stream:
             if isinstance(event, Delta):
-                sys.stdout.write(event.text)
+                sys.stdout.write(show(event.text))
                 sys.stdout.flush()  # per delta: the user sees the reply as it arrives
                 wrote = event.text or wrote
             elif isinstance(event, Finished | Stopped | Failed) and wrote and not wrote.endswith("\n"):
@@ -152,7 +152,7 @@ async def _print_reply(events: AsyncGenerator[ReplyEvent, None], session_id: int
                     if temporary
                     else f" Your message is saved: `desktop-chat send {session_id} --retry` sends it again."
                 )
-                print(f"desktop-chat: {with_hint(event.error)}{hint}", file=sys.stderr)
+                print(f"desktop-chat: {shown_line(with_hint(event.error))}{hint}", file=sys.stderr)
                 code = 1
             elif isinstance(event, Stopped):
                 print("desktop-chat: the reply was stopped; what had arrived is saved.", file=sys.stderr)
@@ -188,7 +188,7 @@ def cmd_models(ctx: Context) -> int:
                 for m, on in (("default", model == profile.default_model), ("upkeep", model == profile.upkeep_model))
                 if on
             ]
-            print(model + (f"  ({', '.join(marks)})" if marks else ""))
+            print(shown_line(model) + (f"  ({', '.join(marks)})" if marks else ""))
     return 0
 
 
@@ -241,50 +241,6 @@ def cmd_key(ctx: Context) -> int:
     return 0
 
 
-# --- profiles -----------------------------------------------------------------------------
-
-
-def _profile_json(profile: ProviderProfile, active: bool) -> dict[str, Any]:
-    return {**profile.to_dict(), "active": active}
-
-
-def cmd_profiles(ctx: Context) -> int:
-    args = ctx.args
-    workspace = ctx.workspace
-    settings = workspace.settings
-    if args.action == "add":
-        overrides: dict[str, Any] = {"name": args.name}
-        for key, value in (
-            ("base_url", args.base_url),
-            ("default_model", args.model),
-            ("summary_model", args.summary_model),
-            ("context_window", args.context_window),
-        ):
-            if value is not None:
-                overrides[key] = value
-        if args.no_key:
-            overrides["needs_key"] = False
-        profile = ProviderProfile.from_dict(from_preset(args.preset, **overrides).to_dict())
-        settings = workspace.add_profile(profile, activate=args.activate)
-        print(f"Added profile {profile.name!r}" + (" (active)." if args.activate else "."), file=sys.stderr)
-    elif args.action == "rm":
-        settings, deleted = asyncio.run(workspace.forget_profile(args.name))
-        key = " and its stored API key" if deleted else ""
-        print(f"Removed profile {args.name!r}{key}; active: {settings.active_profile!r}.", file=sys.stderr)
-    elif args.action == "use":
-        settings = workspace.set_active_profile(args.name)
-        print(f"Active profile: {settings.active_profile!r}.", file=sys.stderr)
-    if args.json:
-        print_json([_profile_json(p, p.name == settings.active_profile) for p in settings.profiles])
-        return 0
-    for p in settings.profiles:
-        mark = "*" if p.name == settings.active_profile else " "
-        url = "(built-in, 127.0.0.1)" if p.is_builtin else p.base_url or "(OpenAI)"
-        key = "key" if p.needs_key else "no key"
-        print(f"{mark} {p.name}  {url}  model={p.default_model}  upkeep={p.upkeep_model}  {key}")
-    return 0
-
-
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this module's subcommands."""
     strategies = [s.value for s in Strategy]
@@ -318,27 +274,3 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     # Caught here rather than by argparse, whose "unrecognized arguments" error would print the key.
     p.add_argument("argv_key", nargs="*", help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_key)
-
-    p = sub.add_parser("profiles", help="list provider profiles; add, remove or choose the active one")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_profiles, action="list")
-    psub = p.add_subparsers(dest="action", metavar="ACTION")
-    a = psub.add_parser("add", help="add a provider profile from a preset")
-    a.add_argument("name", metavar="NAME")
-    a.add_argument("--preset", choices=[*PRESETS, "custom"], default="custom")
-    a.add_argument("--base-url")
-    a.add_argument("--model")
-    a.add_argument("--summary-model")
-    a.add_argument("--context-window", type=int)
-    a.add_argument("--no-key", action="store_true", help="the server needs no API key")
-    a.add_argument("--activate", action="store_true", help="make it the active profile")
-    a.add_argument("--json", action="store_true")
-    a.set_defaults(handler=cmd_profiles, action="add")
-    for name, text in (
-        ("rm", "remove a provider profile and the API key stored for it"),
-        ("use", "make a provider profile the active one"),
-    ):
-        a = psub.add_parser(name, help=text)
-        a.add_argument("name", metavar="NAME")
-        a.add_argument("--json", action="store_true")
-        a.set_defaults(handler=cmd_profiles, action=name)

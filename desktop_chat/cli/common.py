@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+# Ids are SQLite integers: none is larger, so a larger number names nothing (and SQLite cannot even take it).
+MAX_ID = 2**63 - 1
 
 
 class UsageError(DesktopChatError):
@@ -42,6 +45,16 @@ class Context:
                 print(f"desktop-chat: {self._workspace.storage_notice}", file=sys.stderr)
         return self._workspace
 
+    def damaged_settings(self) -> list[str]:
+        """One line per stored setting that cannot be used (its default is), with the command that fixes it."""
+        if self._workspace is None:
+            return []
+        try:
+            damaged = self._workspace.damaged_settings()
+        except DesktopChatError:
+            return []
+        return [f"{line} Fix it with `desktop-chat config reset {key}`." for key, line in damaged.items()]
+
     def close(self) -> None:
         if self._workspace is not None:
             self._workspace.close()
@@ -54,9 +67,13 @@ def context_for(args: argparse.Namespace) -> Context:
     return Context(args=args, data_dir=data_dir(args.data_dir))
 
 
+# JSON escapes C0 controls itself; DEL and the C1 controls (0x9b starts an escape sequence too) it leaves as they are.
+_JSON_UNESCAPED_CONTROLS = re.compile(r"[\x7f-\x9f]")
+
+
 def print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    sys.stdout.write(_JSON_UNESCAPED_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def id_arg(kind: str, list_command: str) -> Callable[[str], int]:
@@ -69,9 +86,41 @@ def id_arg(kind: str, list_command: str) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{text!r} is not a {kind} id; list them with `{list_command}`") from None
         if value <= 0:
             raise argparse.ArgumentTypeError(f"{text!r} is not a {kind} id; ids are positive numbers")
+        if value > MAX_ID:
+            raise argparse.ArgumentTypeError(f"there is no {kind} {text}; list them with `{list_command}`")
         return value
 
     return parse
 
 
 session_id_arg = id_arg("session", "desktop-chat sessions")
+
+
+def count_arg(text: str) -> int:
+    """An argparse type for a positive count (a limit): a whole number from 1 up."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 1 up")
+    return value
+
+
+# C0 and C1 control characters (ESC and CSI start terminal escape sequences) but line feed and tab.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+def shown(text: str) -> str:
+    """Text from a chat as a terminal may show it: control characters escaped (``\\x1b``), so a message
+    cannot move the cursor, recolour or retitle the terminal, or hide what comes after it."""
+    return _CONTROLS.sub(_escaped, text)
+
+
+def shown_line(text: str) -> str:
+    """``shown``, and line feeds and tabs escaped too: what must stay on one line (an error, a title)."""
+    return shown(text).replace("\n", "\\n").replace("\t", "\\t")

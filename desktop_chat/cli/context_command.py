@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
+from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg, shown_line
 from desktop_chat.core.models import ContextPart, ContextPlan, Message, Omission, Strategy
 
 _PREVIEW = 70
@@ -75,7 +75,7 @@ def plan_json(plan: ContextPlan, messages: dict[int, Message]) -> dict[str, Any]
 
 
 def _preview(text: str) -> str:
-    flat = " ".join(text.split())
+    flat = shown_line(" ".join(text.split()))
     return flat if len(flat) <= _PREVIEW else flat[: _PREVIEW - 1] + "…"
 
 
@@ -98,8 +98,8 @@ def _print_readable(plan: ContextPlan) -> None:
             )
         if p.fact_ids:
             source += f" facts {','.join(map(str, p.fact_ids))}"
-        last = p.messages[-1].content if p.messages else ""
-        print(f"  {p.kind.value:<14}{p.tokens:>7,}  {p.reason}{source}  | {_preview(last)}")
+        last = _preview(p.messages[-1].content) if p.messages else ""
+        print(f"  {p.kind.value:<14}{p.tokens:>7,}  {p.reason}{source}" + (f"  | {last}" if last else ""))
     for o in plan.omitted:
         what = f" ({len(o.message_ids)} msgs)" if o.message_ids else ""
         what += f" (facts {','.join(map(str, o.fact_ids))})" if o.fact_ids else ""

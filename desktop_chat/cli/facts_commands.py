@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop_chat.cli.common import Context, UsageError, id_arg, print_json, session_id_arg
+from desktop_chat.cli.common import Context, UsageError, id_arg, print_json, session_id_arg, shown_line
 from desktop_chat.core.models import Fact, FactEvent, FactStatus
 
 _fact_id = id_arg("fact", "desktop-chat facts list")
@@ -41,7 +41,7 @@ def _fact_line(fact: Fact) -> str:
         line += f"  → superseded by {fact.superseded_by}"
     if fact.reason:
         line += f"  ({fact.reason})"
-    return line
+    return shown_line(line)
 
 
 def _show(ctx: Context, fact: Fact) -> int:
@@ -136,7 +136,7 @@ def cmd_history(ctx: Context) -> int:
     print(_fact_line(fact))
     for event in events:
         change = _describe(event.new) if event.old is None else f"{_describe(event.old)} → {_describe(event.new)}"
-        print(f"  {event.at:%Y-%m-%d %H:%M:%S}  {event.actor:<9} {event.action:<10} {change}")
+        print(shown_line(f"  {event.at:%Y-%m-%d %H:%M:%S}  {event.actor:<9} {event.action:<10} {change}"))
     return 0
 
 

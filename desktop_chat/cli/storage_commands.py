@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
+from desktop_chat.cli.common import Context, UsageError, count_arg, print_json, session_id_arg, shown, shown_line
 from desktop_chat.core.models import Session
 from desktop_chat.core.settings import as_json, parse_text, setting_names
 
@@ -43,7 +43,7 @@ def cmd_sessions(ctx: Context) -> int:
         return 0
     for s in sessions:
         flags = ("★" if s.pinned else " ") + ("A" if s.archived else " ")
-        title = s.title or "Untitled chat"
+        title = shown_line(s.title or "Untitled chat")
         print(f"{s.id:>6} {flags} {s.updated_at:%Y-%m-%d %H:%M} {s.message_count:>5} msgs  {title}")
     return 0
 
@@ -67,7 +67,8 @@ def cmd_export(ctx: Context) -> int:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"Exported to {args.output}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        # Read on a terminal, the chats' control characters are shown escaped; piped on, the export is exact.
+        sys.stdout.write(shown(text) if args.format == "md" and sys.stdout.isatty() else text)
     return 0
 
 
@@ -158,6 +159,7 @@ def cmd_import(ctx: Context) -> int:
                     for c in result.continued
                 ],
                 "cancelled": result.cancelled,
+                "replaced_characters": result.replaced,
             }
         )
         return 0
@@ -168,9 +170,16 @@ def cmd_import(ctx: Context) -> int:
         f"skipped {len(result.skipped)} chat(s) already imported. ({result.source})",
         file=sys.stderr,
     )
+    if result.replaced:
+        print(
+            f"Replaced {result.replaced} character(s) that were not text (lone UTF-16 surrogates) with "
+            "U+FFFD, the replacement character; the rest of their text is kept.",
+            file=sys.stderr,
+        )
     for continued in result.continued:
         print(
-            f"Added {continued.messages} newer message(s) to chat {continued.session_id}, “{continued.title}”.",
+            f"Added {continued.messages} newer message(s) to chat {continued.session_id}, "
+            f"“{shown_line(continued.title)}”.",
             file=sys.stderr,
         )
     if result.source != "Desktop Chat export" and result.facts:
@@ -188,6 +197,8 @@ def cmd_import(ctx: Context) -> int:
 
 
 def cmd_search(ctx: Context) -> int:
+    if not ctx.args.query.strip():
+        raise UsageError("give the words to search for; an empty QUERY matches nothing.")
     hits = ctx.workspace.search(ctx.args.query, limit=ctx.args.limit)
     if ctx.args.json:
         print_json(
@@ -206,7 +217,8 @@ def cmd_search(ctx: Context) -> int:
         print("No matches.")
     for hit in hits:
         where = f"message {hit.message_id}" if hit.message_id else "title"
-        print(f"{hit.session_id:>6}  {hit.session_title or 'Untitled chat'}  ({where}): {hit.snippet}")
+        title = shown_line(hit.session_title or "Untitled chat")
+        print(f"{hit.session_id:>6}  {title}  ({where}): {shown_line(hit.snippet)}")
     return 0
 
 
@@ -228,7 +240,7 @@ def cmd_purge(ctx: Context) -> int:
         return 0
     print(report.describe())
     for s in report.sessions:
-        print(f"{s.id:>6}  {s.last_activity[:10]}  {s.messages:>5} msgs  {s.title or 'Untitled chat'}")
+        print(f"{s.id:>6}  {s.last_activity[:10]}  {s.messages:>5} msgs  {shown_line(s.title or 'Untitled chat')}")
     return 0
 
 
@@ -285,7 +297,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("search", help="full-text search over messages and titles")
     p.add_argument("query", metavar="QUERY")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=count_arg, default=20, help="at most this many results (default 20)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_search)
 

@@ -310,3 +310,41 @@ def to_json(value: Any) -> Any:
 
 def as_json(settings: Settings) -> dict[str, Any]:
     return {f.name: to_json(getattr(settings, f.name)) for f in fields(Settings)}
+
+
+# --- editing one provider profile ----------------------------------------------
+
+# What a profile's editor may change (the preset says where it came from; the window does not change it either).
+EDITABLE_PROFILE_FIELDS = (
+    "name",
+    "base_url",
+    "default_model",
+    "summary_model",
+    "context_window",
+    "temperature",
+    "max_reply_tokens",
+    "needs_key",
+)
+
+
+def edited_profile(profile: ProviderProfile, changes: dict[str, Any]) -> ProviderProfile:
+    """``profile`` with ``changes`` (field -> new value; None clears an optional one), by the rules every profile
+    passes (``ProviderProfile.from_dict``, as the window's editor checks them). Unique names are the settings'
+    rule: ``Workspace.update_profile`` refuses a name another profile has."""
+    unknown = sorted(set(changes) - set(EDITABLE_PROFILE_FIELDS))
+    if unknown:
+        raise SettingsError(
+            f"Provider profile {profile.name!r}: {', '.join(unknown)} cannot be changed; "
+            f"what can: {', '.join(EDITABLE_PROFILE_FIELDS)}."
+        )
+    if profile.is_builtin and {"base_url", "needs_key"} & {k for k, v in changes.items() if v != getattr(profile, k)}:
+        raise SettingsError(
+            f"Provider profile {profile.name!r} is the built-in model, which the app runs on this computer: "
+            "it has no base URL or API key to set."
+        )
+    data = {**profile.to_dict(), **changes}
+    if isinstance(data.get("name"), str):
+        data["name"] = data["name"].strip()
+    if not isinstance(data.get("default_model"), str) or not data["default_model"].strip():
+        raise SettingsError(f"Provider profile {profile.name!r} needs a model: name the one its requests use.")
+    return ProviderProfile.from_dict(data)

@@ -39,14 +39,10 @@ from desktop_chat.core.events import (
     SummaryChanged,
     UpkeepChanged,
 )
-from desktop_chat.core.export import (
-    ImportResult,
-    export_json,
-    export_markdown,
-    import_file,
-    import_json,
-    parse_document,
-)
+from desktop_chat.core.export import export_json, export_markdown
+from desktop_chat.core.importers.document import ImportResult, parse_document
+from desktop_chat.core.importers.files import import_file
+from desktop_chat.core.importers.writer import import_json
 from desktop_chat.core.local_model import find_bundled_smollm2
 from desktop_chat.core.local_models import (
     LocalModels,
@@ -521,6 +517,10 @@ class Workspace:
         self._local_setting_changed(key)
         return self._settings_changed(settings)
 
+    def damaged_settings(self) -> dict[str, str]:
+        """Stored settings that cannot be used (not JSON, or out of range): key -> one line; their defaults apply."""
+        return self._store.settings.damaged()
+
     def add_profile(self, profile: ProviderProfile, *, activate: bool = False) -> Settings:
         settings = self.settings
         if any(p.name == profile.name for p in settings.profiles):
@@ -537,8 +537,9 @@ class Workspace:
         if profile.name != name and any(p.name == profile.name for p in settings.profiles):
             raise NotAllowed(f"There is already a provider profile named {profile.name!r}; choose another name.")
         profiles = [profile if p.name == name else p for p in settings.profiles]
+        was_active = settings.active_profile == name  # saving the list hands a renamed active profile's place on
         settings = self._store.settings.set("profiles", profiles)
-        if settings.active_profile == name and profile.name != name:
+        if was_active and profile.name != name:
             settings = self._store.settings.set("active_profile", profile.name)
         if settings.local_upkeep_profile == name and profile.name != name:
             # The starter model's upkeep follows the rename (a built-in profile cannot keep it: unset then).
@@ -675,7 +676,7 @@ class Workspace:
         cancel: Callable[[], bool] | None = None,
         name: str | None = None,
     ) -> ImportResult:
-        """Import the file at ``path``, its kind detected by shape; see ``core/export.py:import_file``.
+        """Import the file at ``path``, its kind detected by shape; see ``core/importers/files.py``.
 
         ``progress(done, total)`` is called once the file is validated (done 0) and after
         each batch of conversations; ``cancel()`` is asked between batches, and a cancelled

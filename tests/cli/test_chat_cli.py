@@ -106,10 +106,19 @@ def test_failure_exits_1_with_one_line_and_retry_sends_it_again(data: Path, fake
     assert "nothing to retry" in one_line(nothing.stderr)
 
 
+# The command as a terminal starts it: Ctrl-C raises KeyboardInterrupt. A shell starts a background job
+# (`pytest ... &`, nohup) with SIGINT ignored and children inherit that, so the child sets the handler
+# Python installs at startup when SIGINT is not ignored (run_module then runs `python -m desktop_chat`).
+AS_FROM_A_TERMINAL = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('desktop_chat', run_name='__main__', alter_sys=True)"
+)
+
+
 def test_ctrl_c_stops_the_reply_saves_it_and_exits_130(data: Path, fake_openai: FakeOpenAIServer) -> None:
     fake_openai.fail(Fault.FOREVER, interval=0.05)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), "send", "--new", "never stop"],
+        [sys.executable, "-c", AS_FROM_A_TERMINAL, "--data-dir", str(data), "send", "--new", "never stop"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

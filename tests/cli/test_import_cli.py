@@ -139,3 +139,86 @@ def test_importing_a_newer_export_adds_the_newer_messages_and_says_where(tmp_pat
     assert f"Added 2 newer message(s) to chat {chat}, “Chat 0”." in newer.stderr
     found = cli(data, "search", "line 3").stdout
     assert f"{chat}  Chat 0  (message 4)" in found
+
+
+# --- hostile files (issue 19, item 9) and what a JSON file must look like (item 17) ------------------------
+
+
+def _sessions(data: Path) -> list[dict[str, object]]:
+    listed = cli(data, "sessions", "--json")
+    assert listed.returncode == 0, listed.stderr
+    result: list[dict[str, object]] = json.loads(listed.stdout)
+    return result
+
+
+def _with_one_chat(tmp_path: Path) -> Path:
+    data = tmp_path / "home"
+    first = cli(data, "import", "-", stdin=json.dumps([claude_conversation()]))
+    assert first.returncode == 0, first.stderr
+    return data
+
+
+def test_a_file_nested_200000_deep_is_refused_in_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    data = _with_one_chat(tmp_path)
+    before = _sessions(data)
+    for name, text in (
+        ("list.json", "[" * 200_000),
+        ("meta.json", '{"sessions": [{"messages": [{"meta": ' + '{"a": ' * 200_000),
+    ):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+
+        result = cli(data, "import", str(path))
+
+        assert result.returncode == 1
+        line = one_line_error(result)
+        assert line.startswith(f"desktop-chat: Cannot import {path}: it nests lists and objects")
+        assert line.endswith("nothing was imported.")
+    assert _sessions(data) == before
+
+
+def test_a_lone_surrogate_is_replaced_and_said_and_the_chat_imported(tmp_path: Path) -> None:
+    data = tmp_path / "home"
+    path = tmp_path / "chats.json"
+    path.write_text(
+        '{"sessions": [{"title": "Caf\\ud800", "messages": [{"role": "user", "content": "pay \\udfff 4 euros"}]}]}',
+        encoding="utf-8",
+    )
+
+    result = cli(data, "import", str(path))
+
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Replaced 2 character(s) that were not text (lone UTF-16 surrogates) with U+FFFD" in result.stderr
+    assert [s["title"] for s in _sessions(data)] == ["Caf\ufffd"]
+    assert "pay \ufffd 4 euros" in cli(data, "export", "all").stdout
+
+
+def test_a_chatgpt_mapping_with_a_cycle_is_refused_in_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    data = _with_one_chat(tmp_path)
+    before = _sessions(data)
+    looped = chatgpt_linear(1)
+    looped["mapping"]["root"]["parent"] = "m1"  # the first node's parent is the last: no root is left
+    path = chatgpt_zip(tmp_path / "export.zip", [chatgpt_linear(0), looped])
+
+    result = cli(data, "import", str(path))
+
+    assert result.returncode == 1
+    line = one_line_error(result)
+    assert "conversation 1.mapping has a cycle ('root' → 'm0' → 'm1' → 'root'" in line
+    assert line.endswith("so its messages have no order; nothing was imported.")
+    assert _sessions(data) == before
+
+
+def test_an_empty_object_says_which_shapes_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "empty.json"
+    path.write_text("{}", encoding="utf-8")
+
+    result = cli(tmp_path / "home", "import", str(path))
+
+    assert result.returncode == 1
+    assert one_line_error(result) == (
+        f"desktop-chat: Cannot import {path}: not a ChatGPT, Claude or Desktop Chat export: found an empty JSON "
+        'object; the file must be a list of conversations (each with "mapping" or "chat_messages") or an object '
+        'with a "sessions" list; nothing was imported.'
+    )

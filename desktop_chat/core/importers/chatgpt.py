@@ -114,29 +114,52 @@ def _role_and_text(message: dict[str, Any]) -> tuple[str, str] | None:
     return (str(role), text)
 
 
-def _active_path(mapping: dict[str, Any], current: Any) -> set[str]:
+def _parent(mapping: dict[str, Any], node: dict[str, Any]) -> str | None:
+    """The id of the node's parent in ``mapping``; None for a root (no parent, or one that is not there)."""
+    parent = node.get("parent")
+    return parent if isinstance(parent, str) and parent in mapping else None
+
+
+def _children(mapping: dict[str, Any]) -> dict[str, list[str]]:
+    """Each node's children: those it lists, then any naming it as their parent that it does not list."""
+    children = {
+        k: [c for c in n.get("children") or [] if isinstance(c, str) and c in mapping] for k, n in mapping.items()
+    }
+    for node_id, node in mapping.items():
+        parent = _parent(mapping, node)
+        if parent is not None and node_id not in children[parent]:
+            children[parent].append(node_id)
+    return children
+
+
+def _cycle(mapping: dict[str, Any], start: str) -> list[str]:
+    """The parent cycle ``start`` (a node no root leads to) is in or hangs from, each the parent of the next."""
+    path: list[str] = []
+    node_id: str | None = start
+    while node_id is not None and node_id not in path:
+        path.append(node_id)
+        node_id = _parent(mapping, mapping[node_id])
+    cycle = [*path[path.index(node_id) :], node_id] if node_id is not None else path
+    return cycle[::-1]  # parents first
+
+
+def _active_path(mapping: dict[str, Any], children: dict[str, list[str]], current: Any) -> set[str]:
     path: set[str] = set()
     node_id = current if isinstance(current, str) and current in mapping else None
     if node_id is None:  # no current node: follow the newest child from each root
-        roots = [k for k, n in mapping.items() if not isinstance(n, dict) or n.get("parent") not in mapping]
+        roots = [k for k, n in mapping.items() if _parent(mapping, n) is None]
         node_id = roots[0] if roots else None
         while node_id is not None and node_id not in path:
             path.add(node_id)
-            children = [c for c in (mapping[node_id].get("children") or []) if c in mapping]
-            node_id = children[-1] if children else None
+            node_id = children[node_id][-1] if children[node_id] else None
         return path
-    while node_id is not None and node_id in mapping and node_id not in path:
+    while node_id is not None and node_id not in path:
         path.add(node_id)
-        node_id = mapping[node_id].get("parent")
+        node_id = _parent(mapping, mapping[node_id])
     return path
 
 
-def convert(raw: Any, index: int, source: str) -> dict[str, Any]:  # noqa: PLR0912 - one check per field
-    """One conversation as a session of the app's import document; malformed structure raises."""
-    where = f"conversation {index}"
-    if not isinstance(raw, dict):
-        raise bad(source, where, "must be an object")
-    mapping = raw.get("mapping")
+def _checked_mapping(mapping: Any, source: str, where: str) -> dict[str, Any]:
     if not isinstance(mapping, dict):
         raise bad(source, f"{where}.mapping", "must be an object of message nodes")
     for node_id, node in mapping.items():
@@ -146,9 +169,19 @@ def convert(raw: Any, index: int, source: str) -> dict[str, Any]:  # noqa: PLR09
             raise bad(source, f"{where}.mapping[{node_id!r}].message", "must be an object")
         if not isinstance(node.get("children", []), list):
             raise bad(source, f"{where}.mapping[{node_id!r}].children", "must be a list")
-    active = _active_path(mapping, raw.get("current_node"))
+    return mapping
+
+
+def convert(raw: Any, index: int, source: str) -> dict[str, Any]:
+    """One conversation as a session of the app's import document; malformed structure raises."""
+    where = f"conversation {index}"
+    if not isinstance(raw, dict):
+        raise bad(source, where, "must be an object")
+    mapping = _checked_mapping(raw.get("mapping"), source, where)
+    children_of = _children(mapping)
+    active = _active_path(mapping, children_of, raw.get("current_node"))
     messages: list[dict[str, Any]] = []
-    roots = [k for k, n in mapping.items() if n.get("parent") not in mapping]
+    roots = [k for k, n in mapping.items() if _parent(mapping, n) is None]
     stack: list[tuple[str, int | None]] = [(r, None) for r in reversed(roots)]
     seen: set[str] = set()
     while stack:  # depth first, parents before children: the active branch stays in id order
@@ -179,8 +212,17 @@ def convert(raw: Any, index: int, source: str) -> dict[str, Any]:  # noqa: PLR09
                 item["status"] = "stopped"
             messages.append(item)
             parent = item["id"]
-        children = [c for c in node.get("children") or [] if isinstance(c, str) and c in mapping]
-        stack.extend((c, parent) for c in reversed(children))
+        stack.extend((c, parent) for c in reversed(children_of[node_id]))
+    unreached = [k for k in mapping if k not in seen]
+    if unreached:
+        # Only a cycle of parents leaves a node that no root leads to. A conversation is a tree: a cycle
+        # has no first message and no order, so any reading of it would be a conversation that never was.
+        cycle = " → ".join(repr(k) for k in _cycle(mapping, unreached[0])[:6])
+        raise bad(
+            source,
+            f"{where}.mapping",
+            f"has a cycle ({cycle}, each the parent of the next), so its messages have no order",
+        )
     conversation_id = raw.get("conversation_id") or raw.get("id")
     session: dict[str, Any] = {
         "title": raw["title"] if isinstance(raw.get("title"), str) else "",

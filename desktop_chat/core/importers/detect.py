@@ -14,17 +14,27 @@ from typing import Any
 
 from desktop_chat.core.errors import ImportFormatError
 from desktop_chat.core.importers import chatgpt, claude
+from desktop_chat.core.importers.clean import Cleaner
 from desktop_chat.core.importers.common import iso
 from desktop_chat.core.importers.jsonstream import JSONStreamError, iter_array
 from desktop_chat.core.importers.source import MAX_ITEM_CHARS, Source, refuse
 
 CHATGPT, CLAUDE, DESKTOP_CHAT = "chatgpt", "claude", "desktop-chat"
 LABELS = {CHATGPT: "ChatGPT export", CLAUDE: "Claude export", DESKTOP_CHAT: "Desktop Chat export"}
+# What a JSON file must look like, said when one does not.
+SHAPES = (
+    'the file must be a list of conversations (each with "mapping" or "chat_messages") '
+    'or an object with a "sessions" list'
+)
 
 
 def _keys(value: dict[str, Any]) -> str:
-    keys = sorted(str(k) for k in value)
+    keys = sorted(repr(str(k)) for k in value)
     return ", ".join(keys[:6]) + (", ..." if len(keys) > 6 else "")
+
+
+def _object(value: dict[str, Any]) -> str:
+    return f"a JSON object with keys {_keys(value)}" if value else "an empty JSON object"
 
 
 def _kind_of(item: Any) -> str | None:
@@ -38,7 +48,7 @@ def _kind_of(item: Any) -> str | None:
 
 def _found(item: Any) -> str:
     if isinstance(item, dict):
-        return f"a JSON list of objects with keys {_keys(item)}"
+        return f"a JSON list of objects with keys {_keys(item)}" if item else "a JSON list of empty objects"
     return f"a JSON list of {type(item).__name__} values"
 
 
@@ -57,13 +67,16 @@ class Export:
     def label(self) -> str:
         return LABELS[self.kind]
 
-    def _raw(self) -> Iterator[Any]:
+    def _raw(self, *, count: bool) -> Iterator[Any]:
+        """The conversations as parsed, cleaned (``clean``); ``count``: add the replaced characters to the source's."""
         if self._items is not None:
-            yield from self._items
+            yield from self._items  # read whole, cleaned then
             return
+        cleaner = self.source.cleaner if count else Cleaner()
         try:
             with self.source.open() as stream:
-                yield from iter_array(stream, max_item_chars=MAX_ITEM_CHARS)
+                for index, item in enumerate(iter_array(stream, max_item_chars=MAX_ITEM_CHARS)):
+                    yield cleaner.checked(item, f"{self.source.name} (conversation {index})")
         except JSONStreamError as exc:
             raise ImportFormatError(f"Cannot import {self.source.name}: it {exc}; nothing was imported.") from None
         except UnicodeDecodeError:
@@ -77,7 +90,7 @@ class Export:
         ``gather``: also collect the facts the conversations carry (``facts()`` after the walk).
         """
         convert: Callable[[Any, int, str], dict[str, Any]] = chatgpt.convert if self.kind == CHATGPT else claude.convert
-        for index, raw in enumerate(self._raw()):
+        for index, raw in enumerate(self._raw(count=gather)):
             session = convert(raw, index, self.source.name)
             if gather:
                 if self.kind == CHATGPT:
@@ -113,7 +126,7 @@ def detect(source: Source) -> Export:  # noqa: PLR0912 - one branch per shape
         kind = _kind_of(data)
         if kind is not None:  # one conversation on its own
             return Export(kind, source, _items=[data])
-        raise refuse(source.name, f"a JSON object with keys {_keys(data)}")
+        raise refuse(source.name, f"{_object(data)}; {SHAPES}")
     if head != "[":
         raise refuse(source.name, "text that is not JSON" if head else "an empty file")
     first: Any = None
@@ -133,8 +146,8 @@ def detect(source: Source) -> Export:  # noqa: PLR0912 - one branch per shape
             return Export(CHATGPT, source)
         if "users.json" in side or "memories.json" in side:
             return Export(CLAUDE, source)
-        raise refuse(source.name, "an empty JSON list")
+        raise refuse(source.name, f"an empty JSON list; {SHAPES}")
     kind = _kind_of(first)
     if kind is None:
-        raise refuse(source.name, _found(first))
+        raise refuse(source.name, f"{_found(first)}; {SHAPES}")
     return Export(kind, source)

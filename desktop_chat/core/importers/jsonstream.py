@@ -81,6 +81,10 @@ def iter_array(stream: TextIO, *, max_item_chars: int) -> Iterator[Any]:  # noqa
         while True:
             try:
                 value, end = decoder.raw_decode(buf, pos)
+            except RecursionError:  # the parser recurses once per level: "[" x 200,000 ends here
+                raise JSONStreamError(
+                    f"nests lists and objects too deeply in element {index}, which no export does"
+                ) from None
             except json.JSONDecodeError as exc:
                 if len(buf) - pos > max_item_chars:
                     raise too_large(index) from None

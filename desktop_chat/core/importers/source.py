@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any, TextIO
 
 from desktop_chat.core.errors import ImportFormatError
+from desktop_chat.core.importers.clean import Cleaner, too_deep
 
 MiB = 1 << 20
 MAX_STREAMED_BYTES = 8 * 1024 * MiB  # conversations.json, streamed: a bound on time, not memory
@@ -98,7 +99,7 @@ def _text(raw: IO[bytes], limit: int, name: str) -> TextIO:
     return io.TextIOWrapper(capped, encoding="utf-8-sig")
 
 
-def _load(stream: TextIO, name: str, limit: int) -> Any:
+def _load(stream: TextIO, name: str, limit: int, cleaner: Cleaner) -> Any:
     try:
         text = stream.read(limit + 1)
     except UnicodeDecodeError:
@@ -106,12 +107,15 @@ def _load(stream: TextIO, name: str, limit: int) -> Any:
     if len(text) > limit:
         raise ImportFormatError(f"Cannot import {name}: it is larger than {limit // MiB} MiB; nothing was imported.")
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFormatError(
             f"Cannot import {name}: it is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "nothing was imported."
         ) from None
+    except RecursionError:  # the parser recurses once per level: "[" x 200,000 ends here
+        raise too_deep(name) from None
+    return cleaner.checked(value, name)
 
 
 Opener = Callable[[], AbstractContextManager[TextIO]]
@@ -125,10 +129,11 @@ class Source:
     open: Opener
     side: dict[str, Any] = field(default_factory=dict)  # side file name -> parsed JSON
     zipped: bool = False
+    cleaner: Cleaner = field(default_factory=Cleaner)  # what was read whole (and counted) passed through it
 
     def load_whole(self, limit: int = MAX_DOCUMENT_BYTES) -> Any:
         with self.open() as stream:
-            return _load(stream, self.name, limit)
+            return _load(stream, self.name, limit, self.cleaner)
 
 
 def _file_opener(path: Path, name: str) -> Opener:
@@ -170,6 +175,7 @@ def _from_zip(path: Path, shown: str) -> Source:
         member = min(main, key=len)
         prefix = member[: -len("conversations.json")]
         side: dict[str, Any] = {}
+        cleaner = Cleaner()
         for info in infos:
             base = info.filename[len(prefix) :] if info.filename.startswith(prefix) else None
             if base is None or not (base in SIDE_FILES or (base.startswith("projects/") and base.endswith(".json"))):
@@ -180,9 +186,9 @@ def _from_zip(path: Path, shown: str) -> Source:
                     f"Cannot import {label}: it is larger than {MAX_SIDE_FILE_BYTES // MiB} MiB; nothing was imported."
                 )
             with archive.open(info) as raw:
-                side[base] = _load(_text(raw, MAX_SIDE_FILE_BYTES, label), label, MAX_SIDE_FILE_BYTES)
+                side[base] = _load(_text(raw, MAX_SIDE_FILE_BYTES, label), label, MAX_SIDE_FILE_BYTES, cleaner)
     label = f"{shown}:{member}"
-    return Source(label, _zip_opener(path, member, label), side, zipped=True)
+    return Source(label, _zip_opener(path, member, label), side, zipped=True, cleaner=cleaner)
 
 
 def open_source(path: Path, name: str | None = None) -> Source:
@@ -205,10 +211,11 @@ def open_source(path: Path, name: str | None = None) -> Source:
     found = describe_bytes(head)
     if found != "JSON":
         raise refuse(shown, found)
-    return Source(shown, _file_opener(path, shown), _side_files_beside(path))
+    cleaner = Cleaner()
+    return Source(shown, _file_opener(path, shown), _side_files_beside(path, cleaner), cleaner=cleaner)
 
 
-def _side_files_beside(path: Path) -> dict[str, Any]:
+def _side_files_beside(path: Path, cleaner: Cleaner) -> dict[str, Any]:
     """An unpacked export: the side files next to its conversations.json."""
     if path.name != "conversations.json":
         return {}
@@ -221,5 +228,6 @@ def _side_files_beside(path: Path) -> dict[str, Any]:
         if candidate.is_file():
             name = candidate.relative_to(path.parent).as_posix()
             with candidate.open("rb") as raw:
-                side[name] = _load(_text(raw, MAX_SIDE_FILE_BYTES, str(candidate)), str(candidate), MAX_SIDE_FILE_BYTES)
+                text = _text(raw, MAX_SIDE_FILE_BYTES, str(candidate))
+                side[name] = _load(text, str(candidate), MAX_SIDE_FILE_BYTES, cleaner)
     return side

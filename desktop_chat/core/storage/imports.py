@@ -2,7 +2,7 @@
 
 A message keeps its status, branch flag, times and error; a fact keeps its status,
 times and its whole ``fact_events`` history, copied rather than re-recorded.
-Validation and id remapping are the importer's (``core/export.py``); every call
+Validation and id remapping are the importer's (``core/importers/writer.py``); every call
 here runs inside its one transaction.
 """
 

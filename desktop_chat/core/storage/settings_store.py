@@ -6,20 +6,44 @@ import json
 from dataclasses import fields, replace
 from typing import Any
 
+from desktop_chat.core.errors import SettingsError
 from desktop_chat.core.settings import SETTINGS_VERSION, Settings, is_known, to_json, validate
 from desktop_chat.core.storage.db import Repository
 
 
 class SettingsStore(Repository):
-    """Load, set, save and reset the validated settings held in the ``settings`` table."""
+    """Load, set, save and reset the validated settings held in the ``settings`` table.
 
-    def load(self) -> Settings:
-        stored = {key: json.loads(value) for key, value in self._conn.execute("SELECT key, value FROM settings")}
+    A stored value that cannot be used (not JSON, or outside what the setting accepts, written by
+    hand or by another version) never stops the others from loading: its default is used instead,
+    ``damaged()`` says which and why, and setting or resetting that key (or any other) replaces it.
+    """
+
+    def _read(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """(the usable stored values by key, the damaged keys with one line each saying what is wrong)."""
         values: dict[str, Any] = {}
-        for key, raw in stored.items():
+        damaged: dict[str, str] = {}
+        for key, text in self._conn.execute("SELECT key, value FROM settings"):
             if not is_known(key):
                 continue  # a setting an older version had; ignore rather than fail
-            values[key] = validate(key, raw)
+            default = to_json(getattr(Settings(), key))
+            try:
+                values[key] = validate(key, json.loads(text))
+            except (json.JSONDecodeError, TypeError, RecursionError):
+                damaged[key] = (
+                    f"Setting {key!r} is damaged in the database (not JSON); its default {json.dumps(default)} "
+                    "is used until it is set again or reset."
+                )
+            except SettingsError as exc:
+                damaged[key] = f"{exc} The stored value is ignored: the default {json.dumps(default)} is used."
+        return values, damaged
+
+    def damaged(self) -> dict[str, str]:
+        """The stored settings that cannot be used (their defaults are), each with one line saying why."""
+        return self._read()[1]
+
+    def load(self) -> Settings:
+        values, _ = self._read()
         settings = replace(Settings(), **values)
         if settings.active_profile not in {p.name for p in settings.profiles}:
             settings = replace(settings, active_profile=settings.profiles[0].name)

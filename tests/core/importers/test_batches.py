@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from desktop_chat.core.events import Event, FactsChanged, SessionCreated
-from desktop_chat.core.export import BATCH_CONVERSATIONS
+from desktop_chat.core.importers.files import BATCH_CONVERSATIONS
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.workspace import Workspace
 from tests.core.controller import data_dir

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_chat.core.export import import_file
+from desktop_chat.core.importers.files import import_file
 from desktop_chat.core.models import FactOrigin, FactStatus, Role
 from desktop_chat.core.storage.store import Store
 from tests.core.importers.shapes import (

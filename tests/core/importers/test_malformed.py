@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from desktop_chat.core.errors import ImportFormatError
-from desktop_chat.core.export import import_file
 from desktop_chat.core.importers import source
+from desktop_chat.core.importers.files import import_file
 from desktop_chat.core.storage.store import Store
 from tests.core.importers.shapes import chatgpt_linear, chatgpt_zip, claude_conversation, write_json, write_zip
 
@@ -57,8 +57,8 @@ CASES: list[tuple[str, Callable[[Path], Path], str]] = [
     ("empty", _bytes(b""), "found an empty file"),
     ("text", _bytes(b"Hello, this is a letter.\n"), "found text that is not JSON"),
     ("latin-1", _bytes('{"title": "caf\xe9"}'.encode("latin-1")), "not UTF-8"),
-    ("object", _json({"chats": [], "owner": "me"}), "found a JSON object with keys chats, owner"),
-    ("list", _json([{"question": "q", "answer": "a"}]), "found a JSON list of objects with keys answer, question"),
+    ("object", _json({"chats": [], "owner": "me"}), "found a JSON object with keys 'chats', 'owner'"),
+    ("list", _json([{"question": "q", "answer": "a"}]), "found a JSON list of objects with keys 'answer', 'question'"),
     ("empty list", _json([]), "found an empty JSON list"),
     (
         "zip without conversations",

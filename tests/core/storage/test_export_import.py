@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from desktop_chat.core.errors import ImportFormatError
-from desktop_chat.core.export import export_json, export_markdown, import_json, parse_document
+from desktop_chat.core.export import export_json, export_markdown
+from desktop_chat.core.importers.document import parse_document
+from desktop_chat.core.importers.writer import import_json
 from desktop_chat.core.models import FactOrigin, FactStatus, MessageStatus, Role, Strategy, Usage
 from desktop_chat.core.storage.store import Store
 

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from desktop_chat.core.export import export_json, import_json, parse_document
+from desktop_chat.core.export import export_json
+from desktop_chat.core.importers.document import parse_document
+from desktop_chat.core.importers.writer import import_json
 from desktop_chat.core.models import FactOrigin, FactStatus, Role
 from desktop_chat.core.storage.migrations import MIGRATIONS
 from desktop_chat.core.storage.store import Store
