@@ -1,7 +1,9 @@
 """Clients for provider profiles: the key from the OS keyring (opened lazily), else ``OPENAI_API_KEY``.
 
 Key lookup order for a profile that needs a key: the secret store (OS keyring),
-then the ``OPENAI_API_KEY`` environment variable. A profile that needs no key
+then the ``OPENAI_API_KEY`` environment variable, which only goes to OpenAI's API,
+to ``OPENAI_BASE_URL`` when that is the profile's URL, or to a profile that allows it
+(``use_env_key``; ``profiles.env_key_allowed``). A profile that needs no key
 (a local server) gets none, not even the environment's, so a real key is never
 sent to a server that did not ask for it. The base URL of a profile that sets
 none comes from ``OPENAI_BASE_URL`` (the openai SDK's own rule), else OpenAI's.
@@ -18,14 +20,13 @@ from collections.abc import Callable, Mapping
 
 from desktop_chat.core.errors import LocalModelError, MissingApiKey, SecretStoreUnavailable
 from desktop_chat.core.local_models import LocalChatClient, LocalModels
-from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.profiles import ENV_KEY, ProviderProfile, env_key_for
 from desktop_chat.core.providers import ChatClient, OpenAIChatClient
 from desktop_chat.core.redact import register_secret
 from desktop_chat.core.secrets import SecretStore
 from desktop_chat.core.settings import Settings
 
 ClientFactory = Callable[[ProviderProfile, Settings], ChatClient]
-ENV_KEY = "OPENAI_API_KEY"
 
 
 class SecretAccess:
@@ -75,8 +76,10 @@ class SecretAccess:
             where = store.description
         if stored:
             return f"stored in {where}"
-        if os.environ.get(ENV_KEY, "").strip():
+        if env_key_for(profile, os.environ):
             return f"from {ENV_KEY}"
+        if os.environ.get(ENV_KEY, "").strip():  # set, but this server is not OpenAI's: it stays home
+            return f"none stored in {where} ({ENV_KEY} is only sent to OpenAI's API unless the profile allows it)"
         return f"none ({where}; set {ENV_KEY})" if where == "no keyring" else f"none stored in {where}"
 
 
@@ -95,12 +98,17 @@ def resolve_api_key(
     else:
         if key:
             return key
-    from_env = env.get(ENV_KEY, "").strip()
+    from_env = env_key_for(profile, env)
     if from_env:
         register_secret(from_env)
         return from_env
     if problem is not None:
         raise MissingApiKey(f"No API key for profile {profile.name!r}: {problem}")
+    if env.get(ENV_KEY, "").strip():
+        raise MissingApiKey(
+            f"No API key is stored for profile {profile.name!r}; {ENV_KEY} is only sent to OpenAI's API: "
+            "store this server's key in Settings, or allow the environment's key for this profile."
+        )
     raise MissingApiKey(f"No API key is stored for profile {profile.name!r}, and {ENV_KEY} is not set.")
 
 

@@ -74,10 +74,10 @@ from desktop_chat.core.models import (
     Summary,
     SummaryState,
 )
-from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.profiles import ProviderProfile, env_key_for
 from desktop_chat.core.providers import ChatClient, OpenAIChatClient
 from desktop_chat.core.retention import PurgeReport, purge
-from desktop_chat.core.services import ENV_KEY, ClientFactory, SecretAccess, resolve_api_key
+from desktop_chat.core.services import ClientFactory, SecretAccess, resolve_api_key
 from desktop_chat.core.settings import RetentionMode, Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
@@ -780,7 +780,7 @@ class Workspace:
             return ""
         if self._secrets is None:
             # No keyring access here: the environment is the only other place a key comes from.
-            return os.environ.get(ENV_KEY, "").strip()
+            return env_key_for(profile, os.environ)
         secrets = self._secrets
         return await asyncio.to_thread(lambda: resolve_api_key(profile, secrets))
 
@@ -790,7 +790,7 @@ class Workspace:
         A workspace built around a ready client (no keyring access) counts as ready. Off the loop's thread.
         """
         profile = self.settings.profile()
-        if not profile.needs_key or os.environ.get(ENV_KEY, "").strip() or self._secrets is None:
+        if not profile.needs_key or env_key_for(profile, os.environ) or self._secrets is None:
             return True
         secrets = self._secrets
 

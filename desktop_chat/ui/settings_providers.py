@@ -70,8 +70,7 @@ class Draft:
             return f"{value:g}" if isinstance(value, float) else str(value)
 
         values: dict[str, Any] = {name: text(getattr(profile, name)) for name in TEXT_FIELDS}
-        values["needs_key"] = profile.needs_key
-        values["preset"] = profile.preset
+        values.update(needs_key=profile.needs_key, use_env_key=profile.use_env_key, preset=profile.preset)
         return cls(original, values)
 
     @property
@@ -101,6 +100,7 @@ def profile_data(draft: Draft) -> dict[str, Any]:
         "temperature": _number(str(values["temperature"]), float),
         "max_reply_tokens": _number(str(values["max_reply_tokens"]), int),
         "needs_key": bool(values["needs_key"]),
+        "use_env_key": bool(values["use_env_key"]),
         "preset": str(values["preset"]),
     }
 

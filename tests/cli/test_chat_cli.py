@@ -202,8 +202,10 @@ def _profile_name(data: Path) -> str:
         store.close()
 
 
-def test_without_a_keyring_the_key_comes_from_openai_api_key(keyed_data: Path) -> None:
-    result = cli(keyed_data, "send", "--new", "hello", env={**FAIL_KEYRING, "OPENAI_API_KEY": KEY})
+def test_without_a_keyring_the_key_comes_from_openai_api_key(keyed_data: Path, keyed_server: FakeOpenAIServer) -> None:
+    # The environment's key goes to the OPENAI_BASE_URL set beside it (here the profile's URL), nowhere else.
+    env = {**FAIL_KEYRING, "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": keyed_server.base_url}
+    result = cli(keyed_data, "send", "--new", "hello", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "You said: hello\n"
 
