@@ -119,7 +119,10 @@ def check_local_model(folder: Path) -> CheckResult:
     with server:
         seconds = time.monotonic() - started
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with opener.open(f"{server.base_url}/models", timeout=10) as reply:
+        request = urllib.request.Request(  # noqa: S310 - our own http://127.0.0.1 server
+            f"{server.base_url}/models", headers={"Authorization": f"Bearer {server.api_key}"}
+        )
+        with opener.open(request, timeout=10) as reply:
             listed = server.model.encode() in reply.read()
     if server.is_running():
         return CheckResult(name, Outcome.FAIL, f"the server (pid {server.pid}) did not stop")

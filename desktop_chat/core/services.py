@@ -138,11 +138,12 @@ def client_for(
 def local_client_for(profile: ProviderProfile, settings: Settings, local: LocalModels) -> LocalChatClient:
     """The built-in profile's client: the server starts on its first request, not here."""
 
-    def make(base_url: str) -> OpenAIChatClient:
-        # Loopback, no key; no retries: a local server that refused once will refuse again.
+    def make(base_url: str, api_key: str) -> OpenAIChatClient:
+        # Loopback, with the server's own per-run key (never the user's); no retries: a local
+        # server that refused once will refuse again.
         return OpenAIChatClient(
             base_url,
-            "",
+            api_key,
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             max_retries=0,
