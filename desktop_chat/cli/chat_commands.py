@@ -12,6 +12,7 @@ from typing import Any
 
 from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg
 from desktop_chat.cli.hints import with_hint
+from desktop_chat.core.errors import SecretStoreUnavailable
 from desktop_chat.core.events import Delta, Event, Failed, Finished, LocalModelChanged, ReplyEvent, Stopped
 from desktop_chat.core.models import Strategy
 from desktop_chat.core.profiles import PRESETS, ProviderProfile, from_preset
@@ -233,11 +234,18 @@ def cmd_key(ctx: Context) -> int:
             raise UsageError("no key given: pipe it on standard input or type it at the prompt.")
         if any(ch.isspace() for ch in key):
             raise UsageError("the key contains spaces or line breaks; give the key alone.")
-        where = asyncio.run(workspace.set_api_key(name, key))
-        print(f"Saved the API key for {name!r} in {where}.")
+        try:
+            # Memory would be gone when this command ends: a key file is the user's call, not ours.
+            where = asyncio.run(workspace.set_api_key(name, key, to_file=ctx.args.file, session_ok=False))
+        except SecretStoreUnavailable as exc:
+            raise SecretStoreUnavailable(
+                f"{exc} Or keep it in a file readable only by you (not encrypted): "
+                f"`desktop-chat key set {name} --file`."
+            ) from None
+        print(f"Saved the API key for {name!r} {where}")
         return 0
-    deleted, where = asyncio.run(workspace.delete_api_key(name))
-    print(f"Deleted the API key for {name!r} from {where}." if deleted else f"No API key was stored for {name!r}.")
+    deleted, _ = asyncio.run(workspace.delete_api_key(name))
+    print(f"Deleted the API key for {name!r}." if deleted else f"No API key was stored for {name!r}.")
     return 0
 
 
@@ -264,6 +272,8 @@ def cmd_profiles(ctx: Context) -> int:
                 overrides[key] = value
         if args.no_key:
             overrides["needs_key"] = False
+        if args.use_env_key:
+            overrides["use_env_key"] = True
         profile = ProviderProfile.from_dict(from_preset(args.preset, **overrides).to_dict())
         settings = workspace.add_profile(profile, activate=args.activate)
         print(f"Added profile {profile.name!r}" + (" (active)." if args.activate else "."), file=sys.stderr)
@@ -312,9 +322,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_models)
 
-    p = sub.add_parser("key", help="store or delete a profile's API key in the OS keyring")
+    p = sub.add_parser("key", help="store or delete a profile's API key in the OS keyring (or a key file)")
     p.add_argument("action", choices=["set", "delete"])
     p.add_argument("profile", metavar="PROFILE")
+    p.add_argument(
+        "--file",
+        action="store_true",
+        help="keep the key in a file in the data folder readable only by you (0600), NOT encrypted",
+    )
     # Caught here rather than by argparse, whose "unrecognized arguments" error would print the key.
     p.add_argument("argv_key", nargs="*", help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_key)
@@ -331,6 +346,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--summary-model")
     a.add_argument("--context-window", type=int)
     a.add_argument("--no-key", action="store_true", help="the server needs no API key")
+    a.add_argument("--use-env-key", action="store_true", help="send OPENAI_API_KEY to this server too")
     a.add_argument("--activate", action="store_true", help="make it the active profile")
     a.add_argument("--json", action="store_true")
     a.set_defaults(handler=cmd_profiles, action="add")

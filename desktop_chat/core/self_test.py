@@ -16,7 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TextIO
 
-from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.errors import DesktopChatError, SecretStoreUnavailable
 from desktop_chat.core.local_model import LocalModelServer
 from desktop_chat.core.local_models import resolve_model_file
 from desktop_chat.core.models import Role
@@ -32,12 +32,18 @@ _KNOWN_TOKENS = {"cl100k_base": [15339, 1917], "o200k_base": [24912, 2375]}
 _PROBE_TEXT = "Self-test message: the quick brown fox remembers"
 _LOCAL_STARTUP_TIMEOUT_S = 120.0
 _LOCAL_CONTEXT = 512
+NO_KEYRING_WARNING = (
+    "no keyring on this computer: API keys typed in the app are kept until you quit, unless you choose "
+    "to save them in a file readable only by you (not encrypted); install GNOME Keyring or KWallet to "
+    "keep them, or set OPENAI_API_KEY"
+)
 
 
 class Outcome(StrEnum):
     OK = "ok"
     FAIL = "FAIL"
     SKIP = "skip"
+    WARN = "WARN"  # works, with a limit the user should know of; not a failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +97,10 @@ def check_database(folder: Path) -> CheckResult:
 def check_keyring(folder: Path) -> CheckResult:
     """An OS keyring backend is there and answers one read (nothing is written)."""
     name = "keyring"
-    store = open_secret_store()
+    try:
+        store = open_secret_store()
+    except SecretStoreUnavailable:
+        return CheckResult(name, Outcome.WARN, NO_KEYRING_WARNING)
     return CheckResult(name, Outcome.OK, f"{store.description} answers")
 
 
@@ -154,7 +163,9 @@ def run_checks(checks: Sequence[Check], folder: Path, out: TextIO) -> int:
         results.append(result)
     failed = sum(r.outcome is Outcome.FAIL for r in results)
     skipped = sum(r.outcome is Outcome.SKIP for r in results)
-    passed = len(results) - failed - skipped
+    warned = sum(r.outcome is Outcome.WARN for r in results)
+    passed = len(results) - failed - skipped - warned
     summary = f"self-test {'failed' if failed else 'passed'}: {passed} passed, {failed} failed, {skipped} skipped"
+    summary += f", {warned} warning(s)" if warned else ""
     print(summary, file=out, flush=True)
     return 1 if failed else 0
