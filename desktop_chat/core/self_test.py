@@ -7,7 +7,9 @@ Qt); ``app.py`` runs them all through :func:`run_checks`.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -97,6 +99,11 @@ def check_database(folder: Path) -> CheckResult:
 def check_keyring(folder: Path) -> CheckResult:
     """An OS keyring backend is there and answers one read (nothing is written)."""
     name = "keyring"
+    if sys.platform.startswith("linux"):
+        try:  # a bundle without these cannot use a keyring even where one runs: that is a broken install
+            importlib.import_module("secretstorage")
+        except ImportError as exc:
+            return CheckResult(name, Outcome.FAIL, f"the Secret Service backend cannot load ({exc}); reinstall")
     try:
         store = open_secret_store()
     except SecretStoreUnavailable:

@@ -285,3 +285,27 @@ def test_profiles_rm_also_deletes_the_stored_key(keyed_data: Path) -> None:
         leftover = cli(keyed_data, "key", "delete", profile)
     # The profile is gone, so `key delete` refuses the name or finds nothing: either way no key is left.
     assert "Deleted" not in leftover.stdout
+
+
+def test_key_set_file_without_a_keyring_keeps_a_0600_file_that_send_uses(
+    keyed_data: Path, keyed_server: FakeOpenAIServer
+) -> None:
+    no_dbus = {**FAIL_KEYRING, "DBUS_SESSION_BUS_ADDRESS": ""}
+    refused = cli(keyed_data, "key", "set", _profile_name(keyed_data), stdin=KEY + "\n", env=no_dbus)
+    assert refused.returncode == 1
+    assert "--file" in one_line(refused.stderr) and KEY not in refused.stderr  # the choice, named
+
+    saved = cli(keyed_data, "key", "set", _profile_name(keyed_data), "--file", stdin=KEY + "\n", env=no_dbus)
+    assert saved.returncode == 0, saved.stderr
+    key_file = keyed_data / "api-keys.json"
+    assert "not encrypted" in saved.stdout and str(key_file) in saved.stdout and KEY not in saved.stdout
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+    sent = cli(keyed_data, "send", "--new", "hello", env=no_dbus)
+    assert sent.returncode == 0, sent.stderr
+    assert keyed_server.chat_requests[-1].authorization == f"Bearer {KEY}"
+    others = [p for p in keyed_data.rglob("*") if p.is_file() and p != key_file]
+    assert all(KEY.encode() not in p.read_bytes() for p in others)  # not in the database or the logs
+
+    deleted = cli(keyed_data, "key", "delete", _profile_name(keyed_data), env=no_dbus)
+    assert deleted.returncode == 0 and not key_file.exists()
