@@ -11,6 +11,7 @@ from collections.abc import AsyncGenerator
 
 from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg, shown, shown_line
 from desktop_chat.cli.hints import with_hint
+from desktop_chat.core.errors import SecretStoreUnavailable
 from desktop_chat.core.events import Delta, Event, Failed, Finished, LocalModelChanged, ReplyEvent, Stopped
 from desktop_chat.core.models import Strategy
 from desktop_chat.core.workspace import Workspace
@@ -233,11 +234,18 @@ def cmd_key(ctx: Context) -> int:
             raise UsageError("no key given: pipe it on standard input or type it at the prompt.")
         if any(ch.isspace() for ch in key):
             raise UsageError("the key contains spaces or line breaks; give the key alone.")
-        where = asyncio.run(workspace.set_api_key(name, key))
-        print(f"Saved the API key for {name!r} in {where}.")
+        try:
+            # Memory would be gone when this command ends: a key file is the user's call, not ours.
+            where = asyncio.run(workspace.set_api_key(name, key, to_file=ctx.args.file, session_ok=False))
+        except SecretStoreUnavailable as exc:
+            raise SecretStoreUnavailable(
+                f"{exc} Or keep it in a file readable only by you (not encrypted): "
+                f"`desktop-chat key set {name} --file`."
+            ) from None
+        print(f"Saved the API key for {name!r} {where}")
         return 0
-    deleted, where = asyncio.run(workspace.delete_api_key(name))
-    print(f"Deleted the API key for {name!r} from {where}." if deleted else f"No API key was stored for {name!r}.")
+    deleted, _ = asyncio.run(workspace.delete_api_key(name))
+    print(f"Deleted the API key for {name!r}." if deleted else f"No API key was stored for {name!r}.")
     return 0
 
 
@@ -268,9 +276,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_models)
 
-    p = sub.add_parser("key", help="store or delete a profile's API key in the OS keyring")
+    p = sub.add_parser("key", help="store or delete a profile's API key in the OS keyring (or a key file)")
     p.add_argument("action", choices=["set", "delete"])
     p.add_argument("profile", metavar="PROFILE")
+    p.add_argument(
+        "--file",
+        action="store_true",
+        help="keep the key in a file in the data folder readable only by you (0600), NOT encrypted",
+    )
     # Caught here rather than by argparse, whose "unrecognized arguments" error would print the key.
     p.add_argument("argv_key", nargs="*", help=argparse.SUPPRESS)
     p.set_defaults(handler=cmd_key)

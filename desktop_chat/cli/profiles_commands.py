@@ -42,6 +42,7 @@ _EDITS = {
     "temperature": "temperature",
     "max_reply_tokens": "max_reply_tokens",
     "needs_key": "needs_key",
+    "use_env_key": "use_env_key",
 }
 
 
@@ -50,7 +51,7 @@ def _edit_profile(workspace: Workspace, args: argparse.Namespace) -> Any:
     if not changes:
         raise UsageError(
             "say what to change: --name, --base-url, --model, --summary-model, --context-window, --temperature, "
-            "--max-reply-tokens, --key or --no-key."
+            "--max-reply-tokens, --key, --no-key, --use-env-key or --no-env-key."
         )
     if changes.get("base_url") == "":
         changes["base_url"] = None  # empty: OpenAI's API (or OPENAI_BASE_URL)
@@ -88,6 +89,8 @@ def cmd_profiles(ctx: Context) -> int:
                 overrides[key] = value
         if args.no_key:
             overrides["needs_key"] = False
+        if args.use_env_key:
+            overrides["use_env_key"] = True
         profile = ProviderProfile.from_dict(from_preset(args.preset, **overrides).to_dict())
         settings = workspace.add_profile(profile, activate=args.activate)
         print(f"Added profile {profile.name!r}" + (" (active)." if args.activate else "."), file=sys.stderr)
@@ -123,6 +126,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--summary-model")
     a.add_argument("--context-window", type=int)
     a.add_argument("--no-key", action="store_true", help="the server needs no API key")
+    a.add_argument("--use-env-key", action="store_true", help="send OPENAI_API_KEY to this server too")
     a.add_argument("--activate", action="store_true", help="make it the active profile")
     a.add_argument("--json", action="store_true")
     a.set_defaults(handler=cmd_profiles, action="add")
@@ -144,6 +148,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = a.add_mutually_exclusive_group()
     keys.add_argument("--key", dest="needs_key", action="store_const", const=True, default=..., help="needs an API key")
     keys.add_argument("--no-key", dest="needs_key", action="store_const", const=False, help="needs no API key")
+    env = a.add_mutually_exclusive_group()
+    env.add_argument(
+        "--use-env-key", dest="use_env_key", action="store_const", const=True, default=..., help="send OPENAI_API_KEY"
+    )
+    env.add_argument(
+        "--no-env-key", dest="use_env_key", action="store_const", const=False, help="never send OPENAI_API_KEY"
+    )
     a.add_argument("--json", action="store_true")
     a.set_defaults(handler=cmd_profiles, action="edit")
     for name, text in (

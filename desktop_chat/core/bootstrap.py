@@ -1,7 +1,8 @@
 """The composition root: builds the workspace both front ends drive, in one place.
 
 The store, the secret access (the OS keyring, opened lazily and only off the GUI
-thread, when a profile needs a key), the client factory (keyring, then
+thread, when a profile needs a key; without one, memory until quit or the data
+folder's 0600 key file when the user chooses it), the client factory (keyring, then
 ``OPENAI_API_KEY``; ``OPENAI_BASE_URL`` for profiles without a base URL) and the
 facade, and the built-in model's server (started only when its profile is used).
 Importing this module imports openai, keyring and tiktoken: the window
@@ -14,7 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from desktop_chat.core.local_models import LocalModels
-from desktop_chat.core.secrets import SecretStore
+from desktop_chat.core.secrets import KEY_FILE_NAME, SecretStore
 from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
@@ -32,6 +33,7 @@ def open_workspace(
     replaces ``os.environ`` for the key lookup (tests).
     """
     store = Store.open(data_dir)
-    access = SecretAccess(secrets)
+    # The key file, if the user chooses one, lives in the data folder and nowhere else.
+    access = SecretAccess(secrets, key_file=data_dir / KEY_FILE_NAME)
     local = LocalModels()  # the built-in model's server: started on first use, stopped by aclose()
     return Workspace(store, client_factory(access, environ=environ, local=local), secrets=access, local=local)

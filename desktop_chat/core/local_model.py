@@ -2,6 +2,9 @@
 
 xllamacpp is an optional extra, so only the child imports it. The child listens on
 127.0.0.1 only and exits by itself when this process dies (see local_model_child).
+Any local user can reach 127.0.0.1, so the server demands a random key chosen for
+each run, and the child gets only the environment it needs (never ``OPENAI_API_KEY``
+or any other secret of the user's shell).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import contextlib
 import importlib.util
 import os
 import queue
+import secrets
 import subprocess
 import sys
 import threading
@@ -17,7 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -40,6 +44,30 @@ _STDERR_KEPT_LINES = 60
 _MESSAGE_MAX_CHARS = 300
 _PROBE_TIMEOUT_S = 2.0
 _LOAD_HINT = "; choose a valid .gguf model file"
+
+# What the child may see of our environment: where programs, libraries, home, temp and locale
+# are, and llama.cpp's own (GGML_*) and GPU selection variables; a frozen bundle's own (_PYI_*).
+_CHILD_ENV_NAMES = frozenset(
+    {
+        "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TMPDIR", "TMP", "TEMP",
+        "LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "DYLD_FALLBACK_LIBRARY_PATH", "PYTHONPATH", "PYTHONHOME",
+        "CUDA_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "OMP_NUM_THREADS",
+        # Windows cannot start a process, find its DLLs or a temp folder without these.
+        "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE", "APPDATA", "LOCALAPPDATA",
+        "PROGRAMDATA", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE",
+    }
+)  # fmt: skip
+_CHILD_ENV_PREFIXES = ("LC_", "GGML_", "_PYI_")
+
+
+def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The allow-listed part of ``environ`` (default: ours) that the server's child process gets."""
+    source = os.environ if environ is None else environ
+    return {
+        name: value
+        for name, value in source.items()
+        if name.upper() in _CHILD_ENV_NAMES or name.upper().startswith(_CHILD_ENV_PREFIXES)
+    }
 
 
 def find_bundled_smollm2() -> Path | None:
@@ -88,6 +116,7 @@ class LocalModelServer:
         startup_timeout_s: float = 60,
         alias: str | None = None,
         grace_s: float = 3.0,
+        api_key: str | None = None,
     ) -> None:
         self.model_path = Path(model_path)
         self.port = port
@@ -98,6 +127,10 @@ class LocalModelServer:
         # The id clients pass as ``model``; llama.cpp would otherwise report the full path.
         self.alias = alias or self.model_path.stem
         self.grace_s = grace_s
+        # None: a new random key each start. "" (tests standing in for a user's own llama.cpp
+        # server): none at all.
+        self._fixed_key = api_key
+        self._api_key = ""
         self._proc: subprocess.Popen[bytes] | None = None
         self._base_url: str | None = None
         self._stderr_tail: deque[str] = deque(maxlen=_STDERR_KEPT_LINES)
@@ -111,6 +144,11 @@ class LocalModelServer:
         if self._base_url is None:
             raise RuntimeError("LocalModelServer.start() has not succeeded yet")
         return self._base_url
+
+    @property
+    def api_key(self) -> str:
+        """The key the running server demands (the ``Authorization: Bearer`` of every request); "" for none."""
+        return self._api_key
 
     @property
     def pid(self) -> int | None:
@@ -135,6 +173,7 @@ class LocalModelServer:
         self._stderr_tail.clear()
         self._base_url = None
         lines: queue.Queue[str | None] = queue.Queue()
+        self._api_key = secrets.token_urlsafe(32) if self._fixed_key is None else self._fixed_key
         self._proc = self._spawn()
         assert self._proc.stdout is not None and self._proc.stderr is not None
         self._readers = [
@@ -222,15 +261,24 @@ class LocalModelServer:
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0) if sys.platform == "win32" else 0
         try:
             # The command is ours: this interpreter, our script, typed arguments.
-            return subprocess.Popen(  # noqa: S603
+            proc = subprocess.Popen(  # noqa: S603
                 self._command(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 creationflags=flags,
+                env=child_environment(),
             )
         except OSError as exc:
             raise LocalModelError(f"Could not start the local model server: {exc}") from exc
+        # The key goes down the pipe, never in argv (any user's `ps`) or the environment.
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(f"{self._api_key}\n".encode("ascii"))
+            proc.stdin.flush()
+        except OSError:
+            pass  # the child died at once: its exit is reported by _await_ready
+        return proc
 
     def _await_ready(self, lines: queue.Queue[str | None], deadline: float) -> str:
         while True:

@@ -5,7 +5,9 @@ entry point, ``desktop-chat --local-model-child --model FILE ...`` (``python -m
 desktop_chat`` from source, the executable itself in a frozen bundle). It imports nothing
 else from ``desktop_chat``, so the child costs no more than llama.cpp itself.
 
-Protocol on stdout, one line each: ``READY <base address>`` once the model is loaded
+The first line on stdin is the API key the server demands of every client (a random
+one per run, chosen by the parent; empty: none), so it never shows in ``ps`` or in
+``/proc/<pid>/environ``. Protocol on stdout, one line each: ``READY <base address>`` once the model is loaded
 and the server listens, or ``ERROR <one-line reason>`` before exiting (``ERROR could
 not load ...`` when llama.cpp rejected the model; its log on stderr says why). stderr
 carries llama.cpp's own log. The child exits by itself when stdin reaches EOF (its
@@ -108,11 +110,24 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _build_params(xllamacpp: Any, args: argparse.Namespace) -> Any:
+def _read_api_key() -> str:
+    # Before the stdin watcher starts: the key is the pipe's first line, the rest is only watched for EOF.
+    try:
+        line = sys.stdin.buffer.readline()
+    except (OSError, ValueError):
+        line = b""
+    if not line.endswith(b"\n"):  # EOF before a whole line: the parent is gone
+        _exit_now(EXIT_OK)
+    return line.decode("ascii", "replace").strip()
+
+
+def _build_params(xllamacpp: Any, args: argparse.Namespace, api_key: str) -> Any:
     params = xllamacpp.CommonParams()
     params.model.path = args.model
-    # Loopback only: the server has no API key, and CORS allows every origin.
+    # Loopback only, and keyed: any local user can reach 127.0.0.1, and CORS allows every origin.
     params.hostnames = ["127.0.0.1"]
+    if api_key:
+        params.api_keys = [api_key]
     params.port = args.port
     params.n_ctx = args.n_ctx
     params.use_jinja = True
@@ -130,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     if args.pdeathsig and args.parent_pid is not None:
         _set_pdeathsig(args.parent_pid)
+    api_key = _read_api_key()
     _start_daemon(_watch_stdin)
     if args.parent_pid is not None and os.name == "posix":
         _start_daemon(_watch_parent, args.parent_pid)
@@ -141,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_NO_XLLAMACPP
 
     try:
-        server = xllamacpp.Server(_build_params(xllamacpp, args))
+        server = xllamacpp.Server(_build_params(xllamacpp, args, api_key))
     except RuntimeError as exc:
         # xllamacpp's message is generic; the parent quotes llama.cpp's log line instead.
         _say("ERROR", f"could not load the model ({exc})")

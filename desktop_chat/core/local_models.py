@@ -131,6 +131,11 @@ class LocalModels:
 
     def ensure(self, settings: Settings, notify: Notify | None = None) -> str:
         """The running server's base URL (``http://127.0.0.1:PORT/v1``), starting it if needed. Blocks."""
+        return self.connect(settings, notify)[0]
+
+    def connect(self, settings: Settings, notify: Notify | None = None) -> tuple[str, str]:
+        """The running server's (base URL, API key), starting it if needed; read together, so a restart
+        between them cannot pair the new server with the old key. Blocks."""
         tell = notify or (lambda state, detail: None)
         with self._lock:
             if self._closed:
@@ -138,7 +143,7 @@ class LocalModels:
             config = config_for(settings)
             server = self._server
             if server is not None and self._config == config and server.is_running():
-                return server.base_url
+                return server.base_url, server.api_key
             if server is not None and self._config == config:
                 # It died (a crash, the OOM killer): one restart, then the user hears about it.
                 if self._restarts >= self._max_restarts:
@@ -161,7 +166,7 @@ class LocalModels:
                 raise
             self._server, self._config = fresh, config
             tell("ready", f"built-in model ready ({config.model_path.name})")
-            return fresh.base_url
+            return fresh.base_url, fresh.api_key
 
     def stop(self) -> None:
         """Stop the server (idempotent); a later ``ensure`` starts it again unless ``close`` was called."""
@@ -203,13 +208,13 @@ class LocalChatClient:
         self,
         models: LocalModels,
         settings: Settings,
-        make_client: Callable[[str], OpenAIChatClient],
+        make_client: Callable[[str, str], OpenAIChatClient],
     ) -> None:
         self._models = models
         self._settings = settings
         self._make_client = make_client
         self._client: OpenAIChatClient | None = None
-        self._base_url: str | None = None
+        self._endpoint: tuple[str, str] | None = None
 
     async def _inner(self) -> OpenAIChatClient:
         loop = asyncio.get_running_loop()
@@ -220,13 +225,13 @@ class LocalChatClient:
             if publish is not None:
                 loop.call_soon_threadsafe(publish, state, detail)
 
-        base_url = await asyncio.to_thread(models.ensure, self._settings, notify)
-        if self._client is None or base_url != self._base_url:
+        endpoint = await asyncio.to_thread(models.connect, self._settings, notify)
+        if self._client is None or endpoint != self._endpoint:
             old, self._client = self._client, None
             if old is not None:
                 await old.aclose()
-            self._client = await asyncio.to_thread(self._make_client, base_url)
-            self._base_url = base_url
+            self._client = await asyncio.to_thread(self._make_client, *endpoint)
+            self._endpoint = endpoint
         return self._client
 
     async def stream_chat(

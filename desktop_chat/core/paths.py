@@ -34,6 +34,7 @@ _APP_ENTRY = re.compile(
     r"desktop-chat\.sqlite3(-wal|-shm|-journal)?"
     r"|desktop-chat\.v\d+-\d{8}T\d{6}\.backup\.sqlite3(-wal|-shm|-journal)?"
     r"|window\.ini(\.lock)?"
+    r"|api-keys\.json"  # only when the user chose to keep a key in a file (secrets.KeyFileStore)
     r"|logs|backups|models"
 )
 _APP_FOLDERS = ("logs", "backups", "models")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from desktop_chat.core.errors import SettingsError
 
 # The preset key of the built-in model; `--profile local` names it too.
 LOCAL_PRESET = "local"
+# Where OPENAI_API_KEY belongs: OpenAI's API, or the OPENAI_BASE_URL set beside it.
+OPENAI_API_URL = "https://api.openai.com/v1"
+ENV_KEY = "OPENAI_API_KEY"
+BASE_URL_ENV = "OPENAI_BASE_URL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +30,9 @@ class ProviderProfile:
     preset: str = "custom"
     temperature: float | None = None  # None: the server's default
     max_reply_tokens: int | None = None  # a cap on each reply; None: the server's own limit
+    # Send OPENAI_API_KEY to this profile's own base URL too (see env_key_allowed); off, so adding
+    # a server never hands it the user's OpenAI key.
+    use_env_key: bool = False
 
     @property
     def is_builtin(self) -> bool:
@@ -71,6 +80,11 @@ class ProviderProfile:
                 f"Provider profile {data['name']!r}: 'max_reply_tokens' must be a whole number from 1 to 1000000, "
                 f"not {limit!r}."
             )
+        for flag in ("needs_key", "use_env_key"):
+            if flag in data and not isinstance(data[flag], bool):
+                raise SettingsError(
+                    f"Provider profile {data['name']!r}: {flag!r} must be true or false, not {data[flag]!r}."
+                )
         if temperature is not None:
             data = {**data, "temperature": float(temperature)}
         return cls(**data)
@@ -132,3 +146,32 @@ def from_preset(preset: str, **overrides: Any) -> ProviderProfile:
             f"Unknown provider preset {preset!r}; allowed: {', '.join([*PRESETS, 'custom'])}."
         ) from None
     return replace(base, **overrides)
+
+
+def _same_url(a: str, b: str) -> bool:
+    left, right = urlsplit(a.strip()), urlsplit(b.strip())
+    return (left.scheme.lower(), (left.netloc or "").lower(), left.path.rstrip("/")) == (
+        right.scheme.lower(),
+        (right.netloc or "").lower(),
+        right.path.rstrip("/"),
+    )
+
+
+def env_key_allowed(base_url: str | None, environ: Mapping[str, str], *, opted_in: bool = False) -> bool:
+    """Whether ``OPENAI_API_KEY`` may go to ``base_url`` (None: the SDK's own, OPENAI_BASE_URL or OpenAI's).
+
+    The environment's key is the user's OpenAI key, or the key of the OPENAI_BASE_URL set beside it:
+    it goes there and nowhere else, unless the profile says so (``use_env_key``).
+    """
+    if opted_in or base_url is None or _same_url(base_url, OPENAI_API_URL):
+        return True
+    env_url = environ.get(BASE_URL_ENV, "").strip()
+    return bool(env_url) and _same_url(base_url, env_url)
+
+
+def env_key_for(profile: ProviderProfile, environ: Mapping[str, str]) -> str:
+    """``OPENAI_API_KEY`` when it is set and may go to this profile's server, else ""."""
+    key = environ.get(ENV_KEY, "").strip()
+    if not key or not profile.needs_key or profile.is_builtin:
+        return ""
+    return key if env_key_allowed(profile.base_url, environ, opted_in=profile.use_env_key) else ""

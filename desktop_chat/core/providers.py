@@ -28,6 +28,7 @@ from desktop_chat.core.errors import (
     RateLimited,
 )
 from desktop_chat.core.models import ChatMessage, Usage
+from desktop_chat.core.profiles import ENV_KEY, env_key_allowed
 from desktop_chat.core.redact import redact
 
 if TYPE_CHECKING:
@@ -157,7 +158,8 @@ class OpenAIChatClient:
     ) -> None:
         # Resolved here (as the SDK would) so messages can name the URL before openai is imported.
         self._base_url = base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL
-        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+        # The SDK's own fallback to OPENAI_API_KEY, but only where that key belongs (env_key_allowed).
+        key = api_key if api_key is not None or not env_key_allowed(base_url, os.environ) else os.environ.get(ENV_KEY)
         self._api_key = key or NO_KEY_PLACEHOLDER
         self._secrets = (key,) if key else ()
         self._connect_timeout = connect_timeout

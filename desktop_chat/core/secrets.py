@@ -14,9 +14,14 @@ from every log line from then on.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
+import stat
 import sys
 import threading
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import keyring
@@ -30,6 +35,7 @@ from desktop_chat.core.redact import register_secret
 
 __all__ = [
     "SERVICE",
+    "KeyFileStore",
     "KeyringSecretStore",
     "MemorySecretStore",
     "SecretStore",
@@ -40,10 +46,16 @@ log = logging.getLogger(__name__)
 
 SERVICE = "desktop-chat"
 
+# Plain words for the user; keyring's own reason (D-Bus variables, backends) goes to the debug log.
 _UNAVAILABLE = (
-    "No OS keyring is available ({why}). Start GNOME Keyring or KWallet (or another Secret Service), "
+    "No keyring on this computer: install GNOME Keyring or KWallet to keep keys, "
     "or set OPENAI_API_KEY to use a key for this run only."
 )
+NO_KEYRING_SESSION = (
+    "No keyring on this computer: the key is kept until you quit; install GNOME Keyring or KWallet to keep it."
+)
+KEY_FILE_NAME = "api-keys.json"
+KEY_FILE_DESCRIPTION = "a file readable only by you (not encrypted)"
 _THIS_RUN = "or set OPENAI_API_KEY to use a key for this run only."
 _LOCKED = "The OS keyring ({name}) is locked. Unlock it and try again, " + _THIS_RUN
 _FAILED = "The OS keyring ({name}) did not answer. Check that it is running, " + _THIS_RUN
@@ -123,6 +135,87 @@ class MemorySecretStore:
         return f"MemorySecretStore(profiles={profiles!r})"
 
 
+class KeyFileStore:
+    """Keys in one JSON file readable only by the user (0600): the user's explicit choice without a keyring.
+
+    Not encrypted, and said so wherever it is offered. Written whole to a new 0600 file beside it
+    and renamed over it, so the file is never readable by others, not even for a moment, and a
+    crash leaves the old or the new file, never half of one.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    @property
+    def description(self) -> str:
+        return KEY_FILE_DESCRIPTION
+
+    def _read(self) -> dict[str, str]:
+        try:
+            info = self.path.lstat()
+            if not stat.S_ISREG(info.st_mode):
+                raise SecretStoreUnavailable(f"The key file {self.path} is not a plain file; move it aside.")
+            if info.st_mode & 0o077:  # widened by hand or a copy: narrow it again before reading
+                os.chmod(self.path, 0o600)
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            raise SecretStoreUnavailable(
+                f"The key file {self.path} cannot be read; delete it and save the key again."
+            ) from None
+        keys = {str(k): v for k, v in data.items() if isinstance(v, str) and v} if isinstance(data, dict) else {}
+        for secret in keys.values():
+            register_secret(secret)
+        return keys
+
+    def _write(self, keys: dict[str, str]) -> None:
+        if not keys:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            return
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(keys, out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, self.path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise SecretStoreUnavailable(
+                f"Could not write the key file in {self.path.parent} ({exc.strerror or type(exc).__name__})."
+            ) from None
+
+    def get(self, profile: str) -> str | None:
+        _check_args(profile)
+        with self._lock:
+            return self._read().get(profile)
+
+    def set(self, profile: str, secret: str) -> None:
+        _check_args(profile, secret)
+        register_secret(secret)
+        with self._lock:
+            self._write({**self._read(), profile: secret})
+
+    def delete(self, profile: str) -> bool:
+        _check_args(profile)
+        with self._lock:
+            keys = self._read()
+            if keys.pop(profile, None) is None:
+                return False
+            self._write(keys)
+            return True
+
+    def __repr__(self) -> str:
+        return f"KeyFileStore(path={str(self.path)!r})"
+
+
 def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
     module = type(backend).__module__
     return _BACKEND_NAMES.get(module, str(getattr(backend, "name", type(backend).__name__)))
@@ -186,10 +279,11 @@ class KeyringSecretStore:
             if not _is_backend_error(exc) and not isinstance(exc, RuntimeError):
                 raise
             log.debug("keyring backend discovery failed: %s", type(exc).__name__)
-            raise SecretStoreUnavailable(_UNAVAILABLE.format(why="keyring could not start")) from None
+            raise SecretStoreUnavailable(_UNAVAILABLE) from None
         reason = _unusable_reason(self._backend)
         if reason is not None:
-            raise SecretStoreUnavailable(_UNAVAILABLE.format(why=reason))
+            log.debug("no usable keyring: %s", reason)
+            raise SecretStoreUnavailable(_UNAVAILABLE)
         self._name = _backend_name(self._backend)
 
     @property
@@ -211,7 +305,7 @@ class KeyringSecretStore:
                 if _is_locked_error(exc):
                     message = _LOCKED.format(name=self._name)
                 elif isinstance(exc, keyring.errors.NoKeyringError):
-                    message = _UNAVAILABLE.format(why="no Secret Service running")
+                    message = _UNAVAILABLE
                 elif _is_backend_error(exc):
                     message = _FAILED.format(name=self._name)
                 else:

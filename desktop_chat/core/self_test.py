@@ -7,7 +7,9 @@ Qt); ``app.py`` runs them all through :func:`run_checks`.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -16,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TextIO
 
-from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.errors import DesktopChatError, SecretStoreUnavailable
 from desktop_chat.core.local_model import LocalModelServer
 from desktop_chat.core.local_models import resolve_model_file
 from desktop_chat.core.models import Role
@@ -32,12 +34,18 @@ _KNOWN_TOKENS = {"cl100k_base": [15339, 1917], "o200k_base": [24912, 2375]}
 _PROBE_TEXT = "Self-test message: the quick brown fox remembers"
 _LOCAL_STARTUP_TIMEOUT_S = 120.0
 _LOCAL_CONTEXT = 512
+NO_KEYRING_WARNING = (
+    "no keyring on this computer: API keys typed in the app are kept until you quit, unless you choose "
+    "to save them in a file readable only by you (not encrypted); install GNOME Keyring or KWallet to "
+    "keep them, or set OPENAI_API_KEY"
+)
 
 
 class Outcome(StrEnum):
     OK = "ok"
     FAIL = "FAIL"
     SKIP = "skip"
+    WARN = "WARN"  # works, with a limit the user should know of; not a failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +99,15 @@ def check_database(folder: Path) -> CheckResult:
 def check_keyring(folder: Path) -> CheckResult:
     """An OS keyring backend is there and answers one read (nothing is written)."""
     name = "keyring"
-    store = open_secret_store()
+    if sys.platform.startswith("linux"):
+        try:  # a bundle without these cannot use a keyring even where one runs: that is a broken install
+            importlib.import_module("secretstorage")
+        except ImportError as exc:
+            return CheckResult(name, Outcome.FAIL, f"the Secret Service backend cannot load ({exc}); reinstall")
+    try:
+        store = open_secret_store()
+    except SecretStoreUnavailable:
+        return CheckResult(name, Outcome.WARN, NO_KEYRING_WARNING)
     return CheckResult(name, Outcome.OK, f"{store.description} answers")
 
 
@@ -119,7 +135,10 @@ def check_local_model(folder: Path) -> CheckResult:
     with server:
         seconds = time.monotonic() - started
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with opener.open(f"{server.base_url}/models", timeout=10) as reply:
+        request = urllib.request.Request(  # noqa: S310 - our own http://127.0.0.1 server
+            f"{server.base_url}/models", headers={"Authorization": f"Bearer {server.api_key}"}
+        )
+        with opener.open(request, timeout=10) as reply:
             listed = server.model.encode() in reply.read()
     if server.is_running():
         return CheckResult(name, Outcome.FAIL, f"the server (pid {server.pid}) did not stop")
@@ -151,7 +170,9 @@ def run_checks(checks: Sequence[Check], folder: Path, out: TextIO) -> int:
         results.append(result)
     failed = sum(r.outcome is Outcome.FAIL for r in results)
     skipped = sum(r.outcome is Outcome.SKIP for r in results)
-    passed = len(results) - failed - skipped
+    warned = sum(r.outcome is Outcome.WARN for r in results)
+    passed = len(results) - failed - skipped - warned
     summary = f"self-test {'failed' if failed else 'passed'}: {passed} passed, {failed} failed, {skipped} skipped"
+    summary += f", {warned} warning(s)" if warned else ""
     print(summary, file=out, flush=True)
     return 1 if failed else 0

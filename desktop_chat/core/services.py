@@ -1,7 +1,9 @@
 """Clients for provider profiles: the key from the OS keyring (opened lazily), else ``OPENAI_API_KEY``.
 
 Key lookup order for a profile that needs a key: the secret store (OS keyring),
-then the ``OPENAI_API_KEY`` environment variable. A profile that needs no key
+then the ``OPENAI_API_KEY`` environment variable, which only goes to OpenAI's API,
+to ``OPENAI_BASE_URL`` when that is the profile's URL, or to a profile that allows it
+(``use_env_key``; ``profiles.env_key_allowed``). A profile that needs no key
 (a local server) gets none, not even the environment's, so a real key is never
 sent to a server that did not ask for it. The base URL of a profile that sets
 none comes from ``OPENAI_BASE_URL`` (the openai SDK's own rule), else OpenAI's.
@@ -12,37 +14,47 @@ the GUI thread. The controller builds clients in a worker thread.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
-from desktop_chat.core.errors import LocalModelError, MissingApiKey, SecretStoreUnavailable
+from desktop_chat.core.errors import LocalModelError, MissingApiKey, NotAllowed, SecretStoreUnavailable
 from desktop_chat.core.local_models import LocalChatClient, LocalModels
-from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.profiles import ENV_KEY, ProviderProfile, env_key_for
 from desktop_chat.core.providers import ChatClient, OpenAIChatClient
 from desktop_chat.core.redact import register_secret
-from desktop_chat.core.secrets import SecretStore
+from desktop_chat.core.secrets import NO_KEYRING_SESSION, KeyFileStore, MemorySecretStore, SecretStore
 from desktop_chat.core.settings import Settings
 
 ClientFactory = Callable[[ProviderProfile, Settings], ChatClient]
-ENV_KEY = "OPENAI_API_KEY"
+KEYRING_REFUSED = "The keyring is locked or did not answer: the key is kept until you quit; unlock it and save again."
+
+
+_SESSION = "until you quit"  # where a key kept in this run's memory is, told apart by identity
 
 
 class SecretAccess:
-    """The OS keyring, opened on first use and then kept; remembers why it could not be opened.
+    """Where keys are kept: the OS keyring (opened on first use), else memory until quit, or, when the
+    user chooses it, a file readable only by them. Safe to call from worker threads; blocks on the keyring.
 
-    ``opener`` builds the store (``KeyringSecretStore`` by default; tests pass a
-    memory store). Safe to call from worker threads.
+    ``opener`` builds the keyring store (``KeyringSecretStore`` by default; tests pass a memory
+    store); ``key_file`` is the only place a key file may be (the data folder's), None for none.
+    A key is looked up in this run's memory, then the keyring, then the key file; saving it in one
+    place forgets it in the others, so the newest choice is the one used.
     """
 
-    def __init__(self, opener: Callable[[], SecretStore] | None = None) -> None:
+    def __init__(self, opener: Callable[[], SecretStore] | None = None, *, key_file: Path | None = None) -> None:
         self._opener = opener
         self._store: SecretStore | None = None
         self._problem: SecretStoreUnavailable | None = None
         self._lock = threading.Lock()
+        self._session = MemorySecretStore()
+        self._file = KeyFileStore(key_file) if key_file is not None else None
 
     def store(self) -> SecretStore:
-        """The secret store; raises ``SecretStoreUnavailable`` (every time) when there is none."""
+        """The keyring store; raises ``SecretStoreUnavailable`` (every time) when there is none."""
         with self._lock:
             if self._store is None and self._problem is None:
                 try:
@@ -61,23 +73,91 @@ class SecretAccess:
 
         return open_secret_store()
 
+    def problem(self) -> SecretStoreUnavailable | None:
+        """Why there is no keyring, or None when there is one."""
+        try:
+            self.store()
+        except SecretStoreUnavailable as exc:
+            return exc
+        return None
+
+    def _found(self, profile: str) -> tuple[str, str] | None:
+        """(the key, where it is kept) for ``profile``, or None."""
+        key = self._session.get(profile)
+        if key:
+            return key, _SESSION
+        with contextlib.suppress(SecretStoreUnavailable):
+            store = self.store()
+            key = store.get(profile)
+            if key:
+                return key, store.description
+        if self._file is not None:
+            with contextlib.suppress(SecretStoreUnavailable):  # an unreadable file: as if none
+                key = self._file.get(profile)
+                if key:
+                    return key, self._file.description
+        return None
+
+    def get(self, profile: str) -> str | None:
+        found = self._found(profile)
+        return found[0] if found else None
+
+    def save(self, profile: str, key: str, *, to_file: bool = False, session_ok: bool = True) -> str:
+        """Keep ``key``: in the key file if asked, else the keyring, else (``session_ok``) memory until quit.
+
+        Returns where, to follow "Saved the key ": "in Secret Service.", or the one line saying it is
+        kept until quit. Without ``session_ok`` a missing keyring raises ``SecretStoreUnavailable``.
+        """
+        if to_file:
+            if self._file is None:
+                raise NotAllowed("This workspace has no data folder to keep a key file in.")
+            self._file.set(profile, key)
+            self._session.delete(profile)
+            with contextlib.suppress(SecretStoreUnavailable):
+                self.store().delete(profile)
+            return f"in {self._file.path}: readable only by you, and not encrypted."
+        missing = self.problem() is not None
+        try:
+            store = self.store()
+            store.set(profile, key)
+        except SecretStoreUnavailable:
+            if not session_ok:
+                raise
+            self._session.set(profile, key)
+            self._forget_file(profile)
+            return NO_KEYRING_SESSION if missing else KEYRING_REFUSED
+        self._session.delete(profile)
+        self._forget_file(profile)
+        return f"in {store.description}."
+
+    def _forget_file(self, profile: str) -> None:
+        if self._file is not None:
+            with contextlib.suppress(SecretStoreUnavailable):
+                self._file.delete(profile)
+
+    def delete(self, profile: str) -> bool:
+        """Forget the profile's key everywhere it is kept; whether there was one."""
+        deleted = self._session.delete(profile)
+        with contextlib.suppress(SecretStoreUnavailable):
+            deleted = self.store().delete(profile) or deleted
+        if self._file is not None:
+            deleted = self._file.delete(profile) or deleted
+        return deleted
+
     def describe(self, profile: ProviderProfile) -> str:
         """Where the profile's key comes from, in a few words, never the key itself."""
         if not profile.needs_key:
             return "no key needed"
-        try:
-            store = self.store()
-            stored = store.get(profile.name)
-        except SecretStoreUnavailable:
-            stored = None
-            where = "no keyring"
-        else:
-            where = store.description
-        if stored:
-            return f"stored in {where}"
-        if os.environ.get(ENV_KEY, "").strip():
+        found = self._found(profile.name)
+        if found is not None:
+            if found[1] is _SESSION:
+                return "kept until you quit (no keyring on this computer)" if self.problem() else "kept until you quit"
+            return f"stored in {found[1]}"
+        if env_key_for(profile, os.environ):
             return f"from {ENV_KEY}"
-        return f"none ({where}; set {ENV_KEY})" if where == "no keyring" else f"none stored in {where}"
+        if os.environ.get(ENV_KEY, "").strip():  # set, but this server is not OpenAI's: it stays home
+            return f"none stored ({ENV_KEY} is only sent to OpenAI's API unless the profile allows it)"
+        return "none (no keyring on this computer)" if self.problem() is not None else "none stored"
 
 
 def resolve_api_key(
@@ -87,20 +167,23 @@ def resolve_api_key(
     if not profile.needs_key:
         return ""
     env = os.environ if environ is None else environ
-    problem: SecretStoreUnavailable | None = None
-    try:
-        key = secrets.store().get(profile.name)
-    except SecretStoreUnavailable as exc:
-        problem = exc
-    else:
-        if key:
-            return key
-    from_env = env.get(ENV_KEY, "").strip()
+    key = secrets.get(profile.name)
+    if key:
+        return key
+    from_env = env_key_for(profile, env)
     if from_env:
         register_secret(from_env)
         return from_env
-    if problem is not None:
-        raise MissingApiKey(f"No API key for profile {profile.name!r}: {problem}")
+    if env.get(ENV_KEY, "").strip():
+        raise MissingApiKey(
+            f"No API key is stored for profile {profile.name!r}; {ENV_KEY} is only sent to OpenAI's API: "
+            "store this server's key in Settings, or allow the environment's key for this profile."
+        )
+    if secrets.problem() is not None:
+        raise MissingApiKey(
+            f"No API key for profile {profile.name!r}, and no keyring on this computer: type the key in "
+            f"Settings (kept until you quit, or in a file), or set {ENV_KEY}."
+        )
     raise MissingApiKey(f"No API key is stored for profile {profile.name!r}, and {ENV_KEY} is not set.")
 
 
@@ -130,11 +213,12 @@ def client_for(
 def local_client_for(profile: ProviderProfile, settings: Settings, local: LocalModels) -> LocalChatClient:
     """The built-in profile's client: the server starts on its first request, not here."""
 
-    def make(base_url: str) -> OpenAIChatClient:
-        # Loopback, no key; no retries: a local server that refused once will refuse again.
+    def make(base_url: str, api_key: str) -> OpenAIChatClient:
+        # Loopback, with the server's own per-run key (never the user's); no retries: a local
+        # server that refused once will refuse again.
         return OpenAIChatClient(
             base_url,
-            "",
+            api_key,
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             max_retries=0,

@@ -324,6 +324,7 @@ EDITABLE_PROFILE_FIELDS = (
     "temperature",
     "max_reply_tokens",
     "needs_key",
+    "use_env_key",
 )
 
 
@@ -337,7 +338,8 @@ def edited_profile(profile: ProviderProfile, changes: dict[str, Any]) -> Provide
             f"Provider profile {profile.name!r}: {', '.join(unknown)} cannot be changed; "
             f"what can: {', '.join(EDITABLE_PROFILE_FIELDS)}."
         )
-    if profile.is_builtin and {"base_url", "needs_key"} & {k for k, v in changes.items() if v != getattr(profile, k)}:
+    changed = {k for k, v in changes.items() if v != getattr(profile, k)}
+    if profile.is_builtin and {"base_url", "needs_key", "use_env_key"} & changed:
         raise SettingsError(
             f"Provider profile {profile.name!r} is the built-in model, which the app runs on this computer: "
             "it has no base URL or API key to set."

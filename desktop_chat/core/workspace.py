@@ -72,10 +72,11 @@ from desktop_chat.core.models import (
     Summary,
     SummaryState,
 )
-from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.profiles import ProviderProfile, env_key_for
 from desktop_chat.core.providers import ChatClient, OpenAIChatClient
 from desktop_chat.core.retention import PurgeReport, purge
-from desktop_chat.core.services import ENV_KEY, ClientFactory, SecretAccess, resolve_api_key
+from desktop_chat.core.secrets import NO_KEYRING_SESSION
+from desktop_chat.core.services import ClientFactory, SecretAccess, resolve_api_key
 from desktop_chat.core.settings import RetentionMode, Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
@@ -586,8 +587,9 @@ class Workspace:
             raise NotAllowed("This workspace was opened without access to the OS keyring.")
         return self._secrets
 
-    async def set_api_key(self, profile: str, key: str) -> str:
-        """Store the profile's API key in the OS keyring (off the loop's thread); returns where it went."""
+    async def set_api_key(self, profile: str, key: str, *, to_file: bool = False, session_ok: bool = True) -> str:
+        """Keep the profile's API key (off the loop's thread): the keyring, else (``session_ok``) memory until
+        quit, or the data folder's 0600 key file when ``to_file``; returns where (``SecretAccess.save``)."""
         self.settings.profile(profile)
         key = key.strip()
         if not key:
@@ -595,27 +597,22 @@ class Workspace:
         if any(ch.isspace() for ch in key):
             raise EmptyInput("The key contains spaces or line breaks; give the key alone.")
         secrets = self._secret_access()
-
-        def store_key() -> str:
-            store = secrets.store()
-            store.set(profile, key)
-            return store.description
-
-        where = await asyncio.to_thread(store_key)
+        where = await asyncio.to_thread(lambda: secrets.save(profile, key, to_file=to_file, session_ok=session_ok))
         await self._controller.forget_clients()
         return where
 
     async def delete_api_key(self, profile: str) -> tuple[bool, str]:
-        """Delete the profile's key from the keyring; (whether one was stored, the keyring's name)."""
+        """Forget the profile's key wherever it is kept; (whether there was one, where keys are kept)."""
         secrets = self._secret_access()
-
-        def delete() -> tuple[bool, str]:
-            store = secrets.store()
-            return store.delete(profile), store.description
-
-        result = await asyncio.to_thread(delete)
+        deleted = await asyncio.to_thread(secrets.delete, profile)
         await self._controller.forget_clients()
-        return result
+        return deleted, "where it was kept"
+
+    async def keyring_notice(self) -> str | None:
+        """Without an OS keyring, the one line saying a key typed now is kept until quit; else None."""
+        secrets = self._secrets
+        missing = secrets is not None and await asyncio.to_thread(secrets.problem) is not None
+        return NO_KEYRING_SESSION if missing else None
 
     async def key_status(self, profile: str) -> str:
         """Where the profile's key comes from ("stored in ...", "from OPENAI_API_KEY", ...), never the key."""
@@ -842,7 +839,7 @@ class Workspace:
             return ""
         if self._secrets is None:
             # No keyring access here: the environment is the only other place a key comes from.
-            return os.environ.get(ENV_KEY, "").strip()
+            return env_key_for(profile, os.environ)
         secrets = self._secrets
         return await asyncio.to_thread(lambda: resolve_api_key(profile, secrets))
 
@@ -852,17 +849,10 @@ class Workspace:
         A workspace built around a ready client (no keyring access) counts as ready. Off the loop's thread.
         """
         profile = self.settings.profile()
-        if not profile.needs_key or os.environ.get(ENV_KEY, "").strip() or self._secrets is None:
+        if not profile.needs_key or env_key_for(profile, os.environ) or self._secrets is None:
             return True
         secrets = self._secrets
-
-        def stored() -> bool:
-            try:
-                return bool(secrets.store().get(profile.name))
-            except SecretStoreUnavailable:
-                return False
-
-        return await asyncio.to_thread(stored)
+        return bool(await asyncio.to_thread(secrets.get, profile.name))
 
     def backup_now(self) -> Path:
         """Copy the database, consistent even while it is written, into ``backups/`` in the data folder."""

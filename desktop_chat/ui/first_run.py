@@ -2,7 +2,8 @@
 
 Shown when the active profile needs a key and none is stored or set in
 ``OPENAI_API_KEY`` (``Workspace.provider_ready``). It offers OpenAI with a key
-field (stored in the system keyring), a server on this computer (Ollama,
+field (stored in the system keyring; without one, kept until quit or, if chosen, in a
+0600 file), a server on this computer (Ollama,
 LM Studio, llama.cpp: the address, checked and detected if running), and the
 built-in local model once a preset for it exists. Esc leaves it with the app
 open; Help > Set Up a Provider reopens it.
@@ -14,7 +15,7 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -32,7 +33,14 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.profiles import PRESETS, ProviderProfile, from_preset
-from desktop_chat.ui.settings_fields import ERROR_STYLE, error_label, explanation
+from desktop_chat.ui.settings_fields import (
+    ERROR_STYLE,
+    error_label,
+    explanation,
+    grow_to_fit,
+    key_file_box,
+    keyring_note,
+)
 
 LOCAL_PRESETS = ("ollama", "lmstudio", "llamacpp")
 # A preset for the built-in (offline) model, once the core defines one under either name.
@@ -69,8 +77,10 @@ class WelcomeDialog(QDialog):
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setPlaceholderText("sk-…")
         self.key_edit.setAccessibleName("OpenAI API key")
-        self.key_edit.setToolTip("Stored in the system keyring, never on disk or in the logs")
+        self.key_edit.setToolTip("Stored in the system keyring (without one, kept until you quit); never in the logs")
         self.key_error = error_label("the API key")
+        self.key_file, self.keyring_note = key_file_box(), keyring_note()
+        self.key_file.toggled.connect(lambda _on: self.openai.setChecked(True))
         self.key_edit.textEdited.connect(lambda _t: self.openai.setChecked(True))
 
         self.local = QRadioButton("A model server on this computer (no key)")
@@ -100,6 +110,8 @@ class WelcomeDialog(QDialog):
         form.addRow(self.openai)
         form.addRow("API key:", self.key_edit)
         form.addRow("", explanation("Create one at platform.openai.com; it is kept in the system keyring."))
+        form.addRow("", self.keyring_note)
+        form.addRow("", self.key_file)
         form.addRow("", self.key_error)
         form.addRow(self.local)
         form.addRow("Server:", self.server_box)
@@ -143,9 +155,16 @@ class WelcomeDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
+        self.saved_where: str | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
         self._preset_chosen()
         self.key_edit.setFocus()
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:  # a line appeared or grew: no clipped text
+            grow_to_fit(self)
+        return handled
 
     # --- choices ----------------------------------------------------------------------------
 
@@ -181,6 +200,13 @@ class WelcomeDialog(QDialog):
                     self.local.setChecked(True)
                 return name
         return None
+
+    async def check_keyring(self) -> str | None:
+        """Say before the key is typed where it will go when there is no keyring (kept until quit)."""
+        notice: str | None = await self.workspace.keyring_notice()
+        self.keyring_note.setText(notice or "")
+        self.keyring_note.setVisible(bool(notice))
+        return notice
 
     async def check_server(self) -> Any:
         try:
@@ -228,7 +254,7 @@ class WelcomeDialog(QDialog):
         profile = existing or from_preset("openai")
         self._activate(profile)
         try:
-            await self.workspace.set_api_key(profile.name, key)
+            self.saved_where = await self.workspace.set_api_key(profile.name, key, to_file=self.key_file.isChecked())
         except DesktopChatError as exc:
             self.key_error.setText(str(exc))
             self.key_error.show()
@@ -284,16 +310,19 @@ def show_welcome(window: Any, workspace: Any) -> WelcomeDialog | None:
     dialog: WelcomeDialog | None = getattr(window, "welcome", None)
     if dialog is None or dialog.workspace is not workspace:
         dialog = WelcomeDialog(workspace, window)
-        dialog.done_setup.connect(lambda: _set_up(window))
+        dialog.done_setup.connect(lambda: _set_up(window, dialog.saved_where))
         window.welcome = dialog
     dialog.open()
+    dialog._spawn(dialog.check_keyring())
     dialog._spawn(dialog.detect())
     return dialog
 
 
-def _set_up(window: Any) -> None:
+def _set_up(window: Any, saved_where: str | None = None) -> None:
     if hasattr(window, "notify"):
-        window.notify("Ready: type a message and press Enter.")
+        # Kept until quit (no keyring): the user must hear it, not only in the dialog that just closed.
+        kept = saved_where is not None and "until you quit" in saved_where
+        window.notify(f"Ready. {saved_where}" if kept else "Ready: type a message and press Enter.")
     composer = getattr(window, "composer", None)
     if composer is not None:
         composer.edit.setFocus()

@@ -209,3 +209,38 @@ class SplitEditor(QWidget):
         shares = {name: spin.value() / 100 for name, spin in self.spins.items()}
         split: HybridSplit = validate("hybrid_split", shares)
         return split
+
+
+KEY_FILE_CHOICE = "Keep the key in a file instead: not encrypted, readable only by you"
+
+
+def key_file_box() -> QCheckBox:
+    """The explicit choice of the 0600 key file in the data folder (never the default: it is not encrypted)."""
+    box = QCheckBox(KEY_FILE_CHOICE)
+    box.setAccessibleName("Keep the key in a file")
+    box.setToolTip("Saved in api-keys.json in the data folder (mode 0600); anyone with your account can read it")
+    return box
+
+
+def keyring_note() -> QLabel:
+    """Where a key typed without an OS keyring goes; wraps, so the whole line shows however narrow."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setAccessibleName("Where keys are kept")
+    label.setToolTip("Without an OS keyring a key is kept until you quit, unless you choose the file")
+    label.hide()
+    return label
+
+
+def grow_to_fit(window: QWidget) -> None:
+    """Make a shown window tall enough for its wrapped lines at its width (a line shown after it opened
+    would otherwise be squeezed, its text clipped); call it on each of the window's layout requests."""
+    layout = window.layout()
+    if layout is None or not window.isVisible():
+        return
+    if layout.hasHeightForWidth():
+        needed = layout.totalHeightForWidth(window.width())
+    else:
+        needed = layout.totalSizeHint().height()
+    if needed > window.height():
+        window.resize(window.width(), needed)

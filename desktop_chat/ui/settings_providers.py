@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -29,94 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
-from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile, from_preset
+from desktop_chat.core.profiles import LOCAL_PRESET, ProviderProfile, from_preset
 from desktop_chat.core.settings import Settings, validate
-from desktop_chat.ui.settings_fields import ERROR_STYLE, Field, line_edit
+from desktop_chat.ui.settings_drafts import Draft, field_errors, preset_choices, profile_data
+from desktop_chat.ui.settings_fields import ERROR_STYLE, Field, error_label, key_file_box, keyring_note, line_edit
 from desktop_chat.ui.settings_local import LocalModelFields
-
-# The form's fields, in the order they are checked.
-TEXT_FIELDS = (
-    "name",
-    "base_url",
-    "default_model",
-    "summary_model",
-    "context_window",
-    "temperature",
-    "max_reply_tokens",
-)
-MISSING_MODEL = "Each provider profile needs a model: type its name, or fetch the server's list."
-
-
-def preset_choices() -> list[tuple[str, str]]:
-    """(label, preset) for the Add menu: every preset the core defines (the built-in model too, once it has one)."""
-    return [*((profile.name, key) for key, profile in PRESETS.items()), ("Custom server", "custom")]
-
-
-@dataclass
-class Draft:
-    """A profile being edited: the form's raw values, the key typed (not stored yet) and where its key comes from."""
-
-    original: str | None  # the saved profile's name; None until saved
-    values: dict[str, Any]
-    key: str = ""
-    key_status: str = ""
-    models: list[str] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, profile: ProviderProfile, *, original: str | None) -> Draft:
-        def text(value: Any) -> str:
-            if value is None:
-                return ""
-            return f"{value:g}" if isinstance(value, float) else str(value)
-
-        values: dict[str, Any] = {name: text(getattr(profile, name)) for name in TEXT_FIELDS}
-        values["needs_key"] = profile.needs_key
-        values["preset"] = profile.preset
-        return cls(original, values)
-
-    @property
-    def name(self) -> str:
-        return str(self.values["name"]).strip()
-
-
-def _number(text: str, kind: type) -> Any:
-    """What the user typed, as a number when it is one (else the text, which the profile rules refuse by name)."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return kind(text)
-    except ValueError:
-        return text
-
-
-def profile_data(draft: Draft) -> dict[str, Any]:
-    values = draft.values
-    return {
-        "name": draft.name,
-        "base_url": str(values["base_url"]).strip() or None,
-        "default_model": str(values["default_model"]).strip(),
-        "summary_model": str(values["summary_model"]).strip() or None,
-        "context_window": _number(str(values["context_window"]), int),
-        "temperature": _number(str(values["temperature"]), float),
-        "max_reply_tokens": _number(str(values["max_reply_tokens"]), int),
-        "needs_key": bool(values["needs_key"]),
-        "preset": str(values["preset"]),
-    }
-
-
-def field_errors(draft: Draft) -> dict[str, str]:
-    """Each field's problem in the profile rules' own words (one field at a time, so each lands by its field)."""
-    data = profile_data(draft)
-    errors: dict[str, str] = {}
-    for name in TEXT_FIELDS:
-        try:
-            ProviderProfile.from_dict({"name": data["name"], name: data[name]})
-        except SettingsError as exc:
-            errors[name] = str(exc)
-    if not data["default_model"] and "default_model" not in errors:
-        errors["default_model"] = MISSING_MODEL
-    return errors
 
 
 class ProvidersPage(QWidget):
@@ -158,12 +74,7 @@ class ProvidersPage(QWidget):
         self.use_button.setAccessibleName("Use this profile")
         self.use_button.setToolTip("Make the selected profile the active one: new messages go to it")
         self.use_button.clicked.connect(self.use_selected)
-        self.list_error = QLabel()
-        self.list_error.setStyleSheet(ERROR_STYLE)
-        self.list_error.setWordWrap(True)
-        self.list_error.setAccessibleName("Problem with the profiles")
-        self.list_error.setToolTip("Why the profiles cannot be changed that way")
-        self.list_error.hide()
+        self.list_error = error_label("the profiles")
         left = QVBoxLayout()
         left.addWidget(self.list, 1)
         buttons = QHBoxLayout()
@@ -205,8 +116,15 @@ class ProvidersPage(QWidget):
         self.key_status = QLabel()
         self.key_status.setAccessibleName("Where the key comes from")
         self.key_status.setToolTip("Where this profile's key comes from; the key itself is never shown")
-        self.key_status.setTextInteractionFlags(self.key_status.textInteractionFlags())
+        self.key_status.setWordWrap(True)
         form.addRow("", self.key_status)
+        self.key_file, self.keyring_note = key_file_box(), keyring_note()
+        self.use_env_key = QCheckBox("Also send OPENAI_API_KEY to this server")
+        self.fields["use_env_key"] = Field(
+            form, "", self.use_env_key, tip="Only for a server that takes your OpenAI key; OpenAI's API always gets it"
+        )
+        for row in (self.key_file, self.keyring_note):
+            form.addRow("", row)
         # The built-in model has no URL or key: its own settings take their place.
         self.local = LocalModelFields(workspace)
         self.local.changed.connect(self.changed)
@@ -290,6 +208,7 @@ class ProvidersPage(QWidget):
         for edit in (self.url_edit, self.window_edit, self.temperature_edit, self.max_reply_edit, self.key_edit):
             edit.textEdited.connect(lambda _text: self.changed.emit())
         self.needs_key.toggled.connect(self._needs_key_toggled)
+        self.use_env_key.toggled.connect(lambda _on: self.changed.emit())
         self.model_box.editTextChanged.connect(lambda _text: self.changed.emit())
 
     # --- loading ---------------------------------------------------------------------
@@ -328,6 +247,9 @@ class ProvidersPage(QWidget):
         for draft in list(self.drafts):
             draft.key_status = await self._status_of(draft)
         self._show_status()
+        notice = await self.workspace.keyring_notice()
+        self.keyring_note.setText(notice or "")
+        self.keyring_note.setVisible(bool(notice))
 
     async def _status_of(self, draft: Draft) -> str:
         if not draft.values["needs_key"]:
@@ -363,6 +285,7 @@ class ProvidersPage(QWidget):
             temperature=self.temperature_edit.text(),
             max_reply_tokens=self.max_reply_edit.text(),
             needs_key=self.needs_key.isChecked(),
+            use_env_key=self.use_env_key.isChecked(),
         )
         draft.key = self.key_edit.text()
 
@@ -386,6 +309,7 @@ class ProvidersPage(QWidget):
         )
         self.url_edit.setText(str(values["base_url"]))
         self.needs_key.setChecked(bool(values["needs_key"]))
+        self.use_env_key.setChecked(bool(values["use_env_key"]))
         self.key_edit.setText(draft.key)
         self.key_edit.setEnabled(bool(values["needs_key"]))
         for box, name in ((self.model_box, "default_model"), (self.summary_box, "summary_model")):
@@ -401,9 +325,10 @@ class ProvidersPage(QWidget):
 
     def _show_rows(self, *, builtin: bool) -> None:
         """The built-in profile: its model file, threads and context size instead of URL, key and window."""
-        for name in ("base_url", "needs_key", "key", "context_window"):
+        for name in ("base_url", "needs_key", "key", "use_env_key", "context_window"):
             self._form.setRowVisible(self.fields[name].row, not builtin)
-        self._form.setRowVisible(self.key_status, not builtin)
+        for row in (self.key_status, self.key_file):
+            self._form.setRowVisible(row, not builtin)
         self._form.setRowVisible(self.local, builtin)
 
     def local_changes(self) -> dict[str, Any]:
@@ -551,7 +476,7 @@ class ProvidersPage(QWidget):
             if not draft.key.strip() or not draft.values["needs_key"]:
                 continue
             try:
-                await workspace.set_api_key(draft.name, draft.key)
+                await workspace.set_api_key(draft.name, draft.key, to_file=self.key_file.isChecked())
             except DesktopChatError as exc:
                 self.list.setCurrentRow(index)
                 self.fields["key"].show_error(str(exc))

@@ -211,8 +211,10 @@ def _profile_name(data: Path) -> str:
         store.close()
 
 
-def test_without_a_keyring_the_key_comes_from_openai_api_key(keyed_data: Path) -> None:
-    result = cli(keyed_data, "send", "--new", "hello", env={**FAIL_KEYRING, "OPENAI_API_KEY": KEY})
+def test_without_a_keyring_the_key_comes_from_openai_api_key(keyed_data: Path, keyed_server: FakeOpenAIServer) -> None:
+    # The environment's key goes to the OPENAI_BASE_URL set beside it (here the profile's URL), nowhere else.
+    env = {**FAIL_KEYRING, "OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": keyed_server.base_url}
+    result = cli(keyed_data, "send", "--new", "hello", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "You said: hello\n"
 
@@ -242,7 +244,14 @@ def test_key_set_without_a_keyring_says_so_in_one_line(keyed_data: Path) -> None
 
 
 def _require_secret_service(data: Path) -> None:
-    probe = cli(data, "key", "delete", "desktop-chat-probe (never stored)")
+    # Deleting a key succeeds without a keyring too (there may be a key file): ask for the keyring itself.
+    probe = subprocess.run(
+        [sys.executable, "-c", "from desktop_chat.core.secrets import open_secret_store as o; o()"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     if probe.returncode == 0:
         return
     reason = f"no Secret Service reachable ({probe.stderr.strip()}); run under scripts/with-secret-service"
@@ -285,3 +294,27 @@ def test_profiles_rm_also_deletes_the_stored_key(keyed_data: Path) -> None:
         leftover = cli(keyed_data, "key", "delete", profile)
     # The profile is gone, so `key delete` refuses the name or finds nothing: either way no key is left.
     assert "Deleted" not in leftover.stdout
+
+
+def test_key_set_file_without_a_keyring_keeps_a_0600_file_that_send_uses(
+    keyed_data: Path, keyed_server: FakeOpenAIServer
+) -> None:
+    no_dbus = {**FAIL_KEYRING, "DBUS_SESSION_BUS_ADDRESS": ""}
+    refused = cli(keyed_data, "key", "set", _profile_name(keyed_data), stdin=KEY + "\n", env=no_dbus)
+    assert refused.returncode == 1
+    assert "--file" in one_line(refused.stderr) and KEY not in refused.stderr  # the choice, named
+
+    saved = cli(keyed_data, "key", "set", _profile_name(keyed_data), "--file", stdin=KEY + "\n", env=no_dbus)
+    assert saved.returncode == 0, saved.stderr
+    key_file = keyed_data / "api-keys.json"
+    assert "not encrypted" in saved.stdout and str(key_file) in saved.stdout and KEY not in saved.stdout
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+    sent = cli(keyed_data, "send", "--new", "hello", env=no_dbus)
+    assert sent.returncode == 0, sent.stderr
+    assert keyed_server.chat_requests[-1].authorization == f"Bearer {KEY}"
+    others = [p for p in keyed_data.rglob("*") if p.is_file() and p != key_file]
+    assert all(KEY.encode() not in p.read_bytes() for p in others)  # not in the database or the logs
+
+    deleted = cli(keyed_data, "key", "delete", _profile_name(keyed_data), env=no_dbus)
+    assert deleted.returncode == 0 and not key_file.exists()

@@ -148,6 +148,18 @@ def test_profiles_edit_changes_what_is_named_by_the_settings_rules(data: Path) -
     assert "Test" not in _profiles(data)
 
 
+def test_profiles_add_and_edit_say_whether_a_custom_server_may_have_openai_api_key(data: Path) -> None:
+    added = cli(data, "profiles", "add", "Box", "--base-url", "http://127.0.0.1:9/v1", "--use-env-key")
+    assert added.returncode == 0, added.stderr
+    assert _profiles(data)["Box"]["use_env_key"] is True
+
+    revoked = cli(data, "profiles", "edit", "Box", "--no-env-key")
+    assert revoked.returncode == 0, revoked.stderr
+    assert _profiles(data)["Box"]["use_env_key"] is False
+    assert cli(data, "profiles", "edit", "Box", "--use-env-key").returncode == 0
+    assert _profiles(data)["Box"]["use_env_key"] is True
+
+
 @pytest.mark.parametrize(
     ("args", "code", "says"),
     [

@@ -264,6 +264,9 @@ def test_the_lifetime_counts_from_ready_not_from_start(tmp_path: Path) -> None:
         text=True,
         env={**os.environ, "PYTHONPATH": str(tmp_path)},
     )
+    assert child.stdin is not None
+    child.stdin.write("\n")  # the protocol's first line: the server's key (none here)
+    child.stdin.flush()
     try:
         code = child.wait(timeout=60)
     finally:
@@ -282,7 +285,7 @@ def test_child_exits_by_itself_after_max_lifetime() -> None:
     server = LocalModelServer(_model(), n_ctx=512, max_lifetime_s=6)
     server.start()
     try:
-        with openai.OpenAI(base_url=server.base_url, api_key="not-needed", max_retries=0) as sdk:
+        with openai.OpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=0) as sdk:
             assert [m.id for m in sdk.models.list().data] == [server.model]
         pid = server.pid
         assert pid is not None

