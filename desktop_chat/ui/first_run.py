@@ -109,7 +109,8 @@ class WelcomeDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.openai)
         form.addRow("API key:", self.key_edit)
-        form.addRow("", explanation("Create one at platform.openai.com; it is kept in the system keyring."))
+        self.key_hint = explanation("Create one at platform.openai.com; it is kept in the system keyring.")
+        form.addRow("", self.key_hint)
         form.addRow("", self.keyring_note)
         form.addRow("", self.key_file)
         form.addRow("", self.key_error)
@@ -206,6 +207,8 @@ class WelcomeDialog(QDialog):
         notice: str | None = await self.workspace.keyring_notice()
         self.keyring_note.setText(notice or "")
         self.keyring_note.setVisible(bool(notice))
+        if notice:  # the note says where the key goes; the hint must not promise the keyring
+            self.key_hint.setText("Create one at platform.openai.com.")
         return notice
 
     async def check_server(self) -> Any:

@@ -200,6 +200,8 @@ def test_why_this_reply_shows_the_stored_plan_after_a_restart(
     assert reply.role is Role.ASSISTANT and reply.status is MessageStatus.COMPLETE
     stored = h.workspace.reply_plan(reply.id)
     assert stored is not None
+    # The facts upkeep after the reply talks to the server: let it finish rather than cut it off mid-request.
+    assert h.run(h.workspace.wait_for_upkeep(10))
     h.run(h.window.shutdown())
     h.store.close()
 
