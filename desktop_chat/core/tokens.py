@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import math
 import re
 import threading
@@ -235,6 +236,21 @@ def model_limits(model: str) -> ModelLimits | None:
 
 # --- counting -----------------------------------------------------------------
 
+# tiktoken's BPE takes time super-linear in the length of one pre-tokenised piece: a 1.5 MB run of
+# lowercase letters (one piece) takes about 1-3.5 s, the same size of prose 0.05 s, and a run of
+# about 1 M spaces makes its regex overflow its stack and panic (a BaseException, not an Exception).
+# So a run of whitespace or of non-whitespace longer than this many characters is cut into chunks of
+# this size that are encoded one by one; text without such a run is encoded whole, exactly as
+# before. Chunks of 500 to 8,000 characters all cost the same (bench/token_counting.py).
+LONG_RUN_CHUNK = 4000
+# Tokens added per cut so a chunked count does not run under the exact one. Cutting a BPE piece
+# usually adds a token (a merge across the cut is lost) but can also save some (greedy BPE is not
+# optimal; the cut can stop a merge that would have split a better one): over 3.4 M random cuts in
+# realistic runs (base64, hex, URLs, minified JS, letters, CJK, Cyrillic, punctuation, whitespace),
+# both encodings, one cut changed the count by -3 to +6 tokens, -2 or less in about 1 in 10,000.
+# Nothing bounds this for BPE in general, so the margin is empirical, with one token to spare.
+CUT_MARGIN_TOKENS = 4
+
 
 class TokenCounter:
     """Counts tokens for one model the way the chat completions API bills them."""
@@ -242,11 +258,25 @@ class TokenCounter:
     _cache: dict[str, TokenCounter] = {}  # noqa: RUF012 -- a shared cache on purpose
     _cache_lock = threading.Lock()
 
-    def __init__(self, model: str, encoding: tiktoken.Encoding, *, exact: bool) -> None:
+    def __init__(self, model: str, encoding: tiktoken.Encoding, *, exact: bool, chunk: int = LONG_RUN_CHUNK) -> None:
+        if chunk < 1:
+            raise ValueError(f"chunk must be at least 1, not {chunk}")
         self.model = model
         self.encoding_name = encoding.name
         self.exact = exact
         self._encoding = encoding
+        self._chunk = chunk
+        longer = chunk + 1
+        # Each pattern starts with one whitespace character, which the re module skips to quickly,
+        # and tries the run only there: a lookbehind first, or a bare ``\S{n}``, is tried at every
+        # position and costs twice as much, or is quadratic in runs just under the limit.
+        # (pattern, where in a match its run starts); a non-whitespace run at the very start has
+        # no whitespace before it and is matched apart.
+        self._run_patterns = (
+            (re.compile(rf"\s\S{{{longer},}}+"), 1),
+            (re.compile(rf"\s(?<!\s\s)\s{{{chunk},}}+"), 0),
+        )
+        self._leading_run = re.compile(rf"\S{{{longer},}}+")
 
     @classmethod
     def for_model(cls, model: str) -> TokenCounter:
@@ -260,8 +290,37 @@ class TokenCounter:
             return cls._cache.setdefault(model, counter)
 
     def count_text(self, text: str) -> int:
+        """Exact for text without a run longer than ``LONG_RUN_CHUNK``; never less than exact otherwise.
+
+        Each cut inside a long run adds its own effect (-3 to +6 measured) and
+        ``CUT_MARGIN_TOKENS``: about +0.2 % on a 1.5 MB base64 string (docs/benchmarks.md).
+        """
+        cuts = self._cuts(text)
+        if not cuts:
+            return self._exact_count(text)
+        bounds = [0, *cuts, len(text)]
+        segments = sum(self._exact_count(text[start:end]) for start, end in itertools.pairwise(bounds))
+        return segments + CUT_MARGIN_TOKENS * len(cuts)
+
+    def _exact_count(self, text: str) -> int:
         # encode_ordinary: "<|endoftext|>" typed by a user is text, not a special token.
         return len(self._encoding.encode_ordinary(text))
+
+    def _cuts(self, text: str) -> list[int]:
+        """Where count_text cuts ``text``: every ``chunk`` characters from the start of each long run.
+
+        Cuts depend only on where a run starts, so a prefix of ``text`` is cut at the same places
+        (those inside it): truncate_to relies on that.
+        """
+        if len(text) <= self._chunk:
+            return []
+        runs: list[tuple[int, int]] = []
+        leading = self._leading_run.match(text)
+        if leading:
+            runs.append((0, leading.end()))
+        for pattern, offset in self._run_patterns:
+            runs.extend((match.start() + offset, match.end()) for match in pattern.finditer(text))
+        return sorted(cut for start, end in runs for cut in range(start + self._chunk, end, self._chunk))
 
     def count_message(self, role: str | Role, content: str, name: str | None = None) -> int:
         """Tokens one message costs, its per-message overhead included."""
@@ -281,18 +340,30 @@ class TokenCounter:
         return total
 
     def truncate_to(self, text: str, max_tokens: int) -> str:
-        """The longest prefix of ``text`` we can find that counts at most ``max_tokens``."""
+        """The longest prefix of ``text`` we can find whose ``count_text`` is at most ``max_tokens``."""
         if max_tokens <= 0:
             return ""
-        tokens = self._encoding.encode_ordinary(text)
-        if len(tokens) <= max_tokens:
-            return text
+        # Segment by segment, as count_text counts: encoding a 1.5 MB run whole just to cut it
+        # would cost what chunking saves, and a prefix ending in segment k counts segments 0..k-1,
+        # a margin per cut and the exact count of its part of segment k.
+        bounds = [0, *self._cuts(text), len(text)]
+        used = 0
+        for index, (start, end) in enumerate(itertools.pairwise(bounds)):
+            margin = CUT_MARGIN_TOKENS if index else 0
+            segment = text[start:end]
+            tokens = self._encoding.encode_ordinary(segment)
+            if used + margin + len(tokens) > max_tokens:
+                return text[:start] + self._truncate_segment(segment, tokens, max_tokens - used - margin)
+            used += margin + len(tokens)
+        return text
+
+    def _truncate_segment(self, text: str, tokens: list[int], max_tokens: int) -> str:
         keep = max_tokens
         while keep > 0:
             # A token may end inside a multi-byte character: drop the partial tail.
             prefix = self._encoding.decode_bytes(tokens[:keep]).decode("utf-8", errors="ignore")
             # Re-encoding a cut string can merge differently, so check, not assume.
-            if self.count_text(prefix) <= max_tokens:
+            if self._exact_count(prefix) <= max_tokens:
                 return prefix
             keep -= 1
         return ""

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import shutil
 import socket
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,8 @@ from desktop_chat.core.models import ChatMessage, Role
 from desktop_chat.core.resources import resources_dir
 from desktop_chat.core.tokens import (
     CL100K_BASE,
+    CUT_MARGIN_TOKENS,
+    LONG_RUN_CHUNK,
     O200K_BASE,
     Calibration,
     Calibrations,
@@ -367,6 +372,145 @@ def test_truncate_fills_the_cap(text: str) -> None:
     counter = TokenCounter.for_model("gpt-4o")
     cut = counter.truncate_to(text, 100)
     assert 95 <= counter.count_text(cut) <= 100
+
+
+# --- long runs ---------------------------------------------------------------------
+
+# Realistic characters of unbroken runs: base64, hex, URLs, minified code, letters, CJK, Cyrillic,
+# accents, punctuation, whitespace. Runs are drawn from one alphabet so they get long.
+RUN_ALPHABETS = [
+    "abcdefghijklmnopqrstuvwxyz",
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=",
+    "0123456789abcdef",
+    "abcdefghijklmnopqrstuvwxyz0123456789/_-.%=&?:",
+    "function(){return!a.b?c:d};var_x=[1,2];if(y!==null)",
+    "的一是不了人我在有他这为之大来以个中上们到说时地也子就道要出会可",
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    "éèàçüößñabcdeÉ",
+    "!@#$%^&*()-=+[]{};:,.<>/?_~|\\\"'`",
+    " \t\n",
+    " ",
+]
+RUNS = st.lists(
+    st.tuples(st.sampled_from(RUN_ALPHABETS), st.integers(min_value=1, max_value=300), st.randoms()),
+    min_size=1,
+    max_size=6,
+).map(lambda runs: "".join("".join(rnd.choices(alphabet, k=n)) for alphabet, n, rnd in runs))
+
+
+def _exact(model: str, text: str) -> int:
+    return len(get_encoding(encoding_for_model(model).name).encode_ordinary(text))
+
+
+def _chunked_counter(model: str, chunk: int) -> TokenCounter:
+    choice = encoding_for_model(model)
+    return TokenCounter(model, get_encoding(choice.name), exact=choice.exact, chunk=chunk)
+
+
+def _fastest(action: Callable[[], object], runs: int = 3) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=300), model=st.sampled_from(["gpt-4o", "gpt-4"]))
+def test_ordinary_text_counts_exactly(text: str, model: str) -> None:
+    assert TokenCounter.for_model(model).count_text(text) == _exact(model, text)
+
+
+@pytest.mark.parametrize("model", ["gpt-4o", "gpt-4"])
+def test_runs_up_to_the_chunk_length_count_exactly(model: str) -> None:
+    counter = TokenCounter.for_model(model)
+    prose = ("The quick brown fox jumps over the lazy dog; 42 times.\n\n" * 30_000)[:1_500_000]
+    run = "".join(random.Random(3).choices("abcdefghijklmnopqrstuvwxyz", k=LONG_RUN_CHUNK))
+    spaces = " " * LONG_RUN_CHUNK
+    for text in (prose, run, f"see {run} and{spaces}then {run}"):
+        assert counter._cuts(text) == []
+        assert counter.count_text(text) == _exact(model, text)
+    # One character more and the run is cut, once, at the chunk length.
+    assert counter._cuts(f"see {run}x.") == [4 + LONG_RUN_CHUNK]
+    assert counter._cuts(f"{spaces} x") == [LONG_RUN_CHUNK]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=RUNS, chunk=st.integers(min_value=1, max_value=64), model=st.sampled_from(["gpt-4o", "gpt-4"]))
+def test_chunked_counts_never_undercount(text: str, chunk: int, model: str) -> None:
+    counter = _chunked_counter(model, chunk)
+    cuts = len(counter._cuts(text))
+    exact = _exact(model, text)
+    assert exact <= counter.count_text(text) <= exact + cuts * (CUT_MARGIN_TOKENS + 6)
+    if cuts == 0:
+        assert counter.count_text(text) == exact
+
+
+@pytest.mark.parametrize("model", ["gpt-4o", "gpt-4"])
+@pytest.mark.parametrize("alphabet", RUN_ALPHABETS)
+def test_long_runs_of_realistic_text_count_within_the_bound(model: str, alphabet: str) -> None:
+    rnd = random.Random(alphabet)
+    text = "Attached: " + "".join(rnd.choices(alphabet, k=10 * LONG_RUN_CHUNK + 123)) + " -- end"
+    counter = TokenCounter.for_model(model)
+    cuts = len(counter._cuts(text))
+    exact = _exact(model, text)
+    assert cuts == 10
+    assert exact <= counter.count_text(text) <= exact + cuts * (CUT_MARGIN_TOKENS + 6)
+
+
+def test_a_long_unbroken_string_counts_about_as_fast_as_ordinary_text() -> None:
+    # Issue 19 item 11: 1.5 MB without a space took tiktoken 1-3.5 s here, five to twenty times
+    # as long as base64 of the same size (short pieces, linear). Timing against that on the same
+    # machine, not against a wall-clock figure, keeps the test meaningful on a slow or busy box.
+    counter = TokenCounter.for_model("gpt-4o")
+    rnd = random.Random(11)
+    unbroken = "".join(rnd.choices("abcdefghijklmnopqrstuvwxyz", k=1_500_000))
+    ordinary = "".join(rnd.choices(RUN_ALPHABETS[1], k=1_500_000))  # base64: regex splits it finely
+    assert _fastest(lambda: counter.count_text(unbroken)) < 3 * _fastest(lambda: counter.count_text(ordinary))
+
+
+def test_a_megabyte_of_spaces_is_counted_not_a_panic() -> None:
+    # Encoded whole, about 1 M spaces overflow the regex stack in tiktoken's Rust code: a
+    # PanicException, which derives from BaseException and would escape every ``except Exception``.
+    counter = TokenCounter.for_model("gpt-4o")
+    text = "a" + " " * 1_500_000 + "b"
+    assert 2 < counter.count_text(text) < len(text) // 50
+    cut = counter.truncate_to(text, 100)
+    assert text.startswith(cut)
+    assert 90 <= counter.count_text(cut) <= 100
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=RUNS,
+    chunk=st.integers(min_value=1, max_value=64),
+    cap=st.integers(min_value=0, max_value=200),
+    model=st.sampled_from(["gpt-4o", "gpt-4"]),
+)
+def test_truncating_text_with_long_runs_stays_under_the_cap(text: str, chunk: int, cap: int, model: str) -> None:
+    # truncate_to cuts by the same segments count_text counts, so the count of the prefix it
+    # returns, chunking and margins included, must be within the cap.
+    counter = _chunked_counter(model, chunk)
+    cut = counter.truncate_to(text, cap)
+    assert text.startswith(cut)
+    assert counter.count_text(cut) <= cap
+    if counter.count_text(text) <= cap:
+        assert cut == text
+    else:
+        # Nearly full: what is left is less than the next token and a cut's margin.
+        assert counter.count_text(cut) >= cap - CUT_MARGIN_TOKENS - 8
+
+
+def test_truncating_a_long_unbroken_string_is_fast_and_fills_the_cap() -> None:
+    counter = TokenCounter.for_model("gpt-4o")
+    rnd = random.Random(12)
+    unbroken = "".join(rnd.choices("abcdefghijklmnopqrstuvwxyz", k=1_500_000))
+    ordinary = "".join(rnd.choices(RUN_ALPHABETS[1], k=1_500_000))
+    cut = counter.truncate_to(unbroken, 8_000)
+    assert unbroken.startswith(cut)
+    assert 8_000 - CUT_MARGIN_TOKENS - 8 <= counter.count_text(cut) <= 8_000
+    assert _fastest(lambda: counter.truncate_to(unbroken, 8_000)) < 3 * _fastest(lambda: counter.count_text(ordinary))
 
 
 # --- limits --------------------------------------------------------------------------
