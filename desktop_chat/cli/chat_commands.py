@@ -75,22 +75,22 @@ async def _send(
     unsubscribe = workspace.subscribe(_local_model_progress)
     try:
         if sid is None:
-            session = workspace.new_session(
+            session = workspace.chats.new_session(
                 temporary=args.temporary, strategy=strategy, model=args.model, profile=args.profile
             )
             sid = session.id
             label = "temporary session (not saved)" if args.temporary else f"session {sid}"
             print(label, file=sys.stderr, flush=True)
         else:
-            workspace.session(sid)
+            workspace.chats.session(sid)
             if args.profile:
-                workspace.set_session_model(sid, model=workspace.session(sid).model, profile=args.profile)
+                workspace.chats.set_session_model(sid, model=workspace.chats.session(sid).model, profile=args.profile)
             # A reply this chat left streaming when a previous run was killed is stopped, not resumed.
-            workspace.recover_interrupted(sid)
+            workspace.replies.recover_interrupted(sid)
         if text is None:
-            events = workspace.retry(sid, model=args.model, strategy=strategy)
+            events = workspace.replies.retry(sid, model=args.model, strategy=strategy)
         else:
-            events = workspace.send(sid, text, model=args.model, strategy=strategy)
+            events = workspace.replies.send(sid, text, model=args.model, strategy=strategy)
         code = await _print_reply(events, sid, temporary=args.temporary)
         if code == 0:
             await _finish_upkeep(workspace, sid)
@@ -121,7 +121,7 @@ async def _finish_upkeep(workspace: Workspace, session_id: int) -> None:
         return
     failed = [
         f"{job}: {state.error}"
-        for job, state in workspace.upkeep_status(session_id).items()
+        for job, state in workspace.memory.upkeep_status(session_id).items()
         if state.error and state.status in ("failed", "pending")
     ]
     if failed:
@@ -173,7 +173,7 @@ def cmd_models(ctx: Context) -> int:
 
     async def fetch() -> list[str]:
         try:
-            return await workspace.list_models(profile.name)
+            return await workspace.providers.list_models(profile.name)
         finally:
             await workspace.aclose()
 
@@ -195,8 +195,8 @@ def cmd_models(ctx: Context) -> int:
 
 def _print_local_models(workspace: Workspace, *, json_output: bool) -> int:
     """The .gguf files the built-in profile can run (the starter, then ``models/`` in the data folder)."""
-    files = workspace.local_model_files()
-    in_use = workspace.local_model_in_use()
+    files = workspace.local.files()
+    in_use = workspace.local.in_use()
     if json_output:
         print_json([{"path": str(p), "bytes": size, "in_use": p == in_use} for p, size in files])
         return 0
@@ -236,7 +236,7 @@ def cmd_key(ctx: Context) -> int:
             raise UsageError("the key contains spaces or line breaks; give the key alone.")
         try:
             # Memory would be gone when this command ends: a key file is the user's call, not ours.
-            where = asyncio.run(workspace.set_api_key(name, key, to_file=ctx.args.file, session_ok=False))
+            where = asyncio.run(workspace.providers.set_api_key(name, key, to_file=ctx.args.file, session_ok=False))
         except SecretStoreUnavailable as exc:
             raise SecretStoreUnavailable(
                 f"{exc} Or keep it in a file readable only by you (not encrypted): "
@@ -244,7 +244,7 @@ def cmd_key(ctx: Context) -> int:
             ) from None
         print(f"Saved the API key for {name!r} {where}")
         return 0
-    deleted, _ = asyncio.run(workspace.delete_api_key(name))
+    deleted, _ = asyncio.run(workspace.providers.delete_api_key(name))
     print(f"Deleted the API key for {name!r}." if deleted else f"No API key was stored for {name!r}.")
     return 0
 

@@ -16,7 +16,7 @@ def cmd_context(ctx: Context) -> int:
     if args.budget is not None and args.budget <= 0:
         raise UsageError(f"--budget must be a positive number of tokens, not {args.budget}.")
     workspace = ctx.workspace
-    plan = workspace.preview(
+    plan = workspace.memory.preview(
         args.session,
         args.draft or "",
         Strategy(args.strategy) if args.strategy else None,
@@ -26,7 +26,7 @@ def cmd_context(ctx: Context) -> int:
     )
     if args.json:
         ids = sorted({i for p in plan.parts for i in p.message_ids} | {i for o in plan.omitted for i in o.message_ids})
-        print_json(plan_json(plan, workspace.messages_by_id(ids)))
+        print_json(plan_json(plan, workspace.chats.messages_by_id(ids)))
     else:
         _print_readable(plan)
     return 0

@@ -55,7 +55,7 @@ def _show(ctx: Context, fact: Fact) -> int:
 def cmd_list(ctx: Context) -> int:
     args = ctx.args
     statuses = tuple(FactStatus) if args.all_statuses else (FactStatus.ACTIVE, FactStatus.PENDING)
-    facts = ctx.workspace.facts(args.session, statuses=statuses)
+    facts = ctx.workspace.memory.facts(args.session, statuses=statuses)
     if args.json:
         print_json([_fact_json(f) for f in facts])
         return 0
@@ -67,7 +67,7 @@ def cmd_list(ctx: Context) -> int:
 
 
 def cmd_add(ctx: Context) -> int:
-    fact, created = ctx.workspace.add_fact(ctx.args.key, ctx.args.value, scope=ctx.args.session)
+    fact, created = ctx.workspace.memory.add_fact(ctx.args.key, ctx.args.value, scope=ctx.args.session)
     if not created:
         print(f"Already remembered as fact {fact.id}.")
     return _show(ctx, fact)
@@ -80,34 +80,34 @@ def cmd_edit(ctx: Context) -> int:
     value = args.new_value if args.new_value is not None else args.value
     if args.key is None and value is None:
         raise UsageError("say what to change: `facts edit ID VALUE`, and/or --key NEW_KEY.")
-    return _show(ctx, ctx.workspace.edit_fact(args.id, key=args.key, value=value))
+    return _show(ctx, ctx.workspace.memory.edit_fact(args.id, key=args.key, value=value))
 
 
 def cmd_rm(ctx: Context) -> int:
-    if ctx.workspace.fact(ctx.args.id).status is FactStatus.DELETED:
+    if ctx.workspace.memory.fact(ctx.args.id).status is FactStatus.DELETED:
         print(f"Fact {ctx.args.id} was already removed.")
         return 0
-    return _show(ctx, ctx.workspace.delete_fact(ctx.args.id))
+    return _show(ctx, ctx.workspace.memory.delete_fact(ctx.args.id))
 
 
 def cmd_pin(ctx: Context) -> int:
-    return _show(ctx, ctx.workspace.pin_fact(ctx.args.id, True))
+    return _show(ctx, ctx.workspace.memory.pin_fact(ctx.args.id, True))
 
 
 def cmd_unpin(ctx: Context) -> int:
-    return _show(ctx, ctx.workspace.pin_fact(ctx.args.id, False))
+    return _show(ctx, ctx.workspace.memory.pin_fact(ctx.args.id, False))
 
 
 def cmd_approve(ctx: Context) -> int:
-    return _show(ctx, ctx.workspace.approve_fact(ctx.args.id))
+    return _show(ctx, ctx.workspace.memory.approve_fact(ctx.args.id))
 
 
 def cmd_reject(ctx: Context) -> int:
-    return _show(ctx, ctx.workspace.reject_fact(ctx.args.id))
+    return _show(ctx, ctx.workspace.memory.reject_fact(ctx.args.id))
 
 
 def cmd_undo(ctx: Context) -> int:
-    return _show(ctx, ctx.workspace.undo_fact(ctx.args.id))
+    return _show(ctx, ctx.workspace.memory.undo_fact(ctx.args.id))
 
 
 def _event_json(event: FactEvent) -> dict[str, Any]:
@@ -128,8 +128,8 @@ def _describe(snapshot: dict[str, Any] | None) -> str:
 
 
 def cmd_history(ctx: Context) -> int:
-    fact = ctx.workspace.fact(ctx.args.id)
-    events = ctx.workspace.fact_history(fact.id)
+    fact = ctx.workspace.memory.fact(ctx.args.id)
+    events = ctx.workspace.memory.fact_history(fact.id)
     if ctx.args.json:
         print_json({"fact": _fact_json(fact), "events": [_event_json(e) for e in events]})
         return 0

@@ -60,7 +60,7 @@ def _edit_profile(workspace: Workspace, args: argparse.Namespace) -> Any:
             changes[optional] = None
     found = workspace.settings.profile(args.name)
     profile = edited_profile(found, changes)
-    settings = workspace.update_profile(found.name, profile)
+    settings = workspace.providers.update_profile(found.name, profile)
     print(f"Changed profile {profile.name!r}.", file=sys.stderr)
     if profile.name != found.name and profile.needs_key:
         print(
@@ -92,14 +92,14 @@ def cmd_profiles(ctx: Context) -> int:
         if args.use_env_key:
             overrides["use_env_key"] = True
         profile = ProviderProfile.from_dict(from_preset(args.preset, **overrides).to_dict())
-        settings = workspace.add_profile(profile, activate=args.activate)
+        settings = workspace.providers.add_profile(profile, activate=args.activate)
         print(f"Added profile {profile.name!r}" + (" (active)." if args.activate else "."), file=sys.stderr)
     elif args.action == "rm":
-        settings, deleted = asyncio.run(workspace.forget_profile(args.name))
+        settings, deleted = asyncio.run(workspace.providers.forget_profile(args.name))
         key = " and its stored API key" if deleted else ""
         print(f"Removed profile {args.name!r}{key}; active: {settings.active_profile!r}.", file=sys.stderr)
     elif args.action == "use":
-        settings = workspace.set_active_profile(args.name)
+        settings = workspace.providers.set_active_profile(args.name)
         print(f"Active profile: {settings.active_profile!r}.", file=sys.stderr)
     if args.json:
         print_json([_profile_json(p, p.name == settings.active_profile) for p in settings.profiles])

@@ -34,7 +34,7 @@ def _session_json(session: Session) -> dict[str, Any]:
 
 
 def cmd_sessions(ctx: Context) -> int:
-    sessions = ctx.workspace.sessions(include_archived=ctx.args.all)
+    sessions = ctx.workspace.chats.sessions(include_archived=ctx.args.all)
     if ctx.args.json:
         print_json([_session_json(s) for s in sessions])
         return 0
@@ -60,9 +60,9 @@ def cmd_export(ctx: Context) -> int:
     if args.format == "md":
         if ids is None:
             raise UsageError("Markdown export takes one session id; use --format json to export all.")
-        text = ctx.workspace.export_markdown(ids[0])
+        text = ctx.workspace.data.export_markdown(ids[0])
     else:
-        text = json.dumps(ctx.workspace.export_json(ids), ensure_ascii=False, indent=2) + "\n"
+        text = json.dumps(ctx.workspace.data.export_json(ids), ensure_ascii=False, indent=2) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"Exported to {args.output}", file=sys.stderr)
@@ -138,7 +138,7 @@ def cmd_import(ctx: Context) -> int:
         with _spooled(ctx.args.file) as (path, name), _CtrlC() as stop:
             if progress is not None:
                 progress.start()
-            result = ctx.workspace.import_file(path, progress=progress, cancel=stop, name=name)
+            result = ctx.workspace.data.import_file(path, progress=progress, cancel=stop, name=name)
     except BaseException:
         if progress is not None:
             progress.end(failed=True)
@@ -199,7 +199,7 @@ def cmd_import(ctx: Context) -> int:
 def cmd_search(ctx: Context) -> int:
     if not ctx.args.query.strip():
         raise UsageError("give the words to search for; an empty QUERY matches nothing.")
-    hits = ctx.workspace.search(ctx.args.query, limit=ctx.args.limit)
+    hits = ctx.workspace.chats.search(ctx.args.query, limit=ctx.args.limit)
     if ctx.args.json:
         print_json(
             [
@@ -223,7 +223,7 @@ def cmd_search(ctx: Context) -> int:
 
 
 def cmd_purge(ctx: Context) -> int:
-    report = ctx.workspace.purge(days=ctx.args.days, mode=ctx.args.mode, dry_run=ctx.args.dry_run)
+    report = ctx.workspace.data.purge(days=ctx.args.days, mode=ctx.args.mode, dry_run=ctx.args.dry_run)
     if ctx.args.json:
         print_json(
             {
@@ -265,12 +265,12 @@ def cmd_config(ctx: Context) -> int:
         key = _known_key(args.key, "set")
         if args.value is None:
             raise UsageError("config set needs a KEY and a VALUE.")
-        print_json(as_json(workspace.set_setting(key, parse_text(key, args.value)))[key])
+        print_json(as_json(workspace.config.set_setting(key, parse_text(key, args.value)))[key])
     elif args.action == "reset":
         key = _known_key(args.key, "reset")
         if args.value is not None:
             raise UsageError("config reset takes one KEY and no value.")
-        print_json(as_json(workspace.reset_setting(key))[key])
+        print_json(as_json(workspace.config.reset_setting(key))[key])
     return 0
 
 

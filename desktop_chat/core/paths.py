@@ -62,6 +62,19 @@ def log_path(folder: Path) -> Path:
     return folder / "logs" / f"{APP_NAME}.log"
 
 
+def backup_path(folder: Path, stamp: str) -> Path:
+    """Where a backup the user asks for goes: ``backups/`` in the data folder, never over an earlier one.
+
+    ``stamp`` is the time it was taken (``%Y%m%dT%H%M%S``); two backups in one second keep both.
+    """
+    target = folder / "backups" / f"desktop-chat-{stamp}.sqlite3"
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = folder / "backups" / f"desktop-chat-{stamp}-{suffix}.sqlite3"
+    return target
+
+
 def window_settings_path(folder: Path) -> Path:
     """The window's geometry file (QSettings), made private before Qt writes it; see ``private_file``.
 

@@ -30,7 +30,7 @@ import keyring.backends.chainer
 import keyring.backends.fail
 import keyring.errors
 
-from desktop_chat.core.errors import SecretStoreUnavailable
+from desktop_chat.core.errors import EmptyInput, SecretStoreUnavailable
 from desktop_chat.core.redact import register_secret
 
 __all__ = [
@@ -90,6 +90,19 @@ class SecretStore(Protocol):
     def delete(self, profile: str) -> bool:
         """Forget the profile's key; False when there was none."""
         ...
+
+
+def clean_api_key(key: str) -> str:
+    """The key a user typed or pasted, ready to keep; refuses what cannot be a key, in one line.
+
+    Surrounding whitespace is a paste's, so it goes; whitespace inside means two things were pasted.
+    """
+    key = key.strip()
+    if not key:
+        raise EmptyInput("No key given.")
+    if any(ch.isspace() for ch in key):
+        raise EmptyInput("The key contains spaces or line breaks; give the key alone.")
+    return key
 
 
 def _check_args(profile: str, secret: str | None = None) -> None:

@@ -7,13 +7,34 @@ a new active value supersedes the old one, which stays in the history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from desktop_chat.core.errors import EmptyInput, NotAllowed
 from desktop_chat.core.memory.extractor import same_value
-from desktop_chat.core.models import Fact, FactEvent, FactOrigin, FactStatus
+from desktop_chat.core.models import Fact, FactEvent, FactOrigin, FactStatus, Session
 from desktop_chat.core.storage.facts import normalize_key
 from desktop_chat.core.storage.store import Store
 
 EDITABLE = (FactStatus.ACTIVE, FactStatus.PENDING)
+# What a chat's fact list shows unless asked otherwise: what is sent, and what awaits the user's word.
+SHOWN = (FactStatus.ACTIVE, FactStatus.PENDING)
+
+
+def visible(store: Store, session: Session | None, statuses: Sequence[FactStatus] = SHOWN) -> list[Fact]:
+    """Facts a chat sees (its own and the global ones), or every fact with ``session`` None.
+
+    A temporary chat sees the saved global facts and has none of its own.
+    """
+    if session is None:
+        return [f for f in store.facts.all() if f.status in statuses]
+    scope = None if session.temporary else session.id
+    return store.facts.visible(session_id=scope, statuses=tuple(statuses))
+
+
+def require_saved_scope(session: Session | None) -> None:
+    """Refuse a fact scoped to a temporary chat: such a chat never writes memory."""
+    if session is not None and session.temporary:
+        raise NotAllowed("A temporary chat never writes memory; add the fact as a global one.")
 
 
 def _require(fact: Fact, allowed: tuple[FactStatus, ...], action: str) -> None:
@@ -90,6 +111,16 @@ def reject(store: Store, fact_id: int) -> Fact:
     fact = store.facts.get(fact_id)
     _require(fact, (FactStatus.PENDING,), "rejected (delete others instead)")
     return store.facts.set_status(fact_id, FactStatus.REJECTED, actor="user", reason="rejected by the user")
+
+
+def set_private(store: Store, fact_id: int, private: bool) -> Fact:
+    """Private: the fact goes only to local models (a loopback server); undo reverts it like any change."""
+    fact = store.facts.get(fact_id)
+    if fact.private == private:
+        return fact
+    if fact.status in (FactStatus.DELETED, FactStatus.SUPERSEDED):
+        raise NotAllowed(f"Fact {fact_id} is {fact.status.value}; only current facts can be made private.")
+    return store.facts.set_private(fact_id, private)
 
 
 def undo(store: Store, fact_id: int) -> Fact:

@@ -1,0 +1,122 @@
+"""Chats: list, open, create (temporary too), rename, pin, archive, delete, search, and their messages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from desktop_chat.core import chat_rules
+from desktop_chat.core.controller import TEMPORARY_ID_BASE
+from desktop_chat.core.events import SessionChanged, SessionCreated, SessionDeleted
+from desktop_chat.core.facade.context import Context
+from desktop_chat.core.memory.options import memory_options
+from desktop_chat.core.models import Message, SearchHit, Session, Strategy
+
+
+class ChatsFacade:
+    """``workspace.chats``: every chat operation routes the id to its store (temporary chats live in memory)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def _changed(self, session: Session) -> Session:
+        self._ctx.channel.publish(SessionChanged(session))
+        return session
+
+    def sessions(self, *, include_archived: bool = False) -> list[Session]:
+        """Temporary chats first (they are the newest), then saved ones by last activity."""
+        ctx = self._ctx
+        temporary = sorted(ctx.controller.temporary_sessions(), key=lambda s: s.updated_at, reverse=True)
+        return [*temporary, *ctx.store.sessions.list_by_activity(include_archived=include_archived)]
+
+    def session(self, session_id: int) -> Session:
+        return self._ctx.session(session_id)
+
+    def new_session(
+        self,
+        *,
+        temporary: bool = False,
+        title: str = "",
+        strategy: Strategy | None = None,
+        model: str | None = None,
+        profile: str | None = None,
+        system_prompt: str = "",
+    ) -> Session:
+        """A new chat; a temporary one lives in memory only, reads the saved facts and never writes memory."""
+        if profile is not None:
+            self._ctx.settings.profile(profile)  # refuses an unknown profile, naming the known ones
+        session = self._ctx.controller.new_session(
+            temporary=temporary,
+            title=title.strip(),
+            strategy=strategy,
+            model=model,
+            profile=profile,
+            system_prompt=system_prompt,
+        )
+        self._ctx.channel.publish(SessionCreated(session))
+        return session
+
+    def rename_session(self, session_id: int, title: str) -> Session:
+        title = chat_rules.clean_title(title)
+        return self._changed(self._ctx.store_for(session_id).sessions.rename(session_id, title))
+
+    def set_pinned(self, session_id: int, pinned: bool) -> Session:
+        return self._changed(self._ctx.store_for(session_id).sessions.update(session_id, pinned=pinned))
+
+    def set_archived(self, session_id: int, archived: bool) -> Session:
+        """Archive hides a chat and keeps every message; unarchiving brings it back as it was."""
+        chat_rules.check_archive(self.session(session_id), archived)
+        return self._changed(self._ctx.store_for(session_id).sessions.update(session_id, archived=archived))
+
+    def set_strategy(
+        self, session_id: int, strategy: Strategy | None, options: Mapping[str, Any] | None = None
+    ) -> Session:
+        """The chat's memory strategy (None: the default from settings) and, if given, its options."""
+        store = self._ctx.store_for(session_id)
+        if options is not None:
+            memory_options(self._ctx.settings, dict(options))  # refuses a bad value by name before anything changes
+            store.sessions.update(session_id, strategy_options=dict(options))
+        return self._changed(store.sessions.update(session_id, strategy=strategy))
+
+    def set_session_model(self, session_id: int, *, model: str | None = None, profile: str | None = None) -> Session:
+        if profile is not None:
+            self._ctx.settings.profile(profile)
+        store = self._ctx.store_for(session_id)
+        return self._changed(store.sessions.update(session_id, model=model, profile=profile))
+
+    def delete_session(self, session_id: int) -> None:
+        """Delete a chat with its messages, summary and chat-scoped facts (global facts stay)."""
+        controller = self._ctx.controller
+        if controller.is_streaming(session_id):
+            controller.stop(session_id)
+        self._ctx.store_for(session_id).sessions.delete(session_id)
+        self._ctx.channel.publish(SessionDeleted(session_id))
+
+    def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
+        """Full-text search over saved chats' messages and titles, best first."""
+        return self._ctx.store.sessions.search(text, limit=limit)
+
+    def messages(self, session_id: int, *, before: int | None = None, limit: int | None = None) -> list[Message]:
+        """The chat's active branch, oldest first; with ``limit``, the newest ``limit`` messages below ``before``."""
+        store = self._ctx.store_for(session_id)
+        store.sessions.get(session_id)
+        if limit is None:
+            found = store.messages.all(session_id)
+            return [m for m in found if before is None or m.id < before]
+        return store.messages.newest(session_id, limit, before_id=before)  # already oldest first
+
+    def message(self, message_id: int) -> Message:
+        return self._ctx.controller.store_for_message(message_id).messages.get(message_id)
+
+    def messages_by_id(self, ids: Sequence[int]) -> dict[int, Message]:
+        """The named messages (active or not), for showing where a plan's parts came from."""
+        saved = [i for i in ids if i <= TEMPORARY_ID_BASE]
+        found = {m.id: m for m in self._ctx.store.messages.by_ids(saved)} if saved else {}
+        temporary = [i for i in ids if i > TEMPORARY_ID_BASE]
+        if temporary:
+            store = self._ctx.controller.store_for_message(temporary[0])
+            found.update({m.id: m for m in store.messages.by_ids(temporary)})
+        return found
+
+    def message_count(self, session_id: int) -> int:
+        return self._ctx.store_for(session_id).messages.count(session_id)

@@ -1,0 +1,66 @@
+"""What every sub-facade shares: the store, the controller, the event channel, and the chat lookups they all need."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from desktop_chat.core.controller import ConversationController
+from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.events import EventChannel, SettingsChanged
+from desktop_chat.core.local_models import LocalModels
+from desktop_chat.core.models import Session
+from desktop_chat.core.services import SecretAccess
+from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage.store import Store
+
+
+@dataclass(eq=False)
+class Context:
+    """One workspace's parts, handed to each sub-facade (they hold no state of their own beyond it)."""
+
+    store: Store
+    controller: ConversationController
+    channel: EventChannel
+    secrets: SecretAccess | None = None
+    local: LocalModels | None = None
+    # The settings last published, so an external writer's change is published once (``DataFacade.poll``).
+    known_settings: Settings | None = None
+    # The loop keeps only a weak reference to a task: hold background tasks until they are done.
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @property
+    def settings(self) -> Settings:
+        return self.controller.settings
+
+    @property
+    def data_folder(self) -> Path | None:
+        """The folder holding the database (None for an in-memory workspace)."""
+        path = self.store.db.path
+        return path.parent if path is not None else None
+
+    def store_for(self, session_id: int) -> Store:
+        """The store the chat lives in (temporary chats have one in memory): the one routing rule, the controller's."""
+        return self.controller.store_for(session_id)
+
+    def session(self, session_id: int) -> Session:
+        return self.store_for(session_id).sessions.get(session_id)
+
+    def remember_settings(self) -> None:
+        with contextlib.suppress(DesktopChatError):  # damaged settings: the first poll publishes them
+            self.known_settings = self.settings
+
+    def settings_changed(self, settings: Settings) -> Settings:
+        self.known_settings = settings
+        self.channel.publish(SettingsChanged(settings))
+        return settings
+
+    def forget_clients_later(self) -> None:
+        """Close the clients built from old settings, in the background; the next request builds new ones."""
+        # No loop (a synchronous caller such as the CLI): clients are built afresh on the next run anyway.
+        with contextlib.suppress(RuntimeError):
+            task = asyncio.get_running_loop().create_task(self.controller.forget_clients())
+            self.background.add(task)
+            task.add_done_callback(self.background.discard)

@@ -1,0 +1,180 @@
+"""Memory: the next request's plan (preview), facts, the summary, the strategy a chat really uses, upkeep status.
+
+The rules are in ``memory/fact_rules`` and ``memory/summary_rules``; this module
+calls them and publishes ``FactsChanged`` / ``SummaryChanged``. Running upkeep
+(``summarise_now``, ``retry_upkeep``) stays on ``Workspace`` beside the upkeep
+scheduling it shares with the controller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from desktop_chat.core.controller import strategy_choice
+from desktop_chat.core.events import FactsChanged, SummaryChanged
+from desktop_chat.core.facade.context import Context
+from desktop_chat.core.local_models import upkeep_profile
+from desktop_chat.core.memory import fact_rules, summary_rules, summary_undo
+from desktop_chat.core.memory.upkeep import describe_upkeep, jobs_for
+from desktop_chat.core.models import (
+    ContextPlan,
+    Fact,
+    FactEvent,
+    FactStatus,
+    JobName,
+    JobState,
+    Session,
+    Strategy,
+    StrategyChoice,
+    Summary,
+    SummaryState,
+)
+from desktop_chat.core.settings import Settings
+
+
+class MemoryFacade:
+    """``workspace.memory``: what the next request holds, and the facts and summary it is made from."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    # --- the plan --------------------------------------------------------------------------
+
+    def preview(
+        self,
+        session_id: int,
+        draft: str = "",
+        strategy: Strategy | None = None,
+        options: Mapping[str, Any] | None = None,
+        *,
+        model: str | None = None,
+        budget: int | None = None,
+        query: str | None = None,
+    ) -> ContextPlan:
+        """Exactly what the next request would contain if ``draft`` were sent now; the function ``send`` uses.
+
+        An empty draft plans the next message, not written yet: after the last reply, the whole
+        history the chat's strategy keeps plus an empty message of the user's; while the newest
+        message still awaits its answer (its reply failed), that answer, as Retry would send it.
+        """
+        return self._ctx.controller.plan(
+            session_id, draft=draft, strategy=strategy, options=options, model=model, budget=budget, query=query
+        )
+
+    def strategy_choice(self, session: Session | int, settings: Settings | None = None) -> StrategyChoice:
+        """The strategy the chat asked for and the one its requests really use (the starter model falls back).
+
+        ``settings``: the current ones, when the caller labels many chats at once.
+        """
+        found = self._ctx.session(session) if isinstance(session, int) else session
+        settings = settings or self._ctx.settings
+        return strategy_choice(self._ctx.controller.profile_for(found, settings), settings, found.strategy)
+
+    # --- facts -----------------------------------------------------------------------------
+
+    def _fact_changed(self, fact: Fact) -> Fact:
+        self._ctx.channel.publish(FactsChanged(fact.scope, (fact.id,)))
+        return fact
+
+    def facts(self, session_id: int | None = None, *, statuses: Sequence[FactStatus] = fact_rules.SHOWN) -> list[Fact]:
+        """Facts visible in a chat (its own and the global ones), or every fact with ``session_id`` None."""
+        session = None if session_id is None else self._ctx.session(session_id)
+        return fact_rules.visible(self._ctx.store, session, statuses)
+
+    def fact(self, fact_id: int) -> Fact:
+        return self._ctx.store.facts.get(fact_id)
+
+    def add_fact(self, key: str, value: str, *, scope: int | None = None) -> tuple[Fact, bool]:
+        """Remember a fact the user states (it supersedes the key's value, keeping its pin); (fact, created)."""
+        fact_rules.require_saved_scope(None if scope is None else self._ctx.session(scope))
+        fact, created = fact_rules.remember(self._ctx.store, key, value, scope=scope)
+        if created:
+            self._fact_changed(fact)
+        return fact, created
+
+    def edit_fact(self, fact_id: int, *, key: str | None = None, value: str | None = None) -> Fact:
+        return self._fact_changed(fact_rules.edit(self._ctx.store, fact_id, key=key, value=value))
+
+    def delete_fact(self, fact_id: int) -> Fact:
+        return self._fact_changed(fact_rules.delete(self._ctx.store, fact_id))
+
+    def pin_fact(self, fact_id: int, pinned: bool = True) -> Fact:
+        return self._fact_changed(fact_rules.set_pinned(self._ctx.store, fact_id, pinned))
+
+    def approve_fact(self, fact_id: int) -> Fact:
+        return self._fact_changed(fact_rules.approve(self._ctx.store, fact_id))
+
+    def reject_fact(self, fact_id: int) -> Fact:
+        return self._fact_changed(fact_rules.reject(self._ctx.store, fact_id))
+
+    def set_fact_private(self, fact_id: int, private: bool = True) -> Fact:
+        """Private: the fact goes only to local models (a loopback server); undo reverts it like any change."""
+        was_private = self._ctx.store.facts.get(fact_id).private
+        fact = fact_rules.set_private(self._ctx.store, fact_id, private)
+        return fact if was_private == private else self._fact_changed(fact)
+
+    def undo_fact(self, fact_id: int) -> Fact:
+        """Undo the newest change to a fact (value, pin and status come back), recorded in its history."""
+        return self._fact_changed(fact_rules.undo(self._ctx.store, fact_id))
+
+    def fact_history(self, fact_id: int) -> list[FactEvent]:
+        self._ctx.store.facts.get(fact_id)  # an unknown id is refused by name, not answered with no history
+        return self._ctx.store.facts.events(fact_id)
+
+    # --- the summary -------------------------------------------------------------------------
+
+    def summary(self, session_id: int) -> Summary | None:
+        return self._ctx.store_for(session_id).summaries.get(session_id)
+
+    def edit_summary(self, session_id: int, text: str) -> Summary:
+        """The user's own summary text: kept, marked as theirs, and folded into (not replaced) by later upkeep."""
+        saved = summary_rules.edit(self._ctx.store_for(session_id), session_id, text)
+        self._ctx.channel.publish(SummaryChanged(session_id))
+        return saved
+
+    def summary_history(self, session_id: int) -> list[SummaryState]:
+        """Every earlier state of the chat's summary, newest first: what each change replaced, and who made it."""
+        summary_rules.require_saved(self._ctx.session(session_id))
+        return self._ctx.store.summaries.history(session_id)
+
+    def undo_summary(self, session_id: int) -> Summary | None:
+        """Bring back the summary as it was before its newest change (None: there was none); again goes further back.
+
+        Undoes the user's edits, upkeep folds and branch rollbacks alike; the summary
+        job's watermark follows, so upkeep resumes after what the restored text covers.
+        """
+        summary_rules.require_saved(self._ctx.session(session_id))
+        restored = summary_undo.undo(self._ctx.store, session_id)
+        self._ctx.channel.publish(SummaryChanged(session_id))
+        return restored
+
+    def summary_coverage(self, session_id: int) -> tuple[int, int] | None:
+        """The chat's messages the summary covers, as positions (1, n) in its active branch; None without one."""
+        return summary_rules.coverage(self._ctx.store_for(session_id), session_id)
+
+    # --- upkeep status -----------------------------------------------------------------------
+
+    def upkeep_status(self, session_id: int) -> Mapping[JobName, JobState]:
+        return self._ctx.controller.upkeep_status(session_id)
+
+    def upkeep_jobs(self, session_id: int) -> tuple[JobName, ...]:
+        """The memory upkeep the chat's strategy runs after each reply (none for a temporary chat)."""
+        session = self._ctx.session(session_id)
+        if session.temporary:
+            return ()
+        settings = self._ctx.settings
+        profile = self._ctx.controller.target(session, settings).profile
+        if upkeep_profile(profile, settings) is None:
+            return ()  # the built-in starter model keeps no memory (see controller.starter_model_strategy)
+        return jobs_for(session.strategy or settings.default_strategy)
+
+    def upkeep_text(self, session_id: int, *, running: bool = False) -> tuple[str, bool]:
+        """The chat's upkeep in one line, consistent with its summary; True when a job failed (Retry helps)."""
+        jobs = self.upkeep_jobs(session_id)
+        return describe_upkeep(
+            jobs,
+            self.upkeep_status(session_id) if jobs else {},
+            has_summary=self.summary(session_id) is not None,
+            running=running,
+        )
