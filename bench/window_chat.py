@@ -184,7 +184,7 @@ def measure_idle(folder: Path, long: int) -> list[str]:
 def idle_child(folder: Path) -> int:
     from PySide6.QtCore import QTimer
 
-    from desktop_chat.ui.launch import run_gui
+    from desktop_chat.ui.app.launch import run_gui
 
     def ready(window: Any) -> None:
         marks: dict[str, float] = {}
@@ -258,8 +258,8 @@ async def bench(args: argparse.Namespace, folder: Path) -> list[str]:
     from desktop_chat.core.providers import OpenAIChatClient
     from desktop_chat.core.storage.store import Store
     from desktop_chat.core.workspace import Workspace
-    from desktop_chat.ui.launch import import_heavy_modules
-    from desktop_chat.ui.main_window import MainWindow
+    from desktop_chat.ui.app.launch import import_heavy_modules
+    from desktop_chat.ui.window.main_window import MainWindow
     from tests.helpers.fake_openai import FakeOpenAIServer
     from tests.ui.conftest import ui_settings
 

@@ -21,7 +21,7 @@ from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.core.controller import make_client, settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
 

@@ -21,8 +21,8 @@ from desktop_chat.core.models import MessageStatus, PartKind, Role, Strategy
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS
 from desktop_chat.core.settings import HybridSplit, Settings
 from desktop_chat.core.storage.store import Store
-from desktop_chat.ui.chat_view import ACTION, REGENERATE
-from desktop_chat.ui.message_model import IN_CONTEXT
+from desktop_chat.ui.chat.chat_view import ACTION, REGENERATE
+from desktop_chat.ui.chat.message_model import IN_CONTEXT
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.ui.conftest import Harness, data_dir, ui_settings, until
 from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
@@ -53,7 +53,7 @@ def _window_colour() -> int:
 
 
 def test_the_dark_theme_shows_on_a_platform_without_a_theme_and_system_gives_it_back(open_app: Opener) -> None:
-    from desktop_chat.ui.settings import apply_appearance
+    from desktop_chat.ui.settings.dialog import apply_appearance
 
     app = open_app()
     light = _window_colour()

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolBut
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.models import ContextPlan, MessageStatus, PartKind, Role
-from desktop_chat.ui.inspector_facts import FactsView
-from desktop_chat.ui.inspector_memory import StrategyView, SummaryView
-from desktop_chat.ui.inspector_plan import OMITTED, PART, NextRequestView, WhyReplyView
+from desktop_chat.ui.inspector.facts import FactsView
+from desktop_chat.ui.inspector.memory import StrategyView, SummaryView
+from desktop_chat.ui.inspector.plan import OMITTED, PART, NextRequestView, WhyReplyView
 from desktop_chat.ui.signal_types import ID
 from desktop_chat.ui.wheel_guard import guard_wheel
 

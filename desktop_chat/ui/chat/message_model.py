@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
 from desktop_chat.core.models import ContextPlan, Message, MessageStatus, PartKind, Role
-from desktop_chat.ui.render import internal_scheme
+from desktop_chat.ui.chat.render import internal_scheme
 
 PAGE = 30  # messages per lazy page: more than a tall window shows; each costs ~1 ms to render
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1

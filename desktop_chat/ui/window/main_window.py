@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 
     from desktop_chat.core.models import ContextPlan, Strategy
     from desktop_chat.ui.bridge import WorkspaceBridge
-    from desktop_chat.ui.chat_view import ChatView
-    from desktop_chat.ui.composer import Composer
-    from desktop_chat.ui.inspector import InspectorPane
-    from desktop_chat.ui.sidebar import Sidebar
+    from desktop_chat.ui.chat.chat_view import ChatView
+    from desktop_chat.ui.chat.composer import Composer
+    from desktop_chat.ui.inspector.pane import InspectorPane
+    from desktop_chat.ui.sidebar.sidebar import Sidebar
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +95,11 @@ class MainWindow(QMainWindow):
         if self._panes_built:
             return
         self._panes_built = True
-        from desktop_chat.ui.chat_view import ChatView
-        from desktop_chat.ui.composer import Composer
-        from desktop_chat.ui.icons import icon
-        from desktop_chat.ui.inspector import InspectorPane
-        from desktop_chat.ui.sidebar import Sidebar
+        from desktop_chat.ui.app.icons import icon
+        from desktop_chat.ui.chat.chat_view import ChatView
+        from desktop_chat.ui.chat.composer import Composer
+        from desktop_chat.ui.inspector.pane import InspectorPane
+        from desktop_chat.ui.sidebar.sidebar import Sidebar
 
         self.sidebar = Sidebar()
         self.chat = ChatView()
@@ -172,7 +172,7 @@ class MainWindow(QMainWindow):
         return [side, max(width - side - inspector, 300), inspector]
 
     def _build_status_bar(self) -> None:
-        from desktop_chat.ui.status_bar import StatusLine
+        from desktop_chat.ui.window.status_bar import StatusLine
 
         self.status_line = StatusLine(self.statusBar())
         self.provider_label = self.status_line.provider
@@ -369,7 +369,8 @@ class MainWindow(QMainWindow):
         self.bridge = WorkspaceBridge(workspace, self)
         self._connect_bridge(self.bridge)
         self.inspector.attach(workspace, self.bridge)
-        from desktop_chat.ui import first_run, settings
+        from desktop_chat.ui.settings import dialog as settings
+        from desktop_chat.ui.settings import first_run
 
         settings.install(self, workspace)  # theme and conversation font size, now and on change
         try:
@@ -636,7 +637,7 @@ class MainWindow(QMainWindow):
                 return
 
     def _on_chat_action(self, name: str, message_id: int) -> None:
-        from desktop_chat.ui.chat_view import EDIT, REGENERATE, RETRY, SETTINGS
+        from desktop_chat.ui.chat.chat_view import EDIT, REGENERATE, RETRY, SETTINGS
 
         if name == RETRY:
             self.retry()
@@ -777,13 +778,13 @@ class MainWindow(QMainWindow):
 
     def open_settings(self, page: str | None = None) -> None:
         """The settings dialog (``ui/settings.py``), on ``page`` if given ("providers", "memory", ...)."""
-        from desktop_chat.ui.settings import open_settings
+        from desktop_chat.ui.settings.dialog import open_settings
 
         open_settings(self, self._workspace, page)
 
     def show_welcome(self) -> None:
         """The first-run setup (``ui/first_run.py``): choose a provider, enter a key or point at a local server."""
-        from desktop_chat.ui.first_run import show_welcome
+        from desktop_chat.ui.settings.first_run import show_welcome
 
         show_welcome(self, self._workspace)
 
