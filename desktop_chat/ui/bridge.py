@@ -23,10 +23,6 @@ from desktop_chat.ui.signal_types import ID
 
 log = logging.getLogger(__name__)
 
-# Flags travel as 0/1, never as bool: PySide6 6.12 on Python 3.11 drops a reference to True
-# each time True is emitted through a Python-declared signal, and the interpreter aborts
-# once Py_True's count reaches zero ("bool_dealloc").
-
 FLUSH_MS = 33  # ~30 repaints a second reads as smooth and leaves the loop idle most of the time
 
 
@@ -40,7 +36,7 @@ class WorkspaceBridge(QObject):
     messagesChanged = Signal(ID)
     memoryChanged = Signal(object)  # session id or None (global facts): what the next request holds may differ
     settingsChanged = Signal(object)  # Settings
-    upkeepChanged = Signal(ID, int)  # session id, running (0/1)
+    upkeepChanged = Signal(ID, bool)  # session id, running
     externalChange = Signal()
     localModelChanged = Signal(str, str)  # the built-in model's state ("starting", "ready", ...), one line
     # replies
@@ -48,7 +44,7 @@ class WorkspaceBridge(QObject):
     replyText = Signal(ID, ID, str)  # session id, assistant message id, text appended since the last flush
     replyEnded = Signal(object)  # Finished | Stopped | Failed
     replyRejected = Signal(ID, str)  # session id, one line: the reply could not start (busy, empty, not found)
-    busyChanged = Signal(ID, int)  # session id, busy (0/1)
+    busyChanged = Signal(ID, bool)  # session id, busy
 
     def __init__(self, workspace: Any, parent: QObject | None = None, *, flush_ms: int = FLUSH_MS) -> None:
         super().__init__(parent)
@@ -105,7 +101,7 @@ class WorkspaceBridge(QObject):
         self.memoryChanged.emit(None)
 
     def _event_UpkeepChanged(self, event: Any) -> None:
-        self.upkeepChanged.emit(event.session_id, 1 if event.running else 0)
+        self.upkeepChanged.emit(event.session_id, event.running)
         if not event.running:
             self.memoryChanged.emit(event.session_id)
 
@@ -122,7 +118,7 @@ class WorkspaceBridge(QObject):
         task = asyncio.ensure_future(self._pump(session_id, events))
         self._tasks[session_id] = task
         task.add_done_callback(functools.partial(self._done, session_id))
-        self.busyChanged.emit(session_id, 1)
+        self.busyChanged.emit(session_id, True)
         return task
 
     def is_running(self, session_id: int) -> bool:
@@ -166,7 +162,7 @@ class WorkspaceBridge(QObject):
             del self._tasks[session_id]
         if not task.cancelled() and task.exception() is not None:
             log.error("A reply task failed: %s", task.exception())
-        self.busyChanged.emit(session_id, 0)
+        self.busyChanged.emit(session_id, False)
         self.messagesChanged.emit(session_id)
 
     def _buffer(self, session_id: int, message_id: int, text: str) -> None:

@@ -43,7 +43,7 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """An asyncio loop running on Qt's event loop, as the app runs (qasync)."""
     import qasync
 
-    from desktop_chat.ui.qt_fixes import MainThreadGarbageCollector
+    from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 
     qapp.setQuitOnLastWindowClosed(False)  # as the app: closing the window must not stop the loop
     collector = MainThreadGarbageCollector()  # as the app: no collection on worker threads

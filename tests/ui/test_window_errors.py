@@ -21,10 +21,8 @@ from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.ui.conftest import data_dir, run, until
 from tests.ui.test_launch import prepare_profile
 
-# The only int arguments that are not ids: flags and a row count.
+# The only int argument that is not an id: a row count.
 NOT_IDS = {
-    ("WorkspaceBridge", "upkeepChanged", 1),
-    ("WorkspaceBridge", "busyChanged", 1),
     ("MessageListModel", "loadedOlder", 0),
 }
 

@@ -271,7 +271,7 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     paint_now(window)
     if on_painted is not None:
         on_painted(window)
-    from desktop_chat.ui.qt_fixes import MainThreadGarbageCollector
+    from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 
     collector = MainThreadGarbageCollector()  # before any worker thread starts
     # After the first paint: logging (~13 ms to import), asyncio and qasync (~70 ms).

@@ -365,9 +365,9 @@ class InspectorPane(QWidget):
             self.summary.show_upkeep()
             self._timer.start()
 
-    def _upkeep_changed(self, session_id: int, running: int) -> None:
+    def _upkeep_changed(self, session_id: int, running: bool) -> None:
         if session_id == self.session_id:
-            self.summary.set_running(bool(running))
+            self.summary.set_running(running)
             if not running:
                 self.summary.refresh()
 

@@ -679,9 +679,9 @@ class MainWindow(QMainWindow):
             self.composer.set_text(self._last_sent[1])
         self.notify(message)
 
-    def _busy_changed(self, session_id: int, busy: int) -> None:
+    def _busy_changed(self, session_id: int, busy: bool) -> None:
         if session_id == self.current_id:
-            self.composer.set_busy(bool(busy))
+            self.composer.set_busy(busy)
         if not busy:
             self._plan_timer.start()
 
