@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     # creation in PySide6, which the first paint does not need.
     from PySide6.QtGui import QCloseEvent, QPaintEvent
 
+    from desktop_chat.core.events import Failed, Finished, Stopped
     from desktop_chat.core.models import ContextPlan, Strategy
     from desktop_chat.ui.bridge import WorkspaceBridge
     from desktop_chat.ui.chat.chat_view import ChatView
@@ -665,11 +666,13 @@ class MainWindow(QMainWindow):
             self.chat.append_text(message_id, text)
         self.status_line.reply_text()
 
-    def _reply_ended(self, event: Any) -> None:
+    def _reply_ended(self, event: Finished | Stopped | Failed) -> None:
+        from desktop_chat.core.events import Failed  # loaded with the bridge, after the first paint
+
         self.status_line.reply_ended(event, self._workspace)
-        if type(event).__name__ == "Failed":
+        if isinstance(event, Failed):
             if event.session_id == self.current_id:
-                self.chat.model.note_failure(event.assistant_message_id, type(event.error).__name__, str(event.error))
+                self.chat.model.note_failure(event.assistant_message_id, event.error)
             else:
                 self.notify(str(event.error))
 
