@@ -209,7 +209,7 @@ async def measure_first_reply(window: Any, server: Any, long: int) -> list[str]:
     watch = LoopWatch()
     server.reply("A short first answer.")
     watch.start()
-    window.send("First message of the session.")
+    window.replies.send("First message of the session.")
     await until(lambda: not window.bridge.is_running(long))
     await asyncio.sleep(0.3)
     watch.stop()
@@ -232,7 +232,7 @@ async def measure_stream(
     watch = LoopWatch()
     cpu, wall = time.thread_time(), time.perf_counter()
     watch.start()
-    window.send("Stream a long answer, please.")
+    window.replies.send("Stream a long answer, please.")
     await until(lambda: not window.bridge.is_running(long))
     watch.stop()
     wall = time.perf_counter() - wall

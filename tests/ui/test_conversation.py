@@ -103,7 +103,7 @@ def test_a_refused_retry_does_not_put_an_answered_message_back_in_the_composer(
         _type_and_enter(qtbot, h, "Hi, I am Ada")
         await until(lambda: h.window.composer.busy, what="busy")
         await until(lambda: not h.window.composer.busy, what="reply end")
-        h.window.retry()  # Ctrl+Shift+R after a good reply: nothing to retry
+        h.window.replies.retry()  # Ctrl+Shift+R after a good reply: nothing to retry
         await until(lambda: h.window.statusBar().currentMessage() != "", what="the refusal")
 
     h.run(scenario())

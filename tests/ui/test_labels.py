@@ -143,7 +143,7 @@ def test_your_own_message_is_in_context_while_its_reply_streams(open_window: Cal
         await until(lambda: any(r.text for r in rows() if r.status is MessageStatus.STREAMING), what="streaming")
         mine = [r for r in rows() if r.message is not None and r.message.role is Role.USER]
         assert [r.context for r in mine] == [IN_CONTEXT, IN_CONTEXT]
-        h.window.stop_reply()
+        h.window.replies.stop()
         await until(lambda: not h.window.composer.busy, what="stopped")
 
     h.run(scenario())
@@ -183,7 +183,7 @@ def test_a_stopped_reply_updates_the_last_reply_tokens_and_offers_regenerate(
         _type_and_enter(h, "Tell me everything")
         rows = h.window.chat.model.rows
         await until(lambda: any(r.text for r in rows() if r.status is MessageStatus.STREAMING), what="streaming")
-        h.window.stop_reply()
+        h.window.replies.stop()
         await until(lambda: not h.window.composer.busy, what="stopped")
 
         assert h.window.usage_label.text().startswith("last reply: stopped · ≈")
