@@ -1,7 +1,10 @@
 """The one Qt bridge: workspace events in, typed Qt signals out; it also runs each reply's task.
 
-The workspace publishes plain dataclasses on its channel and yields reply events
-from async generators. Widgets never see either: they connect to these signals.
+The workspace publishes plain dataclasses (``core.events``) on its channel and yields
+reply events from async generators. The bridge matches them by class; a class it has
+no case for fails mypy (``assert_never``) and ``tests/ui/test_bridge_events.py``.
+Widgets never see the events' channel: they connect to these signals, and the window's
+``ReplyRunner`` (``ui/window/reply_runner.py``) decides which replies to start.
 Streamed text is buffered and flushed on a timer, so the view re-renders at most
 once per flush however fast tokens arrive.
 """
