@@ -30,7 +30,7 @@ from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from desktop_chat.ui.inspector import InspectorPane
+from desktop_chat.ui.inspector.pane import InspectorPane
 
 OUT = Path(__file__).parent / "out" / "inspector_refresh"
 SENTENCE = "What did we decide about the budget for the trip to Lisbon, and which hotel did I like best?"

@@ -184,7 +184,7 @@ def measure_idle(folder: Path, long: int) -> list[str]:
 def idle_child(folder: Path) -> int:
     from PySide6.QtCore import QTimer
 
-    from desktop_chat.ui.launch import run_gui
+    from desktop_chat.ui.app.launch import run_gui
 
     def ready(window: Any) -> None:
         marks: dict[str, float] = {}
@@ -209,7 +209,7 @@ async def measure_first_reply(window: Any, server: Any, long: int) -> list[str]:
     watch = LoopWatch()
     server.reply("A short first answer.")
     watch.start()
-    window.send("First message of the session.")
+    window.replies.send("First message of the session.")
     await until(lambda: not window.bridge.is_running(long))
     await asyncio.sleep(0.3)
     watch.stop()
@@ -232,7 +232,7 @@ async def measure_stream(
     watch = LoopWatch()
     cpu, wall = time.thread_time(), time.perf_counter()
     watch.start()
-    window.send("Stream a long answer, please.")
+    window.replies.send("Stream a long answer, please.")
     await until(lambda: not window.bridge.is_running(long))
     watch.stop()
     wall = time.perf_counter() - wall
@@ -258,8 +258,8 @@ async def bench(args: argparse.Namespace, folder: Path) -> list[str]:
     from desktop_chat.core.providers import OpenAIChatClient
     from desktop_chat.core.storage.store import Store
     from desktop_chat.core.workspace import Workspace
-    from desktop_chat.ui.launch import import_heavy_modules
-    from desktop_chat.ui.main_window import MainWindow
+    from desktop_chat.ui.app.launch import import_heavy_modules
+    from desktop_chat.ui.window.main_window import MainWindow
     from tests.helpers.fake_openai import FakeOpenAIServer
     from tests.ui.conftest import ui_settings
 

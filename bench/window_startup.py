@@ -54,7 +54,7 @@ def prepare(folder: Path, chats: int, messages: int) -> None:
 
 
 def child_app(folder: Path) -> int:
-    from desktop_chat.ui.launch import run_gui
+    from desktop_chat.ui.app.launch import run_gui
 
     def painted(window: object) -> None:
         print(f"painted {time.time():.6f}", flush=True)

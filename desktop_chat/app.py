@@ -34,7 +34,7 @@ def run_self_test() -> int:
     import tempfile
 
     from desktop_chat.core.self_test import CORE_CHECKS, run_checks
-    from desktop_chat.ui.self_test_window import check_window
+    from desktop_chat.ui.app.self_test_window import check_window
 
     print(f"{APP_DISPLAY_NAME} {VERSION} self-test ({'frozen bundle' if getattr(sys, 'frozen', False) else 'source'})")
     with tempfile.TemporaryDirectory(prefix="desktop-chat-self-test-") as folder:
@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if rest == ["--self-test"]:  # in a temporary data folder, whatever --data-dir says
         return run_self_test()
     if not rest:
-        from desktop_chat.ui.launch import run_gui
+        from desktop_chat.ui.app.launch import run_gui
 
         return run_gui(data_dir(folder))
     from desktop_chat.cli import run as run_cli

@@ -29,7 +29,7 @@ from desktop_chat.core.desktop_entry import (
 )
 from desktop_chat.core.resources import APP_ICON_SIZES as ICON_SIZES
 from desktop_chat.core.resources import resources_dir
-from desktop_chat.ui.app_identity import apply_identity
+from desktop_chat.ui.app.app_identity import apply_identity
 
 ICONS = resources_dir() / "icons" / "app"
 SVG = ICONS / "desktop-chat.svg"

@@ -1,7 +1,7 @@
 """``desktop-chat --self-test``: can this install (a source checkout or the frozen bundle) do its job?
 
 Each check exercises a real part the way the app uses it, in a temporary data folder,
-and answers in one line. The window check lives in ``ui/self_test_window.py`` (it needs
+and answers in one line. The window check lives in ``ui/app/self_test_window.py`` (it needs
 Qt); ``app.py`` runs them all through :func:`run_checks`.
 """
 

@@ -1,7 +1,10 @@
 """The one Qt bridge: workspace events in, typed Qt signals out; it also runs each reply's task.
 
-The workspace publishes plain dataclasses on its channel and yields reply events
-from async generators. Widgets never see either: they connect to these signals.
+The workspace publishes plain dataclasses (``core.events``) on its channel and yields
+reply events from async generators. The bridge matches them by class; a class it has
+no case for fails mypy (``assert_never``) and ``tests/ui/test_bridge_events.py``.
+Widgets never see the events' channel: they connect to these signals, and the window's
+``ReplyRunner`` (``ui/window/reply_runner.py``) decides which replies to start.
 Streamed text is buffered and flushed on a timer, so the view re-renders at most
 once per flush however fast tokens arrive.
 """
@@ -14,18 +17,37 @@ import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, assert_never
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.events import (
+    Delta,
+    Event,
+    ExternalChange,
+    FactsChanged,
+    Failed,
+    Finished,
+    LocalModelChanged,
+    MessagesChanged,
+    ReplyEvent,
+    SessionChanged,
+    SessionCreated,
+    SessionDeleted,
+    SettingsChanged,
+    Started,
+    Stopped,
+    SummaryChanged,
+    TitleChanged,
+    UpkeepChanged,
+)
 from desktop_chat.ui.signal_types import ID
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from desktop_chat.core.workspace import Workspace
 
-# Flags travel as 0/1, never as bool: PySide6 6.12 on Python 3.11 drops a reference to True
-# each time True is emitted through a Python-declared signal, and the interpreter aborts
-# once Py_True's count reaches zero ("bool_dealloc").
+log = logging.getLogger(__name__)
 
 FLUSH_MS = 33  # ~30 repaints a second reads as smooth and leaves the loop idle most of the time
 
@@ -40,7 +62,7 @@ class WorkspaceBridge(QObject):
     messagesChanged = Signal(ID)
     memoryChanged = Signal(object)  # session id or None (global facts): what the next request holds may differ
     settingsChanged = Signal(object)  # Settings
-    upkeepChanged = Signal(ID, int)  # session id, running (0/1)
+    upkeepChanged = Signal(ID, bool)  # session id, running
     externalChange = Signal()
     localModelChanged = Signal(str, str)  # the built-in model's state ("starting", "ready", ...), one line
     # replies
@@ -48,9 +70,9 @@ class WorkspaceBridge(QObject):
     replyText = Signal(ID, ID, str)  # session id, assistant message id, text appended since the last flush
     replyEnded = Signal(object)  # Finished | Stopped | Failed
     replyRejected = Signal(ID, str)  # session id, one line: the reply could not start (busy, empty, not found)
-    busyChanged = Signal(ID, int)  # session id, busy (0/1)
+    busyChanged = Signal(ID, bool)  # session id, busy
 
-    def __init__(self, workspace: Any, parent: QObject | None = None, *, flush_ms: int = FLUSH_MS) -> None:
+    def __init__(self, workspace: Workspace, parent: QObject | None = None, *, flush_ms: int = FLUSH_MS) -> None:
         super().__init__(parent)
         self._workspace = workspace
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -66,63 +88,47 @@ class WorkspaceBridge(QObject):
 
     # --- the channel -------------------------------------------------------------------
 
-    def _on_event(self, event: Any) -> None:
-        # Dispatch by class name: the bridge needs no import of every event class, and an
-        # event it does not know is ignored rather than breaking the window.
-        name = type(event).__name__
-        handler = getattr(self, f"_event_{name}", None)
-        if handler is not None:
-            handler(event)
-
-    def _event_SessionCreated(self, event: Any) -> None:
-        self.sessionChanged.emit(event.session)
-        self.sessionsChanged.emit()
-
-    def _event_SessionChanged(self, event: Any) -> None:
-        self.sessionChanged.emit(event.session)
-        self.sessionsChanged.emit()
-
-    def _event_SessionDeleted(self, event: Any) -> None:
-        self.sessionDeleted.emit(event.session_id)
-        self.sessionsChanged.emit()
-
-    def _event_TitleChanged(self, event: Any) -> None:
-        self.titleChanged.emit(event.session_id, event.title)
-        self.sessionsChanged.emit()
-
-    def _event_MessagesChanged(self, event: Any) -> None:
-        self.messagesChanged.emit(event.session_id)
-        self.memoryChanged.emit(event.session_id)
-
-    def _event_FactsChanged(self, event: Any) -> None:
-        self.memoryChanged.emit(event.session_id)
-
-    def _event_SummaryChanged(self, event: Any) -> None:
-        self.memoryChanged.emit(event.session_id)
-
-    def _event_SettingsChanged(self, event: Any) -> None:
-        self.settingsChanged.emit(event.settings)
-        self.memoryChanged.emit(None)
-
-    def _event_UpkeepChanged(self, event: Any) -> None:
-        self.upkeepChanged.emit(event.session_id, 1 if event.running else 0)
-        if not event.running:
-            self.memoryChanged.emit(event.session_id)
-
-    def _event_ExternalChange(self, event: Any) -> None:
-        self.externalChange.emit()
-
-    def _event_LocalModelChanged(self, event: Any) -> None:
-        self.localModelChanged.emit(event.state, event.detail)
+    def _on_event(self, event: Event) -> None:
+        """One workspace event to the signals that say what changed (matched by class, never by name)."""
+        match event:
+            case SessionCreated(session=session) | SessionChanged(session=session):
+                self.sessionChanged.emit(session)
+                self.sessionsChanged.emit()
+            case SessionDeleted(session_id=session_id):
+                self.sessionDeleted.emit(session_id)
+                self.sessionsChanged.emit()
+            case TitleChanged(session_id=session_id, title=title):
+                self.titleChanged.emit(session_id, title)
+                self.sessionsChanged.emit()
+            case MessagesChanged(session_id=session_id):
+                self.messagesChanged.emit(session_id)
+                self.memoryChanged.emit(session_id)
+            case FactsChanged(session_id=session_id) | SummaryChanged(session_id=session_id):
+                self.memoryChanged.emit(session_id)
+            case SettingsChanged(settings=settings):
+                self.settingsChanged.emit(settings)
+                self.memoryChanged.emit(None)
+            case UpkeepChanged(session_id=session_id, running=running):
+                self.upkeepChanged.emit(session_id, running)
+                if not running:
+                    self.memoryChanged.emit(session_id)
+            case ExternalChange():
+                self.externalChange.emit()
+            case LocalModelChanged(state=state, detail=detail):
+                self.localModelChanged.emit(state, detail)
+            case Started() | Delta() | Finished() | Stopped() | Failed():
+                pass  # a reply's events reach the task that iterates it (_pump)
+            case _:
+                assert_never(event)  # mypy: every class of Event has a case; at run time, fails loudly
 
     # --- replies -----------------------------------------------------------------------
 
-    def run_reply(self, session_id: int, events: AsyncIterator[Any]) -> asyncio.Task[None]:
+    def run_reply(self, session_id: int, events: AsyncIterator[ReplyEvent]) -> asyncio.Task[None]:
         """Iterate one reply's events in a task this bridge owns; Stop cancels it through the workspace."""
         task = asyncio.ensure_future(self._pump(session_id, events))
         self._tasks[session_id] = task
         task.add_done_callback(functools.partial(self._done, session_id))
-        self.busyChanged.emit(session_id, 1)
+        self.busyChanged.emit(session_id, True)
         return task
 
     def is_running(self, session_id: int) -> bool:
@@ -138,19 +144,24 @@ class WorkspaceBridge(QObject):
             # which saves what exists and releases the chat.
             self._tasks[session_id].cancel()
 
-    async def _pump(self, session_id: int, events: AsyncIterator[Any]) -> None:
+    async def _pump(self, session_id: int, events: AsyncIterator[ReplyEvent]) -> None:
         try:
             async for event in events:
-                name = type(event).__name__
-                if name == "Delta":
-                    self._buffer(session_id, event.assistant_message_id, event.text)
-                    continue
-                self.flush()
-                if name == "Started":
-                    self.replyStarted.emit(event)
-                elif name in ("Finished", "Stopped", "Failed"):
-                    self.streamed.pop(_message_id(event), None)
-                    self.replyEnded.emit(event)
+                match event:
+                    case Delta(assistant_message_id=message_id, text=text):
+                        self._buffer(session_id, message_id, text)
+                    case Started():
+                        self.flush()
+                        self.replyStarted.emit(event)
+                    case Finished(message=message) | Stopped(message=message):
+                        self.flush()
+                        self.streamed.pop(message.id, None)
+                        self.replyEnded.emit(event)
+                    case Failed(assistant_message_id=message_id):
+                        self.flush()
+                        if message_id is not None:
+                            self.streamed.pop(message_id, None)
+                        self.replyEnded.emit(event)
         except DesktopChatError as exc:
             self.flush()
             self.replyRejected.emit(session_id, str(exc))
@@ -166,7 +177,7 @@ class WorkspaceBridge(QObject):
             del self._tasks[session_id]
         if not task.cancelled() and task.exception() is not None:
             log.error("A reply task failed: %s", task.exception())
-        self.busyChanged.emit(session_id, 0)
+        self.busyChanged.emit(session_id, False)
         self.messagesChanged.emit(session_id)
 
     def _buffer(self, session_id: int, message_id: int, text: str) -> None:
@@ -179,6 +190,7 @@ class WorkspaceBridge(QObject):
         if not self._timer.isActive():
             self._timer.start()
 
+    @Slot()
     def flush(self) -> None:
         """Hand the buffered text to the view, one signal per streaming message."""
         if not self._pending:
@@ -209,11 +221,3 @@ class WorkspaceBridge(QObject):
             if late:
                 await asyncio.wait(late, timeout=2.0)
         self._timer.stop()
-
-
-def _message_id(event: Any) -> int:
-    """The assistant message an ending event is about (-1 when there is none)."""
-    if getattr(event, "assistant_message_id", None) is not None:
-        return int(event.assistant_message_id)
-    message = getattr(event, "message", None)
-    return int(getattr(message, "id", -1)) if not isinstance(message, str) else -1

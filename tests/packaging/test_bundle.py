@@ -94,7 +94,7 @@ def test_the_bundle_carries_what_the_app_needs_and_nothing_from_tests(bundle: tu
         "keyring.backends.Windows",
         "tiktoken_ext.openai_public",
         "qasync",
-        "desktop_chat.ui.main_window",
+        "desktop_chat.ui.window.main_window",
     ]:
         assert f"'{module}'" in archived, module
     for module in ["tests", "bench", "pytest", "hypothesis", "mypy", "PySide6.QtNetwork"]:

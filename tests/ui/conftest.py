@@ -21,7 +21,7 @@ from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.core.controller import make_client, settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
 
@@ -43,7 +43,7 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """An asyncio loop running on Qt's event loop, as the app runs (qasync)."""
     import qasync
 
-    from desktop_chat.ui.qt_fixes import MainThreadGarbageCollector
+    from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 
     qapp.setQuitOnLastWindowClosed(False)  # as the app: closing the window must not stop the loop
     collector = MainThreadGarbageCollector()  # as the app: no collection on worker threads

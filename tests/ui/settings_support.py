@@ -27,9 +27,9 @@ from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from desktop_chat.ui import first_run
-from desktop_chat.ui.main_window import MainWindow
-from desktop_chat.ui.settings import SettingsDialog, open_settings
+from desktop_chat.ui.settings import first_run
+from desktop_chat.ui.settings.dialog import SettingsDialog, open_settings
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.ui.conftest import data_dir, run, ui_settings
 

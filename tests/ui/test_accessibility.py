@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.ui.chat_view import Theme
+from desktop_chat.ui.chat.chat_view import Theme
 from tests.ui.conftest import Harness
 
 CONTROLS = (QAbstractButton, QAbstractItemView, QLineEdit, QPlainTextEdit, QTextEdit, QProgressBar)

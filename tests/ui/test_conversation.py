@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
-from desktop_chat.ui.chat_view import OUT_OF_CONTEXT, RETRY, SETTINGS
+from desktop_chat.ui.chat.chat_view import OUT_OF_CONTEXT, RETRY, SETTINGS
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.ui.conftest import Harness, data_dir, ui_settings, until
 
@@ -103,7 +103,7 @@ def test_a_refused_retry_does_not_put_an_answered_message_back_in_the_composer(
         _type_and_enter(qtbot, h, "Hi, I am Ada")
         await until(lambda: h.window.composer.busy, what="busy")
         await until(lambda: not h.window.composer.busy, what="reply end")
-        h.window.retry()  # Ctrl+Shift+R after a good reply: nothing to retry
+        h.window.replies.retry()  # Ctrl+Shift+R after a good reply: nothing to retry
         await until(lambda: h.window.statusBar().currentMessage() != "", what="the refusal")
 
     h.run(scenario())
@@ -258,7 +258,7 @@ def test_messages_covered_by_the_summary_are_marked_and_counted(
     open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> None:
     from desktop_chat.core.models import Strategy
-    from desktop_chat.ui.chat_view import SUMMARISED
+    from desktop_chat.ui.chat.chat_view import SUMMARISED
 
     store = Store.open(data_dir(tmp_path))
     try:

@@ -14,9 +14,9 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.models import MessageStatus
-from desktop_chat.ui.chat_view import ACTION, ChatView, Row
-from desktop_chat.ui.message_model import ROW_ROLE
-from desktop_chat.ui.render import COPY_CODE, MarkdownRenderer
+from desktop_chat.ui.chat.chat_view import ACTION, ChatView, Row
+from desktop_chat.ui.chat.message_model import ROW_ROLE
+from desktop_chat.ui.chat.render import COPY_CODE, MarkdownRenderer
 from tests.ui.conftest import Harness, until
 
 HOSTILE = (

@@ -22,7 +22,7 @@ from desktop_chat.core.paths import database_path
 from desktop_chat.core.secrets import KEY_FILE_NAME
 from desktop_chat.core.services import SecretAccess
 from desktop_chat.core.settings import Settings
-from desktop_chat.ui.first_run import WelcomeDialog
+from desktop_chat.ui.settings.first_run import WelcomeDialog
 from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.ui.conftest import data_dir, until
 from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture

@@ -21,8 +21,8 @@ from desktop_chat.core.models import MessageStatus, PartKind, Role, Strategy
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS
 from desktop_chat.core.settings import HybridSplit, Settings
 from desktop_chat.core.storage.store import Store
-from desktop_chat.ui.chat_view import ACTION, REGENERATE
-from desktop_chat.ui.message_model import IN_CONTEXT
+from desktop_chat.ui.chat.chat_view import ACTION, REGENERATE
+from desktop_chat.ui.chat.message_model import IN_CONTEXT
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.ui.conftest import Harness, data_dir, ui_settings, until
 from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
@@ -53,7 +53,7 @@ def _window_colour() -> int:
 
 
 def test_the_dark_theme_shows_on_a_platform_without_a_theme_and_system_gives_it_back(open_app: Opener) -> None:
-    from desktop_chat.ui.settings import apply_appearance
+    from desktop_chat.ui.settings.dialog import apply_appearance
 
     app = open_app()
     light = _window_colour()
@@ -143,7 +143,7 @@ def test_your_own_message_is_in_context_while_its_reply_streams(open_window: Cal
         await until(lambda: any(r.text for r in rows() if r.status is MessageStatus.STREAMING), what="streaming")
         mine = [r for r in rows() if r.message is not None and r.message.role is Role.USER]
         assert [r.context for r in mine] == [IN_CONTEXT, IN_CONTEXT]
-        h.window.stop_reply()
+        h.window.replies.stop()
         await until(lambda: not h.window.composer.busy, what="stopped")
 
     h.run(scenario())
@@ -183,7 +183,7 @@ def test_a_stopped_reply_updates_the_last_reply_tokens_and_offers_regenerate(
         _type_and_enter(h, "Tell me everything")
         rows = h.window.chat.model.rows
         await until(lambda: any(r.text for r in rows() if r.status is MessageStatus.STREAMING), what="streaming")
-        h.window.stop_reply()
+        h.window.replies.stop()
         await until(lambda: not h.window.composer.busy, what="stopped")
 
         assert h.window.usage_label.text().startswith("last reply: stopped · ≈")

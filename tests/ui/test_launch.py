@@ -16,8 +16,8 @@ from desktop_chat.core.bootstrap import open_workspace
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.storage.store import Store
-from desktop_chat.ui.launch import NO_DISPLAY, display_available, run_window
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.app.launch import NO_DISPLAY, display_available, run_window
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.ui.conftest import data_dir, run, until
 

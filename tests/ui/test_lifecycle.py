@@ -11,7 +11,7 @@ from pathlib import Path
 
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
-from desktop_chat.ui.chat_view import PAGE
+from desktop_chat.ui.chat.chat_view import PAGE
 from tests.ui.conftest import Harness, data_dir, until
 
 

@@ -14,7 +14,7 @@ from desktop_chat.core.memory.history import stored_token_count
 from desktop_chat.core.models import Role
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
-from desktop_chat.ui.message_model import ACTION, COPY_MESSAGE, MORE, SHOWN_CHARS
+from desktop_chat.ui.chat.message_model import ACTION, COPY_MESSAGE, MORE, SHOWN_CHARS
 from tests.ui.conftest import Harness, data_dir, run
 
 SIZE = 1_500_000

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_chat.ui.render import COPY_CODE, LONG_WORD, MarkdownRenderer, plain
+from desktop_chat.ui.chat.render import COPY_CODE, LONG_WORD, MarkdownRenderer, plain
 
 
 def test_code_blocks_are_highlighted_and_each_has_a_copy_link() -> None:

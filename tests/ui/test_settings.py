@@ -27,9 +27,9 @@ from desktop_chat.core.paths import database_path
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
-from desktop_chat.ui.first_run import show_welcome
-from desktop_chat.ui.settings import SettingsDialog
-from desktop_chat.ui.settings_local import CHOOSE
+from desktop_chat.ui.settings.dialog import SettingsDialog
+from desktop_chat.ui.settings.first_run import show_welcome
+from desktop_chat.ui.settings.local import CHOOSE
 from tests.helpers.fake_openai import DEFAULT_MODELS, FakeOpenAIServer
 from tests.ui.conftest import ui_settings, until
 from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from desktop_chat.core.models import Role
 from desktop_chat.core.storage.store import Store
-from desktop_chat.ui.sidebar_groups import OLDER, PINNED, TODAY, WEEK, YESTERDAY, group_of
+from desktop_chat.ui.sidebar.sidebar_groups import OLDER, PINNED, TODAY, WEEK, YESTERDAY, group_of
 from tests.ui.conftest import Harness, data_dir, until
 
 
@@ -160,7 +160,7 @@ def test_search_filters_titles_and_jumps_to_a_message(open_window: Callable[...,
 
 
 def _hits(h: Harness) -> list:  # type: ignore[type-arg]
-    from desktop_chat.ui.sidebar import MESSAGE_ROLE
+    from desktop_chat.ui.sidebar.sidebar import MESSAGE_ROLE
 
     tree = h.window.sidebar.tree
     out = []

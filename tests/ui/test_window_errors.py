@@ -15,23 +15,21 @@ from PySide6.QtCore import QMetaMethod, QObject, QTimer
 
 import desktop_chat.ui
 from desktop_chat.core.paths import log_path
-from desktop_chat.ui.launch import run_window
-from desktop_chat.ui.main_window import MainWindow
+from desktop_chat.ui.app.launch import run_window
+from desktop_chat.ui.window.main_window import MainWindow
 from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.ui.conftest import data_dir, run, until
 from tests.ui.test_launch import prepare_profile
 
-# The only int arguments that are not ids: flags and a row count.
+# The only int argument that is not an id: a row count.
 NOT_IDS = {
-    ("WorkspaceBridge", "upkeepChanged", 1),
-    ("WorkspaceBridge", "busyChanged", 1),
     ("MessageListModel", "loadedOlder", 0),
 }
 
 
 def _window_signals() -> list[tuple[str, str, list[str]]]:
     found = []
-    for info in pkgutil.iter_modules(desktop_chat.ui.__path__, "desktop_chat.ui."):
+    for info in pkgutil.walk_packages(desktop_chat.ui.__path__, "desktop_chat.ui."):
         module = importlib.import_module(info.name)
         for cls in vars(module).values():
             if not (inspect.isclass(cls) and issubclass(cls, QObject) and cls.__module__ == module.__name__):

@@ -1,4 +1,10 @@
-"""The binding bug work-around: Qt calls that leak references to None and True must not abort the app."""
+"""The Qt binding as pinned: no references to None/True lost in Qt calls; collection stays on the GUI thread.
+
+PySide6 6.12.0 drops a reference to ``True`` on every emit through a Python-declared
+signal and one to ``None`` per ``QVariant`` round trip; on Python 3.11 the interpreter
+aborts ("bool_dealloc") within about a thousand emits. pyproject.toml excludes it there;
+this test fails on a binding with the bug, since the app carries no work-around.
+"""
 
 from __future__ import annotations
 
@@ -6,44 +12,57 @@ import subprocess
 import sys
 from pathlib import Path
 
-# Enough leaking calls to use up the references None and True have at start-up.
-LEAKY = """
+CALLS = 100_000  # far more than the references None and True hold at start-up (a few thousand)
+
+LEAKY = f"""
 import sys
-{setup}
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QTreeWidgetItem
+
+import desktop_chat.ui.app.launch  # the app's own modules, as the window imports them
 
 app = QApplication([])
 
 class Emitter(QObject):
     ping = Signal()
+    flag = Signal(bool)
+    value = Signal(object)
 
 emitter = Emitter()
+flags = []
 emitter.ping.connect(lambda: None)
+emitter.flag.connect(flags.append)
+emitter.value.connect(lambda value: None)
 item = QTreeWidgetItem(["x"])
-for _ in range(200_000):
+before = sys.getrefcount(True), sys.getrefcount(None)
+for _ in range({CALLS}):
     emitter.ping.emit()
+    emitter.flag.emit(True)
+    emitter.value.emit(None)
     item.setData(0, Qt.ItemDataRole.UserRole, None)
     item.data(0, Qt.ItemDataRole.UserRole)
-print("survived")
+received = len(flags) == {CALLS} and all(flag is True for flag in flags)
+flags.clear()
+after = sys.getrefcount(True), sys.getrefcount(None)
+print(received, after[0] - before[0], after[1] - before[1])
 """
 
 
-def _run(setup: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", LEAKY.format(setup=setup)],
+def test_emitting_true_and_passing_none_through_qt_keeps_their_references() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LEAKY],
         env={"QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(Path.cwd())},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-
-
-def test_leaking_qt_calls_do_not_abort_with_the_ui_package_imported() -> None:
-    done = _run("import desktop_chat.ui")
-    assert done.returncode == 0, done.stderr[-500:]
-    assert done.stdout.strip() == "survived"
+    assert done.returncode == 0, done.stderr[-500:]  # 6.12.0 on Python 3.11: aborted, "bool_dealloc"
+    received, true_delta, none_delta = done.stdout.split()
+    assert received == "True"
+    # A leak loses one reference per call (100,000); a few either way are the interpreter's own.
+    assert abs(int(true_delta)) < 100
+    assert abs(int(none_delta)) < 100
 
 
 def _churn(kept: list[list[None]]) -> None:
@@ -57,7 +76,7 @@ def test_cycles_holding_qobjects_are_collected_on_the_gui_thread(qapp: object) -
 
     from PySide6.QtCore import QTimer
 
-    from desktop_chat.ui.qt_fixes import MainThreadGarbageCollector
+    from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 
     class Holder:
         pass

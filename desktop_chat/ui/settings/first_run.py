@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.profiles import PRESETS, ProviderProfile, from_preset
-from desktop_chat.ui.settings_fields import (
+from desktop_chat.ui.settings.fields import (
     ERROR_STYLE,
     error_label,
     explanation,

@@ -12,8 +12,15 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 
+from desktop_chat.core.errors import (
+    AuthError,
+    DesktopChatError,
+    ModelNotFound,
+    SecretStoreUnavailable,
+    SettingsError,
+)
 from desktop_chat.core.models import ContextPlan, Message, MessageStatus, PartKind, Role
-from desktop_chat.ui.render import internal_scheme
+from desktop_chat.ui.chat.render import internal_scheme
 
 PAGE = 30  # messages per lazy page: more than a tall window shows; each costs ~1 ms to render
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -39,7 +46,8 @@ IN_CONTEXT = ""
 SUMMARISED = "summarised"
 OUT_OF_CONTEXT = "not in context"
 
-_SETTINGS_ERRORS = ("AuthError", "MissingApiKey", "ModelNotFound", "SettingsError", "SecretStoreUnavailable")
+# Failures that Settings fix (a key, a model, a provider); MissingApiKey is an AuthError.
+_SETTINGS_ERRORS = (AuthError, ModelNotFound, SettingsError, SecretStoreUnavailable)
 
 
 @dataclass
@@ -68,12 +76,12 @@ class Row:
         return self.text if len(self.text) <= self.shown else self.text[: self.shown]
 
 
-def _fixes(error_class: str) -> tuple[bool, bool]:
+def _fixes(error: DesktopChatError) -> tuple[bool, bool]:
     """Which inline fixes a failure offers: (Retry, Open Settings).
 
     Retry is always there: after fixing a key or a model in Settings, it is the next step.
     """
-    return True, error_class in _SETTINGS_ERRORS
+    return True, isinstance(error, _SETTINGS_ERRORS)
 
 
 class MessageListModel(QAbstractListModel):
@@ -209,13 +217,13 @@ class MessageListModel(QAbstractListModel):
         self._rows[i].version += 1
         self.dataChanged.emit(self.index(i), self.index(i), [ROW_ROLE])
 
-    def note_failure(self, assistant_id: int | None, error_class: str, message: str) -> None:
+    def note_failure(self, assistant_id: int | None, error: DesktopChatError) -> None:
         """A reply failed: its fixes are remembered for the stored row, or shown on an error row."""
-        fixes = _fixes(error_class)
+        fixes = _fixes(error)
         if assistant_id is not None:
             self._failures[assistant_id] = fixes
             return
-        self.show_error(message, retry=fixes[0], settings=fixes[1])
+        self.show_error(str(error), retry=fixes[0], settings=fixes[1])
 
     def show_error(self, message: str, *, retry: bool, settings: bool) -> None:
         self.clear_error()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_chat.ui.icons import icon
+from desktop_chat.ui.app.icons import icon
 
 MIN_LINES = 2
 MAX_LINES = 12

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.models import ContextPlan, PartKind, Strategy
 from desktop_chat.core.settings import Settings, validate
-from desktop_chat.ui.settings_fields import ERROR_STYLE, Field, SplitEditor, combo, explanation, line_edit
+from desktop_chat.ui.settings.fields import ERROR_STYLE, Field, SplitEditor, combo, explanation, line_edit
 
 STRATEGY_HELP = {
     Strategy.FULL: "Sends the whole conversation; a long chat stops fitting the model.",

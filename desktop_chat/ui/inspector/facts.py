@@ -65,7 +65,7 @@ def _tool(text: str, tip: str, icon_name: str | None = None) -> QToolButton:
     button.setToolTip(tip)
     button.setAccessibleName(text)
     if icon_name:
-        from desktop_chat.ui.icons import icon
+        from desktop_chat.ui.app.icons import icon
 
         # Icons only: four labelled buttons do not fit a narrow pane; the tooltip says what each does.
         button.setIcon(icon(icon_name))
@@ -305,7 +305,7 @@ class FactsView(QWidget):
     @staticmethod
     def _mark(items: list[QTableWidgetItem], fact: Fact) -> None:
         """A lock on a private fact, a pin (and bold) on a pinned one; tooltips say what they mean."""
-        from desktop_chat.ui.icons import icon
+        from desktop_chat.ui.app.icons import icon
 
         key = items[KEY]
         marks = []

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.profiles import LOCAL_PRESET, ProviderProfile, from_preset
 from desktop_chat.core.settings import Settings, validate
-from desktop_chat.ui.settings_drafts import Draft, field_errors, preset_choices, profile_data
-from desktop_chat.ui.settings_fields import ERROR_STYLE, Field, error_label, key_file_box, keyring_note, line_edit
-from desktop_chat.ui.settings_local import LocalModelFields
+from desktop_chat.ui.settings.drafts import Draft, field_errors, preset_choices, profile_data
+from desktop_chat.ui.settings.fields import ERROR_STYLE, Field, error_label, key_file_box, keyring_note, line_edit
+from desktop_chat.ui.settings.local import LocalModelFields
 
 
 class ProvidersPage(QWidget):

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from desktop_chat.core.workspace import Workspace
-    from desktop_chat.ui.main_window import MainWindow
+    from desktop_chat.ui.window.main_window import MainWindow
 
 NO_DISPLAY = "Desktop Chat needs a display (set DISPLAY or use the command line: desktop-chat --help)"
 UNEXPECTED = (
@@ -84,7 +84,7 @@ def import_heavy_modules() -> None:
     # The SDK imports its chat resources on first use; a throwaway client (never used to
     # connect) makes that happen here instead of on the loop during the first send.
     openai.AsyncOpenAI(api_key="unused", base_url="http://127.0.0.1:9/v1").chat.completions  # noqa: B018
-    from desktop_chat.ui.render import warm_up
+    from desktop_chat.ui.chat.render import warm_up
 
     warm_up()  # Markdown and the common code lexers, before the first chat with code opens
 
@@ -163,7 +163,7 @@ def show_window(folder: Path) -> MainWindow:
     from PySide6.QtWidgets import QApplication
 
     from desktop_chat.core.paths import window_settings_path
-    from desktop_chat.ui.main_window import MainWindow
+    from desktop_chat.ui.window.main_window import MainWindow
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -262,7 +262,7 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
         return 1
     from PySide6.QtWidgets import QApplication
 
-    from desktop_chat.ui.app_identity import apply_identity
+    from desktop_chat.ui.app.app_identity import apply_identity
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -271,7 +271,7 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     paint_now(window)
     if on_painted is not None:
         on_painted(window)
-    from desktop_chat.ui.qt_fixes import MainThreadGarbageCollector
+    from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 
     collector = MainThreadGarbageCollector()  # before any worker thread starts
     # After the first paint: logging (~13 ms to import), asyncio and qasync (~70 ms).

@@ -20,10 +20,11 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.events import Failed, Finished, Stopped
 from desktop_chat.core.models import ContextPlan, MessageStatus, PartKind, Role
-from desktop_chat.ui.inspector_facts import FactsView
-from desktop_chat.ui.inspector_memory import StrategyView, SummaryView
-from desktop_chat.ui.inspector_plan import OMITTED, PART, NextRequestView, WhyReplyView
+from desktop_chat.ui.inspector.facts import FactsView
+from desktop_chat.ui.inspector.memory import StrategyView, SummaryView
+from desktop_chat.ui.inspector.plan import OMITTED, PART, NextRequestView, WhyReplyView
 from desktop_chat.ui.signal_types import ID
 from desktop_chat.ui.wheel_guard import guard_wheel
 
@@ -365,18 +366,17 @@ class InspectorPane(QWidget):
             self.summary.show_upkeep()
             self._timer.start()
 
-    def _upkeep_changed(self, session_id: int, running: int) -> None:
+    def _upkeep_changed(self, session_id: int, running: bool) -> None:
         if session_id == self.session_id:
-            self.summary.set_running(bool(running))
+            self.summary.set_running(running)
             if not running:
                 self.summary.refresh()
 
-    def _reply_ended(self, event: Any) -> None:
-        name = type(event).__name__
-        if name == "Stopped" and event.message.session_id == self.session_id:
+    def _reply_ended(self, event: Finished | Stopped | Failed) -> None:
+        if isinstance(event, Stopped) and event.message.session_id == self.session_id:
             self._show_last_reply()  # a stopped reply has no usage: its estimate, said as such
             self._timer.start()
-        if name != "Finished" or event.message.session_id != self.session_id:
+        if not isinstance(event, Finished) or event.message.session_id != self.session_id:
             return
         usage = event.usage
         self.next_request.set_last_reply(

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.models import ContextPlan, MessageStatus, Role
-from desktop_chat.ui.message_delegate import PAD, MessageDelegate, Theme
-from desktop_chat.ui.message_model import (
+from desktop_chat.ui.chat.message_delegate import PAD, MessageDelegate, Theme
+from desktop_chat.ui.chat.message_model import (
     ACTION,
     CONTEXT,
     COPY_MESSAGE,
@@ -44,7 +44,7 @@ from desktop_chat.ui.message_model import (
     MessageListModel,
     Row,
 )
-from desktop_chat.ui.render import OPENABLE_SCHEMES, parse_internal
+from desktop_chat.ui.chat.render import OPENABLE_SCHEMES, parse_internal
 from desktop_chat.ui.signal_types import ID
 
 __all__ = [
@@ -84,6 +84,11 @@ class ChatListView(QListView):
         self.verticalScrollBar().setSingleStep(24)
         self._width = 0
         self._editing: QPersistentModelIndex | None = None
+
+    def use_delegate(self, delegate: MessageDelegate) -> None:
+        """Draw rows with ``delegate``; a click on a row's text opens it for selection."""
+        self.setItemDelegate(delegate)
+        delegate.selectRequested.connect(self.open_selectable)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -159,7 +164,7 @@ class ChatView(QWidget):
         self.list.setToolTip("The conversation; click a message to select its text")
         self.model = MessageListModel(workspace, self)
         self.delegate = MessageDelegate(self.list)
-        self.list.setItemDelegate(self.delegate)
+        self.list.use_delegate(self.delegate)
         self.list.setModel(self.model)
         self.delegate.linkActivated.connect(self._on_link)
         self.list.clicked.connect(self._clicked)

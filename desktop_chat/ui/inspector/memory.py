@@ -43,7 +43,7 @@ def _button(text: str, tip: str, icon_name: str | None = None) -> QPushButton:
     button.setAccessibleName(text)
     button.setToolTip(tip)
     if icon_name:
-        from desktop_chat.ui.icons import icon
+        from desktop_chat.ui.app.icons import icon
 
         button.setIcon(icon(icon_name))
     return button

@@ -18,8 +18,8 @@ from desktop_chat.core.errors import LocalModelError, SettingsError
 from desktop_chat.core.local_model import find_bundled_smollm2
 from desktop_chat.core.local_models import check_gguf
 from desktop_chat.core.settings import Settings, validate
-from desktop_chat.ui.settings_fields import Field, line_edit
-from desktop_chat.ui.settings_pages import SettingsPage
+from desktop_chat.ui.settings.fields import Field, line_edit
+from desktop_chat.ui.settings.pages import SettingsPage
 
 CHOOSE = "\x00choose"  # the "Choose a file…" entry's data: never a path
 GGUF_FILTER = "GGUF models (*.gguf)"

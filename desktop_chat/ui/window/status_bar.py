@@ -7,11 +7,15 @@ hands each event over (``MainWindow._connect_bridge``).
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from desktop_chat.core.errors import DesktopChatError, ProviderError
+from desktop_chat.core.events import Failed, Finished, Stopped
+
+if TYPE_CHECKING:
+    from desktop_chat.core.workspace import Workspace
 
 
 class StatusLine:
@@ -35,7 +39,7 @@ class StatusLine:
     def notify(self, message: str) -> None:
         self.status.showMessage(message, 8000)
 
-    def show_target(self, workspace: Any, session_id: int | None) -> None:
+    def show_target(self, workspace: Workspace | None, session_id: int | None) -> None:
         if workspace is None:
             return
         try:
@@ -52,10 +56,9 @@ class StatusLine:
         if not self.connection.text().startswith("● Connected"):
             self.connection.setText("● Connected")
 
-    def reply_ended(self, event: Any, workspace: Any) -> None:
-        """The connection and the last reply's tokens after ``event`` (Finished, Failed or Stopped)."""
-        name = type(event).__name__
-        if name == "Finished":
+    def reply_ended(self, event: Finished | Stopped | Failed, workspace: Workspace | None) -> None:
+        """The connection and the last reply's tokens after ``event``."""
+        if isinstance(event, Finished):
             self.connection.setText("● Connected")
             usage = event.usage
             if usage is not None:
@@ -64,16 +67,16 @@ class StatusLine:
                 )
             else:
                 self.usage.setText(f"last reply: ≈{event.estimated_prompt_tokens:,} prompt tokens")
-        elif name == "Failed":
+        elif isinstance(event, Failed):
             error = event.error
             if isinstance(error, ProviderError):
                 self.connection.setText("● Not connected")
                 self.connection.setToolTip(str(error))
-        elif name == "Stopped":
+        else:
             # A stopped stream brings no usage: the estimate of what was sent is the honest number.
             self.usage.setText("last reply: stopped")
-            with contextlib.suppress(DesktopChatError, AttributeError):
-                stored = workspace.reply_plan(event.message.id)
+            with contextlib.suppress(DesktopChatError):
+                stored = workspace.reply_plan(event.message.id) if workspace is not None else None
                 if stored is not None:
                     self.usage.setText(f"last reply: stopped · ≈{stored.total_tokens:,} prompt tokens")
             self.notify("Stopped; the partial reply is kept")

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.ui.icons import icon
-from desktop_chat.ui.sidebar_groups import (
+from desktop_chat.ui.app.icons import icon
+from desktop_chat.ui.sidebar.sidebar_groups import (
     ARCHIVED,
     FOUND,
     OLDER,

@@ -11,23 +11,27 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from desktop_chat.core.errors import DesktopChatError, InputTooLarge
+from desktop_chat.ui.signal_types import ID
+from desktop_chat.ui.window.actions import Actions, strategy_of
+from desktop_chat.ui.window.reply_runner import ReplyRunner
 
 if TYPE_CHECKING:
     # Types only: touching the Qt namespace or QEvent's classes costs ~30 ms of enum
     # creation in PySide6, which the first paint does not need.
     from PySide6.QtGui import QCloseEvent, QPaintEvent
 
-    from desktop_chat.core.models import ContextPlan, Strategy
+    from desktop_chat.core.models import ContextPlan, Session, Strategy
+    from desktop_chat.core.workspace import Workspace
     from desktop_chat.ui.bridge import WorkspaceBridge
-    from desktop_chat.ui.chat_view import ChatView
-    from desktop_chat.ui.composer import Composer
-    from desktop_chat.ui.inspector import InspectorPane
-    from desktop_chat.ui.sidebar import Sidebar
+    from desktop_chat.ui.chat.chat_view import ChatView
+    from desktop_chat.ui.chat.composer import Composer
+    from desktop_chat.ui.inspector.pane import InspectorPane
+    from desktop_chat.ui.sidebar.sidebar import Sidebar
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +43,44 @@ PLAN_DELAY_MS = 60
 class MainWindow(QMainWindow):
     firstPainted = Signal()
     closeRequested = Signal()
+    # Made by window/actions.py:
+    new_action: QAction
+    temporary_action: QAction
+    import_action: QAction
+    export_md_action: QAction
+    export_json_action: QAction
+    settings_action: QAction
+    quit_action: QAction
+    search_action: QAction
+    rename_action: QAction
+    copy_reply_action: QAction
+    inspector_action: QAction
+    archived_action: QAction
+    send_action: QAction
+    stop_action: QAction
+    regenerate_action: QAction
+    retry_action: QAction
+    edit_last_action: QAction
+    pin_action: QAction
+    archive_action: QAction
+    delete_action: QAction
+    about_action: QAction
+    setup_action: QAction
+    strategy_group: QActionGroup
+    strategy_menu: QMenu
+    strategy_actions: dict[Strategy | None, QAction]
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
         super().__init__()
         self.setWindowTitle(APP_TITLE)
         self.setAccessibleName(APP_TITLE)
         self._qsettings = qsettings
-        self._workspace: Any = None
+        self._workspace: Workspace | None = None
         self.bridge: WorkspaceBridge | None = None
         self.current_id: int | None = None
         self._painted = False
         self._plan_ready = True
         self._may_close = False
-        self._last_sent: tuple[int, str] | None = None
         self.settings_dialog: Any = None  # ui/settings.py makes it on first open
         self.welcome: Any = None  # ui/first_run.py's setup, when shown
         # The panes exist once build_panes() ran (right after the first paint).
@@ -62,7 +91,6 @@ class MainWindow(QMainWindow):
 
         self._panes_built = False
         self._sizes_restored = False
-        self._pending_actions: list[tuple[QAction, str | None, Any, str]] = []
         # The first paint shows the frame: menus, status bar and three empty panes in their
         # remembered places. The panes' modules (Markdown, models, delegates) load right after.
         self.splitter = QSplitter()  # horizontal
@@ -86,8 +114,9 @@ class MainWindow(QMainWindow):
         self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(POLL_MS)
 
-        self._build_actions()
-        self._build_menus()
+        self.replies = ReplyRunner(self)
+        self._actions = Actions(self)
+        self._actions.build()
         self._restore_state()
 
     def build_panes(self) -> None:
@@ -95,11 +124,10 @@ class MainWindow(QMainWindow):
         if self._panes_built:
             return
         self._panes_built = True
-        from desktop_chat.ui.chat_view import ChatView
-        from desktop_chat.ui.composer import Composer
-        from desktop_chat.ui.icons import icon
-        from desktop_chat.ui.inspector import InspectorPane
-        from desktop_chat.ui.sidebar import Sidebar
+        from desktop_chat.ui.chat.chat_view import ChatView
+        from desktop_chat.ui.chat.composer import Composer
+        from desktop_chat.ui.inspector.pane import InspectorPane
+        from desktop_chat.ui.sidebar.sidebar import Sidebar
 
         self.sidebar = Sidebar()
         self.chat = ChatView()
@@ -130,31 +158,8 @@ class MainWindow(QMainWindow):
                 old.deleteLater()
         self.splitter.setSizes(sizes if self._sizes_restored else self._default_sizes())
         self.inspector.setVisible(self.inspector_action.isChecked())
-        for action, name, shortcut, tip in self._pending_actions:
-            if name:
-                action.setIcon(icon(name))
-            if shortcut is not None:
-                action.setShortcut(QKeySequence(shortcut))
-            shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            action.setToolTip(tip + (f" ({shown})" if shown else ""))
-        if self.quit_action.shortcut().isEmpty():
-            self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self._build_strategy_menu()
+        self._actions.finish()
         self._connect_signals()
-
-    def _build_strategy_menu(self) -> None:
-        from desktop_chat.core.models import Strategy
-
-        self.strategy_actions: dict[Strategy | None, QAction] = {}
-        for strategy in (None, *Strategy):
-            label = "Default (from settings)" if strategy is None else str(strategy).capitalize()
-            action = QAction(label, self)
-            action.setCheckable(True)
-            action.setToolTip(f"Memory strategy: {label}")
-            action.triggered.connect(lambda checked=False, s=strategy: self.set_strategy(s))
-            self.strategy_group.addAction(action)
-            self.strategy_menu.addAction(action)
-            self.strategy_actions[strategy] = action
 
     def _fit_screen(self, width: int, height: int) -> None:
         """1280 by 800 where it fits; on a smaller screen its available area (the chat pane gives way first)."""
@@ -172,133 +177,12 @@ class MainWindow(QMainWindow):
         return [side, max(width - side - inspector, 300), inspector]
 
     def _build_status_bar(self) -> None:
-        from desktop_chat.ui.status_bar import StatusLine
+        from desktop_chat.ui.window.status_bar import StatusLine
 
         self.status_line = StatusLine(self.statusBar())
         self.provider_label = self.status_line.provider
         self.connection_label = self.status_line.connection
         self.usage_label = self.status_line.usage
-
-    # --- actions and menus -------------------------------------------------------------------
-
-    def _action(
-        self,
-        text: str,
-        slot: Any,
-        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-        icon_name: str | None = None,
-        tip: str = "",
-    ) -> QAction:
-        action = QAction(text, self)
-        # Icons and shortcuts are set with the panes, right after the first paint: PySide6
-        # builds its Qt.Key enums (~20 ms) on the first QKeySequence.
-        self._pending_actions.append((action, icon_name, shortcut, tip or text.rstrip("…")))
-        action.setToolTip(tip or text.rstrip("…"))
-        action.setStatusTip(tip or text.rstrip("…"))
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        key = QKeySequence.StandardKey
-        self.new_action = self._action("&New Chat", self.new_chat, key.New, "new", "Start a new chat")
-        self.temporary_action = self._action(
-            "New &Temporary Chat", self.new_temporary_chat, "Ctrl+Shift+N", "temporary", "A chat that is never saved"
-        )
-        self.import_action = self._action("&Import…", self._ask_import, key.Open, "import", "Import chats")
-        self.export_md_action = self._action(
-            "Export as &Markdown…",
-            lambda: self._on_current(lambda s: self.sidebar.export(s, "markdown")),
-            "Ctrl+Shift+E",
-            "export",
-            "Export this chat as Markdown",
-        )
-        self.export_json_action = self._action(
-            "Export as &JSON…",
-            lambda: self._on_current(lambda s: self.sidebar.export(s, "json")),
-            None,
-            "export",
-            "Export this chat as JSON",
-        )
-        self.settings_action = self._action(
-            "&Settings…", self.open_settings, "Ctrl+,", "settings", "Providers, API keys, memory defaults"
-        )
-        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
-        self.quit_action = self._action("&Quit", self.close, key.Quit, None, "Quit Desktop Chat")
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.search_action = self._action("&Search Chats", self.focus_search, "Ctrl+K", "search", "Search chats")
-        self.rename_action = self._action("&Rename Chat", self._rename_current, "F2", "rename", "Rename this chat")
-        self.copy_reply_action = self._action(
-            "Copy Last &Reply", self._copy_last_reply, "Ctrl+Shift+C", "copy", "Copy the last reply"
-        )
-        self.inspector_action = self._action(
-            "Memory &Inspector", self.toggle_inspector, "Ctrl+I", "inspector", "Show or hide the memory inspector"
-        )
-        self.inspector_action.setCheckable(True)
-        self.inspector_action.setChecked(True)
-        self.archived_action = self._action(
-            "Show &Archived Chats", self.toggle_archived, None, "archive", "List archived chats in the sidebar"
-        )
-        self.archived_action.setCheckable(True)
-        self.send_action = self._action("&Send", self._submit, "Ctrl+Return", "send", "Send the message (Enter)")
-        self.stop_action = self._action("S&top", self.stop_reply, "Esc", "stop", "Stop the reply")
-        self.regenerate_action = self._action(
-            "Re&generate Reply", self.regenerate, "Ctrl+R", "retry", "Answer the last message again"
-        )
-        self.retry_action = self._action("Re&try", self.retry, "Ctrl+Shift+R", "retry", "Send the failed message again")
-        self.edit_last_action = self._action(
-            "&Edit Last Message", self.edit_last_message, "Ctrl+E", "edit", "Edit your last message and send it again"
-        )
-        self.pin_action = self._action(
-            "&Pin / Unpin", lambda: self._on_current(self.sidebar.toggle_pin), "Ctrl+Shift+P", "pin", "Pin this chat"
-        )
-        self.archive_action = self._action(
-            "&Archive / Restore",
-            lambda: self._on_current(self.sidebar.toggle_archive),
-            "Ctrl+Shift+A",
-            "archive",
-            "Archive this chat",
-        )
-        self.delete_action = self._action(
-            "&Delete Chat…", lambda: self._on_current(self.sidebar.confirm_delete), None, "delete", "Delete this chat"
-        )
-        self.about_action = self._action("&About Desktop Chat", self.about, None, None, "About Desktop Chat")
-        self.setup_action = self._action(
-            "Set &Up a Provider…", self.show_welcome, None, "settings", "Choose a provider and enter its key"
-        )
-        self.strategy_group = QActionGroup(self)
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file = bar.addMenu("&File")
-        for action in (self.new_action, self.temporary_action):
-            file.addAction(action)
-        file.addSeparator()
-        for action in (self.import_action, self.export_md_action, self.export_json_action):
-            file.addAction(action)
-        file.addSeparator()
-        file.addAction(self.settings_action)
-        file.addSeparator()
-        file.addAction(self.quit_action)
-        edit = bar.addMenu("&Edit")
-        edit.addAction(self.copy_reply_action)
-        edit.addAction(self.search_action)
-        edit.addAction(self.rename_action)
-        view = bar.addMenu("&View")
-        view.addAction(self.inspector_action)
-        view.addAction(self.archived_action)
-        chat = bar.addMenu("&Chat")
-        for action in (self.send_action, self.stop_action, self.regenerate_action, self.retry_action):
-            chat.addAction(action)
-        chat.addAction(self.edit_last_action)
-        chat.addSeparator()
-        self.strategy_menu: QMenu = chat.addMenu("&Memory Strategy")  # filled by build_panes
-        chat.addSeparator()
-        for action in (self.pin_action, self.archive_action, self.delete_action):
-            chat.addAction(action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.setup_action)
-        help_menu.addAction(self.about_action)
 
     def _connect_signals(self) -> None:
         """Every connection between the window's parts, in one place."""
@@ -307,20 +191,19 @@ class MainWindow(QMainWindow):
         self.sidebar.newChat.connect(self.new_chat)
         self.sidebar.newTemporaryChat.connect(self.new_temporary_chat)
         self.sidebar.notice.connect(self.notify)
-        self.composer.send.connect(self.send)
-        self.composer.stop.connect(self.stop_reply)
+        self.composer.send.connect(self.replies.send)
+        self.composer.stop.connect(self.replies.stop)
         self.composer.draftChanged.connect(self._count_draft)
-        self.chat.action.connect(self._on_chat_action)
+        self.chat.action.connect(self.replies.on_chat_action)
         self.chat.summaryClicked.connect(self.show_inspector)
         # The memory inspector (ui/inspector.py): draft, provenance both ways, the selected reply.
-        self.composer.edit.textChanged.connect(lambda: self.inspector.set_draft(self.composer.text()))
+        self.composer.edit.textChanged.connect(self._draft_edited)
         self.inspector.showMessages.connect(self.chat.select_messages)
         self.inspector.openMessage.connect(self.open_message)
         self.inspector.notice.connect(self.notify)
-        self.chat.contextClicked.connect(lambda _mid: self.show_inspector())
-        self.chat.contextClicked.connect(self.inspector.explain_message)
+        self.chat.contextClicked.connect(self._context_clicked)
         self.chat.messageClicked.connect(self.inspector.show_reply)
-        self.splitter.splitterMoved.connect(lambda *_: self.inspector_action.setChecked(self.inspector.isVisible()))
+        self.splitter.splitterMoved.connect(self._splitter_moved)
         self._poll_timer.timeout.connect(self.poll)
 
     def _connect_bridge(self, bridge: WorkspaceBridge) -> None:
@@ -333,11 +216,20 @@ class MainWindow(QMainWindow):
         bridge.settingsChanged.connect(self._settings_changed)
         bridge.externalChange.connect(self._external_change)
         bridge.localModelChanged.connect(self._local_model_changed)
-        bridge.replyStarted.connect(self._reply_started)
-        bridge.replyText.connect(self._reply_text)
-        bridge.replyEnded.connect(self._reply_ended)
-        bridge.replyRejected.connect(self._reply_rejected)
-        bridge.busyChanged.connect(self._busy_changed)
+        self.replies.connect_bridge(bridge)
+
+    @Slot()
+    def _draft_edited(self) -> None:
+        self.inspector.set_draft(self.composer.text())
+
+    @Slot(ID)
+    def _context_clicked(self, message_id: int) -> None:
+        self.show_inspector()
+        self.inspector.explain_message(message_id)
+
+    @Slot(int, int)
+    def _splitter_moved(self, _pos: int, _index: int) -> None:
+        self.inspector_action.setChecked(self.inspector.isVisible())
 
     # --- start and state ---------------------------------------------------------------------
 
@@ -348,6 +240,10 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.firstPainted.emit)
 
     @property
+    def workspace(self) -> Workspace | None:
+        return self._workspace
+
+    @property
     def painted(self) -> bool:
         return self._painted
 
@@ -356,7 +252,7 @@ class MainWindow(QMainWindow):
         self._may_close = True
         self.close()
 
-    def attach(self, workspace: Any, *, plan: bool = True) -> None:
+    def attach(self, workspace: Workspace, *, plan: bool = True) -> None:
         """Fill the window from the workspace: recover, list, reopen the last chat, focus the composer.
 
         ``plan=False`` leaves the first preview to the caller (after the encodings are warm).
@@ -369,7 +265,8 @@ class MainWindow(QMainWindow):
         self.bridge = WorkspaceBridge(workspace, self)
         self._connect_bridge(self.bridge)
         self.inspector.attach(workspace, self.bridge)
-        from desktop_chat.ui import first_run, settings
+        from desktop_chat.ui.settings import dialog as settings
+        from desktop_chat.ui.settings import first_run
 
         settings.install(self, workspace)  # theme and conversation font size, now and on change
         try:
@@ -430,21 +327,50 @@ class MainWindow(QMainWindow):
     # --- sessions ----------------------------------------------------------------------------
 
     # Actions exist before the panes; these look the pane up when triggered.
-    def _ask_import(self) -> None:
+    @Slot()
+    def ask_import(self) -> None:
         self.sidebar.ask_import()
 
-    def _rename_current(self) -> None:
+    @Slot()
+    def rename_current(self) -> None:
         self.sidebar.rename_current()
 
-    def _copy_last_reply(self) -> None:
+    @Slot()
+    def copy_last_reply(self) -> None:
         self.chat.copy_last_reply()
 
-    def _submit(self) -> None:
+    @Slot()
+    def submit(self) -> None:
         self.composer.submit()
 
-    def _on_current(self, call: Any) -> None:
+    @Slot()
+    def export_markdown(self) -> None:
         if self.current_id is not None:
-            call(self.current_id)
+            self.sidebar.export(self.current_id, "markdown")
+
+    @Slot()
+    def export_json(self) -> None:
+        if self.current_id is not None:
+            self.sidebar.export(self.current_id, "json")
+
+    @Slot()
+    def pin_current(self) -> None:
+        if self.current_id is not None:
+            self.sidebar.toggle_pin(self.current_id)
+
+    @Slot()
+    def archive_current(self) -> None:
+        if self.current_id is not None:
+            self.sidebar.toggle_archive(self.current_id)
+
+    @Slot()
+    def delete_current(self) -> None:
+        if self.current_id is not None:
+            self.sidebar.confirm_delete(self.current_id)
+
+    @Slot(QAction)
+    def strategy_chosen(self, action: QAction) -> None:
+        self.set_strategy(strategy_of(self, action))
 
     def open_session(self, session_id: int) -> None:
         workspace = self._workspace
@@ -494,13 +420,15 @@ class MainWindow(QMainWindow):
         if not self.chat.show_message(message_id):
             self.notify("That message is no longer in the conversation (it was edited or regenerated)")
 
-    def _details(self, session: Any) -> str:
+    def _details(self, session: Session) -> str:
         """The header's model and strategy: the ones the next request really uses (the status bar's words)."""
         bits: list[str] = []
         workspace = self._workspace
-        with contextlib.suppress(DesktopChatError, AttributeError):
+        if workspace is None:
+            return ""
+        with contextlib.suppress(DesktopChatError):
             bits.append(workspace.target(session.id).model)
-        with contextlib.suppress(DesktopChatError, AttributeError):
+        with contextlib.suppress(DesktopChatError):
             choice = workspace.strategy_choice(session)
             bits.append(f"{choice.short_label} memory")
             self.chat.details.setToolTip(f"The model and the memory strategy of this chat: {choice.label}")
@@ -508,12 +436,12 @@ class MainWindow(QMainWindow):
             bits.append("temporary")
         return " · ".join(bits)
 
-    def _update_title(self, session: Any) -> None:
+    def _update_title(self, session: Session) -> None:
         title = session.title or "New chat"
         self.setWindowTitle(f"{APP_TITLE} — {title}")
         self.chat.title.setText(title + (" (temporary)" if session.temporary else ""))
 
-    def _sync_strategy(self, session: Any) -> None:
+    def _sync_strategy(self, session: Session) -> None:
         action = self.strategy_actions.get(session.strategy)
         if action is not None:
             action.setChecked(True)
@@ -546,7 +474,7 @@ class MainWindow(QMainWindow):
         self.chat.details.setText(self._details(session))
         self.refresh_plan()
 
-    def _session_changed(self, session: Any) -> None:
+    def _session_changed(self, session: Session) -> None:
         if session.id == self.current_id:
             self._update_title(session)
             self.chat.details.setText(self._details(session))
@@ -590,99 +518,11 @@ class MainWindow(QMainWindow):
         self.inspector_action.setChecked(True)
         self.inspector.setVisible(True)
 
-    # --- replies -----------------------------------------------------------------------------
+    # --- what changed ---------------------------------------------------------------------------
 
-    def send(self, text: str) -> None:
-        workspace, bridge, session_id = self._workspace, self.bridge, self.current_id
-        if workspace is None or bridge is None or session_id is None or bridge.is_running(session_id):
-            return
-        editing = self.composer.editing
-        if editing is not None:
-            events = workspace.edit_and_resend(session_id, editing, text)
-            self.composer.finish_editing()
-        else:
-            events = workspace.send(session_id, text)
-        self._last_sent = (session_id, text)
-        self.chat.model.clear_error()
-        self.composer.clear()
-        bridge.run_reply(session_id, events)
-
-    def _run(self, make: Any) -> None:
-        workspace, bridge, session_id = self._workspace, self.bridge, self.current_id
-        if workspace is None or bridge is None or session_id is None or bridge.is_running(session_id):
-            return
-        self._last_sent = None  # the composer's words were answered already: a refusal must not bring them back
-        self.chat.model.clear_error()
-        bridge.run_reply(session_id, make(workspace, session_id))
-
-    def retry(self) -> None:
-        self._run(lambda w, s: w.retry(s))
-
-    def regenerate(self) -> None:
-        self._run(lambda w, s: w.regenerate(s))
-
-    def stop_reply(self) -> None:
-        if self.bridge is not None and self.current_id is not None and self.bridge.is_running(self.current_id):
-            self.bridge.stop(self.current_id)
-        elif self.composer.editing is not None:
-            self.composer.cancel_editing()
-
-    def edit_last_message(self) -> None:
-        from desktop_chat.core.models import Role
-
-        for row in reversed(self.chat.model.rows()):
-            if row.message is not None and row.message.role is Role.USER:
-                self.composer.begin_editing(row.message.id, row.message.content)
-                return
-
-    def _on_chat_action(self, name: str, message_id: int) -> None:
-        from desktop_chat.ui.chat_view import EDIT, REGENERATE, RETRY, SETTINGS
-
-        if name == RETRY:
-            self.retry()
-        elif name == REGENERATE:
-            self.regenerate()
-        elif name == SETTINGS:
-            self.open_settings("providers")  # the chat's settings errors are all about the provider
-        elif name == EDIT:
-            row = self.chat.model.row_of(message_id)
-            if row is not None:
-                message = self.chat.model.rows()[row].message
-                if message is not None:
-                    self.composer.begin_editing(message.id, message.content)
-
-    def _reply_started(self, event: Any) -> None:
-        if event.session_id == self.current_id:
-            # The request being answered is what the chat holds now: the user's new message is in it.
-            self.chat.set_plan(event.plan)
-            self.chat.reload()
-            self.chat.scroll_to_bottom()
-        self.status_line.reply_started()
-
-    def _reply_text(self, session_id: int, message_id: int, text: str) -> None:
-        if session_id == self.current_id:
-            self.chat.append_text(message_id, text)
-        self.status_line.reply_text()
-
-    def _reply_ended(self, event: Any) -> None:
-        self.status_line.reply_ended(event, self._workspace)
-        if type(event).__name__ == "Failed":
-            if event.session_id == self.current_id:
-                self.chat.model.note_failure(event.assistant_message_id, type(event.error).__name__, str(event.error))
-            else:
-                self.notify(str(event.error))
-
-    def _reply_rejected(self, session_id: int, message: str) -> None:
-        # The reply never started (busy, empty, unknown chat): give the words back.
-        if self._last_sent is not None and self._last_sent[0] == session_id and not self.composer.text():
-            self.composer.set_text(self._last_sent[1])
-        self.notify(message)
-
-    def _busy_changed(self, session_id: int, busy: int) -> None:
-        if session_id == self.current_id:
-            self.composer.set_busy(bool(busy))
-        if not busy:
-            self._plan_timer.start()
+    def schedule_plan(self) -> None:
+        """Preview the next request again shortly (changes in a burst make one preview)."""
+        self._plan_timer.start()
 
     def _messages_changed(self, session_id: int) -> None:
         if session_id == self.current_id and not (self.bridge is not None and self.bridge.is_running(session_id)):
@@ -727,6 +567,8 @@ class MainWindow(QMainWindow):
         self._show_plan(plan)
 
     def _preview(self, session_id: int) -> ContextPlan | None:
+        if self._workspace is None:
+            return None
         try:
             plan: ContextPlan = self._workspace.preview(session_id)
         except DesktopChatError as exc:
@@ -777,13 +619,13 @@ class MainWindow(QMainWindow):
 
     def open_settings(self, page: str | None = None) -> None:
         """The settings dialog (``ui/settings.py``), on ``page`` if given ("providers", "memory", ...)."""
-        from desktop_chat.ui.settings import open_settings
+        from desktop_chat.ui.settings.dialog import open_settings
 
         open_settings(self, self._workspace, page)
 
     def show_welcome(self) -> None:
         """The first-run setup (``ui/first_run.py``): choose a provider, enter a key or point at a local server."""
-        from desktop_chat.ui.first_run import show_welcome
+        from desktop_chat.ui.settings.first_run import show_welcome
 
         show_welcome(self, self._workspace)
 

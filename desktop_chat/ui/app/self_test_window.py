@@ -18,7 +18,7 @@ def check_window(folder: Path) -> CheckResult:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QMessageLogContext, QTimer, QtMsgType, qInstallMessageHandler
 
-    from desktop_chat.ui.launch import run_gui
+    from desktop_chat.ui.app.launch import run_gui
 
     def quiet(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
         # The offscreen platform warns that it cannot size real window frames: true, and beside the point.

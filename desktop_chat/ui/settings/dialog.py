@@ -15,9 +15,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVB
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.settings import Settings
-from desktop_chat.ui.settings_fields import ERROR_STYLE
-from desktop_chat.ui.settings_pages import AppearancePage, DataPage, MemoryPage
-from desktop_chat.ui.settings_providers import ProvidersPage
+from desktop_chat.ui.settings.fields import ERROR_STYLE
+from desktop_chat.ui.settings.pages import AppearancePage, DataPage, MemoryPage
+from desktop_chat.ui.settings.providers import ProvidersPage
 from desktop_chat.ui.wheel_guard import guard_wheel
 
 PAGES = ("providers", "memory", "data", "appearance")
@@ -161,7 +161,7 @@ def open_settings(window: Any, workspace: Any, page: Any = None) -> SettingsDial
 
 def _after_save(window: Any, workspace: Any) -> None:
     # A key stored here may be what the first-run welcome waits for.
-    from desktop_chat.ui.first_run import recheck
+    from desktop_chat.ui.settings.first_run import recheck
 
     recheck(window, workspace)
 
@@ -171,7 +171,7 @@ def _after_save(window: Any, workspace: Any) -> None:
 
 def apply_appearance(window: Any, settings: Settings) -> None:
     """The theme (``ui/theme.py``: the platform's when it honours it, else the app's) and the font size."""
-    from desktop_chat.ui.theme import apply_theme
+    from desktop_chat.ui.app.theme import apply_theme
 
     apply_theme(settings.theme)
     chat = getattr(window, "chat", None)

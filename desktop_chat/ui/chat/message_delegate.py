@@ -12,14 +12,21 @@ import html
 from collections import OrderedDict
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette, QTextDocument
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTextBrowser, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTextBrowser,
+    QWidget,
+)
 
 from desktop_chat.core.models import MessageStatus, Role
-from desktop_chat.ui.message_model import (
+from desktop_chat.ui.chat.message_model import (
     ACTION,
     CONTEXT,
     COPY_MESSAGE,
@@ -32,10 +39,7 @@ from desktop_chat.ui.message_model import (
     Row,
     role_name,
 )
-from desktop_chat.ui.render import MarkdownRenderer, plain
-
-if TYPE_CHECKING:
-    from desktop_chat.ui.chat_view import ChatListView
+from desktop_chat.ui.chat.render import MarkdownRenderer, plain
 
 MAX_TEXT_WIDTH = 760  # a readable line length, as in a document
 PAD = 12
@@ -89,8 +93,9 @@ class MessageDelegate(QStyledItemDelegate):
     """Draws a row from a cached document; clicks on links become actions."""
 
     linkActivated = Signal(str, object)  # href, Row
+    selectRequested = Signal(QPersistentModelIndex)  # a click on a row's text: the view opens it for selection
 
-    def __init__(self, view: ChatListView) -> None:
+    def __init__(self, view: QAbstractItemView) -> None:
         super().__init__(view)
         self._view = view
         self._theme = Theme(view.palette())
@@ -262,7 +267,7 @@ class MessageDelegate(QStyledItemDelegate):
                     self.linkActivated.emit(anchor, index.data(ROW_ROLE))
                 return True
             if event.type() == QEvent.Type.MouseButtonRelease:
-                self._view.open_selectable(index)
+                self.selectRequested.emit(QPersistentModelIndex(index))
         return super().editorEvent(event, model, option, index)
 
     # --- selectable text: a read-only browser over the clicked row -------------------------

@@ -1,0 +1,43 @@
+"""Python's garbage collector, run from the GUI thread only."""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QTimer
+
+
+class MainThreadGarbageCollector:
+    """Python's garbage collector, run from the GUI thread only.
+
+    Automatic collection runs in whichever thread happens to allocate, and the
+    worker threads (``asyncio.to_thread``: imports, the keyring, encodings)
+    allocate a lot. Collecting a cycle that holds a QObject there destroys it
+    from the wrong thread ("Timers cannot be stopped from another thread"), and
+    can crash. So automatic collection is turned off and a timer on the GUI
+    thread collects each generation when its threshold is reached, as the
+    interpreter would.
+    """
+
+    INTERVAL_MS = 500
+
+    def __init__(self) -> None:
+        self._threshold = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer()
+        self.timer.setInterval(self.INTERVAL_MS)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+
+    def check(self) -> None:
+        counts = gc.get_count()
+        if counts[0] <= self._threshold[0]:
+            return
+        generation = 0
+        if counts[1] > self._threshold[1]:
+            generation = 2 if counts[2] > self._threshold[2] else 1
+        gc.collect(generation)
+
+    def stop(self) -> None:
+        self.timer.stop()
+        gc.enable()

@@ -1,0 +1,1 @@
+"""The conversation pane: the message list (model, delegate, view), Markdown rendering and the composer."""

@@ -1,0 +1,1 @@
+"""The session sidebar: search, the grouped list of chats and their actions."""
