@@ -78,6 +78,7 @@ from desktop_chat.core.retention import PurgeReport, purge
 from desktop_chat.core.secrets import NO_KEYRING_SESSION
 from desktop_chat.core.services import ClientFactory, SecretAccess, resolve_api_key
 from desktop_chat.core.settings import RetentionMode, Settings
+from desktop_chat.core.storage.sessions import listing_key
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
 
@@ -214,6 +215,21 @@ class Workspace:
 
     def session(self, session_id: int) -> Session:
         return self._store_for(session_id).sessions.get(session_id)
+
+    def sessions_page(
+        self, *, after: Session | None = None, limit: int = 50, include_archived: bool = False
+    ) -> list[Session]:
+        """One page of the listing, in ``listing_key`` order: the first (``after`` None) starts with every
+        temporary chat, then ``limit`` saved chats; the next pages continue after the last chat of the previous.
+        A view holding the pages places a changed chat itself by ``listing_key``."""
+        if after is None:
+            temporary = sorted(self._controller.temporary_sessions(), key=listing_key)
+            return [*temporary, *self._store.sessions.page(limit=limit, include_archived=include_archived)]
+        if after.temporary:
+            after = None  # every saved chat comes after the temporary ones
+        return self._store.sessions.page(after=after, limit=limit, include_archived=include_archived)
+
+    listing_key = staticmethod(listing_key)
 
     def new_session(
         self,
