@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from desktop_chat.core.models import Role
 from desktop_chat.core.storage.store import Store
+from desktop_chat.ui.sidebar import SidebarRow
 from desktop_chat.ui.sidebar_groups import OLDER, PINNED, TODAY, WEEK, YESTERDAY, group_of
 from tests.ui.conftest import Harness, data_dir, until
 
@@ -60,8 +61,7 @@ def test_new_chat_with_ctrl_n_and_a_temporary_chat_marked(open_window: Callable[
     assert temporary.temporary
     item = h.window.sidebar.item_for(temporary.id)
     assert item is not None and item.font(0).italic() and "temporary" in item.toolTip(0)
-    head = h.window.sidebar.tree.topLevelItem(0)
-    assert head is not None and head.text(0) == "TEMPORARY"
+    assert h.window.sidebar.headings()[0] == "TEMPORARY"
     assert "(temporary)" in h.window.chat.title.text()
 
 
@@ -94,8 +94,7 @@ def test_pin_archive_and_show_archived(open_window: Callable[..., Harness], tmp_
 
     h.run(refreshed(["Alpha", "Beta"]))
     assert h.workspace.session(a).pinned
-    head = h.window.sidebar.tree.topLevelItem(0)
-    assert head is not None and head.text(0) == "PINNED"
+    assert h.window.sidebar.headings()[0] == "PINNED"
 
     h.window.open_session(b)
     h.window.archive_action.trigger()
@@ -152,26 +151,15 @@ def test_search_filters_titles_and_jumps_to_a_message(open_window: Callable[...,
     assert h.window.sidebar.titles() == ["Lighthouse notes"]
     hit = _hits(h)[0]
     assert "«lighthouse»" in hit.text(0)
-    h.window.sidebar.tree.itemClicked.emit(hit, 0)
+    h.window.sidebar.tree.clicked.emit(hit.index)
     assert h.window.current_id == target.id
     index = h.window.chat.list.currentIndex()
     assert index.isValid() and "the lighthouse keeper" in index.data()
     assert h.window.chat.list.visualRect(index).intersects(h.window.chat.list.viewport().rect())
 
 
-def _hits(h: Harness) -> list:  # type: ignore[type-arg]
-    from desktop_chat.ui.sidebar import MESSAGE_ROLE
-
-    tree = h.window.sidebar.tree
-    out = []
-    for i in range(tree.topLevelItemCount()):
-        head = tree.topLevelItem(i)
-        assert head is not None
-        for j in range(head.childCount()):
-            child = head.child(j)
-            if child is not None and child.data(0, MESSAGE_ROLE) is not None:
-                out.append(child)
-    return out
+def _hits(h: Harness) -> list[SidebarRow]:
+    return h.window.sidebar.hits()
 
 
 def test_export_markdown_and_import_by_drop(open_window: Callable[..., Harness], tmp_path: Path) -> None:
