@@ -59,6 +59,7 @@ class _Tree(QTreeView):
         model.rowsInserted.connect(self._inserted)
         model.rowsMoved.connect(self._moved)
         model.modelReset.connect(self._open_all)
+        self.verticalScrollBar().valueChanged.connect(self._fill)
         # Filling the viewport: when the last loaded row is in view and more wait, fetch a page.
         self._fill_timer = QTimer(self)
         self._fill_timer.setSingleShot(True)
@@ -90,14 +91,18 @@ class _Tree(QTreeView):
         self._fill_timer.start()
 
     def _fill(self) -> None:
-        """Fetch pages while the last loaded row is in view (a tall window, few rows in the first page)."""
+        """Tell the model whether the last loaded row is in sight; when it is, fetch the next page
+        through Qt's ``fetchMore`` (scrolled to the end, or a window taller than the first page)."""
         model = self.model()
-        if not isinstance(model, SidebarModel) or not model.can_fetch_more() or not self.isVisible():
+        if not isinstance(model, SidebarModel) or not model.can_fetch_more():
             return
         last = self._last_row()
-        if last.isValid() and self.visualRect(last).top() < self.viewport().height():
-            model.fetch_more()
-            self._fill_timer.start()
+        in_view = self.isVisible() and last.isValid() and self.visualRect(last).top() < self.viewport().height()
+        model.set_tail_in_view(in_view)
+        if in_view:
+            heads = model.rowCount()
+            model.fetchMore(model.index(heads - 1, 0) if heads else QModelIndex())
+            self._fill_timer.start()  # look again once the new rows are laid out
 
     def _last_row(self) -> QModelIndex:
         model = self.model()

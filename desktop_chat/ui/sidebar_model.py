@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -82,7 +82,8 @@ class SidebarModel(QAbstractItemModel):
         self._rows: dict[Key, tuple[_Group, _Row]] = {}
         self._last: Any = None  # the last session fetched: every chat up to it is loaded
         self._more = False
-        self._fetching = False
+        self._changing = False  # rows being changed: no fetching from inside (a heading's expansion asks)
+        self._tail_in_view = False
         self._settings: Any = None
         self._look = _Look()
         self.show_archived = False
@@ -134,7 +135,19 @@ class SidebarModel(QAbstractItemModel):
             return self.needle in (session.title or "New chat").casefold()
         return self.show_archived or not session.archived
 
+    @contextlib.contextmanager
+    def _change(self) -> Iterator[None]:
+        was, self._changing = self._changing, True
+        try:
+            yield
+        finally:
+            self._changing = was
+
     def _apply(self, target: list[tuple[str, Key, Any]]) -> None:
+        with self._change():
+            self._apply_rows(target)
+
+    def _apply_rows(self, target: list[tuple[str, Key, Any]]) -> None:
         wanted = {key for _, key, _ in target}
         for key in [key for key in self._rows if key not in wanted]:
             self._remove(key)
@@ -156,15 +169,17 @@ class SidebarModel(QAbstractItemModel):
         if not self._listed(session) or beyond:
             self.remove(session.id)  # it comes back with the page that holds it
             return
-        group = self._group(group_of(session, datetime.now().astimezone()))
-        others = [row.order for row in group.rows if row.key != key]
-        self._put(group, bisect_left(others, order), key, session)
-        self._drop_empty_groups()
+        with self._change():
+            group = self._group(group_of(session, datetime.now().astimezone()))
+            others = [row.order for row in group.rows if row.key != key]
+            self._put(group, bisect_left(others, order), key, session)
+            self._drop_empty_groups()
 
     def remove(self, session_id: int) -> None:
         if ("chat", session_id) in self._rows:
-            self._remove(("chat", session_id))
-            self._drop_empty_groups()
+            with self._change():
+                self._remove(("chat", session_id))
+                self._drop_empty_groups()
 
     def reload(self, session_id: int) -> None:
         """A chat changed and only its id is known (a title made in the background)."""
@@ -181,15 +196,19 @@ class SidebarModel(QAbstractItemModel):
             return
         order = self._workspace.listing_key(session)
         while self._more and self._last is not None and order > self._workspace.listing_key(self._last):
-            self._fetch_page()
+            self.fetch_more()
 
     # --- lazy loading ----------------------------------------------------------------------
 
     def canFetchMore(self, parent: AnyIndex) -> bool:
-        """More chats wait past the last one listed. Asked of the last heading (the tree view asks
-        the parents of its last row when scrolled to the bottom) and of an empty root; never of a
-        root that has rows, whose last heading may be in view with a thousand chats under it."""
-        if not self._more or self._fetching:
+        """More chats wait past the last one listed and the view has the end of the list in sight.
+
+        Asked of the last heading (a tree view asks the parents of its last row when scrolled
+        to the bottom) and of an empty root. Qt's views also ask while laying out, and would
+        fetch until the last *heading* leaves the viewport (all 1,000 chats when most sit
+        under "Older"): so the answer waits for the view's word (``set_tail_in_view``), and
+        one page is fetched per word."""
+        if not self._more or self._changing or not self._tail_in_view:
             return False
         if not parent.isValid():
             return not self._groups
@@ -199,15 +218,21 @@ class SidebarModel(QAbstractItemModel):
         if self.canFetchMore(parent):
             self._fetch_page()
 
+    def set_tail_in_view(self, visible: bool) -> None:
+        """The view says whether its last loaded row is in sight (so the next page is wanted)."""
+        self._tail_in_view = visible
+
     def can_fetch_more(self) -> bool:
         return self._more
 
     def fetch_more(self) -> None:
-        if self._more and not self._fetching:
+        """Fetch the next page now, wherever the view is (a test, a benchmark, ``load_until``)."""
+        if self._more and not self._changing:
             self._fetch_page()
 
     def _fetch_page(self) -> None:
-        self._fetching = True
+        self._changing = True
+        self._tail_in_view = False  # until the view looks again: the page may have filled it
         try:
             page = self._workspace.sessions_page(
                 after=self._last, limit=self.page_size, include_archived=self.show_archived
@@ -231,7 +256,7 @@ class SidebarModel(QAbstractItemModel):
             self._more = False
             self.notice.emit(str(exc))
         finally:
-            self._fetching = False
+            self._changing = False
 
     def _append(self, sessions: list[Any], today: datetime) -> None:
         """Chats past every loaded one, all of one group: one insertion at its end."""
