@@ -84,7 +84,7 @@ class _Tree(QTreeView):
         model = self.model()
         for row in range(model.rowCount()):
             self.setFirstColumnSpanned(row, QModelIndex(), True)
-            self.expand(model.index(row, 0))
+        self.expandAll()  # one layout for every heading
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)

@@ -41,6 +41,22 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 2
 HEADING_ROLE = Qt.ItemDataRole.UserRole + 3  # the group's name on a heading, None on a row
 
+# Roles as plain ints: the view asks for a dozen roles per cell per paint, and PySide6's enum
+# attributes are slow to look up.
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_EDIT = Qt.ItemDataRole.EditRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole.value
+_FONT = Qt.ItemDataRole.FontRole.value
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
+_DECORATION = Qt.ItemDataRole.DecorationRole.value
+_ANSWERED = frozenset(
+    (_DISPLAY, _EDIT, _TOOLTIP, _ACCESSIBLE, _FONT, _FOREGROUND, _DECORATION, ID_ROLE, MESSAGE_ROLE, HEADING_ROLE)
+)
+_HEADING_FLAGS = Qt.ItemFlag.ItemIsEnabled
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_TITLE_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemIsEditable
+
 ORDER = (TEMPORARY, PINNED, TODAY, YESTERDAY, WEEK, OLDER, ARCHIVED, FOUND)
 _GROUP_ID = {name: number for number, name in enumerate(ORDER, start=1)}  # a row's internal id: its group
 PAGE = 60  # chats per fetch: a tall sidebar's screenful and some
@@ -79,6 +95,7 @@ class SidebarModel(QAbstractItemModel):
         super().__init__(parent)
         self._workspace: Any = None
         self._groups: list[_Group] = []
+        self._by_name: dict[str, _Group] = {}
         self._rows: dict[Key, tuple[_Group, _Row]] = {}
         self._last: Any = None  # the last session fetched: every chat up to it is loaded
         self._more = False
@@ -145,7 +162,23 @@ class SidebarModel(QAbstractItemModel):
 
     def _apply(self, target: list[tuple[str, Key, Any]]) -> None:
         with self._change():
-            self._apply_rows(target)
+            if self._groups:
+                self._apply_rows(target)
+            else:
+                self._fill(target)
+
+    def _fill(self, target: list[tuple[str, Key, Any]]) -> None:
+        """An empty list filled in one go: one reset (nothing is selected or held yet), one layout."""
+        self.beginResetModel()
+        for name, key, item in target:
+            group = self._by_name.get(name)
+            if group is None:
+                group = self._by_name[name] = _Group(name)
+                self._groups.append(group)  # ``target`` comes in ``ORDER``
+            row = _Row(key, item, self._workspace.listing_key(item) if key[0] == "chat" else ())
+            group.rows.append(row)
+            self._rows[key] = (group, row)
+        self.endResetModel()
 
     def _apply_rows(self, target: list[tuple[str, Key, Any]]) -> None:
         wanted = {key for _, key, _ in target}
@@ -284,6 +317,7 @@ class SidebarModel(QAbstractItemModel):
         group = _Group(name)
         self.beginInsertRows(QModelIndex(), at, at)
         self._groups.insert(at, group)
+        self._by_name[name] = group
         self.endInsertRows()
         return group
 
@@ -291,6 +325,7 @@ class SidebarModel(QAbstractItemModel):
         for at in range(len(self._groups) - 1, -1, -1):
             if not self._groups[at].rows:
                 self.beginRemoveRows(QModelIndex(), at, at)
+                del self._by_name[self._groups[at].name]
                 del self._groups[at]
                 self.endRemoveRows()
 
@@ -373,8 +408,7 @@ class SidebarModel(QAbstractItemModel):
         number = index.internalId()
         if not number:
             return None
-        name = ORDER[number - 1]
-        return next((g for g in self._groups if g.name == name), None)
+        return self._by_name.get(ORDER[number - 1])
 
     def _row(self, index: AnyIndex) -> _Row | None:
         if not index.isValid():
@@ -416,14 +450,11 @@ class SidebarModel(QAbstractItemModel):
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         row = self._row(index)
         if row is None:
-            return Qt.ItemFlag.ItemIsEnabled if index.isValid() else Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if row.key[0] == "chat" and index.column() == 0:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+            return _HEADING_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+        return _TITLE_FLAGS if row.key[0] == "chat" and index.column() == 0 else _ROW_FLAGS
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in _ANSWERED or not index.isValid():
             return None
         row = self._row(index)
         if row is None:
@@ -437,13 +468,13 @@ class SidebarModel(QAbstractItemModel):
             return None
         name = self._groups[index.row()].name
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return name.upper() if column == 0 else ""
-        if role == Qt.ItemDataRole.AccessibleTextRole:
+        if role == _ACCESSIBLE:
             return f"{name}, {len(self._groups[index.row()].rows):,} listed" if column == 0 else ""
-        if role == Qt.ItemDataRole.FontRole and column == 0:
+        if role == _FONT and column == 0:
             return self._look.heading_font
-        if role == Qt.ItemDataRole.ForegroundRole and column == 0:
+        if role == _FOREGROUND and column == 0:
             return self._look.dim
         if role == HEADING_ROLE:
             return name
@@ -457,12 +488,12 @@ class SidebarModel(QAbstractItemModel):
         if role == MESSAGE_ROLE:
             return hit.message_id
         if column != 0:
-            return "" if role == Qt.ItemDataRole.DisplayRole else None
-        if role == Qt.ItemDataRole.DisplayRole:
+            return "" if role == _DISPLAY else None
+        if role == _DISPLAY:
             return f"{text}\n    in {title}"
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return f"{title}: {text}"
-        if role == Qt.ItemDataRole.AccessibleTextRole:
+        if role == _ACCESSIBLE:
             return f"Found in {title}: {text.replace('«', '').replace('»', '')}"
         return None
 
@@ -471,27 +502,27 @@ class SidebarModel(QAbstractItemModel):
         title = session.title or "New chat"
         if role == ID_ROLE:
             return session.id
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+        if role in (_DISPLAY, _EDIT):
             return title if column == 0 else self._strategy(row)[0]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             label = self._strategy(row)[1]
             if column == 1:
                 return f"Memory strategy: {label}"
             marks = _marks(session)
             extra = f" ({'; '.join(marks)})" if marks else ""
             return f"{title}{extra}\nMemory: {label} · {session.message_count:,} messages"
-        if role == Qt.ItemDataRole.AccessibleTextRole:
+        if role == _ACCESSIBLE:
             if column == 1:
                 return f"Memory: {self._strategy(row)[1]}"
             return ", ".join([title, *_marks(session), f"{session.message_count:,} messages"])
         if column == 1:
-            return self._look.dim if role == Qt.ItemDataRole.ForegroundRole else None
-        if role == Qt.ItemDataRole.DecorationRole:
+            return self._look.dim if role == _FOREGROUND else None
+        if role == _DECORATION:
             name = (
                 "archive" if session.archived else "temporary" if session.temporary else "pin" if session.pinned else ""
             )
             return icon(name) if name else None
-        if role == Qt.ItemDataRole.FontRole and session.temporary:
+        if role == _FONT and session.temporary:
             return self._look.italic_font
         return None
 
