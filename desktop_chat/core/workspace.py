@@ -52,6 +52,7 @@ from desktop_chat.core.models import JobName, JobState, Role
 from desktop_chat.core.providers import ChatClient
 from desktop_chat.core.services import ClientFactory, SecretAccess
 from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage.sessions import listing_key
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
 
@@ -198,6 +199,8 @@ class Workspace:
 
     sessions = _Forward("chats", ChatsFacade.sessions)
     session = _Forward("chats", ChatsFacade.session)
+    sessions_page = _Forward("chats", ChatsFacade.sessions_page)
+    listing_key = staticmethod(listing_key)
     new_session = _Forward("chats", ChatsFacade.new_session)
     rename_session = _Forward("chats", ChatsFacade.rename_session)
     set_pinned = _Forward("chats", ChatsFacade.set_pinned)

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPersistentModelIndex, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from desktop_chat.core.models import Role
 from desktop_chat.core.storage.store import Store
+from desktop_chat.ui.sidebar.sidebar import SidebarRow
 from desktop_chat.ui.sidebar.sidebar_groups import OLDER, PINNED, TODAY, WEEK, YESTERDAY, group_of
+from desktop_chat.ui.sidebar.sidebar_model import HEADING_ROLE, ID_ROLE, PAGE
 from tests.ui.conftest import Harness, data_dir, until
 
 
@@ -60,8 +63,7 @@ def test_new_chat_with_ctrl_n_and_a_temporary_chat_marked(open_window: Callable[
     assert temporary.temporary
     item = h.window.sidebar.item_for(temporary.id)
     assert item is not None and item.font(0).italic() and "temporary" in item.toolTip(0)
-    head = h.window.sidebar.tree.topLevelItem(0)
-    assert head is not None and head.text(0) == "TEMPORARY"
+    assert h.window.sidebar.headings()[0] == "TEMPORARY"
     assert "(temporary)" in h.window.chat.title.text()
 
 
@@ -94,8 +96,7 @@ def test_pin_archive_and_show_archived(open_window: Callable[..., Harness], tmp_
 
     h.run(refreshed(["Alpha", "Beta"]))
     assert h.workspace.session(a).pinned
-    head = h.window.sidebar.tree.topLevelItem(0)
-    assert head is not None and head.text(0) == "PINNED"
+    assert h.window.sidebar.headings()[0] == "PINNED"
 
     h.window.open_session(b)
     h.window.archive_action.trigger()
@@ -152,26 +153,15 @@ def test_search_filters_titles_and_jumps_to_a_message(open_window: Callable[...,
     assert h.window.sidebar.titles() == ["Lighthouse notes"]
     hit = _hits(h)[0]
     assert "«lighthouse»" in hit.text(0)
-    h.window.sidebar.tree.itemClicked.emit(hit, 0)
+    h.window.sidebar.tree.clicked.emit(hit.index)
     assert h.window.current_id == target.id
     index = h.window.chat.list.currentIndex()
     assert index.isValid() and "the lighthouse keeper" in index.data()
     assert h.window.chat.list.visualRect(index).intersects(h.window.chat.list.viewport().rect())
 
 
-def _hits(h: Harness) -> list:  # type: ignore[type-arg]
-    from desktop_chat.ui.sidebar.sidebar import MESSAGE_ROLE
-
-    tree = h.window.sidebar.tree
-    out = []
-    for i in range(tree.topLevelItemCount()):
-        head = tree.topLevelItem(i)
-        assert head is not None
-        for j in range(head.childCount()):
-            child = head.child(j)
-            if child is not None and child.data(0, MESSAGE_ROLE) is not None:
-                out.append(child)
-    return out
+def _hits(h: Harness) -> list[SidebarRow]:
+    return h.window.sidebar.hits()
 
 
 def test_export_markdown_and_import_by_drop(open_window: Callable[..., Harness], tmp_path: Path) -> None:
@@ -201,3 +191,115 @@ def test_export_markdown_and_import_by_drop(open_window: Callable[..., Harness],
 
     h.run(arrived())
     assert data["sessions"]
+
+
+# --- model/view: updates in place, lazy pages ---------------------------------------------------
+
+
+def _history(tmp_path: Path, count: int, hours: int = 3) -> list[int]:
+    """``count`` chats ``hours`` apart, "Chat 0" the most recent, in one transaction."""
+    store = Store.open(data_dir(tmp_path))
+    try:
+        ids = []
+        now = datetime.now(UTC)
+        with store.db.transaction():
+            for i in range(count):
+                session = store.sessions.create(f"Chat {i}")
+                store.sessions.touch(session.id, now - timedelta(hours=hours * i))
+                ids.append(session.id)
+        return ids
+    finally:
+        store.close()
+
+
+def test_a_change_to_one_chat_updates_its_row_without_resetting_the_model(
+    open_window: Callable[..., Harness], tmp_path: Path
+) -> None:
+    ids = _history(tmp_path, 6)
+    h = open_window()
+    sidebar = h.window.sidebar
+    h.window.open_session(ids[2])
+    resets: list[int] = []
+    sidebar.model.modelReset.connect(lambda: resets.append(1))
+    others = {sid: QPersistentModelIndex(sidebar.model.chat_index(sid)) for sid in ids if sid != ids[4]}
+    assert all(index.isValid() for index in others.values())
+
+    h.workspace.rename_session(ids[4], "Renamed in place")  # published, the bridge tells the sidebar at once
+    row = sidebar.item_for(ids[4])
+    assert row is not None and row.text(0) == "Renamed in place"
+    assert "Renamed in place" in row.accessibleText(0)
+    assert not resets
+    for sid, index in others.items():
+        assert index.isValid() and index.data(ID_ROLE) == sid and index == sidebar.model.chat_index(sid)
+    current = sidebar.tree.currentIndex()
+    assert current.data(ID_ROLE) == ids[2] and sidebar.tree.selectionModel().isSelected(current)
+
+    h.workspace.delete_session(ids[5])
+    assert ids[5] not in [r.session_id() for r in sidebar.rows()] and not resets
+    assert sidebar.tree.currentIndex().data(ID_ROLE) == ids[2]
+
+
+def test_a_thousand_chats_load_a_page_at_start_and_more_as_the_list_scrolls(
+    open_window: Callable[..., Harness], tmp_path: Path
+) -> None:
+    _history(tmp_path, 1000)
+    h = open_window()
+    sidebar = h.window.sidebar
+    h.run(asyncio.sleep(0.2))  # let the view lay out (and fill its viewport, if it is tall)
+    first = sidebar.model.loaded()
+    assert PAGE <= first < 3 * PAGE, first
+    assert sidebar.model.can_fetch_more()
+    assert len(sidebar.titles()) == first
+
+    scrollbar = sidebar.tree.verticalScrollBar()
+    scrollbar.setValue(scrollbar.maximum())  # the user scrolls to the bottom: the next page arrives
+    assert sidebar.model.loaded() == first + PAGE
+    for _ in range(100):
+        if not sidebar.model.can_fetch_more():
+            break
+        h.run(asyncio.sleep(0.01))  # the view lays out the new rows: the scroll bar grows
+        scrollbar.setValue(scrollbar.maximum())
+    assert sidebar.model.loaded() == 1000 and not sidebar.model.can_fetch_more()
+    titles = sidebar.titles()
+    assert len(set(titles)) == 1000 and titles[:2] == ["Chat 0", "Chat 1"] and titles[-1] == "Chat 999"
+
+
+def test_pinning_and_activity_move_a_chat_between_groups_in_place(
+    open_window: Callable[..., Harness], tmp_path: Path
+) -> None:
+    ids = _history(tmp_path, 30, hours=8)  # today, yesterday, previous 7 days, older
+    h = open_window()
+    sidebar = h.window.sidebar
+    old = ids[-1]
+    h.window.open_session(old)
+    assert sidebar.headings()[-1] == OLDER.upper()
+    resets: list[int] = []
+    moves: list[int] = []
+    sidebar.model.modelReset.connect(lambda: resets.append(1))
+    sidebar.model.rowsMoved.connect(lambda *_: moves.append(1))
+    tracked = QPersistentModelIndex(sidebar.model.chat_index(old))
+    neighbour = QPersistentModelIndex(sidebar.model.chat_index(ids[-2]))
+
+    h.window.pin_action.trigger()  # to the top, under PINNED
+    assert sidebar.headings()[0] == PINNED.upper() and sidebar.titles()[0] == "Chat 29"
+    assert tracked.isValid() and tracked.parent().data(HEADING_ROLE) == PINNED
+    assert sidebar.tree.currentIndex() == tracked and neighbour.isValid()
+
+    h.window.pin_action.trigger()  # back where its activity puts it
+    assert PINNED.upper() not in sidebar.headings() and sidebar.titles()[-1] == "Chat 29"
+    assert tracked.isValid() and tracked.parent().data(HEADING_ROLE) == OLDER
+
+    h.server.reply(chunks=["Welcome back."])
+
+    async def answered() -> None:  # new activity: the chat moves to the top of today
+        edit = h.window.composer.edit
+        edit.setFocus()
+        QTest.keyClicks(edit, "Back to this one")
+        QTest.keyClick(edit, Qt.Key.Key_Return)
+        await until(lambda: h.window.composer.busy, what="busy")
+        await until(lambda: not h.window.composer.busy, what="reply end")
+
+    h.run(answered())
+    assert sidebar.titles()[0] == "Chat 29" and tracked.parent().data(HEADING_ROLE) == TODAY
+    assert tracked.isValid() and sidebar.tree.currentIndex() == tracked and neighbour.isValid()
+    assert len(moves) >= 3 and not resets

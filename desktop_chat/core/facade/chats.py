@@ -11,6 +11,7 @@ from desktop_chat.core.events import SessionChanged, SessionCreated, SessionDele
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.memory.options import memory_options
 from desktop_chat.core.models import Message, SearchHit, Session, Strategy
+from desktop_chat.core.storage.sessions import listing_key
 
 
 class ChatsFacade:
@@ -31,6 +32,22 @@ class ChatsFacade:
 
     def session(self, session_id: int) -> Session:
         return self._ctx.session(session_id)
+
+    def sessions_page(
+        self, *, after: Session | None = None, limit: int = 50, include_archived: bool = False
+    ) -> list[Session]:
+        """One page of the listing, in ``listing_key`` order: the first (``after`` None) starts with every
+        temporary chat, then ``limit`` saved chats; the next pages continue after the last chat of the previous.
+        A view holding the pages places a changed chat itself by ``listing_key``."""
+        ctx = self._ctx
+        if after is None:
+            temporary = sorted(ctx.controller.temporary_sessions(), key=listing_key)
+            return [*temporary, *ctx.store.sessions.page(limit=limit, include_archived=include_archived)]
+        if after.temporary:
+            after = None  # every saved chat comes after the temporary ones
+        return ctx.store.sessions.page(after=after, limit=limit, include_archived=include_archived)
+
+    listing_key = staticmethod(listing_key)
 
     def new_session(
         self,

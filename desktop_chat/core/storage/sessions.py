@@ -52,6 +52,18 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{word}"*' for word in words)
 
 
+# The sidebar's order: pinned chats, then by last activity, archived chats last (an archived
+# chat that is pinned counts as archived). ``listing_key`` is the same order in Python, so a
+# view that holds a page can place a changed chat without asking again.
+_LISTING_RANK = "(CASE WHEN archived = 1 THEN 2 WHEN pinned = 1 THEN 0 ELSE 1 END)"
+
+
+def listing_key(session: Session) -> tuple[int, float, int]:
+    """Where a chat sits in the listing (smaller first): temporary, pinned, by activity, archived."""
+    rank = -1 if session.temporary else 2 if session.archived else 0 if session.pinned else 1
+    return (rank, -session.updated_at.timestamp(), -session.id)
+
+
 class SessionRepository(Repository):
     def create(
         self,
@@ -150,6 +162,21 @@ class SessionRepository(Repository):
             sql += " LIMIT ?"
             params = (limit,)
         return [_row_to_session(row) for row in self._conn.execute(sql, params)]
+
+    def page(self, *, after: Session | None = None, limit: int = 50, include_archived: bool = False) -> list[Session]:
+        """The next ``limit`` saved chats in listing order (``listing_key``) after ``after`` (keyset paging)."""
+        clauses = [] if include_archived else ["archived = 0"]
+        params: list[object] = []
+        if after is not None:
+            rank = listing_key(after)[0]
+            clauses.append(
+                f"({_LISTING_RANK} > ? OR ({_LISTING_RANK} = ? AND (updated_at < ? OR (updated_at = ? AND id < ?))))"
+            )
+            moment = to_db_time(after.updated_at)
+            params += [rank, rank, moment, moment, after.id]
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"SELECT {_COLUMNS} FROM sessions {where} ORDER BY {_LISTING_RANK}, updated_at DESC, id DESC LIMIT ?"
+        return [_row_to_session(row) for row in self._conn.execute(sql, (*params, limit))]
 
     def update(
         self,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QKeySequence, QPalette
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -19,42 +18,34 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.ui.app.icons import icon
-from desktop_chat.ui.sidebar.sidebar_groups import (
-    ARCHIVED,
-    FOUND,
-    OLDER,
-    PINNED,
-    TEMPORARY,
-    TODAY,
-    WEEK,
-    YESTERDAY,
-    group_of,
-    snippet,
-)
+from desktop_chat.ui.sidebar.sidebar_groups import FOUND
+from desktop_chat.ui.sidebar.sidebar_model import HEADING_ROLE, ID_ROLE, MESSAGE_ROLE, SidebarModel
 from desktop_chat.ui.signal_types import ID
 
 log = logging.getLogger(__name__)
 
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
-MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 2
+__all__ = ["ID_ROLE", "MESSAGE_ROLE", "Sidebar", "SidebarRow"]
+
 SEARCH_DELAY_MS = 200
 
 
-class _Tree(QTreeWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+class _Tree(QTreeView):
+    """The chats under their headings: every heading open, headings and hits across both columns."""
+
+    def __init__(self, model: SidebarModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setColumnCount(2)
+        self.setModel(model)
         self.setHeaderHidden(True)
         self.setRootIsDecorated(False)
         self.setItemsExpandable(False)
+        self.setExpandsOnDoubleClick(False)
         self.setUniformRowHeights(False)  # search hits take two lines: the snippet, then the chat
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -65,6 +56,97 @@ class _Tree(QTreeWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        model.rowsInserted.connect(self._inserted)
+        model.rowsMoved.connect(self._moved)
+        model.modelReset.connect(self._open_all)
+        self.verticalScrollBar().valueChanged.connect(self._fill)
+        # Filling the viewport: when the last loaded row is in view and more wait, fetch a page.
+        self._fill_timer = QTimer(self)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.setInterval(0)
+        self._fill_timer.timeout.connect(self._fill)
+
+    def _inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        model = self.model()
+        if not parent.isValid():
+            for row in range(first, last + 1):
+                self.setFirstColumnSpanned(row, parent, True)
+                self.expand(model.index(row, 0))
+        elif parent.data(HEADING_ROLE) == FOUND:
+            for row in range(first, last + 1):
+                self.setFirstColumnSpanned(row, parent, True)
+        self._fill_timer.start()
+
+    def _moved(self, *_: object) -> None:
+        self._fill_timer.start()
+
+    def _open_all(self) -> None:
+        model = self.model()
+        for row in range(model.rowCount()):
+            self.setFirstColumnSpanned(row, QModelIndex(), True)
+        self.expandAll()  # one layout for every heading
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fill_timer.start()
+
+    def _fill(self) -> None:
+        """Tell the model whether the last loaded row is in sight; when it is, fetch the next page
+        through Qt's ``fetchMore`` (scrolled to the end, or a window taller than the first page)."""
+        model = self.model()
+        if not isinstance(model, SidebarModel) or not model.can_fetch_more():
+            return
+        last = self._last_row()
+        in_view = self.isVisible() and last.isValid() and self.visualRect(last).top() < self.viewport().height()
+        model.set_tail_in_view(in_view)
+        if in_view:
+            heads = model.rowCount()
+            model.fetchMore(model.index(heads - 1, 0) if heads else QModelIndex())
+            self._fill_timer.start()  # look again once the new rows are laid out
+
+    def _last_row(self) -> QModelIndex:
+        model = self.model()
+        heads = model.rowCount()
+        if not heads:
+            return QModelIndex()
+        head = model.index(heads - 1, 0)
+        count = model.rowCount(head)
+        return model.index(count - 1, 0, head) if count else head
+
+
+class SidebarRow:
+    """One listed row, read through the model (what tests and accessibility checks look at)."""
+
+    def __init__(self, index: QModelIndex) -> None:
+        self.index = QPersistentModelIndex(index)
+
+    def _at(self, column: int) -> QModelIndex:
+        return self.index.sibling(self.index.row(), column) if self.index.isValid() else QModelIndex()
+
+    def text(self, column: int = 0) -> str:
+        return str(self._at(column).data(Qt.ItemDataRole.DisplayRole) or "")
+
+    def toolTip(self, column: int = 0) -> str:
+        return str(self._at(column).data(Qt.ItemDataRole.ToolTipRole) or "")
+
+    def accessibleText(self, column: int = 0) -> str:
+        return str(self._at(column).data(Qt.ItemDataRole.AccessibleTextRole) or "")
+
+    def font(self, column: int = 0) -> QFont:
+        font = self._at(column).data(Qt.ItemDataRole.FontRole)
+        return font if isinstance(font, QFont) else QFont()
+
+    def icon(self, column: int = 0) -> QIcon:
+        found = self._at(column).data(Qt.ItemDataRole.DecorationRole)
+        return found if isinstance(found, QIcon) else QIcon()
+
+    def session_id(self) -> int | None:
+        value = self.index.data(ID_ROLE)
+        return int(value) if value is not None else None
+
+    def message_id(self) -> int | None:
+        value = self.index.data(MESSAGE_ROLE)
+        return int(value) if value is not None else None
 
 
 class Sidebar(QWidget):
@@ -78,8 +160,6 @@ class Sidebar(QWidget):
         super().__init__(parent)
         self._workspace: Any = workspace
         self.current_id: int | None = None
-        self.show_archived = False
-        self._refreshing = False
         self.confirm_box: QMessageBox | None = None
         self.file_dialog: QFileDialog | None = None
 
@@ -90,14 +170,19 @@ class Sidebar(QWidget):
         self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setAccessibleName("Search chats")
         self.search.setToolTip("Filter chat titles and search the text of every message (Ctrl+K)")
-        self.tree = _Tree()
+        self.model = SidebarModel(self)
+        self.model.set_workspace(workspace)
+        self.model.renameRequested.connect(self._rename)
+        self.model.notice.connect(self.notice)
+        self.tree = _Tree(self.model)
         self.tree.setAccessibleName("Chats")
+        self.tree.setAccessibleDescription("Your chats by last activity; F2 renames, the context menu has more")
         self.tree.setToolTip("Your chats; F2 renames, the context menu has more")
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._menu)
-        self.tree.itemClicked.connect(self._clicked)
-        self.tree.itemActivated.connect(self._clicked)
-        self.tree.itemChanged.connect(self._renamed)
+        self.tree.clicked.connect(self._activated)
+        self.tree.activated.connect(self._activated)
+        self.model.set_look(self.tree.font(), self.palette())
         self.setAcceptDrops(True)
 
         self._search_timer = QTimer(self)
@@ -139,64 +224,56 @@ class Sidebar(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self.schedule_refresh()  # headings and strategies are coloured from the palette when listed
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
+            self.model.set_look(self.tree.font(), self.palette())  # headings and strategies follow the palette
 
     def set_workspace(self, workspace: Any) -> None:
         self._workspace = workspace
+        self.model.set_workspace(workspace)
         self.refresh()
+
+    def connect_bridge(self, bridge: Any) -> None:
+        """Follow the workspace's changes row by row: a chat's row is updated or moved, never the list rebuilt."""
+        bridge.sessionChanged.connect(self.session_changed)
+        bridge.sessionDeleted.connect(self.session_deleted)
+        bridge.titleChanged.connect(self.title_changed)
 
     # --- listing -----------------------------------------------------------------------
 
+    @property
+    def show_archived(self) -> bool:
+        return self.model.show_archived
+
+    @show_archived.setter
+    def show_archived(self, value: bool) -> None:
+        self.model.show_archived = value
+
     def schedule_refresh(self) -> None:
-        """Coalesce bursts of changes into one rebuild on the next turn of the loop."""
+        """Coalesce bursts of changes into one pass over the loaded rows on the next turn of the loop."""
         self._refresh_timer.start()
 
     def refresh(self) -> None:
+        """Bring the loaded rows up to date (in place: rows that stay keep their indexes and selection)."""
         if self._workspace is None:
             return
+        self._refresh_timer.stop()
         query = self.search.text().strip()
-        sessions = self._workspace.sessions(include_archived=self.show_archived or bool(query))
-        settings = self._settings()
-        today = datetime.now().astimezone()
-        order = [TEMPORARY, PINNED, TODAY, YESTERDAY, WEEK, OLDER, ARCHIVED]
-        groups: dict[str, list[Any]] = {name: [] for name in order}
-        needle = query.casefold()
-        for session in sessions:
-            if needle and needle not in (session.title or "New chat").casefold():
-                continue
-            groups[group_of(session, today)].append(session)
+        self.model.needle = query.casefold()
         hits = self._search(query) if query else []
-        self._refreshing = True
-        self.tree.setUpdatesEnabled(False)
-        try:
-            self.tree.clear()
-            selected: QTreeWidgetItem | None = None
-            for name in order:
-                if not groups[name]:
-                    continue
-                head = self._heading(name)
-                for session in groups[name]:
-                    item = self._item(session, settings)
-                    head.addChild(item)
-                    if session.id == self.current_id:
-                        selected = item
-            if hits:
-                head = self._heading(FOUND)
-                for hit in hits:
-                    title = hit.session_title or "New chat"
-                    item = QTreeWidgetItem([f"{snippet(hit.snippet)}\n    in {title}", ""])
-                    item.setData(0, ID_ROLE, hit.session_id)
-                    item.setData(0, MESSAGE_ROLE, hit.message_id)
-                    item.setToolTip(0, f"{title}: {snippet(hit.snippet)}")
-                    head.addChild(item)
-                    item.setFirstColumnSpanned(True)
-            self.tree.expandAll()
-            if selected is not None:
-                self.tree.setCurrentItem(selected)
-        finally:
-            self.tree.setUpdatesEnabled(True)
-            self._refreshing = False
+        self.model.resync(hits)
+        if self.current_id is not None:
+            index = self.model.chat_index(self.current_id)
+            if index.isValid() and self.tree.currentIndex() != index:
+                self.tree.setCurrentIndex(index)
+
+    def session_changed(self, session: Any) -> None:
+        self.model.upsert(session)
+
+    def session_deleted(self, session_id: int) -> None:
+        self.model.remove(session_id)
+
+    def title_changed(self, session_id: int, _title: str) -> None:
+        self.model.reload(session_id)
 
     def _search(self, query: str) -> list[Any]:
         try:
@@ -205,126 +282,72 @@ class Sidebar(QWidget):
             self.notice.emit(str(exc))
             return []
 
-    def _settings(self) -> Any:
-        with contextlib.suppress(AttributeError, DesktopChatError):
-            return self._workspace.settings
-        return None
+    def item_for(self, session_id: int) -> SidebarRow | None:
+        index = self.model.chat_index(session_id)
+        return SidebarRow(index) if index.isValid() else None
 
-    def _strategy(self, session: Any, settings: Any) -> tuple[str, str]:
-        """The strategy the chat's requests really use, short for the column and in full for its tooltip."""
-        with contextlib.suppress(AttributeError, DesktopChatError):
-            choice = self._workspace.strategy_choice(session, settings)
-            return str(choice.effective), choice.label
-        return "", ""
+    def rows(self) -> list[SidebarRow]:
+        """Every listed row under a heading, in order: chats, then any search hits."""
+        return [SidebarRow(index) for index in self.model.rows()]
 
-    def _heading(self, name: str) -> QTreeWidgetItem:
-        head = QTreeWidgetItem([name.upper(), ""])
-        head.setFlags(Qt.ItemFlag.ItemIsEnabled)
-        font = QFont(self.tree.font())
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 0.85)
-        head.setFont(0, font)
-        head.setForeground(0, self.palette().brush(QPalette.ColorRole.PlaceholderText))
-        self.tree.addTopLevelItem(head)
-        head.setFirstColumnSpanned(True)
-        return head
+    def hits(self) -> list[SidebarRow]:
+        """The search's message hits, best first."""
+        return [row for row in self.rows() if row.message_id() is not None]
 
-    def _item(self, session: Any, settings: Any) -> QTreeWidgetItem:
-        title = session.title or "New chat"
-        strategy, label = self._strategy(session, settings)
-        item = QTreeWidgetItem([title, strategy])
-        item.setData(0, ID_ROLE, session.id)
-        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable)
-        marks = []
-        if session.pinned:
-            item.setIcon(0, icon("pin"))
-            marks.append("pinned")
-        if session.temporary:
-            item.setIcon(0, icon("temporary"))
-            font = QFont(self.tree.font())
-            font.setItalic(True)
-            item.setFont(0, font)
-            marks.append("temporary: not saved, forgotten when the app closes")
-        if session.archived:
-            item.setIcon(0, icon("archive"))
-            marks.append("archived")
-        item.setForeground(1, self.palette().brush(QPalette.ColorRole.PlaceholderText))
-        extra = f" ({'; '.join(marks)})" if marks else ""
-        item.setToolTip(0, f"{title}{extra}\nMemory: {label} · {session.message_count:,} messages")
-        item.setToolTip(1, f"Memory strategy: {label}")
-        return item
-
-    def item_for(self, session_id: int) -> QTreeWidgetItem | None:
-        for child in self._children():
-            if child.data(0, ID_ROLE) == session_id and child.data(0, MESSAGE_ROLE) is None:
-                return child
-        return None
+    def headings(self) -> list[str]:
+        """The group headings as listed (upper case, as shown)."""
+        return [name.upper() for name in self.model.headings()]
 
     def titles(self) -> list[str]:
         """Chat titles as listed, group by group (for tests and accessibility checks)."""
-        return [child.text(0) for child in self._children() if child.data(0, MESSAGE_ROLE) is None]
+        return [row.text(0) for row in self.rows() if row.message_id() is None]
 
     def select(self, session_id: int | None) -> None:
         self.current_id = session_id
-        item = self.item_for(session_id) if session_id is not None else None
-        self._refreshing = True
-        try:
-            if item is not None:
-                self.tree.setCurrentItem(item)
-            else:
-                self.tree.clearSelection()
-        finally:
-            self._refreshing = False
+        index = self.model.chat_index(session_id) if session_id is not None else QModelIndex()
+        if not index.isValid() and session_id is not None and self._workspace is not None:
+            with contextlib.suppress(DesktopChatError):
+                self.model.load_until(self._workspace.session(session_id))  # an old chat opened: list it
+                index = self.model.chat_index(session_id)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+            self.tree.scrollTo(index)
+        else:
+            self.tree.clearSelection()
 
     # --- actions -----------------------------------------------------------------------
 
-    def _clicked(self, item: QTreeWidgetItem) -> None:
-        session_id = item.data(0, ID_ROLE)
+    def _activated(self, index: QModelIndex) -> None:
+        session_id = index.data(ID_ROLE)
         if session_id is None:
             return
-        message_id = item.data(0, MESSAGE_ROLE)
+        message_id = index.data(MESSAGE_ROLE)
         if message_id is not None:
             self.messageActivated.emit(int(session_id), int(message_id))
         else:
             self.sessionActivated.emit(int(session_id))
 
     def rename_current(self) -> None:
-        item = self.item_for(self.current_id) if self.current_id is not None else None
-        if item is not None:
-            self.tree.setCurrentItem(item)
-            self.tree.editItem(item, 0)
+        if self.current_id is not None:
+            self._edit(self.current_id)
 
-    def _edit(self, item: QTreeWidgetItem) -> None:
-        self.tree.setCurrentItem(item)
-        self.tree.editItem(item, 0)
+    def _edit(self, session_id: int) -> None:
+        index = self.model.chat_index(session_id)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+            self.tree.edit(index)
 
-    def _children(self) -> list[QTreeWidgetItem]:
-        """Every item under a heading, in order."""
-        out = []
-        for i in range(self.tree.topLevelItemCount()):
-            head = self.tree.topLevelItem(i)
-            if head is None:
-                continue
-            for j in range(head.childCount()):
-                child = head.child(j)
-                if child is not None:
-                    out.append(child)
-        return out
-
-    def _renamed(self, item: QTreeWidgetItem, column: int) -> None:
-        if self._refreshing or column != 0 or self._workspace is None:
+    def _rename(self, session_id: int, typed: str) -> None:
+        """The title typed in the list: saved when it says something new (the listing follows the event)."""
+        if self._workspace is None:
             return
-        session_id = item.data(0, ID_ROLE)
-        if session_id is None or item.data(0, MESSAGE_ROLE) is not None:
-            return
-        title = item.text(0).strip()
+        title = typed.strip()
         try:
-            current = self._workspace.session(int(session_id))
+            current = self._workspace.session(session_id)
             if title and title != current.title and not (title == "New chat" and not current.title):
-                self._workspace.rename_session(int(session_id), title)
+                self._workspace.rename_session(session_id, title)
         except DesktopChatError as exc:
             self.notice.emit(str(exc))
-        self.schedule_refresh()
 
     def _session(self, session_id: int) -> Any | None:
         try:
@@ -349,11 +372,11 @@ class Sidebar(QWidget):
             )
 
     def _apply(self, call: Any, *args: Any) -> None:
+        """Ask the facade; the event it publishes updates or moves the row."""
         try:
             call(*args)
         except DesktopChatError as exc:
             self.notice.emit(str(exc))
-        self.schedule_refresh()
 
     def confirm_delete(self, session_id: int) -> None:
         """Ask first (non-blocking: never exec() under the event loop); Delete deletes."""
@@ -462,17 +485,17 @@ class Sidebar(QWidget):
     # --- context menu ----------------------------------------------------------------------
 
     def _menu(self, pos: QPoint) -> None:
-        item = self.tree.itemAt(pos)
-        if item is None or item.data(0, ID_ROLE) is None or item.data(0, MESSAGE_ROLE) is not None:
+        index = self.tree.indexAt(pos)
+        if not index.isValid() or index.data(ID_ROLE) is None or index.data(MESSAGE_ROLE) is not None:
             return
-        session_id = int(item.data(0, ID_ROLE))
+        session_id = int(index.data(ID_ROLE))
         session = self._session(session_id)
         if session is None:
             return
         menu = QMenu(self)
         rename = menu.addAction(icon("rename"), "Rename")
         rename.setShortcut(QKeySequence(Qt.Key.Key_F2))
-        rename.triggered.connect(lambda: self._edit(item))
+        rename.triggered.connect(lambda: self._edit(session_id))
         if not session.temporary:
             menu.addAction(icon("pin"), "Unpin" if session.pinned else "Pin").triggered.connect(
                 lambda: self.toggle_pin(session_id)

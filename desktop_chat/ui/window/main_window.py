@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         self._poll_timer.timeout.connect(self.poll)
 
     def _connect_bridge(self, bridge: WorkspaceBridge) -> None:
-        bridge.sessionsChanged.connect(self.sidebar.schedule_refresh)
+        self.sidebar.connect_bridge(bridge)  # row by row, never a rebuild
         bridge.sessionChanged.connect(self._session_changed)
         bridge.sessionDeleted.connect(self._session_deleted)
         bridge.titleChanged.connect(self._title_changed)

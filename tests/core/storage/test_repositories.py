@@ -8,6 +8,7 @@ import pytest
 
 from desktop_chat.core.errors import NotFound
 from desktop_chat.core.models import FactOrigin, MessageStatus, Role, Strategy, Usage
+from desktop_chat.core.storage.sessions import listing_key
 from desktop_chat.core.storage.store import Store
 
 
@@ -148,3 +149,25 @@ def test_a_word_in_most_messages_is_listed_newest_first(store: Store, monkeypatc
     ids = [store.messages.append(session.id, Role.USER, f"okay number {i}").id for i in range(8)]
     hits = store.sessions.search("okay", limit=3)
     assert [h.message_id for h in hits] == ids[::-1][:3]
+
+
+def test_listing_pages_follow_the_listing_key_without_gaps(store: Store) -> None:
+    base = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    ids = []
+    for i in range(23):
+        session = store.sessions.create(f"Chat {i}", pinned=i % 7 == 0, archived=i % 5 == 0)
+        store.sessions.touch(session.id, base + timedelta(minutes=i % 4))  # ties on time: the id decides
+        ids.append(session.id)
+    for archived in (False, True):
+        everything = sorted(
+            (s for s in store.sessions.list_by_activity(include_archived=True) if archived or not s.archived),
+            key=listing_key,
+        )
+        paged: list[int] = []
+        after = None
+        while page := store.sessions.page(after=after, limit=4, include_archived=archived):
+            paged += [s.id for s in page]
+            after = page[-1]
+        assert paged == [s.id for s in everything]
+        assert everything[0].pinned and not everything[0].archived
+        assert everything[-1].archived == archived
