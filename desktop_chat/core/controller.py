@@ -57,7 +57,6 @@ from desktop_chat.core.events import (
     TitleChanged,
     UpkeepChanged,
 )
-from desktop_chat.core.local_models import builtin_model_name, upkeep_profile, uses_starter_model
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory.branching import after_branch, retire_facts_off_branch
 from desktop_chat.core.memory.extractor import fact_scope
@@ -80,6 +79,7 @@ from desktop_chat.core.models import (
 )
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient, TextDelta
+from desktop_chat.core.providers.local.builtin import builtin_model_name, upkeep_profile, uses_starter_model
 from desktop_chat.core.services import ClientFactory
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage import waiting

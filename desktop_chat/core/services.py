@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from desktop_chat.core.errors import LocalModelError, MissingApiKey, NotAllowed, SecretStoreUnavailable
-from desktop_chat.core.local_models import LocalChatClient, LocalModels
 from desktop_chat.core.profiles import ENV_KEY, ProviderProfile, env_key_for
 from desktop_chat.core.providers import ChatClient, OpenAIChatClient
+from desktop_chat.core.providers.local.builtin import LocalChatClient, LocalModels
 from desktop_chat.core.redact import register_secret
 from desktop_chat.core.secrets import NO_KEYRING_SESSION, KeyFileStore, MemorySecretStore, SecretStore
 from desktop_chat.core.settings import Settings

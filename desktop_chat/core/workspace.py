@@ -43,14 +43,6 @@ from desktop_chat.core.export import export_json, export_markdown
 from desktop_chat.core.importers.document import ImportResult, parse_document
 from desktop_chat.core.importers.files import import_file
 from desktop_chat.core.importers.writer import import_json
-from desktop_chat.core.local_model import find_bundled_smollm2
-from desktop_chat.core.local_models import (
-    LocalModels,
-    builtin_model_name,
-    list_model_files,
-    resolve_model_file,
-    upkeep_profile,
-)
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory import fact_rules, summary_undo
 from desktop_chat.core.memory.history import stored_token_count
@@ -74,6 +66,8 @@ from desktop_chat.core.models import (
 )
 from desktop_chat.core.profiles import ProviderProfile, env_key_for
 from desktop_chat.core.providers import ChatClient, OpenAIChatClient
+from desktop_chat.core.providers.local.builtin import LocalModels, builtin_model_name, upkeep_profile
+from desktop_chat.core.providers.local.files import find_bundled_smollm2, list_model_files, resolve_model_file
 from desktop_chat.core.retention import PurgeReport, purge
 from desktop_chat.core.secrets import NO_KEYRING_SESSION
 from desktop_chat.core.services import ClientFactory, SecretAccess, resolve_api_key

@@ -18,16 +18,11 @@ import pytest
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import LocalModelError, NotAllowed, SettingsError
 from desktop_chat.core.events import Failed, Finished
-from desktop_chat.core.local_models import (
-    LocalModels,
-    builtin_model_name,
-    check_gguf,
-    list_model_files,
-    uses_starter_model,
-)
 from desktop_chat.core.models import PartKind, Role, Strategy
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
 from desktop_chat.core.providers import OpenAIChatClient
+from desktop_chat.core.providers.local.builtin import LocalModels, builtin_model_name, uses_starter_model
+from desktop_chat.core.providers.local.files import check_gguf, list_model_files
 from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.settings import Settings, validate
 from desktop_chat.core.storage.store import Store
