@@ -37,7 +37,6 @@ from desktop_chat.core.events import (
     SessionDeleted,
     SettingsChanged,
     SummaryChanged,
-    UpkeepChanged,
 )
 from desktop_chat.core.export import export_json, export_markdown
 from desktop_chat.core.importers.document import ImportResult, parse_document
@@ -46,7 +45,7 @@ from desktop_chat.core.importers.writer import import_json
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory import fact_rules, summary_undo
 from desktop_chat.core.memory.history import stored_token_count
-from desktop_chat.core.memory.upkeep import UpkeepReport, describe_upkeep, jobs_for, run_upkeep
+from desktop_chat.core.memory.upkeep import UpkeepReport, describe_upkeep, jobs_for
 from desktop_chat.core.models import (
     ContextPlan,
     Fact,
@@ -65,7 +64,7 @@ from desktop_chat.core.models import (
     SummaryState,
 )
 from desktop_chat.core.profiles import ProviderProfile, env_key_for
-from desktop_chat.core.providers import ChatClient, OpenAIChatClient
+from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.providers.local.builtin import LocalModels, builtin_model_name, upkeep_profile
 from desktop_chat.core.providers.local.files import find_bundled_smollm2, list_model_files, resolve_model_file
 from desktop_chat.core.retention import PurgeReport, purge
@@ -95,7 +94,7 @@ class Workspace:
     def __init__(
         self,
         store: Store,
-        client: ChatClient | ClientFactory,
+        client: ClientFactory,
         *,
         settings: Settings | None = None,
         secrets: SecretAccess | None = None,
@@ -476,16 +475,10 @@ class Workspace:
                 "reliably; choose another model file or profile for this chat, or name a profile to keep its memory."
             )
         client = await self._controller.client_for(keeper)
-        model = keeper.upkeep_model
-        self.channel.publish(UpkeepChanged(session_id, True, self.upkeep_status(session_id)))
-        try:
-            report = await run_upkeep(
-                self._store, client, session_id, model=model, settings=settings, jobs=jobs, force=force
-            )
-        finally:
-            self.channel.publish(UpkeepChanged(session_id, False, self.upkeep_status(session_id)))
-        self._controller.publish_upkeep_results(session_id, report, settings)
-        return report
+        # The controller's scheduler, as after a reply: one upkeep path (off-branch facts retired too).
+        return await self._controller.upkeep.run_now(
+            self._store, session_id, jobs=jobs, client=client, model=keeper.upkeep_model, settings=settings, force=force
+        )
 
     def upkeep_status(self, session_id: int) -> Mapping[JobName, JobState]:
         return self._controller.upkeep_status(session_id)

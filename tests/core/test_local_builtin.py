@@ -116,7 +116,11 @@ def test_the_starter_models_chat_runs_no_upkeep_and_says_why(tmp_path: Path, fak
         reasons = [o.reason for o in plan.omitted if o.kind is PartKind.SUMMARY]
         return plan.strategy, reasons, c.store.sessions.get(session.id).title
 
-    strategy, reasons, title = with_controller(tmp_path, fake_openai, job, settings=builtin_settings())
+    def factory(_profile: ProviderProfile, _settings: Settings) -> OpenAIChatClient:
+        # The fake server stands in for the built-in model's (no llama.cpp needed to count the requests).
+        return OpenAIChatClient(fake_openai.base_url, "", read_timeout=5.0, max_retries=0)
+
+    strategy, reasons, title = with_controller(tmp_path, fake_openai, job, settings=builtin_settings(), factory=factory)
     assert strategy is Strategy.RECALL
     assert len(reasons) == 1 and "starter model" in reasons[0] and "'hybrid'" in reasons[0]
     # The reply only: no title, summary or fact extraction request reached the starter model; the chat
