@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.models import Strategy
+from desktop_chat.core.services import ClientFactory
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
@@ -91,8 +92,8 @@ def ui_settings(server: FakeOpenAIServer, **overrides: Any) -> Settings:
     return settings_for(server, **{"default_strategy": Strategy.FULL, **overrides})
 
 
-def make_workspace(store: Store, settings: Settings) -> Workspace:
-    return Workspace(store, make_factory(), settings=settings)
+def make_workspace(store: Store, settings: Settings, factory: ClientFactory | None = None) -> Workspace:
+    return Workspace(store, factory or make_factory(), settings=settings)
 
 
 @dataclass
@@ -121,9 +122,9 @@ def open_window(
     """Open the window on the data folder in tmp_path (prepare it first with ``store``)."""
     opened: list[Harness] = []
 
-    def open_(settings: Settings | None = None, *, show: bool = True) -> Harness:
+    def open_(settings: Settings | None = None, *, show: bool = True, factory: ClientFactory | None = None) -> Harness:
         store = Store.open(data_dir(tmp_path))
-        workspace = make_workspace(store, settings or ui_settings(fake_openai))
+        workspace = make_workspace(store, settings or ui_settings(fake_openai), factory)
         window = MainWindow(QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat))
         # Not qtbot.addWidget: pytest-qt would delete the window before it has shut down.
         if show:
