@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 from bench.streaming_overhead import contention
 from desktop_chat.core.errors import ExtractionRejected
-from desktop_chat.core.local_model import LocalModelServer, find_bundled_smollm2
 from desktop_chat.core.memory.extractor import (
     MAX_ANSWER_TOKENS,
     answer_schema,
@@ -33,6 +32,8 @@ from desktop_chat.core.memory.extractor import (
 )
 from desktop_chat.core.memory.prompts import extraction_messages
 from desktop_chat.core.providers import OpenAIChatClient
+from desktop_chat.core.providers.local.files import find_bundled_smollm2
+from desktop_chat.core.providers.local.server import LocalModelServer
 from desktop_chat.core.tokens import TokenCounter
 
 MESSAGES = (

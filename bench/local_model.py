@@ -21,7 +21,8 @@ from pathlib import Path
 
 import openai
 
-from desktop_chat.core.local_model import LocalModelServer, find_bundled_smollm2
+from desktop_chat.core.providers.local.files import find_bundled_smollm2
+from desktop_chat.core.providers.local.server import LocalModelServer
 
 PROMPT = "Write a short paragraph about lighthouses."
 

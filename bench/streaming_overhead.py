@@ -39,10 +39,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.events import Delta, Finished, Started
-from desktop_chat.core.local_model import LocalModelServer, find_bundled_smollm2
 from desktop_chat.core.models import ChatMessage, Strategy
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import OpenAIChatClient, StreamEvent
+from desktop_chat.core.providers.local.files import find_bundled_smollm2
+from desktop_chat.core.providers.local.server import LocalModelServer
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 

@@ -255,19 +255,20 @@ async def bench(args: argparse.Namespace, folder: Path) -> list[str]:
     from PySide6.QtWidgets import QApplication
 
     from desktop_chat.core.models import Strategy
-    from desktop_chat.core.providers import OpenAIChatClient
     from desktop_chat.core.storage.store import Store
     from desktop_chat.core.workspace import Workspace
     from desktop_chat.ui.app.launch import import_heavy_modules
     from desktop_chat.ui.window.main_window import MainWindow
+    from tests.core.controller import make_factory
     from tests.helpers.fake_openai import FakeOpenAIServer
     from tests.ui.conftest import ui_settings
 
     small, long = prepare(folder, args.messages)
     server = FakeOpenAIServer().start()
     store = Store.open(folder)
-    client = OpenAIChatClient(server.base_url, "", read_timeout=30.0)  # the fake server asks for no key
-    workspace = Workspace(store, client, settings=replace(ui_settings(server), default_strategy=Strategy.WINDOW))
+    workspace = Workspace(
+        store, make_factory(), settings=replace(ui_settings(server), default_strategy=Strategy.WINDOW)
+    )
     state = QSettings(str(folder / "window.ini"), QSettings.Format.IniFormat)
     state.setValue("last_session", small)  # the long chat is opened first by the measurement
     window = MainWindow(state)
@@ -282,7 +283,6 @@ async def bench(args: argparse.Namespace, folder: Path) -> list[str]:
     lines += await measure_first_reply(window, server, long)
     lines += await measure_stream(window, workspace, server, long, rate=args.rate, seconds=args.seconds)
     await window.shutdown()
-    await client.aclose()
     server.close()
     return [*lines, *measure_idle(folder, long)]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from desktop_chat.core.about import APP_DISPLAY_NAME, VERSION
 from desktop_chat.core.paths import data_dir, log_path
 
-# core/local_model_child.CHILD_FLAG, spelled out: importing that module here would cost the window's first
+# core/providers/local/child.CHILD_FLAG, spelled out: importing that module here would cost the window's first
 # paint ~15 ms (ctypes), and a test keeps the two equal.
 LOCAL_MODEL_CHILD_FLAG = "--local-model-child"
 
@@ -33,7 +33,7 @@ def run_self_test() -> int:
     """``--self-test``: every part this install needs, in a temporary data folder, one line each."""
     import tempfile
 
-    from desktop_chat.core.self_test import CORE_CHECKS, run_checks
+    from desktop_chat.core.install.self_test import CORE_CHECKS, run_checks
     from desktop_chat.ui.app.self_test_window import check_window
 
     print(f"{APP_DISPLAY_NAME} {VERSION} self-test ({'frozen bundle' if getattr(sys, 'frozen', False) else 'source'})")
@@ -48,8 +48,8 @@ def run_self_test() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == [LOCAL_MODEL_CHILD_FLAG]:  # the built-in model's server, started by core/local_model.py
-        from desktop_chat.core.local_model_child import main as run_local_model_child
+    if argv[:1] == [LOCAL_MODEL_CHILD_FLAG]:  # the built-in model's server, started by core/providers/local/server.py
+        from desktop_chat.core.providers.local.child import main as run_local_model_child
 
         return run_local_model_child(argv[1:])
     folder, rest = _split_global_options(argv)

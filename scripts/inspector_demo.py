@@ -22,7 +22,7 @@ from desktop_chat.core.models import FactOrigin, FactStatus, Strategy
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import make_client
+from tests.core.controller import make_factory
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 TURNS = [
@@ -58,8 +58,7 @@ def prepare(folder: Path, server: FakeOpenAIServer) -> None:
     store.settings.set("facts_require_approval", True)
 
     async def talk() -> None:
-        client = make_client(server)
-        workspace = Workspace(store, client)
+        workspace = Workspace(store, make_factory())
         session = workspace.new_session(title="Bookstore API", strategy=Strategy.WINDOW)
         for question, answer in TURNS:
             server.reply(answer)
@@ -89,7 +88,6 @@ def prepare(folder: Path, server: FakeOpenAIServer) -> None:
         store.upkeep_state.advance(session.id, "summary", covers)
         workspace.set_strategy(session.id, Strategy.HYBRID, {"summary_keep_last": 4})
         await workspace.aclose()
-        await client.aclose()
 
     asyncio.run(talk())
     store.close()

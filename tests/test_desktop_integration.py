@@ -20,7 +20,7 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
 from desktop_chat.core.about import APP_DISPLAY_NAME, APP_ID, VERSION
-from desktop_chat.core.desktop_entry import (
+from desktop_chat.core.install.desktop_entry import (
     current_command,
     exec_value,
     install_desktop_entry,

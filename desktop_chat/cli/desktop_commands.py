@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from desktop_chat.cli.common import Context
-from desktop_chat.core.desktop_entry import (
+from desktop_chat.core.install.desktop_entry import (
     current_command,
     data_home,
     install_desktop_entry,

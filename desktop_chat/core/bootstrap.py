@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from desktop_chat.core.local_models import LocalModels
+from desktop_chat.core.providers.local.builtin import LocalModels
 from desktop_chat.core.secrets import KEY_FILE_NAME, SecretStore
 from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.storage.store import Store

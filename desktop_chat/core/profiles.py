@@ -122,7 +122,7 @@ PRESETS: dict[str, ProviderProfile] = {
         needs_key=False,
         preset="llamacpp",
     ),
-    # The built-in model: llama.cpp's server started by the app itself (core/local_models.py) on
+    # The built-in model: llama.cpp's server started by the app itself (core/providers/local/builtin.py) on
     # 127.0.0.1 and a free port, so there is no base URL to store; the context size, threads and
     # model file are settings (local_*), and the server ignores the model name it is sent.
     LOCAL_PRESET: ProviderProfile(

@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from desktop_chat.core.errors import LocalModelError, MissingApiKey, NotAllowed, SecretStoreUnavailable
-from desktop_chat.core.local_models import LocalChatClient, LocalModels
 from desktop_chat.core.profiles import ENV_KEY, ProviderProfile, env_key_for
 from desktop_chat.core.providers import ChatClient, OpenAIChatClient
+from desktop_chat.core.providers.local.builtin import LocalChatClient, LocalModels
 from desktop_chat.core.redact import register_secret
 from desktop_chat.core.secrets import NO_KEYRING_SESSION, KeyFileStore, MemorySecretStore, SecretStore
 from desktop_chat.core.settings import Settings
@@ -230,11 +230,17 @@ def local_client_for(profile: ProviderProfile, settings: Settings, local: LocalM
 
 
 def client_factory(
-    secrets: SecretAccess, *, environ: Mapping[str, str] | None = None, local: LocalModels | None = None
+    secrets: SecretAccess,
+    *,
+    environ: Mapping[str, str] | None = None,
+    local: LocalModels | None = None,
+    max_retries: int = 3,
+    backoff: float = 0.5,
 ) -> ClientFactory:
     """A factory for the controller, which calls it in a worker thread with the current settings.
 
     ``local``: the built-in model's server, for profiles of the preset ``local``.
+    ``max_retries``, ``backoff``: retries before a reply's first token (remote servers).
     """
 
     def make(profile: ProviderProfile, settings: Settings) -> ChatClient:
@@ -242,6 +248,6 @@ def client_factory(
             if local is None:
                 raise LocalModelError("The built-in model is not available in this workspace.")
             return local_client_for(profile, settings, local)
-        return client_for(profile, settings, secrets, environ=environ)
+        return client_for(profile, settings, secrets, environ=environ, max_retries=max_retries, backoff=backoff)
 
     return make

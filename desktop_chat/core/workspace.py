@@ -36,7 +36,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast, overload
 
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import NotAllowed
-from desktop_chat.core.events import EventChannel, Listener, UpkeepChanged
+from desktop_chat.core.events import EventChannel, Listener
 from desktop_chat.core.facade.chats import ChatsFacade
 from desktop_chat.core.facade.config import ConfigFacade
 from desktop_chat.core.facade.context import Context
@@ -45,11 +45,10 @@ from desktop_chat.core.facade.local import LocalFacade
 from desktop_chat.core.facade.memory import MemoryFacade
 from desktop_chat.core.facade.providers import ConnectionCheck, ProvidersFacade
 from desktop_chat.core.facade.replies import RepliesFacade
-from desktop_chat.core.local_models import LocalModels, upkeep_profile
 from desktop_chat.core.memory.history import stored_token_count
-from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for, run_upkeep
+from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for
 from desktop_chat.core.models import JobName, JobState, Role
-from desktop_chat.core.providers import ChatClient
+from desktop_chat.core.providers.local.builtin import LocalModels, upkeep_profile
 from desktop_chat.core.services import ClientFactory, SecretAccess
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.sessions import listing_key
@@ -91,7 +90,7 @@ class Workspace:
     def __init__(
         self,
         store: Store,
-        client: ChatClient | ClientFactory,
+        client: ClientFactory,
         *,
         settings: Settings | None = None,
         secrets: SecretAccess | None = None,
@@ -172,16 +171,10 @@ class Workspace:
                 "reliably; choose another model file or profile for this chat, or name a profile to keep its memory."
             )
         client = await self._controller.client_for(keeper)
-        model = keeper.upkeep_model
-        self.channel.publish(UpkeepChanged(session_id, True, self.upkeep_status(session_id)))
-        try:
-            report = await run_upkeep(
-                self._store, client, session_id, model=model, settings=settings, jobs=jobs, force=force
-            )
-        finally:
-            self.channel.publish(UpkeepChanged(session_id, False, self.upkeep_status(session_id)))
-        self._controller.publish_upkeep_results(session_id, report, settings)
-        return report
+        # The controller's scheduler, as after a reply: one upkeep path (off-branch facts retired too).
+        return await self._controller.upkeep.run_now(
+            self._store, session_id, jobs=jobs, client=client, model=keeper.upkeep_model, settings=settings, force=force
+        )
 
     # --- names kept from before the split (see the module's docstring) -------------------------------
 

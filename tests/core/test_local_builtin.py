@@ -18,16 +18,11 @@ import pytest
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import LocalModelError, NotAllowed, SettingsError
 from desktop_chat.core.events import Failed, Finished
-from desktop_chat.core.local_models import (
-    LocalModels,
-    builtin_model_name,
-    check_gguf,
-    list_model_files,
-    uses_starter_model,
-)
 from desktop_chat.core.models import PartKind, Role, Strategy
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
 from desktop_chat.core.providers import OpenAIChatClient
+from desktop_chat.core.providers.local.builtin import LocalModels, builtin_model_name, uses_starter_model
+from desktop_chat.core.providers.local.files import check_gguf, list_model_files
 from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.settings import Settings, validate
 from desktop_chat.core.storage.store import Store
@@ -121,7 +116,11 @@ def test_the_starter_models_chat_runs_no_upkeep_and_says_why(tmp_path: Path, fak
         reasons = [o.reason for o in plan.omitted if o.kind is PartKind.SUMMARY]
         return plan.strategy, reasons, c.store.sessions.get(session.id).title
 
-    strategy, reasons, title = with_controller(tmp_path, fake_openai, job, settings=builtin_settings())
+    def factory(_profile: ProviderProfile, _settings: Settings) -> OpenAIChatClient:
+        # The fake server stands in for the built-in model's (no llama.cpp needed to count the requests).
+        return OpenAIChatClient(fake_openai.base_url, "", read_timeout=5.0, max_retries=0)
+
+    strategy, reasons, title = with_controller(tmp_path, fake_openai, job, settings=builtin_settings(), factory=factory)
     assert strategy is Strategy.RECALL
     assert len(reasons) == 1 and "starter model" in reasons[0] and "'hybrid'" in reasons[0]
     # The reply only: no title, summary or fact extraction request reached the starter model; the chat

@@ -17,7 +17,8 @@ import openai
 import pytest
 
 from desktop_chat.core.errors import LocalModelError
-from desktop_chat.core.local_model import LocalModelServer, find_bundled_smollm2
+from desktop_chat.core.providers.local.files import find_bundled_smollm2
+from desktop_chat.core.providers.local.server import LocalModelServer
 from tests.helpers.llama import LlamaServer
 
 pytestmark = pytest.mark.llama
@@ -174,7 +175,7 @@ _ORPHAN_SCRIPT = textwrap.dedent(
     """
     import sys, threading, time
     from pathlib import Path
-    from desktop_chat.core.local_model import LocalModelServer
+    from desktop_chat.core.providers.local.server import LocalModelServer
 
     server = LocalModelServer(Path(sys.argv[1]), n_ctx=512)
     if sys.argv[2] == "worker":
@@ -253,7 +254,7 @@ def test_the_lifetime_counts_from_ready_not_from_start(tmp_path: Path) -> None:
     load_s, lifetime_s = 3.0, 1.0
     (tmp_path / "xllamacpp").mkdir()
     (tmp_path / "xllamacpp" / "__init__.py").write_text(_SLOW_XLLAMACPP.replace("LOAD_S", str(load_s)))
-    script = REPO_ROOT / "desktop_chat" / "core" / "local_model_child.py"
+    script = REPO_ROOT / "desktop_chat" / "core" / "providers" / "local" / "child.py"
     started = time.monotonic()
     # stdin stays open: EOF would end the child for another reason.
     child = subprocess.Popen(
@@ -349,8 +350,8 @@ def test_file_that_is_not_a_model_is_a_one_line_error_quoting_llama(tmp_path: Pa
 def test_the_child_starts_through_the_apps_own_entry_point() -> None:
     """A frozen bundle has no interpreter or .py files to run: the child is `<the app> --local-model-child`."""
     from desktop_chat.app import LOCAL_MODEL_CHILD_FLAG
-    from desktop_chat.core.local_model import app_command
-    from desktop_chat.core.local_model_child import CHILD_FLAG
+    from desktop_chat.core.providers.local.child import CHILD_FLAG
+    from desktop_chat.core.providers.local.server import app_command
 
     assert LOCAL_MODEL_CHILD_FLAG == CHILD_FLAG
     assert app_command() == [sys.executable, "-m", "desktop_chat"]

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from desktop_chat.core.local_model import LocalModelServer, child_environment, find_bundled_smollm2
-from desktop_chat.core.local_models import LocalModels
 from desktop_chat.core.models import ChatMessage, Role
 from desktop_chat.core.profiles import PRESETS
+from desktop_chat.core.providers.local.builtin import LocalModels
+from desktop_chat.core.providers.local.files import find_bundled_smollm2
+from desktop_chat.core.providers.local.server import LocalModelServer, child_environment
 from desktop_chat.core.services import local_client_for
 from desktop_chat.core.settings import Settings
 

@@ -114,12 +114,12 @@ def with_controller(
     store = Store.open(tmp_path / "data")
 
     async def go() -> T:
-        controller = ConversationController(store, client, settings_for(llama))
+        # Every profile gets this client: the cap above is the test's only change to the app's client.
+        controller = ConversationController(store, lambda *_: client, settings_for(llama))
         try:
             return await job(controller, store)
         finally:
             await controller.aclose()
-            await client.aclose()
 
     try:
         return asyncio.run(go())

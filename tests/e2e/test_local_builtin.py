@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.errors import LocalModelError
-from desktop_chat.core.local_model_child import CHILD_FLAG
-from desktop_chat.core.local_models import LocalModels
 from desktop_chat.core.models import MessageStatus
+from desktop_chat.core.providers.local.builtin import LocalModels
+from desktop_chat.core.providers.local.child import CHILD_FLAG
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from desktop_chat.core.local_model import LocalModelServer, find_bundled_smollm2
+from desktop_chat.core.providers.local.files import find_bundled_smollm2
+from desktop_chat.core.providers.local.server import LocalModelServer
 
 # Big enough for multi-turn chats plus memory blocks; the 135M model trains on 8192.
 SESSION_N_CTX = 4096

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.about import APP_DISPLAY_NAME, VERSION
-from desktop_chat.core.local_model import BUNDLED_SMOLLM2_FILE
+from desktop_chat.core.providers.local.files import BUNDLED_SMOLLM2_FILE
 from tests.helpers.x11 import xdotool
 from tests.packaging.test_self_test import CHECKS, isolated, outcomes
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from desktop_chat.core.about import APP_DISPLAY_NAME, VERSION
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.self_test import CheckResult, Outcome, check_database, check_tokens, run_checks
+from desktop_chat.core.install.self_test import CheckResult, Outcome, check_database, check_tokens, run_checks
 
 CHECKS = ["window", "tokens", "database", "keyring", "local model"]
 

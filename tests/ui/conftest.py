@@ -17,12 +17,12 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.models import Strategy
-from desktop_chat.core.providers import OpenAIChatClient
+from desktop_chat.core.services import ClientFactory
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
 from desktop_chat.ui.window.main_window import MainWindow
-from tests.core.controller import make_client, settings_for
+from tests.core.controller import make_factory, settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 T = TypeVar("T")
@@ -92,8 +92,8 @@ def ui_settings(server: FakeOpenAIServer, **overrides: Any) -> Settings:
     return settings_for(server, **{"default_strategy": Strategy.FULL, **overrides})
 
 
-def make_workspace(store: Store, client: OpenAIChatClient, settings: Settings) -> Workspace:
-    return Workspace(store, client, settings=settings)
+def make_workspace(store: Store, settings: Settings, factory: ClientFactory | None = None) -> Workspace:
+    return Workspace(store, factory or make_factory(), settings=settings)
 
 
 @dataclass
@@ -120,12 +120,11 @@ def open_window(
     qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> Iterator[Callable[..., Harness]]:
     """Open the window on the data folder in tmp_path (prepare it first with ``store``)."""
-    opened: list[tuple[Harness, OpenAIChatClient]] = []
+    opened: list[Harness] = []
 
-    def open_(settings: Settings | None = None, *, show: bool = True) -> Harness:
+    def open_(settings: Settings | None = None, *, show: bool = True, factory: ClientFactory | None = None) -> Harness:
         store = Store.open(data_dir(tmp_path))
-        client = make_client(fake_openai)
-        workspace = make_workspace(store, client, settings or ui_settings(fake_openai))
+        workspace = make_workspace(store, settings or ui_settings(fake_openai), factory)
         window = MainWindow(QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat))
         # Not qtbot.addWidget: pytest-qt would delete the window before it has shut down.
         if show:
@@ -134,16 +133,15 @@ def open_window(
             assert QTest.qWaitForWindowActive(window), "the window did not become active"
         window.attach(workspace)
         harness = Harness(window, workspace, store, qloop, fake_openai, data_dir(tmp_path))
-        opened.append((harness, client))
+        opened.append(harness)
         _STATE[:] = [lambda: f"rows: {[(r.key, r.text, str(r.status), r.error) for r in window.chat.model.rows()]}"]
         return harness
 
     yield open_
-    for harness, client in opened:
+    for harness in opened:
         if not harness.window._may_close:
             run(qloop, harness.window.shutdown())
         harness.window.deleteLater()
-        run(qloop, client.aclose())
         harness.store.close()
 
 

@@ -21,7 +21,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.events import Event, SettingsChanged
-from desktop_chat.core.local_models import LocalModels
+from desktop_chat.core.providers.local.builtin import LocalModels
 from desktop_chat.core.secrets import MemorySecretStore, SecretStore
 from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.settings import Settings

@@ -13,15 +13,18 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.models import FactOrigin, FactStatus, JobStatus, MessageStatus, PartKind, Role, Strategy
+from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.providers import ChatClient
+from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.chat.chat_view import ACTION, CONTEXT, OUT_OF_CONTEXT
 from desktop_chat.ui.inspector.pane import InspectorPane
 from desktop_chat.ui.inspector.plan import OMITTED, PART
-from tests.core.controller import MODEL
+from tests.core.controller import MODEL, make_factory
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.ui.conftest import Harness, data_dir, ui_settings, until
 
-REMOTE = "https://api.example.com/v1"  # remote-looking; the test client still reaches the fake server
+REMOTE = "https://api.example.com/v1"  # remote-looking; its requests are routed to the fake server
 
 
 def seed_chat(
@@ -348,7 +351,13 @@ def test_a_private_fact_reaches_a_local_model_and_not_a_remote_one(
     chat = seed_chat(tmp_path, 2, strategy=Strategy.FACTS)
     local = ui_settings(fake_openai)
     remote = replace(local.profiles[0], name="Remote", base_url=REMOTE)
-    h = open_window(replace(local, profiles=(*local.profiles, remote)))
+    app_clients = make_factory()
+
+    def to_fake_server(profile: ProviderProfile, settings: Settings) -> ChatClient:
+        # The app's own client for the profile, sent to the fake server, to see what would leave the machine.
+        return app_clients(replace(profile, base_url=fake_openai.base_url), settings)
+
+    h = open_window(replace(local, profiles=(*local.profiles, remote)), factory=to_fake_server)
     inspector = h.window.inspector
     view = inspector.facts
     fake_openai.reply("Noted.")

@@ -10,8 +10,8 @@ from pathlib import Path
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.events import EventChannel, SettingsChanged
-from desktop_chat.core.local_models import LocalModels
 from desktop_chat.core.models import Session
+from desktop_chat.core.providers.local.builtin import LocalModels
 from desktop_chat.core.services import SecretAccess
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from desktop_chat.core.events import LocalModelChanged
 from desktop_chat.core.facade.context import Context
-from desktop_chat.core.local_model import find_bundled_smollm2
-from desktop_chat.core.local_models import list_model_files
+from desktop_chat.core.providers.local.files import find_bundled_smollm2, list_model_files
 
 
 class LocalFacade:

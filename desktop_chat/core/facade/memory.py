@@ -14,7 +14,6 @@ from typing import Any
 from desktop_chat.core.controller import strategy_choice
 from desktop_chat.core.events import FactsChanged, SummaryChanged
 from desktop_chat.core.facade.context import Context
-from desktop_chat.core.local_models import upkeep_profile
 from desktop_chat.core.memory import fact_rules, summary_rules, summary_undo
 from desktop_chat.core.memory.upkeep import describe_upkeep, jobs_for
 from desktop_chat.core.models import (
@@ -30,6 +29,7 @@ from desktop_chat.core.models import (
     Summary,
     SummaryState,
 )
+from desktop_chat.core.providers.local.builtin import upkeep_profile
 from desktop_chat.core.settings import Settings
 
 

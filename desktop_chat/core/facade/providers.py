@@ -11,9 +11,9 @@ from desktop_chat.core.errors import DesktopChatError, NotAllowed, SecretStoreUn
 from desktop_chat.core.facade.config import ConfigFacade
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.facade.local import LocalFacade
-from desktop_chat.core.local_models import resolve_model_file
 from desktop_chat.core.profiles import ProviderProfile, env_key_for
 from desktop_chat.core.providers import OpenAIChatClient
+from desktop_chat.core.providers.local.files import resolve_model_file
 from desktop_chat.core.secrets import NO_KEYRING_SESSION, clean_api_key
 from desktop_chat.core.services import SecretAccess, resolve_api_key
 from desktop_chat.core.settings import Settings

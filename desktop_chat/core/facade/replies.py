@@ -7,9 +7,9 @@ from collections.abc import AsyncGenerator
 from desktop_chat.core.controller import Target
 from desktop_chat.core.events import MessagesChanged, ReplyEvent
 from desktop_chat.core.facade.context import Context
-from desktop_chat.core.local_models import builtin_model_name
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.models import Message, ReplyPlan, Strategy
+from desktop_chat.core.providers.local.builtin import builtin_model_name
 
 
 class RepliesFacade:

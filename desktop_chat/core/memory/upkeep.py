@@ -30,6 +30,7 @@ __all__ = [
     "JobResult",
     "JobState",
     "JobStatus",
+    "JobsInFlight",
     "UpkeepReport",
     "describe_upkeep",
     "jobs_for",
@@ -43,8 +44,27 @@ _STRATEGY_JOBS: dict[Strategy, tuple[JobName, ...]] = {
     Strategy.HYBRID: ("summary", "facts"),
 }
 
-# Jobs under way in this process, so two overlapping runs never do the same work twice.
-_in_flight: set[tuple[int, int, JobName]] = set()
+
+class JobsInFlight:
+    """Jobs under way, so two overlapping runs never do the same work twice.
+
+    Owned by whoever schedules runs (the controller's ``UpkeepScheduler``), not by this module:
+    an entry lives only while its job runs, so the store's ``id()`` cannot be reused meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: set[tuple[int, int, JobName]] = set()
+
+    def claim(self, store: Store, session_id: int, job: JobName) -> bool:
+        """Take the job; False when it is already under way."""
+        key = (id(store), session_id, job)
+        if key in self._jobs:
+            return False
+        self._jobs.add(key)
+        return True
+
+    def release(self, store: Store, session_id: int, job: JobName) -> None:
+        self._jobs.discard((id(store), session_id, job))
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,21 +167,22 @@ async def run_upkeep(
     jobs: Iterable[JobName] = JOBS,
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
     force: bool = False,
+    in_flight: JobsInFlight | None = None,
 ) -> UpkeepReport:
     """Run ``jobs`` for the session in order, recording running → done / failed for each.
 
     ``model`` is the upkeep model (``ProviderProfile.upkeep_model``); ``force``
     summarises whatever the threshold (the user asked for it). Cancelling the
-    task leaves the job pending with all committed work kept.
+    task leaves the job pending with all committed work kept. ``in_flight``: the jobs other
+    runs have under way, skipped here (None: this run's own).
     """
     store.sessions.get(session_id)  # NotFound for a session that does not exist
     report = UpkeepReport(session_id)
+    running = in_flight if in_flight is not None else JobsInFlight()
     for job in jobs:
-        key = (id(store), session_id, job)
-        if key in _in_flight:
+        if not running.claim(store, session_id, job):
             report.results[job] = JobResult(job, "skipped", "already running")
             continue
-        _in_flight.add(key)
         store.upkeep_state.mark(session_id, job, JobStatus.RUNNING)
         try:
             result = await _run_job(
@@ -190,6 +211,6 @@ async def run_upkeep(
             )
             raise
         finally:
-            _in_flight.discard(key)
+            running.release(store, session_id, job)
         report.results[job] = result
     return report

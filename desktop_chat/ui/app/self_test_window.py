@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from desktop_chat.core.self_test import CheckResult, Outcome
+from desktop_chat.core.install.self_test import CheckResult, Outcome
 
 
 def check_window(folder: Path) -> CheckResult:

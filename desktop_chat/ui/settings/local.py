@@ -15,8 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QWidget
 
 from desktop_chat.core.errors import LocalModelError, SettingsError
-from desktop_chat.core.local_model import find_bundled_smollm2
-from desktop_chat.core.local_models import check_gguf
+from desktop_chat.core.providers.local.files import check_gguf, find_bundled_smollm2
 from desktop_chat.core.settings import Settings, validate
 from desktop_chat.ui.settings.fields import Field, line_edit
 from desktop_chat.ui.settings.pages import SettingsPage

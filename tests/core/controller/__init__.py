@@ -18,6 +18,8 @@ from desktop_chat.core.models import Message, Strategy
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import OpenAIChatClient
+from desktop_chat.core.secrets import MemorySecretStore
+from desktop_chat.core.services import ClientFactory, SecretAccess, client_factory
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from tests.helpers.fake_openai import FakeOpenAIServer
@@ -68,26 +70,34 @@ def make_client(server: FakeOpenAIServer, **kwargs: Any) -> OpenAIChatClient:
     return OpenAIChatClient(server.base_url, KEY, **kwargs)
 
 
+def make_factory(key: str = KEY) -> ClientFactory:
+    """The app's own client factory (``services.client_factory``) with quick retries and ``key`` stored for
+    profile "Test": it builds real clients for the settings' profiles, which point at the fake server."""
+    keys = MemorySecretStore()
+    keys.set("Test", key)
+    return client_factory(SecretAccess(lambda: keys), environ={}, max_retries=2, backoff=0.01)
+
+
 def with_controller(
     tmp_path: Path,
     server: FakeOpenAIServer,
     job: Callable[[ConversationController], Awaitable[T]],
     *,
     settings: Settings | None = None,
-    client_kwargs: dict[str, Any] | None = None,
+    factory: ClientFactory | None = None,
     **controller_kwargs: Any,
 ) -> T:
-    """Run ``job`` with a controller on a real store in tmp_path and a real client of the fake server."""
+    """Run ``job`` with a controller on a real store in tmp_path, its clients from the app's factory
+    (or ``factory``, e.g. one that stands the fake server in for the built-in model's)."""
     store = open_store(tmp_path)
 
     async def go() -> T:
-        client = make_client(server, **(client_kwargs or {}))
-        controller = ConversationController(store, client, settings or settings_for(server), **controller_kwargs)
+        clients = factory or make_factory()
+        controller = ConversationController(store, clients, settings or settings_for(server), **controller_kwargs)
         try:
             return await job(controller)
         finally:
             await controller.aclose()
-            await client.aclose()
 
     try:
         return asyncio.run(go())

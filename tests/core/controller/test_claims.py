@@ -26,7 +26,7 @@ from tests.core.controller import (
     collect,
     data_dir,
     ending,
-    make_client,
+    make_factory,
     open_store,
     raw_db,
     settings_for,
@@ -57,16 +57,14 @@ def run_two(
     job: Callable[[ConversationController, ConversationController], Awaitable[T]],
 ) -> T:
     async def go() -> T:
-        client = make_client(server)
         settings = settings_for(server)
-        a = ConversationController(stores[0], client, settings, save_interval=0.05)
-        b = ConversationController(stores[1], client, settings, save_interval=0.05)
+        a = ConversationController(stores[0], make_factory(), settings, save_interval=0.05)
+        b = ConversationController(stores[1], make_factory(), settings, save_interval=0.05)
         try:
             return await job(a, b)
         finally:
             await a.aclose()
             await b.aclose()
-            await client.aclose()
 
     return asyncio.run(go())
 
@@ -254,16 +252,14 @@ async def _run(
     stores: tuple[Store, Store],
     job: Callable[[ConversationController, ConversationController], Awaitable[T]],
 ) -> T:
-    client = make_client(server)
     settings = settings_for(server)
-    a = ConversationController(stores[0], client, settings)
-    b = ConversationController(stores[1], client, settings)
+    a = ConversationController(stores[0], make_factory(), settings)
+    b = ConversationController(stores[1], make_factory(), settings)
     try:
         return await job(a, b)
     finally:
         await a.aclose()
         await b.aclose()
-        await client.aclose()
 
 
 @pytest.mark.parametrize("ending_kind", ["finished", "failed", "stopped", "cancelled", "too_large"])
@@ -307,8 +303,7 @@ def test_a_temporary_chat_takes_no_database_claim(tmp_path: Path, fake_openai: F
     store = open_store(tmp_path)
 
     async def job() -> list[Event]:
-        client = make_client(fake_openai)
-        c = ConversationController(store, client, settings_for(fake_openai))
+        c = ConversationController(store, make_factory(), settings_for(fake_openai))
         try:
             sid = c.new_session(temporary=True).id
             events: list[Event] = []
@@ -318,7 +313,6 @@ def test_a_temporary_chat_takes_no_database_claim(tmp_path: Path, fake_openai: F
             return events
         finally:
             await c.aclose()
-            await client.aclose()
 
     try:
         events = asyncio.run(job())

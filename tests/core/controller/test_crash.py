@@ -16,7 +16,7 @@ import pytest
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
-from tests.core.controller import configure_cli, make_client
+from tests.core.controller import configure_cli, make_factory
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 CHUNKS = [f"c{i:03d} " for i in range(120)]
@@ -74,13 +74,11 @@ def test_sigkill_mid_stream_keeps_the_message_and_all_but_the_last_second(
         assert before[1].status is MessageStatus.STREAMING  # as the kill left it
 
         async def recover() -> list[int]:
-            client = make_client(fake_openai)
-            controller = ConversationController(store, client)
+            controller = ConversationController(store, make_factory())
             try:
                 return [m.id for m in controller.recover_interrupted()]
             finally:
                 await controller.aclose()
-                await client.aclose()
 
         assert asyncio.run(recover()) == [before[1].id]
         reply = store.messages.get(before[1].id)

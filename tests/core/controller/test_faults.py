@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,17 @@ from desktop_chat.core.errors import (
 )
 from desktop_chat.core.events import Event, Failed, Finished
 from desktop_chat.core.models import MessageStatus
-from tests.core.controller import KEY, all_messages, collect, ending, open_store, text_of, with_controller
+from desktop_chat.core.settings import Settings
+from tests.core.controller import (
+    KEY,
+    all_messages,
+    collect,
+    ending,
+    open_store,
+    settings_for,
+    text_of,
+    with_controller,
+)
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 QUESTION = "What is the capital of Portugal?"
@@ -29,7 +40,7 @@ def send_then_retry(
     server: FakeOpenAIServer,
     *,
     send_kwargs: dict[str, Any] | None = None,
-    client_kwargs: dict[str, Any] | None = None,
+    settings: Settings | None = None,
 ) -> tuple[list[Event], list[Event], int]:
     async def job(c: ConversationController) -> tuple[list[Event], list[Event], int]:
         session = c.new_session(title="Geography")
@@ -38,7 +49,7 @@ def send_then_retry(
         second = await collect(c.retry(session.id))
         return first, second, session.id
 
-    return with_controller(tmp_path, server, job, client_kwargs=client_kwargs)
+    return with_controller(tmp_path, server, job, settings=settings)
 
 
 @pytest.mark.parametrize(
@@ -61,7 +72,10 @@ def test_fault_fails_keeps_the_message_and_retry_succeeds(  # noqa: PLR0917 - py
     partial: str,
 ) -> None:
     fake_openai.fail(**script)
-    first, second, session_id = send_then_retry(tmp_path, fake_openai, client_kwargs={"read_timeout": 1.0})
+    # A profile that sends the key, so the test sees it kept out of every message.
+    keyed = replace(settings_for(fake_openai).profile(), needs_key=True)
+    settings = settings_for(fake_openai, read_timeout=1.0, profiles=(keyed,))
+    first, second, session_id = send_then_retry(tmp_path, fake_openai, settings=settings)
 
     failed = ending(first)
     assert isinstance(failed, Failed), first

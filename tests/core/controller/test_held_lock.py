@@ -25,7 +25,7 @@ from tests.core.controller import (
     collect,
     data_dir,
     ending,
-    make_client,
+    make_factory,
     open_store,
     settings_for,
     with_controller,
@@ -143,8 +143,7 @@ def test_editing_a_fact_under_the_lock_answers_at_once_and_works_after(
     tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> None:
     store = open_store(tmp_path)
-    client = make_client(fake_openai)
-    workspace = Workspace(store, client, settings=settings_for(fake_openai))
+    workspace = Workspace(store, make_factory(), settings=settings_for(fake_openai))
     fact, _ = workspace.add_fact("name", "Ada")
 
     async def go() -> tuple[float, float, str]:
@@ -159,7 +158,6 @@ def test_editing_a_fact_under_the_lock_answers_at_once_and_works_after(
         assert workspace.fact(fact.id).value == "Ada"  # unchanged while locked
         workspace.edit_fact(fact.id, value="Grace")
         await workspace.aclose()
-        await client.aclose()
         return worst, took, str(refused.value)
 
     try:

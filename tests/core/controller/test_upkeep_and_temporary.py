@@ -43,7 +43,7 @@ def test_upkeep_runs_after_the_reply_without_delaying_it(tmp_path: Path, fake_op
         return took, running, {k: v.status for k, v in states.items()}, states["facts"].error
 
     took, running_at_finish, states, error = with_controller(
-        tmp_path, fake_openai, job, client_kwargs={"read_timeout": 1.0}
+        tmp_path, fake_openai, job, settings=settings_for(fake_openai, read_timeout=1.0)
     )
     assert took < 1.0  # the upkeep (stalling 1.5 s) was not waited for
     assert running_at_finish

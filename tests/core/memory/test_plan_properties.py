@@ -80,12 +80,23 @@ def test_every_plan_keeps_its_promises(s: Scenario) -> None:
                 hybrid_split=s.split,
                 recall_neighbours=s.neighbours,
             )
-            newest_user = next((m for m in reversed(store.messages.all(session_id)) if m.role == Role.USER), None)
-            # A blank draft (an empty composer) plans the answer to the newest stored user message.
+            stored = store.messages.all(session_id)
+            newest_user = next((m for m in reversed(stored) if m.role == Role.USER), None)
+            awaits_answer = bool(stored) and stored[-1].role == Role.USER
+            # A blank draft (an empty composer) plans the next message, an empty one after the last reply,
+            # unless the newest stored message is the user's and still awaits its answer: then that answer.
+            # No draft at all (None) plans the answer to the newest stored user message.
             typed = s.draft if s.draft is not None and s.draft.strip() else None
-            expected_text = typed if typed is not None else (newest_user.content if newest_user else None)
+            if typed is not None:
+                expected_text: str | None = typed
+            elif s.draft is not None and not awaits_answer:
+                expected_text = ""
+            else:
+                expected_text = newest_user.content if newest_user else None
             counter = TokenCounter.for_model(MODEL)
-            needed = REPLY_PRIMING_TOKENS + (counter.count_message("user", expected_text) if expected_text else 0)
+            needed = REPLY_PRIMING_TOKENS + (
+                counter.count_message("user", expected_text) if expected_text is not None else 0
+            )
             if s.system_prompt:
                 needed += counter.count_message("system", s.system_prompt)
             try:

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from desktop_chat.core.events import Event
+from desktop_chat.core.services import ClientFactory
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import data_dir, make_client, settings_for
+from tests.core.controller import data_dir, make_factory, settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 T = TypeVar("T")
@@ -23,6 +24,7 @@ def with_workspace(
     job: Callable[[Workspace, list[Event]], Awaitable[T]],
     *,
     settings: Settings | None = None,
+    factory: ClientFactory | None = None,
     **kwargs: Any,
 ) -> T:
     """Run ``job`` with a workspace on a real data folder whose settings point at the fake server.
@@ -37,15 +39,13 @@ def with_workspace(
         store.settings.set(name, getattr(chosen, name))
 
     async def go() -> T:
-        client = make_client(server)
-        workspace = Workspace(store, client, **kwargs)
+        workspace = Workspace(store, factory or make_factory(), **kwargs)
         events: list[Event] = []
         workspace.subscribe(events.append)
         try:
             return await job(workspace, events)
         finally:
             await workspace.aclose()
-            await client.aclose()
 
     try:
         return asyncio.run(go())

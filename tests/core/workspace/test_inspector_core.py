@@ -13,15 +13,17 @@ from desktop_chat.core.memory.parts import PRIVATE_REASON
 from desktop_chat.core.models import PartKind, ReplyPlan, Role, Strategy
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.providers import ChatClient
+from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.migrations import MIGRATIONS
 from desktop_chat.core.storage.reply_plans import records_of
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import MODEL, collect, data_dir, ending, settings_for
+from tests.core.controller import MODEL, collect, data_dir, ending, make_factory, settings_for
 from tests.core.workspace import with_workspace
 from tests.helpers.fake_openai import FakeOpenAIServer
 
-REMOTE = "https://api.example.com/v1"  # remote-looking; the test's one client still talks to the fake server
+REMOTE = "https://api.example.com/v1"  # remote-looking; its requests are routed to the fake server
 
 
 def sent_system_text(server: FakeOpenAIServer) -> str:
@@ -147,7 +149,13 @@ def test_a_private_fact_reaches_a_local_model_but_not_a_remote_one(
         await collect(workspace.send(session.id, "third"))
         assert "asthma" in sent_system_text(fake_openai)
 
-    with_workspace(tmp_path, fake_openai, job, settings=settings)
+    app_clients = make_factory()
+
+    def to_fake_server(profile: ProviderProfile, settings: Settings) -> ChatClient:
+        # The app's own client for the profile, sent to the fake server, to see what would leave the machine.
+        return app_clients(replace(profile, base_url=fake_openai.base_url), settings)
+
+    with_workspace(tmp_path, fake_openai, job, settings=settings, factory=to_fake_server)
 
 
 def test_private_flag_in_the_export_and_back(tmp_path: Path) -> None:

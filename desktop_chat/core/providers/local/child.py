@@ -1,6 +1,6 @@
 """Child process that runs llama.cpp's OpenAI-compatible server (xllamacpp).
 
-Started by :class:`desktop_chat.core.local_model.LocalModelServer` through the app's own
+Started by :class:`desktop_chat.core.providers.local.server.LocalModelServer` through the app's own
 entry point, ``desktop-chat --local-model-child --model FILE ...`` (``python -m
 desktop_chat`` from source, the executable itself in a frozen bundle). It imports nothing
 else from ``desktop_chat``, so the child costs no more than llama.cpp itself.

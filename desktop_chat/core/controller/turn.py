@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from desktop_chat.core.errors import DatabaseBusy, DesktopChatError, StorageError
 from desktop_chat.core.events import Delta
 from desktop_chat.core.memory.history import stored_token_count
-from desktop_chat.core.models import ContextPlan, Message, MessageStatus, Role
-from desktop_chat.core.providers import StreamEnd
+from desktop_chat.core.models import ChatMessage, ContextPlan, Message, MessageStatus, Role
+from desktop_chat.core.providers import ChatClient, StreamEnd, TextDelta
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.storage.waiting import when_free
 
@@ -94,6 +94,28 @@ class Turn:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+
+    async def read(self, client: ChatClient, request: list[ChatMessage], max_tokens: int | None) -> None:
+        """Read the reply's stream into the turn (the ``pump`` task): saves on a timer, the final status at the end."""
+        try:
+            async for event in client.stream_chat(request, model=self.model, max_tokens=max_tokens):
+                if isinstance(event, TextDelta):
+                    self.add(event.text)
+                    self.queue.put_nowait(Delta(self.assistant_id, event.text))
+                else:
+                    self.end = event
+        except asyncio.CancelledError:
+            self.finish(MessageStatus.STOPPED)
+            raise
+        except DesktopChatError as exc:
+            self.error = exc
+            self.finish(MessageStatus.FAILED, error=str(exc))
+        except Exception as exc:
+            log.exception("streaming reply %s failed unexpectedly", self.assistant_id)
+            self.error = DesktopChatError(f"The reply failed unexpectedly ({type(exc).__name__}); see the log.")
+            self.finish(MessageStatus.FAILED, error=str(self.error))
+        else:
+            self.finish(MessageStatus.COMPLETE)
 
     def settle(self) -> asyncio.Task[Message]:
         """The final save, started once: it waits for another program's lock as long as it takes.

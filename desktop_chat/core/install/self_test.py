@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TextIO
 
 from desktop_chat.core.errors import DesktopChatError, SecretStoreUnavailable
-from desktop_chat.core.local_model import LocalModelServer
-from desktop_chat.core.local_models import resolve_model_file
 from desktop_chat.core.models import Role
+from desktop_chat.core.providers.local.files import resolve_model_file
+from desktop_chat.core.providers.local.server import LocalModelServer
 from desktop_chat.core.resources import resources_dir
 from desktop_chat.core.secrets import open_secret_store
 from desktop_chat.core.settings import Settings

