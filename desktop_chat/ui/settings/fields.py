@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.errors import SettingsError
 from desktop_chat.core.settings import HybridSplit, parse_text, to_json, validate
+from desktop_chat.ui.accessibility import name_line_edit
 
 # The one semantic accent of these pages (UI.md: colours only for meaning).
 ERROR_STYLE = "color: #c0392b;"
@@ -72,6 +73,8 @@ class Field:
         # A check box carries its own words; an unlabelled row takes them as its name.
         self.label = label.rstrip(":") or str(getattr(widget, "text", lambda: "")())
         widget.setAccessibleName(self.label)
+        if isinstance(widget, QLineEdit | QComboBox):
+            name_line_edit(widget, self.label)  # its clear button, an editable combo's line edit
         widget.setToolTip(tip)
         self.error = error_label(self.label)
         self._parse = parse

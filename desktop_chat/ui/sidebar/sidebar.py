@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.ui.accessibility import name_icon_action, name_line_edit
 from desktop_chat.ui.app.icons import icon
 from desktop_chat.ui.sidebar.sidebar_groups import FOUND
 from desktop_chat.ui.sidebar.sidebar_model import HEADING_ROLE, ID_ROLE, MESSAGE_ROLE, SidebarModel
@@ -36,12 +39,25 @@ __all__ = ["ID_ROLE", "MESSAGE_ROLE", "Sidebar", "SidebarRow"]
 SEARCH_DELAY_MS = 200
 
 
+class _TitleDelegate(QStyledItemDelegate):
+    """Draws rows as Qt does; its title editor (F2) says what it edits."""
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        editor.setAccessibleName("Chat title")
+        editor.setToolTip("The chat's new title: Enter saves it, Esc leaves it as it was")
+        return editor
+
+
 class _Tree(QTreeView):
     """The chats under their headings: every heading open, headings and hits across both columns."""
 
     def __init__(self, model: SidebarModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setModel(model)
+        self.setItemDelegate(_TitleDelegate(self))
         self.setHeaderHidden(True)
         self.setRootIsDecorated(False)
         self.setItemsExpandable(False)
@@ -167,8 +183,12 @@ class Sidebar(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search chats")
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search.setAccessibleName("Search chats")
+        name_icon_action(
+            self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition),
+            "Search",
+            "Type to search chat titles and messages",
+        )
+        name_line_edit(self.search, "Search chats")
         self.search.setToolTip("Filter chat titles and search the text of every message (Ctrl+K)")
         self.model = SidebarModel(self)
         self.model.set_workspace(workspace)

@@ -1,0 +1,191 @@
+"""What a screen reader finds: every interactive element, walked through Qt's accessibility tree, has a name.
+
+The walk goes through ``QAccessible`` as an assistive technology does (AT-SPI on
+Linux asks the same interfaces): from a window's interface down ``child(i)``,
+reading ``role()``, ``state()`` and ``text(Name)``. It covers the main window
+with a chat open (messages, the inspector with facts, pending facts, a fact's
+history, a summary and a reply's request), its menus, every page of Settings,
+the first-run welcome, renaming and deleting a chat, and the import and export
+file dialogs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QAccessible, QAccessibleInterface
+from PySide6.QtWidgets import QFileDialog, QLineEdit, QMenu, QWidget
+
+from desktop_chat.core.models import FactOrigin, FactStatus, Role, Strategy
+from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage.store import Store
+from desktop_chat.ui.settings.dialog import PAGES
+from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.ui.conftest import Harness, data_dir, ui_settings, until
+from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
+
+R = QAccessible.Role
+NAME = QAccessible.Text.Name
+
+# What a user operates: each must say what it is.
+INTERACTIVE = {
+    R.Button, R.PushButton, R.CheckBox, R.RadioButton, R.ComboBox, R.EditableText, R.SpinBox, R.Slider,
+    R.List, R.Table, R.Tree, R.TreeItem, R.PageTabList, R.PageTab, R.MenuItem, R.ButtonMenu, R.ButtonDropDown,
+    R.Link,
+}  # fmt: skip
+# Not scroll bars: Qt's are part of their scroll area, take no focus, and are announced by role and
+# orientation with their value; none of the app's own.
+# Item views: their rows are the content, named by their own text; the view is named, its rows are
+# checked where they matter (the messages, test_conversation_is_readable below).
+VIEWS = {R.List, R.Table, R.Tree}
+
+
+def walk(
+    iface: QAccessibleInterface, path: str = "", *, hidden: bool = False
+) -> Iterator[tuple[QAccessibleInterface, str]]:
+    """Every visible interface under ``iface`` (not inside item views), with a readable path.
+
+    ``hidden``: the hidden ones too (a closed menu's items are what it will show).
+    """
+    for i in range(iface.childCount()):
+        child = iface.child(i)
+        if child is None or not child.isValid() or (child.state().invisible and not hidden):
+            continue
+        where = f"{path}/{child.role().name}:{child.text(NAME)!r}"
+        yield child, where
+        if child.role() not in VIEWS:
+            yield from walk(child, where, hidden=hidden)
+
+
+def unnamed(root: QWidget | QAccessibleInterface, *, hidden: bool = False) -> tuple[list[str], int]:
+    """The interactive elements under ``root`` without a name, and how many were checked."""
+    iface = root if isinstance(root, QAccessibleInterface) else QAccessible.queryAccessibleInterface(root)
+    assert iface is not None
+    missing, checked = [], 0
+    for child, where in walk(iface, hidden=hidden):
+        if child.role() not in INTERACTIVE:
+            continue
+        checked += 1
+        if not child.text(NAME).strip():
+            what = child.object()
+            missing.append(f"{where} ({type(what).__name__} {what.objectName()!r})")
+    return missing, checked
+
+
+def assert_named(root: QWidget | QAccessibleInterface, at_least: int) -> int:
+    missing, checked = unnamed(root)
+    assert missing == [], "\n".join(["unnamed:", *missing])
+    assert checked >= at_least, f"only {checked} interactive elements found: the walk missed most of it"
+    return checked
+
+
+def _seed(tmp_path: Path) -> int:
+    """A chat with replies, facts (active, pending, rejected) and a summary, before the window opens."""
+    store = Store.open(data_dir(tmp_path))
+    try:
+        session = store.sessions.create("Bookstore API", strategy=Strategy.SUMMARY, strategy_options={})
+        for i in range(12):
+            role = Role.USER if i % 2 == 0 else Role.ASSISTANT
+            store.messages.append(session.id, role, f"message number {i + 1} about books and authors")
+        messages = store.messages.all(session.id)
+        store.facts.add("name", "Alex", scope=session.id, actor="user")
+        store.facts.add(
+            "city", "Lisbon", scope=session.id, origin=FactOrigin.EXTRACTED, status=FactStatus.PENDING,
+            source_message_id=messages[0].id, source_quote="I live in Lisbon", actor="extractor",
+        )  # fmt: skip
+        store.facts.add(
+            "age", "200", scope=session.id, origin=FactOrigin.EXTRACTED, status=FactStatus.REJECTED,
+            reason="not stated in the message", actor="extractor",
+        )  # fmt: skip
+        store.summaries.save(session.id, "Alex is designing a bookstore API.", covers_through=messages[9].id,
+                             token_count=7, model="fake-mini", by="upkeep")  # fmt: skip
+        return session.id
+    finally:
+        store.close()
+
+
+def test_the_main_window_with_a_chat_open_names_every_control(
+    open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    chat = _seed(tmp_path)
+    h = open_window(replace(ui_settings(fake_openai), facts_require_approval=True))
+    h.window.open_session(chat)
+    inspector = h.window.inspector
+    h.run(until(lambda: inspector.plan is not None, what="the first plan"))
+    assert inspector.facts.select_fact(inspector.facts.facts[0].id)  # the fact's history box shows
+    reply = next(r for r in h.window.chat.model.rows() if r.message is not None and r.message.role is Role.ASSISTANT)
+    assert inspector.show_reply(reply.key)  # "Why this reply"
+    h.run(asyncio.sleep(0.1))
+    assert inspector.facts.history_box.isVisible() and inspector.facts.pending_box.isVisible()
+    assert inspector.summary.editor.toPlainText()
+    assert_named(h.window, at_least=25)
+    h.window.sidebar.search.setText("books")  # the search field's clear button shows
+    h.run(asyncio.sleep(0.3))
+    assert_named(h.window.sidebar, at_least=4)
+
+
+def test_every_menu_item_is_named_and_reachable(open_window: Callable[..., Harness]) -> None:
+    h = open_window()
+    menus = [a.menu() for a in h.window.menuBar().actions() if a.menu() is not None]
+    assert len(menus) >= 5
+    checked = 0
+    for menu in [*menus, *(m for top in menus for m in top.findChildren(QMenu))]:
+        assert isinstance(menu, QMenu)
+        missing, count = unnamed(menu, hidden=True)
+        assert missing == [], menu.title()
+        checked += count
+    assert checked >= 20
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_settings_page_names_every_control(open_app: Callable[..., App], page: str) -> None:
+    app = open_app()
+    dialog = app.settings_dialog(page)
+    app.settle(0.1)
+    assert_named(dialog, at_least=5)
+
+
+def test_the_welcome_names_every_control(open_app: Callable[..., App], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    app = open_app(Settings())  # no key anywhere: the welcome opens
+    app.run(until(lambda: app.window.welcome is not None and app.window.welcome.isVisible(), what="the welcome"))
+    assert_named(app.window.welcome, at_least=5)
+
+
+def test_renaming_and_deleting_a_chat_name_every_control(open_window: Callable[..., Harness], tmp_path: Path) -> None:
+    chat = _seed(tmp_path)
+    h = open_window()
+    h.window.open_session(chat)
+    sidebar = h.window.sidebar
+    sidebar.confirm_delete(chat)
+    box = sidebar.confirm_box
+    assert box is not None and box.isVisible()
+    assert_named(box, at_least=2)
+    box.reject()
+    h.run(asyncio.sleep(0.05))
+    h.window.rename_current()
+    editor = sidebar.tree.findChild(QLineEdit)
+    assert editor is not None and editor.isVisible(), "the title editor did not open"
+    iface = QAccessible.queryAccessibleInterface(editor)
+    assert iface.text(NAME), "the chat title editor has no name"
+
+
+@pytest.mark.parametrize("which", ["import", "export"])
+def test_the_file_dialogs_name_every_control(open_window: Callable[..., Harness], which: str) -> None:
+    h = open_window()
+    sidebar = h.window.sidebar
+    if which == "import":
+        sidebar.ask_import()
+    else:
+        sidebar.export(h.chat_id, "markdown")
+    dialog = sidebar.file_dialog
+    assert isinstance(dialog, QFileDialog) and dialog.isVisible()
+    h.run(asyncio.sleep(0.1))
+    try:
+        assert_named(dialog, at_least=5)
+    finally:
+        dialog.reject()
