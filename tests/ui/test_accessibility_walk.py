@@ -17,14 +17,36 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QAccessible, QAccessibleInterface
-from PySide6.QtWidgets import QFileDialog, QLineEdit, QMenu, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAccessibleInterface, QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QHeaderView,
+    QLineEdit,
+    QMenu,
+    QMenuBar,
+    QPlainTextEdit,
+    QScrollBar,
+    QSpinBox,
+    QTabBar,
+    QTextEdit,
+    QToolButton,
+    QWidget,
+)
 
-from desktop_chat.core.models import FactOrigin, FactStatus, Role, Strategy
+from desktop_chat.core.models import FactOrigin, FactStatus, MessageStatus, Role, Strategy
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
+from desktop_chat.ui import accessibility
+from desktop_chat.ui.chat.message_model import OUT_OF_CONTEXT, when
 from desktop_chat.ui.settings.dialog import PAGES
-from tests.helpers.fake_openai import FakeOpenAIServer
+from desktop_chat.ui.window.main_window import MainWindow
+from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.ui.conftest import Harness, data_dir, ui_settings, until
 from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
 
@@ -189,3 +211,149 @@ def test_the_file_dialogs_name_every_control(open_window: Callable[..., Harness]
         assert_named(dialog, at_least=5)
     finally:
         dialog.reject()
+
+
+def test_the_conversation_is_readable_by_a_screen_reader(open_window: Callable[..., Harness], tmp_path: Path) -> None:
+    store = Store.open(data_dir(tmp_path))
+    try:
+        window = {"window_messages": 2}
+        session = store.sessions.create("Bookstore API", strategy=Strategy.WINDOW, strategy_options=window)
+        for i in range(3):
+            store.messages.append(session.id, Role.USER, f"question {i + 1} about books")
+            store.messages.append(session.id, Role.ASSISTANT, f"answer {i + 1} about authors", model="gpt-4o")
+        stopped = store.messages.append(session.id, Role.USER, "one more")
+        store.messages.append(
+            session.id, Role.ASSISTANT, "cut short", model="gpt-4o", status=MessageStatus.STOPPED, parent_id=stopped.id
+        )
+    finally:
+        store.close()
+    h = open_window()
+    h.window.open_session(session.id)
+    model = h.window.chat.model
+    h.run(until(lambda: any(r.context == OUT_OF_CONTEXT for r in model.rows()), what="the context marks"))
+    listing = QAccessible.queryAccessibleInterface(h.window.chat.list)
+    assert listing.role() is R.List and listing.text(NAME) == "Messages"
+    said = [listing.child(i).text(NAME) for i in range(listing.childCount())]
+    described = [listing.child(i).text(QAccessible.Text.Description) for i in range(listing.childCount())]
+    first = model.rows()[0].message
+    assert first is not None
+    at = when(first.created_at)
+    assert said[0] == f"You, {at}: question 1 about books (not in context)"
+    assert said[1] == f"Assistant, {at}, gpt-4o: answer 1 about authors (not in context)"
+    assert described[0] == "not in context"
+    assert said[-2].startswith(f"You, {at}: one more")
+    assert said[-1] == f"Assistant, {at}, gpt-4o: cut short (stopped)" and described[-1] == "stopped"
+    assert len(said) == model.rowCount() == 8
+
+
+def test_a_reply_that_ends_is_announced(open_window: Callable[..., Harness], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The announcement event reaches ``QAccessible.updateAccessibility``.
+
+    PySide6 does not expose ``QAccessible::installUpdateHandler``, so the test wraps
+    the app's one call to ``updateAccessibility`` (``send_accessibility_event``)
+    and still makes the real call: the event must be one Qt accepts.
+    """
+    sent: list[tuple[str, QAccessible.AnnouncementPoliteness, object]] = []
+    real = accessibility.send_accessibility_event
+
+    def record(event: QAccessibleAnnouncementEvent) -> None:
+        assert isinstance(event, QAccessibleAnnouncementEvent) and event.type() is QAccessible.Event.Announcement
+        sent.append((event.message(), event.politeness(), event.object()))
+        real(event)
+
+    monkeypatch.setattr(accessibility, "send_accessibility_event", record)
+    h = open_window()
+    listing = h.window.chat.list
+    polite, assertive = QAccessible.AnnouncementPoliteness.Polite, QAccessible.AnnouncementPoliteness.Assertive
+    words = " ".join(f"word{i}" for i in range(30))
+    h.server.reply(chunks=[words[:40], words[40:]])
+
+    async def scenario() -> None:
+        h.window.replies.send("Hello")
+        await until(lambda: len(sent) == 1, what="the finished reply's announcement")
+        await until(lambda: not h.window.composer.busy)
+        # The chat's title is asked for after its first reply: let that request take its turn first.
+        await until(lambda: bool(h.workspace.session(h.chat_id).title), what="the chat's title")
+        h.server.fail(Fault.FOREVER, interval=0.05)
+        h.window.replies.send("Tell me everything")
+        await until(lambda: any(r.text for r in h.window.chat.model.rows() if r.status is MessageStatus.STREAMING))
+        h.window.replies.stop()
+        await until(lambda: len(sent) == 2, what="the stopped reply's announcement")
+        await until(lambda: not h.window.composer.busy)
+        h.server.fail(Fault.UNAUTHORIZED)
+        h.window.replies.send("Again")
+        await until(lambda: len(sent) == 3, what="the failed reply's announcement")
+
+    h.run(scenario())
+    first = " ".join(f"word{i}" for i in range(accessibility.ANNOUNCED_WORDS))
+    assert sent[0] == (f"Reply finished: {first}…", polite, listing)
+    assert sent[1] == ("Reply stopped", polite, listing)
+    message, politeness, where = sent[2]
+    assert message.startswith("Reply failed: ") and "\n" not in message and len(message) > len("Reply failed: ")
+    assert (politeness, where) == (assertive, listing)
+
+
+def test_every_action_has_a_menu_entry_and_the_common_ones_a_shortcut(open_window: Callable[..., Harness]) -> None:
+    h = open_window()
+    window = h.window
+    in_menus: set[QAction] = set()
+    for top in window.menuBar().actions():
+        menu = top.menu()
+        assert isinstance(menu, QMenu) and top.text()
+        for sub in [menu, *menu.findChildren(QMenu)]:
+            in_menus.update(a for a in sub.actions() if not a.isSeparator() and a.menu() is None)
+    assert all(a.text().replace("&", "").strip() for a in in_menus)
+    outside = [a.text() for a in window.actions() if a not in in_menus]
+    assert outside == [], "actions only reachable by a shortcut nobody can discover"
+    shortcuts = [a.shortcut().toString() for a in in_menus if not a.shortcut().isEmpty()]
+    assert len(shortcuts) >= 17 and len(set(shortcuts)) == len(shortcuts), "a shortcut is missing or taken twice"
+
+
+def _pane(window: MainWindow, widget: QWidget) -> str:
+    for name in ("sidebar", "composer", "chat", "inspector"):
+        pane = getattr(window, name)
+        if widget is pane or pane.isAncestorOf(widget):
+            return name
+    return type(widget).__name__
+
+
+def test_tab_goes_sidebar_chat_composer_inspector_and_focus_is_visible(
+    open_window: Callable[..., Harness], tmp_path: Path
+) -> None:
+    chat = _seed(tmp_path)
+    h = open_window()
+    window = h.window
+    window.open_session(chat)
+    h.run(until(lambda: window.inspector.plan is not None, what="the first plan"))
+    window.sidebar.search.setFocus()
+    h.run(asyncio.sleep(0.05))
+    order: list[str] = []
+    for _ in range(80):
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        pane = _pane(window, focused)
+        if not order or order[-1] != pane:
+            order.append(pane)
+        QTest.keyClick(focused, Qt.Key.Key_Tab)
+    first_round = order[: order.index("inspector") + 1]
+    assert first_round == ["sidebar", "chat", "composer", "inspector"], order
+    # Focus is drawn by the style (Fusion or the platform's): no control opts out of keyboard focus.
+    interactive = (QAbstractButton, QAbstractItemView, QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QSpinBox)
+    no_focus = [
+        f"{type(w).__name__} {w.accessibleName()!r}"
+        for w in window.findChildren(QWidget)
+        if isinstance(w, interactive)
+        and w.isVisibleTo(window)
+        and w.focusPolicy() == Qt.FocusPolicy.NoFocus
+        and not _qt_internal(w)
+    ]
+    assert no_focus == []
+
+
+def _qt_internal(widget: QWidget) -> bool:
+    """Qt's own parts that take no focus by design: a line edit's clear button, a tab bar's scroll arrows,
+    a table's header (the keyboard works in the table itself)."""
+    if isinstance(widget, QHeaderView):
+        return True
+    parent = widget.parentWidget()
+    return isinstance(widget, QToolButton) and isinstance(parent, QLineEdit | QTabBar | QMenuBar | QScrollBar)

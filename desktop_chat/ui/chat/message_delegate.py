@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 from collections import OrderedDict
-from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -38,21 +37,12 @@ from desktop_chat.ui.chat.message_model import (
     SETTINGS,
     Row,
     role_name,
+    when,
 )
 from desktop_chat.ui.chat.render import MarkdownRenderer, plain
 
 MAX_TEXT_WIDTH = 760  # a readable line length, as in a document
 PAD = 12
-
-
-def _when(moment: datetime) -> str:
-    local = moment.astimezone()
-    now = datetime.now().astimezone()
-    if local.date() == now.date():
-        return local.strftime("%H:%M")
-    if local.year == now.year:
-        return local.strftime("%d %b %H:%M")
-    return local.strftime("%d %b %Y %H:%M")
 
 
 class Theme:
@@ -115,7 +105,7 @@ class MessageDelegate(QStyledItemDelegate):
         dim = self._theme.dim.name()
         bits: list[str] = []
         if message is not None:
-            bits.append(html.escape(_when(message.created_at)))
+            bits.append(html.escape(when(message.created_at)))
             if message.role is Role.ASSISTANT and message.model:
                 bits.append(html.escape(message.model))
         status = {
