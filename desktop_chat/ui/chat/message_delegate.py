@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from collections import OrderedDict
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, QUrl, Signal
@@ -268,6 +268,7 @@ class MessageDelegate(QStyledItemDelegate):
         row: Row = index.data(ROW_ROLE)
         browser = QTextBrowser(parent)
         browser.setAccessibleName("Message text")
+        browser.setAccessibleDescription(str(index.data(Qt.ItemDataRole.AccessibleTextRole) or ""))
         browser.setToolTip("Select text to copy it")
         browser.setOpenLinks(False)
         browser.setOpenExternalLinks(False)
@@ -280,8 +281,11 @@ class MessageDelegate(QStyledItemDelegate):
         doc, _ = self.document(row, rect.width())
         clone = doc.clone(browser)
         browser.setDocument(clone)
-        browser.anchorClicked.connect(lambda url, r=row: self.linkActivated.emit(url.toString(), r))
+        browser.anchorClicked.connect(partial(self._anchor_clicked, row))
         return browser
+
+    def _anchor_clicked(self, row: Row, url: QUrl) -> None:
+        self.linkActivated.emit(url.toString(), row)
 
     def updateEditorGeometry(
         self, editor: QWidget, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex

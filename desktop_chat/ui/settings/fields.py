@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -196,6 +196,7 @@ class SplitEditor(QWidget):
         row.addWidget(self.rest, 1)
         self._changed()
 
+    @Slot()
     def _changed(self, *_: object) -> None:
         rest = 100 - sum(spin.value() for spin in self.spins.values())
         self.rest.setText(f"recent: {rest} %" if rest >= 0 else "over 100 %")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -440,9 +441,12 @@ class Sidebar(QWidget):
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilter("Markdown (*.md)" if kind == "markdown" else "JSON (*.json)")
         dialog.setDefaultSuffix(suffix)
-        dialog.fileSelected.connect(lambda path: self.write_export(session_id, kind, Path(path)))
+        dialog.fileSelected.connect(partial(self._export_chosen, session_id, kind))
         self.file_dialog = dialog
         dialog.open()
+
+    def _export_chosen(self, session_id: int, kind: str, path: str) -> None:
+        self.write_export(session_id, kind, Path(path))
 
     def write_export(self, session_id: int, kind: str, path: Path) -> bool:
         import json
@@ -466,9 +470,13 @@ class Sidebar(QWidget):
         dialog = QFileDialog(self, "Import chats", str(Path.home()))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
         dialog.setNameFilter("Chat exports (*.json *.zip);;All files (*)")
-        dialog.filesSelected.connect(lambda paths: self.import_files([Path(p) for p in paths]))
+        dialog.filesSelected.connect(self._import_chosen)
         self.file_dialog = dialog
         dialog.open()
+
+    @Slot(list)
+    def _import_chosen(self, paths: list[str]) -> None:
+        self.import_files([Path(p) for p in paths])
 
     def import_files(self, paths: list[Path]) -> int:
         """Import each file; returns how many chats arrived. Errors are one line each in the status bar."""
