@@ -5,8 +5,9 @@ Linux asks the same interfaces): from a window's interface down ``child(i)``,
 reading ``role()``, ``state()`` and ``text(Name)``. It covers the main window
 with a chat open (messages, the inspector with facts, pending facts, a fact's
 history, a summary and a reply's request), its menus, every page of Settings,
-the first-run welcome, renaming and deleting a chat, and the import and export
-file dialogs.
+the first-run welcome, renaming and deleting a chat, the About box, and the
+import and export file dialogs (Qt's own widgets on the test platform; a
+desktop's native dialog is named by its own toolkit).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMenuBar,
+    QMessageBox,
     QPlainTextEdit,
     QScrollBar,
     QSpinBox,
@@ -148,6 +150,8 @@ def test_the_main_window_with_a_chat_open_names_every_control(
     h.window.sidebar.search.setText("books")  # the search field's clear button shows
     h.run(asyncio.sleep(0.3))
     assert_named(h.window.sidebar, at_least=4)
+    inside = [c.text(NAME) for c, _ in walk(QAccessible.queryAccessibleInterface(h.window.sidebar.search))]
+    assert sorted(inside) == ["Clear", "Search"]  # the clear button shows once there is text
 
 
 def test_every_menu_item_is_named_and_reachable(open_window: Callable[..., Harness]) -> None:
@@ -194,6 +198,16 @@ def test_renaming_and_deleting_a_chat_name_every_control(open_window: Callable[.
     assert editor is not None and editor.isVisible(), "the title editor did not open"
     iface = QAccessible.queryAccessibleInterface(editor)
     assert iface.text(NAME), "the chat title editor has no name"
+
+
+def test_the_about_box_names_every_control(open_window: Callable[..., Harness]) -> None:
+    h = open_window()
+    h.window.about()
+    (box,) = [b for b in h.window.findChildren(QMessageBox) if b.isVisible()]
+    try:
+        assert_named(box, at_least=1)
+    finally:
+        box.reject()
 
 
 @pytest.mark.parametrize("which", ["import", "export"])
