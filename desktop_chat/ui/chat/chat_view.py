@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QMouseEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -101,6 +101,7 @@ class ChatListView(QListView):
         bar = self.verticalScrollBar()
         return bar.value() >= bar.maximum() - 8
 
+    @Slot(QPersistentModelIndex)
     def open_selectable(self, index: QModelIndex | QPersistentModelIndex) -> None:
         if self._editing is not None and self._editing == QPersistentModelIndex(index):
             return
@@ -256,6 +257,7 @@ class ChatView(QWidget):
         self.model.set_highlight(wanted)
         return bool(wanted) and self.show_message(wanted[0])
 
+    @Slot(QModelIndex)
     def _clicked(self, index: QModelIndex) -> None:
         row: Row | None = index.data(ROW_ROLE)
         if row is not None and row.message is not None:
@@ -268,18 +270,22 @@ class ChatView(QWidget):
 
     # --- scrolling -----------------------------------------------------------------------
 
+    @Slot()
     def _remember_bottom(self) -> None:
         self._stick = self.list.at_bottom()
 
+    @Slot(QModelIndex, int, int)
     def _after_insert(self, parent: QModelIndex, first: int, last: int) -> None:
         if first > 0 and self._stick:
             self.scroll_to_bottom()
 
+    @Slot(int, int)
     def _on_range(self, low: int, high: int) -> None:
         # A growing (streaming) row changes the range: follow it when the reader was at the bottom.
         if self._stick and not self._loading_older:
             self.list.verticalScrollBar().setValue(high)
 
+    @Slot(int)
     def _on_scroll(self, value: int) -> None:
         bar = self.list.verticalScrollBar()
         if not self._loading_older:
@@ -299,6 +305,7 @@ class ChatView(QWidget):
         finally:
             self._loading_older = False
 
+    @Slot()
     def _fill_viewport(self) -> None:
         # A short first page may not fill a tall window; then nothing can scroll to load more.
         bar = self.list.verticalScrollBar()
@@ -308,6 +315,7 @@ class ChatView(QWidget):
 
     # --- actions -------------------------------------------------------------------------
 
+    @Slot(str, object)
     def _on_link(self, href: str, row: Row) -> None:
         code = parse_internal(href, "copy-code")
         if code is not None:

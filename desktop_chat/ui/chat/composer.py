@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -48,6 +48,7 @@ class ComposerEdit(QPlainTextEdit):
             return
         super().keyPressEvent(event)
 
+    @Slot()
     def _grow(self) -> None:
         line = self.fontMetrics().lineSpacing()
         lines = max(MIN_LINES, min(MAX_LINES, int(self.document().size().height())))
@@ -171,6 +172,7 @@ class Composer(QWidget):
         self.set_text(text)
         self.edit.setFocus()
 
+    @Slot()
     def cancel_editing(self) -> None:
         if self.editing is None:
             return
@@ -187,18 +189,21 @@ class Composer(QWidget):
         """Send the draft, as Enter does."""
         self._submit()
 
+    @Slot()
     def _submit(self) -> None:
         if self._busy:
             return  # Enter during a reply does not queue a second one
         if self.text().strip():
             self.send.emit(self.text())
 
+    @Slot()
     def _escape(self) -> None:
         if self._busy:
             self.stop.emit()
         elif self.editing is not None:
             self.cancel_editing()
 
+    @Slot()
     def _clicked(self) -> None:
         if self._busy:
             self.stop.emit()

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import html
 from collections import OrderedDict
-from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, QUrl, Signal
@@ -38,21 +37,12 @@ from desktop_chat.ui.chat.message_model import (
     SETTINGS,
     Row,
     role_name,
+    when,
 )
 from desktop_chat.ui.chat.render import MarkdownRenderer, plain
 
 MAX_TEXT_WIDTH = 760  # a readable line length, as in a document
 PAD = 12
-
-
-def _when(moment: datetime) -> str:
-    local = moment.astimezone()
-    now = datetime.now().astimezone()
-    if local.date() == now.date():
-        return local.strftime("%H:%M")
-    if local.year == now.year:
-        return local.strftime("%d %b %H:%M")
-    return local.strftime("%d %b %Y %H:%M")
 
 
 class Theme:
@@ -115,7 +105,7 @@ class MessageDelegate(QStyledItemDelegate):
         dim = self._theme.dim.name()
         bits: list[str] = []
         if message is not None:
-            bits.append(html.escape(_when(message.created_at)))
+            bits.append(html.escape(when(message.created_at)))
             if message.role is Role.ASSISTANT and message.model:
                 bits.append(html.escape(message.model))
         status = {
@@ -278,6 +268,7 @@ class MessageDelegate(QStyledItemDelegate):
         row: Row = index.data(ROW_ROLE)
         browser = QTextBrowser(parent)
         browser.setAccessibleName("Message text")
+        browser.setAccessibleDescription(str(index.data(Qt.ItemDataRole.AccessibleTextRole) or ""))
         browser.setToolTip("Select text to copy it")
         browser.setOpenLinks(False)
         browser.setOpenExternalLinks(False)
@@ -290,8 +281,11 @@ class MessageDelegate(QStyledItemDelegate):
         doc, _ = self.document(row, rect.width())
         clone = doc.clone(browser)
         browser.setDocument(clone)
-        browser.anchorClicked.connect(lambda url, r=row: self.linkActivated.emit(url.toString(), r))
+        browser.anchorClicked.connect(partial(self._anchor_clicked, row))
         return browser
+
+    def _anchor_clicked(self, row: Row, url: QUrl) -> None:
+        self.linkActivated.emit(url.toString(), row)
 
     def updateEditorGeometry(
         self, editor: QWidget, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex

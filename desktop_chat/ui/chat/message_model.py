@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -110,10 +111,14 @@ class MessageListModel(QAbstractListModel):
         row = self._rows[index.row()]
         if role == ROW_ROLE:
             return row
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             who = role_name(row)
             mark = f" ({row.context})" if row.context else ""
             return f"{who}{mark}: {row.visible_text or row.error or ''}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return spoken(row)
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            return spoken_marks(row)
         return None
 
     # --- loading -------------------------------------------------------------------------
@@ -307,6 +312,42 @@ class MessageListModel(QAbstractListModel):
                 changed = True
         if notify and changed and self._rows:
             self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [ROW_ROLE])
+
+
+def when(moment: datetime) -> str:
+    """A message's time as the list shows it: the time today, the day this year, else the date."""
+    local = moment.astimezone()
+    now = datetime.now().astimezone()
+    if local.date() == now.date():
+        return local.strftime("%H:%M")
+    if local.year == now.year:
+        return local.strftime("%d %b %H:%M")
+    return local.strftime("%d %b %Y %H:%M")
+
+
+STATUS_WORDS = {MessageStatus.STREAMING: "streaming", MessageStatus.STOPPED: "stopped", MessageStatus.FAILED: "failed"}
+
+
+def spoken(row: Row) -> str:
+    """What a screen reader reads for a row: "You, 10:42: text", "Assistant, 10:42, gpt-4o: text"; then its marks."""
+    message = row.message
+    if message is None:
+        return f"Error: {row.error or row.text}"
+    head = [role_name(row), when(message.created_at)]
+    if message.role is Role.ASSISTANT and message.model:
+        head.append(message.model)
+    marks = spoken_marks(row)
+    return f"{', '.join(head)}: {row.visible_text or row.error or ''}" + (f" ({marks})" if marks else "")
+
+
+def spoken_marks(row: Row) -> str:
+    """The row's status and context mark in words ("stopped; not in context"), "" for neither."""
+    marks = [STATUS_WORDS[row.status]] if row.status in STATUS_WORDS and row.message is not None else []
+    if row.context and row.message is not None:
+        marks.append(row.context)
+    if row.error and row.message is not None:
+        marks.append(f"error: {row.error}")
+    return "; ".join(marks)
 
 
 def role_name(row: Row) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -199,8 +199,8 @@ class FactsView(QWidget):
         self.reject_button = QPushButton("Reject")
         self.reject_button.setAccessibleName("Reject fact")
         self.reject_button.setToolTip("Drop the selected pending fact")
-        self.approve_button.clicked.connect(lambda: self._pending_action("approve"))
-        self.reject_button.clicked.connect(lambda: self._pending_action("reject"))
+        self.approve_button.clicked.connect(self.approve_pending)
+        self.reject_button.clicked.connect(self.reject_pending)
         pending_buttons = QHBoxLayout()
         pending_buttons.setContentsMargins(0, 0, 0, 0)
         pending_buttons.addWidget(self.approve_button)
@@ -377,6 +377,7 @@ class FactsView(QWidget):
                 return row
         return None
 
+    @Slot()
     def _selection_changed(self) -> None:
         fact = self.selected_fact()
         for button in (self.pin_button, self.private_button, self.delete_button):
@@ -408,6 +409,7 @@ class FactsView(QWidget):
             self.refresh()
             return None
 
+    @Slot()
     def add_from_fields(self) -> None:
         if self._workspace is None or self.session_id is None:
             return
@@ -431,6 +433,7 @@ class FactsView(QWidget):
         self.new_scope.setCurrentIndex(1 if global_scope else 0)
         self.add_from_fields()
 
+    @Slot(QTableWidgetItem)
     def _edited(self, item: QTableWidgetItem) -> None:
         if self._filling or self._workspace is None or item.column() not in (KEY, VALUE):
             return
@@ -447,6 +450,7 @@ class FactsView(QWidget):
             return
         self.refresh()
 
+    @Slot(int, int)
     def _cell_clicked(self, row: int, column: int) -> None:
         if column != SOURCE:
             return
@@ -462,12 +466,15 @@ class FactsView(QWidget):
         if self._do(lambda: call(fact)) is not None:
             self.refresh()
 
+    @Slot()
     def toggle_pin(self) -> None:
         self._selected_call(lambda f: self._workspace.pin_fact(f.id, not f.pinned))
 
+    @Slot()
     def toggle_private(self) -> None:
         self._selected_call(lambda f: self._workspace.set_fact_private(f.id, not f.private))
 
+    @Slot()
     def delete_selected(self) -> None:
         fact = self.selected_fact()
         self._selected_call(lambda f: self._workspace.delete_fact(f.id))
@@ -476,6 +483,7 @@ class FactsView(QWidget):
             self.notice.emit(f"Deleted {fact.key} = {fact.value}; Undo brings it back")
             self._selection_changed()
 
+    @Slot()
     def undo_selected(self) -> None:
         """Undo the selected fact's newest change; with none selected, bring back the fact deleted last."""
         if self.selected_fact() is not None:
@@ -486,6 +494,14 @@ class FactsView(QWidget):
             self._last_deleted = None
             self.refresh()
             self.select_fact(fact_id)
+
+    @Slot()
+    def approve_pending(self) -> None:
+        self._pending_action("approve")
+
+    @Slot()
+    def reject_pending(self) -> None:
+        self._pending_action("reject")
 
     def _pending_action(self, name: str) -> None:
         item = self.pending.currentItem()

@@ -16,7 +16,7 @@ from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -149,11 +149,13 @@ class SummaryView(QWidget):
         self._text_changed()
         self.show_upkeep()
 
+    @Slot()
     def _text_changed(self) -> None:
         changed = self.editor.toPlainText() != self._stored
         self.save_button.setEnabled(changed and bool(self.editor.toPlainText().strip()))
         self.revert_button.setEnabled(changed)
 
+    @Slot()
     def save(self) -> None:
         if self._workspace is None or self.session_id is None:
             return
@@ -164,9 +166,11 @@ class SummaryView(QWidget):
             return
         self.refresh(force=True)
 
+    @Slot()
     def revert(self) -> None:
         self.editor.setPlainText(self._stored)
 
+    @Slot()
     def undo(self) -> None:
         """Undo the stored summary's newest change (an edit, a fold, a rollback), from its history."""
         if self._workspace is None or self.session_id is None:
@@ -222,11 +226,13 @@ class SummaryView(QWidget):
         task.add_done_callback(done)
         return task
 
+    @Slot()
     def summarise_now(self) -> asyncio.Future[Any] | None:
         if self._workspace is None or self.session_id is None:
             return None
         return self._run(self._workspace.summarise_now(self.session_id), "Summarising")
 
+    @Slot()
     def retry(self) -> asyncio.Future[Any] | None:
         if self._workspace is None or self.session_id is None:
             return None
@@ -434,6 +440,7 @@ class StrategyView(QWidget):
         self.apply_button.setVisible(pending is not None)
         self.cancel_button.setVisible(pending is not None)
 
+    @Slot()
     def _changed(self, *_: Any) -> None:
         if self._filling:
             return
@@ -441,6 +448,7 @@ class StrategyView(QWidget):
         self._show_state(pending)
         self.previewChanged.emit(pending)
 
+    @Slot()
     def apply(self) -> None:
         if self._workspace is None or self.session_id is None:
             return
@@ -452,6 +460,7 @@ class StrategyView(QWidget):
         self.set_session(session)
         self.previewChanged.emit(None)
 
+    @Slot()
     def cancel(self) -> None:
         self.set_session(self._session)
         self.previewChanged.emit(None)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import time
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
@@ -70,6 +71,7 @@ class Section(QWidget):
     def title(self) -> str:
         return self.toggle.text()
 
+    @Slot(bool)
     def set_open(self, open_: bool) -> None:
         self.toggle.setChecked(open_)
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
@@ -150,12 +152,12 @@ class InspectorPane(QWidget):
             view.set_workspace(workspace)
         if bridge is not None:
             bridge.memoryChanged.connect(self._memory_changed)
-            bridge.settingsChanged.connect(lambda _settings: self._memory_changed(None))
+            bridge.settingsChanged.connect(self._settings_changed)
             bridge.sessionChanged.connect(self._session_changed)
             bridge.upkeepChanged.connect(self._upkeep_changed)
             bridge.replyEnded.connect(self._reply_ended)
             # Another process (a CLI `facts edit`, an import) may have changed the memory shown here.
-            bridge.externalChange.connect(lambda: self._memory_changed(None))
+            bridge.externalChange.connect(self._external_change)
 
     def set_session(self, session_id: int | None) -> None:
         """Show the chat ``session_id``: its plan, facts, summary and strategy."""
@@ -197,9 +199,13 @@ class InspectorPane(QWidget):
     # --- the next request ----------------------------------------------------------------------
 
     def _approx(self) -> bool:
-        with contextlib.suppress(DesktopChatError, AttributeError):
+        """Counts are estimates ("≈") until the provider's usage confirms them, or when that cannot be told."""
+        if self._workspace is None:
+            return True
+        try:
             return not bool(self._workspace.calibrated(self.session_id))
-        return True
+        except DesktopChatError:
+            return True
 
     def refresh_plan(self) -> ContextPlan | None:
         self._timer.stop()
@@ -232,6 +238,7 @@ class InspectorPane(QWidget):
         self.next_request.set_plan(plan, approx=approx, note=note)
         self.sections["next"].aside.setText(f"{'≈' if approx else ''}{plan.total_tokens:,}/{plan.budget:,}")
 
+    @Slot(object)
     def _try_strategy(self, pending: Any) -> None:
         self.what_if = pending
         self.refresh_plan()
@@ -254,6 +261,7 @@ class InspectorPane(QWidget):
 
     # --- provenance ------------------------------------------------------------------------------
 
+    @Slot(str, object)
     def _record_activated(self, which: str, record: Any) -> None:
         ids = self.source_ids(record)
         if ids:
@@ -313,9 +321,10 @@ class InspectorPane(QWidget):
         if item is not None:
             self.next_request.tree.setCurrentItem(item)
             item.setFocus()
-            QTimer.singleShot(0, lambda: self.area.ensureWidgetVisible(item, 0, 40))
+            QTimer.singleShot(0, partial(self.area.ensureWidgetVisible, item, 0, 40))
         return found[1]
 
+    @Slot(ID)
     def _open_source(self, message_id: int) -> None:
         workspace = self._workspace
         if workspace is None:
@@ -348,11 +357,12 @@ class InspectorPane(QWidget):
         section = self.sections["why"]
         section.set_open(True)
         section.aside.setText(f"reply #{message_id}")
-        QTimer.singleShot(0, lambda: self.area.ensureWidgetVisible(section, 0, 0))
+        QTimer.singleShot(0, partial(self.area.ensureWidgetVisible, section, 0, 0))
         return True
 
     # --- events ------------------------------------------------------------------------------------
 
+    @Slot(object)
     def _memory_changed(self, session_id: Any) -> None:
         if self.session_id is None or (session_id is not None and session_id != self.session_id):
             return
@@ -360,18 +370,29 @@ class InspectorPane(QWidget):
         self.summary.refresh()
         self._timer.start()
 
+    @Slot(object)
+    def _settings_changed(self, _settings: object) -> None:
+        self._memory_changed(None)  # every chat's next request may differ (budget, model, strategy defaults)
+
+    @Slot()
+    def _external_change(self) -> None:
+        self._memory_changed(None)  # another process (a CLI `facts edit`, an import) may have changed it
+
+    @Slot(object)
     def _session_changed(self, session: Any) -> None:
         if session.id == self.session_id and self.what_if is None:
             self.strategy.set_session(session)
             self.summary.show_upkeep()
             self._timer.start()
 
+    @Slot(ID, bool)
     def _upkeep_changed(self, session_id: int, running: bool) -> None:
         if session_id == self.session_id:
             self.summary.set_running(running)
             if not running:
                 self.summary.refresh()
 
+    @Slot(object)
     def _reply_ended(self, event: Finished | Stopped | Failed) -> None:
         if isinstance(event, Stopped) and event.message.session_id == self.session_id:
             self._show_last_reply()  # a stopped reply has no usage: its estimate, said as such

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -256,6 +256,7 @@ class PlanTree(QWidget):
             other.set_selected(other is row)
         self._current = row
 
+    @Slot(object)
     def _clicked(self, row: PlanRow) -> None:
         self.setCurrentItem(row)
         self.recordActivated.emit(row.which, row.record)

@@ -8,9 +8,10 @@ first; a bad value is explained next to its field and nothing is saved.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
@@ -87,6 +88,7 @@ class SettingsDialog(QDialog):
         if page in PAGES:
             self.tabs.setCurrentIndex(PAGES.index(page))
 
+    @Slot()
     def _save_clicked(self) -> None:
         task = asyncio.ensure_future(self.save())
         self._tasks.add(task)
@@ -149,7 +151,7 @@ def open_settings(window: Any, workspace: Any, page: Any = None) -> SettingsDial
     session_id = getattr(window, "current_id", None)
     if dialog is None or dialog.workspace is not workspace:
         dialog = SettingsDialog(workspace, window, session_id=session_id)
-        dialog.saved.connect(lambda: _after_save(window, workspace))
+        dialog.saved.connect(partial(_after_save, window, workspace))
         window.settings_dialog = dialog
     elif not dialog.isVisible():
         dialog.reload(session_id=session_id)
@@ -202,4 +204,4 @@ def install(window: Any, workspace: Any) -> None:
     apply_appearance(window, workspace.settings)
     bridge = getattr(window, "bridge", None)
     if bridge is not None:
-        bridge.settingsChanged.connect(lambda settings: apply_appearance(window, settings))
+        bridge.settingsChanged.connect(partial(apply_appearance, window))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.errors import SettingsError
 from desktop_chat.core.settings import HybridSplit, parse_text, to_json, validate
+from desktop_chat.ui.accessibility import name_line_edit
 
 # The one semantic accent of these pages (UI.md: colours only for meaning).
 ERROR_STYLE = "color: #c0392b;"
@@ -72,6 +73,8 @@ class Field:
         # A check box carries its own words; an unlabelled row takes them as its name.
         self.label = label.rstrip(":") or str(getattr(widget, "text", lambda: "")())
         widget.setAccessibleName(self.label)
+        if isinstance(widget, QLineEdit | QComboBox):
+            name_line_edit(widget, self.label)  # its clear button, an editable combo's line edit
         widget.setToolTip(tip)
         self.error = error_label(self.label)
         self._parse = parse
@@ -193,6 +196,7 @@ class SplitEditor(QWidget):
         row.addWidget(self.rest, 1)
         self._changed()
 
+    @Slot()
     def _changed(self, *_: object) -> None:
         rest = 100 - sum(spin.value() for spin in self.spins.values())
         self.rest.setText(f"recent: {rest} %" if rest >= 0 else "over 100 %")

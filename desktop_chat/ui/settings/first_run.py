@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtCore import QEvent, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -80,8 +81,8 @@ class WelcomeDialog(QDialog):
         self.key_edit.setToolTip("Stored in the system keyring (without one, kept until you quit); never in the logs")
         self.key_error = error_label("the API key")
         self.key_file, self.keyring_note = key_file_box(), keyring_note()
-        self.key_file.toggled.connect(lambda _on: self.openai.setChecked(True))
-        self.key_edit.textEdited.connect(lambda _t: self.openai.setChecked(True))
+        self.key_file.toggled.connect(self._choose_openai)
+        self.key_edit.textEdited.connect(self._choose_openai)
 
         self.local = QRadioButton("A model server on this computer (no key)")
         self.local.setAccessibleName("Use a local server")
@@ -98,13 +99,13 @@ class WelcomeDialog(QDialog):
         self.check_button = QPushButton("Check")
         self.check_button.setAccessibleName("Check the server")
         self.check_button.setToolTip("Ask the server at this address for its models")
-        self.check_button.clicked.connect(lambda: self._spawn(self.check_server()))
+        self.check_button.clicked.connect(self._check_clicked)
         self.server_result = QLabel()
         self.server_result.setWordWrap(True)
         self.server_result.setAccessibleName("Server check result")
         self.server_result.setToolTip("What the server answered")
         self.server_box.currentIndexChanged.connect(self._preset_chosen)
-        self.url_edit.textEdited.connect(lambda _t: self.local.setChecked(True))
+        self.url_edit.textEdited.connect(self._choose_local)
 
         form = QFormLayout()
         form.addRow(self.openai)
@@ -144,7 +145,7 @@ class WelcomeDialog(QDialog):
         self.later_button = self.buttons.addButton("Later", QDialogButtonBox.ButtonRole.RejectRole)
         self.later_button.setAccessibleName("Later")
         self.later_button.setToolTip("Close this; reopen it from Help > Set Up a Provider")
-        self.buttons.accepted.connect(lambda: self._spawn(self.finish()))
+        self.buttons.accepted.connect(self._start_clicked)
         self.buttons.rejected.connect(self.reject)
         self.settings_button.clicked.connect(self._open_settings)
         self.status = QLabel()
@@ -169,6 +170,7 @@ class WelcomeDialog(QDialog):
 
     # --- choices ----------------------------------------------------------------------------
 
+    @Slot()
     def _preset_chosen(self) -> None:
         preset = PRESETS[str(self.server_box.currentData())]
         self.url_edit.setText(preset.base_url or "")
@@ -290,11 +292,28 @@ class WelcomeDialog(QDialog):
             self.workspace.set_active_profile(profile.name)
         return True
 
+    @Slot()
+    def _choose_openai(self) -> None:
+        self.openai.setChecked(True)  # typing a key (or choosing a key file) chooses OpenAI
+
+    @Slot()
+    def _choose_local(self) -> None:
+        self.local.setChecked(True)
+
+    @Slot()
+    def _check_clicked(self) -> None:
+        self._spawn(self.check_server())
+
+    @Slot()
+    def _start_clicked(self) -> None:
+        self._spawn(self.finish())
+
+    @Slot()
     def _open_settings(self) -> None:
         parent = self.parentWidget()
         self.reject()
         if parent is not None and hasattr(parent, "open_settings"):
-            QTimer.singleShot(0, lambda: parent.open_settings("providers"))
+            QTimer.singleShot(0, partial(parent.open_settings, "providers"))
 
     def _spawn(self, coro: Any) -> asyncio.Future[Any]:
         task: asyncio.Future[Any] = asyncio.ensure_future(coro)
@@ -313,12 +332,16 @@ def show_welcome(window: Any, workspace: Any) -> WelcomeDialog | None:
     dialog: WelcomeDialog | None = getattr(window, "welcome", None)
     if dialog is None or dialog.workspace is not workspace:
         dialog = WelcomeDialog(workspace, window)
-        dialog.done_setup.connect(lambda: _set_up(window, dialog.saved_where))
+        dialog.done_setup.connect(partial(_set_up_by, window, dialog))
         window.welcome = dialog
     dialog.open()
     dialog._spawn(dialog.check_keyring())
     dialog._spawn(dialog.detect())
     return dialog
+
+
+def _set_up_by(window: Any, dialog: WelcomeDialog) -> None:
+    _set_up(window, dialog.saved_where)
 
 
 def _set_up(window: Any, saved_where: str | None = None) -> None:
@@ -344,7 +367,11 @@ async def check(window: Any, workspace: Any) -> WelcomeDialog | None:
 
 def start(window: Any, workspace: Any) -> None:
     """Check for a usable provider once the loop runs (call from ``attach``)."""
-    QTimer.singleShot(0, lambda: _spawn_on(window, check(window, workspace)))
+    QTimer.singleShot(0, partial(_check_soon, window, workspace))
+
+
+def _check_soon(window: Any, workspace: Any) -> None:
+    _spawn_on(window, check(window, workspace))
 
 
 def recheck(window: Any, workspace: Any) -> None:

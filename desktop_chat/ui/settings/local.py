@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QComboBox, QFileDialog, QWidget
 
 from desktop_chat.core.errors import LocalModelError, SettingsError
@@ -48,7 +48,7 @@ class LocalModelFields(SettingsPage):
         )
         self._previous = 0
         self.model_box.activated.connect(self._picked)
-        self.model_box.currentIndexChanged.connect(lambda *_: self.changed.emit())
+        self.model_box.currentIndexChanged.connect(self.changed)
         self.add(
             "local_threads",
             "Threads:",
@@ -105,6 +105,7 @@ class LocalModelFields(SettingsPage):
         box.setItemData(index, str(path), Qt.ItemDataRole.ToolTipRole)  # the tooltip: the whole path
         return index
 
+    @Slot(int)
     def _picked(self, index: int) -> None:
         if self.model_box.itemData(index) != CHOOSE:
             self._previous = index
@@ -117,9 +118,13 @@ class LocalModelFields(SettingsPage):
         start = str(self.workspace.data_folder or Path.home())
         dialog = QFileDialog(self, "Choose a model file", start, GGUF_FILTER)
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(lambda path: self.choose(Path(path)))
+        dialog.fileSelected.connect(self._file_chosen)
         self.file_dialog = dialog
         dialog.open()
+
+    @Slot(str)
+    def _file_chosen(self, path: str) -> None:
+        self.choose(Path(path))
 
     def choose(self, path: Path) -> bool:
         """Select ``path`` if it is a usable GGUF file; otherwise keep the choice and say why beside it."""

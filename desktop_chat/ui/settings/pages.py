@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtCore import QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -71,7 +71,7 @@ class SettingsPage(QWidget):
         if isinstance(widget, QCheckBox):
             signal = widget.toggled
         if signal is not None:
-            signal.connect(lambda *_: self.changed.emit())
+            signal.connect(self.changed)  # a signal passes on, dropping the value
         return self.fields[key]
 
     def load(self, settings: Settings) -> None:
@@ -196,7 +196,7 @@ class MemoryPage(SettingsPage):
             key="local_upkeep_profile",
             parse=lambda: validate("local_upkeep_profile", self.starter_upkeep.currentData() or None),
         )
-        self.starter_upkeep.currentIndexChanged.connect(lambda *_: self.changed.emit())
+        self.starter_upkeep.currentIndexChanged.connect(self.changed)
 
         box = QGroupBox("Next request of the open chat")
         box.setAccessibleName("Preview")
@@ -218,6 +218,7 @@ class MemoryPage(SettingsPage):
         self.changed.connect(self._timer.start)
         self._context_window: int | None = None
 
+    @Slot()
     def _explain_strategy(self) -> None:
         value = self.strategy.currentData()
         self.strategy_help.setText(STRATEGY_HELP.get(Strategy(value), "") if value else "")
@@ -241,6 +242,7 @@ class MemoryPage(SettingsPage):
             self.upkeep.setText(str(exc))
         self.update_preview()
 
+    @Slot()
     def update_preview(self) -> ContextPlan | None:
         """Plan the open chat's next request with the values in the form, without saving them."""
         self._timer.stop()
@@ -372,10 +374,12 @@ class DataPage(SettingsPage):
         layout.addStretch(1)
         self.changed.connect(self._forget_plan)
 
+    @Slot()
     def _forget_plan(self) -> None:
         self._planned = None
         self.confirm_button.hide()
 
+    @Slot()
     def dry_run(self) -> Any:
         """Show what a purge with the form's values would do; offer to do it."""
         self._forget_plan()
@@ -402,6 +406,7 @@ class DataPage(SettingsPage):
             self._planned = (days, mode)
         return report
 
+    @Slot()
     def purge(self) -> Any:
         if self._planned is None:
             return None
@@ -415,11 +420,13 @@ class DataPage(SettingsPage):
         self.purge_result.setText(report.describe())
         return report
 
+    @Slot()
     def open_folder(self) -> None:
         folder = self.workspace.data_folder
         if folder is not None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
+    @Slot()
     def backup(self) -> Path | None:
         try:
             target: Path = self.workspace.backup_now()
@@ -429,14 +436,19 @@ class DataPage(SettingsPage):
         self.data_result.setText(f"Backed up to {target}")
         return target
 
+    @Slot()
     def ask_export(self) -> None:
         dialog = QFileDialog(self, "Export all chats", str(Path.home() / "desktop-chat-export.json"))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilter("JSON (*.json)")
         dialog.setDefaultSuffix("json")
-        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
+        dialog.fileSelected.connect(self._export_chosen)
         self.file_dialog = dialog
         dialog.open()
+
+    @Slot(str)
+    def _export_chosen(self, path: str) -> None:
+        self.export_to(Path(path))
 
     def export_to(self, path: Path) -> bool:
         try:

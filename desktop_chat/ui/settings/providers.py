@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -64,7 +65,8 @@ class ProvidersPage(QWidget):
         for label, preset in preset_choices():
             action = self.add_menu.addAction(label)
             action.setToolTip(f"Add a {label} profile")
-            action.triggered.connect(lambda _checked=False, p=preset: self.add(p))
+            action.setData(preset)
+        self.add_menu.triggered.connect(self._preset_picked)
         self.add_button.setMenu(self.add_menu)
         self.remove_button = QPushButton("Remove")
         self.remove_button.setAccessibleName("Remove the profile")
@@ -135,7 +137,7 @@ class ProvidersPage(QWidget):
         self.fetch_button.setText("Fetch list")
         self.fetch_button.setAccessibleName("Fetch the models")
         self.fetch_button.setToolTip("Ask the server which models it has")
-        self.fetch_button.clicked.connect(lambda: self._spawn(self.test_connection(fill_only=True)))
+        self.fetch_button.clicked.connect(self._fetch_clicked)
         model_row = QWidget()
         model_layout = QHBoxLayout(model_row)
         model_layout.setContentsMargins(0, 0, 0, 0)
@@ -186,7 +188,7 @@ class ProvidersPage(QWidget):
         self.test_button = QPushButton("Test connection")
         self.test_button.setAccessibleName("Test connection")
         self.test_button.setToolTip("Ask the server for its models with this URL and key; spends no tokens")
-        self.test_button.clicked.connect(lambda: self._spawn(self.test_connection()))
+        self.test_button.clicked.connect(self._test_clicked)
         self.test_result = QLabel()
         self.test_result.setWordWrap(True)
         self.test_result.setAccessibleName("Connection test result")
@@ -206,10 +208,10 @@ class ProvidersPage(QWidget):
         self.list.currentRowChanged.connect(self._show)
         self.name_edit.textEdited.connect(self._name_edited)
         for edit in (self.url_edit, self.window_edit, self.temperature_edit, self.max_reply_edit, self.key_edit):
-            edit.textEdited.connect(lambda _text: self.changed.emit())
+            edit.textEdited.connect(self.changed)
         self.needs_key.toggled.connect(self._needs_key_toggled)
-        self.use_env_key.toggled.connect(lambda _on: self.changed.emit())
-        self.model_box.editTextChanged.connect(lambda _text: self.changed.emit())
+        self.use_env_key.toggled.connect(self.changed)
+        self.model_box.editTextChanged.connect(self.changed)
 
     # --- loading ---------------------------------------------------------------------
 
@@ -289,6 +291,7 @@ class ProvidersPage(QWidget):
         )
         draft.key = self.key_edit.text()
 
+    @Slot(int)
     def _show(self, index: int) -> None:
         if self._loading:
             return
@@ -346,6 +349,7 @@ class ProvidersPage(QWidget):
         if index >= 0:
             self.list.setCurrentRow(index)
 
+    @Slot(str)
     def _name_edited(self, text: str) -> None:
         draft = self.current
         if draft is None:
@@ -359,11 +363,24 @@ class ProvidersPage(QWidget):
             item.setText(self._item_text(draft))
         self.changed.emit()
 
+    @Slot(bool)
     def _needs_key_toggled(self, checked: bool) -> None:
         self.key_edit.setEnabled(checked)
         self.changed.emit()
 
     # --- add, remove, use ---------------------------------------------------------------
+
+    @Slot(QAction)
+    def _preset_picked(self, action: QAction) -> None:
+        self.add(str(action.data()))
+
+    @Slot()
+    def _fetch_clicked(self) -> None:
+        self._spawn(self.test_connection(fill_only=True))
+
+    @Slot()
+    def _test_clicked(self) -> None:
+        self._spawn(self.test_connection())
 
     def add(self, preset: str) -> Draft:
         """A new profile from ``preset``, named uniquely, selected for editing (saved with the dialog)."""
@@ -383,6 +400,7 @@ class ProvidersPage(QWidget):
         self.changed.emit()
         return draft
 
+    @Slot()
     def remove_selected(self) -> None:
         draft = self.current
         if draft is None:
@@ -404,6 +422,7 @@ class ProvidersPage(QWidget):
         self._show(self.list.currentRow())
         self.changed.emit()
 
+    @Slot()
     def use_selected(self) -> None:
         self._store_form()
         draft = self.current

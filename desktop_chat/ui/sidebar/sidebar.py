@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -24,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.ui.accessibility import name_icon_action, name_line_edit
 from desktop_chat.ui.app.icons import icon
 from desktop_chat.ui.sidebar.sidebar_groups import FOUND
 from desktop_chat.ui.sidebar.sidebar_model import HEADING_ROLE, ID_ROLE, MESSAGE_ROLE, SidebarModel
@@ -36,12 +40,25 @@ __all__ = ["ID_ROLE", "MESSAGE_ROLE", "Sidebar", "SidebarRow"]
 SEARCH_DELAY_MS = 200
 
 
+class _TitleDelegate(QStyledItemDelegate):
+    """Draws rows as Qt does; its title editor (F2) says what it edits."""
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        editor.setAccessibleName("Chat title")
+        editor.setToolTip("The chat's new title: Enter saves it, Esc leaves it as it was")
+        return editor
+
+
 class _Tree(QTreeView):
     """The chats under their headings: every heading open, headings and hits across both columns."""
 
     def __init__(self, model: SidebarModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setModel(model)
+        self.setItemDelegate(_TitleDelegate(self))
         self.setHeaderHidden(True)
         self.setRootIsDecorated(False)
         self.setItemsExpandable(False)
@@ -167,8 +184,12 @@ class Sidebar(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search chats")
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search.setAccessibleName("Search chats")
+        name_icon_action(
+            self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition),
+            "Search",
+            "Type to search chat titles and messages",
+        )
+        name_line_edit(self.search, "Search chats")
         self.search.setToolTip("Filter chat titles and search the text of every message (Ctrl+K)")
         self.model = SidebarModel(self)
         self.model.set_workspace(workspace)
@@ -420,9 +441,12 @@ class Sidebar(QWidget):
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilter("Markdown (*.md)" if kind == "markdown" else "JSON (*.json)")
         dialog.setDefaultSuffix(suffix)
-        dialog.fileSelected.connect(lambda path: self.write_export(session_id, kind, Path(path)))
+        dialog.fileSelected.connect(partial(self._export_chosen, session_id, kind))
         self.file_dialog = dialog
         dialog.open()
+
+    def _export_chosen(self, session_id: int, kind: str, path: str) -> None:
+        self.write_export(session_id, kind, Path(path))
 
     def write_export(self, session_id: int, kind: str, path: Path) -> bool:
         import json
@@ -446,9 +470,13 @@ class Sidebar(QWidget):
         dialog = QFileDialog(self, "Import chats", str(Path.home()))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
         dialog.setNameFilter("Chat exports (*.json *.zip);;All files (*)")
-        dialog.filesSelected.connect(lambda paths: self.import_files([Path(p) for p in paths]))
+        dialog.filesSelected.connect(self._import_chosen)
         self.file_dialog = dialog
         dialog.open()
+
+    @Slot(list)
+    def _import_chosen(self, paths: list[str]) -> None:
+        self.import_files([Path(p) for p in paths])
 
     def import_files(self, paths: list[Path]) -> int:
         """Import each file; returns how many chats arrived. Errors are one line each in the status bar."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 
+from desktop_chat.ui.accessibility import announce, first_words, one_line
 from desktop_chat.ui.signal_types import ID
 
 if TYPE_CHECKING:
@@ -145,11 +146,29 @@ class ReplyRunner(QObject):
 
         window = self._window
         window.status_line.reply_ended(event, window.workspace)
+        self.announce_end(event)
         if isinstance(event, Failed):
             if event.session_id == window.current_id:
                 window.chat.model.note_failure(event.assistant_message_id, event.error)
             else:
                 window.notify(str(event.error))
+
+    def announce_end(self, event: Finished | Stopped | Failed) -> str | None:
+        """Tell a screen reader the open chat's reply ended, without moving the focus; returns what was said."""
+        from desktop_chat.core.events import Failed, Finished
+
+        window = self._window
+        session_id = event.session_id if isinstance(event, Failed) else event.message.session_id
+        if session_id != window.current_id:
+            return None  # another chat's reply: its end shows in that chat (a failure also in the status bar)
+        if isinstance(event, Finished):
+            said = f"Reply finished: {first_words(event.message.content)}"
+        elif isinstance(event, Failed):
+            said = f"Reply failed: {one_line(str(event.error))}"
+        else:
+            said = "Reply stopped"
+        announce(window.chat.list, said, assertive=isinstance(event, Failed))
+        return said
 
     @Slot(ID, str)
     def reply_rejected(self, session_id: int, message: str) -> None:
