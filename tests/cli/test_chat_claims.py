@@ -17,7 +17,7 @@ from desktop_chat.core.models import MessageStatus
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.storage.store import Store
 from tests.cli.test_chat_cli import cli, one_line
-from tests.core.controller import configure_cli
+from tests.helpers.controller import configure_cli
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 BUSY_LINE = "desktop-chat: This chat is answering elsewhere; wait for that reply or stop it there."

@@ -17,7 +17,7 @@ import pytest
 
 from desktop_chat.core.models import MessageStatus
 from desktop_chat.core.storage.store import Store
-from tests.core.controller import configure_cli
+from tests.helpers.controller import configure_cli
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 KEY = "sk-test-cli0123456789abcdefghijklmnop"  # a fake key for tests

@@ -10,7 +10,7 @@ import pytest
 
 from desktop_chat.core.models import Strategy
 from tests.cli.test_chat_cli import cli, one_line
-from tests.core.controller import configure_cli
+from tests.helpers.controller import configure_cli
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 

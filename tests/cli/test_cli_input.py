@@ -18,7 +18,7 @@ import pytest
 
 from desktop_chat.core.paths import database_path
 from tests.cli.test_chat_cli import cli, one_line
-from tests.core.controller import configure_cli
+from tests.helpers.controller import configure_cli
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 TOO_LARGE = str(2**63)  # one more than SQLite's largest integer

@@ -16,7 +16,7 @@ import pytest
 
 from desktop_chat.core.paths import database_path
 from tests.cli.test_storage_cli import MINIMAL
-from tests.core.controller import configure_cli
+from tests.helpers.controller import configure_cli
 from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.helpers.mounts import fill, read_only_view, tmpfs
 

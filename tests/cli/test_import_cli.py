@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from tests.cli.test_storage_cli import cli, one_line_error
-from tests.core.importers.shapes import (
+from tests.helpers.import_shapes import (
     CLAUDE_SIDE,
     chatgpt_branched,
     chatgpt_linear,

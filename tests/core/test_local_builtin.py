@@ -32,7 +32,7 @@ from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.settings import Settings, validate
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import collect, ending, with_controller
+from tests.helpers.controller import collect, ending, with_controller
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 BUILTIN = PRESETS[LOCAL_PRESET]

@@ -22,7 +22,7 @@ from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
 from desktop_chat.ui.main_window import MainWindow
-from tests.core.controller import make_client, settings_for
+from tests.helpers.controller import make_client, settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.chat_view import ACTION, CONTEXT, OUT_OF_CONTEXT
 from desktop_chat.ui.inspector import InspectorPane
 from desktop_chat.ui.inspector_plan import OMITTED, PART
-from tests.core.controller import MODEL
+from tests.helpers.controller import MODEL
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.ui.conftest import Harness, data_dir, ui_settings, until
 

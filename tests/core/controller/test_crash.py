@@ -16,7 +16,7 @@ import pytest
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
-from tests.core.controller import configure_cli, make_client
+from tests.helpers.controller import configure_cli, make_client
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 CHUNKS = [f"c{i:03d} " for i in range(120)]

@@ -18,7 +18,7 @@ from desktop_chat.core.errors import (
 )
 from desktop_chat.core.events import Event, Failed, Finished
 from desktop_chat.core.models import MessageStatus
-from tests.core.controller import KEY, all_messages, collect, ending, open_store, text_of, with_controller
+from tests.helpers.controller import KEY, all_messages, collect, ending, open_store, text_of, with_controller
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 QUESTION = "What is the capital of Portugal?"

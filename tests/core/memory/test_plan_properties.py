@@ -16,7 +16,7 @@ from desktop_chat.core.models import REPLY_PRIMING_TOKENS, ContextPlan, FactStat
 from desktop_chat.core.settings import HybridSplit, Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
-from tests.core.memory.builders import chat
+from tests.helpers.chats import chat
 
 MODEL = "gpt-4o-mini"
 WORDS = ["alpha", "lisbon", "dog", "rex", "budget", "piano", "green", "tuesday", "code", "x = 1", "é", "🙂", "\n"]

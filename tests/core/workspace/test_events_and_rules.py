@@ -29,9 +29,9 @@ from desktop_chat.core.events import (
 )
 from desktop_chat.core.models import FactStatus, Session, Strategy
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import collect, data_dir, ending, settings_for
-from tests.core.workspace import with_workspace
+from tests.helpers.controller import collect, data_dir, ending, settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.workspace import with_workspace
 
 
 def kinds(events: list[Event]) -> list[str]:

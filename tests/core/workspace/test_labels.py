@@ -13,9 +13,9 @@ from desktop_chat.core.memory.upkeep import describe_upkeep
 from desktop_chat.core.models import JobName, JobState, JobStatus, PartKind, Role, Strategy
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import data_dir, settings_for
-from tests.core.workspace import with_workspace
+from tests.helpers.controller import data_dir, settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.workspace import with_workspace
 
 BUILTIN = PRESETS[LOCAL_PRESET]
 

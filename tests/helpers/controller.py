@@ -1,0 +1,136 @@
+"""Driving a ConversationController in tests: settings pointing at the fake server, a real client, event helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from desktop_chat.core.controller import ConversationController
+from desktop_chat.core.events import Delta, Event, Failed, Finished, Started, Stopped
+from desktop_chat.core.models import Message, Strategy
+from desktop_chat.core.paths import database_path
+from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.providers import OpenAIChatClient
+from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage.store import Store
+from tests.helpers.fake_openai import FakeOpenAIServer
+
+T = TypeVar("T")
+
+MODEL = "fake-gpt"
+UPKEEP_MODEL = "fake-mini"
+KEY = "sk-test-controller0123456789abcdefghij"  # a fake key, never a real one
+
+
+def settings_for(server: FakeOpenAIServer, **overrides: Any) -> Settings:
+    profile = ProviderProfile(
+        name="Test",
+        base_url=server.base_url,
+        default_model=MODEL,
+        summary_model=UPKEEP_MODEL,
+        context_window=8192,
+        needs_key=False,
+    )
+    base = Settings(
+        active_profile="Test",
+        profiles=(profile,),
+        default_strategy=Strategy.FULL,  # no upkeep unless a test asks for it
+        read_timeout=5.0,
+        connect_timeout=2.0,
+    )
+    return replace(base, **overrides)
+
+
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def open_store(tmp_path: Path) -> Store:
+    return Store.open(data_dir(tmp_path))
+
+
+def raw_db(tmp_path: Path) -> sqlite3.Connection:
+    """A second connection to the same file, as another process would see it."""
+    return sqlite3.connect(database_path(data_dir(tmp_path)), timeout=5)
+
+
+def make_client(server: FakeOpenAIServer, **kwargs: Any) -> OpenAIChatClient:
+    kwargs.setdefault("backoff", 0.01)
+    kwargs.setdefault("read_timeout", 5.0)
+    kwargs.setdefault("max_retries", 2)
+    return OpenAIChatClient(server.base_url, KEY, **kwargs)
+
+
+def with_controller(
+    tmp_path: Path,
+    server: FakeOpenAIServer,
+    job: Callable[[ConversationController], Awaitable[T]],
+    *,
+    settings: Settings | None = None,
+    client_kwargs: dict[str, Any] | None = None,
+    **controller_kwargs: Any,
+) -> T:
+    """Run ``job`` with a controller on a real store in tmp_path and a real client of the fake server."""
+    store = open_store(tmp_path)
+
+    async def go() -> T:
+        client = make_client(server, **(client_kwargs or {}))
+        controller = ConversationController(store, client, settings or settings_for(server), **controller_kwargs)
+        try:
+            return await job(controller)
+        finally:
+            await controller.aclose()
+            await client.aclose()
+
+    try:
+        return asyncio.run(go())
+    finally:
+        store.close()
+
+
+async def collect(events: AsyncIterator[Any]) -> list[Event]:
+    return [event async for event in events]
+
+
+def text_of(events: list[Event]) -> str:
+    return "".join(e.text for e in events if isinstance(e, Delta))
+
+
+def only(events: list[Event], kind: type[T]) -> T:
+    found = [e for e in events if isinstance(e, kind)]
+    assert len(found) == 1, events
+    return found[0]
+
+
+def ending(events: list[Event]) -> Finished | Stopped | Failed:
+    ends = [e for e in events if isinstance(e, Finished | Stopped | Failed)]
+    assert len(ends) == 1, events
+    return ends[0]
+
+
+def started(events: list[Event]) -> Started:
+    return only(events, Started)
+
+
+def active_pairs(store: Store, session_id: int) -> list[tuple[str, str, str]]:
+    return [(m.role.value, m.content, m.status.value) for m in store.messages.all(session_id)]
+
+
+def all_messages(store: Store, session_id: int) -> list[Message]:
+    return store.messages.all(session_id, include_inactive=True)
+
+
+def configure_cli(data: Path, server: FakeOpenAIServer, *, needs_key: bool = False, name: str = "Test") -> None:
+    """Point a data folder's settings at the fake server, as a user would with the CLI."""
+    from desktop_chat.cli import run
+
+    args = ["--data-dir", str(data), "profiles", "add", name, "--base-url", server.base_url]
+    args += ["--model", MODEL, "--summary-model", UPKEEP_MODEL, "--context-window", "8192", "--activate"]
+    if not needs_key:
+        args.append("--no-key")
+    assert run(args) == 0
+    assert run(["--data-dir", str(data), "config", "set", "default_strategy", "full"]) == 0
