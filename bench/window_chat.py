@@ -261,7 +261,7 @@ async def bench(args: argparse.Namespace, folder: Path) -> list[str]:
     from desktop_chat.ui.launch import import_heavy_modules
     from desktop_chat.ui.main_window import MainWindow
     from tests.helpers.fake_openai import FakeOpenAIServer
-    from tests.ui.conftest import ui_settings
+    from tests.helpers.window import ui_settings
 
     small, long = prepare(folder, args.messages)
     server = FakeOpenAIServer().start()

@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from desktop_chat.core.bootstrap import open_workspace
 from desktop_chat.core.events import Event
+from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
@@ -51,3 +53,21 @@ def with_workspace(
         return asyncio.run(go())
     finally:
         store.close()
+
+
+def prepare_profile(folder: Path, server: FakeOpenAIServer) -> None:
+    """A data folder whose active profile is the fake server (no key needed)."""
+    workspace = open_workspace(folder)
+    try:
+        profile = ProviderProfile(
+            name="Test",
+            base_url=server.base_url,
+            default_model="fake-gpt",
+            summary_model="fake-mini",
+            context_window=8192,
+            needs_key=False,
+        )
+        workspace.add_profile(profile, activate=True)
+        workspace.set_setting("default_strategy", "full")
+    finally:
+        workspace.close()

@@ -19,7 +19,8 @@ from desktop_chat.ui.inspector import InspectorPane
 from desktop_chat.ui.inspector_plan import OMITTED, PART
 from tests.helpers.controller import MODEL
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
-from tests.ui.conftest import Harness, data_dir, ui_settings, until
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness, data_dir, ui_settings
 
 REMOTE = "https://api.example.com/v1"  # remote-looking; the test client still reaches the fake server
 

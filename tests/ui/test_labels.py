@@ -23,9 +23,10 @@ from desktop_chat.core.settings import HybridSplit, Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.chat_view import ACTION, REGENERATE
 from desktop_chat.ui.message_model import IN_CONTEXT
+from tests.helpers.app import App
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
-from tests.ui.conftest import Harness, data_dir, ui_settings, until
-from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness, data_dir, ui_settings
 
 Opener = Callable[..., App]
 BUILTIN = PRESETS[LOCAL_PRESET]

@@ -12,32 +12,14 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from desktop_chat.core.bootstrap import open_workspace
 from desktop_chat.core.models import MessageStatus, Role
-from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.launch import NO_DISPLAY, display_available, run_window
 from desktop_chat.ui.main_window import MainWindow
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
-from tests.ui.conftest import data_dir, run, until
-
-
-def prepare_profile(folder: Path, server: FakeOpenAIServer) -> None:
-    """A data folder whose active profile is the fake server (no key needed)."""
-    workspace = open_workspace(folder)
-    try:
-        profile = ProviderProfile(
-            name="Test",
-            base_url=server.base_url,
-            default_model="fake-gpt",
-            summary_model="fake-mini",
-            context_window=8192,
-            needs_key=False,
-        )
-        workspace.add_profile(profile, activate=True)
-        workspace.set_setting("default_strategy", "full")
-    finally:
-        workspace.close()
+from tests.helpers.waiting import run, until
+from tests.helpers.window import data_dir
+from tests.helpers.workspace import prepare_profile
 
 
 def test_without_a_display_one_line_and_exit_1(tmp_path: Path) -> None:

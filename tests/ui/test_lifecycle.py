@@ -12,7 +12,8 @@ from pathlib import Path
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.chat_view import PAGE
-from tests.ui.conftest import Harness, data_dir, until
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness, data_dir
 
 
 def _long_chat(tmp_path: Path, count: int) -> int:

@@ -12,8 +12,8 @@ from PySide6.QtTest import QTest
 from desktop_chat.core.events import LocalModelChanged
 from desktop_chat.core.models import MessageStatus, Strategy
 from desktop_chat.core.settings import Settings
-from tests.ui.conftest import until
-from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
+from tests.helpers.app import App
+from tests.helpers.waiting import until
 
 pytestmark = pytest.mark.llama
 

@@ -12,8 +12,9 @@ from pathlib import Path
 from desktop_chat.core.controller import INTERRUPTED_NOTE
 from desktop_chat.core.models import MessageStatus, Role
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
-from tests.ui.conftest import Harness, data_dir, until
-from tests.ui.test_launch import prepare_profile
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness, data_dir
+from tests.helpers.workspace import prepare_profile
 
 
 def _send_elsewhere(folder: Path, chat: int, text: str) -> subprocess.Popen[bytes]:

@@ -13,8 +13,8 @@ import pytest
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.workspace import prepare_profile
 from tests.helpers.x11 import xdotool as _xdotool
-from tests.ui.test_launch import prepare_profile
 
 pytestmark = pytest.mark.slow
 

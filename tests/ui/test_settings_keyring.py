@@ -19,8 +19,8 @@ from desktop_chat.core.paths import database_path
 from desktop_chat.core.secrets import KeyringSecretStore, open_secret_store
 from desktop_chat.core.settings import Settings
 from desktop_chat.ui.first_run import WelcomeDialog
-from tests.ui.conftest import until
-from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
+from tests.helpers.app import App
+from tests.helpers.waiting import until
 
 pytestmark = pytest.mark.keyring
 

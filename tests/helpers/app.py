@@ -1,8 +1,8 @@
-"""A window on a workspace whose settings live in the database (so saving them shows), for the settings tests.
+"""The window on a workspace as the app builds it: settings stored in the database, a client factory, a secret store.
 
-The window tests' ``open_window`` fixes the settings in memory; the settings
-dialog needs them stored, and a real client factory (keys from a secret store,
-the profile's reply settings) instead of one prepared client.
+Fixture ``open_app`` (registered by ``tests/ui/conftest.py``). The window tests' ``open_window`` fixes the
+settings in memory; the settings dialog needs them stored, and a real client factory (keys from a secret
+store, the profile's reply settings) instead of one prepared client.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from desktop_chat.ui import first_run
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.settings import SettingsDialog, open_settings
 from tests.helpers.fake_openai import FakeOpenAIServer
-from tests.ui.conftest import data_dir, run, ui_settings
+from tests.helpers.waiting import run
+from tests.helpers.window import data_dir, ui_settings
 
 T = TypeVar("T")
 
@@ -76,8 +77,8 @@ def store_settings(folder: Path, settings: Settings) -> None:
         store.close()
 
 
-@pytest.fixture(name="open_app")
-def open_app_fixture(
+@pytest.fixture
+def open_app(
     qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> Iterator[Callable[..., App]]:
     """Open the window on tmp_path's data folder with ``settings`` stored there (default: the fake server's)."""
