@@ -17,34 +17,11 @@ import pytest
 
 from desktop_chat.core.models import MessageStatus
 from desktop_chat.core.storage.store import Store
-from tests.helpers.controller import configure_cli
+from tests.helpers.cli import cli, configure_cli, one_line
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 KEY = "sk-test-cli0123456789abcdefghijklmnop"  # a fake key for tests
 FAIL_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-
-
-def cli(
-    data: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        input=stdin,
-        timeout=60,
-        check=False,
-    )
-
-
-def one_line(stderr: str) -> str:
-    assert "Traceback" not in stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    return lines[0]
 
 
 @pytest.fixture

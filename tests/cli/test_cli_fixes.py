@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.models import Strategy
-from tests.cli.test_chat_cli import cli, one_line
-from tests.helpers.controller import configure_cli
+from tests.helpers.cli import cli, configure_cli, one_line
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 

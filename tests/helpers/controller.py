@@ -122,15 +122,3 @@ def active_pairs(store: Store, session_id: int) -> list[tuple[str, str, str]]:
 
 def all_messages(store: Store, session_id: int) -> list[Message]:
     return store.messages.all(session_id, include_inactive=True)
-
-
-def configure_cli(data: Path, server: FakeOpenAIServer, *, needs_key: bool = False, name: str = "Test") -> None:
-    """Point a data folder's settings at the fake server, as a user would with the CLI."""
-    from desktop_chat.cli import run
-
-    args = ["--data-dir", str(data), "profiles", "add", name, "--base-url", server.base_url]
-    args += ["--model", MODEL, "--summary-model", UPKEEP_MODEL, "--context-window", "8192", "--activate"]
-    if not needs_key:
-        args.append("--no-key")
-    assert run(args) == 0
-    assert run(["--data-dir", str(data), "config", "set", "default_strategy", "full"]) == 0

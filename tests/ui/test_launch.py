@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.launch import NO_DISPLAY, display_available, run_window
 from desktop_chat.ui.main_window import MainWindow
+from tests.helpers.cli import command
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.helpers.waiting import run, until
 from tests.helpers.window import data_dir
@@ -26,7 +26,7 @@ def test_without_a_display_one_line_and_exit_1(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     env["PYTHONPATH"] = str(Path.cwd())
     done = subprocess.run(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(tmp_path / "d")],
+        command(tmp_path / "d"),
         env=env,
         capture_output=True,
         text=True,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from desktop_chat.core.controller import INTERRUPTED_NOTE
 from desktop_chat.core.models import MessageStatus, Role
+from tests.helpers.cli import command
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.helpers.waiting import until
 from tests.helpers.window import Harness, data_dir
@@ -21,7 +21,7 @@ def _send_elsewhere(folder: Path, chat: int, text: str) -> subprocess.Popen[byte
     """``desktop-chat send`` in another process, as a second window or a terminal would."""
     env = {**os.environ, "PYTHONPATH": str(Path.cwd())}
     return subprocess.Popen(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(folder), "send", str(chat), text],
+        command(folder, "send", str(chat), text),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
