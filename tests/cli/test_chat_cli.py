@@ -19,6 +19,7 @@ from desktop_chat.core.models import MessageStatus
 from desktop_chat.core.storage.store import Store
 from tests.helpers.cli import cli, configure_cli, one_line
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
+from tests.helpers.secret_service import require_secret_service
 
 KEY = "sk-test-cli0123456789abcdefghijklmnop"  # a fake key for tests
 FAIL_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
@@ -39,6 +40,7 @@ def messages(data: Path, session_id: int) -> list[tuple[str, str, MessageStatus]
         store.close()
 
 
+@pytest.mark.slow
 def test_send_new_streams_the_reply_and_exits_0(data: Path, fake_openai: FakeOpenAIServer) -> None:
     fake_openai.reply(chunks=["Hello ", "from ", "the ", "model."])
     result = cli(data, "send", "--new", "hello there")
@@ -57,6 +59,7 @@ def test_send_new_streams_the_reply_and_exits_0(data: Path, fake_openai: FakeOpe
     assert [m["content"] for m in sent] == ["hello there", "Hello from the model.", "and again"]
 
 
+@pytest.mark.slow
 def test_failure_exits_1_with_one_line_and_retry_sends_it_again(data: Path, fake_openai: FakeOpenAIServer) -> None:
     assert cli(data, "send", "--new", "first").returncode == 0
     fake_openai.fail(Fault.UNAUTHORIZED)
@@ -222,19 +225,7 @@ def test_key_set_without_a_keyring_says_so_in_one_line(keyed_data: Path) -> None
 
 def _require_secret_service(data: Path) -> None:
     # Deleting a key succeeds without a keyring too (there may be a key file): ask for the keyring itself.
-    probe = subprocess.run(
-        [sys.executable, "-c", "from desktop_chat.core.secrets import open_secret_store as o; o()"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if probe.returncode == 0:
-        return
-    reason = f"no Secret Service reachable ({probe.stderr.strip()}); run under scripts/with-secret-service"
-    if os.environ.get("DESKTOP_CHAT_REQUIRE_SECRET_SERVICE") == "1":
-        pytest.fail(f"DESKTOP_CHAT_REQUIRE_SECRET_SERVICE=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+    require_secret_service()
 
 
 @pytest.mark.keyring
@@ -273,6 +264,7 @@ def test_profiles_rm_also_deletes_the_stored_key(keyed_data: Path) -> None:
     assert "Deleted" not in leftover.stdout
 
 
+@pytest.mark.slow
 def test_key_set_file_without_a_keyring_keeps_a_0600_file_that_send_uses(
     keyed_data: Path, keyed_server: FakeOpenAIServer
 ) -> None:

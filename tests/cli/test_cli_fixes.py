@@ -45,6 +45,7 @@ def test_config_show_key_shows_that_key_only(data: Path) -> None:
     assert json.loads(cli(data, "config", "get", "default_strategy").stdout) == "hybrid"
 
 
+@pytest.mark.slow
 def test_send_waits_briefly_for_memory_upkeep_then_says_it_continues(data: Path, fake_openai: FakeOpenAIServer) -> None:
     assert cli(data, "config", "set", "default_strategy", Strategy.FACTS.value).returncode == 0
     fake_openai.reply("Nice to meet you.")
@@ -70,6 +71,7 @@ def test_send_says_why_memory_upkeep_failed(data: Path, fake_openai: FakeOpenAIS
     assert "memory upkeep failed" in last and "facts" in last and "JSON" in last
 
 
+@pytest.mark.slow
 def test_profiles_use_and_rm_from_the_command_line(data: Path) -> None:
     assert cli(data, "profiles", "add", "Ollama", "--preset", "ollama").returncode == 0
     used = cli(data, "profiles", "use", "Ollama", "--json")

@@ -44,6 +44,7 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+@pytest.mark.slow
 def test_a_multi_turn_chat_a_stop_and_quit_leave_no_server(open_app: Opener) -> None:
     settings = Settings(active_profile="Local (built-in)", default_strategy=Strategy.HYBRID)
     app = open_app(settings)

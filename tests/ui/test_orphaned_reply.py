@@ -8,6 +8,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from desktop_chat.core.controller import INTERRUPTED_NOTE
 from desktop_chat.core.models import MessageStatus, Role
 from tests.helpers.cli import command
@@ -33,6 +35,7 @@ def _reply_row(h: Harness) -> tuple[MessageStatus, str, str | None] | None:
     return (rows[-1].status, rows[-1].text, rows[-1].error) if rows else None
 
 
+@pytest.mark.slow
 def test_a_reply_whose_writer_was_killed_shows_as_stopped_within_seconds(
     open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> None:
@@ -70,6 +73,7 @@ def test_a_reply_whose_writer_was_killed_shows_as_stopped_within_seconds(
     assert not h.workspace.is_busy(h.chat_id)
 
 
+@pytest.mark.slow
 def test_a_reply_another_process_finishes_shows_as_complete(
     open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> None:

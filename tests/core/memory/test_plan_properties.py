@@ -67,6 +67,7 @@ def build(store: Store, s: Scenario) -> tuple[int, list[int]]:
     return session.id, [m.id for m in messages]
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios)
 def test_every_plan_keeps_its_promises(s: Scenario) -> None:
@@ -189,6 +190,7 @@ recall_scenarios = st.builds(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recall_scenarios)
 def test_recall_fills_its_share_and_never_exceeds_the_budget(s: RecallScenario) -> None:
