@@ -30,6 +30,7 @@ from desktop_chat.core.workspace import Workspace
 from desktop_chat.ui import first_run
 from desktop_chat.ui.main_window import MainWindow
 from desktop_chat.ui.settings import SettingsDialog, open_settings
+from tests.helpers.controller import save_settings
 from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.helpers.waiting import run
 from tests.helpers.window import data_dir, ui_settings
@@ -71,8 +72,7 @@ class App:
 def store_settings(folder: Path, settings: Settings) -> None:
     store = Store.open(folder)
     try:
-        store.settings.set("profiles", settings.profiles)  # first: the active profile must exist
-        store.settings.save(settings)
+        save_settings(store, settings)
     finally:
         store.close()
 

@@ -45,6 +45,12 @@ def settings_for(server: FakeOpenAIServer, **overrides: Any) -> Settings:
     return replace(base, **overrides)
 
 
+def save_settings(store: Store, settings: Settings) -> None:
+    """Store ``settings`` as the app keeps them (the profiles first: the active profile must name one)."""
+    store.settings.set("profiles", settings.profiles)
+    store.settings.save(settings)
+
+
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
@@ -74,12 +80,13 @@ def with_controller(
     client_kwargs: dict[str, Any] | None = None,
     **controller_kwargs: Any,
 ) -> T:
-    """Run ``job`` with a controller on a real store in tmp_path and a real client of the fake server."""
+    """Run ``job`` with a controller on a real store in tmp_path (``settings`` stored there) and a real client."""
     store = open_store(tmp_path)
 
     async def go() -> T:
         client = make_client(server, **(client_kwargs or {}))
-        controller = ConversationController(store, client, settings or settings_for(server), **controller_kwargs)
+        save_settings(store, settings or settings_for(server))  # read back per reply, as in the app
+        controller = ConversationController(store, client, **controller_kwargs)
         try:
             return await job(controller)
         finally:

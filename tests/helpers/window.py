@@ -24,7 +24,7 @@ from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
 from desktop_chat.ui.main_window import MainWindow
-from tests.helpers.controller import make_client, settings_for
+from tests.helpers.controller import make_client, save_settings, settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.helpers.waiting import explain_timeouts_with, run
 
@@ -66,7 +66,9 @@ def ui_settings(server: FakeOpenAIServer, **overrides: Any) -> Settings:
 
 
 def make_workspace(store: Store, client: OpenAIChatClient, settings: Settings) -> Workspace:
-    return Workspace(store, client, settings=settings)
+    """A workspace reading ``settings`` from the database, as the app's does (stored here first)."""
+    save_settings(store, settings)
+    return Workspace(store, client)
 
 
 @dataclass
