@@ -40,7 +40,6 @@ def messages(data: Path, session_id: int) -> list[tuple[str, str, MessageStatus]
         store.close()
 
 
-@pytest.mark.slow
 def test_send_new_streams_the_reply_and_exits_0(data: Path, fake_openai: FakeOpenAIServer) -> None:
     fake_openai.reply(chunks=["Hello ", "from ", "the ", "model."])
     result = cli(data, "send", "--new", "hello there")
@@ -264,7 +263,6 @@ def test_profiles_rm_also_deletes_the_stored_key(keyed_data: Path) -> None:
     assert "Deleted" not in leftover.stdout
 
 
-@pytest.mark.slow
 def test_key_set_file_without_a_keyring_keeps_a_0600_file_that_send_uses(
     keyed_data: Path, keyed_server: FakeOpenAIServer
 ) -> None:

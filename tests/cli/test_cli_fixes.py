@@ -71,7 +71,6 @@ def test_send_says_why_memory_upkeep_failed(data: Path, fake_openai: FakeOpenAIS
     assert "memory upkeep failed" in last and "facts" in last and "JSON" in last
 
 
-@pytest.mark.slow
 def test_profiles_use_and_rm_from_the_command_line(data: Path) -> None:
     assert cli(data, "profiles", "add", "Ollama", "--preset", "ollama").returncode == 0
     used = cli(data, "profiles", "use", "Ollama", "--json")

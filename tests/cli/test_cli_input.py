@@ -64,7 +64,6 @@ def test_a_number_beyond_sqlite_is_a_usage_error_in_one_line(data: Path, args: t
 # --- item 10: damaged settings rows ----------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_a_settings_row_that_is_not_json_is_named_once_and_its_default_used(
     data: Path, fake_openai: FakeOpenAIServer
 ) -> None:
@@ -113,7 +112,6 @@ def test_an_empty_search_is_a_usage_error(data: Path, query: str) -> None:
     assert "give the words to search for" in one_line(result.stderr)
 
 
-@pytest.mark.slow
 def test_context_lines_end_with_what_they_hold_not_a_stray_bar(data: Path) -> None:
     assert cli(data, "send", "--new", "I live in Lisbon").returncode == 0
     assert cli(data, "facts", "add", "home", "Lisbon").returncode == 0
@@ -132,7 +130,6 @@ def _profiles(data: Path) -> dict[str, dict[str, object]]:
     return {p["name"]: p for p in json.loads(listed.stdout)}
 
 
-@pytest.mark.slow
 def test_profiles_edit_changes_what_is_named_by_the_settings_rules(data: Path) -> None:
     before = _profiles(data)["Test"]
 
@@ -149,7 +146,6 @@ def test_profiles_edit_changes_what_is_named_by_the_settings_rules(data: Path) -
     assert "Test" not in _profiles(data)
 
 
-@pytest.mark.slow
 def test_profiles_add_and_edit_say_whether_a_custom_server_may_have_openai_api_key(data: Path) -> None:
     added = cli(data, "profiles", "add", "Box", "--base-url", "http://127.0.0.1:9/v1", "--use-env-key")
     assert added.returncode == 0, added.stderr

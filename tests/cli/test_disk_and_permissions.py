@@ -101,7 +101,6 @@ def test_the_disk_filling_mid_reply_is_one_line_about_the_disk_and_one_about_the
 # --- a read-only data folder ------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_a_read_only_data_folder_still_lists_searches_and_exports_with_one_line_about_it(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with_chats(data)

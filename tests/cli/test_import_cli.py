@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.helpers.cli import cli, one_line
 from tests.helpers.import_shapes import (
     CLAUDE_SIDE,
@@ -160,7 +158,6 @@ def _with_one_chat(tmp_path: Path) -> Path:
     return data
 
 
-@pytest.mark.slow
 def test_a_file_nested_200000_deep_is_refused_in_one_line_and_changes_nothing(tmp_path: Path) -> None:
     data = _with_one_chat(tmp_path)
     before = _sessions(data)

@@ -12,7 +12,6 @@ from tests.helpers.cli import cli, one_line
 from tests.helpers.import_shapes import MINIMAL
 
 
-@pytest.mark.slow
 def test_import_list_search_export_as_a_user_would(tmp_path: Path) -> None:
     data = tmp_path / "home"
     source = tmp_path / "chats.json"
@@ -63,7 +62,6 @@ def test_data_dir_flag_overrides_the_environment(tmp_path: Path) -> None:
     assert not (tmp_path / "env").exists()
 
 
-@pytest.mark.slow
 def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     data = tmp_path / "home"
     bad = tmp_path / "bad.json"
@@ -140,7 +138,6 @@ def test_purge_refuses_days_below_one_and_changes_nothing(tmp_path: Path, days: 
     assert json.loads(before) and not any(s["archived"] for s in json.loads(before))
 
 
-@pytest.mark.slow
 def test_purge_archive_keeps_chats_searchable_and_exportable(tmp_path: Path) -> None:
     data = tmp_path / "home"
     source = tmp_path / "old.json"

@@ -190,7 +190,6 @@ recall_scenarios = st.builds(
 )
 
 
-@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recall_scenarios)
 def test_recall_fills_its_share_and_never_exceeds_the_budget(s: RecallScenario) -> None:
