@@ -60,7 +60,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script: set up, measure, print
     from desktop_chat.core.workspace import Workspace
     from desktop_chat.ui.settings.dialog import open_settings
     from desktop_chat.ui.window.main_window import MainWindow
-    from tests.core.controller import settings_for
+    from tests.helpers.controller import settings_for
     from tests.helpers.fake_openai import FakeOpenAIServer
 
     app = QApplication([])

@@ -259,9 +259,9 @@ async def bench(args: argparse.Namespace, folder: Path) -> list[str]:
     from desktop_chat.core.workspace import Workspace
     from desktop_chat.ui.app.launch import import_heavy_modules
     from desktop_chat.ui.window.main_window import MainWindow
-    from tests.core.controller import make_factory
+    from tests.helpers.controller import make_factory
     from tests.helpers.fake_openai import FakeOpenAIServer
-    from tests.ui.conftest import ui_settings
+    from tests.helpers.window import ui_settings
 
     small, long = prepare(folder, args.messages)
     server = FakeOpenAIServer().start()

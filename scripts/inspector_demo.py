@@ -22,7 +22,7 @@ from desktop_chat.core.models import FactOrigin, FactStatus, Strategy
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import make_factory
+from tests.helpers.controller import make_factory
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 TURNS = [

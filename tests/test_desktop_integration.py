@@ -3,12 +3,10 @@ checked by the freedesktop validators, the identity Qt gives the OS, and desktop
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import struct
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +28,7 @@ from desktop_chat.core.install.desktop_entry import (
 from desktop_chat.core.resources import APP_ICON_SIZES as ICON_SIZES
 from desktop_chat.core.resources import resources_dir
 from desktop_chat.ui.app.app_identity import apply_identity
+from tests.helpers.cli import cli
 
 ICONS = resources_dir() / "icons" / "app"
 SVG = ICONS / "desktop-chat.svg"
@@ -247,16 +246,9 @@ def test_the_command_is_the_bundle_the_venv_script_or_the_interpreter(
     assert current_command(str(elsewhere), frozen=False) == [str(elsewhere), "-m", "desktop_chat"]
 
 
-def cli(data_home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "XDG_DATA_HOME": str(data_home), "DESKTOP_CHAT_HOME": str(data_home / "chat-data")}
-    return subprocess.run(
-        [sys.executable, "-m", "desktop_chat", "desktop-entry", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+def desktop_entry(data_home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``desktop-chat desktop-entry ARGS`` with ``data_home`` as XDG_DATA_HOME (and its chat data in it)."""
+    return cli(data_home / "chat-data", "desktop-entry", *args, env={"XDG_DATA_HOME": str(data_home)}, home=True)
 
 
 def test_desktop_entry_install_then_uninstall_as_a_user_would(tmp_path: Path) -> None:
@@ -265,7 +257,7 @@ def test_desktop_entry_install_then_uninstall_as_a_user_would(tmp_path: Path) ->
     neighbour.parent.mkdir(parents=True)
     neighbour.write_text("[Desktop Entry]\n", encoding="utf-8")
 
-    installed = cli(home, "install")
+    installed = desktop_entry(home, "install")
     assert installed.returncode == 0, installed.stderr
     expected = installed_files(home)
     assert installed.stdout.splitlines() == [f"installed {path}" for path in expected]
@@ -285,13 +277,13 @@ def test_desktop_entry_install_then_uninstall_as_a_user_would(tmp_path: Path) ->
     assert (home / "icons/hicolor/scalable/apps" / f"{APP_ID}.svg").read_bytes() == SVG.read_bytes()
     assert appstream_validate(home / "metainfo" / f"{APP_ID}.metainfo.xml").returncode == 0
 
-    removed = cli(home, "uninstall")
+    removed = desktop_entry(home, "uninstall")
     assert removed.returncode == 0, removed.stderr
     assert removed.stdout.splitlines() == [f"removed {path}" for path in expected]
     assert not any(path.exists() for path in expected)
     assert neighbour.read_text(encoding="utf-8") == "[Desktop Entry]\n"
 
-    again = cli(home, "uninstall")
+    again = desktop_entry(home, "uninstall")
     assert again.returncode == 0
     assert again.stdout.startswith("Nothing to remove")
 
@@ -310,15 +302,7 @@ def test_the_installed_launcher_runs_the_given_command(tmp_path: Path) -> None:
 def test_a_launcher_installed_with_a_data_folder_opens_that_folder(tmp_path: Path) -> None:
     home = tmp_path / "share"
     folder = tmp_path / "My chats"
-    env = {**os.environ, "XDG_DATA_HOME": str(home)}
-    result = subprocess.run(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(folder), "desktop-entry", "install"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = cli(folder, "desktop-entry", "install", env={"XDG_DATA_HOME": str(home)})
     assert result.returncode == 0, result.stderr
     exec_line = desktop_keys(home / "applications" / f"{APP_ID}.desktop")["Exec"]
     assert exec_line.endswith(f'--data-dir "{folder}"')
@@ -327,7 +311,7 @@ def test_a_launcher_installed_with_a_data_folder_opens_that_folder(tmp_path: Pat
 def test_an_unwritable_data_home_is_one_line_and_exit_1(tmp_path: Path) -> None:
     blocker = tmp_path / "share"
     blocker.write_text("a file where the data folder should be", encoding="utf-8")
-    result = cli(blocker, "install")
+    result = desktop_entry(blocker, "install")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()

@@ -7,7 +7,6 @@ import select
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,8 +15,7 @@ import pytest
 from desktop_chat.core.models import MessageStatus
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.storage.store import Store
-from tests.cli.test_chat_cli import cli, one_line
-from tests.core.controller import configure_cli
+from tests.helpers.cli import cli, command, configure_cli, one_line
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 BUSY_LINE = "desktop-chat: This chat is answering elsewhere; wait for that reply or stop it there."
@@ -33,7 +31,7 @@ def data(tmp_path: Path, fake_openai: FakeOpenAIServer) -> Path:
 
 def send_process(data: Path, *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), "send", *args],
+        command(data, "send", *args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

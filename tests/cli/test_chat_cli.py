@@ -17,34 +17,12 @@ import pytest
 
 from desktop_chat.core.models import MessageStatus
 from desktop_chat.core.storage.store import Store
-from tests.core.controller import configure_cli
+from tests.helpers.cli import cli, configure_cli, one_line
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
+from tests.helpers.secret_service import require_secret_service
 
 KEY = "sk-test-cli0123456789abcdefghijklmnop"  # a fake key for tests
 FAIL_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-
-
-def cli(
-    data: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        input=stdin,
-        timeout=60,
-        check=False,
-    )
-
-
-def one_line(stderr: str) -> str:
-    assert "Traceback" not in stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    return lines[0]
 
 
 @pytest.fixture
@@ -80,6 +58,7 @@ def test_send_new_streams_the_reply_and_exits_0(data: Path, fake_openai: FakeOpe
     assert [m["content"] for m in sent] == ["hello there", "Hello from the model.", "and again"]
 
 
+@pytest.mark.slow
 def test_failure_exits_1_with_one_line_and_retry_sends_it_again(data: Path, fake_openai: FakeOpenAIServer) -> None:
     assert cli(data, "send", "--new", "first").returncode == 0
     fake_openai.fail(Fault.UNAUTHORIZED)
@@ -245,19 +224,7 @@ def test_key_set_without_a_keyring_says_so_in_one_line(keyed_data: Path) -> None
 
 def _require_secret_service(data: Path) -> None:
     # Deleting a key succeeds without a keyring too (there may be a key file): ask for the keyring itself.
-    probe = subprocess.run(
-        [sys.executable, "-c", "from desktop_chat.core.secrets import open_secret_store as o; o()"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if probe.returncode == 0:
-        return
-    reason = f"no Secret Service reachable ({probe.stderr.strip()}); run under scripts/with-secret-service"
-    if os.environ.get("DESKTOP_CHAT_REQUIRE_SECRET_SERVICE") == "1":
-        pytest.fail(f"DESKTOP_CHAT_REQUIRE_SECRET_SERVICE=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+    require_secret_service()
 
 
 @pytest.mark.keyring

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.models import Strategy
-from tests.cli.test_chat_cli import cli, one_line
-from tests.core.controller import configure_cli
+from tests.helpers.cli import cli, configure_cli, one_line
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 
@@ -46,6 +45,7 @@ def test_config_show_key_shows_that_key_only(data: Path) -> None:
     assert json.loads(cli(data, "config", "get", "default_strategy").stdout) == "hybrid"
 
 
+@pytest.mark.slow
 def test_send_waits_briefly_for_memory_upkeep_then_says_it_continues(data: Path, fake_openai: FakeOpenAIServer) -> None:
     assert cli(data, "config", "set", "default_strategy", Strategy.FACTS.value).returncode == 0
     fake_openai.reply("Nice to meet you.")

@@ -11,14 +11,12 @@ import os
 import pty
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from desktop_chat.core.paths import database_path
-from tests.cli.test_chat_cli import cli, one_line
-from tests.core.controller import configure_cli
+from tests.helpers.cli import cli, command, configure_cli, one_line
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 TOO_LARGE = str(2**63)  # one more than SQLite's largest integer
@@ -241,7 +239,7 @@ def _on_a_terminal(data: Path, *args: str) -> str:
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), *args],
+            command(data, *args),
             stdout=terminal,
             stderr=subprocess.DEVNULL,
             env=env,

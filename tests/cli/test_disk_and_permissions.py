@@ -7,7 +7,6 @@ even root cannot write (root ignores permission bits, so chmod alone proves noth
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,28 +14,15 @@ from pathlib import Path
 import pytest
 
 from desktop_chat.core.paths import database_path
-from tests.cli.test_storage_cli import MINIMAL
-from tests.core.controller import configure_cli
+from tests.helpers.cli import cli, configure_cli
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.import_shapes import MINIMAL
 from tests.helpers.mounts import fill, read_only_view, tmpfs
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="tmpfs and bind mounts are Linux")
 
 FULL_AT_START = "is full: free some space and start again."
 FULL_WHILE_SAVING = "is full; free some disk space and try again."
-
-
-def cli(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "DESKTOP_CHAT_HOME")}
-    return subprocess.run(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        input=stdin,
-        timeout=60,
-        check=False,
-    )
 
 
 def lines(stderr: str) -> list[str]:

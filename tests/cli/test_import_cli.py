@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cli.test_storage_cli import cli, one_line_error
-from tests.core.importers.shapes import (
+from tests.helpers.cli import cli, one_line
+from tests.helpers.import_shapes import (
     CLAUDE_SIDE,
     chatgpt_branched,
     chatgpt_linear,
@@ -24,17 +24,17 @@ def test_a_chatgpt_zip_imports_and_importing_it_again_reports_what_was_skipped(t
     data = tmp_path / "home"
     path = chatgpt_zip(tmp_path / "chatgpt-export.zip", [chatgpt_branched(), chatgpt_memories()])
 
-    first = cli(data, "import", str(path))
+    first = cli(data, "import", str(path), home=True)
 
     assert first.returncode == 0, first.stderr
     assert len(first.stdout.split()) == 2
     assert "Imported 2 session(s), 11 message(s), 5 fact(s); skipped 0 chat(s) already imported." in first.stderr
     assert "(ChatGPT export)" in first.stderr and "5 fact(s) from the export wait for your approval" in first.stderr
     assert "Importing:" not in first.stderr  # no progress line when stderr is not a terminal
-    found = cli(data, "search", "Jeronimos")
+    found = cli(data, "search", "Jeronimos", home=True)
     assert "Lisbon weekend" in found.stdout
 
-    again = cli(data, "import", str(path), "--json")
+    again = cli(data, "import", str(path), "--json", home=True)
 
     assert again.returncode == 0, again.stderr
     report = json.loads(again.stdout)
@@ -45,7 +45,7 @@ def test_a_chatgpt_zip_imports_and_importing_it_again_reports_what_was_skipped(t
 def test_a_claude_export_on_standard_input_is_detected(tmp_path: Path) -> None:
     text = json.dumps([claude_conversation()])
 
-    result = cli(tmp_path / "home", "import", "-", stdin=text)
+    result = cli(tmp_path / "home", "import", "-", stdin=text, home=True)
 
     assert result.returncode == 0, result.stderr
     assert "Imported 1 session(s), 5 message(s), 0 fact(s)" in result.stderr and "(Claude export)" in result.stderr
@@ -57,15 +57,15 @@ def test_a_picture_is_refused_in_one_line_and_nothing_is_written(tmp_path: Path)
     picture = tmp_path / "holiday.png"
     picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
 
-    result = cli(data, "import", str(picture))
+    result = cli(data, "import", str(picture), home=True)
 
     assert result.returncode == 1
-    line = one_line_error(result)
+    line = one_line(result.stderr)
     assert line == (
         f"desktop-chat: Cannot import {picture}: not a ChatGPT, Claude or Desktop Chat export: "
         "found a PNG image; nothing was imported."
     )
-    assert json.loads(cli(data, "sessions", "--json").stdout) == []
+    assert json.loads(cli(data, "sessions", "--json", home=True).stdout) == []
 
 
 def on_a_terminal(data: Path, *args: str) -> tuple[int, str]:
@@ -127,17 +127,17 @@ def test_on_a_terminal_an_error_is_still_one_line(tmp_path: Path) -> None:
 
 def test_importing_a_newer_export_adds_the_newer_messages_and_says_where(tmp_path: Path) -> None:
     data = tmp_path / "home"
-    first = cli(data, "import", str(chatgpt_zip(tmp_path / "march.zip", [chatgpt_linear(0, turns=2)])))
+    first = cli(data, "import", str(chatgpt_zip(tmp_path / "march.zip", [chatgpt_linear(0, turns=2)])), home=True)
     assert first.returncode == 0, first.stderr
     chat = int(first.stdout.split()[0])
 
-    newer = cli(data, "import", str(chatgpt_zip(tmp_path / "april.zip", [chatgpt_linear(0, turns=4)])))
+    newer = cli(data, "import", str(chatgpt_zip(tmp_path / "april.zip", [chatgpt_linear(0, turns=4)])), home=True)
 
     assert newer.returncode == 0, newer.stderr
     assert newer.stdout == ""  # no new chat
     assert "Imported 0 session(s), 2 message(s), 0 fact(s); skipped 0 chat(s) already imported." in newer.stderr
     assert f"Added 2 newer message(s) to chat {chat}, “Chat 0”." in newer.stderr
-    found = cli(data, "search", "line 3").stdout
+    found = cli(data, "search", "line 3", home=True).stdout
     assert f"{chat}  Chat 0  (message 4)" in found
 
 
@@ -145,7 +145,7 @@ def test_importing_a_newer_export_adds_the_newer_messages_and_says_where(tmp_pat
 
 
 def _sessions(data: Path) -> list[dict[str, object]]:
-    listed = cli(data, "sessions", "--json")
+    listed = cli(data, "sessions", "--json", home=True)
     assert listed.returncode == 0, listed.stderr
     result: list[dict[str, object]] = json.loads(listed.stdout)
     return result
@@ -153,7 +153,7 @@ def _sessions(data: Path) -> list[dict[str, object]]:
 
 def _with_one_chat(tmp_path: Path) -> Path:
     data = tmp_path / "home"
-    first = cli(data, "import", "-", stdin=json.dumps([claude_conversation()]))
+    first = cli(data, "import", "-", stdin=json.dumps([claude_conversation()]), home=True)
     assert first.returncode == 0, first.stderr
     return data
 
@@ -168,10 +168,10 @@ def test_a_file_nested_200000_deep_is_refused_in_one_line_and_changes_nothing(tm
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
 
-        result = cli(data, "import", str(path))
+        result = cli(data, "import", str(path), home=True)
 
         assert result.returncode == 1
-        line = one_line_error(result)
+        line = one_line(result.stderr)
         assert line.startswith(f"desktop-chat: Cannot import {path}: it nests lists and objects")
         assert line.endswith("nothing was imported.")
     assert _sessions(data) == before
@@ -185,13 +185,13 @@ def test_a_lone_surrogate_is_replaced_and_said_and_the_chat_imported(tmp_path: P
         encoding="utf-8",
     )
 
-    result = cli(data, "import", str(path))
+    result = cli(data, "import", str(path), home=True)
 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "Replaced 2 character(s) that were not text (lone UTF-16 surrogates) with U+FFFD" in result.stderr
     assert [s["title"] for s in _sessions(data)] == ["Caf\ufffd"]
-    assert "pay \ufffd 4 euros" in cli(data, "export", "all").stdout
+    assert "pay \ufffd 4 euros" in cli(data, "export", "all", home=True).stdout
 
 
 def test_a_chatgpt_mapping_with_a_cycle_is_refused_in_one_line_and_changes_nothing(tmp_path: Path) -> None:
@@ -201,10 +201,10 @@ def test_a_chatgpt_mapping_with_a_cycle_is_refused_in_one_line_and_changes_nothi
     looped["mapping"]["root"]["parent"] = "m1"  # the first node's parent is the last: no root is left
     path = chatgpt_zip(tmp_path / "export.zip", [chatgpt_linear(0), looped])
 
-    result = cli(data, "import", str(path))
+    result = cli(data, "import", str(path), home=True)
 
     assert result.returncode == 1
-    line = one_line_error(result)
+    line = one_line(result.stderr)
     assert "conversation 1.mapping has a cycle ('root' → 'm0' → 'm1' → 'root'" in line
     assert line.endswith("so its messages have no order; nothing was imported.")
     assert _sessions(data) == before
@@ -214,10 +214,10 @@ def test_an_empty_object_says_which_shapes_are_accepted(tmp_path: Path) -> None:
     path = tmp_path / "empty.json"
     path.write_text("{}", encoding="utf-8")
 
-    result = cli(tmp_path / "home", "import", str(path))
+    result = cli(tmp_path / "home", "import", str(path), home=True)
 
     assert result.returncode == 1
-    assert one_line_error(result) == (
+    assert one_line(result.stderr) == (
         f"desktop-chat: Cannot import {path}: not a ChatGPT, Claude or Desktop Chat export: found an empty JSON "
         'object; the file must be a list of conversations (each with "mapping" or "chat_messages") or an object '
         'with a "sessions" list; nothing was imported.'

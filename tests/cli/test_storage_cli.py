@@ -3,47 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from desktop_chat.cli import run
-
-MINIMAL = {
-    "sessions": [
-        {
-            "title": "Trip to Lisbon",
-            "messages": [
-                {"role": "user", "content": "I fly to Lisbon on 3 May", "meta": {"ext": "a1"}},
-                {"role": "assistant", "content": "Lovely. Pastéis de nata await."},
-            ],
-        },
-        {"title": "Budget", "messages": [{"role": "user", "content": "Q3 budget is 4,000 euros"}]},
-    ]
-}
-
-
-def cli(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DESKTOP_CHAT_HOME": str(data)}
-    return subprocess.run(
-        [sys.executable, "-m", "desktop_chat", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=60,
-        check=False,
-    )
-
-
-def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
+from tests.helpers.cli import cli, one_line
+from tests.helpers.import_shapes import MINIMAL
 
 
 def test_import_list_search_export_as_a_user_would(tmp_path: Path) -> None:
@@ -51,46 +17,46 @@ def test_import_list_search_export_as_a_user_would(tmp_path: Path) -> None:
     source = tmp_path / "chats.json"
     source.write_text(json.dumps(MINIMAL), encoding="utf-8")
 
-    imported = cli(data, "import", str(source), "--json")
+    imported = cli(data, "import", str(source), "--json", home=True)
     assert imported.returncode == 0, imported.stderr
     ids = json.loads(imported.stdout)["session_ids"]
     assert len(ids) == 2
 
-    listed = cli(data, "sessions", "--json")
+    listed = cli(data, "sessions", "--json", home=True)
     assert {s["title"] for s in json.loads(listed.stdout)} == {"Trip to Lisbon", "Budget"}
 
-    found = cli(data, "search", "lisbon")
+    found = cli(data, "search", "lisbon", home=True)
     assert found.returncode == 0 and "Trip to Lisbon" in found.stdout and "[Lisbon]" in found.stdout
 
-    exported = cli(data, "export", str(ids[0]), "--format", "json")
+    exported = cli(data, "export", str(ids[0]), "--format", "json", home=True)
     document = json.loads(exported.stdout)
     assert document["sessions"][0]["messages"][0]["meta"] == {"ext": "a1"}
 
     # Importing the export into the same data folder adds nothing: the chat is already here.
-    again = cli(data, "import", "-", stdin=exported.stdout)
+    again = cli(data, "import", "-", stdin=exported.stdout, home=True)
     assert again.returncode == 0 and again.stdout == ""
     assert "Imported 0 session(s), 0 message(s), 0 fact(s); skipped 1 chat(s) already imported." in again.stderr
-    assert len(json.loads(cli(data, "sessions", "--json").stdout)) == 2
+    assert len(json.loads(cli(data, "sessions", "--json", home=True).stdout)) == 2
 
     # Into another data folder it round-trips (from stdin) and exports the same messages.
     other = tmp_path / "other"
-    moved = cli(other, "import", "-", stdin=exported.stdout)
+    moved = cli(other, "import", "-", stdin=exported.stdout, home=True)
     assert moved.returncode == 0
     new_id = int(moved.stdout.split()[0])
-    second = json.loads(cli(other, "export", str(new_id)).stdout)
+    second = json.loads(cli(other, "export", str(new_id), home=True).stdout)
     strip = ("id", "parent_id")
     assert second["sessions"][0]["origin"] == document["sessions"][0]["origin"]
     assert [{k: v for k, v in m.items() if k not in strip} for m in second["sessions"][0]["messages"]] == [
         {k: v for k, v in m.items() if k not in strip} for m in document["sessions"][0]["messages"]
     ]
 
-    markdown = cli(data, "export", str(ids[0]), "--format", "md")
+    markdown = cli(data, "export", str(ids[0]), "--format", "md", home=True)
     assert markdown.stdout.startswith("# Trip to Lisbon") and "Pastéis de nata" in markdown.stdout
 
 
 def test_data_dir_flag_overrides_the_environment(tmp_path: Path) -> None:
     flagged = tmp_path / "flag"
-    result = cli(tmp_path / "env", "--data-dir", str(flagged), "sessions")
+    result = cli(tmp_path / "env", "--data-dir", str(flagged), "sessions", home=True)
     assert result.returncode == 0
     assert (flagged / "desktop-chat.sqlite3").exists()
     assert not (tmp_path / "env").exists()
@@ -101,29 +67,29 @@ def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"sessions": [{"title": "x", "messages": [{"role": "robot", "content": "beep"}]}]}')
 
-    result = cli(data, "import", str(bad))
+    result = cli(data, "import", str(bad), home=True)
     assert result.returncode == 1
-    assert "sessions[0].messages[0].role" in one_line_error(result)
-    assert json.loads(cli(data, "sessions", "--json").stdout) == []
+    assert "sessions[0].messages[0].role" in one_line(result.stderr)
+    assert json.loads(cli(data, "sessions", "--json", home=True).stdout) == []
 
-    missing = cli(data, "export", "42")
+    missing = cli(data, "export", "42", home=True)
     assert (
         missing.returncode == 1
-        and "no chat 42" in one_line_error(missing)
-        and "desktop-chat sessions" in one_line_error(missing)
+        and "no chat 42" in one_line(missing.stderr)
+        and "desktop-chat sessions" in one_line(missing.stderr)
     )
 
-    assert cli(data, "import", str(tmp_path / "nope.json")).returncode == 1
-    usage = cli(data, "export", "not-a-number")
+    assert cli(data, "import", str(tmp_path / "nope.json"), home=True).returncode == 1
+    usage = cli(data, "export", "not-a-number", home=True)
     assert usage.returncode == 2 and "not a session id" in usage.stderr
-    assert cli(data, "no-such-command").returncode == 2
+    assert cli(data, "no-such-command", home=True).returncode == 2
 
     corrupt = tmp_path / "corrupt"
     corrupt.mkdir()
     (corrupt / "desktop-chat.sqlite3").write_bytes(b"not a database at all" * 100)
-    broken = cli(corrupt, "sessions")
+    broken = cli(corrupt, "sessions", home=True)
     assert broken.returncode == 1
-    assert str(corrupt / "desktop-chat.sqlite3") in one_line_error(broken)
+    assert str(corrupt / "desktop-chat.sqlite3") in one_line(broken.stderr)
 
 
 def test_purge_dry_run_then_real(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -161,14 +127,14 @@ def test_purge_refuses_days_below_one_and_changes_nothing(tmp_path: Path, days: 
     data = tmp_path / "home"
     source = tmp_path / "chats.json"
     source.write_text(json.dumps(MINIMAL), encoding="utf-8")
-    assert cli(data, "import", str(source)).returncode == 0
-    before = cli(data, "sessions", "--json", "--all").stdout
+    assert cli(data, "import", str(source), home=True).returncode == 0
+    before = cli(data, "sessions", "--json", "--all", home=True).stdout
 
     for mode in ("archive", "delete"):
-        result = cli(data, "purge", "--days", days, "--mode", mode)
+        result = cli(data, "purge", "--days", days, "--mode", mode, home=True)
         assert result.returncode in {1, 2}
-        assert "1 to 36500" in one_line_error(result) and result.stdout == ""
-    assert cli(data, "sessions", "--json", "--all").stdout == before
+        assert "1 to 36500" in one_line(result.stderr) and result.stdout == ""
+    assert cli(data, "sessions", "--json", "--all", home=True).stdout == before
     assert json.loads(before) and not any(s["archived"] for s in json.loads(before))
 
 
@@ -184,19 +150,19 @@ def test_purge_archive_keeps_chats_searchable_and_exportable(tmp_path: Path) -> 
         ]
     }
     source.write_text(json.dumps(old))
-    assert cli(data, "import", str(source)).returncode == 0
+    assert cli(data, "import", str(source), home=True).returncode == 0
 
-    dry = cli(data, "purge", "--days", "30", "--dry-run")
+    dry = cli(data, "purge", "--days", "30", "--dry-run", home=True)
     assert dry.returncode == 0 and dry.stdout.startswith("Would archive 1 session(s)") and "keep all 1" in dry.stdout
-    done = cli(data, "purge", "--days", "30")
+    done = cli(data, "purge", "--days", "30", home=True)
     assert done.returncode == 0 and done.stdout.startswith("Archived 1 session(s)")
     assert "summaries and facts kept" not in dry.stdout + done.stdout
 
-    assert json.loads(cli(data, "sessions", "--json").stdout) == []
-    [listed] = json.loads(cli(data, "sessions", "--json", "--all").stdout)
+    assert json.loads(cli(data, "sessions", "--json", home=True).stdout) == []
+    [listed] = json.loads(cli(data, "sessions", "--json", "--all", home=True).stdout)
     assert listed["archived"] and listed["messages"] == 1
-    assert "[kayak]" in cli(data, "search", "kayak").stdout
-    exported = json.loads(cli(data, "export", str(listed["id"])).stdout)
+    assert "[kayak]" in cli(data, "search", "kayak", home=True).stdout
+    exported = json.loads(cli(data, "export", str(listed["id"]), home=True).stdout)
     assert [m["content"] for m in exported["sessions"][0]["messages"]] == ["the kayak is red"]
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,7 +25,8 @@ from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.settings import Settings, validate
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import collect, ending, with_controller
+from tests.helpers.cli import cli
+from tests.helpers.controller import collect, ending, with_controller
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 BUILTIN = PRESETS[LOCAL_PRESET]
@@ -155,13 +154,7 @@ def test_models_of_the_builtin_profile_lists_files_with_sizes_and_starts_no_serv
     data = tmp_path / "data"
     (data / "models").mkdir(parents=True)
     _write(data / "models" / "mine.gguf", b"GGUF" + b"\0" * 1_999_996)
-    listed = subprocess.run(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), "models", "--profile", "local", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    listed = cli(data, "models", "--profile", "local", "--json")
     assert listed.returncode == 0, listed.stderr
     rows = {Path(r["path"]).name: r for r in json.loads(listed.stdout)}
     assert rows["mine.gguf"]["bytes"] == 2_000_000 and not rows["mine.gguf"]["in_use"]

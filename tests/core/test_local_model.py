@@ -93,6 +93,7 @@ def test_server_lists_its_model(client: openai.OpenAI, llama_server: LlamaServer
     assert llama_server.base_url.endswith("/v1")
 
 
+@pytest.mark.slow
 def test_chat_completion_replies_within_max_tokens(client: openai.OpenAI, llama_server: LlamaServer) -> None:
     reply = client.chat.completions.create(
         model=llama_server.model,

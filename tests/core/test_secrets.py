@@ -8,7 +8,6 @@ them fail, so CI cannot pass by silently skipping them.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -25,6 +24,7 @@ from desktop_chat.core.secrets import (
     SecretStore,
     open_secret_store,
 )
+from tests.helpers.secret_service import no_secret_service
 
 # A separate service name: should these tests ever run against a user's real
 # keyring, they only touch entries of their own, and remove them.
@@ -50,10 +50,7 @@ def secret_service() -> KeyringSecretStore:
         assert isinstance(store, KeyringSecretStore)
         return store
     # Outside the except block, so the report is one line and not a chained traceback.
-    reason = f"no Secret Service reachable ({why}); run under scripts/with-secret-service"
-    if os.environ.get("DESKTOP_CHAT_REQUIRE_SECRET_SERVICE") == "1":
-        pytest.fail(f"DESKTOP_CHAT_REQUIRE_SECRET_SERVICE=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+    no_secret_service(why)
 
 
 @pytest.fixture

@@ -13,10 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
@@ -34,6 +31,7 @@ from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import OpenAIChatClient, StreamEvent
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
+from tests.helpers.cli import cli
 from tests.helpers.llama import LlamaServer
 
 pytestmark = pytest.mark.llama
@@ -161,15 +159,7 @@ def test_models_cli_and_client_list_the_served_model(tmp_path: Path, llama_serve
         ]
     )
     assert added == 0
-    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
-    listed = subprocess.run(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), "models", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    listed = cli(data, "models", "--json")  # without OPENAI_API_KEY, as cli() always runs
     assert listed.returncode == 0, listed.stderr
     assert llama_server.model in json.loads(listed.stdout)
 

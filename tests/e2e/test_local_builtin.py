@@ -22,6 +22,7 @@ from desktop_chat.core.providers.local.builtin import LocalModels
 from desktop_chat.core.providers.local.child import CHILD_FLAG
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
+from tests.helpers.cli import command
 
 pytestmark = pytest.mark.llama
 
@@ -37,7 +38,7 @@ def app_env() -> dict[str, str]:
 
 def send(data: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), "send", *args],
+        command(data, "send", *args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

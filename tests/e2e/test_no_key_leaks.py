@@ -31,6 +31,7 @@ from desktop_chat.core.errors import SecretStoreUnavailable
 from desktop_chat.core.paths import database_path, log_path
 from desktop_chat.core.secrets import open_secret_store
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
+from tests.helpers.secret_service import no_secret_service
 
 PROBE_SERVICE = "desktop-chat-e2e-probe"  # only read, never written
 
@@ -90,10 +91,7 @@ def secret_service() -> None:
         why = str(exc)
     else:
         return
-    reason = f"no Secret Service reachable ({why}); run under scripts/with-secret-service"
-    if os.environ.get("DESKTOP_CHAT_REQUIRE_SECRET_SERVICE") == "1":
-        pytest.fail(f"DESKTOP_CHAT_REQUIRE_SECRET_SERVICE=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+    no_secret_service(why)
 
 
 class Cli:

@@ -14,8 +14,9 @@ import pytest
 
 from desktop_chat.core.about import APP_DISPLAY_NAME, VERSION
 from desktop_chat.core.providers.local.files import BUNDLED_SMOLLM2_FILE
+from tests.helpers.secret_service import require_secret_service
+from tests.helpers.self_test import CHECKS, isolated, outcomes
 from tests.helpers.x11 import xdotool
-from tests.packaging.test_self_test import CHECKS, isolated, outcomes
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -50,9 +51,12 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return base / "dist" / "desktop-chat", base / "work" / "build"
 
 
+@pytest.mark.keyring  # its self-test must find every part: the keyring and the local model too
+@pytest.mark.llama
 def test_the_frozen_app_knows_its_version_and_passes_its_self_test(
     bundle: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    require_secret_service()
     folder, _work = bundle
     exe = folder / "desktop-chat"
     version = frozen(exe, "--version", env={})

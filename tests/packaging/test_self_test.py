@@ -4,46 +4,15 @@ from __future__ import annotations
 
 import importlib.metadata
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+import pytest
 
 from desktop_chat.core.about import APP_DISPLAY_NAME, VERSION
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.install.self_test import CheckResult, Outcome, check_database, check_tokens, run_checks
-
-CHECKS = ["window", "tokens", "database", "keyring", "local model"]
-
-
-def desktop_chat(*args: str, env: dict[str, str] | None = None, prelude: str = "") -> subprocess.CompletedProcess[str]:
-    # ``prelude`` runs first in the child: a way to take a part away as a broken install would.
-    code = f"{prelude}\nimport sys\nfrom desktop_chat.app import main\nsys.exit(main({list(args)!r}))"
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=180,
-        check=False,
-    )
-
-
-def outcomes(stdout: str) -> dict[str, str]:
-    """{check name: outcome} from the self-test's lines ``ok    window: ...``."""
-    found = {}
-    for line in stdout.splitlines():
-        outcome, _, rest = line.partition("  ")
-        name, sep, _detail = rest.strip().partition(": ")
-        if sep and outcome.strip() in {"ok", "FAIL", "skip", "WARN"}:
-            found[name] = outcome.strip()
-    return found
-
-
-def isolated(tmp_path: Path) -> dict[str, str]:
-    """A private temp dir and user data dir, so the test sees what the self-test leaves behind."""
-    (tmp_path / "tmp").mkdir()
-    return {"TMPDIR": str(tmp_path / "tmp"), "DESKTOP_CHAT_HOME": str(tmp_path / "home")}
+from tests.helpers.secret_service import require_secret_service
+from tests.helpers.self_test import CHECKS, desktop_chat, isolated, outcomes
 
 
 def test_version_is_the_installed_version() -> None:
@@ -53,7 +22,11 @@ def test_version_is_the_installed_version() -> None:
     assert importlib.metadata.version("desktop-chat") == VERSION
 
 
+@pytest.mark.keyring
+@pytest.mark.llama
+@pytest.mark.slow
 def test_self_test_passes_every_check_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    require_secret_service()
     env = isolated(tmp_path)
     result = desktop_chat("--self-test", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -66,6 +39,8 @@ def test_self_test_passes_every_check_and_leaves_nothing_behind(tmp_path: Path) 
     assert not (tmp_path / "home").exists()
 
 
+@pytest.mark.llama
+@pytest.mark.slow
 def test_without_a_keyring_the_self_test_warns_what_it_means_and_passes(tmp_path: Path) -> None:
     env = {**isolated(tmp_path), "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-bus"}
     result = desktop_chat("--self-test", env=env)

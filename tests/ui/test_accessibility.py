@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.ui.chat.chat_view import Theme
-from tests.ui.conftest import Harness
+from tests.helpers.window import Harness
 
 CONTROLS = (QAbstractButton, QAbstractItemView, QLineEdit, QPlainTextEdit, QTextEdit, QProgressBar)
 

@@ -48,9 +48,10 @@ from desktop_chat.ui import accessibility
 from desktop_chat.ui.chat.message_model import OUT_OF_CONTEXT, when
 from desktop_chat.ui.settings.dialog import PAGES
 from desktop_chat.ui.window.main_window import MainWindow
+from tests.helpers.app import App
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
-from tests.ui.conftest import Harness, data_dir, ui_settings, until
-from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness, data_dir, ui_settings
 
 R = QAccessible.Role
 NAME = QAccessible.Text.Name

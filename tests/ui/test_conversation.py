@@ -14,7 +14,8 @@ from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.chat.chat_view import OUT_OF_CONTEXT, RETRY, SETTINGS
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
-from tests.ui.conftest import Harness, data_dir, ui_settings, until
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness, data_dir, ui_settings
 
 
 def _prepare(tmp_path: Path) -> tuple[int, int]:

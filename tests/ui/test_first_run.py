@@ -11,9 +11,9 @@ from PySide6.QtTest import QTest
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.settings import Settings
 from desktop_chat.ui.settings.first_run import WelcomeDialog
+from tests.helpers.app import App
 from tests.helpers.fake_openai import FakeOpenAIServer
-from tests.ui.conftest import until
-from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
+from tests.helpers.waiting import until
 
 Opener = Callable[..., App]
 KEY = "sk-test-firstrun0123456789abcdefghij"  # a fake key

@@ -15,7 +15,8 @@ from PySide6.QtTest import QTest
 from desktop_chat.core.models import MessageStatus
 from desktop_chat.core.paths import database_path
 from tests.helpers.db_lock import LockHolder, StallMeter
-from tests.ui.conftest import Harness, until
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness
 
 STALL = 0.1  # seconds: the bound on the longest stall under a held lock
 

@@ -17,7 +17,8 @@ from desktop_chat.core.models import MessageStatus
 from desktop_chat.ui.chat.chat_view import ACTION, ChatView, Row
 from desktop_chat.ui.chat.message_model import ROW_ROLE
 from desktop_chat.ui.chat.render import COPY_CODE, MarkdownRenderer
-from tests.ui.conftest import Harness, until
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness
 
 HOSTILE = (
     "Press [act](dc-action:regenerate:{reply}) or <dc-action:edit:{user}> "

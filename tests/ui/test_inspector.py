@@ -20,9 +20,10 @@ from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.chat.chat_view import ACTION, CONTEXT, OUT_OF_CONTEXT
 from desktop_chat.ui.inspector.pane import InspectorPane
 from desktop_chat.ui.inspector.plan import OMITTED, PART
-from tests.core.controller import MODEL, make_factory
+from tests.helpers.controller import MODEL, make_factory
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
-from tests.ui.conftest import Harness, data_dir, ui_settings, until
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness, data_dir, ui_settings
 
 REMOTE = "https://api.example.com/v1"  # remote-looking; its requests are routed to the fake server
 

@@ -23,9 +23,10 @@ from desktop_chat.core.secrets import KEY_FILE_NAME
 from desktop_chat.core.services import SecretAccess
 from desktop_chat.core.settings import Settings
 from desktop_chat.ui.settings.first_run import WelcomeDialog
+from tests.helpers.app import App
 from tests.helpers.fake_openai import FakeOpenAIServer
-from tests.ui.conftest import data_dir, until
-from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
+from tests.helpers.waiting import until
+from tests.helpers.window import data_dir
 
 Opener = Callable[..., App]
 KEY = "sk-test-nokeyring0123456789abcdefghij"  # a fake key

@@ -6,8 +6,6 @@ has no platform theme).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -23,9 +21,11 @@ from desktop_chat.core.settings import HybridSplit, Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.chat.chat_view import ACTION, REGENERATE
 from desktop_chat.ui.chat.message_model import IN_CONTEXT
+from tests.helpers.app import App
+from tests.helpers.cli import cli
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
-from tests.ui.conftest import Harness, data_dir, ui_settings, until
-from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness, data_dir, ui_settings
 
 Opener = Callable[..., App]
 BUILTIN = PRESETS[LOCAL_PRESET]
@@ -298,13 +298,6 @@ def test_config_set_on_the_command_line_reaches_the_open_window(open_app: Opener
     app = open_app()
     view = app.window.chat.list
     assert view.font().pointSize() != 17
-    command = [sys.executable, "-m", "desktop_chat", "--data-dir", str(app.folder)]
-    done = subprocess.run(
-        [*command, "config", "set", "conversation_font_size", "17"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = cli(app.folder, "config", "set", "conversation_font_size", "17")
     assert done.returncode == 0, done.stderr
     app.run(until(lambda: view.font().pointSize() == 17, seconds=3, what="the font size from the CLI"))

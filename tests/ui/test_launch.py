@@ -5,46 +5,28 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from desktop_chat.core.bootstrap import open_workspace
 from desktop_chat.core.models import MessageStatus, Role
-from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.app.launch import NO_DISPLAY, display_available, run_window
 from desktop_chat.ui.window.main_window import MainWindow
+from tests.helpers.cli import command
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
-from tests.ui.conftest import data_dir, run, until
-
-
-def prepare_profile(folder: Path, server: FakeOpenAIServer) -> None:
-    """A data folder whose active profile is the fake server (no key needed)."""
-    workspace = open_workspace(folder)
-    try:
-        profile = ProviderProfile(
-            name="Test",
-            base_url=server.base_url,
-            default_model="fake-gpt",
-            summary_model="fake-mini",
-            context_window=8192,
-            needs_key=False,
-        )
-        workspace.add_profile(profile, activate=True)
-        workspace.set_setting("default_strategy", "full")
-    finally:
-        workspace.close()
+from tests.helpers.waiting import run, until
+from tests.helpers.window import data_dir
+from tests.helpers.workspace import prepare_profile
 
 
 def test_without_a_display_one_line_and_exit_1(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     env["PYTHONPATH"] = str(Path.cwd())
     done = subprocess.run(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(tmp_path / "d")],
+        command(tmp_path / "d"),
         env=env,
         capture_output=True,
         text=True,

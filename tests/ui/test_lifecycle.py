@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.chat.chat_view import PAGE
-from tests.ui.conftest import Harness, data_dir, until
+from tests.helpers.cli import cli
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness, data_dir
 
 
 def _long_chat(tmp_path: Path, count: int) -> int:
@@ -70,15 +69,7 @@ def test_a_chat_imported_by_the_cli_appears_in_the_sidebar(open_window: Callable
             }
         )
     )
-    env = {**os.environ, "PYTHONPATH": str(Path.cwd())}
-    done = subprocess.run(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(h.folder), "import", str(document)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = cli(h.folder, "import", str(document))
     assert done.returncode == 0, done.stderr
 
     async def appears() -> None:

@@ -12,8 +12,8 @@ from PySide6.QtTest import QTest
 from desktop_chat.core.events import LocalModelChanged
 from desktop_chat.core.models import MessageStatus, Strategy
 from desktop_chat.core.settings import Settings
-from tests.ui.conftest import until
-from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
+from tests.helpers.app import App
+from tests.helpers.waiting import until
 
 pytestmark = pytest.mark.llama
 
@@ -44,6 +44,7 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+@pytest.mark.slow
 def test_a_multi_turn_chat_a_stop_and_quit_leave_no_server(open_app: Opener) -> None:
     settings = Settings(active_profile="Local (built-in)", default_strategy=Strategy.HYBRID)
     app = open_app(settings)

@@ -15,7 +15,8 @@ from desktop_chat.core.models import Role
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
 from desktop_chat.ui.chat.message_model import ACTION, COPY_MESSAGE, MORE, SHOWN_CHARS
-from tests.ui.conftest import Harness, data_dir, run
+from tests.helpers.waiting import run
+from tests.helpers.window import Harness, data_dir
 
 SIZE = 1_500_000
 

@@ -5,22 +5,25 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from desktop_chat.core.controller import INTERRUPTED_NOTE
 from desktop_chat.core.models import MessageStatus, Role
+from tests.helpers.cli import command
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
-from tests.ui.conftest import Harness, data_dir, until
-from tests.ui.test_launch import prepare_profile
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness, data_dir
+from tests.helpers.workspace import prepare_profile
 
 
 def _send_elsewhere(folder: Path, chat: int, text: str) -> subprocess.Popen[bytes]:
     """``desktop-chat send`` in another process, as a second window or a terminal would."""
     env = {**os.environ, "PYTHONPATH": str(Path.cwd())}
     return subprocess.Popen(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(folder), "send", str(chat), text],
+        command(folder, "send", str(chat), text),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -32,6 +35,7 @@ def _reply_row(h: Harness) -> tuple[MessageStatus, str, str | None] | None:
     return (rows[-1].status, rows[-1].text, rows[-1].error) if rows else None
 
 
+@pytest.mark.slow
 def test_a_reply_whose_writer_was_killed_shows_as_stopped_within_seconds(
     open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> None:
@@ -69,6 +73,7 @@ def test_a_reply_whose_writer_was_killed_shows_as_stopped_within_seconds(
     assert not h.workspace.is_busy(h.chat_id)
 
 
+@pytest.mark.slow
 def test_a_reply_another_process_finishes_shows_as_complete(
     open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -12,9 +11,10 @@ import pytest
 
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
+from tests.helpers.cli import command
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.workspace import prepare_profile
 from tests.helpers.x11 import xdotool as _xdotool
-from tests.ui.test_launch import prepare_profile
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def test_typing_in_the_real_window_sends_and_the_reply_is_saved(
     prepare_profile(folder, fake_openai)
     env = {**x_display, "PYTHONPATH": str(Path.cwd())}
     app = subprocess.Popen(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(folder)],
+        command(folder),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

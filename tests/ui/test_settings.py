@@ -30,9 +30,10 @@ from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.settings.dialog import SettingsDialog
 from desktop_chat.ui.settings.first_run import show_welcome
 from desktop_chat.ui.settings.local import CHOOSE
+from tests.helpers.app import App
 from tests.helpers.fake_openai import DEFAULT_MODELS, FakeOpenAIServer
-from tests.ui.conftest import ui_settings, until
-from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
+from tests.helpers.waiting import until
+from tests.helpers.window import ui_settings
 
 Opener = Callable[..., App]
 

@@ -6,7 +6,6 @@ unless ``DESKTOP_CHAT_REQUIRE_SECRET_SERVICE=1`` makes them fail.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,8 +18,9 @@ from desktop_chat.core.paths import database_path
 from desktop_chat.core.secrets import KeyringSecretStore, open_secret_store
 from desktop_chat.core.settings import Settings
 from desktop_chat.ui.settings.first_run import WelcomeDialog
-from tests.ui.conftest import until
-from tests.ui.settings_support import App, open_app_fixture  # noqa: F401 - the open_app fixture
+from tests.helpers.app import App
+from tests.helpers.secret_service import no_secret_service
+from tests.helpers.waiting import until
 
 pytestmark = pytest.mark.keyring
 
@@ -40,10 +40,7 @@ def secret_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[KeyringSecretSto
         assert isinstance(store, KeyringSecretStore)
         yield store
         return
-    reason = f"no Secret Service reachable ({why}); run under scripts/with-secret-service"
-    if os.environ.get("DESKTOP_CHAT_REQUIRE_SECRET_SERVICE") == "1":
-        pytest.fail(f"DESKTOP_CHAT_REQUIRE_SECRET_SERVICE=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+    no_secret_service(why)
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.sidebar.sidebar import SidebarRow
 from desktop_chat.ui.sidebar.sidebar_groups import OLDER, PINNED, TODAY, WEEK, YESTERDAY, group_of
 from desktop_chat.ui.sidebar.sidebar_model import HEADING_ROLE, ID_ROLE, PAGE
-from tests.ui.conftest import Harness, data_dir, until
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness, data_dir
 
 
 def _chats(tmp_path: Path, *titles: str) -> list[int]:

@@ -10,7 +10,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.controller import TEMPORARY_ID_BASE
 from desktop_chat.core.models import MessageStatus
-from tests.ui.conftest import Harness, until
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness
 
 
 def test_a_temporary_chat_sends_and_the_reply_arrives(open_window: Callable[..., Harness], qtbot: QtBot) -> None:

@@ -18,8 +18,9 @@ from desktop_chat.core.paths import log_path
 from desktop_chat.ui.app.launch import run_window
 from desktop_chat.ui.window.main_window import MainWindow
 from tests.helpers.fake_openai import FakeOpenAIServer
-from tests.ui.conftest import data_dir, run, until
-from tests.ui.test_launch import prepare_profile
+from tests.helpers.waiting import run, until
+from tests.helpers.window import data_dir
+from tests.helpers.workspace import prepare_profile
 
 # The only int argument that is not an id: a row count.
 NOT_IDS = {

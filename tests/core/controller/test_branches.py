@@ -10,7 +10,7 @@ from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import NotFound
 from desktop_chat.core.events import Event, Finished
 from desktop_chat.core.models import Role
-from tests.core.controller import active_pairs, all_messages, collect, ending, open_store, started, with_controller
+from tests.helpers.controller import active_pairs, all_messages, collect, ending, open_store, started, with_controller
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 

@@ -21,7 +21,7 @@ from desktop_chat.core.events import Delta, Event, Failed, Finished, Started, St
 from desktop_chat.core.storage.claims import BUSY_MESSAGE, HeldClaim, new_owner
 from desktop_chat.core.storage.db import to_db_time, utcnow
 from desktop_chat.core.storage.store import Store
-from tests.core.controller import (
+from tests.helpers.controller import (
     active_pairs,
     collect,
     data_dir,

@@ -20,7 +20,7 @@ from desktop_chat.core.errors import (
 from desktop_chat.core.events import Event, Failed, Finished
 from desktop_chat.core.models import MessageStatus
 from desktop_chat.core.settings import Settings
-from tests.core.controller import (
+from tests.helpers.controller import (
     KEY,
     all_messages,
     collect,

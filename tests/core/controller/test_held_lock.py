@@ -20,7 +20,7 @@ from desktop_chat.core.paths import database_path
 from desktop_chat.core.storage import waiting
 from desktop_chat.core.storage.claims import HeldClaim
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import (
+from tests.helpers.controller import (
     active_pairs,
     collect,
     data_dir,

@@ -13,9 +13,9 @@ from desktop_chat.core.models import FactStatus, Role, Strategy
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.storage.upkeep_state import JobStatus
-from tests.core.controller import UPKEEP_MODEL, collect, open_store, settings_for, started, with_controller
-from tests.core.upkeep import AfterReply, conversation, with_client
+from tests.helpers.controller import UPKEEP_MODEL, collect, open_store, settings_for, started, with_controller
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.upkeep import AfterReply, conversation, with_client
 
 OLD_SUMMARY = "OLD-SUMMARY: the dog Rex is five."
 NEW_SUMMARY = "NEW-SUMMARY: the dog Rex is seven."

@@ -14,7 +14,7 @@ from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import DesktopChatError, InputTooLarge
 from desktop_chat.core.events import Delta, Event, Failed, Finished, Started, Stopped
 from desktop_chat.core.models import MessageStatus
-from tests.core.controller import (
+from tests.helpers.controller import (
     MODEL,
     active_pairs,
     collect,

@@ -13,7 +13,7 @@ from pathlib import Path
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.events import Event, Finished, TitleChanged
 from desktop_chat.core.titles import clean_title, fallback_title
-from tests.core.controller import UPKEEP_MODEL, collect, ending, open_store, started, with_controller
+from tests.helpers.controller import UPKEEP_MODEL, collect, ending, open_store, started, with_controller
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 
 FIRST = "I am planning a week in Lisbon in May with my sister"

@@ -9,7 +9,7 @@ from pathlib import Path
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.events import Event, Finished, TitleChanged, UpkeepChanged
 from desktop_chat.core.models import JobStatus, Strategy
-from tests.core.controller import (
+from tests.helpers.controller import (
     UPKEEP_MODEL,
     collect,
     data_dir,

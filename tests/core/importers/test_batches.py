@@ -9,10 +9,10 @@ from desktop_chat.core.events import Event, FactsChanged, SessionCreated
 from desktop_chat.core.importers.files import BATCH_CONVERSATIONS
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import data_dir
-from tests.core.importers.shapes import chatgpt_linear, chatgpt_memories, chatgpt_zip, write_json
-from tests.core.workspace import with_workspace
+from tests.helpers.controller import data_dir
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.import_shapes import chatgpt_linear, chatgpt_memories, chatgpt_zip, write_json
+from tests.helpers.workspace import with_workspace
 
 TOTAL = 2 * BATCH_CONVERSATIONS + 50
 

@@ -10,7 +10,7 @@ import pytest
 from desktop_chat.core.importers.files import import_file
 from desktop_chat.core.models import FactOrigin, FactStatus, Role
 from desktop_chat.core.storage.store import Store
-from tests.core.importers.shapes import (
+from tests.helpers.import_shapes import (
     T0,
     chatgpt_branched,
     chatgpt_linear,

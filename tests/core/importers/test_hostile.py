@@ -16,7 +16,7 @@ from desktop_chat.core.errors import DesktopChatError, ImportFormatError
 from desktop_chat.core.importers.document import parse_document
 from desktop_chat.core.importers.files import import_file
 from desktop_chat.core.storage.store import Store
-from tests.core.importers.shapes import chatgpt_linear, chatgpt_zip, message, node, write_json
+from tests.helpers.import_shapes import chatgpt_linear, chatgpt_zip, message, node, write_json
 
 
 def deep(levels: int) -> dict[str, Any]:

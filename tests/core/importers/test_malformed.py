@@ -13,7 +13,7 @@ from desktop_chat.core.errors import ImportFormatError
 from desktop_chat.core.importers import source
 from desktop_chat.core.importers.files import import_file
 from desktop_chat.core.storage.store import Store
-from tests.core.importers.shapes import chatgpt_linear, chatgpt_zip, claude_conversation, write_json, write_zip
+from tests.helpers.import_shapes import chatgpt_linear, chatgpt_zip, claude_conversation, write_json, write_zip
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

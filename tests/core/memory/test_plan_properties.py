@@ -16,7 +16,7 @@ from desktop_chat.core.models import REPLY_PRIMING_TOKENS, ContextPlan, FactStat
 from desktop_chat.core.settings import HybridSplit, Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
-from tests.core.memory.builders import chat
+from tests.helpers.chats import chat
 
 MODEL = "gpt-4o-mini"
 WORDS = ["alpha", "lisbon", "dog", "rex", "budget", "piano", "green", "tuesday", "code", "x = 1", "é", "🙂", "\n"]
@@ -67,6 +67,7 @@ def build(store: Store, s: Scenario) -> tuple[int, list[int]]:
     return session.id, [m.id for m in messages]
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios)
 def test_every_plan_keeps_its_promises(s: Scenario) -> None:

@@ -12,7 +12,7 @@ from desktop_chat.core.models import ContextPart, ContextPlan, FactStatus, PartK
 from desktop_chat.core.settings import HybridSplit, Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
-from tests.core.memory.builders import chat
+from tests.helpers.chats import chat
 
 MODEL = "gpt-4o-mini"
 FILLER = [f"turn {i}: we talked about the weather and nothing in particular" for i in range(60)]

@@ -53,13 +53,15 @@ def old_install(folder: Path) -> None:
 
 @pytest.fixture
 def detached_logging() -> Iterator[list[logging.Handler]]:
-    """Handlers added to the root logger by the test, removed and closed after it."""
+    """Handlers added to the root logger by the test, removed and closed after it; the root's level restored."""
     added: list[logging.Handler] = []
-    yield added
     root = logging.getLogger()
+    level = root.level
+    yield added
     for handler in added:
         root.removeHandler(handler)
         handler.close()
+    root.setLevel(level)  # setup_logging lowers it to INFO: later tests asserting "nothing logged" would see INFO
 
 
 def test_a_fresh_data_folder_is_0700_and_every_file_in_it_0600(

@@ -14,7 +14,7 @@ from desktop_chat.core.importers.writer import import_json
 from desktop_chat.core.models import FactOrigin, FactStatus, Role
 from desktop_chat.core.storage.migrations import MIGRATIONS
 from desktop_chat.core.storage.store import Store
-from tests.core.storage.test_export_import import populate
+from tests.helpers.chats import populate
 
 MINIMAL = {
     "sessions": [

@@ -22,8 +22,8 @@ from desktop_chat.core.memory.fact_rules import reject as reject_fact
 from desktop_chat.core.models import Fact, FactOrigin, FactStatus, Role
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
-from tests.core.upkeep import MODEL, conversation, with_client
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.upkeep import MODEL, conversation, with_client
 
 SETTINGS = Settings()
 

@@ -14,8 +14,8 @@ from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
-from tests.core.upkeep import MODEL, AfterReply, conversation, with_client
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
+from tests.helpers.upkeep import MODEL, AfterReply, conversation, with_client
 
 SETTINGS = Settings(summary_trigger=10, summary_keep_last=4, summary_max_tokens=200)
 

@@ -14,8 +14,8 @@ from desktop_chat.core.models import FactStatus, JobName, Strategy
 from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
-from tests.core.upkeep import MODEL, AfterReply, conversation, open_store, with_client
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
+from tests.helpers.upkeep import MODEL, AfterReply, conversation, open_store, with_client
 
 SETTINGS = Settings(summary_trigger=2, summary_keep_last=1)
 

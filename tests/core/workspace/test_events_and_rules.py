@@ -29,9 +29,10 @@ from desktop_chat.core.events import (
 )
 from desktop_chat.core.models import FactStatus, Session, Strategy
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import collect, data_dir, ending, settings_for
-from tests.core.workspace import with_workspace
+from tests.helpers.cli import cli
+from tests.helpers.controller import collect, data_dir, ending, settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.workspace import with_workspace
 
 
 def kinds(events: list[Event]) -> list[str]:
@@ -146,33 +147,10 @@ def test_the_cli_and_a_client_drive_the_same_core(tmp_path: Path, fake_openai: F
         session = workspace.new_session(title="From the client")
         fact, _ = workspace.add_fact("pet", "cat")
         assert not workspace.poll_external_changes()
-        run = await asyncio.to_thread(
-            subprocess.run,
-            [
-                sys.executable,
-                "-m",
-                "desktop_chat",
-                "--data-dir",
-                str(data_dir(tmp_path)),
-                "facts",
-                "edit",
-                str(fact.id),
-                "dog",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        run = await asyncio.to_thread(cli, data_dir(tmp_path), "facts", "edit", str(fact.id), "dog")
         assert run.returncode == 0, run.stderr
-        listed = await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-m", "desktop_chat", "--data-dir", str(data_dir(tmp_path)), "sessions", "--json"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
+        listed = await asyncio.to_thread(cli, data_dir(tmp_path), "sessions", "--json")
+        assert listed.returncode == 0, listed.stderr
         assert [s["title"] for s in json.loads(listed.stdout)] == [session.title]
         assert workspace.poll_external_changes()
         assert isinstance(events[-1], ExternalChange)

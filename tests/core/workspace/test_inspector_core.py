@@ -19,9 +19,9 @@ from desktop_chat.core.storage.migrations import MIGRATIONS
 from desktop_chat.core.storage.reply_plans import records_of
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import MODEL, collect, data_dir, ending, make_factory, settings_for
-from tests.core.workspace import with_workspace
+from tests.helpers.controller import MODEL, collect, data_dir, ending, make_factory, settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.workspace import with_workspace
 
 REMOTE = "https://api.example.com/v1"  # remote-looking; its requests are routed to the fake server
 

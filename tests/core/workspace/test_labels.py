@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,9 +11,10 @@ from desktop_chat.core.memory.upkeep import describe_upkeep
 from desktop_chat.core.models import JobName, JobState, JobStatus, PartKind, Role, Strategy
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import data_dir, settings_for
-from tests.core.workspace import with_workspace
+from tests.helpers.cli import cli
+from tests.helpers.controller import data_dir, settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.workspace import with_workspace
 
 BUILTIN = PRESETS[LOCAL_PRESET]
 
@@ -74,21 +73,14 @@ def test_the_recent_window_counts_the_chats_messages_apart_from_the_next_one(
 def test_settings_changed_by_another_process_are_published(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
     async def job(workspace: Workspace, events: list[Event]) -> None:
         assert not workspace.poll_external_changes()
-        command = [sys.executable, "-m", "desktop_chat", "--data-dir", str(data_dir(tmp_path))]
-        done = await asyncio.to_thread(
-            subprocess.run,
-            [*command, "config", "set", "conversation_font_size", "14"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = await asyncio.to_thread(cli, data_dir(tmp_path), "config", "set", "conversation_font_size", "14")
         assert done.returncode == 0, done.stderr
         assert workspace.poll_external_changes()
         published = [e for e in events if isinstance(e, SettingsChanged)]
         assert [e.settings.conversation_font_size for e in published] == [14]
         # Another write that leaves the settings alone publishes no settings change.
-        await asyncio.to_thread(subprocess.run, [*command, "sessions"], capture_output=True, timeout=60, check=True)
+        listed = await asyncio.to_thread(cli, data_dir(tmp_path), "sessions")
+        assert listed.returncode == 0, listed.stderr
         workspace.new_session()
         assert len([e for e in events if isinstance(e, SettingsChanged)]) == 1
 

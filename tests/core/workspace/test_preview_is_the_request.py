@@ -10,9 +10,9 @@ import pytest
 from desktop_chat.core.events import Event, Finished
 from desktop_chat.core.models import ContextPlan, PartKind, Role, Strategy
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import collect, ending, settings_for, started
-from tests.core.workspace import with_workspace
+from tests.helpers.controller import collect, ending, settings_for, started
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
+from tests.helpers.workspace import with_workspace
 
 DRAFT = "And what did I say about the lighthouse keeper's dog?"
 

@@ -18,7 +18,7 @@ from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.settings import Settings, validate
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import settings_for
+from tests.helpers.controller import settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 HELLO = [ChatMessage(Role.USER, "Hello")]

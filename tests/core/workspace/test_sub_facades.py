@@ -15,9 +15,9 @@ from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.secrets import clean_api_key
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace, _Forward
-from tests.core.controller import data_dir
-from tests.core.workspace import with_workspace
+from tests.helpers.controller import data_dir
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.workspace import with_workspace
 
 
 def test_every_kept_name_reads_an_existing_sub_facade_method_with_its_signature() -> None:

@@ -13,9 +13,9 @@ from desktop_chat.core.memory.branching import after_branch
 from desktop_chat.core.models import JobStatus, PartKind, Role, Strategy
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import collect, data_dir
-from tests.core.workspace import with_workspace
+from tests.helpers.controller import collect, data_dir
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.workspace import with_workspace
 
 FOLDED = "Alex plans a bookstore API."
 MINE = "Alex builds a bookstore REST API in Python."

@@ -8,9 +8,9 @@ from desktop_chat.core.events import Event, FactsChanged, UpkeepChanged
 from desktop_chat.core.models import FactOrigin, FactStatus, Role, Strategy
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from tests.core.controller import data_dir
-from tests.core.workspace import with_workspace
+from tests.helpers.controller import data_dir
 from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.workspace import with_workspace
 
 
 def test_retrying_upkeep_retires_facts_whose_message_left_the_branch(

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from desktop_chat.core.models import Role
 from desktop_chat.core.storage.store import Store
+from tests.helpers.cli import cli
 
 DOCUMENT = {
     "sessions": [
@@ -30,23 +28,11 @@ DOCUMENT = {
 }
 
 
-def cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DESKTOP_CHAT_HOME": str(data)}
-    return subprocess.run(
-        [sys.executable, "-m", "desktop_chat", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-
-
 def imported(tmp_path: Path) -> Path:
     data = tmp_path / "home"
     source = tmp_path / "chat.json"
     source.write_text(json.dumps(DOCUMENT), encoding="utf-8")
-    assert cli(data, "import", str(source)).returncode == 0
+    assert cli(data, "import", str(source), home=True).returncode == 0
     store = Store.open(data)
     store.facts.add("name", "Alex", pinned=True)
     store.close()
@@ -55,7 +41,9 @@ def imported(tmp_path: Path) -> Path:
 
 def test_context_json_shows_every_part_with_provenance(tmp_path: Path) -> None:
     data = imported(tmp_path)
-    result = cli(data, "context", "1", "--strategy", "hybrid", "--model", "gpt-4o", "--budget", "300", "--json")
+    result = cli(
+        data, "context", "1", "--strategy", "hybrid", "--model", "gpt-4o", "--budget", "300", "--json", home=True
+    )
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
     assert {
@@ -82,7 +70,9 @@ def test_context_json_shows_every_part_with_provenance(tmp_path: Path) -> None:
 
 def test_context_readable_and_draft(tmp_path: Path) -> None:
     data = imported(tmp_path)
-    result = cli(data, "context", "1", "--strategy", "window", "--draft", "and my cat?", "--model", "llama-3")
+    result = cli(
+        data, "context", "1", "--strategy", "window", "--draft", "and my cat?", "--model", "llama-3", home=True
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("window · llama-3 ·") and "a guess" in lines[0]
@@ -92,18 +82,18 @@ def test_context_readable_and_draft(tmp_path: Path) -> None:
 
 def test_context_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     data = imported(tmp_path)
-    missing = cli(data, "context", "99")
+    missing = cli(data, "context", "99", home=True)
     assert missing.returncode == 1 and missing.stderr.strip().count("\n") == 0
     assert "There is no chat 99" in missing.stderr
-    too_big = cli(data, "context", "1", "--budget", "10")
+    too_big = cli(data, "context", "1", "--budget", "10", home=True)
     assert too_big.returncode == 1 and "Shorten it" in too_big.stderr and "Traceback" not in too_big.stderr
-    bad = cli(data, "context", "1", "--strategy", "psychic")
+    bad = cli(data, "context", "1", "--strategy", "psychic", home=True)
     assert bad.returncode == 2
 
 
 def test_the_stored_counts_survive_for_the_next_process(tmp_path: Path) -> None:
     data = imported(tmp_path)
-    assert cli(data, "context", "1", "--strategy", "full", "--json").returncode == 0
+    assert cli(data, "context", "1", "--strategy", "full", "--json", home=True).returncode == 0
     store = Store.open(data)
     try:
         messages = store.messages.all(1)

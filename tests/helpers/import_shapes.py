@@ -297,3 +297,18 @@ def chatgpt_zip(path: Path, conversations: list[dict[str, Any]]) -> Path:
             "chat.html": "<html></html>",
         },
     )
+
+
+# The smallest document in the app's own JSON format: two chats, one with a message's meta.
+MINIMAL = {
+    "sessions": [
+        {
+            "title": "Trip to Lisbon",
+            "messages": [
+                {"role": "user", "content": "I fly to Lisbon on 3 May", "meta": {"ext": "a1"}},
+                {"role": "assistant", "content": "Lovely. Pastéis de nata await."},
+            ],
+        },
+        {"title": "Budget", "messages": [{"role": "user", "content": "Q3 budget is 4,000 euros"}]},
+    ]
+}

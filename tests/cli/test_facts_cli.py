@@ -12,6 +12,7 @@ import pytest
 from desktop_chat.cli import run
 from desktop_chat.core.models import Fact, FactOrigin, FactStatus, Role
 from desktop_chat.core.storage.store import Store
+from tests.helpers.cli import cli_in_process, one_line
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -24,9 +25,7 @@ def data(tmp_path: Path) -> Path:
 @pytest.fixture
 def cli(data: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
     def call(*argv: str) -> tuple[int, str, str]:
-        code = run(["--data-dir", str(data), "facts", *argv])
-        out, err = capsys.readouterr()
-        return code, out, err
+        return cli_in_process(capsys, data, "facts", *argv)
 
     return call
 
@@ -45,12 +44,6 @@ def with_store(data: Path, change: Callable[[Store], Any]) -> Any:
         return change(store)
     finally:
         store.close()
-
-
-def one_line_error(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 def test_add_then_list(cli: Cli, data: Path) -> None:
@@ -114,7 +107,7 @@ def test_edit_marks_the_fact_as_the_users(cli: Cli, data: Path) -> None:
     assert fact.value == "pastry chef" and fact.edited_by_user
 
     code, _, err = cli("edit", "1")
-    assert code == 2 and "facts edit ID VALUE" in one_line_error(err)
+    assert code == 2 and "facts edit ID VALUE" in one_line(err)
 
     # The value may be given like `facts add` takes it: positionally.
     code, out, _ = cli("edit", "1", "cake artist")
@@ -158,7 +151,7 @@ def test_approve_and_reject_pending_facts(cli: Cli, data: Path) -> None:
     assert code == 0 and stored(data, 3).status is FactStatus.REJECTED
 
     code, _, err = cli("approve", "2")
-    assert code == 1 and "only pending or rejected" in one_line_error(err)
+    assert code == 1 and "only pending or rejected" in one_line(err)
 
 
 @pytest.mark.parametrize(
@@ -169,20 +162,20 @@ def test_approve_and_reject_pending_facts(cli: Cli, data: Path) -> None:
 def test_an_unknown_fact_is_one_line_and_exit_1(cli: Cli, argv: tuple[str, ...]) -> None:
     code, out, err = cli(*argv)
     assert code == 1 and out == ""
-    assert "There is no fact 42" in one_line_error(err)
+    assert "There is no fact 42" in one_line(err)
 
 
 def test_errors_for_bad_input(cli: Cli, data: Path) -> None:
     code, _, err = cli("list", "--session", "7")
-    assert code == 1 and "no chat 7" in one_line_error(err)
+    assert code == 1 and "no chat 7" in one_line(err)
 
     code, _, err = cli("add", "city", "   ")
-    assert code == 1 and "non-empty" in one_line_error(err)
+    assert code == 1 and "non-empty" in one_line(err)
 
     cli("add", "pet", "cat")
     cli("rm", "1")
     code, _, err = cli("pin", "1")
-    assert code == 1 and "is deleted" in one_line_error(err)
+    assert code == 1 and "is deleted" in one_line(err)
 
     with pytest.raises(SystemExit) as exit_info:
         run(["--data-dir", str(data), "facts", "rm", "abc"])

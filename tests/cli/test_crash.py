@@ -7,7 +7,6 @@ import os
 import select
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +15,8 @@ import pytest
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
-from tests.core.controller import configure_cli, make_factory
+from tests.helpers.cli import cli, command, configure_cli
+from tests.helpers.controller import make_factory
 from tests.helpers.fake_openai import FakeOpenAIServer
 
 CHUNKS = [f"c{i:03d} " for i in range(120)]
@@ -31,7 +31,7 @@ def test_sigkill_mid_stream_keeps_the_message_and_all_but_the_last_second(
     configure_cli(data, fake_openai)
     fake_openai.reply(chunks=CHUNKS, chunk_delay=CHUNK_DELAY)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), "send", "--new", "Count slowly"],
+        command(data, "send", "--new", "Count slowly"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -91,12 +91,6 @@ def test_sigkill_mid_stream_keeps_the_message_and_all_but_the_last_second(
         store.close()
 
     # And the chat carries on: the stopped reply can be retried from the command line.
-    retried = subprocess.run(
-        [sys.executable, "-m", "desktop_chat", "--data-dir", str(data), "send", str(session.id), "--retry"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    retried = cli(data, "send", str(session.id), "--retry")
     assert retried.returncode == 0, retried.stderr
     assert retried.stdout == "You said: Count slowly\n"

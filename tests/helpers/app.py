@@ -1,8 +1,8 @@
-"""A window on a workspace whose settings live in the database (so saving them shows), for the settings tests.
+"""The window on a workspace as the app builds it: settings stored in the database, a client factory, a secret store.
 
-The window tests' ``open_window`` fixes the settings in memory; the settings
-dialog needs them stored, and a real client factory (keys from a secret store,
-the profile's reply settings) instead of one prepared client.
+Fixture ``open_app`` (registered by ``tests/ui/conftest.py``). The window tests' ``open_window`` fixes the
+settings in memory; the settings dialog needs them stored, and a real client factory (keys from a secret
+store, the profile's reply settings) instead of one prepared client.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ from desktop_chat.core.workspace import Workspace
 from desktop_chat.ui.settings import first_run
 from desktop_chat.ui.settings.dialog import SettingsDialog, open_settings
 from desktop_chat.ui.window.main_window import MainWindow
+from tests.helpers.controller import save_settings
 from tests.helpers.fake_openai import FakeOpenAIServer
-from tests.ui.conftest import data_dir, run, ui_settings
+from tests.helpers.waiting import run
+from tests.helpers.window import data_dir, ui_settings
 
 T = TypeVar("T")
 
@@ -70,14 +72,13 @@ class App:
 def store_settings(folder: Path, settings: Settings) -> None:
     store = Store.open(folder)
     try:
-        store.settings.set("profiles", settings.profiles)  # first: the active profile must exist
-        store.settings.save(settings)
+        save_settings(store, settings)
     finally:
         store.close()
 
 
-@pytest.fixture(name="open_app")
-def open_app_fixture(
+@pytest.fixture
+def open_app(
     qtbot: QtBot, qloop: asyncio.AbstractEventLoop, tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> Iterator[Callable[..., App]]:
     """Open the window on tmp_path's data folder with ``settings`` stored there (default: the fake server's)."""
