@@ -12,6 +12,7 @@ open; Help > Set Up a Provider reopens it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any
 
@@ -41,6 +42,7 @@ from desktop_chat.ui.settings.fields import (
     key_file_box,
     keyring_note,
 )
+from desktop_chat.ui.tasks import TaskRunner
 
 LOCAL_PRESETS = ("ollama", "lmstudio", "llamacpp")
 # A preset for the built-in (offline) model, once the core defines one under either name.
@@ -157,7 +159,9 @@ class WelcomeDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self.saved_where: str | None = None
-        self._tasks: set[asyncio.Future[Any]] = set()
+        # Checks and the save run in the background; a failure is said in the window's status bar.
+        notify = getattr(parent, "notify", None)
+        self.tasks = TaskRunner(self, notify=notify if callable(notify) else self.status.setText)
         self._preset_chosen()
         self.key_edit.setFocus()
 
@@ -296,14 +300,11 @@ class WelcomeDialog(QDialog):
         if parent is not None and hasattr(parent, "open_settings"):
             QTimer.singleShot(0, lambda: parent.open_settings("providers"))
 
-    def _spawn(self, coro: Any) -> asyncio.Future[Any]:
-        task: asyncio.Future[Any] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+    def _spawn(self, coro: Coroutine[Any, Any, Any], what: str = "The setup") -> asyncio.Future[Any]:
+        return self.tasks.run(coro, what=what)
 
-    def pending(self) -> list[asyncio.Future[Any]]:
-        return list(self._tasks)
+    def pending(self) -> list[asyncio.Task[Any]]:
+        return self.tasks.pending()
 
 
 def show_welcome(window: Any, workspace: Any) -> WelcomeDialog | None:
@@ -316,8 +317,8 @@ def show_welcome(window: Any, workspace: Any) -> WelcomeDialog | None:
         dialog.done_setup.connect(lambda: _set_up(window, dialog.saved_where))
         window.welcome = dialog
     dialog.open()
-    dialog._spawn(dialog.check_keyring())
-    dialog._spawn(dialog.detect())
+    dialog._spawn(dialog.check_keyring(), "Checking the keyring")
+    dialog._spawn(dialog.detect(), "Looking for a local server")
     return dialog
 
 
@@ -344,7 +345,7 @@ async def check(window: Any, workspace: Any) -> WelcomeDialog | None:
 
 def start(window: Any, workspace: Any) -> None:
     """Check for a usable provider once the loop runs (call from ``attach``)."""
-    QTimer.singleShot(0, lambda: _spawn_on(window, check(window, workspace)))
+    QTimer.singleShot(0, lambda: window.tasks.run(check(window, workspace), what="Checking the provider"))
 
 
 def recheck(window: Any, workspace: Any) -> None:
@@ -357,19 +358,4 @@ def recheck(window: Any, workspace: Any) -> None:
         if await workspace.provider_ready():
             dialog.accept()
 
-    _spawn_on(window, run())
-
-
-_RUNNING: set[asyncio.Future[Any]] = set()
-
-
-def running() -> list[asyncio.Future[Any]]:
-    """The start-up checks still running (tests wait for them)."""
-    return list(_RUNNING)
-
-
-def _spawn_on(window: Any, coro: Any) -> None:
-    task = asyncio.ensure_future(coro)
-    _RUNNING.add(task)
-    task.add_done_callback(_RUNNING.discard)
-    window.first_run_task = task
+    window.tasks.run(run(), what="Checking the provider")
