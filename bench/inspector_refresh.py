@@ -5,12 +5,16 @@ opens the real ``Workspace`` and ``InspectorPane`` (Qt offscreen unless a displa
 given) and reports:
 
 - time per refresh: ``InspectorPane.refresh_plan`` (``preview`` of the draft plus
-  rebuilding the rows) and the layout and paint that follow, once per keystroke of
-  a sentence (the worst case: no debounce);
+  rebuilding the rows; since the window's ``ChatState`` owns the plan, the state's one
+  preview and every subscriber's update) and the layout and paint that follow, once
+  per keystroke of a sentence (the worst case: no debounce);
 - the longest event-loop stall while a fast typist (one key every 60 ms) types the
   sentence through the debounced path: a 5 ms heartbeat timer records the longest gap.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/inspector_refresh.py [--messages N]
+
+It runs against the pane before the state object (its own timer, ``set_plan``) and after
+(``pane.state``), so one run per worktree compares them on the same machine.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import argparse
 import statistics
 import time
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -58,7 +62,10 @@ def main() -> None:
     pane.show()
     pane.attach(workspace)
     pane.set_session(session_id)
-    pane.set_plan(workspace.preview(session_id))
+    if hasattr(pane, "state"):
+        pane.state.refresh()  # the state object (ui/state/chat_state.py) plans for every view
+    else:
+        cast(Any, pane).set_plan(workspace.preview(session_id))  # before it: the window handed the plan over
     app.processEvents()
 
     samples = per_keystroke(app, pane)
@@ -84,12 +91,18 @@ def per_keystroke(app: QApplication, pane: InspectorPane) -> list[float]:
     """Every keystroke refreshed at once (no debounce): the cost of one refresh, sorted."""
     samples = []
     for end in range(1, len(SENTENCE) + 1):
-        pane.draft = SENTENCE[:end]
+        set_draft_quietly(pane, SENTENCE[:end])
         began = time.perf_counter()
         pane.refresh_plan()
         app.processEvents()  # layout and paint of the rebuilt rows
         samples.append((time.perf_counter() - began) * 1000)
     return sorted(samples)
+
+
+def set_draft_quietly(pane: InspectorPane, text: str) -> None:
+    """The draft, without starting the debounce (the caller refreshes at once)."""
+    owner: Any = getattr(pane, "state", pane)
+    owner.draft = text
 
 
 def while_typing(app: QApplication, pane: InspectorPane) -> tuple[int, float]:

@@ -27,7 +27,6 @@ from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
-from desktop_chat.ui.settings import first_run
 from desktop_chat.ui.settings.dialog import SettingsDialog, open_settings
 from desktop_chat.ui.window.main_window import MainWindow
 from tests.helpers.controller import save_settings
@@ -118,7 +117,7 @@ def open_app(
 
     yield open_
     for app in opened:
-        tasks: list[asyncio.Future[Any]] = [*first_run.running()]
+        tasks: list[asyncio.Future[Any]] = [*app.window.tasks.pending()]
         for dialog in (app.window.settings_dialog, app.window.welcome):
             if dialog is not None:
                 tasks.extend(dialog.pending())

@@ -194,7 +194,7 @@ def test_renaming_and_deleting_a_chat_name_every_control(open_window: Callable[.
     assert_named(box, at_least=2)
     box.reject()
     h.run(asyncio.sleep(0.05))
-    h.window.rename_current()
+    h.window.rename_action.trigger()
     editor = sidebar.tree.findChild(QLineEdit)
     assert editor is not None and editor.isVisible(), "the title editor did not open"
     iface = QAccessible.queryAccessibleInterface(editor)

@@ -30,6 +30,10 @@ class Context:
     known_settings: Settings | None = None
     # The loop keeps only a weak reference to a task: hold background tasks until they are done.
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    # The settings previews plan with, and the database's data_version they were read at: a preview per
+    # keystroke must not read and validate every setting again. Dropped by ``settings_changed`` (this
+    # process's writes); another process's commit changes data_version.
+    _preview_settings: tuple[int, Settings] | None = None
 
     @property
     def settings(self) -> Settings:
@@ -48,12 +52,21 @@ class Context:
     def session(self, session_id: int) -> Session:
         return self.store_for(session_id).sessions.get(session_id)
 
+    def current_settings(self) -> Settings:
+        """The settings as ``settings`` reads them, from a cache kept until they change (for previews)."""
+        version = self.store.db.data_version()
+        cached = self._preview_settings
+        if cached is None or cached[0] != version:
+            cached = self._preview_settings = (version, self.settings)
+        return cached[1]
+
     def remember_settings(self) -> None:
         with contextlib.suppress(DesktopChatError):  # damaged settings: the first poll publishes them
             self.known_settings = self.settings
 
     def settings_changed(self, settings: Settings) -> Settings:
         self.known_settings = settings
+        self._preview_settings = None
         self.channel.publish(SettingsChanged(settings))
         return settings
 

@@ -59,7 +59,14 @@ class MemoryFacade:
         message still awaits its answer (its reply failed), that answer, as Retry would send it.
         """
         return self._ctx.controller.plan(
-            session_id, draft=draft, strategy=strategy, options=options, model=model, budget=budget, query=query
+            session_id,
+            draft=draft,
+            strategy=strategy,
+            options=options,
+            model=model,
+            budget=budget,
+            query=query,
+            settings=self._ctx.current_settings(),  # cached: no reload and re-validation per keystroke
         )
 
     def strategy_choice(self, session: Session | int, settings: Settings | None = None) -> StrategyChoice:

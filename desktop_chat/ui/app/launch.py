@@ -248,7 +248,7 @@ async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any
     # The encodings load in a worker thread; the first "next request" summary follows.
     with contextlib.suppress(DesktopChatError):
         await workspace.warm_up()
-    window.refresh_plan()
+    window.state.start()
     if on_ready is not None:
         on_ready(window)
     await closing

@@ -1,8 +1,12 @@
-"""The composer: a growing multi-line editor, the draft's token count, and one Send/Stop button."""
+"""The composer: a growing multi-line editor, the draft's token count, and one Send/Stop button.
+
+The count is the open chat's ``ChatState``'s (``show_count``): the composer never plans
+on its own; the window hands its text to the state, which previews once typing pauses.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -15,10 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.ui.app.icons import icon
+from desktop_chat.ui.state.chat_state import DraftCount
 
 MIN_LINES = 2
 MAX_LINES = 12
-COUNT_DELAY_MS = 250  # count the draft after typing pauses, not per key
 
 
 class ComposerEdit(QPlainTextEdit):
@@ -70,7 +74,6 @@ class Composer(QWidget):
     send = Signal(str)
     stop = Signal()
     cancelEdit = Signal()
-    draftChanged = Signal(str)  # after typing pauses: recount the draft
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,11 +99,6 @@ class Composer(QWidget):
         self._busy = False
         self.editing: int | None = None  # the user message being edited and resent
         self._saved_draft = ""
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(COUNT_DELAY_MS)
-        self._timer.timeout.connect(lambda: self.draftChanged.emit(self.text()))
-        self.edit.textChanged.connect(self._timer.start)
         self.edit.submit.connect(self._submit)
         self.edit.escape.connect(self._escape)
 
@@ -162,6 +160,15 @@ class Composer(QWidget):
             self.count.setText(f"{approx}{draft_tokens:,} tok · {-left:,} over the budget")
         else:
             self.count.setText(f"{approx}{draft_tokens:,} tok · {approx}{left:,} left")
+
+    @Slot(DraftCount)
+    def show_count(self, count: DraftCount) -> None:
+        """The next request's count of the draft (``ChatState.countChanged``); a problem is said in the tooltip."""
+        self.count.setToolTip(count.error or self.COUNT_TIP)
+        if count.tokens is None or count.left is None:
+            self.count.setText("≈? tok" if count.error and self.text().strip() else "")
+            return
+        self.set_count(count.tokens, count.left, count.estimated)
 
     def begin_editing(self, message_id: int, text: str) -> None:
         if self.editing is None:

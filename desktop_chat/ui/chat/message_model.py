@@ -261,6 +261,11 @@ class MessageListModel(QAbstractListModel):
         self._mark()
 
     @property
+    def plan(self) -> ContextPlan | None:
+        """The next request the rows are marked from (the open chat's ``ChatState`` plan)."""
+        return self._plan
+
+    @property
     def summary_through(self) -> int | None:
         if self._plan is None:
             return None

@@ -1,9 +1,10 @@
 """The memory inspector: what the next request holds and why, why a reply said what it did, and the memory itself.
 
-Sections, top to bottom: "Next request" (the plan ``Workspace.preview`` makes for
-the current draft, refreshed 250 ms after typing stops and whenever memory,
-settings or the chat change), "Why this reply" (the plan stored with the selected
-reply), "Facts", "Summary", "Strategy". Clicking a part selects its source
+Sections, top to bottom: "Next request" (the plan of the open chat's ``ChatState``,
+``ui/state/chat_state.py``: the one preview of the draft, made once typing pauses and
+whenever memory, settings or the chat change; the composer and the chat show the same
+plan), "Why this reply" (the plan stored with the selected reply), "Facts",
+"Summary", "Strategy". Clicking a part selects its source
 messages in the chat; the chat's "not in context" marker opens the part or
 omission that explains it. Every number comes from the workspace; nothing here
 plans on its own.
@@ -12,7 +13,6 @@ plans on its own.
 from __future__ import annotations
 
 import contextlib
-import time
 from functools import partial
 from typing import Any
 
@@ -27,9 +27,9 @@ from desktop_chat.ui.inspector.facts import FactsView
 from desktop_chat.ui.inspector.memory import StrategyView, SummaryView
 from desktop_chat.ui.inspector.plan import OMITTED, PART, NextRequestView, WhyReplyView
 from desktop_chat.ui.signal_types import ID
+from desktop_chat.ui.state.chat_state import ChatState, WhatIf
 from desktop_chat.ui.wheel_guard import guard_wheel
 
-DRAFT_DELAY_MS = 250  # typing pauses this long before the plan is made again
 SUMMARISED_SHOWN = 200  # at most this many summarised messages are selected in the chat
 
 
@@ -83,21 +83,16 @@ class InspectorPane(QWidget):
     openMessage = Signal(ID, ID)  # session id, message id (a fact's source may be in another chat)
     notice = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: ChatState | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Memory inspector")
         self.setToolTip("What the next request to the model will contain, and the memory behind it")
         self._workspace: Any = None
         self.session_id: int | None = None
-        self.draft = ""
-        self.what_if: tuple[Any, dict[str, Any]] | None = None
-        self.plan: ContextPlan | None = None
-        self.refresh_ms: list[float] = []  # time of each plan refresh, for the benchmark
-        self._ready = False  # no plan before the window's first (it waits for the token encodings)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(DRAFT_DELAY_MS)
-        self._timer.timeout.connect(self.refresh_plan)
+        # The open chat's draft and plan (the window's); on its own, the pane makes one in attach().
+        self.state = state if state is not None else ChatState(parent=self)
+        self.state.sessionChanged.connect(self.set_session)
+        self.state.planChanged.connect(self._show_plan)
 
         self.next_request = NextRequestView()
         self.why = WhyReplyView()
@@ -138,6 +133,23 @@ class InspectorPane(QWidget):
         # Never narrower than its sections: the pane has no sideways scroll bar, so they would be cut.
         self.setMinimumWidth(content.minimumSizeHint().width() + self.area.verticalScrollBar().sizeHint().width())
 
+    # The plan, the draft and the what-if are the state's; these read it (tests and the benchmark do).
+    @property
+    def plan(self) -> ContextPlan | None:
+        return self.state.plan
+
+    @property
+    def draft(self) -> str:
+        return self.state.draft
+
+    @property
+    def what_if(self) -> WhatIf | None:
+        return self.state.what_if
+
+    @property
+    def refresh_ms(self) -> list[float]:
+        return self.state.refresh_ms
+
     @property
     def parts(self) -> Any:
         """The tree of the next request's parts (kept from the placeholder pane, which tests read)."""
@@ -150,19 +162,24 @@ class InspectorPane(QWidget):
         self._workspace = workspace
         for view in (self.facts, self.summary, self.strategy):
             view.set_workspace(workspace)
+        if self.state.parent() is self:  # on its own (the benchmark): plan at once through the workspace
+            self.state.set_preview(workspace.preview)
+            self.state.ready = True
         if bridge is not None:
-            bridge.memoryChanged.connect(self._memory_changed)
-            bridge.settingsChanged.connect(self._settings_changed)
+            bridge.memoryChanged.connect(self._memory_changed)  # settings and other processes' writes too
             bridge.sessionChanged.connect(self._session_changed)
             bridge.upkeepChanged.connect(self._upkeep_changed)
             bridge.replyEnded.connect(self._reply_ended)
             # Another process (a CLI `facts edit`, an import) may have changed the memory shown here.
             bridge.externalChange.connect(self._external_change)
 
+    @Slot(object)
     def set_session(self, session_id: int | None) -> None:
-        """Show the chat ``session_id``: its plan, facts, summary and strategy."""
+        """Show the chat ``session_id``: its facts, summary and strategy (its plan comes from the state)."""
+        if session_id != self.state.session_id:
+            self.state.set_session(session_id)  # plans, and calls back here (sessionChanged)
+            return
         self.session_id = session_id
-        self.what_if = None
         self.why.clear()
         self.sections["why"].aside.clear()  # it named the other chat's reply
         workspace = self._workspace
@@ -177,24 +194,10 @@ class InspectorPane(QWidget):
         self.facts.set_session(session_id)
         self.summary.set_session(session_id)
         self._show_last_reply()
-        # The plan follows from the window (set_plan), once the token encodings are loaded.
 
     def set_draft(self, text: str) -> None:
-        """The composer's text changed: plan again once typing pauses."""
-        self.draft = text
-        self._timer.start()
-
-    def set_plan(self, plan: ContextPlan | None) -> None:
-        """The window's own plan of the chat (no draft): shown as is when it is what this pane would plan."""
-        self._ready = True
-        if plan is not None and not self.draft.strip() and self.what_if is None:
-            self._timer.stop()
-            self._show_plan(plan)
-        else:
-            self._timer.start()
-
-    def schedule_refresh(self) -> None:
-        self._timer.start()
+        """The draft changed (the window's composer tells the state itself): plan again once typing pauses."""
+        self.state.set_draft(text)
 
     # --- the next request ----------------------------------------------------------------------
 
@@ -208,24 +211,14 @@ class InspectorPane(QWidget):
             return True
 
     def refresh_plan(self) -> ContextPlan | None:
-        self._timer.stop()
-        workspace, session_id = self._workspace, self.session_id
-        if workspace is None or session_id is None or not self._ready:
-            return None
-        began = time.perf_counter()
-        strategy, options = self.what_if if self.what_if is not None else (None, None)
-        try:
-            plan: ContextPlan = workspace.preview(session_id, self.draft, strategy, options)
-        except DesktopChatError as exc:
-            self.plan = None
-            self.next_request.set_plan(None, approx=True, note=str(exc))
-            return None
-        self._show_plan(plan)
-        self.refresh_ms.append((time.perf_counter() - began) * 1000)
-        return plan
+        """Plan now (the state's one preview; every subscriber shows it)."""
+        return self.state.refresh()
 
-    def _show_plan(self, plan: ContextPlan) -> None:
-        self.plan = plan
+    @Slot(object)
+    def _show_plan(self, plan: ContextPlan | None) -> None:
+        if plan is None:
+            self.next_request.set_plan(None, approx=True, note=self.state.error)
+            return
         approx = self._approx()
         note = ""
         if not self.draft.strip() and plan.parts:
@@ -239,9 +232,8 @@ class InspectorPane(QWidget):
         self.sections["next"].aside.setText(f"{'≈' if approx else ''}{plan.total_tokens:,}/{plan.budget:,}")
 
     @Slot(object)
-    def _try_strategy(self, pending: Any) -> None:
-        self.what_if = pending
-        self.refresh_plan()
+    def _try_strategy(self, pending: WhatIf | None) -> None:
+        self.state.set_what_if(pending)
 
     def _show_last_reply(self) -> None:
         workspace, session_id = self._workspace, self.session_id
@@ -368,11 +360,6 @@ class InspectorPane(QWidget):
             return
         self.facts.refresh()
         self.summary.refresh()
-        self._timer.start()
-
-    @Slot(object)
-    def _settings_changed(self, _settings: object) -> None:
-        self._memory_changed(None)  # every chat's next request may differ (budget, model, strategy defaults)
 
     @Slot()
     def _external_change(self) -> None:
@@ -383,7 +370,6 @@ class InspectorPane(QWidget):
         if session.id == self.session_id and self.what_if is None:
             self.strategy.set_session(session)
             self.summary.show_upkeep()
-            self._timer.start()
 
     @Slot(ID, bool)
     def _upkeep_changed(self, session_id: int, running: bool) -> None:
@@ -396,7 +382,6 @@ class InspectorPane(QWidget):
     def _reply_ended(self, event: Finished | Stopped | Failed) -> None:
         if isinstance(event, Stopped) and event.message.session_id == self.session_id:
             self._show_last_reply()  # a stopped reply has no usage: its estimate, said as such
-            self._timer.start()
         if not isinstance(event, Finished) or event.message.session_id != self.session_id:
             return
         usage = event.usage
@@ -405,4 +390,3 @@ class InspectorPane(QWidget):
         )
         if self.why.message_id == event.message.id:
             self.show_reply(event.message.id)
-        self._timer.start()

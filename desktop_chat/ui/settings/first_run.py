@@ -12,6 +12,7 @@ open; Help > Set Up a Provider reopens it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -42,6 +43,7 @@ from desktop_chat.ui.settings.fields import (
     key_file_box,
     keyring_note,
 )
+from desktop_chat.ui.tasks import TaskRunner
 
 LOCAL_PRESETS = ("ollama", "lmstudio", "llamacpp")
 # A preset for the built-in (offline) model, once the core defines one under either name.
@@ -158,7 +160,9 @@ class WelcomeDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self.saved_where: str | None = None
-        self._tasks: set[asyncio.Future[Any]] = set()
+        # Checks and the save run in the background; a failure is said in the window's status bar.
+        notify = getattr(parent, "notify", None)
+        self.tasks = TaskRunner(self, notify=notify if callable(notify) else self.status.setText)
         self._preset_chosen()
         self.key_edit.setFocus()
 
@@ -315,14 +319,11 @@ class WelcomeDialog(QDialog):
         if parent is not None and hasattr(parent, "open_settings"):
             QTimer.singleShot(0, partial(parent.open_settings, "providers"))
 
-    def _spawn(self, coro: Any) -> asyncio.Future[Any]:
-        task: asyncio.Future[Any] = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+    def _spawn(self, coro: Coroutine[Any, Any, Any], what: str = "The setup") -> asyncio.Future[Any]:
+        return self.tasks.run(coro, what=what)
 
-    def pending(self) -> list[asyncio.Future[Any]]:
-        return list(self._tasks)
+    def pending(self) -> list[asyncio.Task[Any]]:
+        return self.tasks.pending()
 
 
 def show_welcome(window: Any, workspace: Any) -> WelcomeDialog | None:
@@ -335,8 +336,8 @@ def show_welcome(window: Any, workspace: Any) -> WelcomeDialog | None:
         dialog.done_setup.connect(partial(_set_up_by, window, dialog))
         window.welcome = dialog
     dialog.open()
-    dialog._spawn(dialog.check_keyring())
-    dialog._spawn(dialog.detect())
+    dialog._spawn(dialog.check_keyring(), "Checking the keyring")
+    dialog._spawn(dialog.detect(), "Looking for a local server")
     return dialog
 
 
@@ -371,7 +372,7 @@ def start(window: Any, workspace: Any) -> None:
 
 
 def _check_soon(window: Any, workspace: Any) -> None:
-    _spawn_on(window, check(window, workspace))
+    window.tasks.run(check(window, workspace), what="Checking the provider")
 
 
 def recheck(window: Any, workspace: Any) -> None:
@@ -384,19 +385,4 @@ def recheck(window: Any, workspace: Any) -> None:
         if await workspace.provider_ready():
             dialog.accept()
 
-    _spawn_on(window, run())
-
-
-_RUNNING: set[asyncio.Future[Any]] = set()
-
-
-def running() -> list[asyncio.Future[Any]]:
-    """The start-up checks still running (tests wait for them)."""
-    return list(_RUNNING)
-
-
-def _spawn_on(window: Any, coro: Any) -> None:
-    task = asyncio.ensure_future(coro)
-    _RUNNING.add(task)
-    task.add_done_callback(_RUNNING.discard)
-    window.first_run_task = task
+    window.tasks.run(run(), what="Checking the provider")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
 if TYPE_CHECKING:
@@ -41,35 +42,36 @@ class Actions:
 
     def build(self) -> None:
         w, key, a = self._window, QKeySequence.StandardKey, self.action
+        c = self.commands = ChatCommands(w)
         w.new_action = a("&New Chat", w.new_chat, key.New, "new", "Start a new chat")
         w.temporary_action = a(
             "New &Temporary Chat", w.new_temporary_chat, "Ctrl+Shift+N", "temporary", "A chat that is never saved"
         )
-        w.import_action = a("&Import…", w.ask_import, key.Open, "import", "Import chats")
+        w.import_action = a("&Import…", c.ask_import, key.Open, "import", "Import chats")
         w.export_md_action = a(
-            "Export as &Markdown…", w.export_markdown, "Ctrl+Shift+E", "export", "Export this chat as Markdown"
+            "Export as &Markdown…", c.export_markdown, "Ctrl+Shift+E", "export", "Export this chat as Markdown"
         )
-        w.export_json_action = a("Export as &JSON…", w.export_json, None, "export", "Export this chat as JSON")
+        w.export_json_action = a("Export as &JSON…", c.export_json, None, "export", "Export this chat as JSON")
         w.settings_action = a(
             "&Settings…", w.open_settings, "Ctrl+,", "settings", "Providers, API keys, memory defaults"
         )
         w.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         w.quit_action = a("&Quit", w.close, key.Quit, None, "Quit Desktop Chat")
         w.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        w.search_action = a("&Search Chats", w.focus_search, "Ctrl+K", "search", "Search chats")
-        w.rename_action = a("&Rename Chat", w.rename_current, "F2", "rename", "Rename this chat")
-        w.copy_reply_action = a("Copy Last &Reply", w.copy_last_reply, "Ctrl+Shift+C", "copy", "Copy the last reply")
+        w.search_action = a("&Search Chats", c.focus_search, "Ctrl+K", "search", "Search chats")
+        w.rename_action = a("&Rename Chat", c.rename_current, "F2", "rename", "Rename this chat")
+        w.copy_reply_action = a("Copy Last &Reply", c.copy_last_reply, "Ctrl+Shift+C", "copy", "Copy the last reply")
         w.inspector_action = a(
             "Memory &Inspector", w.toggle_inspector, "Ctrl+I", "inspector", "Show or hide the memory inspector"
         )
         w.inspector_action.setCheckable(True)
         w.inspector_action.setChecked(True)
         w.archived_action = a(
-            "Show &Archived Chats", w.toggle_archived, None, "archive", "List archived chats in the sidebar"
+            "Show &Archived Chats", c.toggle_archived, None, "archive", "List archived chats in the sidebar"
         )
         w.archived_action.setCheckable(True)
         replies = w.replies
-        w.send_action = a("&Send", w.submit, "Ctrl+Return", "send", "Send the message (Enter)")
+        w.send_action = a("&Send", c.submit, "Ctrl+Return", "send", "Send the message (Enter)")
         w.stop_action = a("S&top", replies.stop, "Esc", "stop", "Stop the reply")
         w.regenerate_action = a(
             "Re&generate Reply", replies.regenerate, "Ctrl+R", "retry", "Answer the last message again"
@@ -82,9 +84,9 @@ class Actions:
             "edit",
             "Edit your last message and send it again",
         )
-        w.pin_action = a("&Pin / Unpin", w.pin_current, "Ctrl+Shift+P", "pin", "Pin this chat")
-        w.archive_action = a("&Archive / Restore", w.archive_current, "Ctrl+Shift+A", "archive", "Archive this chat")
-        w.delete_action = a("&Delete Chat…", w.delete_current, None, "delete", "Delete this chat")
+        w.pin_action = a("&Pin / Unpin", c.pin_current, "Ctrl+Shift+P", "pin", "Pin this chat")
+        w.archive_action = a("&Archive / Restore", c.archive_current, "Ctrl+Shift+A", "archive", "Archive this chat")
+        w.delete_action = a("&Delete Chat…", c.delete_current, None, "delete", "Delete this chat")
         w.about_action = a("&About Desktop Chat", w.about, None, None, "About Desktop Chat")
         w.setup_action = a(
             "Set &Up a Provider…", w.show_welcome, None, "settings", "Choose a provider and enter its key"
@@ -148,6 +150,65 @@ class Actions:
             w.strategy_menu.addAction(action)
             w.strategy_actions[strategy] = action
         w.strategy_group.triggered.connect(w.strategy_chosen)
+
+
+class ChatCommands(QObject):
+    """What the chat's menu entries do to the panes: actions exist before the panes, so these look them up."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+
+    @Slot()
+    def ask_import(self) -> None:
+        self._window.sidebar.ask_import()
+
+    @Slot()
+    def rename_current(self) -> None:
+        self._window.sidebar.rename_current()
+
+    @Slot()
+    def copy_last_reply(self) -> None:
+        self._window.chat.copy_last_reply()
+
+    @Slot()
+    def submit(self) -> None:
+        self._window.composer.submit()
+
+    @Slot()
+    def export_markdown(self) -> None:
+        if self._window.current_id is not None:
+            self._window.sidebar.export(self._window.current_id, "markdown")
+
+    @Slot()
+    def export_json(self) -> None:
+        if self._window.current_id is not None:
+            self._window.sidebar.export(self._window.current_id, "json")
+
+    @Slot()
+    def pin_current(self) -> None:
+        if self._window.current_id is not None:
+            self._window.sidebar.toggle_pin(self._window.current_id)
+
+    @Slot()
+    def archive_current(self) -> None:
+        if self._window.current_id is not None:
+            self._window.sidebar.toggle_archive(self._window.current_id)
+
+    @Slot()
+    def delete_current(self) -> None:
+        if self._window.current_id is not None:
+            self._window.sidebar.confirm_delete(self._window.current_id)
+
+    @Slot()
+    def focus_search(self) -> None:
+        self._window.sidebar.search.setFocus()
+        self._window.sidebar.search.selectAll()
+
+    @Slot()
+    def toggle_archived(self) -> None:
+        self._window.sidebar.show_archived = self._window.archived_action.isChecked()
+        self._window.sidebar.refresh()
 
 
 def strategy_of(window: MainWindow, action: QAction) -> Strategy | None:

@@ -2,7 +2,10 @@
 
 The window shows at once, empty; ``attach(workspace)`` fills it once the
 workspace exists (built after the first paint). Every action goes through the
-workspace; each reply runs in a task the bridge owns.
+workspace; each reply runs in a task the bridge owns, other background work in
+``self.tasks`` (``ui/tasks.py``). The open chat's draft and next-request plan live in
+``self.state`` (``ui/state/chat_state.py``): the composer, the chat and the
+inspector subscribe to it; nothing here previews on its own.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal, Slot
+from PySide6.QtCore import QSettings, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
-from desktop_chat.core.errors import DesktopChatError, InputTooLarge
+from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.ui.signal_types import ID
+from desktop_chat.ui.state.chat_state import ChatState
+from desktop_chat.ui.tasks import TaskRunner
+from desktop_chat.ui.window import layout
 from desktop_chat.ui.window.actions import Actions, strategy_of
 from desktop_chat.ui.window.reply_runner import ReplyRunner
 
@@ -26,6 +32,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QPaintEvent
 
     from desktop_chat.core.models import ContextPlan, Session, Strategy
+    from desktop_chat.core.settings import Settings
     from desktop_chat.core.workspace import Workspace
     from desktop_chat.ui.bridge import WorkspaceBridge
     from desktop_chat.ui.chat.chat_view import ChatView
@@ -37,7 +44,6 @@ log = logging.getLogger(__name__)
 
 APP_TITLE = "Desktop Chat"
 POLL_MS = 1000  # another process's changes appear within about a second
-PLAN_DELAY_MS = 60
 
 
 class MainWindow(QMainWindow):
@@ -79,7 +85,6 @@ class MainWindow(QMainWindow):
         self.bridge: WorkspaceBridge | None = None
         self.current_id: int | None = None
         self._painted = False
-        self._plan_ready = True
         self._may_close = False
         self.settings_dialog: Any = None  # ui/settings.py makes it on first open
         self.welcome: Any = None  # ui/first_run.py's setup, when shown
@@ -93,88 +98,30 @@ class MainWindow(QMainWindow):
         self._sizes_restored = False
         # The first paint shows the frame: menus, status bar and three empty panes in their
         # remembered places. The panes' modules (Markdown, models, delegates) load right after.
-        self.splitter = QSplitter()  # horizontal
-        self.splitter.setAccessibleName("Panes")
-        self.splitter.setChildrenCollapsible(False)
-        for minimum in (180, 300, 200):
-            placeholder = QWidget()
-            placeholder.setMinimumWidth(minimum)
-            self.splitter.addWidget(placeholder)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setStretchFactor(2, 0)
+        self.splitter = layout.empty_panes()
         self.setCentralWidget(self.splitter)
-        self._fit_screen(1280, 800)
+        layout.fit_screen(self, 1280, 800)
 
         self._build_status_bar()
-        self._plan_timer = QTimer(self)
-        self._plan_timer.setSingleShot(True)
-        self._plan_timer.setInterval(PLAN_DELAY_MS)
-        self._plan_timer.timeout.connect(self.refresh_plan)
+        self.state = ChatState(parent=self)  # the open chat's draft and next request
+        self.tasks = TaskRunner(self, notify=self.notify)
         self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(POLL_MS)
 
         self.replies = ReplyRunner(self)
         self._actions = Actions(self)
         self._actions.build()
-        self._restore_state()
+        self._sizes_restored = layout.restore(self, self._qsettings)
 
     def build_panes(self) -> None:
         """Make the sidebar, chat, composer and inspector and wire them (once, after the first paint)."""
         if self._panes_built:
             return
         self._panes_built = True
-        from desktop_chat.ui.chat.chat_view import ChatView
-        from desktop_chat.ui.chat.composer import Composer
-        from desktop_chat.ui.inspector.pane import InspectorPane
-        from desktop_chat.ui.sidebar.sidebar import Sidebar
-
-        self.sidebar = Sidebar()
-        self.chat = ChatView()
-        self.composer = Composer()
-        self.composer.setEnabled(False)
-        self.inspector = InspectorPane()
-        centre = QWidget()
-        centre.setAccessibleName("Chat")
-        column = QVBoxLayout(centre)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.chat, 1)
-        column.addWidget(self.composer)
-        self.sidebar.setMinimumWidth(180)
-        # The header's model and strategy wrap rather than widen the chat past a small screen.
-        self.chat.details.setWordWrap(True)
-        self.chat.title.setMinimumWidth(80)
-        sizes = self.splitter.sizes()
-        placeholders = [self.splitter.widget(i) for i in range(self.splitter.count())]
-        # insertWidget, not replaceWidget: PySide6 does not hand replaceWidget's widget to Qt,
-        # so Python would delete it with the last reference.
-        for index, pane in enumerate((self.sidebar, centre, self.inspector)):
-            self.splitter.insertWidget(index, pane)
-        for old in placeholders:
-            if old is not None:
-                old.hide()
-                old.setParent(None)
-                old.deleteLater()
-        self.splitter.setSizes(sizes if self._sizes_restored else self._default_sizes())
+        layout.build_panes(self, self._sizes_restored)
         self.inspector.setVisible(self.inspector_action.isChecked())
         self._actions.finish()
         self._connect_signals()
-
-    def _fit_screen(self, width: int, height: int) -> None:
-        """1280 by 800 where it fits; on a smaller screen its available area (the chat pane gives way first)."""
-        screen = self.screen()
-        room = screen.availableGeometry() if screen is not None else None
-        if room is not None and room.width() > 0 and room.height() > 0:
-            width, height = min(width, room.width()), min(height, room.height())
-        self.resize(width, height)
-        self.splitter.setSizes(self._default_sizes())
-
-    def _default_sizes(self) -> list[int]:
-        width = self.width()
-        side = max(200, min(270, width // 5))
-        inspector = max(self.splitter.widget(2).minimumSizeHint().width(), min(320, width // 4))  # type: ignore[union-attr]
-        return [side, max(width - side - inspector, 300), inspector]
 
     def _build_status_bar(self) -> None:
         from desktop_chat.ui.window.status_bar import StatusLine
@@ -193,11 +140,13 @@ class MainWindow(QMainWindow):
         self.sidebar.notice.connect(self.notify)
         self.composer.send.connect(self.replies.send)
         self.composer.stop.connect(self.replies.stop)
-        self.composer.draftChanged.connect(self._count_draft)
         self.chat.action.connect(self.replies.on_chat_action)
         self.chat.summaryClicked.connect(self.show_inspector)
-        # The memory inspector (ui/inspector.py): draft, provenance both ways, the selected reply.
+        # The next request (ui/state/chat_state.py): the draft in, one plan out to the chat and the composer.
         self.composer.edit.textChanged.connect(self._draft_edited)
+        self.state.planChanged.connect(self._plan_changed)
+        self.state.countChanged.connect(self.composer.show_count)
+        # The memory inspector (ui/inspector/): provenance both ways, the selected reply.
         self.inspector.showMessages.connect(self.chat.select_messages)
         self.inspector.openMessage.connect(self.open_message)
         self.inspector.notice.connect(self.notify)
@@ -212,7 +161,6 @@ class MainWindow(QMainWindow):
         bridge.sessionDeleted.connect(self._session_deleted)
         bridge.titleChanged.connect(self._title_changed)
         bridge.messagesChanged.connect(self._messages_changed)
-        bridge.memoryChanged.connect(self._memory_changed)
         bridge.settingsChanged.connect(self._settings_changed)
         bridge.externalChange.connect(self._external_change)
         bridge.localModelChanged.connect(self._local_model_changed)
@@ -220,7 +168,18 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _draft_edited(self) -> None:
-        self.inspector.set_draft(self.composer.text())
+        self.state.set_draft(self.composer.text())
+
+    @Slot(object)
+    def _plan_changed(self, plan: ContextPlan | None) -> None:
+        """The chat marks what the next request leaves out (while its reply streams: the request being answered)."""
+        state = self.state
+        if plan is None:
+            if state.error and not state.draft.strip():
+                self.notify(state.error)  # the draft's own trouble is the composer's count to say
+            return
+        if self.chat.model.session_id == state.session_id and not state.is_busy():
+            self.chat.set_plan(plan)
 
     @Slot(ID)
     def _context_clicked(self, message_id: int) -> None:
@@ -255,15 +214,17 @@ class MainWindow(QMainWindow):
     def attach(self, workspace: Workspace, *, plan: bool = True) -> None:
         """Fill the window from the workspace: recover, list, reopen the last chat, focus the composer.
 
-        ``plan=False`` leaves the first preview to the caller (after the encodings are warm).
+        ``plan=False`` leaves the first preview to the caller (``state.start()``, after the encodings are warm).
         """
-        self._plan_ready = plan
         from desktop_chat.ui.bridge import WorkspaceBridge  # asyncio: after the first paint
 
         self.build_panes()
         self._workspace = workspace
         self.bridge = WorkspaceBridge(workspace, self)
         self._connect_bridge(self.bridge)
+        self.state.set_preview(workspace.preview)
+        self.state.follow(self.bridge)
+        self.state.ready = plan
         self.inspector.attach(workspace, self.bridge)
         from desktop_chat.ui.settings import dialog as settings
         from desktop_chat.ui.settings import first_run
@@ -300,73 +261,10 @@ class MainWindow(QMainWindow):
             return int(sessions[0].id)
         return int(workspace.new_session().id)
 
-    def _restore_state(self) -> None:
-        if self._qsettings is None:
-            return
-        geometry = self._qsettings.value("geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        splitter = self._qsettings.value("splitter")
-        if isinstance(splitter, QByteArray):
-            self._sizes_restored = self.splitter.restoreState(splitter)
-        inspector = self._qsettings.value("inspector", True)
-        visible = inspector not in (False, "false", "0", 0)
-        pane = self.splitter.widget(2)
-        if pane is not None:
-            pane.setVisible(visible)
-        self.inspector_action.setChecked(visible)
-
     def save_state(self) -> None:
-        if self._qsettings is None:
-            return
-        self._qsettings.setValue("geometry", self.saveGeometry())
-        self._qsettings.setValue("splitter", self.splitter.saveState())
-        self._qsettings.setValue("inspector", self.inspector.isVisible())
-        self._qsettings.sync()
+        layout.save(self, self._qsettings)
 
     # --- sessions ----------------------------------------------------------------------------
-
-    # Actions exist before the panes; these look the pane up when triggered.
-    @Slot()
-    def ask_import(self) -> None:
-        self.sidebar.ask_import()
-
-    @Slot()
-    def rename_current(self) -> None:
-        self.sidebar.rename_current()
-
-    @Slot()
-    def copy_last_reply(self) -> None:
-        self.chat.copy_last_reply()
-
-    @Slot()
-    def submit(self) -> None:
-        self.composer.submit()
-
-    @Slot()
-    def export_markdown(self) -> None:
-        if self.current_id is not None:
-            self.sidebar.export(self.current_id, "markdown")
-
-    @Slot()
-    def export_json(self) -> None:
-        if self.current_id is not None:
-            self.sidebar.export(self.current_id, "json")
-
-    @Slot()
-    def pin_current(self) -> None:
-        if self.current_id is not None:
-            self.sidebar.toggle_pin(self.current_id)
-
-    @Slot()
-    def archive_current(self) -> None:
-        if self.current_id is not None:
-            self.sidebar.toggle_archive(self.current_id)
-
-    @Slot()
-    def delete_current(self) -> None:
-        if self.current_id is not None:
-            self.sidebar.confirm_delete(self.current_id)
 
     @Slot(QAction)
     def strategy_chosen(self, action: QAction) -> None:
@@ -387,32 +285,17 @@ class MainWindow(QMainWindow):
         self.sidebar.select(session.id)
         # Planned before the messages load, so each row is rendered once, already marked.
         busy = self.bridge is not None and self.bridge.is_running(session.id)
-        plan = self._preview(session.id) if self._plan_ready and not busy else None
-        self.chat.show_session(session, self._details(session), plan)
+        plan = self.state.set_session(session.id)  # the inspector and the composer follow the state
+        self.chat.show_session(session, self._details(session), None if busy else plan)
         if busy and self.bridge is not None:
-            self._catch_up(self.bridge)
+            self.replies.catch_up(self.bridge)
         self._update_title(session)
         self.composer.set_busy(self.bridge is not None and self.bridge.is_running(session.id))
         self._sync_strategy(session)
-        self.composer.set_count(None, None)
-        self.inspector.set_session(session.id)
         self._show_target()
         if self._qsettings is not None and not session.temporary:
             self._qsettings.setValue("last_session", session.id)
-        if plan is not None:
-            self._show_plan(plan)
         self.composer.edit.setFocus()
-
-    def _catch_up(self, bridge: WorkspaceBridge) -> None:
-        """Show all the text a reply streamed while its chat was not the one open."""
-        from desktop_chat.core.models import MessageStatus
-
-        bridge.flush()  # pending text first; the whole text then replaces the row's
-        for row in self.chat.model.rows():
-            if row.message is not None and row.status is MessageStatus.STREAMING:
-                text = bridge.text_so_far(row.message.id)
-                if text is not None:
-                    self.chat.model.set_streamed(row.message.id, text)
 
     def open_message(self, session_id: int, message_id: int) -> None:
         if session_id != self.current_id:
@@ -472,16 +355,15 @@ class MainWindow(QMainWindow):
             self.notify(str(exc))
             return
         self.chat.details.setText(self._details(session))
-        self.refresh_plan()
+        self.state.refresh()  # the change is seen at once (the event's pending preview is this one)
 
     def _session_changed(self, session: Session) -> None:
         if session.id == self.current_id:
             self._update_title(session)
             self.chat.details.setText(self._details(session))
             self._sync_strategy(session)
-            self._plan_timer.start()
 
-    def _settings_changed(self, _settings: Any) -> None:
+    def _settings_changed(self, _settings: Settings) -> None:
         """A default, a profile or the first-run choice changed: the header and sidebar name what is used now."""
         self._show_target()
         if self.current_id is not None and self._workspace is not None:
@@ -503,14 +385,6 @@ class MainWindow(QMainWindow):
             with contextlib.suppress(DesktopChatError):
                 self._update_title(self._workspace.session(session_id))
 
-    def focus_search(self) -> None:
-        self.sidebar.search.setFocus()
-        self.sidebar.search.selectAll()
-
-    def toggle_archived(self) -> None:
-        self.sidebar.show_archived = self.archived_action.isChecked()
-        self.sidebar.refresh()
-
     def toggle_inspector(self) -> None:
         self.inspector.setVisible(self.inspector_action.isChecked())
 
@@ -520,18 +394,9 @@ class MainWindow(QMainWindow):
 
     # --- what changed ---------------------------------------------------------------------------
 
-    def schedule_plan(self) -> None:
-        """Preview the next request again shortly (changes in a burst make one preview)."""
-        self._plan_timer.start()
-
     def _messages_changed(self, session_id: int) -> None:
         if session_id == self.current_id and not (self.bridge is not None and self.bridge.is_running(session_id)):
-            self.chat.reload()
-            self._plan_timer.start()
-
-    def _memory_changed(self, session_id: Any) -> None:
-        if session_id is None or session_id == self.current_id:
-            self._plan_timer.start()
+            self.chat.reload()  # the state plans again (memoryChanged) and the marks follow
 
     def _external_change(self) -> None:
         self.sidebar.schedule_refresh()
@@ -552,59 +417,6 @@ class MainWindow(QMainWindow):
             self._workspace.poll_external_changes()
         except DesktopChatError as exc:
             log.warning("Checking for changes by other processes failed: %s", exc)
-
-    # --- the next request --------------------------------------------------------------------
-
-    def refresh_plan(self) -> None:
-        self._plan_ready = True
-        session_id = self.current_id
-        if self._workspace is None or session_id is None:
-            return
-        if self.bridge is not None and self.bridge.is_running(session_id):
-            return  # the plan changes when the reply ends
-        plan = self._preview(session_id)
-        self.chat.set_plan(plan)
-        self._show_plan(plan)
-
-    def _preview(self, session_id: int) -> ContextPlan | None:
-        if self._workspace is None:
-            return None
-        try:
-            plan: ContextPlan = self._workspace.preview(session_id)
-        except DesktopChatError as exc:
-            self.notify(str(exc))
-            return None
-        return plan
-
-    def _show_plan(self, plan: ContextPlan | None) -> None:
-        """The inspector's summary and the composer's count (the chat marks itself)."""
-        self.inspector.set_plan(plan)
-        if plan is not None:
-            self._count_draft(self.composer.text(), baseline=plan)
-
-    def _count_draft(self, draft: str, baseline: Any = None) -> None:
-        workspace, session_id = self._workspace, self.current_id
-        if workspace is None or session_id is None:
-            return
-        if not draft.strip():
-            if baseline is not None:
-                self.composer.set_count(0, baseline.budget - baseline.total_tokens, baseline.estimated)
-            else:
-                self._plan_timer.start()  # the draft was erased: the chat's own plan gives the count back
-            return
-        try:
-            plan = workspace.preview(session_id, draft)
-        except InputTooLarge as exc:
-            # Counted, and too big to send: say by how much; the full sentence is the tooltip.
-            self.composer.set_count(exc.tokens, exc.budget - exc.tokens)
-            self.composer.count.setToolTip(str(exc))
-            return
-        except DesktopChatError as exc:
-            self.composer.count.setText("≈? tok")
-            self.composer.count.setToolTip(str(exc))
-            return
-        self.composer.count.setToolTip(self.composer.COUNT_TIP)
-        self.composer.set_count(plan.draft_tokens, plan.budget - plan.total_tokens, plan.estimated)
 
     # --- status and dialogs ------------------------------------------------------------------
 
@@ -650,7 +462,7 @@ class MainWindow(QMainWindow):
     async def shutdown(self) -> None:
         """Stop replies (partial text saved), close the workspace, then let the window close."""
         self._poll_timer.stop()
-        self._plan_timer.stop()
+        self.state.stop()
         self.save_state()
         if self.bridge is not None:
             await self.bridge.aclose()

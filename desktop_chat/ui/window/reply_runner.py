@@ -122,6 +122,18 @@ class ReplyRunner(QObject):
                 if message is not None:
                     window.composer.begin_editing(message.id, message.content)
 
+    def catch_up(self, bridge: WorkspaceBridge) -> None:
+        """Show all the text a reply streamed while its chat was not the one open."""
+        from desktop_chat.core.models import MessageStatus
+
+        model = self._window.chat.model
+        bridge.flush()  # pending text first; the whole text then replaces the row's
+        for row in model.rows():
+            if row.message is not None and row.status is MessageStatus.STREAMING:
+                text = bridge.text_so_far(row.message.id)
+                if text is not None:
+                    model.set_streamed(row.message.id, text)
+
     # --- what the bridge reports --------------------------------------------------------------
 
     @Slot(object)
@@ -182,8 +194,6 @@ class ReplyRunner(QObject):
     def busy_changed(self, session_id: int, busy: bool) -> None:
         if session_id == self._window.current_id:
             self._window.composer.set_busy(busy)
-        if not busy:
-            self._window.schedule_plan()
 
 
 def _retry(workspace: Workspace, session_id: int) -> AsyncIterator[ReplyEvent]:
