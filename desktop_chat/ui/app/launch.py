@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -152,7 +153,8 @@ async def _build_workspace(folder: Path) -> Workspace:
     return open_workspace(folder)
 
 
-def _resolve(future: asyncio.Future[None]) -> None:
+def _resolve(future: asyncio.Future[None], *_signal_args: object) -> None:
+    """Settle ``future`` once (connected through ``partial``: a signal's own arguments are ignored)."""
     if not future.done():
         future.set_result(None)
 
@@ -219,11 +221,11 @@ async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any
     loop = asyncio.get_running_loop()
     painted: asyncio.Future[None] = loop.create_future()
     closing: asyncio.Future[None] = loop.create_future()
-    window.closeRequested.connect(lambda: _resolve(closing))
+    window.closeRequested.connect(partial(_resolve, closing))
     if window.painted:
         _resolve(painted)
     else:
-        window.firstPainted.connect(lambda: _resolve(painted))
+        window.firstPainted.connect(partial(_resolve, painted))
     await painted
     if on_painted is not None:
         on_painted(window)
@@ -232,7 +234,7 @@ async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any
         workspace = await _build_workspace(folder)
     except DesktopChatError as exc:
         box = QMessageBox(QMessageBox.Icon.Critical, "Desktop Chat", str(exc), parent=window)
-        box.finished.connect(lambda _result: _resolve(closing))
+        box.finished.connect(partial(_resolve, closing))  # finished(int): the result is ignored
         box.open()
         await closing
         window.allow_close()
