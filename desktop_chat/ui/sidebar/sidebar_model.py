@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +21,19 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QFont, QPalette
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.ui.app.icons import icon
+from desktop_chat.ui.sidebar.sidebar_cells import (
+    ANSWERED,
+    HEADING_ROLE,
+    ID_ROLE,
+    MESSAGE_ROLE,
+    Group,
+    Key,
+    Look,
+    Row,
+    chat_data,
+    heading_data,
+    hit_data,
+)
 from desktop_chat.ui.sidebar.sidebar_groups import (
     ARCHIVED,
     FOUND,
@@ -33,26 +44,11 @@ from desktop_chat.ui.sidebar.sidebar_groups import (
     WEEK,
     YESTERDAY,
     group_of,
-    snippet,
 )
 from desktop_chat.ui.signal_types import ID
 
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
-MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 2
-HEADING_ROLE = Qt.ItemDataRole.UserRole + 3  # the group's name on a heading, None on a row
+__all__ = ["HEADING_ROLE", "ID_ROLE", "MESSAGE_ROLE", "ORDER", "PAGE", "SidebarModel"]
 
-# Roles as plain ints: the view asks for a dozen roles per cell per paint, and PySide6's enum
-# attributes are slow to look up.
-_DISPLAY = Qt.ItemDataRole.DisplayRole.value
-_EDIT = Qt.ItemDataRole.EditRole.value
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
-_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole.value
-_FONT = Qt.ItemDataRole.FontRole.value
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
-_DECORATION = Qt.ItemDataRole.DecorationRole.value
-_ANSWERED = frozenset(
-    (_DISPLAY, _EDIT, _TOOLTIP, _ACCESSIBLE, _FONT, _FOREGROUND, _DECORATION, ID_ROLE, MESSAGE_ROLE, HEADING_ROLE)
-)
 _HEADING_FLAGS = Qt.ItemFlag.ItemIsEnabled
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _TITLE_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemIsEditable
@@ -61,28 +57,6 @@ ORDER = (TEMPORARY, PINNED, TODAY, YESTERDAY, WEEK, OLDER, ARCHIVED, FOUND)
 _GROUP_ID = {name: number for number, name in enumerate(ORDER, start=1)}  # a row's internal id: its group
 PAGE = 60  # chats per fetch: a tall sidebar's screenful and some
 AnyIndex = QModelIndex | QPersistentModelIndex
-Key = tuple[str, int]  # ("chat", session id) or ("hit", message id)
-
-
-@dataclass(eq=False, slots=True)
-class _Row:
-    key: Key
-    item: Any  # a Session, or a SearchHit under FOUND
-    order: tuple[Any, ...] = ()  # listing_key for a chat
-    strategy: tuple[str, str] | None = None  # (short, label), computed when first shown
-
-
-@dataclass(eq=False, slots=True)
-class _Group:
-    name: str
-    rows: list[_Row] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Look:
-    heading_font: QFont = field(default_factory=QFont)
-    italic_font: QFont = field(default_factory=QFont)
-    dim: Any = None  # the palette's placeholder brush
 
 
 class SidebarModel(QAbstractItemModel):
@@ -94,15 +68,15 @@ class SidebarModel(QAbstractItemModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._workspace: Any = None
-        self._groups: list[_Group] = []
-        self._by_name: dict[str, _Group] = {}
-        self._rows: dict[Key, tuple[_Group, _Row]] = {}
+        self._groups: list[Group] = []
+        self._by_name: dict[str, Group] = {}
+        self._rows: dict[Key, tuple[Group, Row]] = {}
         self._last: Any = None  # the last session fetched: every chat up to it is loaded
         self._more = False
         self._changing = False  # rows being changed: no fetching from inside (a heading's expansion asks)
         self._tail_in_view = False
         self._settings: Any = None
-        self._look = _Look()
+        self._look = Look()
         self.show_archived = False
         self.needle = ""  # a search: only titles containing it, archived too, every match loaded
         self.page_size = PAGE
@@ -119,7 +93,7 @@ class SidebarModel(QAbstractItemModel):
         heading.setPointSizeF(font.pointSizeF() * 0.85)
         italic = QFont(font)
         italic.setItalic(True)
-        self._look = _Look(heading, italic, palette.brush(QPalette.ColorRole.PlaceholderText))
+        self._look = Look(heading, italic, palette.brush(QPalette.ColorRole.PlaceholderText))
         self._changed_all()
 
     def resync(self, hits: Sequence[Any] = ()) -> None:
@@ -127,9 +101,10 @@ class SidebarModel(QAbstractItemModel):
         that stay keep their indexes. ``hits``: a search's message hits, listed last."""
         if self._workspace is None:
             return
-        self._settings = None
-        with contextlib.suppress(AttributeError, DesktopChatError):
+        try:  # read once for every row's strategy label
             self._settings = self._workspace.settings
+        except DesktopChatError:
+            self._settings = None  # unreadable: each label reads them itself (and shows none if that fails)
         target: list[tuple[str, Key, Any]] = []
         if self.needle:
             sessions = [s for s in self._workspace.sessions(include_archived=True) if self._listed(s)]
@@ -173,9 +148,9 @@ class SidebarModel(QAbstractItemModel):
         for name, key, item in target:
             group = self._by_name.get(name)
             if group is None:
-                group = self._by_name[name] = _Group(name)
+                group = self._by_name[name] = Group(name)
                 self._groups.append(group)  # ``target`` comes in ``ORDER``
-            row = _Row(key, item, self._workspace.listing_key(item) if key[0] == "chat" else ())
+            row = Row(key, item, self._workspace.listing_key(item) if key[0] == "chat" else ())
             group.rows.append(row)
             self._rows[key] = (group, row)
         self.endResetModel()
@@ -298,14 +273,14 @@ class SidebarModel(QAbstractItemModel):
         first = len(group.rows)
         self.beginInsertRows(parent, first, first + len(sessions) - 1)
         for session in sessions:
-            row = _Row(("chat", session.id), session, self._workspace.listing_key(session))
+            row = Row(("chat", session.id), session, self._workspace.listing_key(session))
             group.rows.append(row)
             self._rows[row.key] = (group, row)
         self.endInsertRows()
 
     # --- rows in place ----------------------------------------------------------------------
 
-    def _group(self, name: str) -> _Group:
+    def _group(self, name: str) -> Group:
         """The group's heading, inserted where ``ORDER`` puts it when missing."""
         at = len(self._groups)
         for number, group in enumerate(self._groups):
@@ -314,7 +289,7 @@ class SidebarModel(QAbstractItemModel):
             if ORDER.index(group.name) > ORDER.index(name):
                 at = number
                 break
-        group = _Group(name)
+        group = Group(name)
         self.beginInsertRows(QModelIndex(), at, at)
         self._groups.insert(at, group)
         self._by_name[name] = group
@@ -329,12 +304,12 @@ class SidebarModel(QAbstractItemModel):
                 del self._groups[at]
                 self.endRemoveRows()
 
-    def _put(self, group: _Group, at: int, key: Key, item: Any) -> None:
+    def _put(self, group: Group, at: int, key: Key, item: Any) -> None:
         """Make row ``at`` of ``group`` show ``item``: moved there if listed elsewhere, else inserted."""
         order = self._workspace.listing_key(item) if key[0] == "chat" else ()
         found = self._rows.get(key)
         if found is None:
-            row = _Row(key, item, order)
+            row = Row(key, item, order)
             self.beginInsertRows(self._heading_index(group), at, at)
             group.rows.insert(at, row)
             self._rows[key] = (group, row)
@@ -397,20 +372,20 @@ class SidebarModel(QAbstractItemModel):
 
     # --- QAbstractItemModel -------------------------------------------------------------
 
-    def _heading_index(self, group: _Group) -> QModelIndex:
+    def _heading_index(self, group: Group) -> QModelIndex:
         return self.createIndex(self._groups.index(group), 0, 0)
 
-    def _index(self, group: _Group, at: int, column: int) -> QModelIndex:
+    def _index(self, group: Group, at: int, column: int) -> QModelIndex:
         return self.createIndex(at, column, _GROUP_ID[group.name])
 
-    def _group_of(self, index: AnyIndex) -> _Group | None:
+    def _group_of(self, index: AnyIndex) -> Group | None:
         """The group a row belongs to (None for a heading)."""
         number = index.internalId()
         if not number:
             return None
         return self._by_name.get(ORDER[number - 1])
 
-    def _row(self, index: AnyIndex) -> _Row | None:
+    def _row(self, index: AnyIndex) -> Row | None:
         if not index.isValid():
             return None
         group = self._group_of(index)
@@ -454,83 +429,24 @@ class SidebarModel(QAbstractItemModel):
         return _TITLE_FLAGS if row.key[0] == "chat" and index.column() == 0 else _ROW_FLAGS
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role not in _ANSWERED or not index.isValid():
+        if role not in ANSWERED or not index.isValid():
             return None
         row = self._row(index)
         if row is None:
-            return self._heading_data(index, role) if index.internalId() == 0 else None
+            if index.internalId() != 0 or not 0 <= index.row() < len(self._groups):
+                return None
+            return heading_data(self._groups[index.row()], index.column(), role, self._look)
         if row.key[0] == "hit":
-            return self._hit_data(row.item, index.column(), role)
-        return self._chat_data(row, index.column(), role)
+            return hit_data(row.item, index.column(), role)
+        return chat_data(row, index.column(), role, self._look, self._strategy)
 
-    def _heading_data(self, index: AnyIndex, role: int) -> Any:  # noqa: PLR0911 - one answer per role
-        if not 0 <= index.row() < len(self._groups):
-            return None
-        name = self._groups[index.row()].name
-        column = index.column()
-        if role == _DISPLAY:
-            return name.upper() if column == 0 else ""
-        if role == _ACCESSIBLE:
-            return f"{name}, {len(self._groups[index.row()].rows):,} listed" if column == 0 else ""
-        if role == _FONT and column == 0:
-            return self._look.heading_font
-        if role == _FOREGROUND and column == 0:
-            return self._look.dim
-        if role == HEADING_ROLE:
-            return name
-        return None
-
-    def _hit_data(self, hit: Any, column: int, role: int) -> Any:  # noqa: PLR0911 - one answer per role
-        title = hit.session_title or "New chat"
-        text = snippet(hit.snippet)
-        if role == ID_ROLE:
-            return hit.session_id
-        if role == MESSAGE_ROLE:
-            return hit.message_id
-        if column != 0:
-            return "" if role == _DISPLAY else None
-        if role == _DISPLAY:
-            return f"{text}\n    in {title}"
-        if role == _TOOLTIP:
-            return f"{title}: {text}"
-        if role == _ACCESSIBLE:
-            return f"Found in {title}: {text.replace('«', '').replace('»', '')}"
-        return None
-
-    def _chat_data(self, row: _Row, column: int, role: int) -> Any:  # noqa: PLR0911 - one answer per role
-        session = row.item
-        title = session.title or "New chat"
-        if role == ID_ROLE:
-            return session.id
-        if role in (_DISPLAY, _EDIT):
-            return title if column == 0 else self._strategy(row)[0]
-        if role == _TOOLTIP:
-            label = self._strategy(row)[1]
-            if column == 1:
-                return f"Memory strategy: {label}"
-            marks = _marks(session)
-            extra = f" ({'; '.join(marks)})" if marks else ""
-            return f"{title}{extra}\nMemory: {label} · {session.message_count:,} messages"
-        if role == _ACCESSIBLE:
-            if column == 1:
-                return f"Memory: {self._strategy(row)[1]}"
-            return ", ".join([title, *_marks(session), f"{session.message_count:,} messages"])
-        if column == 1:
-            return self._look.dim if role == _FOREGROUND else None
-        if role == _DECORATION:
-            name = (
-                "archive" if session.archived else "temporary" if session.temporary else "pin" if session.pinned else ""
-            )
-            return icon(name) if name else None
-        if role == _FONT and session.temporary:
-            return self._look.italic_font
-        return None
-
-    def _strategy(self, row: _Row) -> tuple[str, str]:
+    def _strategy(self, row: Row) -> tuple[str, str]:
         """The strategy the chat's requests really use, short for the column and in full for its tooltip."""
         if row.strategy is None:
-            row.strategy = ("", "")
-            with contextlib.suppress(AttributeError, DesktopChatError):
+            row.strategy = ("", "")  # no workspace, or the chat's strategy unreadable: no label
+            if self._workspace is None:
+                return row.strategy
+            with contextlib.suppress(DesktopChatError):  # a failed read must not break the list
                 choice = self._workspace.strategy_choice(row.item, self._settings)
                 row.strategy = (str(choice.effective), choice.label)
         return row.strategy
@@ -541,14 +457,3 @@ class SidebarModel(QAbstractItemModel):
             return False
         self.renameRequested.emit(session.id, str(value))
         return True
-
-
-def _marks(session: Any) -> list[str]:
-    marks = []
-    if session.pinned:
-        marks.append("pinned")
-    if session.temporary:
-        marks.append("temporary: not saved, forgotten when the app closes")
-    if session.archived:
-        marks.append("archived")
-    return marks
