@@ -8,20 +8,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QIcon, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
-    QMenu,
     QMessageBox,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolButton,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -29,8 +23,9 @@ from PySide6.QtWidgets import (
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.ui.accessibility import name_icon_action, name_line_edit
 from desktop_chat.ui.app.icons import icon
-from desktop_chat.ui.sidebar.sidebar_groups import FOUND
-from desktop_chat.ui.sidebar.sidebar_model import HEADING_ROLE, ID_ROLE, MESSAGE_ROLE, SidebarModel
+from desktop_chat.ui.sidebar.menu import ChatMenu
+from desktop_chat.ui.sidebar.sidebar_model import ID_ROLE, MESSAGE_ROLE, SidebarModel
+from desktop_chat.ui.sidebar.sidebar_tree import ChatTree, SidebarRow
 from desktop_chat.ui.signal_types import ID
 
 log = logging.getLogger(__name__)
@@ -38,132 +33,6 @@ log = logging.getLogger(__name__)
 __all__ = ["ID_ROLE", "MESSAGE_ROLE", "Sidebar", "SidebarRow"]
 
 SEARCH_DELAY_MS = 200
-
-
-class _TitleDelegate(QStyledItemDelegate):
-    """Draws rows as Qt does; its title editor (F2) says what it edits."""
-
-    def createEditor(
-        self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QWidget:
-        editor = super().createEditor(parent, option, index)
-        editor.setAccessibleName("Chat title")
-        editor.setToolTip("The chat's new title: Enter saves it, Esc leaves it as it was")
-        return editor
-
-
-class _Tree(QTreeView):
-    """The chats under their headings: every heading open, headings and hits across both columns."""
-
-    def __init__(self, model: SidebarModel, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setModel(model)
-        self.setItemDelegate(_TitleDelegate(self))
-        self.setHeaderHidden(True)
-        self.setRootIsDecorated(False)
-        self.setItemsExpandable(False)
-        self.setExpandsOnDoubleClick(False)
-        self.setUniformRowHeights(False)  # search hits take two lines: the snippet, then the chat
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setIndentation(8)
-        header = self.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        model.rowsInserted.connect(self._inserted)
-        model.rowsMoved.connect(self._moved)
-        model.modelReset.connect(self._open_all)
-        self.verticalScrollBar().valueChanged.connect(self._fill)
-        # Filling the viewport: when the last loaded row is in view and more wait, fetch a page.
-        self._fill_timer = QTimer(self)
-        self._fill_timer.setSingleShot(True)
-        self._fill_timer.setInterval(0)
-        self._fill_timer.timeout.connect(self._fill)
-
-    def _inserted(self, parent: QModelIndex, first: int, last: int) -> None:
-        model = self.model()
-        if not parent.isValid():
-            for row in range(first, last + 1):
-                self.setFirstColumnSpanned(row, parent, True)
-                self.expand(model.index(row, 0))
-        elif parent.data(HEADING_ROLE) == FOUND:
-            for row in range(first, last + 1):
-                self.setFirstColumnSpanned(row, parent, True)
-        self._fill_timer.start()
-
-    def _moved(self, *_: object) -> None:
-        self._fill_timer.start()
-
-    def _open_all(self) -> None:
-        model = self.model()
-        for row in range(model.rowCount()):
-            self.setFirstColumnSpanned(row, QModelIndex(), True)
-        self.expandAll()  # one layout for every heading
-
-    def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        self._fill_timer.start()
-
-    def _fill(self) -> None:
-        """Tell the model whether the last loaded row is in sight; when it is, fetch the next page
-        through Qt's ``fetchMore`` (scrolled to the end, or a window taller than the first page)."""
-        model = self.model()
-        if not isinstance(model, SidebarModel) or not model.can_fetch_more():
-            return
-        last = self._last_row()
-        in_view = self.isVisible() and last.isValid() and self.visualRect(last).top() < self.viewport().height()
-        model.set_tail_in_view(in_view)
-        if in_view:
-            heads = model.rowCount()
-            model.fetchMore(model.index(heads - 1, 0) if heads else QModelIndex())
-            self._fill_timer.start()  # look again once the new rows are laid out
-
-    def _last_row(self) -> QModelIndex:
-        model = self.model()
-        heads = model.rowCount()
-        if not heads:
-            return QModelIndex()
-        head = model.index(heads - 1, 0)
-        count = model.rowCount(head)
-        return model.index(count - 1, 0, head) if count else head
-
-
-class SidebarRow:
-    """One listed row, read through the model (what tests and accessibility checks look at)."""
-
-    def __init__(self, index: QModelIndex) -> None:
-        self.index = QPersistentModelIndex(index)
-
-    def _at(self, column: int) -> QModelIndex:
-        return self.index.sibling(self.index.row(), column) if self.index.isValid() else QModelIndex()
-
-    def text(self, column: int = 0) -> str:
-        return str(self._at(column).data(Qt.ItemDataRole.DisplayRole) or "")
-
-    def toolTip(self, column: int = 0) -> str:
-        return str(self._at(column).data(Qt.ItemDataRole.ToolTipRole) or "")
-
-    def accessibleText(self, column: int = 0) -> str:
-        return str(self._at(column).data(Qt.ItemDataRole.AccessibleTextRole) or "")
-
-    def font(self, column: int = 0) -> QFont:
-        font = self._at(column).data(Qt.ItemDataRole.FontRole)
-        return font if isinstance(font, QFont) else QFont()
-
-    def icon(self, column: int = 0) -> QIcon:
-        found = self._at(column).data(Qt.ItemDataRole.DecorationRole)
-        return found if isinstance(found, QIcon) else QIcon()
-
-    def session_id(self) -> int | None:
-        value = self.index.data(ID_ROLE)
-        return int(value) if value is not None else None
-
-    def message_id(self) -> int | None:
-        value = self.index.data(MESSAGE_ROLE)
-        return int(value) if value is not None else None
 
 
 class Sidebar(QWidget):
@@ -195,7 +64,7 @@ class Sidebar(QWidget):
         self.model.set_workspace(workspace)
         self.model.renameRequested.connect(self._rename)
         self.model.notice.connect(self.notice)
-        self.tree = _Tree(self.model)
+        self.tree = ChatTree(self.model)
         self.tree.setAccessibleName("Chats")
         self.tree.setAccessibleDescription("Your chats by last activity; F2 renames, the context menu has more")
         self.tree.setToolTip("Your chats; F2 renames, the context menu has more")
@@ -350,9 +219,10 @@ class Sidebar(QWidget):
 
     def rename_current(self) -> None:
         if self.current_id is not None:
-            self._edit(self.current_id)
+            self.rename(self.current_id)
 
-    def _edit(self, session_id: int) -> None:
+    def rename(self, session_id: int) -> None:
+        """Open the chat's title for editing in the list (F2); the model asks for the rename."""
         index = self.model.chat_index(session_id)
         if index.isValid():
             self.tree.setCurrentIndex(index)
@@ -512,30 +382,11 @@ class Sidebar(QWidget):
 
     # --- context menu ----------------------------------------------------------------------
 
+    @Slot(QPoint)
     def _menu(self, pos: QPoint) -> None:
         index = self.tree.indexAt(pos)
         if not index.isValid() or index.data(ID_ROLE) is None or index.data(MESSAGE_ROLE) is not None:
             return
-        session_id = int(index.data(ID_ROLE))
-        session = self._session(session_id)
-        if session is None:
-            return
-        menu = QMenu(self)
-        rename = menu.addAction(icon("rename"), "Rename")
-        rename.setShortcut(QKeySequence(Qt.Key.Key_F2))
-        rename.triggered.connect(lambda: self._edit(session_id))
-        if not session.temporary:
-            menu.addAction(icon("pin"), "Unpin" if session.pinned else "Pin").triggered.connect(
-                lambda: self.toggle_pin(session_id)
-            )
-            menu.addAction(icon("archive"), "Restore" if session.archived else "Archive").triggered.connect(
-                lambda: self.toggle_archive(session_id)
-            )
-            menu.addSeparator()
-            menu.addAction(icon("export"), "Export as Markdown…").triggered.connect(
-                lambda: self.export(session_id, "markdown")
-            )
-            menu.addAction(icon("export"), "Export as JSON…").triggered.connect(lambda: self.export(session_id, "json"))
-        menu.addSeparator()
-        menu.addAction(icon("delete"), "Delete…").triggered.connect(lambda: self.confirm_delete(session_id))
-        menu.popup(self.tree.viewport().mapToGlobal(pos))
+        session = self._session(int(index.data(ID_ROLE)))
+        if session is not None:
+            ChatMenu(self, session).popup(self.tree.viewport().mapToGlobal(pos))
