@@ -14,12 +14,7 @@ from typing import Any
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QFormLayout,
     QHBoxLayout,
-    QLabel,
-    QLineEdit,
     QListWidget,
     QMenu,
     QPushButton,
@@ -32,8 +27,8 @@ from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.profiles import LOCAL_PRESET, ProviderProfile, from_preset
 from desktop_chat.core.settings import Settings, validate
 from desktop_chat.ui.settings.drafts import Draft, field_errors, preset_choices, profile_data
-from desktop_chat.ui.settings.fields import ERROR_STYLE, Field, error_label, key_file_box, keyring_note, line_edit
-from desktop_chat.ui.settings.local import LocalModelFields
+from desktop_chat.ui.settings.fields import ERROR_STYLE, error_label
+from desktop_chat.ui.settings.profile_form import ProfileForm
 
 
 class ProvidersPage(QWidget):
@@ -85,122 +80,23 @@ class ProvidersPage(QWidget):
         left.addLayout(buttons)
         left.addWidget(self.list_error)
 
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.fields: dict[str, Field] = {}
-        self.name_edit = line_edit()
-        self.fields["name"] = Field(form, "Name:", self.name_edit, tip="The profile's name; its key is stored under it")
-        self.preset_label = QLabel()
-        self.preset_label.setAccessibleName("Preset")
-        self.preset_label.setToolTip("The preset this profile started from")
-        form.addRow("Preset:", self.preset_label)
-        self.url_edit = line_edit("OpenAI's API (or OPENAI_BASE_URL)")
-        self.fields["base_url"] = Field(
-            form,
-            "Base URL:",
-            self.url_edit,
-            tip="The server's OpenAI-compatible API address, usually ending in /v1",
-            explain="Empty: OpenAI's API. Local servers: e.g. http://localhost:11434/v1 (Ollama).",
+        self.form_box = ProfileForm(workspace)
+        form = self.form_box  # its controls, by the names the dialog and tests have always used
+        self.fields, self.local, self.preset_label = form.fields, form.local, form.preset_label
+        self.name_edit, self.url_edit, self.key_edit = form.name_edit, form.url_edit, form.key_edit
+        self.needs_key, self.use_env_key, self.key_status = form.needs_key, form.use_env_key, form.key_status
+        self.key_file, self.keyring_note = form.key_file, form.keyring_note
+        self.model_box, self.summary_box, self.fetch_button = form.model_box, form.summary_box, form.fetch_button
+        self.window_edit, self.temperature_edit = form.window_edit, form.temperature_edit
+        self.max_reply_edit, self.test_button, self.test_result = (
+            form.max_reply_edit,
+            form.test_button,
+            form.test_result,
         )
-        self.needs_key = QCheckBox("The server needs an API key")
-        self.fields["needs_key"] = Field(
-            form, "", self.needs_key, tip="Local servers need none: no key is ever sent to a profile that needs none"
-        )
-        self.key_edit = QLineEdit()
-        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_edit.setPlaceholderText("Type a new key to store it")
-        self.fields["key"] = Field(
-            form,
-            "API key:",
-            self.key_edit,
-            tip="Stored in the system keyring when you save; a stored key is never shown",
-        )
-        self.key_status = QLabel()
-        self.key_status.setAccessibleName("Where the key comes from")
-        self.key_status.setToolTip("Where this profile's key comes from; the key itself is never shown")
-        self.key_status.setWordWrap(True)
-        form.addRow("", self.key_status)
-        self.key_file, self.keyring_note = key_file_box(), keyring_note()
-        self.use_env_key = QCheckBox("Also send OPENAI_API_KEY to this server")
-        self.fields["use_env_key"] = Field(
-            form, "", self.use_env_key, tip="Only for a server that takes your OpenAI key; OpenAI's API always gets it"
-        )
-        for row in (self.key_file, self.keyring_note):
-            form.addRow("", row)
-        # The built-in model has no URL or key: its own settings take their place.
-        self.local = LocalModelFields(workspace)
         self.local.changed.connect(self.changed)
-        form.addRow(self.local)
-        self.model_box = QComboBox()
-        self.model_box.setEditable(True)
-        self.fetch_button = QToolButton()
-        self.fetch_button.setText("Fetch list")
-        self.fetch_button.setAccessibleName("Fetch the models")
-        self.fetch_button.setToolTip("Ask the server which models it has")
         self.fetch_button.clicked.connect(self._fetch_clicked)
-        model_row = QWidget()
-        model_layout = QHBoxLayout(model_row)
-        model_layout.setContentsMargins(0, 0, 0, 0)
-        model_layout.addWidget(self.model_box, 1)
-        model_layout.addWidget(self.fetch_button)
-        model_row.setAccessibleName("Model and its list")
-        self.fields["default_model"] = Field(
-            form,
-            "Model:",
-            self.model_box,
-            tip="The model that answers; pick one from the server's list or type its name",
-            explain="Type the name if the server does not list its models.",
-            container=model_row,
-        )
-        self.summary_box = QComboBox()
-        self.summary_box.setEditable(True)
-        self.fields["summary_model"] = Field(
-            form,
-            "Upkeep model:",
-            self.summary_box,
-            tip="The model that writes summaries, extracts facts and names chats",
-            explain="Writes summaries, extracts facts, names chats; a cheaper one will do. Empty: the model above.",
-        )
-        self.window_edit = line_edit("the model's known size")
-        self.fields["context_window"] = Field(
-            form,
-            "Context window:",
-            self.window_edit,
-            tip="How many tokens the model reads at once (needed for local models)",
-            explain="Tokens the model can read; empty: known for OpenAI models, else a guess.",
-        )
-        self.temperature_edit = line_edit("the server's default")
-        self.fields["temperature"] = Field(
-            form,
-            "Temperature:",
-            self.temperature_edit,
-            tip="0 to 2: lower answers more predictably, higher more varied",
-            explain="0 to 2; empty: the server's default.",
-        )
-        self.max_reply_edit = line_edit("no cap")
-        self.fields["max_reply_tokens"] = Field(
-            form,
-            "Max reply tokens:",
-            self.max_reply_edit,
-            tip="The longest reply the model may write (sent as max_completion_tokens to OpenAI, max_tokens elsewhere)",
-            explain="A cap on each reply; empty: the server's own limit.",
-        )
-        self.test_button = QPushButton("Test connection")
-        self.test_button.setAccessibleName("Test connection")
-        self.test_button.setToolTip("Ask the server for its models with this URL and key; spends no tokens")
         self.test_button.clicked.connect(self._test_clicked)
-        self.test_result = QLabel()
-        self.test_result.setWordWrap(True)
-        self.test_result.setAccessibleName("Connection test result")
-        self.test_result.setToolTip("What the server answered")
-        test_row = QHBoxLayout()
-        test_row.addWidget(self.test_button)
-        test_row.addWidget(self.test_result, 1)
-        form.addRow("", test_row)
 
-        self._form = form
-        self.form_box = QWidget()
-        self.form_box.setLayout(form)
         layout = QHBoxLayout(self)
         layout.addLayout(left)
         layout.addWidget(self.form_box, 1)
@@ -276,20 +172,8 @@ class ProvidersPage(QWidget):
     def _store_form(self) -> None:
         """Keep what the form shows in its draft (before switching, testing or saving)."""
         draft = self.current
-        if draft is None:
-            return
-        draft.values.update(
-            name=self.name_edit.text(),
-            base_url=self.url_edit.text(),
-            default_model=self.model_box.currentText(),
-            summary_model=self.summary_box.currentText(),
-            context_window=self.window_edit.text(),
-            temperature=self.temperature_edit.text(),
-            max_reply_tokens=self.max_reply_edit.text(),
-            needs_key=self.needs_key.isChecked(),
-            use_env_key=self.use_env_key.isChecked(),
-        )
-        draft.key = self.key_edit.text()
+        if draft is not None:
+            self.form_box.store(draft)
 
     @Slot(int)
     def _show(self, index: int) -> None:
@@ -300,39 +184,13 @@ class ProvidersPage(QWidget):
         self._shown = index
         draft = self.current
         self.form_box.setEnabled(draft is not None)
-        for each in self.fields.values():
-            each.clear_error()
-        self.test_result.clear()
         if draft is None:
+            for each in self.fields.values():
+                each.clear_error()
+            self.test_result.clear()
             return
-        values = draft.values
-        self.name_edit.setText(str(values["name"]))
-        self.preset_label.setText(
-            dict((p, label) for label, p in preset_choices()).get(str(values["preset"]), "Custom")
-        )
-        self.url_edit.setText(str(values["base_url"]))
-        self.needs_key.setChecked(bool(values["needs_key"]))
-        self.use_env_key.setChecked(bool(values["use_env_key"]))
-        self.key_edit.setText(draft.key)
-        self.key_edit.setEnabled(bool(values["needs_key"]))
-        for box, name in ((self.model_box, "default_model"), (self.summary_box, "summary_model")):
-            box.clear()
-            box.addItems(draft.models)
-            box.setCurrentText(str(values[name]))
-        self.window_edit.setText(str(values["context_window"]))
-        self._show_rows(builtin=values["preset"] == LOCAL_PRESET)
-        self.temperature_edit.setText(str(values["temperature"]))
-        self.max_reply_edit.setText(str(values["max_reply_tokens"]))
-        self._show_status()
+        self.form_box.show_draft(draft)
         self.use_button.setEnabled(draft.name != self.active)
-
-    def _show_rows(self, *, builtin: bool) -> None:
-        """The built-in profile: its model file, threads and context size instead of URL, key and window."""
-        for name in ("base_url", "needs_key", "key", "use_env_key", "context_window"):
-            self._form.setRowVisible(self.fields[name].row, not builtin)
-        for row in (self.key_status, self.key_file):
-            self._form.setRowVisible(row, not builtin)
-        self._form.setRowVisible(self.local, builtin)
 
     def local_changes(self) -> dict[str, Any]:
         """The built-in model's settings that differ from the saved ones; on a bad value, its profile is shown."""
@@ -455,8 +313,7 @@ class ProvidersPage(QWidget):
         return profiles
 
     def _mark(self, errors: dict[str, str]) -> None:
-        for name, each in self.fields.items():
-            each.show_error(errors.get(name, ""))
+        self.form_box.mark(errors)
 
     async def apply(self, profiles: list[ProviderProfile]) -> bool:  # noqa: PLR0912 - one branch per kind of change
         """Save the checked profiles, the active choice, removals and typed keys; False (and why) on failure."""
@@ -532,11 +389,7 @@ class ProvidersPage(QWidget):
         self.test_result.setStyleSheet("" if check.ok else ERROR_STYLE)
         if check.models and self.current is draft:
             draft.models = list(check.models)
-            for box in (self.model_box, self.summary_box):
-                text = box.currentText()
-                box.clear()
-                box.addItems(draft.models)
-                box.setCurrentText(text)
+            self.form_box.show_models(draft.models)
         return check
 
     def _spawn(self, coro: Any) -> asyncio.Future[Any]:
