@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSizePolicy,
     QTableWidget,
@@ -29,28 +28,24 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.models import Fact, FactEvent, FactOrigin, FactStatus
+from desktop_chat.core.models import Fact, FactOrigin, FactStatus
+from desktop_chat.ui.inspector.fact_rows import (
+    COLUMNS,
+    FACT_ROLE,
+    KEY,
+    ORIGIN,
+    SCOPE,
+    SOURCE,
+    UPDATED,
+    VALUE,
+    describe_event,
+    pending_item,
+    rejected_item,
+    table_items,
+)
 from desktop_chat.ui.signal_types import ID
 
-COLUMNS = ("Key", "Value", "Scope", "Source", "Origin", "Updated")
-KEY, VALUE, SCOPE, SOURCE, ORIGIN, UPDATED = range(6)
-FACT_ROLE = Qt.ItemDataRole.UserRole + 1  # the fact id
-
-
-def _short_time(fact: Fact) -> str:
-    return fact.updated_at.astimezone().strftime("%d %b %H:%M")
-
-
-def describe_event(event: FactEvent) -> str:
-    when = event.at.astimezone().strftime("%d %b %H:%M")
-    who = "you" if event.actor == "user" else event.actor
-    old, new = event.old or {}, event.new or {}
-    change = ""
-    if old and new and (old.get("key"), old.get("value")) != (new.get("key"), new.get("value")):
-        change = f": {old.get('key')}={old.get('value')} → {new.get('key')}={new.get('value')}"
-    elif new and not old:
-        change = f": {new.get('key')}={new.get('value')}"
-    return f"{when} {event.action} by {who}{change}"
+__all__ = ["COLUMNS", "FACT_ROLE", "FactsView", "describe_event"]
 
 
 def _fit(listing: QListWidget, most: int = 4) -> None:
@@ -276,24 +271,7 @@ class FactsView(QWidget):
         try:
             self.table.setRowCount(len(facts))
             for row, fact in enumerate(facts):
-                source = f"#{fact.source_message_id} ↗" if fact.source_message_id is not None else "—"
-                cells = [
-                    fact.key.replace("_", " "),
-                    fact.value,
-                    "this chat" if fact.scope is not None else "all chats",
-                    source,
-                    "you" if fact.origin is FactOrigin.USER else "extracted",
-                    _short_time(fact),
-                ]
-                items = [QTableWidgetItem(text) for text in cells]
-                for column, item in enumerate(items):
-                    item.setData(FACT_ROLE, fact.id)
-                    flags = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
-                    if column in (KEY, VALUE):
-                        flags |= Qt.ItemFlag.ItemIsEditable
-                    item.setFlags(flags)
-                self._mark(items, fact)
-                for column, item in enumerate(items):
+                for column, item in enumerate(table_items(fact)):
                     self.table.setItem(row, column, item)
         finally:
             self._filling = False
@@ -302,40 +280,10 @@ class FactsView(QWidget):
         header = self.table.horizontalHeader().sizeHint().height()
         self.table.setFixedHeight(min(max(rows + header + 2 * self.table.frameWidth() + 2, 60), 320))
 
-    @staticmethod
-    def _mark(items: list[QTableWidgetItem], fact: Fact) -> None:
-        """A lock on a private fact, a pin (and bold) on a pinned one; tooltips say what they mean."""
-        from desktop_chat.ui.app.icons import icon
-
-        key = items[KEY]
-        marks = []
-        if fact.private:
-            key.setIcon(icon("lock"))
-            marks.append("private: sent only to local models")
-        elif fact.pinned:
-            key.setIcon(icon("pin"))
-        if fact.pinned:
-            marks.append("pinned: always sent")
-            font = QFont(key.font())
-            font.setBold(True)
-            key.setFont(font)
-        key.setToolTip("; ".join([fact.key, *marks]))
-        where = "this chat" if fact.scope is not None else "all chats"
-        origin = "added by you" if fact.origin is FactOrigin.USER else "extracted"
-        items[VALUE].setToolTip(f"{fact.value}\n({where} · {origin} · updated {_short_time(fact)})")
-        items[SOURCE].setToolTip(
-            f"Found in message #{fact.source_message_id}: {fact.source_quote or ''}; click to show it"
-            if fact.source_message_id is not None
-            else "Added by you"
-        )
-
     def _fill_pending(self, facts: list[Fact]) -> None:
         self.pending.clear()
         for fact in facts:
-            item = QListWidgetItem(f"{fact.key.replace('_', ' ')} = {fact.value}")
-            item.setData(FACT_ROLE, fact.id)
-            item.setToolTip(f"Found in message #{fact.source_message_id}: {fact.source_quote or ''}")
-            self.pending.addItem(item)
+            self.pending.addItem(pending_item(fact))
         if facts:
             self.pending.setCurrentRow(0)
         _fit(self.pending)
@@ -344,10 +292,7 @@ class FactsView(QWidget):
     def _fill_rejected(self, facts: list[Fact]) -> None:
         self.rejected.clear()
         for fact in facts[-20:]:
-            item = QListWidgetItem(f"{fact.key.replace('_', ' ')} = {fact.value} — {fact.reason or 'rejected'}")
-            item.setData(FACT_ROLE, fact.id)
-            item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
-            self.rejected.addItem(item)
+            self.rejected.addItem(rejected_item(fact, self.palette().color(QPalette.ColorRole.PlaceholderText)))
         _fit(self.rejected)
         self.rejected_label.setText(f"Rejected extractions ({len(facts)})")
         self.rejected_box.setVisible(bool(facts))
