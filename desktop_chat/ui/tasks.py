@@ -15,14 +15,16 @@ Replies are not background work: the bridge owns their tasks (Stop cancels them)
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop_chat.core.errors import DesktopChatError
+
+if TYPE_CHECKING:
+    import asyncio  # imported when the first task starts: the window is built (and painted) before asyncio loads
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,8 @@ class TaskRunner(QObject):
 
         ``done(task)`` runs after the task ended however it ended (after the failure is reported).
         """
+        import asyncio
+
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
 
