@@ -37,8 +37,9 @@ class Started:
 
 @dataclass(frozen=True, slots=True)
 class Delta:
-    """The next piece of the reply, in order."""
+    """The next piece of the reply, in order; also published on the channel, so any view can follow a reply."""
 
+    session_id: int
     assistant_message_id: int
     text: str
 

@@ -382,7 +382,7 @@ class ConversationController:
             log.warning("reply in chat %s failed before the request: %s", session_id, exc)
             yield Failed(session_id, user.id, None, exc, retryable=exc.retryable)
             return
-        turn = Turn(store, session_id, user, assistant.id, plan, model, self._save_interval)
+        turn = Turn(store, session_id, user, assistant.id, plan, model, self._save_interval, self.channel.publish)
         slot.turn = turn
         # The request is built from the plan alone, so the memory inspector shows the truth.
         request = [ChatMessage(Role(m["role"]), m["content"]) for m in plan.request_messages()]
