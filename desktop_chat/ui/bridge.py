@@ -88,7 +88,7 @@ class WorkspaceBridge(QObject):
 
     # --- the channel -------------------------------------------------------------------
 
-    def _on_event(self, event: Event) -> None:
+    def _on_event(self, event: Event) -> None:  # noqa: PLR0912 - one case per event class
         """One workspace event to the signals that say what changed (matched by class, never by name)."""
         match event:
             case SessionCreated(session=session) | SessionChanged(session=session):
@@ -116,8 +116,10 @@ class WorkspaceBridge(QObject):
                 self.externalChange.emit()
             case LocalModelChanged(state=state, detail=detail):
                 self.localModelChanged.emit(state, detail)
-            case Started() | Delta() | Finished() | Stopped() | Failed():
-                pass  # a reply's events reach the task that iterates it (_pump)
+            case Delta(session_id=session_id, assistant_message_id=message_id, text=text):
+                self._buffer(session_id, message_id, text)  # any reply, whoever iterates it
+            case Started() | Finished() | Stopped() | Failed():
+                pass  # reach the task that iterates the reply (_pump)
             case _:
                 assert_never(event)  # mypy: every class of Event has a case; at run time, fails loudly
 
@@ -148,8 +150,8 @@ class WorkspaceBridge(QObject):
         try:
             async for event in events:
                 match event:
-                    case Delta(assistant_message_id=message_id, text=text):
-                        self._buffer(session_id, message_id, text)
+                    case Delta():
+                        pass  # buffered from the channel (_on_event), like another window's replies
                     case Started():
                         self.flush()
                         self.replyStarted.emit(event)
