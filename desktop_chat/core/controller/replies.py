@@ -435,7 +435,7 @@ class ConversationController:
             await asyncio.shield(self._keep(turn.settle()))
         finally:
             self._slots.release(slot)  # the chat takes its next message now, even while a title is being made
-            self._published_end(turn.store, turn.session_id)
+            self._published_end(turn.store, turn.session_id, turn.assistant_id)
 
     def _keep(self, saving: asyncio.Task[Message]) -> asyncio.Task[Message]:
         # The loop holds tasks weakly: a final save outliving its reply's caller is held here.
@@ -443,9 +443,9 @@ class ConversationController:
         saving.add_done_callback(self._saving.discard)
         return saving
 
-    def _published_end(self, store: Store, session_id: int) -> None:
-        """Tell views the reply ended: its message changed, and so did the chat's activity."""
-        self.channel.publish(MessagesChanged(session_id))
+    def _published_end(self, store: Store, session_id: int, assistant_id: int) -> None:
+        """Tell views the reply ended: its message changed (no Delta for it follows), and so did the chat's activity."""
+        self.channel.publish(MessagesChanged(session_id, ended_reply=assistant_id))
         with contextlib.suppress(DesktopChatError):  # the chat may have been deleted meanwhile
             self.channel.publish(SessionChanged(store.sessions.get(session_id)))
 
