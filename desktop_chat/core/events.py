@@ -5,6 +5,8 @@ Two ways out:
 * a reply is an async generator: ``Started``, any number of ``Delta``s and
   exactly one of ``Finished`` / ``Stopped`` / ``Failed`` (a failure before the
   request, such as a message too large for the budget, yields ``Failed`` alone);
+  each ``Delta`` is also published on the channel, and the reply's end as
+  ``MessagesChanged(ended_reply=...)``, so every view follows a reply it did not start;
 * every change to what a view shows (sessions, messages, facts, summary,
   settings, upkeep, a title made in the background, another process's writes)
   is published on one ``EventChannel``, whoever caused it, so a view never
@@ -37,8 +39,9 @@ class Started:
 
 @dataclass(frozen=True, slots=True)
 class Delta:
-    """The next piece of the reply, in order."""
+    """The next piece of the reply, in order; also published on the channel, so any view can follow a reply."""
 
+    session_id: int
     assistant_message_id: int
     text: str
 
@@ -135,9 +138,15 @@ class SessionDeleted:
 
 @dataclass(frozen=True, slots=True)
 class MessagesChanged:
-    """The chat's messages changed: one was added, finished, edited away or superseded."""
+    """The chat's messages changed: one was added, finished, edited away or superseded.
+
+    ``ended_reply``: the assistant message whose reply just ended (its final state is
+    saved; no ``Delta`` for it follows), so a view that buffered its streamed text,
+    whether or not it iterates the reply, can let that text go.
+    """
 
     session_id: int
+    ended_reply: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 JSONDict = dict[str, Any]
 
@@ -23,6 +23,7 @@ class Role(StrEnum):
     SYSTEM = "system"
     USER = "user"
     ASSISTANT = "assistant"
+    TOOL = "tool"  # a tool's result, answering an assistant's ToolCallPart (issue 24)
 
 
 class MessageStatus(StrEnum):
@@ -112,12 +113,72 @@ class Session:
 
 
 @dataclass(frozen=True, slots=True)
+class TextPart:
+    """Text the user typed or the model wrote."""
+
+    text: str
+    kind: ClassVar[str] = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """An attached file, stored once under its content hash (``sha256`` hex) in the data folder."""
+
+    sha256: str
+    name: str
+    media_type: str
+    kind: ClassVar[str] = "file"
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An attached image, stored like a file; sent as an image part to models that read images."""
+
+    sha256: str
+    name: str
+    media_type: str
+    kind: ClassVar[str] = "image"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallPart:
+    """A tool the assistant asked to run; ``arguments_json`` exactly as the model wrote it (may be invalid JSON)."""
+
+    call_id: str
+    name: str
+    arguments_json: str
+    kind: ClassVar[str] = "tool_call"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResultPart:
+    """What a tool returned for ``call_id`` (in a ``Role.TOOL`` message)."""
+
+    call_id: str
+    content: str
+    is_error: bool = False
+    kind: ClassVar[str] = "tool_result"
+
+
+Part = TextPart | FilePart | ImagePart | ToolCallPart | ToolResultPart
+
+
+def text_of(parts: tuple[Part, ...]) -> str:
+    """The joined text of the text parts: what ``Message.content`` is, what FTS indexes and tokens count."""
+    if len(parts) == 1 and isinstance(parts[0], TextPart):
+        return parts[0].text  # nearly every message: no join
+    return "".join(part.text for part in parts if isinstance(part, TextPart))
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
+    """One message: its ``parts`` in order; ``content`` is the text of its text parts."""
+
     id: int
     session_id: int
     parent_id: int | None
     role: Role
-    content: str
+    parts: tuple[Part, ...]
     created_at: datetime
     status: MessageStatus = MessageStatus.COMPLETE
     model: str | None = None
@@ -126,6 +187,10 @@ class Message:
     meta: JSONDict | None = None
     error: str | None = None
     active: bool = True  # False once an edit or regenerate superseded it
+
+    @property
+    def content(self) -> str:
+        return text_of(self.parts)
 
 
 @dataclass(frozen=True, slots=True)

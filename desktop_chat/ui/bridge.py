@@ -5,8 +5,12 @@ reply events from async generators. The bridge matches them by class; a class it
 no case for fails mypy (``assert_never``) and ``tests/ui/test_bridge_events.py``.
 Widgets never see the events' channel: they connect to these signals, and the window's
 ``ReplyRunner`` (``ui/window/reply_runner.py``) decides which replies to start.
-Streamed text is buffered and flushed on a timer, so the view re-renders at most
-once per flush however fast tokens arrive.
+Streamed text comes from the channel's ``Delta`` (any reply, whether this bridge runs
+it or not), is buffered and flushed on a timer, so the view re-renders at most once per
+flush however fast tokens arrive. ``streamed`` keeps each reply's whole text for a view
+that opens the chat mid-reply; it is dropped when the channel says the reply ended
+(``MessagesChanged.ended_reply``), so a bridge that only watched a reply keeps nothing.
+The reply task (``run_reply``) brings ``Started`` and the ending to the window.
 """
 
 from __future__ import annotations
@@ -88,7 +92,7 @@ class WorkspaceBridge(QObject):
 
     # --- the channel -------------------------------------------------------------------
 
-    def _on_event(self, event: Event) -> None:
+    def _on_event(self, event: Event) -> None:  # noqa: PLR0912 - one case per event class
         """One workspace event to the signals that say what changed (matched by class, never by name)."""
         match event:
             case SessionCreated(session=session) | SessionChanged(session=session):
@@ -100,7 +104,9 @@ class WorkspaceBridge(QObject):
             case TitleChanged(session_id=session_id, title=title):
                 self.titleChanged.emit(session_id, title)
                 self.sessionsChanged.emit()
-            case MessagesChanged(session_id=session_id):
+            case MessagesChanged(session_id=session_id, ended_reply=ended_reply):
+                if ended_reply is not None:
+                    self._drop(ended_reply)  # any reply's end, whoever iterated it
                 self.messagesChanged.emit(session_id)
                 self.memoryChanged.emit(session_id)
             case FactsChanged(session_id=session_id) | SummaryChanged(session_id=session_id):
@@ -116,8 +122,10 @@ class WorkspaceBridge(QObject):
                 self.externalChange.emit()
             case LocalModelChanged(state=state, detail=detail):
                 self.localModelChanged.emit(state, detail)
-            case Started() | Delta() | Finished() | Stopped() | Failed():
-                pass  # a reply's events reach the task that iterates it (_pump)
+            case Delta(session_id=session_id, assistant_message_id=message_id, text=text):
+                self._buffer(session_id, message_id, text)  # any reply, whoever iterates it
+            case Started() | Finished() | Stopped() | Failed():
+                pass  # reach the task that iterates the reply (_pump)
             case _:
                 assert_never(event)  # mypy: every class of Event has a case; at run time, fails loudly
 
@@ -148,8 +156,8 @@ class WorkspaceBridge(QObject):
         try:
             async for event in events:
                 match event:
-                    case Delta(assistant_message_id=message_id, text=text):
-                        self._buffer(session_id, message_id, text)
+                    case Delta():
+                        pass  # buffered from the channel (_on_event), like another window's replies
                     case Started():
                         self.flush()
                         self.replyStarted.emit(event)
@@ -189,6 +197,11 @@ class WorkspaceBridge(QObject):
             entry[1].append(text)
         if not self._timer.isActive():
             self._timer.start()
+
+    def _drop(self, message_id: int) -> None:
+        """The reply ended: hand over what is pending, then forget its text (the database holds it all now)."""
+        self.flush()
+        self.streamed.pop(message_id, None)
 
     @Slot()
     def flush(self) -> None:

@@ -63,7 +63,7 @@ async def collect(
         if isinstance(event, TextDelta):
             assert not ends, "no text may follow the end"
             deltas.append(event.text)
-        else:
+        elif isinstance(event, StreamEnd):
             ends.append(event)
     assert len(ends) == 1
     return deltas, ends[0]

@@ -61,6 +61,8 @@ class Reply:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     finish_reason: str = "stop"
+    # Tool calls streamed after the text, as OpenAI does: (call id, name, argument fragments).
+    tool_calls: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
 
 @dataclass
@@ -181,8 +183,13 @@ class FakeOpenAIServer:
         prompt_tokens: int | None = None,
         completion_tokens: int | None = None,
         finish_reason: str = "stop",
+        tool_calls: list[tuple[str, str, list[str]]] | None = None,
     ) -> None:
-        """Queue one reply. ``chunks`` alone sets the text to their concatenation."""
+        """Queue one reply. ``chunks`` alone sets the text to their concatenation.
+
+        ``tool_calls``: (call id, function name, argument fragments) streamed after the text
+        in OpenAI's ``delta.tool_calls`` format (the finish reason becomes ``tool_calls``).
+        """
         if text is None and chunks is not None:
             text = "".join(chunks)
         item = Reply(
@@ -191,7 +198,8 @@ class FakeOpenAIServer:
             chunk_delay,
             prompt_tokens,
             completion_tokens,
-            finish_reason,
+            "tool_calls" if tool_calls else finish_reason,
+            tuple((call_id, name, tuple(fragments)) for call_id, name, fragments in tool_calls or ()),
         )
         with self._state.lock:
             self._state.queue.append(item)
@@ -447,6 +455,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             self._sse(_chunk(model, {"content": piece}))
+        for index, (call_id, name, fragments) in enumerate(reply.tool_calls):
+            first = {"index": index, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}
+            self._sse(_chunk(model, {"tool_calls": [first]}))
+            for fragment in fragments:
+                self._sse(_chunk(model, {"tool_calls": [{"index": index, "function": {"arguments": fragment}}]}))
         self._sse(_chunk(model, {}, finish_reason=reply.finish_reason))
         if include_usage:
             self._sse({**_chunk(model, {}), "choices": [], "usage": usage})

@@ -16,8 +16,9 @@ from desktop_chat.core.bootstrap import open_workspace
 from desktop_chat.core.secrets import MemorySecretStore
 from desktop_chat.ui.bridge import WorkspaceBridge
 
-# Reply events arrive through the reply's own task (run_reply), not the channel: the bridge
-# accepts them there and does nothing on the channel.
+# Started and the endings arrive through the reply's own task (run_reply), not the channel, and
+# a reply's Deltas come through the channel but only fill the text buffer (no signal until a
+# flush): neither emits one of the signals below when it reaches _on_event.
 REPLY_ONLY = set(typing.get_args(events.ReplyEvent))
 
 

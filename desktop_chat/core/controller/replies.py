@@ -382,7 +382,7 @@ class ConversationController:
             log.warning("reply in chat %s failed before the request: %s", session_id, exc)
             yield Failed(session_id, user.id, None, exc, retryable=exc.retryable)
             return
-        turn = Turn(store, session_id, user, assistant.id, plan, model, self._save_interval)
+        turn = Turn(store, session_id, user, assistant.id, plan, model, self._save_interval, self.channel.publish)
         slot.turn = turn
         # The request is built from the plan alone, so the memory inspector shows the truth.
         request = [ChatMessage(Role(m["role"]), m["content"]) for m in plan.request_messages()]
@@ -435,7 +435,7 @@ class ConversationController:
             await asyncio.shield(self._keep(turn.settle()))
         finally:
             self._slots.release(slot)  # the chat takes its next message now, even while a title is being made
-            self._published_end(turn.store, turn.session_id)
+            self._published_end(turn.store, turn.session_id, turn.assistant_id)
 
     def _keep(self, saving: asyncio.Task[Message]) -> asyncio.Task[Message]:
         # The loop holds tasks weakly: a final save outliving its reply's caller is held here.
@@ -443,9 +443,9 @@ class ConversationController:
         saving.add_done_callback(self._saving.discard)
         return saving
 
-    def _published_end(self, store: Store, session_id: int) -> None:
-        """Tell views the reply ended: its message changed, and so did the chat's activity."""
-        self.channel.publish(MessagesChanged(session_id))
+    def _published_end(self, store: Store, session_id: int, assistant_id: int) -> None:
+        """Tell views the reply ended: its message changed (no Delta for it follows), and so did the chat's activity."""
+        self.channel.publish(MessagesChanged(session_id, ended_reply=assistant_id))
         with contextlib.suppress(DesktopChatError):  # the chat may have been deleted meanwhile
             self.channel.publish(SessionChanged(store.sessions.get(session_id)))
 

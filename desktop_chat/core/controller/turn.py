@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from desktop_chat.core.controller.tool_calls import ToolCalls
 from desktop_chat.core.errors import DatabaseBusy, DesktopChatError, StorageError
-from desktop_chat.core.events import Delta
+from desktop_chat.core.events import Delta, Event
 from desktop_chat.core.memory.history import stored_token_count
-from desktop_chat.core.models import ChatMessage, ContextPlan, Message, MessageStatus, Role
-from desktop_chat.core.providers import ChatClient, StreamEnd, TextDelta
+from desktop_chat.core.models import ChatMessage, ContextPlan, Message, MessageStatus, Role, TextPart
+from desktop_chat.core.providers import ChatClient, StreamEnd, TextDelta, ToolCallDelta
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.storage.waiting import when_free
 
@@ -42,6 +44,7 @@ class Turn:
     plan: ContextPlan
     model: str
     save_interval: float
+    publish: Callable[[Event], None] = field(default=lambda _: None)  # the workspace's channel
     queue: asyncio.Queue[Delta | Done] = field(default_factory=asyncio.Queue)
     parts: list[str] = field(default_factory=list)
     saved_chars: int = 0
@@ -54,6 +57,7 @@ class Turn:
     ending: tuple[MessageStatus, str | None] | None = None
     final: Message | None = None
     saving: asyncio.Task[Message] | None = None
+    tool_calls: ToolCalls = field(default_factory=ToolCalls)
 
     @property
     def text(self) -> str:
@@ -101,7 +105,11 @@ class Turn:
             async for event in client.stream_chat(request, model=self.model, max_tokens=max_tokens):
                 if isinstance(event, TextDelta):
                     self.add(event.text)
-                    self.queue.put_nowait(Delta(self.assistant_id, event.text))
+                    delta = Delta(self.session_id, self.assistant_id, event.text)
+                    self.publish(delta)  # every view follows the reply, whoever iterates it
+                    self.queue.put_nowait(delta)
+                elif isinstance(event, ToolCallDelta):
+                    self.tool_calls.add(event)  # kept on the message; running tools is issue 24
                 else:
                     self.end = event
         except asyncio.CancelledError:
@@ -135,21 +143,24 @@ class Turn:
         status, error = self.ending
         text = self.text
         messages = self.store.messages
+        calls = self.tool_calls.parts()
         if status is MessageStatus.COMPLETE:
             self.final = messages.finish(
                 self.assistant_id,
                 status,
                 content=text,
+                parts=((TextPart(text),) if text else ()) + calls if calls else None,
                 token_count=stored_token_count(Role.ASSISTANT, text),
                 usage=self.end.usage if self.end else None,
                 model=self.end.model if self.end else None,
             )
-        elif status is MessageStatus.STOPPED and not text:
+        elif status is MessageStatus.STOPPED and not text and not calls:
             # Nothing arrived: an empty reply would only be sent back to the model later.
             with self.store.db.transaction():
                 messages.finish(self.assistant_id, status, content="", error=error)
                 messages.deactivate_from(self.session_id, self.assistant_id)
             self.final = messages.get(self.assistant_id)
         else:
-            self.final = messages.finish(self.assistant_id, status, content=text, error=error)
+            parts = ((TextPart(text),) if text else ()) + calls if calls else None
+            self.final = messages.finish(self.assistant_id, status, content=text, error=error, parts=parts)
         return self.final

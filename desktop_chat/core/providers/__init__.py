@@ -11,7 +11,15 @@ from desktop_chat.core.providers.openai_client import (
     OpenAIChatClient,
     limit_field_for,
 )
-from desktop_chat.core.providers.protocol import ChatClient, Completion, JsonSchema, StreamEnd, StreamEvent, TextDelta
+from desktop_chat.core.providers.protocol import (
+    ChatClient,
+    Completion,
+    JsonSchema,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+)
 
 __all__ = [
     "NO_KEY_PLACEHOLDER",
@@ -23,5 +31,6 @@ __all__ = [
     "StreamEnd",
     "StreamEvent",
     "TextDelta",
+    "ToolCallDelta",
     "limit_field_for",
 ]

@@ -29,7 +29,14 @@ from desktop_chat.core.providers.errors import (
     retry_after,
     retryable,
 )
-from desktop_chat.core.providers.protocol import Completion, JsonSchema, StreamEnd, StreamEvent, TextDelta
+from desktop_chat.core.providers.protocol import (
+    Completion,
+    JsonSchema,
+    StreamEnd,
+    StreamEvent,
+    TextDelta,
+    ToolCallDelta,
+)
 
 T = TypeVar("T")
 
@@ -188,6 +195,9 @@ class OpenAIChatClient:
                             if text:
                                 started = True
                                 yield TextDelta(text)
+                            for call in (choice.delta.tool_calls if choice.delta is not None else None) or ():
+                                started = True
+                                yield _tool_call_delta(call)
             except Exception as exc:
                 if not started and include_usage and rejects_stream_options(exc):
                     self._stream_options_ok = False
@@ -240,8 +250,8 @@ class OpenAIChatClient:
             async for event in events:
                 if isinstance(event, TextDelta):
                     parts.append(event.text)
-                else:
-                    end = event
+                elif isinstance(event, StreamEnd):
+                    end = event  # a tool call is not asked for here, so not kept
         if end is None:  # _stream always ends with StreamEnd or raises
             raise BadResponse(self._errors.bad_response())
         return Completion("".join(parts), end.usage, end.model)
@@ -295,6 +305,17 @@ class OpenAIChatClient:
 # --- the reply limit's field ---------------------------------------------------------
 
 _OTHER_LIMIT_FIELD = {"max_tokens": "max_completion_tokens", "max_completion_tokens": "max_tokens"}
+
+
+def _tool_call_delta(call: Any) -> ToolCallDelta:
+    """One ``delta.tool_calls`` entry: id and name come in the first piece of each call only."""
+    function = call.function
+    return ToolCallDelta(
+        call.index,
+        call.id or "",
+        (function.name if function is not None else None) or "",
+        (function.arguments if function is not None else None) or "",
+    )
 
 
 def limit_field_for(base_url: str) -> str:

@@ -21,6 +21,17 @@ class TextDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """A piece of a tool call, as OpenAI streams them: the first piece of call ``index`` carries
+    ``call_id`` and ``name``, later ones (empty id and name) more of ``arguments_fragment``."""
+
+    index: int
+    call_id: str
+    name: str
+    arguments_fragment: str
+
+
+@dataclass(frozen=True, slots=True)
 class StreamEnd:
     """The reply finished; always the last event of a stream."""
 
@@ -29,7 +40,7 @@ class StreamEnd:
     model: str
 
 
-StreamEvent = TextDelta | StreamEnd
+StreamEvent = TextDelta | ToolCallDelta | StreamEnd
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +74,9 @@ class ChatClient(Protocol):
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> AsyncIterator[StreamEvent]:
-        """Yield ``TextDelta``s then one ``StreamEnd``; closing or cancelling it closes the HTTP stream."""
+        """Yield ``TextDelta``s and ``ToolCallDelta``s, then one ``StreamEnd``.
+
+        Closing or cancelling it closes the HTTP stream."""
         ...
 
     async def complete(

@@ -10,12 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from desktop_chat.core.errors import NotFound
-from desktop_chat.core.models import JSONDict, Message, MessageStatus, Role, Usage
+from desktop_chat.core.models import JSONDict, Message, MessageStatus, Part, Role, TextPart, Usage, text_of
 from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, utcnow
+from desktop_chat.core.storage.parts import parts_from_row, parts_json
 from desktop_chat.core.storage.scan import SENDABLE
 
 _COLUMNS = (
-    "id, session_id, parent_id, role, content, created_at, status, model, token_count, usage, meta, error, active"
+    "id, session_id, parent_id, role, content, created_at, status, model, token_count, usage, meta, error, active,"
+    " parts"
 )
 
 
@@ -32,7 +34,7 @@ def _row_to_message(row: sqlite3.Row | tuple[Any, ...]) -> Message:
         session_id=row[1],
         parent_id=row[2],
         role=_ROLES[row[3]],
-        content=row[4],
+        parts=(TextPart(row[4]),) if row[13] is None else parts_from_row(row[4], row[13]),
         created_at=from_db_time(row[5]),
         status=_STATUSES[row[6]],
         model=row[7],
@@ -85,8 +87,14 @@ class MessageRepository(Repository):
         meta: JSONDict | None = None,
         created_at: datetime | None = None,
         touch_session: bool = True,
+        parts: Sequence[Part] | None = None,
     ) -> Message:
-        """Add a message after the session's newest active one (or after ``parent_id``)."""
+        """Add a message after the session's newest active one (or after ``parent_id``).
+
+        ``parts``: the message's parts when it is more than ``content`` (then ``content`` is ignored).
+        """
+        if parts is not None:
+            content = text_of(tuple(parts))
         conn = self._conn
         moment = to_db_time(created_at or utcnow())
         with self._db.transaction():
@@ -95,7 +103,7 @@ class MessageRepository(Repository):
             try:
                 cursor = conn.execute(
                     "INSERT INTO messages(session_id, parent_id, role, content, created_at, status, model,"
-                    " token_count, usage, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " token_count, usage, meta, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         session_id,
                         parent_id,
@@ -107,6 +115,7 @@ class MessageRepository(Repository):
                         token_count,
                         usage_json(usage),
                         json.dumps(meta) if meta is not None else None,
+                        parts_json(parts) if parts is not None else None,
                     ),
                 )
             except sqlite3.IntegrityError as exc:
@@ -139,12 +148,17 @@ class MessageRepository(Repository):
         usage: Usage | None = None,
         error: str | None = None,
         model: str | None = None,
+        parts: Sequence[Part] | None = None,
     ) -> Message:
-        """Set the final status (and content, usage, error) of a streamed message."""
+        """Set the final status (and content or parts, usage, error) of a streamed message."""
+        if parts is not None:
+            content = text_of(tuple(parts))
         with self._db.transaction():
             conn = self._conn
             if content is not None:
                 conn.execute("UPDATE messages SET content = ? WHERE id = ?", (content, message_id))
+            if parts is not None:
+                conn.execute("UPDATE messages SET parts = ? WHERE id = ?", (parts_json(parts), message_id))
             conn.execute(
                 "UPDATE messages SET status = ?, token_count = COALESCE(?, token_count),"
                 " usage = COALESCE(?, usage), error = ?, model = COALESCE(?, model) WHERE id = ?",

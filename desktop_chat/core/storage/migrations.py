@@ -360,6 +360,29 @@ def m012_streaming_index(conn: sqlite3.Connection) -> None:
     _script(conn, "CREATE INDEX messages_streaming ON messages(id) WHERE status = 'streaming'")
 
 
+def m013_message_parts(conn: sqlite3.Connection) -> None:
+    """Messages become lists of typed parts; every existing message is one text part (its ``content``).
+
+    ``parts`` holds the JSON list of a message's parts when it is more than one text part
+    (a tool call, an attachment); NULL means one text part, the ``content`` column, so no
+    row is rewritten and ``content`` (the text of the text parts) stays what FTS indexes.
+    The role CHECK is widened for tool results: only the stored schema text changes
+    (SQLite's documented procedure for loosening a CHECK; no row is touched).
+    """
+    conn.execute("ALTER TABLE messages ADD COLUMN parts TEXT")
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'").fetchone()
+    old = "CHECK (role IN ('system', 'user', 'assistant'))"
+    if old in sql:
+        (version,) = conn.execute("PRAGMA schema_version").fetchone()
+        conn.execute("PRAGMA writable_schema=ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'messages'",
+            (sql.replace(old, "CHECK (role IN ('system', 'user', 'assistant', 'tool'))"),),
+        )
+        conn.execute(f"PRAGMA schema_version={version + 1}")
+        conn.execute("PRAGMA writable_schema=OFF")
+
+
 MIGRATIONS: list[Migration] = [
     ("001_core_tables", m001_core_tables),
     ("002_message_counts", m002_message_counts),
@@ -373,6 +396,7 @@ MIGRATIONS: list[Migration] = [
     ("010_private_facts", m010_private_facts),
     ("011_summary_history", m011_summary_history),
     ("012_streaming_index", m012_streaming_index),
+    ("013_message_parts", m013_message_parts),
 ]
 
 

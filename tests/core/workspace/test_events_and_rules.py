@@ -14,10 +14,12 @@ import pytest
 
 from desktop_chat.core.errors import EmptyInput, NotAllowed
 from desktop_chat.core.events import (
+    Delta,
     Event,
     ExternalChange,
     FactsChanged,
     Finished,
+    MessagesChanged,
     SessionChanged,
     SessionCreated,
     SessionDeleted,
@@ -72,11 +74,14 @@ def test_a_reply_and_its_background_work_publish_their_events(tmp_path: Path, fa
     fake_openai.reply("Hello Ada.")
     fake_openai.reply_json({"facts": [{"key": "name", "value": "Ada", "quote": "I am Ada"}]})
     settings = replace(settings_for(fake_openai), default_strategy=Strategy.FACTS)
+    finished: list[Finished] = []
 
     async def job(workspace: Workspace, events: list[Event]) -> list[Event]:
         session = workspace.new_session(title="Intro")  # titles have their own tests; no race with upkeep here
         replies = await collect(workspace.send(session.id, "I am Ada"))
-        assert isinstance(ending(replies), Finished)
+        end = ending(replies)
+        assert isinstance(end, Finished)
+        finished.append(end)
         await workspace.wait_for_upkeep(10)
         assert [f.value for f in workspace.facts(session.id)] == ["Ada"]
         return events
@@ -84,6 +89,12 @@ def test_a_reply_and_its_background_work_publish_their_events(tmp_path: Path, fa
     events = with_workspace(tmp_path, fake_openai, job, settings=settings)
     names = kinds(events)
     assert names.count("MessagesChanged") >= 2  # the user's message saved; the reply finished
+    # The reply's end names its message, after its last Delta: a view that buffered its text lets it go.
+    ends = [i for i, e in enumerate(events) if isinstance(e, MessagesChanged) and e.ended_reply is not None]
+    assert [e.ended_reply for e in events if isinstance(e, MessagesChanged) and e.ended_reply] == [
+        finished[0].message.id
+    ]
+    assert max(i for i, e in enumerate(events) if isinstance(e, Delta)) < ends[0]
     assert "FactsChanged" in names
     ups = [e for e in events if isinstance(e, UpkeepChanged)]
     assert ups[0].running and not ups[-1].running
