@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QLabel, QStatusBar
 
 from desktop_chat.core.errors import DesktopChatError, ProviderError
-from desktop_chat.core.events import Failed, Finished, Stopped
 
 if TYPE_CHECKING:
+    from desktop_chat.core.events import Failed, Finished, Stopped
     from desktop_chat.core.workspace import Workspace
 
 
@@ -58,6 +58,10 @@ class StatusLine:
 
     def reply_ended(self, event: Finished | Stopped | Failed, workspace: Workspace | None) -> None:
         """The connection and the last reply's tokens after ``event``."""
+        # Imported here, not at the top: core.events brings the models and settings (~55 ms), which the
+        # window's first paint does not need.
+        from desktop_chat.core.events import Failed, Finished
+
         if isinstance(event, Finished):
             self.connection.setText("● Connected")
             usage = event.usage
