@@ -62,12 +62,8 @@ def _edit_profile(workspace: Workspace, args: argparse.Namespace) -> Any:
     profile = edited_profile(found, changes)
     settings = workspace.providers.update_profile(found.name, profile)
     print(f"Changed profile {profile.name!r}.", file=sys.stderr)
-    if profile.name != found.name and profile.needs_key:
-        print(
-            f"Its API key is stored under the old name: store it for the new one with "
-            f"`desktop-chat key set {profile.name}`, then `desktop-chat key delete {found.name}`.",
-            file=sys.stderr,
-        )
+    if profile.name != found.name and asyncio.run(workspace.providers.move_api_key(found.name, profile.name)):
+        print(f"Its API key now belongs to {profile.name!r}.", file=sys.stderr)
     return settings
 
 

@@ -135,6 +135,29 @@ class SecretAccess:
             with contextlib.suppress(SecretStoreUnavailable):
                 self._file.delete(profile)
 
+    def move(self, old: str, new: str) -> bool:
+        """Keep ``old``'s key under ``new`` where it was kept (a renamed profile keeps its key); True when moved.
+
+        A key ``new`` already has wins: nothing is moved and ``old``'s stays, so no key is lost either way.
+        """
+        if old == new or self._found(new) is not None:
+            return False
+        found = self._found(old)
+        if found is None:
+            return False
+        key, where = found
+        if where == _SESSION:
+            self._session.set(new, key)
+            self._session.delete(old)
+        elif self._file is not None and where == self._file.description:
+            self._file.set(new, key)
+            self._file.delete(old)
+        else:
+            store = self.store()
+            store.set(new, key)
+            store.delete(old)
+        return True
+
     def delete(self, profile: str) -> bool:
         """Forget the profile's key everywhere it is kept; whether there was one."""
         deleted = self._session.delete(profile)

@@ -285,3 +285,20 @@ def test_key_set_file_without_a_keyring_keeps_a_0600_file_that_send_uses(
 
     deleted = cli(keyed_data, "key", "delete", _profile_name(keyed_data), env=no_dbus)
     assert deleted.returncode == 0 and not key_file.exists()
+
+
+def test_a_renamed_profile_keeps_its_key(keyed_data: Path, keyed_server: FakeOpenAIServer) -> None:
+    no_dbus = {**FAIL_KEYRING, "DBUS_SESSION_BUS_ADDRESS": ""}
+    old = _profile_name(keyed_data)
+    saved = cli(keyed_data, "key", "set", old, "--file", stdin=KEY + "\n", env=no_dbus)
+    assert saved.returncode == 0, saved.stderr
+
+    renamed = cli(keyed_data, "profiles", "edit", old, "--name", "Renamed", env=no_dbus)
+
+    assert renamed.returncode == 0, renamed.stderr
+    assert "now belongs to 'Renamed'" in renamed.stderr and KEY not in renamed.stderr
+    key_file = keyed_data / "api-keys.json"
+    assert KEY in key_file.read_text(encoding="utf-8") and old not in key_file.read_text(encoding="utf-8")
+    sent = cli(keyed_data, "send", "--new", "hello", env=no_dbus)
+    assert sent.returncode == 0, sent.stderr
+    assert keyed_server.chat_requests[-1].authorization == f"Bearer {KEY}"

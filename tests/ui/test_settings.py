@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop_chat.core.models import Role, Strategy
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS
+from desktop_chat.core.secrets import MemorySecretStore
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.settings.dialog import SettingsDialog
@@ -324,6 +325,19 @@ def test_a_profile_removed_and_added_again_in_one_save_is_saved(open_app: Opener
     saved = {p.name: p for p in app.saved_settings().profiles}
     assert list(saved) == ["Test", "Ollama"]
     assert saved["Ollama"].base_url == "http://127.0.0.1:11500/v1"
+
+
+def test_a_profile_renamed_in_settings_keeps_its_key(open_app: Opener) -> None:
+    keys = MemorySecretStore()
+    keys.set("Test", "sk-test-renamed0123456789abcdefghijk")  # a fake key
+    app = open_app(secrets=keys)
+    page = app.settings_dialog().providers
+    page.select("Test")
+    page.name_edit.selectAll()
+    QTest.keyClicks(page.name_edit, "Work")  # typed, as a user renames it
+    assert app.run(page.window().save()), page.list_error.text()  # type: ignore[attr-defined]
+    assert [p.name for p in app.saved_settings().profiles] == ["Work"]
+    assert keys.get("Work") == "sk-test-renamed0123456789abcdefghijk" and keys.get("Test") is None
 
 
 def test_unchanged_save_publishes_nothing(open_app: Opener) -> None:

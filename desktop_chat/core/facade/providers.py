@@ -92,6 +92,21 @@ class ProvidersFacade:
         await self._ctx.controller.forget_clients()
         return where
 
+    async def move_api_key(self, old: str, new: str) -> bool:
+        """After renaming profile ``old`` to ``new``: its stored key follows it (off the loop's thread).
+
+        False when there was none to move, the new name has its own, or there is no access to keys."""
+        if self._ctx.secrets is None:
+            return False
+        secrets = self._ctx.secrets
+        try:
+            moved = await asyncio.to_thread(secrets.move, old, new)
+        except SecretStoreUnavailable:  # the keyring refused (locked): the key stays under the old name
+            return False
+        if moved:
+            await self._ctx.controller.forget_clients()
+        return moved
+
     async def delete_api_key(self, profile: str) -> tuple[bool, str]:
         """Forget the profile's key wherever it is kept; (whether there was one, where keys are kept)."""
         secrets = self._secret_access()

@@ -341,12 +341,16 @@ class ProvidersPage(QWidget):
             self.list_error.setText(str(exc))
             self.list_error.show()
             return False
+        renamed = [(d.original, p.name) for d, p in pairs if d.original is not None and d.original != p.name]
         for draft in self.drafts:
             draft.original = draft.name
         forgotten, self.removed = self.removed, []
         for name in forgotten:
             with contextlib.suppress(DesktopChatError):  # no keyring: there was nothing stored to forget
                 await workspace.delete_api_key(name)
+        for old, new_name in renamed:  # a renamed profile keeps its key
+            with contextlib.suppress(DesktopChatError):
+                await workspace.providers.move_api_key(old, new_name)
         self._store_form()
         for index, draft in enumerate(self.drafts):
             if not draft.key.strip() or not draft.values["needs_key"]:
