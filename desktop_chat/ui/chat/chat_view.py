@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QMouseEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -131,6 +131,21 @@ class ChatListView(QListView):
         super().mouseMoveEvent(event)
 
 
+class HeaderDetails(QLabel):
+    """The header's model and strategy: wraps on a narrow chat, but asks for its whole line up to ``WIDEST``.
+
+    A word-wrapped label alone is laid out at a narrow width of Qt's choosing, so a short line
+    ("gpt-4o · Hybrid memory") broke into three beside an empty header.
+    """
+
+    WIDEST = 360
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        line = self.fontMetrics().horizontalAdvance(self.text()) + 2 * self.margin() + 4
+        return QSize(max(hint.width(), min(line, self.WIDEST)), hint.height())
+
+
 class ChatView(QWidget):
     """Chat pane: a header with the title, model and strategy, the summary banner, the message list."""
 
@@ -150,7 +165,7 @@ class ChatView(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.details = QLabel()
+        self.details = HeaderDetails()
         self.details.setAccessibleName("Model and memory strategy")
         self.details.setToolTip("The model and the memory strategy of this chat")
         self.details.setForegroundRole(QPalette.ColorRole.PlaceholderText)
