@@ -148,10 +148,16 @@ class ImportFormatError(DesktopChatError):
 class InputTooLarge(DesktopChatError):
     """The user's message alone does not fit the token budget."""
 
-    def __init__(self, message: str, *, tokens: int, budget: int) -> None:
+    def __init__(self, message: str, *, tokens: int, budget: int, fixed: int = 0) -> None:
         super().__init__(message)
         self.tokens = tokens
         self.budget = budget
+        self.fixed = fixed  # what is never cut beside the message: the system prompt, the reply priming
+
+    @property
+    def room(self) -> int:
+        """What the message may still grow by: negative, the tokens it is over (as ``ContextPlan.draft_room``)."""
+        return self.budget - self.fixed - self.tokens
 
 
 class DesktopIntegrationError(DesktopChatError):

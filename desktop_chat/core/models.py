@@ -328,6 +328,76 @@ class Omission:
     fact_ids: tuple[int, ...] = ()
 
 
+# A request cap (``max_request_tokens``): a whole number of tokens in this range.
+MIN_REQUEST_CAP = 256
+MAX_REQUEST_CAP = 10_000_000
+NO_CAP_WORD = "window"  # what a user types for "no cap: the model's window"
+
+
+def parse_request_cap(value: Any, *, inherits: bool) -> int | None:
+    """A request cap as a user or a file gives it; raises ValueError for anything else.
+
+    ``inherits``: the value is a chat's or a profile's, where empty means "use the level above"
+    (None) and ``window`` or 0 means "no cap" (0). For the global setting, which has no level
+    above, empty, ``window`` and 0 all mean no cap (None).
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().lower() == NO_CAP_WORD:
+        value = 0
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(value)
+    if value == 0:
+        return 0 if inherits else None
+    if not MIN_REQUEST_CAP <= value <= MAX_REQUEST_CAP:
+        raise ValueError(value)
+    return value
+
+
+REQUEST_CAP_RULE = (
+    f"a whole number of tokens from {MIN_REQUEST_CAP} to {MAX_REQUEST_CAP}, or {NO_CAP_WORD!r} for no cap "
+    "(the model's window)"
+)
+
+
+class CapLevel(StrEnum):
+    """Where a request cap was set; the most specific level set wins (chat over profile over settings)."""
+
+    SETTINGS = "settings"
+    PROFILE = "profile"
+    CHAT = "chat"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCap:
+    """The most tokens one request may use, and the level that set it."""
+
+    tokens: int | None  # None: no cap, the model's window is the limit
+    level: CapLevel = CapLevel.SETTINGS
+    profile: str = ""  # the profile's name when ``level`` is PROFILE
+
+    def where(self) -> str:
+        if self.level is CapLevel.CHAT:
+            return "this chat"
+        if self.level is CapLevel.PROFILE:
+            return f"profile {self.profile}"
+        return "Settings"
+
+    def describe(self) -> str:
+        """E.g. "16,000 (Settings)", or "none (this chat)" when the level says no cap."""
+        return f"{self.tokens:,} ({self.where()})" if self.tokens is not None else f"none ({self.where()})"
+
+
+class BudgetLimit(StrEnum):
+    """What decided a plan's budget."""
+
+    WINDOW = "window"  # the context window less the reply's room and the margin
+    CAP = "cap"  # the request cap, smaller than that
+    GIVEN = "given"  # a budget the caller gave (``--budget``, a benchmark)
+
+
 @dataclass(frozen=True, slots=True)
 class ContextPlan:
     """Exactly what the next request contains. The request is built from this alone."""
@@ -343,11 +413,43 @@ class ContextPlan:
     context_window_source: str = "given"  # "given" (profile/caller), "model" (known table), "default" (a guess)
     exact_counts: bool = True  # False: the model's tokenizer is unknown and counts are o200k_base estimates
     draft_tokens: int = 0  # what the draft planned as the next message costs, overhead included (0: no draft)
+    request_cap: RequestCap | None = None  # the cap in force for this chat (None: the caller resolved none)
+    budget_limit: BudgetLimit = BudgetLimit.WINDOW
 
     @property
     def total_tokens(self) -> int:
         """Prompt tokens including the reply priming the provider adds."""
         return sum(p.tokens for p in self.parts) + REPLY_PRIMING_TOKENS
+
+    @property
+    def fixed_tokens(self) -> int:
+        """What is never cut to make room for the draft: the reply priming and the system prompt.
+
+        Everything else (facts, pinned ones too, the summary, recalled and older messages) yields to
+        the message being written; these do not, and ``InputTooLarge`` is raised when they and the
+        message exceed the budget.
+        """
+        system = sum(p.tokens for p in self.parts if p.kind is PartKind.SYSTEM_PROMPT)
+        return REPLY_PRIMING_TOKENS + system
+
+    @property
+    def draft_room(self) -> int:
+        """How many more tokens the draft may have before the request is refused (the memory makes way)."""
+        return self.budget - self.fixed_tokens - self.draft_tokens
+
+    @property
+    def budget_reason(self) -> str:
+        """Why the budget is what it is: "cap 16,000 (Settings)", "the model's window", "given"."""
+        cap = self.request_cap
+        if self.budget_limit is BudgetLimit.GIVEN:
+            return "given for this plan"
+        if self.budget_limit is BudgetLimit.CAP and cap is not None and cap.tokens is not None:
+            return f"cap {cap.tokens:,} ({cap.where()})"
+        if cap is not None and cap.tokens is not None:
+            return f"the model's window (smaller than the cap {cap.tokens:,} ({cap.where()}))"
+        if cap is not None and cap.level is not CapLevel.SETTINGS:
+            return f"the model's window ({cap.where()} has no cap)"
+        return "the model's window (no cap)"
 
     def request_messages(self) -> list[dict[str, str]]:
         return [m.to_openai() for p in self.parts for m in p.messages]

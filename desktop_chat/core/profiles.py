@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from desktop_chat.core.errors import SettingsError
+from desktop_chat.core.models import REQUEST_CAP_RULE, parse_request_cap
 
 # The preset key of the built-in model; `--profile local` names it too.
 LOCAL_PRESET = "local"
@@ -30,6 +31,8 @@ class ProviderProfile:
     preset: str = "custom"
     temperature: float | None = None  # None: the server's default
     max_reply_tokens: int | None = None  # a cap on each reply; None: the server's own limit
+    # A cap on each request's prompt, over the setting's; None: the setting's; 0: none (the model's window).
+    max_request_tokens: int | None = None
     # Send OPENAI_API_KEY to this profile's own base URL too (see env_key_allowed); off, so adding
     # a server never hands it the user's OpenAI key.
     use_env_key: bool = False
@@ -80,6 +83,15 @@ class ProviderProfile:
                 f"Provider profile {data['name']!r}: 'max_reply_tokens' must be a whole number from 1 to 1000000, "
                 f"not {limit!r}."
             )
+        try:
+            cap = parse_request_cap(data.get("max_request_tokens"), inherits=True)
+        except ValueError:
+            raise SettingsError(
+                f"Provider profile {data['name']!r}: 'max_request_tokens' must be {REQUEST_CAP_RULE}, "
+                f"or empty for the setting's, not {data['max_request_tokens']!r}."
+            ) from None
+        if "max_request_tokens" in data:
+            data = {**data, "max_request_tokens": cap}
         for flag in ("needs_key", "use_env_key"):
             if flag in data and not isinstance(data[flag], bool):
                 raise SettingsError(

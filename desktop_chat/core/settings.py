@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal, cast
 
 from desktop_chat.core.errors import SettingsError
-from desktop_chat.core.models import Strategy
+from desktop_chat.core.models import REQUEST_CAP_RULE, Strategy, parse_request_cap
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
 
 SETTINGS_VERSION = 1
@@ -47,6 +47,10 @@ class Settings:
     default_strategy: Strategy = Strategy.HYBRID
     reserved_reply_tokens: int = 1000
     safety_margin_tokens: int = 50
+    # The most tokens one request may use, whatever the window: a long chat on a 128k model would
+    # otherwise send (and bill) the whole window with every message. None: the model's window.
+    # A profile's or a chat's own cap wins over this one.
+    max_request_tokens: int | None = 16_000
     window_messages: int = 20
     window_tokens: int | None = None  # when set, the window keeps what fits this many tokens
     summary_trigger: int = 10  # summarise when more than this many messages are unsummarised
@@ -184,6 +188,13 @@ def _optional_name() -> tuple[Callable[[Any], Any], str]:
     return check, "empty, or the name of another provider profile"
 
 
+def _request_cap() -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> int | None:
+        return parse_request_cap(value, inherits=False)
+
+    return check, REQUEST_CAP_RULE
+
+
 def _strategy() -> tuple[Callable[[Any], Any], str]:
     check, allowed = _choice(*(s.value for s in Strategy))
     return (lambda value: Strategy(check(value))), allowed
@@ -237,6 +248,7 @@ _SPECS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "default_strategy": _strategy(),
     "reserved_reply_tokens": _int(16, 200_000),
     "safety_margin_tokens": _int(0, 10_000),
+    "max_request_tokens": _request_cap(),
     "window_messages": _int(1, 10_000),
     "window_tokens": _optional(_int(64, 10_000_000)),
     "summary_trigger": _int(2, 10_000),
@@ -323,6 +335,7 @@ EDITABLE_PROFILE_FIELDS = (
     "context_window",
     "temperature",
     "max_reply_tokens",
+    "max_request_tokens",
     "needs_key",
     "use_env_key",
 )

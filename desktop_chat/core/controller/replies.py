@@ -193,6 +193,7 @@ class ConversationController:
             query=query,
             facts_from=self._store if store is not self._store else None,
             local=is_local_profile(target.profile),
+            profile=target.profile,
         )
         return plan if fallback is None else replace(plan, omitted=(*plan.omitted, fallback))
 

@@ -51,12 +51,14 @@ class MemoryFacade:
         model: str | None = None,
         budget: int | None = None,
         query: str | None = None,
+        settings: Settings | None = None,
     ) -> ContextPlan:
         """Exactly what the next request would contain if ``draft`` were sent now; the function ``send`` uses.
 
         An empty draft plans the next message, not written yet: after the last reply, the whole
         history the chat's strategy keeps plus an empty message of the user's; while the newest
         message still awaits its answer (its reply failed), that answer, as Retry would send it.
+        ``settings``: plan with these instead of the saved ones (the Settings dialog's values, not saved yet).
         """
         return self._ctx.controller.plan(
             session_id,
@@ -66,7 +68,8 @@ class MemoryFacade:
             model=model,
             budget=budget,
             query=query,
-            settings=self._ctx.current_settings(),  # cached: no reload and re-validation per keystroke
+            # cached: no reload and re-validation per keystroke
+            settings=settings if settings is not None else self._ctx.current_settings(),
         )
 
     def strategy_choice(self, session: Session | int, settings: Settings | None = None) -> StrategyChoice:

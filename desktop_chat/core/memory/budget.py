@@ -1,11 +1,17 @@
-"""How many tokens the prompt may use, and where that number came from."""
+"""How many tokens the prompt may use, and where that number came from.
+
+budget = min(window - reserved reply - safety margin, request cap), or the caller's ``budget=``.
+The cap is the chat's own, else its profile's, else the setting ``max_request_tokens``: the most
+specific level that sets one wins, and a level may say "no cap" (the model's window).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from desktop_chat.core.errors import InputTooLarge
-from desktop_chat.core.models import REPLY_PRIMING_TOKENS
+from desktop_chat.core.models import REPLY_PRIMING_TOKENS, BudgetLimit, CapLevel, RequestCap
+from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.tokens import model_limits
 
@@ -36,21 +42,42 @@ def resolve_context_window(model: str, override: int | None) -> ContextWindow:
     return ContextWindow(DEFAULT_CONTEXT_WINDOW, "default")
 
 
-def prompt_budget(window: ContextWindow, settings: Settings, override: int | None = None) -> int:
-    """Tokens the prompt may use: the window less the reply's room and a safety margin."""
+def request_cap(settings: Settings, profile: ProviderProfile | None, chat: int | None) -> RequestCap:
+    """The cap in force: the chat's (``chat``: None unset, 0 none), else the profile's, else the setting's."""
+    if chat is not None:
+        return RequestCap(chat or None, CapLevel.CHAT)
+    if profile is not None and profile.max_request_tokens is not None:
+        return RequestCap(profile.max_request_tokens or None, CapLevel.PROFILE, profile.name)
+    return RequestCap(settings.max_request_tokens, CapLevel.SETTINGS)
+
+
+def prompt_budget(
+    window: ContextWindow, settings: Settings, cap: RequestCap | None = None, override: int | None = None
+) -> tuple[int, BudgetLimit]:
+    """Tokens the prompt may use, and what decided it: the window less the reply's room and a safety
+    margin, or the cap when smaller; ``override`` (a benchmark's, ``--budget``) wins over both."""
     if override is not None:
-        return override
-    return window.tokens - settings.reserved_reply_tokens - settings.safety_margin_tokens
+        return override, BudgetLimit.GIVEN
+    room = window.tokens - settings.reserved_reply_tokens - settings.safety_margin_tokens
+    if cap is not None and cap.tokens is not None and cap.tokens < room:
+        return cap.tokens, BudgetLimit.CAP
+    return room, BudgetLimit.WINDOW
 
 
-def check_fits(*, message_tokens: int, system_tokens: int, budget: int) -> None:
-    """Refuse a message that cannot be sent whole: the user's words are never cut."""
-    if message_tokens + system_tokens + REPLY_PRIMING_TOKENS <= budget:
+def check_fits(*, message_tokens: int, system_tokens: int, budget: int, why: str = "") -> None:
+    """Refuse a message that cannot be sent whole: the user's words are never cut.
+
+    ``why``: what set the budget ("cap 6,000 (this chat)"), said in the refusal so the user knows what to raise.
+    """
+    fixed = system_tokens + REPLY_PRIMING_TOKENS
+    if message_tokens + fixed <= budget:
         return
     extra = f" (plus {system_tokens:,} for the system prompt)" if system_tokens else ""
+    because = f" ({why})" if why else ""
+    advice = "Shorten it or raise the cap." if why else "Shorten it or pick a model with a larger context."
     raise InputTooLarge(
-        f"Your message is {message_tokens:,} tokens{extra}; this chat's budget is {budget:,}. "
-        "Shorten it or pick a model with a larger context.",
+        f"Your message is {message_tokens:,} tokens{extra}; this chat's budget is {budget:,}{because}. {advice}",
         tokens=message_tokens,
         budget=budget,
+        fixed=fixed,
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop_chat.core.errors import SettingsError
+from desktop_chat.core.models import REQUEST_CAP_RULE, parse_request_cap
 from desktop_chat.core.settings import HybridSplit, Settings, validate
 
 # Share of the memory budget the recall strategy keeps for recalled messages,
@@ -28,6 +29,8 @@ _SETTING_OPTIONS = {
     "hybrid_split": "hybrid_split",
 }
 _SHARE_OPTIONS = ("recall_share", "facts_share")
+# The chat's own request cap: over the profile's and the setting's (see ``memory/budget.py``).
+CAP_OPTION = "max_request_tokens"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,18 @@ def _share(key: str, value: Any) -> float:
     return float(value)
 
 
+def chat_request_cap(session_options: dict[str, Any] | None) -> int | None:
+    """The chat's own cap: None (not set: the profile's or the setting's), 0 (none: the window) or tokens."""
+    value = (session_options or {}).get(CAP_OPTION)
+    try:
+        return parse_request_cap(value, inherits=True)
+    except ValueError:
+        raise SettingsError(
+            f"Chat option {CAP_OPTION!r} cannot be {value!r}: it must be {REQUEST_CAP_RULE}, "
+            "or empty for the profile's or the setting's."
+        ) from None
+
+
 def memory_options(settings: Settings, session_options: dict[str, Any] | None = None) -> MemoryOptions:
     """Settings with the session's options applied; a bad value of a known option is refused by name."""
     values: dict[str, Any] = {
@@ -70,4 +85,5 @@ def memory_options(settings: Settings, session_options: dict[str, Any] | None = 
         elif key in _SHARE_OPTIONS:
             values[key] = _share(key, value)
         # Other keys belong to other features (or a newer version): not ours to refuse.
+    chat_request_cap(session_options)  # the budget's, not a strategy's: only checked here, so it is refused too
     return MemoryOptions(**values)

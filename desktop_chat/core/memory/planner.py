@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from desktop_chat.core.memory.assembly import Anchor, Assembly
-from desktop_chat.core.memory.budget import check_fits, prompt_budget, resolve_context_window
+from desktop_chat.core.memory.budget import check_fits, prompt_budget, request_cap, resolve_context_window
 from desktop_chat.core.memory.history import History
-from desktop_chat.core.memory.options import memory_options
+from desktop_chat.core.memory.options import chat_request_cap, memory_options
 from desktop_chat.core.memory.parts import add_system_prompt, system_prompt_tokens
 from desktop_chat.core.memory.strategies import STRATEGIES
 from desktop_chat.core.memory.window import finish_window
-from desktop_chat.core.models import ContextPlan, PartKind, Role, Strategy
+from desktop_chat.core.models import BudgetLimit, ContextPlan, PartKind, Role, Strategy
+from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
@@ -34,12 +35,15 @@ def plan_context(
     options: Mapping[str, Any] | None = None,
     facts_from: Store | None = None,
     local: bool = False,
+    profile: ProviderProfile | None = None,
 ) -> ContextPlan:
     """Plan the next request of a chat.
 
     ``context_window``: the profile's override (else the known size for ``model``,
     else a safe default the plan labels). ``strategy``: else the chat's, else the
-    default from settings. ``budget``: overrides window - reserved reply - margin.
+    default from settings. ``budget``: overrides min(window - reserved reply - margin,
+    request cap). ``profile``: the profile the request goes to, whose request cap
+    (``max_request_tokens``) applies unless the chat sets its own (None: only the chat's and the setting's).
     ``draft``: text not sent yet, planned as the newest user message. Blank: the
     next message, not written yet (an empty one after the last reply), unless the
     newest stored message is the user's and still awaits its answer: then that
@@ -56,9 +60,11 @@ def plan_context(
     """
     session = store.sessions.get(session_id)
     chosen = strategy or session.strategy or settings.default_strategy
-    memory = memory_options(settings, {**session.strategy_options, **(options or {})})
+    chat_options = {**session.strategy_options, **(options or {})}
+    memory = memory_options(settings, chat_options)
     window = resolve_context_window(model, context_window)
-    budget_tokens = prompt_budget(window, settings, budget)
+    cap = request_cap(settings, profile, chat_request_cap(chat_options))
+    budget_tokens, limit = prompt_budget(window, settings, cap, budget)
     counter = TokenCounter.for_model(model)
     history = History(store, counter)
 
@@ -79,6 +85,7 @@ def plan_context(
         message_tokens=anchor.tokens if anchor else 0,
         system_tokens=system_prompt_tokens(a),
         budget=budget_tokens,
+        why=f"cap {budget_tokens:,} ({cap.where()})" if limit is BudgetLimit.CAP else "",
     )
     add_system_prompt(a)
     a.start_memory()
@@ -96,6 +103,8 @@ def plan_context(
         context_window_source=window.source,
         exact_counts=counter.exact,
         draft_tokens=anchor.tokens if anchor is not None and anchor.id is None else 0,
+        request_cap=cap,
+        budget_limit=limit,
     )
     if plan.total_tokens > plan.budget:  # the invariant every caller relies on
         raise AssertionError(f"plan of {plan.total_tokens} tokens exceeds its budget of {plan.budget}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,16 @@ from hypothesis import strategies as st
 
 from desktop_chat.core.errors import InputTooLarge
 from desktop_chat.core.memory.planner import PART_ORDER, plan_context
-from desktop_chat.core.models import REPLY_PRIMING_TOKENS, ContextPlan, FactStatus, PartKind, Role, Strategy
+from desktop_chat.core.models import (
+    MIN_REQUEST_CAP,
+    REPLY_PRIMING_TOKENS,
+    ContextPlan,
+    FactStatus,
+    PartKind,
+    Role,
+    Strategy,
+)
+from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.settings import HybridSplit, Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
@@ -37,7 +46,12 @@ class Scenario:
     window_tokens: int | None
     split: HybridSplit
     neighbours: int
+    # Planned by a request cap instead of a given budget: (the level that sets it, the cap, the context window).
+    capped: tuple[str, int, int] | None = None
 
+
+CAP_LEVELS = ("settings", "profile", "chat")
+RESERVED = 100  # the reply's room in the capped scenarios (no safety margin): the window's budget is window - 100
 
 scenarios = st.builds(
     Scenario,
@@ -52,7 +66,32 @@ scenarios = st.builds(
     window_tokens=st.one_of(st.none(), st.integers(min_value=64, max_value=600)),
     split=st.tuples(*[st.floats(min_value=0, max_value=0.3) for _ in range(3)]).map(lambda t: HybridSplit(*t)),
     neighbours=st.integers(min_value=0, max_value=2),
+    capped=st.one_of(
+        st.none(),
+        st.tuples(
+            st.sampled_from(CAP_LEVELS),
+            st.integers(min_value=MIN_REQUEST_CAP, max_value=2000),
+            st.integers(min_value=256, max_value=2500),
+        ),
+    ),
 )
+
+
+def cap_of(store: Store, session_id: int, s: Scenario) -> tuple[Settings, ProviderProfile | None, int | None, int]:
+    """Settings, profile and context window that set the scenario's cap at its level; and the budget expected."""
+    config = Settings(max_request_tokens=None)
+    if s.capped is None:
+        return config, None, None, s.budget
+    level, cap, window = s.capped
+    config = replace(config, reserved_reply_tokens=RESERVED, safety_margin_tokens=0)
+    profile = ProviderProfile("Work", max_request_tokens=cap if level == "profile" else None)
+    if level == "settings":
+        config = replace(config, max_request_tokens=cap)
+    elif level == "chat":
+        store.sessions.update(session_id, strategy_options={"max_request_tokens": cap})
+        # A profile's cap is there to be overridden: the chat's wins, larger or smaller.
+        profile = replace(profile, max_request_tokens=cap * 2 if cap % 2 else MIN_REQUEST_CAP)
+    return config, profile, window, min(window - RESERVED, cap)
 
 
 def build(store: Store, s: Scenario) -> tuple[int, list[int]]:
@@ -75,7 +114,9 @@ def test_every_plan_keeps_its_promises(s: Scenario) -> None:
         store = Store.open(Path(folder))
         try:
             session_id, ids = build(store, s)
-            config = Settings(
+            config, profile, window, budget = cap_of(store, session_id, s)
+            config = replace(
+                config,
                 window_messages=s.window_messages,
                 window_tokens=s.window_tokens,
                 hybrid_split=s.split,
@@ -95,11 +136,10 @@ def test_every_plan_keeps_its_promises(s: Scenario) -> None:
             else:
                 expected_text = newest_user.content if newest_user else None
             counter = TokenCounter.for_model(MODEL)
-            needed = REPLY_PRIMING_TOKENS + (
-                counter.count_message("user", expected_text) if expected_text is not None else 0
-            )
-            if s.system_prompt:
-                needed += counter.count_message("system", s.system_prompt)
+            anchor = counter.count_message("user", expected_text) if expected_text is not None else 0
+            fixed = REPLY_PRIMING_TOKENS + (counter.count_message("system", s.system_prompt) if s.system_prompt else 0)
+            needed = fixed + anchor
+            drafted = typed is not None or (s.draft is not None and not awaits_answer)
             try:
                 plan = plan_context(
                     store,
@@ -107,15 +147,24 @@ def test_every_plan_keeps_its_promises(s: Scenario) -> None:
                     settings=config,
                     model=MODEL,
                     strategy=s.strategy,
-                    budget=s.budget,
+                    budget=None if s.capped else s.budget,
+                    context_window=window,
+                    profile=profile,
                     draft=s.draft,
                 )
             except InputTooLarge as exc:
-                assert needed > s.budget
-                assert exc.budget == s.budget
+                assert needed > budget
+                assert exc.budget == budget
+                assert exc.room == budget - needed < 0
                 assert f"{exc.budget:,}" in str(exc) and "\n" not in str(exc)
                 return
-            assert needed <= s.budget
+            assert needed <= budget
+            # Never over the cap, whatever the strategy: the budget is the smaller of the cap and the window's.
+            assert plan.budget == budget
+            if s.capped is not None:
+                assert plan.total_tokens <= s.capped[1]
+            # The composer's room: what the draft may grow to before refusal, whatever the history takes.
+            assert plan.draft_room == budget - fixed - (anchor if drafted else 0)
             check_plan(store, plan, ids, expected_text, counter)
         finally:
             store.close()

@@ -48,7 +48,7 @@ def test_a_message_too_large_for_the_budget_is_refused_with_the_numbers(store: S
 
 def test_the_budget_is_the_window_less_the_reply_and_the_margin(store: Store) -> None:
     session, _ = chat(store, ["hi"])
-    config = Settings(reserved_reply_tokens=1000, safety_margin_tokens=50)
+    config = Settings(reserved_reply_tokens=1000, safety_margin_tokens=50, max_request_tokens=None)  # no cap
     known = plan(store, session.id, Strategy.FULL, settings=config)
     assert (known.context_window, known.budget, known.context_window_source) == (128_000, 126_950, "model")
     profile = plan(store, session.id, Strategy.FULL, settings=config, context_window=4096)
