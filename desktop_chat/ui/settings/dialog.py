@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVB
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.settings import Settings
 from desktop_chat.ui.settings.fields import ERROR_STYLE
-from desktop_chat.ui.settings.pages import AppearancePage, DataPage, MemoryPage
+from desktop_chat.ui.settings.memory_page import MemoryPage
+from desktop_chat.ui.settings.pages import AppearancePage, DataPage
 from desktop_chat.ui.settings.providers import ProvidersPage
 from desktop_chat.ui.wheel_guard import guard_wheel
 
