@@ -24,8 +24,9 @@ from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.events import Failed, Finished, Stopped
 from desktop_chat.core.models import ContextPlan, MessageStatus, PartKind, Role
 from desktop_chat.ui.inspector.facts import FactsView
-from desktop_chat.ui.inspector.memory import StrategyView, SummaryView
+from desktop_chat.ui.inspector.memory import SummaryView
 from desktop_chat.ui.inspector.plan import OMITTED, PART, NextRequestView, WhyReplyView
+from desktop_chat.ui.inspector.strategy import StrategyView
 from desktop_chat.ui.signal_types import ID
 from desktop_chat.ui.state.chat_state import ChatState, WhatIf
 from desktop_chat.ui.wheel_guard import guard_wheel

@@ -284,6 +284,10 @@ class NextRequestView(QWidget):
         self.bar_caption = _caption()
         self.bar_caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.bar_caption.setAccessibleName("Budget")
+        self.bar_caption.setToolTip(
+            "The most tokens this request may use: the request cap (Settings, the profile or this chat; the most "
+            "specific wins) or, when smaller, the model's window less the reply's room"
+        )
         self.tree = PlanTree()
         self.tree.setAccessibleName("Parts of the next request")
         self.tree.setToolTip("Each part of the next request, its tokens and why it is there; click to see its source")
@@ -318,8 +322,10 @@ class NextRequestView(QWidget):
             "≈: our estimate; the provider has not confirmed it yet" if approx else "Confirmed by the provider's count"
         )
         self.bar.set_values(used, plan.budget, plan.reserved_reply, plan.context_window)
+        # The budget, and why it is that: the request cap (and who set it) or the model's window.
         self.bar_caption.setText(
-            f"{plan.reserved_reply:,} reserved for the reply, of a {plan.context_window:,}-token window"
+            f"Budget {plan.budget:,}: {plan.budget_reason} · {plan.reserved_reply:,} reserved for the reply, "
+            f"of a {plan.context_window:,}-token window"
         )
         self.tree.show_plan(plan.parts, plan.omitted, approx=approx)
 
