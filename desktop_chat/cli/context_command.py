@@ -67,6 +67,15 @@ def plan_json(plan: ContextPlan, messages: dict[int, Message]) -> dict[str, Any]
         "context_window": plan.context_window,
         "context_window_source": plan.context_window_source,
         "reserved_reply": plan.reserved_reply,
+        # Why the budget is what it is: the request cap in force and the level that set it.
+        "request_cap": plan.request_cap.tokens if plan.request_cap else None,
+        "request_cap_source": plan.request_cap.level.value if plan.request_cap else None,
+        "request_cap_profile": (plan.request_cap.profile or None) if plan.request_cap else None,
+        "budget_limited_by": plan.budget_limit.value,
+        "budget_reason": plan.budget_reason,
+        # The composer's count: the draft's tokens, and how many more it may have before it is refused.
+        "draft_tokens": plan.draft_tokens,
+        "draft_room": plan.draft_room,
         "exact_counts": plan.exact_counts,
         "parts": [part(p) for p in plan.parts],
         "omitted": [omission(o) for o in plan.omitted],
@@ -86,7 +95,7 @@ def _print_readable(plan: ContextPlan) -> None:
     )
     print(
         f"{plan.strategy.value} · {plan.model} · {plan.total_tokens:,} of {plan.budget:,} tokens{estimate}"
-        f" · context {window}, {plan.reserved_reply:,} kept for the reply"
+        f" · budget: {plan.budget_reason} · context {window}, {plan.reserved_reply:,} kept for the reply"
     )
     for p in plan.parts:
         source = ""
@@ -111,7 +120,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("session", metavar="SESSION", type=session_id_arg, help="the chat's id")
     p.add_argument("--strategy", choices=[s.value for s in Strategy], help="plan with this memory strategy instead")
     p.add_argument(
-        "--budget", type=int, metavar="N", help="prompt token budget (default: the model's window - reply - margin)"
+        "--budget",
+        type=int,
+        metavar="N",
+        help="prompt token budget, over any request cap (default: the smaller of the request cap and the model's "
+        "window - reply - margin)",
     )
     p.add_argument("--model", metavar="M", help="plan for this model (default: the chat's, else the profile's)")
     p.add_argument("--query", metavar="TEXT", help="what recall searches for (default: the newest user message)")

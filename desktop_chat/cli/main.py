@@ -15,6 +15,7 @@ from desktop_chat.cli import (
     facts_commands,
     profiles_commands,
     storage_commands,
+    strategy_command,
 )
 from desktop_chat.cli.common import EXIT_ERROR, EXIT_USAGE, UsageError, context_for, shown_line
 from desktop_chat.cli.hints import with_hint
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (
         storage_commands,
         context_command,
+        strategy_command,
         facts_commands,
         chat_commands,
         profiles_commands,

@@ -32,6 +32,14 @@ def _optional(kind: type) -> Any:
     return parse
 
 
+def _cap_text(text: str) -> str | None:
+    """--max-request-tokens: empty or none clears it (the setting's cap applies); else as typed (a number or
+    ``window``), for the profile rule to read or refuse in its own words."""
+    return None if text.strip().lower() in ("", "none") else text.strip()
+
+
+CAP_HELP = "a cap on each request's tokens, over the setting max_request_tokens; window: no cap; empty: the setting's"
+
 # option -> profile field, for `profiles edit`
 _EDITS = {
     "new_name": "name",
@@ -41,6 +49,7 @@ _EDITS = {
     "context_window": "context_window",
     "temperature": "temperature",
     "max_reply_tokens": "max_reply_tokens",
+    "max_request_tokens": "max_request_tokens",
     "needs_key": "needs_key",
     "use_env_key": "use_env_key",
 }
@@ -51,7 +60,7 @@ def _edit_profile(workspace: Workspace, args: argparse.Namespace) -> Any:
     if not changes:
         raise UsageError(
             "say what to change: --name, --base-url, --model, --summary-model, --context-window, --temperature, "
-            "--max-reply-tokens, --key, --no-key, --use-env-key or --no-env-key."
+            "--max-reply-tokens, --max-request-tokens, --key, --no-key, --use-env-key or --no-env-key."
         )
     if changes.get("base_url") == "":
         changes["base_url"] = None  # empty: OpenAI's API (or OPENAI_BASE_URL)
@@ -80,6 +89,7 @@ def cmd_profiles(ctx: Context) -> int:
             ("default_model", args.model),
             ("summary_model", args.summary_model),
             ("context_window", args.context_window),
+            ("max_request_tokens", args.max_request_tokens),
         ):
             if value is not None:
                 overrides[key] = value
@@ -104,7 +114,8 @@ def cmd_profiles(ctx: Context) -> int:
         mark = "*" if p.name == settings.active_profile else " "
         url = "(built-in, 127.0.0.1)" if p.is_builtin else p.base_url or "(OpenAI)"
         key = "key" if p.needs_key else "no key"
-        print(shown_line(f"{mark} {p.name}  {url}  model={p.default_model}  upkeep={p.upkeep_model}  {key}"))
+        cap = "" if p.max_request_tokens is None else f"  cap={p.max_request_tokens or 'window'}"
+        print(shown_line(f"{mark} {p.name}  {url}  model={p.default_model}  upkeep={p.upkeep_model}  {key}{cap}"))
     return 0
 
 
@@ -121,6 +132,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--model")
     a.add_argument("--summary-model")
     a.add_argument("--context-window", type=int)
+    a.add_argument("--max-request-tokens", metavar="N", type=_cap_text, help=CAP_HELP)
     a.add_argument("--no-key", action="store_true", help="the server needs no API key")
     a.add_argument("--use-env-key", action="store_true", help="send OPENAI_API_KEY to this server too")
     a.add_argument("--activate", action="store_true", help="make it the active profile")
@@ -141,6 +153,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--context-window", metavar="N", type=_optional(int), default=..., help="tokens; none: known")
     a.add_argument("--temperature", metavar="T", type=_optional(float), default=..., help="0 to 2; none: the server's")
     a.add_argument("--max-reply-tokens", metavar="N", type=_optional(int), default=..., help="a cap on each reply")
+    a.add_argument("--max-request-tokens", metavar="N", type=_cap_text, default=..., help=CAP_HELP)
     keys = a.add_mutually_exclusive_group()
     keys.add_argument("--key", dest="needs_key", action="store_const", const=True, default=..., help="needs an API key")
     keys.add_argument("--no-key", dest="needs_key", action="store_const", const=False, help="needs no API key")

@@ -332,6 +332,7 @@ class Omission:
 MIN_REQUEST_CAP = 256
 MAX_REQUEST_CAP = 10_000_000
 NO_CAP_WORD = "window"  # what a user types for "no cap: the model's window"
+CAP_OPTION = "max_request_tokens"  # the setting, the profile's field and the chat's option (strategy_options)
 
 
 def parse_request_cap(value: Any, *, inherits: bool) -> int | None:

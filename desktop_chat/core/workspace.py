@@ -199,6 +199,7 @@ class Workspace:
     set_pinned = _Forward("chats", ChatsFacade.set_pinned)
     set_archived = _Forward("chats", ChatsFacade.set_archived)
     set_strategy = _Forward("chats", ChatsFacade.set_strategy)
+    change_options = _Forward("chats", ChatsFacade.change_options)
     set_session_model = _Forward("chats", ChatsFacade.set_session_model)
     delete_session = _Forward("chats", ChatsFacade.delete_session)
     search = _Forward("chats", ChatsFacade.search)
@@ -222,6 +223,8 @@ class Workspace:
 
     preview = _Forward("memory", MemoryFacade.preview)
     strategy_choice = _Forward("memory", MemoryFacade.strategy_choice)
+    inherited_cap = _Forward("memory", MemoryFacade.inherited_cap)
+    request_cap = _Forward("memory", MemoryFacade.request_cap)
     facts = _Forward("memory", MemoryFacade.facts)
     fact = _Forward("memory", MemoryFacade.fact)
     add_fact = _Forward("memory", MemoryFacade.add_fact)

@@ -36,7 +36,7 @@ def shown_everywhere(h: Harness) -> ContextPlan:
     assert plan is not None
     assert window.inspector.plan is plan
     assert window.chat.model.plan is plan
-    left = plan.budget - plan.total_tokens
+    left = plan.draft_room
     tokens = plan.draft_tokens if state.draft.strip() else 0
     assert window.composer.count.text() == f"≈{tokens:,} tok · ≈{left:,} left"
     return plan

@@ -9,7 +9,7 @@ from desktop_chat.core import chat_rules
 from desktop_chat.core.controller import TEMPORARY_ID_BASE
 from desktop_chat.core.events import SessionChanged, SessionCreated, SessionDeleted
 from desktop_chat.core.facade.context import Context
-from desktop_chat.core.memory.options import memory_options
+from desktop_chat.core.memory.options import memory_options, with_request_cap
 from desktop_chat.core.models import Message, SearchHit, Session, Strategy
 from desktop_chat.core.storage.sessions import listing_key
 
@@ -92,8 +92,15 @@ class ChatsFacade:
         store = self._ctx.store_for(session_id)
         if options is not None:
             memory_options(self._ctx.settings, dict(options))  # refuses a bad value by name before anything changes
-            store.sessions.update(session_id, strategy_options=dict(options))
+            store.sessions.update(session_id, strategy_options=with_request_cap(options))
         return self._changed(store.sessions.update(session_id, strategy=strategy))
+
+    def change_options(self, session_id: int, changes: Mapping[str, Any]) -> Session:
+        """Change some of the chat's memory options (a value of None removes the option: the default applies)."""
+        current = self.session(session_id).strategy_options
+        options = {**current, **changes}
+        options = {k: v for k, v in options.items() if v is not None}
+        return self.set_strategy(session_id, self.session(session_id).strategy, options)
 
     def set_session_model(self, session_id: int, *, model: str | None = None, profile: str | None = None) -> Session:
         if profile is not None:

@@ -15,6 +15,8 @@ from desktop_chat.core.controller import strategy_choice
 from desktop_chat.core.events import FactsChanged, SummaryChanged
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.memory import fact_rules, summary_rules, summary_undo
+from desktop_chat.core.memory.budget import request_cap
+from desktop_chat.core.memory.options import chat_request_cap
 from desktop_chat.core.memory.upkeep import describe_upkeep, jobs_for
 from desktop_chat.core.models import (
     ContextPlan,
@@ -23,6 +25,7 @@ from desktop_chat.core.models import (
     FactStatus,
     JobName,
     JobState,
+    RequestCap,
     Session,
     Strategy,
     StrategyChoice,
@@ -71,6 +74,20 @@ class MemoryFacade:
             # cached: no reload and re-validation per keystroke
             settings=settings if settings is not None else self._ctx.current_settings(),
         )
+
+    def request_cap(self, session: Session | int, *, inherited: bool = False) -> RequestCap:
+        """The request cap in force for the chat: its own, else its profile's, else the setting's.
+
+        ``inherited``: the one it would have without its own (what its editor shows greyed).
+        """
+        found = self._ctx.session(session) if isinstance(session, int) else session
+        settings = self._ctx.current_settings()
+        own = None if inherited else chat_request_cap(found.strategy_options)
+        return request_cap(settings, self._ctx.controller.profile_for(found, settings), own)
+
+    def inherited_cap(self, session: Session | int) -> RequestCap:
+        """The request cap the chat has without one of its own: its profile's, else the setting's."""
+        return self.request_cap(session, inherited=True)
 
     def strategy_choice(self, session: Session | int, settings: Settings | None = None) -> StrategyChoice:
         """The strategy the chat asked for and the one its requests really use (the starter model falls back).

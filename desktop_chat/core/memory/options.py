@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from desktop_chat.core.errors import SettingsError
-from desktop_chat.core.models import REQUEST_CAP_RULE, parse_request_cap
+from desktop_chat.core.models import CAP_OPTION, REQUEST_CAP_RULE, parse_request_cap
 from desktop_chat.core.settings import HybridSplit, Settings, validate
 
 # Share of the memory budget the recall strategy keeps for recalled messages,
@@ -29,8 +30,6 @@ _SETTING_OPTIONS = {
     "hybrid_split": "hybrid_split",
 }
 _SHARE_OPTIONS = ("recall_share", "facts_share")
-# The chat's own request cap: over the profile's and the setting's (see ``memory/budget.py``).
-CAP_OPTION = "max_request_tokens"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +63,15 @@ def chat_request_cap(session_options: dict[str, Any] | None) -> int | None:
             f"Chat option {CAP_OPTION!r} cannot be {value!r}: it must be {REQUEST_CAP_RULE}, "
             "or empty for the profile's or the setting's."
         ) from None
+
+
+def with_request_cap(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` with the chat's cap as stored: a number, 0 for none, or no key (typed "6000", "window", "")."""
+    stored = {k: v for k, v in options.items() if k != CAP_OPTION}
+    cap = chat_request_cap(dict(options))
+    if cap is not None:
+        stored[CAP_OPTION] = cap
+    return stored
 
 
 def memory_options(settings: Settings, session_options: dict[str, Any] | None = None) -> MemoryOptions:

@@ -69,7 +69,10 @@ class ComposerEdit(QPlainTextEdit):
 
 
 class Composer(QWidget):
-    COUNT_TIP = "Tokens of your draft, and what is left of the budget of the next request"
+    COUNT_TIP = (
+        "Tokens of your draft, and how many more it may have before the request is too large "
+        "(older messages and memory make room for it)"
+    )
 
     send = Signal(str)
     stop = Signal()

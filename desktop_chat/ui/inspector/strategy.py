@@ -17,13 +17,15 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.models import Strategy
+from desktop_chat.core.models import CAP_OPTION, NO_CAP_WORD, Strategy, parse_request_cap
+from desktop_chat.ui.accessibility import name_line_edit
 from desktop_chat.ui.inspector.memory import button
 
 # Option -> (label, kind, low, high, tip); kinds: int, share (0 to 0.9), bool.
@@ -89,6 +91,17 @@ class StrategyView(QWidget):
         self.form.setContentsMargins(0, 0, 0, 0)
         self.fields: dict[str, QWidget] = {}
         self._build_fields()
+        # The chat's own request cap: not a strategy's option, so shown whatever the strategy.
+        self.cap = QLineEdit()
+        self.cap.setAccessibleName("Request cap for this chat")
+        self.cap.setToolTip(
+            "The most tokens one request of this chat may use, over the profile's and the Memory page's cap. "
+            "Empty: theirs (shown greyed); window: no cap, the model's window"
+        )
+        self.cap.setClearButtonEnabled(True)
+        name_line_edit(self.cap, "Request cap for this chat")
+        self.cap.textEdited.connect(self._changed)
+        self.form.addRow("Request cap", self.cap)
         self.apply_button = button("Apply", "Use this strategy and these options for this chat")
         self.cancel_button = button("Cancel", "Back to the chat's current strategy")
         self.apply_button.clicked.connect(self.apply)
@@ -145,9 +158,20 @@ class StrategyView(QWidget):
             self.combo.setCurrentIndex(max(index, 0))
             for name, field in self.fields.items():
                 self._set_field(field, self._value(name))
+            self._show_cap()
         finally:
             self._filling = False
         self._show_state(None)
+
+    def _show_cap(self) -> None:
+        """The chat's own cap as the user types it ("" when it has none), the one it inherits greyed behind it."""
+        own = (self._session.strategy_options if self._session is not None else {}).get(CAP_OPTION)
+        self.cap.setText(NO_CAP_WORD if own == 0 else "" if own is None else str(own))
+        inherited = ""
+        if self._workspace is not None and self._session is not None:
+            with contextlib.suppress(DesktopChatError):
+                inherited = self._workspace.inherited_cap(self._session).describe()
+        self.cap.setPlaceholderText(inherited)
 
     def _value(self, name: str) -> Any:
         options = self._session.strategy_options if self._session is not None else {}
@@ -196,6 +220,15 @@ class StrategyView(QWidget):
             default = self._value(name) if not saved else None
             if saved or value != default:
                 options[name] = value
+        options.pop(CAP_OPTION, None)
+        typed = self.cap.text().strip()
+        if typed:
+            # As the core stores it (a number, 0 for "window"), so an applied cap is not a pending change;
+            # text it cannot read goes on as typed, for the preview and Apply to refuse by name.
+            cap: Any = typed
+            with contextlib.suppress(ValueError):
+                cap = parse_request_cap(typed, inherits=True)
+            options[CAP_OPTION] = cap
         return options
 
     def pending(self) -> tuple[Strategy, dict[str, Any]] | None:

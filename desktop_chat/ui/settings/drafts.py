@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_chat.core.errors import SettingsError
+from desktop_chat.core.models import NO_CAP_WORD
 from desktop_chat.core.profiles import PRESETS, ProviderProfile
 
 # The form's fields, in the order they are checked.
@@ -17,6 +18,7 @@ TEXT_FIELDS = (
     "context_window",
     "temperature",
     "max_reply_tokens",
+    "max_request_tokens",
 )
 MISSING_MODEL = "Each provider profile needs a model: type its name, or fetch the server's list."
 
@@ -44,6 +46,8 @@ class Draft:
             return f"{value:g}" if isinstance(value, float) else str(value)
 
         values: dict[str, Any] = {name: text(getattr(profile, name)) for name in TEXT_FIELDS}
+        if profile.max_request_tokens == 0:
+            values["max_request_tokens"] = NO_CAP_WORD  # stored as 0: this profile lifts the cap
         values.update(needs_key=profile.needs_key, use_env_key=profile.use_env_key, preset=profile.preset)
         return cls(original, values)
 
@@ -73,6 +77,8 @@ def profile_data(draft: Draft) -> dict[str, Any]:
         "context_window": _number(str(values["context_window"]), int),
         "temperature": _number(str(values["temperature"]), float),
         "max_reply_tokens": _number(str(values["max_reply_tokens"]), int),
+        # As typed: the profile rule reads a number or "window" and refuses anything else by name.
+        "max_request_tokens": str(values["max_request_tokens"]).strip() or None,
         "needs_key": bool(values["needs_key"]),
         "use_env_key": bool(values["use_env_key"]),
         "preset": str(values["preset"]),

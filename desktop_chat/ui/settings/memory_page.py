@@ -4,6 +4,7 @@ cap, with a live preview of the open chat's next request planned with the values
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QTimer, Slot
@@ -115,6 +116,15 @@ class MemoryPage(SettingsPage):
             tip="Tokens kept free for the reply; the request gets the rest of the context window",
             explain="Tokens kept free for the answer; the request may use the rest.",
         )
+        self.add(
+            "max_request_tokens",
+            "Request cap:",
+            line_edit("the model's window"),
+            tip="The most tokens one request may use, however large the model's window: every message sends "
+            "(and is billed for) up to this many. Type window, or leave it empty, for no cap",
+            explain="Most tokens per request (memory fills up to it); empty: the model's window. "
+            "A profile or a chat may set its own.",
+        )
         self.upkeep = QLabel()
         self.upkeep.setWordWrap(True)
         self.upkeep.setAccessibleName("Upkeep model")
@@ -193,12 +203,9 @@ class MemoryPage(SettingsPage):
         options["hybrid_split"] = values["hybrid_split"].as_text()
         try:
             session = self.workspace.session(self.session_id)
-            base = self.workspace.preview(self.session_id, "", values["default_strategy"], options)
-            settings = self.workspace.settings
-            budget = base.context_window - values["reserved_reply_tokens"] - settings.safety_margin_tokens
-            plan = base
-            if budget != base.budget and budget > 0:
-                plan = self.workspace.preview(self.session_id, "", values["default_strategy"], options, budget=budget)
+            # Planned with the values as typed (the reply reserve, the cap ...): the budget is the core's rule.
+            settings = replace(self.workspace.settings, **values)
+            plan = self.workspace.preview(self.session_id, "", values["default_strategy"], options, settings=settings)
         except DesktopChatError as exc:
             self.preview.setText(str(exc))
             return None
@@ -217,7 +224,7 @@ def describe_plan(plan: ContextPlan, session: Any) -> str:
     approx = "≈" if plan.estimated else ""
     text = (
         f"“{session.title or 'New chat'}” with {plan.strategy.value}: {approx}{plan.total_tokens:,} of "
-        f"{plan.budget:,} tokens — {parts or 'nothing yet'}."
+        f"{plan.budget:,} tokens ({plan.budget_reason}) — {parts or 'nothing yet'}."
     )
     left_out = sum(len(o.message_ids) for o in plan.omitted)
     if left_out:

@@ -129,6 +129,14 @@ class ProfileForm(QWidget):
             tip="The longest reply the model may write (sent as max_completion_tokens to OpenAI, max_tokens elsewhere)",
             explain="A cap on each reply; empty: the server's own limit.",
         )
+        self.request_cap_edit = line_edit("the setting's (Memory page)")
+        self.fields["max_request_tokens"] = Field(
+            form,
+            "Request cap:",
+            self.request_cap_edit,
+            tip="The most tokens one request to this profile may use; over the Memory page's cap, under a chat's own",
+            explain="Most tokens per request for this profile; empty: the Memory page's; window: no cap.",
+        )
         self.test_button = QPushButton("Test connection")
         self.test_button.setAccessibleName("Test connection")
         self.test_button.setToolTip("Ask the server for its models with this URL and key; spends no tokens")
@@ -163,6 +171,7 @@ class ProfileForm(QWidget):
         self.show_rows(builtin=values["preset"] == LOCAL_PRESET)
         self.temperature_edit.setText(str(values["temperature"]))
         self.max_reply_edit.setText(str(values["max_reply_tokens"]))
+        self.request_cap_edit.setText(str(values["max_request_tokens"]))
         self.key_status.setText(draft.key_status)
 
     def show_models(self, models: list[str], *, current: tuple[str, str] | None = None) -> None:
@@ -183,6 +192,7 @@ class ProfileForm(QWidget):
             context_window=self.window_edit.text(),
             temperature=self.temperature_edit.text(),
             max_reply_tokens=self.max_reply_edit.text(),
+            max_request_tokens=self.request_cap_edit.text(),
             needs_key=self.needs_key.isChecked(),
             use_env_key=self.use_env_key.isChecked(),
         )

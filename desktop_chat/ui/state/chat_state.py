@@ -35,7 +35,11 @@ Preview = Callable[..., "ContextPlan"]  # Workspace.preview(session_id, draft, s
 
 @dataclass(frozen=True, slots=True)
 class DraftCount:
-    """The composer's count: the draft's tokens and what is left of the budget (None: nothing to show)."""
+    """The composer's count: the draft's tokens and the room left for it (None: nothing to show).
+
+    ``left`` is ``ContextPlan.draft_room``: how many more tokens the draft may have before the
+    request is refused, the memory making way for it; negative, how far over it is.
+    """
 
     tokens: int | None = None
     left: int | None = None
@@ -143,7 +147,7 @@ class ChatState(QObject):
         except InputTooLarge as exc:
             # Counted, and too big to send: say by how much; the full sentence is the tooltip.
             plan, self.error = None, str(exc)
-            self.count = DraftCount(exc.tokens, exc.budget - exc.tokens, True, str(exc))
+            self.count = DraftCount(exc.tokens, exc.room, True, str(exc))
         except DesktopChatError as exc:
             plan, self.error = None, str(exc)
             self.count = DraftCount(None, None, True, str(exc))
@@ -151,7 +155,7 @@ class ChatState(QObject):
             assert plan is not None
             self.error = ""
             drafted = plan.draft_tokens if self.draft.strip() else 0
-            self.count = DraftCount(drafted, plan.budget - plan.total_tokens, plan.estimated)
+            self.count = DraftCount(drafted, plan.draft_room, plan.estimated)
         self.plan = plan
         self.planChanged.emit(plan)
         self.countChanged.emit(self.count)
