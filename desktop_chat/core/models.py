@@ -387,8 +387,9 @@ class RequestCap:
         return "Settings"
 
     def describe(self) -> str:
-        """E.g. "16,000 (Settings)", or "none (this chat)" when the level says no cap."""
-        return f"{self.tokens:,} ({self.where()})" if self.tokens is not None else f"none ({self.where()})"
+        """E.g. "16,000 (Settings)", or "the model's window (this chat)" when the level says no cap."""
+        amount = "the model's window" if self.tokens is None else f"{self.tokens:,}"
+        return f"{amount} ({self.where()})"
 
 
 class BudgetLimit(StrEnum):

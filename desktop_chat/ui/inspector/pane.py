@@ -361,6 +361,7 @@ class InspectorPane(QWidget):
             return
         self.facts.refresh()
         self.summary.refresh()
+        self.strategy.show_inherited_cap()  # the settings or the profile's cap may have changed
 
     @Slot()
     def _external_change(self) -> None:

@@ -167,6 +167,10 @@ class StrategyView(QWidget):
         """The chat's own cap as the user types it ("" when it has none), the one it inherits greyed behind it."""
         own = (self._session.strategy_options if self._session is not None else {}).get(CAP_OPTION)
         self.cap.setText(NO_CAP_WORD if own == 0 else "" if own is None else str(own))
+        self.show_inherited_cap()
+
+    def show_inherited_cap(self) -> None:
+        """Grey in the empty field: the cap the chat has without its own (the profile's or the setting's)."""
         inherited = ""
         if self._workspace is not None and self._session is not None:
             with contextlib.suppress(DesktopChatError):

@@ -88,11 +88,8 @@ class ProvidersPage(QWidget):
         self.key_file, self.keyring_note = form.key_file, form.keyring_note
         self.model_box, self.summary_box, self.fetch_button = form.model_box, form.summary_box, form.fetch_button
         self.window_edit, self.temperature_edit = form.window_edit, form.temperature_edit
-        self.max_reply_edit, self.test_button, self.test_result = (
-            form.max_reply_edit,
-            form.test_button,
-            form.test_result,
-        )
+        self.max_reply_edit, self.request_cap_edit = form.max_reply_edit, form.request_cap_edit
+        self.test_button, self.test_result = form.test_button, form.test_result
         self.local.changed.connect(self.changed)
         self.fetch_button.clicked.connect(self._fetch_clicked)
         self.test_button.clicked.connect(self._test_clicked)
@@ -103,7 +100,8 @@ class ProvidersPage(QWidget):
 
         self.list.currentRowChanged.connect(self._show)
         self.name_edit.textEdited.connect(self._name_edited)
-        for edit in (self.url_edit, self.window_edit, self.temperature_edit, self.max_reply_edit, self.key_edit):
+        edits = (self.url_edit, self.window_edit, self.temperature_edit, self.max_reply_edit, self.request_cap_edit)
+        for edit in (*edits, self.key_edit):
             edit.textEdited.connect(self.changed)
         self.needs_key.toggled.connect(self._needs_key_toggled)
         self.use_env_key.toggled.connect(self.changed)
