@@ -161,7 +161,8 @@ def time_strategy(
 ) -> tuple[float, float, int]:
     store = Store.open(folder)
     try:
-        config = Settings()
+        # No request cap: the window column is what is planned (the default cap of 16,000 would plan 16k at 128k).
+        config = Settings(max_request_tokens=None)
 
         def once() -> float:
             started = time.perf_counter()

@@ -55,7 +55,9 @@ def main() -> None:
     profile = ProviderProfile(
         "Local", base_url="http://127.0.0.1:1/v1", default_model=MODEL, context_window=args.window, needs_key=False
     )
-    settings = Settings(active_profile="Local", profiles=(profile,), default_strategy=Strategy.HYBRID)
+    settings = Settings(  # no request cap: --window is what is planned
+        active_profile="Local", profiles=(profile,), default_strategy=Strategy.HYBRID, max_request_tokens=None
+    )
     workspace = Workspace(store, lambda *_: None, settings=settings)  # type: ignore[arg-type]
     pane = InspectorPane()
     pane.resize(300, 1000)
