@@ -66,6 +66,8 @@ class BudgetBar(QWidget):
         self.used, self.budget, self.reserved = used, budget, reserved
         self.context_window = max(window, budget + reserved, 1)
         tip = f"{used:,} of {budget:,} tokens used; {reserved:,} reserved for the reply (context window {window:,})"
+        if budget + reserved < window:
+            tip += "; the tick marks where the budget ends"
         self.setToolTip(tip)
         self.setAccessibleDescription(tip)
         self.update()
@@ -86,6 +88,10 @@ class BudgetBar(QWidget):
         used = QRectF(rect.left(), rect.top(), min(self.used, self.budget) * scale, rect.height())
         painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
         painter.drawRoundedRect(used, 3, 3)
+        if self.budget + self.reserved < self.context_window:
+            # A request cap below the window: a tick where the budget ends (the rest of the window goes unused).
+            painter.setBrush(text)
+            painter.drawRect(QRectF(rect.left() + self.budget * scale - 1, rect.top(), 2, rect.height()))
         reserved_width = self.reserved * scale
         reserved = QRectF(rect.right() - reserved_width, rect.top(), reserved_width, rect.height())
         painter.setBrush(QBrush(_mix(text, base, 0.55), Qt.BrushStyle.BDiagPattern))
