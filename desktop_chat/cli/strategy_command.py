@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from desktop_chat.cli.common import Context, print_json, session_id_arg
-from desktop_chat.core.models import CAP_OPTION, Session, Strategy
+from desktop_chat.core.models import Session, Strategy
+from desktop_chat.core.request_cap import CAP_OPTION
 from desktop_chat.core.workspace import Workspace
 
 DEFAULT = "default"

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from desktop_chat.core.errors import SettingsError
-from desktop_chat.core.models import REQUEST_CAP_RULE, parse_request_cap
+from desktop_chat.core.request_cap import REQUEST_CAP_RULE, parse_request_cap
 
 # The preset key of the built-in model; `--profile local` names it too.
 LOCAL_PRESET = "local"

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal, cast
 
 from desktop_chat.core.errors import SettingsError
-from desktop_chat.core.models import REQUEST_CAP_RULE, Strategy, parse_request_cap
+from desktop_chat.core.models import Strategy
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
+from desktop_chat.core.request_cap import REQUEST_CAP_RULE, parse_request_cap
 
 SETTINGS_VERSION = 1
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from desktop_chat.core.models import BudgetLimit, Role, Strategy
+from desktop_chat.core.models import Role, Strategy
+from desktop_chat.core.request_cap import BudgetLimit
 from desktop_chat.core.storage.store import Store
 from tests.helpers.app import App
 from tests.helpers.fake_openai import FakeOpenAIServer

@@ -10,10 +10,9 @@ order of work is what makes it safe:
    arrived is saved at least every ``save_interval`` seconds (on a timer, never
    per delta) and at the end with status complete / stopped / failed.
 
-The HTTP stream is read by a task the controller owns, so ``stop()`` (or
-cancelling the task that iterates) closes the stream and keeps the partial
-reply. Memory upkeep runs in background tasks after a reply and never delays
-it; ``aclose()`` waits for or cancels them.
+The HTTP stream is read by a task the controller owns, so ``stop()`` (or cancelling the task that iterates)
+closes the stream and keeps the partial reply. Memory upkeep runs in background tasks after a reply and
+never delays it; ``aclose()`` waits for or cancels them.
 
 This is the reply engine; the seams around it (client pool, store router, upkeep
 scheduler, slots, naming, targets) are the other modules of this package.

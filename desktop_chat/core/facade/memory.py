@@ -25,7 +25,6 @@ from desktop_chat.core.models import (
     FactStatus,
     JobName,
     JobState,
-    RequestCap,
     Session,
     Strategy,
     StrategyChoice,
@@ -33,6 +32,7 @@ from desktop_chat.core.models import (
     SummaryState,
 )
 from desktop_chat.core.providers.local.builtin import upkeep_profile
+from desktop_chat.core.request_cap import RequestCap
 from desktop_chat.core.settings import Settings
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_chat.core.errors import InputTooLarge
-from desktop_chat.core.models import REPLY_PRIMING_TOKENS, BudgetLimit, CapLevel, RequestCap
+from desktop_chat.core.models import REPLY_PRIMING_TOKENS
 from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.request_cap import BudgetLimit, CapLevel, RequestCap
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.tokens import model_limits
 

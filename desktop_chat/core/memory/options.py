@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop_chat.core.errors import SettingsError
-from desktop_chat.core.models import CAP_OPTION, REQUEST_CAP_RULE, parse_request_cap
+from desktop_chat.core.request_cap import CAP_OPTION, REQUEST_CAP_RULE, parse_request_cap
 from desktop_chat.core.settings import HybridSplit, Settings, validate
 
 # Share of the memory budget the recall strategy keeps for recalled messages,

@@ -12,8 +12,9 @@ from desktop_chat.core.memory.options import chat_request_cap, memory_options
 from desktop_chat.core.memory.parts import add_system_prompt, system_prompt_tokens
 from desktop_chat.core.memory.strategies import STRATEGIES
 from desktop_chat.core.memory.window import finish_window
-from desktop_chat.core.models import BudgetLimit, ContextPlan, PartKind, Role, Strategy
+from desktop_chat.core.models import ContextPlan, PartKind, Role, Strategy
 from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.request_cap import BudgetLimit
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter

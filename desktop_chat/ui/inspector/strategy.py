@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.models import CAP_OPTION, NO_CAP_WORD, Strategy, parse_request_cap
+from desktop_chat.core.models import Strategy
+from desktop_chat.core.request_cap import CAP_OPTION, NO_CAP_WORD, parse_request_cap
 from desktop_chat.ui.accessibility import name_line_edit
 from desktop_chat.ui.inspector.memory import button
 

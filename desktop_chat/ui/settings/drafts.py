@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop_chat.core.errors import SettingsError
-from desktop_chat.core.models import NO_CAP_WORD
 from desktop_chat.core.profiles import PRESETS, ProviderProfile
+from desktop_chat.core.request_cap import NO_CAP_WORD
 
 # The form's fields, in the order they are checked.
 TEXT_FIELDS = (

@@ -12,16 +12,9 @@ from hypothesis import strategies as st
 
 from desktop_chat.core.errors import InputTooLarge
 from desktop_chat.core.memory.planner import PART_ORDER, plan_context
-from desktop_chat.core.models import (
-    MIN_REQUEST_CAP,
-    REPLY_PRIMING_TOKENS,
-    ContextPlan,
-    FactStatus,
-    PartKind,
-    Role,
-    Strategy,
-)
+from desktop_chat.core.models import REPLY_PRIMING_TOKENS, ContextPlan, FactStatus, PartKind, Role, Strategy
 from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.request_cap import MIN_REQUEST_CAP
 from desktop_chat.core.settings import HybridSplit, Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter

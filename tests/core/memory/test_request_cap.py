@@ -10,8 +10,9 @@ import pytest
 from desktop_chat.core.errors import InputTooLarge, SettingsError
 from desktop_chat.core.events import Event, Finished
 from desktop_chat.core.memory.planner import plan_context
-from desktop_chat.core.models import REPLY_PRIMING_TOKENS, BudgetLimit, CapLevel, Role, Strategy
+from desktop_chat.core.models import REPLY_PRIMING_TOKENS, Role, Strategy
 from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.request_cap import BudgetLimit, CapLevel
 from desktop_chat.core.settings import Settings, parse_text, validate
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
