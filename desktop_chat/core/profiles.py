@@ -33,6 +33,10 @@ class ProviderProfile:
     # Send OPENAI_API_KEY to this profile's own base URL too (see env_key_allowed); off, so adding
     # a server never hands it the user's OpenAI key.
     use_env_key: bool = False
+    # The user's own price, US dollars per million tokens (both or neither); overrides the price
+    # table and the "free" of a local server (core/pricing.py).
+    input_price: float | None = None
+    output_price: float | None = None
 
     @property
     def is_builtin(self) -> bool:
@@ -80,6 +84,20 @@ class ProviderProfile:
                 f"Provider profile {data['name']!r}: 'max_reply_tokens' must be a whole number from 1 to 1000000, "
                 f"not {limit!r}."
             )
+        prices = {k: data.get(k) for k in ("input_price", "output_price")}
+        for key, price in prices.items():
+            if price is not None and (
+                isinstance(price, bool) or not isinstance(price, int | float) or not 0 <= price <= 10_000
+            ):
+                raise SettingsError(
+                    f"Provider profile {data['name']!r}: {key!r} must be dollars per million tokens from 0 to 10000, "
+                    f"not {price!r}."
+                )
+        if (prices["input_price"] is None) != (prices["output_price"] is None):
+            raise SettingsError(
+                f"Provider profile {data['name']!r}: give both 'input_price' and 'output_price' (dollars per million "
+                "tokens), or neither."
+            )
         for flag in ("needs_key", "use_env_key"):
             if flag in data and not isinstance(data[flag], bool):
                 raise SettingsError(
@@ -87,6 +105,8 @@ class ProviderProfile:
                 )
         if temperature is not None:
             data = {**data, "temperature": float(temperature)}
+        if prices["input_price"] is not None and prices["output_price"] is not None:
+            data = {**data, "input_price": float(prices["input_price"]), "output_price": float(prices["output_price"])}
         return cls(**data)
 
 
