@@ -84,20 +84,7 @@ class ProviderProfile:
                 f"Provider profile {data['name']!r}: 'max_reply_tokens' must be a whole number from 1 to 1000000, "
                 f"not {limit!r}."
             )
-        prices = {k: data.get(k) for k in ("input_price", "output_price")}
-        for key, price in prices.items():
-            if price is not None and (
-                isinstance(price, bool) or not isinstance(price, int | float) or not 0 <= price <= 10_000
-            ):
-                raise SettingsError(
-                    f"Provider profile {data['name']!r}: {key!r} must be dollars per million tokens from 0 to 10000, "
-                    f"not {price!r}."
-                )
-        if (prices["input_price"] is None) != (prices["output_price"] is None):
-            raise SettingsError(
-                f"Provider profile {data['name']!r}: give both 'input_price' and 'output_price' (dollars per million "
-                "tokens), or neither."
-            )
+        prices = _prices(data)
         for flag in ("needs_key", "use_env_key"):
             if flag in data and not isinstance(data[flag], bool):
                 raise SettingsError(
@@ -105,9 +92,31 @@ class ProviderProfile:
                 )
         if temperature is not None:
             data = {**data, "temperature": float(temperature)}
-        if prices["input_price"] is not None and prices["output_price"] is not None:
-            data = {**data, "input_price": float(prices["input_price"]), "output_price": float(prices["output_price"])}
+        if prices is not None:
+            data = {**data, "input_price": prices[0], "output_price": prices[1]}
         return cls(**data)
+
+
+def _prices(data: dict[str, Any]) -> tuple[float, float] | None:
+    """The profile's own price (input, output; dollars per million tokens), checked; None when not set."""
+    prices = {key: data.get(key) for key in ("input_price", "output_price")}
+    for key, price in prices.items():
+        if price is not None and (
+            isinstance(price, bool) or not isinstance(price, int | float) or not 0 <= price <= 10_000
+        ):
+            raise SettingsError(
+                f"Provider profile {data['name']!r}: {key!r} must be dollars per million tokens from 0 to 10000, "
+                f"not {price!r}."
+            )
+    given, taken = prices["input_price"], prices["output_price"]
+    if given is None and taken is None:
+        return None
+    if given is None or taken is None:
+        raise SettingsError(
+            f"Provider profile {data['name']!r}: give both 'input_price' and 'output_price' (dollars per million "
+            "tokens), or neither."
+        )
+    return float(given), float(taken)
 
 
 PRESETS: dict[str, ProviderProfile] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -168,13 +168,15 @@ async def run_upkeep(
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
     force: bool = False,
     in_flight: JobsInFlight | None = None,
+    metered: Callable[[ChatClient, JobName], ChatClient] | None = None,
 ) -> UpkeepReport:
     """Run ``jobs`` for the session in order, recording running → done / failed for each.
 
     ``model`` is the upkeep model (``ProviderProfile.upkeep_model``); ``force``
     summarises whatever the threshold (the user asked for it). Cancelling the
     task leaves the job pending with all committed work kept. ``in_flight``: the jobs other
-    runs have under way, skipped here (None: this run's own).
+    runs have under way, skipped here (None: this run's own). ``metered``: wraps the client for
+    each job, so that what its requests use and cost is recorded as that job's.
     """
     store.sessions.get(session_id)  # NotFound for a session that does not exist
     report = UpkeepReport(session_id)
@@ -185,8 +187,16 @@ async def run_upkeep(
             continue
         store.upkeep_state.mark(session_id, job, JobStatus.RUNNING)
         try:
+            job_client = metered(client, job) if metered is not None else client
             result = await _run_job(
-                store, client, session_id, job, model=model, settings=settings, chunk_tokens=chunk_tokens, force=force
+                store,
+                job_client,
+                session_id,
+                job,
+                model=model,
+                settings=settings,
+                chunk_tokens=chunk_tokens,
+                force=force,
             )
         except asyncio.CancelledError:
             store.upkeep_state.mark(session_id, job, JobStatus.PENDING, error="interrupted; will run again")
