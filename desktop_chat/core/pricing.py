@@ -28,6 +28,9 @@ from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.models import Usage
 from desktop_chat.core.profiles import BASE_URL_ENV, OPENAI_API_URL, ProviderProfile
 from desktop_chat.core.resources import resources_dir
+from desktop_chat.core.spending import format_cost
+
+__all__ = ["Price", "PriceTable", "Pricing", "format_cost", "price_table", "pricing_for"]
 
 PRICES_FILE = "prices.json"
 MILLION = 1_000_000
@@ -216,16 +219,3 @@ def price_table() -> PriceTable:
     except (OSError, ValueError):
         document = {}  # a damaged install prices nothing: every remote cost is unknown, never wrong
     return PriceTable(document)
-
-
-def format_cost(cost: float | None, *, free: bool = False, estimated: bool = False) -> str:
-    """A cost as people read it: "$0.0012", "≈$0.31", "$2.40", "free", "cost unknown"."""
-    if cost is None:
-        return "cost unknown"
-    if free:
-        return "free"
-    mark = "≈" if estimated else ""
-    if 0 < cost < 0.0001:
-        return f"{mark}<$0.0001"
-    digits = 4 if cost < 0.01 else 3 if cost < 1 else 2
-    return f"{mark}${cost:,.{digits}f}" if cost else f"{mark}$0"

@@ -325,6 +325,8 @@ EDITABLE_PROFILE_FIELDS = (
     "max_reply_tokens",
     "needs_key",
     "use_env_key",
+    "input_price",
+    "output_price",
 )
 
 

@@ -43,6 +43,24 @@ class UsageRecord:
     priced_by: str  # where the price came from, for a tooltip
 
 
+def format_cost(cost: float | None, *, free: bool = False, estimated: bool = False) -> str:
+    """A cost as people read it: "$0.0012", "≈$0.314", "$2.40", "free", "cost unknown"."""
+    if cost is None:
+        return "cost unknown"
+    if free:
+        return "free"
+    mark = "≈" if estimated else ""
+    if 0 < cost < 0.0001:
+        return f"{mark}<$0.0001"
+    digits = 4 if cost < 0.01 else 3 if cost < 1 else 2
+    return f"{mark}${cost:,.{digits}f}" if cost else f"{mark}$0"
+
+
+def record_cost_text(record: UsageRecord) -> str:
+    """One request's cost: "$0.0012", "≈$0.0012" (our count of its tokens), "free", "cost unknown"."""
+    return format_cost(record.cost_usd, free=record.pricing == "free", estimated=record.estimated)
+
+
 @dataclass(frozen=True, slots=True)
 class KindTotals:
     requests: int = 0
@@ -52,6 +70,20 @@ class KindTotals:
     unknown: int = 0  # requests whose cost is unknown (not in cost_usd)
     estimated: int = 0  # requests counted with our tokenizer
     free: int = 0  # requests to a local server or the built-in model
+
+    @property
+    def known_cost(self) -> float | None:
+        """The dollars of the requests whose cost is known; None when no request's cost is."""
+        return None if self.requests and self.unknown == self.requests else self.cost_usd
+
+    def cost_text(self) -> str:
+        """ "$0.42", "≈$0.42" (some counted by our tokenizer), "$0.42 + 3 unknown", "free", "cost unknown"."""
+        if self.requests and self.free == self.requests:
+            return "free"
+        text = format_cost(self.known_cost, estimated=self.estimated > 0)
+        if self.unknown and self.known_cost is not None:
+            text += f" + {self.unknown} unknown"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
