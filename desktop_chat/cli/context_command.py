@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg, shown_line
-from desktop_chat.cli.usage_command import request_cost_line
 from desktop_chat.core.models import ContextPart, ContextPlan, Message, Omission, Strategy
 from desktop_chat.core.spending import RequestCost
 
@@ -32,7 +31,7 @@ def cmd_context(ctx: Context) -> int:
         print_json({**plan_json(plan, workspace.chats.messages_by_id(ids)), **cost_json(cost)})
     else:
         _print_readable(plan)
-        print(f"  cost: {request_cost_line(cost)}")
+        print(f"  cost: {cost.text()}")
     return 0
 
 

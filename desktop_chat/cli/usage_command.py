@@ -8,7 +8,7 @@ from typing import Any
 
 from desktop_chat.cli.common import Context, print_json, session_id_arg, shown_line
 from desktop_chat.core.facade.costs import month_start
-from desktop_chat.core.spending import KIND_NAMES, USAGE_KINDS, KindTotals, RequestCost, Totals, format_cost
+from desktop_chat.core.spending import KIND_NAMES, USAGE_KINDS, KindTotals, Totals
 
 
 def _month(text: str) -> str:
@@ -16,16 +16,6 @@ def _month(text: str) -> str:
         return datetime.strptime(text, "%Y-%m").strftime("%Y-%m")
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a month: write it as YYYY-MM, e.g. 2025-03") from None
-
-
-def request_cost_line(cost: RequestCost) -> str:
-    """ "≈ $0.0012 · 8,123 tokens in + up to 1,000 out", "free (local)", "cost unknown (...)"."""
-    tokens = f"{cost.prompt_tokens:,} tokens in + up to {cost.reply_tokens:,} out"
-    if cost.pricing == "free":
-        return f"free (local) · {tokens}"
-    if cost.cost_usd is None:
-        return f"cost unknown · {tokens} ({cost.priced_by})"
-    return f"≤ {format_cost(cost.cost_usd)} · {tokens} (prompt {format_cost(cost.input_usd)}; {cost.priced_by})"
 
 
 def _kind_json(t: KindTotals) -> dict[str, Any]:

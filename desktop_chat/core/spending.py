@@ -129,3 +129,12 @@ class RequestCost:
     reply_tokens: int
     input_usd: float | None
     cost_usd: float | None
+
+    def text(self) -> str:
+        """ "≤ $0.0012 · 8,123 tokens in + up to 1,000 out (...)", "free (local) · ...", "cost unknown · ..."."""
+        tokens = f"{self.prompt_tokens:,} tokens in + up to {self.reply_tokens:,} out"
+        if self.pricing == "free":
+            return f"free (local) · {tokens}"
+        if self.cost_usd is None:
+            return f"cost unknown · {tokens} ({self.priced_by})"
+        return f"≤ {format_cost(self.cost_usd)} · {tokens} (prompt {format_cost(self.input_usd)}; {self.priced_by})"

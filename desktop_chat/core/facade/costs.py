@@ -9,6 +9,7 @@ from desktop_chat.core.errors import NotFound
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.models import ContextPlan
 from desktop_chat.core.pricing import pricing_for
+from desktop_chat.core.providers.local.builtin import upkeep_profile
 from desktop_chat.core.spending import RequestCost, Totals, UsageRecord
 
 
@@ -44,6 +45,13 @@ class CostsFacade:
             input_usd=pricing.cost_of(plan.total_tokens, 0),
             cost_usd=pricing.cost_of(plan.total_tokens, reply_tokens),
         )
+
+    def upkeep_model(self, session_id: int) -> str | None:
+        """The model the chat's memory upkeep (facts, summaries, titles) runs on; None when it has none."""
+        settings = self._ctx.current_settings()
+        target = self._ctx.controller.target(self._ctx.session(session_id), settings)
+        keeper = upkeep_profile(target.profile, settings)
+        return keeper.upkeep_model if keeper is not None else None
 
     def replies(self, message_ids: list[int]) -> dict[int, UsageRecord]:
         """Each reply's recorded usage and cost (replies from before costs were kept have none)."""

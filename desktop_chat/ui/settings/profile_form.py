@@ -129,6 +129,18 @@ class ProfileForm(QWidget):
             tip="The longest reply the model may write (sent as max_completion_tokens to OpenAI, max_tokens elsewhere)",
             explain="A cap on each reply; empty: the server's own limit.",
         )
+        self.price_in_edit = line_edit("the known price")
+        self.fields["input_price"] = Field(
+            form,
+            "Price in ($/M):",
+            self.price_in_edit,
+            tip="US dollars per million prompt tokens, over the known price; set both prices or neither",
+            explain="Your price per million tokens, over the known one. Empty: the known price; local servers: free.",
+        )
+        self.price_out_edit = line_edit("the known price")
+        self.fields["output_price"] = Field(
+            form, "Price out ($/M):", self.price_out_edit, tip="US dollars per million reply tokens"
+        )
         self.test_button = QPushButton("Test connection")
         self.test_button.setAccessibleName("Test connection")
         self.test_button.setToolTip("Ask the server for its models with this URL and key; spends no tokens")
@@ -163,6 +175,8 @@ class ProfileForm(QWidget):
         self.show_rows(builtin=values["preset"] == LOCAL_PRESET)
         self.temperature_edit.setText(str(values["temperature"]))
         self.max_reply_edit.setText(str(values["max_reply_tokens"]))
+        self.price_in_edit.setText(str(values["input_price"]))
+        self.price_out_edit.setText(str(values["output_price"]))
         self.key_status.setText(draft.key_status)
 
     def show_models(self, models: list[str], *, current: tuple[str, str] | None = None) -> None:
@@ -183,6 +197,8 @@ class ProfileForm(QWidget):
             context_window=self.window_edit.text(),
             temperature=self.temperature_edit.text(),
             max_reply_tokens=self.max_reply_edit.text(),
+            input_price=self.price_in_edit.text(),
+            output_price=self.price_out_edit.text(),
             needs_key=self.needs_key.isChecked(),
             use_env_key=self.use_env_key.isChecked(),
         )
