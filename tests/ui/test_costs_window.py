@@ -41,6 +41,8 @@ def test_a_replys_cost_shows_on_the_reply_and_in_the_inspector(
         await until(lambda: any(r.cost for r in h.window.chat.model.rows()), what="the reply's cost on the reply")
         await h.workspace.wait_for_upkeep(10)
         await until(lambda: "Memory upkeep: $" in h.window.inspector.costs.upkeep.text(), what="upkeep counted")
+        # The next request is planned again once the reply has ended (and the price was set).
+        await until(lambda: h.window.inspector.costs.next.text().startswith("Next request ≤ $"), what="its price")
 
     h.run(scenario())
     reply = next(r for r in h.window.chat.model.rows() if r.message is not None and r.message.role is Role.ASSISTANT)
