@@ -156,12 +156,14 @@ class Workspace:
         return await self._run_upkeep(session_id, ("summary",), force=True)
 
     async def retry_upkeep(self, session_id: int) -> UpkeepReport:
-        """Run the chat's memory upkeep again (after a failure, or to catch up)."""
+        """Run the chat's memory upkeep again (after a failure, or to catch up: facts from every waiting message)."""
         session = self.session(session_id)
         strategy = session.strategy or self.settings.default_strategy
-        return await self._run_upkeep(session_id, jobs_for(strategy))
+        return await self._run_upkeep(session_id, jobs_for(strategy), flush_facts=True)
 
-    async def _run_upkeep(self, session_id: int, jobs: tuple[JobName, ...], *, force: bool = False) -> UpkeepReport:
+    async def _run_upkeep(
+        self, session_id: int, jobs: tuple[JobName, ...], *, force: bool = False, flush_facts: bool = False
+    ) -> UpkeepReport:
         session = self.session(session_id)
         if session.temporary:
             raise NotAllowed("A temporary chat never writes memory: there is no summary or fact upkeep to run.")
@@ -184,6 +186,7 @@ class Workspace:
             settings=settings,
             force=force,
             profile=keeper,
+            flush_facts=flush_facts,
         )
 
     # --- names kept from before the split (see the module's docstring) -------------------------------

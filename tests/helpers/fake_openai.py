@@ -130,6 +130,8 @@ class FakeOpenAIServer:
         self.reject_json_schema = False  # response_format json_schema -> 400, as some servers do
         self.reject_stream_options = False  # stream_options -> 400, as some older servers do
         self.send_usage = True  # False: no usage chunk even when asked (a server that ignores stream_options)
+        # The answer to a JSON-mode request when nothing is queued (None: the echo, which is no JSON).
+        self.default_json: str | None = None
         self.context_limit: int | None = None  # prompts over this many tokens get a real 400
         self.disconnected = threading.Event()
         self._state = _State()
@@ -440,7 +442,7 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(item, FaultSpec):
             self._fault(item, model, messages, stream)
             return
-        reply = item or Reply()
+        reply = item or Reply(owner.default_json if fmt.get("type") and owner.default_json is not None else None)
         text = reply.text if reply.text is not None else default_reply_text(messages)
         chunks = reply.chunks or _split_words(text) or ("",)
         usage: dict[str, Any] = {

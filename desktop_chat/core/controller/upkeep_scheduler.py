@@ -134,6 +134,7 @@ class UpkeepScheduler:
         settings: Settings,
         force: bool = False,
         profile: ProviderProfile | None = None,
+        flush_facts: bool = False,
     ) -> UpkeepReport:
         """Run ``jobs`` now and return how each went (the user asked); raises what ``run_upkeep`` raises.
 
@@ -151,6 +152,7 @@ class UpkeepScheduler:
                 force=force,
                 in_flight=self._in_flight,
                 metered=self._metered(profile, session_id),
+                flush_facts=flush_facts,
             )
             if "facts" in jobs:
                 # An edit may have taken a message off the branch while its facts were being extracted.

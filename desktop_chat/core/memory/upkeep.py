@@ -139,6 +139,7 @@ async def _run_job(
     settings: Settings,
     chunk_tokens: int,
     force: bool,
+    flush_facts: bool = False,
 ) -> JobResult:
     if job == "summary":
         summary = await update_summary(
@@ -149,7 +150,7 @@ async def _run_job(
             return JobResult(job, "pending", summary.detail)
         store.upkeep_state.mark(session_id, job, JobStatus.DONE)
         return JobResult(job, "skipped" if summary.status == "skipped" else "done", summary.detail)
-    facts = await extract_facts(store, client, session_id, model=model, settings=settings)
+    facts = await extract_facts(store, client, session_id, model=model, settings=settings, flush=flush_facts)
     if facts.failed:
         store.upkeep_state.mark(session_id, job, JobStatus.FAILED, error=facts.error)
         return JobResult(job, "failed", facts.detail)
@@ -169,6 +170,7 @@ async def run_upkeep(
     force: bool = False,
     in_flight: JobsInFlight | None = None,
     metered: Callable[[ChatClient, JobName], ChatClient] | None = None,
+    flush_facts: bool = False,
 ) -> UpkeepReport:
     """Run ``jobs`` for the session in order, recording running → done / failed for each.
 
@@ -176,7 +178,8 @@ async def run_upkeep(
     summarises whatever the threshold (the user asked for it). Cancelling the
     task leaves the job pending with all committed work kept. ``in_flight``: the jobs other
     runs have under way, skipped here (None: this run's own). ``metered``: wraps the client for
-    each job, so that what its requests use and cost is recorded as that job's.
+    each job, so that what its requests use and cost is recorded as that job's. ``flush_facts``:
+    extract from every waiting message now, even short of a batch (``facts_every``).
     """
     store.sessions.get(session_id)  # NotFound for a session that does not exist
     report = UpkeepReport(session_id)
