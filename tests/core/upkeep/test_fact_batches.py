@@ -114,7 +114,7 @@ def test_batching_cuts_extraction_requests(
 ) -> None:
     """Six messages in a facts chat: one extraction per message, or one per three."""
     texts = [*SAID, "I work as a nurse.", "Thanks!"]
-    for i, text in enumerate(texts):
+    for i in range(len(texts)):
         fake_openai.reply(f"Reply {i}.")
         if (i + 1) % every == 0:  # the extraction request follows the reply that fills a batch
             fake_openai.reply_json({"facts": []})
