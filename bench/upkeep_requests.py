@@ -34,7 +34,7 @@ def kind_of(body: dict[str, object]) -> str:
     if body.get("response_format"):
         return "facts"
     messages = body.get("messages") or []
-    system = str(messages[0].get("content", "")) if messages else ""  # type: ignore[union-attr,index]
+    system = str(messages[0].get("content", "")) if messages else ""  # type: ignore[index]
     if system.startswith("Write a title"):
         return "title"
     if system.startswith("You maintain the running summary"):
