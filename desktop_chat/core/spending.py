@@ -56,6 +56,10 @@ def format_cost(cost: float | None, *, free: bool = False, estimated: bool = Fal
     return f"{mark}${cost:,.{digits}f}" if cost else f"{mark}$0"
 
 
+def requests_text(count: int) -> str:
+    return f"{count:,} request" if count == 1 else f"{count:,} requests"
+
+
 def record_cost_text(record: UsageRecord) -> str:
     """One request's cost: "$0.0012", "≈$0.0012" (our count of its tokens), "free", "cost unknown"."""
     return format_cost(record.cost_usd, free=record.pricing == "free", estimated=record.estimated)

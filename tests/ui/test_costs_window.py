@@ -52,7 +52,7 @@ def test_a_replys_cost_shows_on_the_reply_and_in_the_inspector(
     assert h.window.usage_label.text().endswith("· $0.0075")
     costs = h.window.inspector.costs
     assert costs.chat.text().startswith("This chat: $0.")
-    assert "replies $0.0075 in 1 requests" in costs.chat.text()
+    assert "replies $0.0075 in 1 request" in costs.chat.text()
     assert "fact extraction 1" in costs.upkeep.text() and "model fake-mini" in costs.upkeep.text()
     assert costs.month.text().startswith("This month: $0.")
     assert costs.next.text().startswith("Next request ≤ $") and "up to 1,000 out" in costs.next.text()

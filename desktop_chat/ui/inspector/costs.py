@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.models import ContextPlan
-from desktop_chat.core.spending import KIND_NAMES, UPKEEP_KINDS, Totals
+from desktop_chat.core.spending import KIND_NAMES, UPKEEP_KINDS, Totals, requests_text
 
 
 def _label(name: str, tip: str) -> QLabel:
@@ -33,7 +33,7 @@ def upkeep_text(totals: Totals, upkeep_model: str | None) -> str:
     if not upkeep.requests:
         return f"Memory upkeep: no requests yet{model}"
     kinds = ", ".join(f"{KIND_NAMES[k]} {totals.kinds[k].requests}" for k in UPKEEP_KINDS if k in totals.kinds)
-    return f"Memory upkeep: {upkeep.cost_text()} in {upkeep.requests} requests ({kinds}){model}"
+    return f"Memory upkeep: {upkeep.cost_text()} in {requests_text(upkeep.requests)} ({kinds}){model}"
 
 
 class CostsView(QWidget):
@@ -89,7 +89,7 @@ class CostsView(QWidget):
             return
         with contextlib.suppress(DesktopChatError):
             month = workspace.costs.month()
-            self.month.setText(f"This month: {month.all.cost_text()} in {month.all.requests:,} requests")
+            self.month.setText(f"This month: {month.all.cost_text()} in {requests_text(month.all.requests)}")
         if session_id is None:
             self.chat.setText("")
             self.upkeep.setText("")
@@ -102,6 +102,6 @@ class CostsView(QWidget):
             return
         replies = totals.of("reply")
         self.chat.setText(
-            f"This chat: {totals.all.cost_text()} · replies {replies.cost_text()} in {replies.requests} requests"
+            f"This chat: {totals.all.cost_text()} · replies {replies.cost_text()} in {requests_text(replies.requests)}"
         )
         self.upkeep.setText(upkeep_text(totals, upkeep_model))
