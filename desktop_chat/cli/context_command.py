@@ -7,6 +7,7 @@ from typing import Any
 
 from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg, shown_line
 from desktop_chat.core.models import ContextPart, ContextPlan, Message, Omission, Strategy
+from desktop_chat.core.spending import RequestCost
 
 _PREVIEW = 70
 
@@ -24,12 +25,28 @@ def cmd_context(ctx: Context) -> int:
         budget=args.budget,
         query=args.query,
     )
+    cost = workspace.costs.next_request(args.session, plan)
     if args.json:
         ids = sorted({i for p in plan.parts for i in p.message_ids} | {i for o in plan.omitted for i in o.message_ids})
-        print_json(plan_json(plan, workspace.chats.messages_by_id(ids)))
+        print_json({**plan_json(plan, workspace.chats.messages_by_id(ids)), **cost_json(cost)})
     else:
         _print_readable(plan)
+        print(f"  cost: {cost.text()}")
     return 0
+
+
+def cost_json(cost: RequestCost) -> dict[str, Any]:
+    """``cost_usd``: the most the request costs (prompt + the whole reply cap); null when unknown, 0 when local."""
+    return {
+        "cost_usd": cost.cost_usd,
+        "cost": {
+            "pricing": cost.pricing,
+            "priced_by": cost.priced_by,
+            "prompt_tokens": cost.prompt_tokens,
+            "reply_tokens_max": cost.reply_tokens,
+            "input_usd": cost.input_usd,
+        },
+    }
 
 
 def plan_json(plan: ContextPlan, messages: dict[int, Message]) -> dict[str, Any]:

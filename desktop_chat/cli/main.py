@@ -16,6 +16,7 @@ from desktop_chat.cli import (
     profiles_commands,
     storage_commands,
     strategy_command,
+    usage_command,
 )
 from desktop_chat.cli.common import EXIT_ERROR, EXIT_USAGE, UsageError, context_for, shown_line
 from desktop_chat.cli.hints import with_hint
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         facts_commands,
         chat_commands,
         profiles_commands,
+        usage_command,
         desktop_commands,
     ):
         module.register(sub)

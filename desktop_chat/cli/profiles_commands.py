@@ -52,6 +52,8 @@ _EDITS = {
     "max_request_tokens": "max_request_tokens",
     "needs_key": "needs_key",
     "use_env_key": "use_env_key",
+    "price_in": "input_price",
+    "price_out": "output_price",
 }
 
 
@@ -60,7 +62,8 @@ def _edit_profile(workspace: Workspace, args: argparse.Namespace) -> Any:
     if not changes:
         raise UsageError(
             "say what to change: --name, --base-url, --model, --summary-model, --context-window, --temperature, "
-            "--max-reply-tokens, --max-request-tokens, --key, --no-key, --use-env-key or --no-env-key."
+            "--max-reply-tokens, --max-request-tokens, --key, --no-key, --use-env-key, --no-env-key, --price-in "
+            "or --price-out."
         )
     if changes.get("base_url") == "":
         changes["base_url"] = None  # empty: OpenAI's API (or OPENAI_BASE_URL)
@@ -90,6 +93,8 @@ def cmd_profiles(ctx: Context) -> int:
             ("summary_model", args.summary_model),
             ("context_window", args.context_window),
             ("max_request_tokens", args.max_request_tokens),
+            ("input_price", args.price_in),
+            ("output_price", args.price_out),
         ):
             if value is not None:
                 overrides[key] = value
@@ -115,7 +120,10 @@ def cmd_profiles(ctx: Context) -> int:
         url = "(built-in, 127.0.0.1)" if p.is_builtin else p.base_url or "(OpenAI)"
         key = "key" if p.needs_key else "no key"
         cap = "" if p.max_request_tokens is None else f"  cap={p.max_request_tokens or 'window'}"
-        print(shown_line(f"{mark} {p.name}  {url}  model={p.default_model}  upkeep={p.upkeep_model}  {key}{cap}"))
+        price = f"  ${p.input_price:g}/${p.output_price:g} per M tokens" if p.input_price is not None else ""
+        print(
+            shown_line(f"{mark} {p.name}  {url}  model={p.default_model}  upkeep={p.upkeep_model}  {key}{cap}{price}")
+        )
     return 0
 
 
@@ -135,6 +143,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--max-request-tokens", metavar="N", type=_cap_text, help=CAP_HELP)
     a.add_argument("--no-key", action="store_true", help="the server needs no API key")
     a.add_argument("--use-env-key", action="store_true", help="send OPENAI_API_KEY to this server too")
+    a.add_argument("--price-in", metavar="USD", type=float, help="its price: dollars per million prompt tokens")
+    a.add_argument("--price-out", metavar="USD", type=float, help="dollars per million reply tokens")
     a.add_argument("--activate", action="store_true", help="make it the active profile")
     a.add_argument("--json", action="store_true")
     a.set_defaults(handler=cmd_profiles, action="add")
@@ -154,6 +164,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--temperature", metavar="T", type=_optional(float), default=..., help="0 to 2; none: the server's")
     a.add_argument("--max-reply-tokens", metavar="N", type=_optional(int), default=..., help="a cap on each reply")
     a.add_argument("--max-request-tokens", metavar="N", type=_cap_text, default=..., help=CAP_HELP)
+    price = "dollars per million {} tokens, over the known price; none: the known price"
+    a.add_argument("--price-in", metavar="USD", type=_optional(float), default=..., help=price.format("prompt"))
+    a.add_argument("--price-out", metavar="USD", type=_optional(float), default=..., help=price.format("reply"))
     keys = a.add_mutually_exclusive_group()
     keys.add_argument("--key", dest="needs_key", action="store_const", const=True, default=..., help="needs an API key")
     keys.add_argument("--no-key", dest="needs_key", action="store_const", const=False, help="needs no API key")

@@ -90,6 +90,7 @@ class Usage:
 
     prompt_tokens: int
     completion_tokens: int
+    cached_tokens: int = 0  # of the prompt tokens, those the provider read from its cache (billed less)
 
     @property
     def total_tokens(self) -> int:

@@ -36,6 +36,10 @@ class ProviderProfile:
     # Send OPENAI_API_KEY to this profile's own base URL too (see env_key_allowed); off, so adding
     # a server never hands it the user's OpenAI key.
     use_env_key: bool = False
+    # The user's own price, US dollars per million tokens (both or neither); overrides the price
+    # table and the "free" of a local server (core/pricing.py).
+    input_price: float | None = None
+    output_price: float | None = None
 
     @property
     def is_builtin(self) -> bool:
@@ -92,6 +96,7 @@ class ProviderProfile:
             ) from None
         if "max_request_tokens" in data:
             data = {**data, "max_request_tokens": cap}
+        prices = _prices(data)
         for flag in ("needs_key", "use_env_key"):
             if flag in data and not isinstance(data[flag], bool):
                 raise SettingsError(
@@ -99,7 +104,31 @@ class ProviderProfile:
                 )
         if temperature is not None:
             data = {**data, "temperature": float(temperature)}
+        if prices is not None:
+            data = {**data, "input_price": prices[0], "output_price": prices[1]}
         return cls(**data)
+
+
+def _prices(data: dict[str, Any]) -> tuple[float, float] | None:
+    """The profile's own price (input, output; dollars per million tokens), checked; None when not set."""
+    prices = {key: data.get(key) for key in ("input_price", "output_price")}
+    for key, price in prices.items():
+        if price is not None and (
+            isinstance(price, bool) or not isinstance(price, int | float) or not 0 <= price <= 10_000
+        ):
+            raise SettingsError(
+                f"Provider profile {data['name']!r}: {key!r} must be dollars per million tokens from 0 to 10000, "
+                f"not {price!r}."
+            )
+    given, taken = prices["input_price"], prices["output_price"]
+    if given is None and taken is None:
+        return None
+    if given is None or taken is None:
+        raise SettingsError(
+            f"Provider profile {data['name']!r}: give both 'input_price' and 'output_price' (dollars per million "
+            "tokens), or neither."
+        )
+    return float(given), float(taken)
 
 
 PRESETS: dict[str, ProviderProfile] = {

@@ -59,6 +59,9 @@ class Settings:
     summary_max_tokens: int = 500
     facts_require_approval: bool = False
     facts_scope: FactScope = "global"
+    # Fact extraction reads this many of your messages per request (1: each message at once); waiting
+    # messages are read anyway once the oldest is FACTS_MAX_WAIT old, or when upkeep is asked for.
+    facts_every: int = 1
     recall_all_sessions: bool = False
     recall_max_messages: int = 40  # search hits weighed per plan; what goes in is bounded by tokens
     recall_neighbours: int = 3  # the answer is often a few turns after the turn the question paraphrases
@@ -257,6 +260,7 @@ _SPECS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "summary_max_tokens": _int(32, 16_000),
     "facts_require_approval": _bool(),
     "facts_scope": _choice("global", "session"),
+    "facts_every": _int(1, 20),
     "recall_all_sessions": _bool(),
     "recall_max_messages": _int(1, 200),
     "recall_neighbours": _int(0, 5),
@@ -339,6 +343,8 @@ EDITABLE_PROFILE_FIELDS = (
     "max_request_tokens",
     "needs_key",
     "use_env_key",
+    "input_price",
+    "output_price",
 )
 
 

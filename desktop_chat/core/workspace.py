@@ -10,7 +10,8 @@ of sub-facades, one per area (``core/facade/``):
 - ``workspace.config``: change and reset settings (``workspace.settings`` is the current ``Settings``);
 - ``workspace.providers``: profiles, API keys, the models a server lists, connection checks;
 - ``workspace.data``: import, export, purge, backups, changes made by another process;
-- ``workspace.local``: the built-in model's files and server.
+- ``workspace.local``: the built-in model's files and server;
+- ``workspace.costs``: the next request's price, each reply's and chat's cost, spending per month.
 
 Rules (what may be edited, what undo restores, validation) live below, in
 ``memory/fact_rules``, ``memory/summary_rules``, ``chat_rules`` and ``profile_rules``;
@@ -40,6 +41,7 @@ from desktop_chat.core.events import EventChannel, Listener
 from desktop_chat.core.facade.chats import ChatsFacade
 from desktop_chat.core.facade.config import ConfigFacade
 from desktop_chat.core.facade.context import Context
+from desktop_chat.core.facade.costs import CostsFacade
 from desktop_chat.core.facade.data import DataFacade
 from desktop_chat.core.facade.local import LocalFacade
 from desktop_chat.core.facade.memory import MemoryFacade
@@ -113,6 +115,7 @@ class Workspace:
         self.config = ConfigFacade(ctx)
         self.providers = ProvidersFacade(ctx, self.config, self.local)
         self.data = DataFacade(ctx, self.replies)
+        self.costs = CostsFacade(ctx)
 
     # --- events and lifecycle --------------------------------------------------------------
 
@@ -153,12 +156,14 @@ class Workspace:
         return await self._run_upkeep(session_id, ("summary",), force=True)
 
     async def retry_upkeep(self, session_id: int) -> UpkeepReport:
-        """Run the chat's memory upkeep again (after a failure, or to catch up)."""
+        """Run the chat's memory upkeep again (after a failure, or to catch up: facts from every waiting message)."""
         session = self.session(session_id)
         strategy = session.strategy or self.settings.default_strategy
-        return await self._run_upkeep(session_id, jobs_for(strategy))
+        return await self._run_upkeep(session_id, jobs_for(strategy), flush_facts=True)
 
-    async def _run_upkeep(self, session_id: int, jobs: tuple[JobName, ...], *, force: bool = False) -> UpkeepReport:
+    async def _run_upkeep(
+        self, session_id: int, jobs: tuple[JobName, ...], *, force: bool = False, flush_facts: bool = False
+    ) -> UpkeepReport:
         session = self.session(session_id)
         if session.temporary:
             raise NotAllowed("A temporary chat never writes memory: there is no summary or fact upkeep to run.")
@@ -173,7 +178,15 @@ class Workspace:
         client = await self._controller.client_for(keeper)
         # The controller's scheduler, as after a reply: one upkeep path (off-branch facts retired too).
         return await self._controller.upkeep.run_now(
-            self._store, session_id, jobs=jobs, client=client, model=keeper.upkeep_model, settings=settings, force=force
+            self._store,
+            session_id,
+            jobs=jobs,
+            client=client,
+            model=keeper.upkeep_model,
+            settings=settings,
+            force=force,
+            profile=keeper,
+            flush_facts=flush_facts,
         )
 
     # --- names kept from before the split (see the module's docstring) -------------------------------

@@ -63,6 +63,7 @@ class Reply:
     finish_reason: str = "stop"
     # Tool calls streamed after the text, as OpenAI does: (call id, name, argument fragments).
     tool_calls: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    cached_tokens: int = 0  # of the prompt tokens, read from the provider's cache (OpenAI reports it)
 
 
 @dataclass
@@ -128,6 +129,9 @@ class FakeOpenAIServer:
         self.reject_unknown_models = False  # only `models` are served; others get 404
         self.reject_json_schema = False  # response_format json_schema -> 400, as some servers do
         self.reject_stream_options = False  # stream_options -> 400, as some older servers do
+        self.send_usage = True  # False: no usage chunk even when asked (a server that ignores stream_options)
+        # The answer to a JSON-mode request when nothing is queued (None: the echo, which is no JSON).
+        self.default_json: str | None = None
         self.context_limit: int | None = None  # prompts over this many tokens get a real 400
         self.disconnected = threading.Event()
         self._state = _State()
@@ -184,6 +188,7 @@ class FakeOpenAIServer:
         completion_tokens: int | None = None,
         finish_reason: str = "stop",
         tool_calls: list[tuple[str, str, list[str]]] | None = None,
+        cached_tokens: int = 0,
     ) -> None:
         """Queue one reply. ``chunks`` alone sets the text to their concatenation.
 
@@ -200,6 +205,7 @@ class FakeOpenAIServer:
             completion_tokens,
             "tool_calls" if tool_calls else finish_reason,
             tuple((call_id, name, tuple(fragments)) for call_id, name, fragments in tool_calls or ()),
+            cached_tokens,
         )
         with self._state.lock:
             self._state.queue.append(item)
@@ -436,14 +442,15 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(item, FaultSpec):
             self._fault(item, model, messages, stream)
             return
-        reply = item or Reply()
+        reply = item or Reply(owner.default_json if fmt.get("type") and owner.default_json is not None else None)
         text = reply.text if reply.text is not None else default_reply_text(messages)
         chunks = reply.chunks or _split_words(text) or ("",)
-        usage = {
+        usage: dict[str, Any] = {
             "prompt_tokens": reply.prompt_tokens if reply.prompt_tokens is not None else prompt_tokens,
             "completion_tokens": (reply.completion_tokens if reply.completion_tokens is not None else len(chunks)),
         }
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        usage["prompt_tokens_details"] = {"cached_tokens": reply.cached_tokens}  # as OpenAI sends it
         if not stream:
             self._send_json(200, _completion(model, text, reply.finish_reason, usage))
             return
@@ -461,7 +468,7 @@ class _Handler(BaseHTTPRequestHandler):
             for fragment in fragments:
                 self._sse(_chunk(model, {"tool_calls": [{"index": index, "function": {"arguments": fragment}}]}))
         self._sse(_chunk(model, {}, finish_reason=reply.finish_reason))
-        if include_usage:
+        if include_usage and owner.send_usage:
             self._sse({**_chunk(model, {}), "choices": [], "usage": usage})
         self._sse_raw(b"data: [DONE]\n\n")
         self._end_chunked()
@@ -590,7 +597,7 @@ def _chunk(model: str, delta: dict[str, Any], *, finish_reason: str | None = Non
     }
 
 
-def _completion(model: str, text: str, finish_reason: str, usage: dict[str, int]) -> dict[str, Any]:
+def _completion(model: str, text: str, finish_reason: str, usage: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": f"chatcmpl-fake-{next(_ids)}",
         "object": "chat.completion",

@@ -73,7 +73,7 @@ def test_next_request_is_the_preview_of_the_draft_and_what_the_server_receives(
     inspector = h.window.inspector
     assert h.chat_id == chat
     titles = [s.title for s in inspector.sections.values()]
-    assert titles == ["Next request", "Why this reply", "Facts", "Summary", "Strategy"]
+    assert titles == ["Next request", "Costs", "Why this reply", "Facts", "Summary", "Strategy"]
 
     async def typed() -> None:
         await until(lambda: inspector.plan is not None, what="the first plan")

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.events import EventChannel, SessionChanged, TitleChanged
+from desktop_chat.core.metering import Meter
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient
 from desktop_chat.core.storage.store import Store
@@ -26,11 +27,13 @@ class ChatNamer:
         self,
         channel: EventChannel,
         client_for: Callable[[ProviderProfile], Awaitable[ChatClient]],
+        meter: Meter | None = None,
         *,
         timeout: float,
     ) -> None:
         self._channel = channel
         self._client_for = client_for
+        self._meter = meter  # records the title request's usage and cost
         self._timeout = timeout
         self._tasks: dict[int, asyncio.Task[None]] = {}
 
@@ -77,6 +80,8 @@ class ChatNamer:
                 with contextlib.suppress(DesktopChatError):
                     client = client or await self._client_for(keeper)
                 if client is not None:
+                    if self._meter is not None:
+                        client = self._meter.bound(keeper).wrap(client, "title", session_id)
                     title, _ = await make_title(client, keeper.upkeep_model, user_text, reply, seconds=self._timeout)
             # Checked again after the wait: the user may have named the chat (or deleted it) meanwhile.
             if not store.sessions.exists(session_id) or store.sessions.get(session_id).title:

@@ -43,7 +43,7 @@ from desktop_chat.core.controller.naming import ChatNamer
 from desktop_chat.core.controller.slots import ReplySlots, Slot
 from desktop_chat.core.controller.stores import StoreRouter
 from desktop_chat.core.controller.targets import Target, profile_for, reply_limit, starter_model_strategy, target_for
-from desktop_chat.core.controller.turn import DONE, Done, Turn
+from desktop_chat.core.controller.turn import DONE, Done, Turn, warm_counters
 from desktop_chat.core.controller.upkeep_scheduler import UpkeepScheduler
 from desktop_chat.core.errors import (
     DesktopChatError,
@@ -64,8 +64,8 @@ from desktop_chat.core.events import (
 )
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory.branching import after_branch
-from desktop_chat.core.memory.history import stored_token_count
 from desktop_chat.core.memory.planner import plan_context
+from desktop_chat.core.metering import Meter
 from desktop_chat.core.models import (
     ChatMessage,
     ContextPlan,
@@ -85,7 +85,7 @@ from desktop_chat.core.services import ClientFactory
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.storage.waiting import when_free
-from desktop_chat.core.tokens import Calibrations, TokenCounter
+from desktop_chat.core.tokens import Calibrations
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,9 @@ class ConversationController:
         self._slots = ReplySlots()
         self._saving: set[asyncio.Task[Message]] = set()  # final saves of replies, waiting for a lock
         self.channel = channel or EventChannel()
-        self.upkeep = UpkeepScheduler(self.channel, self.client_for)
-        self._namer = ChatNamer(self.channel, self.client_for, timeout=title_timeout)
+        self.meter = Meter(store)  # every request's usage and cost, in the saved store
+        self.upkeep = UpkeepScheduler(self.channel, self.client_for, self.meter)
+        self._namer = ChatNamer(self.channel, self.client_for, self.meter, timeout=title_timeout)
         self.calibrations = Calibrations()
         self._closed = False
 
@@ -374,7 +375,7 @@ class ConversationController:
         self.channel.publish(MessagesChanged(session_id))  # the user's message is saved
         try:
             # Loading an encoding takes ~0.3 s the first time: do it off the loop's thread.
-            await asyncio.to_thread(_warm_counters, model)
+            await asyncio.to_thread(warm_counters, model)
             plan = self.plan(session_id, strategy=strategy, model=model, settings=settings)
             client = await self.client_for(profile)
             assistant = await when_free(store.db, lambda: begin_reply(store, user, plan, model))
@@ -382,7 +383,10 @@ class ConversationController:
             log.warning("reply in chat %s failed before the request: %s", session_id, exc)
             yield Failed(session_id, user.id, None, exc, retryable=exc.retryable)
             return
-        turn = Turn(store, session_id, user, assistant.id, plan, model, self._save_interval, self.channel.publish)
+        meter = self.meter.bound(profile)
+        turn = Turn(
+            store, session_id, user, assistant.id, plan, model, self._save_interval, self.channel.publish, meter
+        )
         slot.turn = turn
         # The request is built from the plan alone, so the memory inspector shows the truth.
         request = [ChatMessage(Role(m["role"]), m["content"]) for m in plan.request_messages()]
@@ -493,8 +497,3 @@ class ConversationController:
             await asyncio.wait(tasks)
         await self.forget_clients()
         self._stores.close()
-
-
-def _warm_counters(model: str) -> None:
-    TokenCounter.for_model(model)
-    stored_token_count(Role.USER, "")  # the database's own encoding (o200k_base)

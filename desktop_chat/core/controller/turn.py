@@ -18,10 +18,12 @@ from desktop_chat.core.controller.tool_calls import ToolCalls
 from desktop_chat.core.errors import DatabaseBusy, DesktopChatError, StorageError
 from desktop_chat.core.events import Delta, Event
 from desktop_chat.core.memory.history import stored_token_count
+from desktop_chat.core.metering import ProfileMeter
 from desktop_chat.core.models import ChatMessage, ContextPlan, Message, MessageStatus, Role, TextPart
 from desktop_chat.core.providers import ChatClient, StreamEnd, TextDelta, ToolCallDelta
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.storage.waiting import when_free
+from desktop_chat.core.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class Turn:
     model: str
     save_interval: float
     publish: Callable[[Event], None] = field(default=lambda _: None)  # the workspace's channel
+    meter: ProfileMeter | None = None  # records the reply's usage and cost (None: not recorded)
     queue: asyncio.Queue[Delta | Done] = field(default_factory=asyncio.Queue)
     parts: list[str] = field(default_factory=list)
     saved_chars: int = 0
@@ -163,4 +166,26 @@ class Turn:
         else:
             parts = ((TextPart(text),) if text else ()) + calls if calls else None
             self.final = messages.finish(self.assistant_id, status, content=text, error=error, parts=parts)
+        self._record(text)
         return self.final
+
+    def _record(self, text: str) -> None:
+        """The reply's usage and cost: the provider's count, else ours (a stopped reply, a server that sends none).
+
+        A reply that brought nothing is not counted: it failed before the model answered, or was stopped
+        before its first word (what a provider bills for that is unknown).
+        """
+        usage = self.end.usage if self.end is not None else None
+        if self.meter is None or (usage is None and not text and not self.tool_calls.parts()):
+            return
+        model = self.end.model if self.end is not None and self.end.model else self.model
+        estimate = (
+            (0, 0) if usage is not None else (self.plan.total_tokens, TokenCounter.for_model(model).count_text(text))
+        )
+        self.meter.record("reply", self.session_id, model, usage, estimate=estimate, message_id=self.assistant_id)
+
+
+def warm_counters(model: str) -> None:
+    """Load the model's encoding and the database's own (o200k_base): ~0.3 s the first time, so off the loop."""
+    TokenCounter.for_model(model)
+    stored_token_count(Role.USER, "")

@@ -21,6 +21,7 @@ from desktop_chat.core.events import EventChannel, FactsChanged, SummaryChanged,
 from desktop_chat.core.memory.branching import retire_facts_off_branch
 from desktop_chat.core.memory.extractor import fact_scope
 from desktop_chat.core.memory.upkeep import JobsInFlight, UpkeepReport, jobs_for, run_upkeep, upkeep_status
+from desktop_chat.core.metering import Meter
 from desktop_chat.core.models import JobName, JobState, Session, Strategy
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient
@@ -36,9 +37,15 @@ UPKEEP_BUSY_PAUSE = 1.0  # seconds before upkeep that met another program's lock
 class UpkeepScheduler:
     """Runs memory upkeep and publishes its progress on ``channel``; ``client_for`` gives a profile's client."""
 
-    def __init__(self, channel: EventChannel, client_for: Callable[[ProviderProfile], Awaitable[ChatClient]]) -> None:
+    def __init__(
+        self,
+        channel: EventChannel,
+        client_for: Callable[[ProviderProfile], Awaitable[ChatClient]],
+        meter: Meter | None = None,
+    ) -> None:
         self._channel = channel
         self._client_for = client_for
+        self._meter = meter  # records each upkeep request's usage and cost (None: not recorded)
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._again: set[int] = set()
         self._in_flight = JobsInFlight()
@@ -80,7 +87,15 @@ class UpkeepScheduler:
             except DesktopChatError as exc:
                 log.warning("no memory upkeep for chat %s: profile %s: %s", session.id, keeper.name, exc)
                 return
-        self.schedule(store, session, strategy=strategy, client=client, model=keeper.upkeep_model, settings=settings)
+        self.schedule(
+            store,
+            session,
+            strategy=strategy,
+            client=client,
+            model=keeper.upkeep_model,
+            settings=settings,
+            profile=keeper,
+        )
 
     def schedule(
         self,
@@ -91,8 +106,9 @@ class UpkeepScheduler:
         client: ChatClient,
         model: str,
         settings: Settings,
+        profile: ProviderProfile | None = None,
     ) -> None:
-        """Run the strategy's upkeep for the chat in the background (after a reply)."""
+        """Run the strategy's upkeep for the chat in the background (after a reply); ``profile``: ``client``'s."""
         # A temporary chat never writes memory: no summary, no facts.
         jobs = () if session.temporary else jobs_for(strategy)
         if not jobs or self._closed:
@@ -101,7 +117,9 @@ class UpkeepScheduler:
             self._again.add(session.id)  # it runs once more when the current run ends
             return
         self._tasks[session.id] = asyncio.create_task(
-            self._background(store, session.id, jobs=jobs, client=client, model=model, settings=settings),
+            self._background(
+                store, session.id, jobs=jobs, client=client, model=model, settings=settings, profile=profile
+            ),
             name=f"upkeep-{session.id}",
         )
 
@@ -115,8 +133,13 @@ class UpkeepScheduler:
         model: str,
         settings: Settings,
         force: bool = False,
+        profile: ProviderProfile | None = None,
+        flush_facts: bool = False,
     ) -> UpkeepReport:
-        """Run ``jobs`` now and return how each went (the user asked); raises what ``run_upkeep`` raises."""
+        """Run ``jobs`` now and return how each went (the user asked); raises what ``run_upkeep`` raises.
+
+        ``profile``: the one ``client`` talks to, whose prices the requests are recorded at (None: not recorded).
+        """
         self._channel.publish(UpkeepChanged(session_id, True, upkeep_status(store, session_id)))
         try:
             report = await run_upkeep(
@@ -128,6 +151,8 @@ class UpkeepScheduler:
                 jobs=jobs,
                 force=force,
                 in_flight=self._in_flight,
+                metered=self._metered(profile, session_id),
+                flush_facts=flush_facts,
             )
             if "facts" in jobs:
                 # An edit may have taken a message off the branch while its facts were being extracted.
@@ -147,12 +172,15 @@ class UpkeepScheduler:
         client: ChatClient,
         model: str,
         settings: Settings,
+        profile: ProviderProfile | None,
     ) -> None:
         busy_until = time.monotonic() + waiting.PATIENCE
         while True:
             self._again.discard(session_id)
             try:
-                await self.run_now(store, session_id, jobs=jobs, client=client, model=model, settings=settings)
+                await self.run_now(
+                    store, session_id, jobs=jobs, client=client, model=model, settings=settings, profile=profile
+                )
             except asyncio.CancelledError:
                 raise
             except DatabaseBusy:  # another program writes: run again once it may be done, for a while
@@ -166,6 +194,15 @@ class UpkeepScheduler:
                 log.exception("memory upkeep for session %s failed", session_id)
             if session_id not in self._again:
                 return
+
+    def _metered(
+        self, profile: ProviderProfile | None, session_id: int
+    ) -> Callable[[ChatClient, JobName], ChatClient] | None:
+        """Each job's client, recording its requests as that job's kind (fact extraction, summaries)."""
+        if self._meter is None or profile is None:
+            return None
+        meter = self._meter.bound(profile)
+        return lambda client, job: meter.wrap(client, job, session_id)
 
     def _publish_results(self, session_id: int, report: UpkeepReport, settings: Settings) -> None:
         results = report.results

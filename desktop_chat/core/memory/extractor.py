@@ -1,6 +1,8 @@
 """Entity memory: extract the facts a user states about themselves, keep only grounded ones.
 
-Per user message, one JSON-mode request. The answer is validated as a whole
+Per user message, one JSON-mode request; with ``facts_every`` above 1, one request for that many
+messages (each fact names the message that states it, and is grounded in the message whose
+words it really holds). The answer is validated as a whole
 (any malformed part rejects all of it) and each fact is then checked against the
 message it came from:
 
@@ -32,10 +34,11 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from desktop_chat.core.errors import ExtractionRejected
-from desktop_chat.core.memory.prompts import extraction_messages
+from desktop_chat.core.memory.prompts import batch_extraction_messages, extraction_messages
 from desktop_chat.core.models import Fact, FactOrigin, FactStatus, Message
 from desktop_chat.core.providers import ChatClient, JsonSchema
 from desktop_chat.core.settings import Settings
@@ -59,6 +62,8 @@ ANSWER_TOKENS_PER_MESSAGE_TOKEN = 6
 # A value or quote may differ from the message by Unicode normalisation: a few characters of slack.
 _LENGTH_SLACK = 16
 MAX_MESSAGE_TOKENS = 4_000  # longer messages are cut for the request (grounding still sees all)
+# With facts_every > 1, messages waiting for a full batch are read anyway once the oldest is this old.
+FACTS_MAX_WAIT = timedelta(minutes=10)
 
 # Words that say nothing about a value: "lives in Berlin" is grounded by a quote holding "Berlin".
 _FILLER = frozenset(
@@ -79,6 +84,7 @@ class Candidate:
     key: str
     value: str
     quote: str | None
+    message_id: int | None = None  # the message a batched answer says states it
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +100,8 @@ class ExtractionOutcome:
     decisions: list[Decision] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)  # message id -> why it was given up
     error: str | None = None  # one line, when the run stopped on an invalid answer or gave up on one
+    waiting: int = 0  # messages left for a fuller batch (facts_every)
+    requests: int = 0  # requests sent
 
     @property
     def failed(self) -> bool:
@@ -108,6 +116,8 @@ class ExtractionOutcome:
             return self.error
         parts = [f"{len(self.processed_ids)} message(s) read"]
         parts += [f"{self.count(a)} {a}" for a in ("added", "pending", "superseded", "rejected") if self.count(a)]
+        if self.waiting:
+            parts.append(f"{self.waiting} waiting for the next batch")
         return ", ".join(parts)
 
 
@@ -142,6 +152,9 @@ def _candidate(index: int, item: Any) -> Candidate:
         raise ExtractionRejected(f'fact {index}: "key" and "value" must be strings')
     if quote is not None and not isinstance(quote, str):
         raise ExtractionRejected(f'fact {index}: "quote" must be a string')
+    message_id = item.get("message")
+    if message_id is not None and (isinstance(message_id, bool) or not isinstance(message_id, int)):
+        raise ExtractionRejected(f'fact {index}: "message" must be the id of a message')
     if not normalize_key(key) or not value.strip():
         raise ExtractionRejected(f"fact {index} has an empty key or value")
     if len(key) > MAX_KEY_CHARS or len(value) > MAX_VALUE_CHARS or len(quote or "") > MAX_QUOTE_CHARS:
@@ -149,7 +162,7 @@ def _candidate(index: int, item: Any) -> Candidate:
             f"fact {index} is too long (key ≤ {MAX_KEY_CHARS}, value ≤ {MAX_VALUE_CHARS}, "
             f"quote ≤ {MAX_QUOTE_CHARS} characters)"
         )
-    return Candidate(key, value.strip(), quote.strip() if quote and quote.strip() else None)
+    return Candidate(key, value.strip(), quote.strip() if quote and quote.strip() else None, message_id)
 
 
 # --- grounding ---------------------------------------------------------------------------
@@ -273,17 +286,18 @@ def _apply(
 # --- the request ---------------------------------------------------------------------------------
 
 
-def answer_schema(message_text: str) -> JsonSchema:
+def answer_schema(message_text: str, message_ids: tuple[int, ...] = ()) -> JsonSchema:
     """The answer's shape, bounded by what ``message_text`` can ground.
 
     A grounded value or quote occurs in the message, so neither can be longer than it;
-    each fact needs at least one of its words. Servers that build a grammar from the
+    each fact needs at least one of its words. ``message_ids``: a batch's messages, one of which
+    each fact must name (``message_text`` is then their longest). Servers that build a grammar from the
     schema (llama.cpp and others) then cannot let a model ramble inside a string or
     list facts forever; ``parse_answer`` checks the same limits for servers that do not.
     """
     room = len(message_text) + _LENGTH_SLACK
     words = len(re.findall(r"\w+", message_text))
-    fact = {
+    fact: dict[str, Any] = {
         "type": "object",
         "properties": {
             "key": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS},
@@ -293,6 +307,9 @@ def answer_schema(message_text: str) -> JsonSchema:
         "required": ["key", "value", "quote"],
         "additionalProperties": False,
     }
+    if message_ids:
+        fact["properties"] = {"message": {"type": "integer", "enum": list(message_ids)}, **fact["properties"]}
+        fact["required"] = ["message", "key", "value", "quote"]
     schema = {
         "type": "object",
         "properties": {"facts": {"type": "array", "items": fact, "maxItems": max(1, min(MAX_FACTS, words))}},
@@ -314,6 +331,60 @@ def fact_scope(settings: Settings, session_id: int) -> int | None:
     return None if settings.facts_scope == "global" else session_id
 
 
+def _attribute(candidates: list[Candidate], batch: list[Message]) -> dict[int, list[Candidate]]:
+    """Each fact of a batched answer goes to the message whose words ground it, the one it names first.
+
+    A fact no message grounds goes to the message it names (else the last), to be stored rejected
+    with the reason: a model naming the wrong message cannot make an ungrounded fact stick.
+    """
+    by_id = {m.id: m for m in batch}
+    found: dict[int, list[Candidate]] = {m.id: [] for m in batch}
+    for candidate in candidates:
+        named = by_id.get(candidate.message_id) if candidate.message_id is not None else None
+        order = [named, *batch] if named is not None else batch
+        grounded = next((m for m in order if m is not None and ungrounded_reason(candidate, m) is None), None)
+        found[(grounded or named or batch[-1]).id].append(candidate)
+    return found
+
+
+def _batch_tokens(message_tokens: int, messages: int) -> int:
+    """``answer_tokens`` for several messages: their words and each its own cap, ids included."""
+    return min(MAX_ANSWER_TOKENS * messages, ANSWER_BASE_TOKENS + ANSWER_TOKENS_PER_MESSAGE_TOKEN * message_tokens)
+
+
+def _waiting(store: Store, session_id: int, through: int | None, size: int) -> list[Message]:
+    """The next ``size`` user messages after the watermark (fewer when fewer are waiting)."""
+    batch: list[Message] = []
+    after = through
+    while len(batch) < size and (message := store.messages.next_user_message(session_id, after)) is not None:
+        batch.append(message)
+        after = message.id
+    return batch
+
+
+async def _ask(client: ChatClient, batch: list[Message], model: str, counter: TokenCounter) -> str:
+    """One request for the batch: one message as it always was asked, several with their ids."""
+    texts = [(m.id, counter.truncate_to(m.content, MAX_MESSAGE_TOKENS)) for m in batch if m.content.strip()]
+    ids: tuple[int, ...]
+    if len(texts) == 1:
+        (_, text), ids = texts[0], ()
+        messages = extraction_messages(text)
+    else:
+        text = max((t for _, t in texts), key=len)
+        ids = tuple(i for i, _ in texts)
+        messages = batch_extraction_messages(texts)
+    tokens = sum(counter.count_text(t) for _, t in texts)
+    completion = await client.complete(
+        messages,
+        model=model,
+        json_mode=True,
+        json_schema=answer_schema(text, ids),
+        max_tokens=_batch_tokens(tokens, len(texts)) if ids else answer_tokens(tokens),
+        temperature=0,
+    )
+    return completion.text
+
+
 async def extract_facts(
     store: Store,
     client: ChatClient,
@@ -322,58 +393,60 @@ async def extract_facts(
     model: str,
     settings: Settings,
     max_attempts: int = MAX_ATTEMPTS,
+    flush: bool = False,
 ) -> ExtractionOutcome:
-    """Read every user message after the facts watermark, one request each, in order.
+    """Read the user messages after the facts watermark, ``settings.facts_every`` per request, in order.
 
-    Raises ``ProviderError`` when the server fails (what was committed stays, the
-    rest is retried next run); invalid answers are reported in the outcome.
+    A batch not full yet waits for more messages, unless ``flush`` (the user asked for upkeep) or its
+    oldest message is ``FACTS_MAX_WAIT`` old. Raises ``ProviderError`` when the server fails (what was
+    committed stays, the rest is retried next run); invalid answers are reported in the outcome.
     """
     scope = fact_scope(settings, session_id)
+    size = max(1, settings.facts_every)
     outcome = ExtractionOutcome()
     through = store.upkeep_state.get(session_id, "facts").through_id
     counter: TokenCounter | None = None
-    # Re-read after each message, so messages sent while the job runs are picked up too.
-    while (message := store.messages.next_user_message(session_id, through)) is not None:
-        candidates: list[Candidate] = []
-        if message.content.strip():
+    # Re-read after each batch, so messages sent while the job runs are picked up too.
+    while batch := _waiting(store, session_id, through, size):
+        if len(batch) < size and not flush and datetime.now(UTC) - batch[0].created_at < FACTS_MAX_WAIT:
+            outcome.waiting = len(batch)
+            break
+        last = batch[-1].id
+        candidates: dict[int, list[Candidate]] = {m.id: [] for m in batch}
+        if any(m.content.strip() for m in batch):
             counter = counter or TokenCounter.for_model(model)
-            text = counter.truncate_to(message.content, MAX_MESSAGE_TOKENS)
-            completion = await client.complete(
-                extraction_messages(text),
-                model=model,
-                json_mode=True,
-                json_schema=answer_schema(text),
-                max_tokens=answer_tokens(counter.count_text(text)),
-                temperature=0,
-            )
+            answer = await _ask(client, batch, model, counter)
+            outcome.requests += 1
             try:
-                candidates = parse_answer(completion.text)
+                candidates = _attribute(parse_answer(answer), [m for m in batch if m.content.strip()])
             except ExtractionRejected as exc:
                 attempts = store.upkeep_state.note_failed_attempt(session_id, "facts")
+                which = f"message {batch[0].id}" if len(batch) == 1 else f"messages {batch[0].id}-{last}"
                 log.warning(
-                    "fact extractor answer for message %s rejected (%s), attempt %d of %d: %.200r",
-                    message.id,
+                    "fact extractor answer for %s rejected (%s), attempt %d of %d: %.200r",
+                    which,
                     exc,
                     attempts,
                     max_attempts,
-                    completion.text,
+                    answer,
                 )
                 if attempts < max_attempts:
                     outcome.error = (
-                        f"The fact extractor's answer for message {message.id} was rejected ({exc}); "
+                        f"The fact extractor's answer for {which} was rejected ({exc}); "
                         f"it will be retried (attempt {attempts} of {max_attempts})."
                     )
                     return outcome
-                outcome.skipped[message.id] = str(exc)
-                outcome.error = (
-                    f"Gave up extracting facts from message {message.id} after {attempts} invalid answers ({exc})."
-                )
-                store.upkeep_state.advance(session_id, "facts", message.id)
-                through = message.id
+                for message in batch:
+                    outcome.skipped[message.id] = str(exc)
+                outcome.error = f"Gave up extracting facts from {which} after {attempts} invalid answers ({exc})."
+                store.upkeep_state.advance(session_id, "facts", last)
+                through = last
                 continue
         with store.db.transaction():
-            outcome.decisions += _apply(store, candidates, message, scope, settings.facts_require_approval)
-            store.upkeep_state.advance(session_id, "facts", message.id)
-        outcome.processed_ids.append(message.id)
-        through = message.id
+            for message in batch:
+                found = candidates.get(message.id, [])
+                outcome.decisions += _apply(store, found, message, scope, settings.facts_require_approval)
+            store.upkeep_state.advance(session_id, "facts", last)
+        outcome.processed_ids += [m.id for m in batch]
+        through = last
     return outcome

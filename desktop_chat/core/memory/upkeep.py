@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -139,6 +139,7 @@ async def _run_job(
     settings: Settings,
     chunk_tokens: int,
     force: bool,
+    flush_facts: bool = False,
 ) -> JobResult:
     if job == "summary":
         summary = await update_summary(
@@ -149,7 +150,7 @@ async def _run_job(
             return JobResult(job, "pending", summary.detail)
         store.upkeep_state.mark(session_id, job, JobStatus.DONE)
         return JobResult(job, "skipped" if summary.status == "skipped" else "done", summary.detail)
-    facts = await extract_facts(store, client, session_id, model=model, settings=settings)
+    facts = await extract_facts(store, client, session_id, model=model, settings=settings, flush=flush_facts)
     if facts.failed:
         store.upkeep_state.mark(session_id, job, JobStatus.FAILED, error=facts.error)
         return JobResult(job, "failed", facts.detail)
@@ -168,13 +169,17 @@ async def run_upkeep(
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
     force: bool = False,
     in_flight: JobsInFlight | None = None,
+    metered: Callable[[ChatClient, JobName], ChatClient] | None = None,
+    flush_facts: bool = False,
 ) -> UpkeepReport:
     """Run ``jobs`` for the session in order, recording running → done / failed for each.
 
     ``model`` is the upkeep model (``ProviderProfile.upkeep_model``); ``force``
     summarises whatever the threshold (the user asked for it). Cancelling the
     task leaves the job pending with all committed work kept. ``in_flight``: the jobs other
-    runs have under way, skipped here (None: this run's own).
+    runs have under way, skipped here (None: this run's own). ``metered``: wraps the client for
+    each job, so that what its requests use and cost is recorded as that job's. ``flush_facts``:
+    extract from every waiting message now, even short of a batch (``facts_every``).
     """
     store.sessions.get(session_id)  # NotFound for a session that does not exist
     report = UpkeepReport(session_id)
@@ -185,8 +190,16 @@ async def run_upkeep(
             continue
         store.upkeep_state.mark(session_id, job, JobStatus.RUNNING)
         try:
+            job_client = metered(client, job) if metered is not None else client
             result = await _run_job(
-                store, client, session_id, job, model=model, settings=settings, chunk_tokens=chunk_tokens, force=force
+                store,
+                job_client,
+                session_id,
+                job,
+                model=model,
+                settings=settings,
+                chunk_tokens=chunk_tokens,
+                force=force,
             )
         except asyncio.CancelledError:
             store.upkeep_state.mark(session_id, job, JobStatus.PENDING, error="interrupted; will run again")

@@ -188,7 +188,7 @@ class OpenAIChatClient:
                     async for chunk in stream:
                         served_model = chunk.model or served_model
                         if chunk.usage is not None:
-                            usage = Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                            usage = _usage(chunk.usage)
                         for choice in chunk.choices:
                             finish_reason = choice.finish_reason or finish_reason
                             text = choice.delta.content if choice.delta is not None else None
@@ -316,6 +316,13 @@ def _tool_call_delta(call: Any) -> ToolCallDelta:
         (function.name if function is not None else None) or "",
         (function.arguments if function is not None else None) or "",
     )
+
+
+def _usage(reported: Any) -> Usage:
+    """The provider's counts; OpenAI also says how many prompt tokens came from its cache (billed less)."""
+    details = getattr(reported, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) if details is not None else None
+    return Usage(reported.prompt_tokens or 0, reported.completion_tokens or 0, cached or 0)
 
 
 def limit_field_for(base_url: str) -> str:

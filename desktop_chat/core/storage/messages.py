@@ -39,7 +39,9 @@ def _row_to_message(row: sqlite3.Row | tuple[Any, ...]) -> Message:
         status=_STATUSES[row[6]],
         model=row[7],
         token_count=row[8],
-        usage=Usage(usage["prompt_tokens"], usage["completion_tokens"]) if usage else None,
+        usage=Usage(usage["prompt_tokens"], usage["completion_tokens"], usage.get("cached_tokens", 0))
+        if usage
+        else None,
         meta=json.loads(row[10]) if row[10] else None,
         error=row[11],
         active=bool(row[12]),
@@ -49,7 +51,10 @@ def _row_to_message(row: sqlite3.Row | tuple[Any, ...]) -> Message:
 def usage_json(usage: Usage | None) -> str | None:
     if usage is None:
         return None
-    return json.dumps({"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens})
+    data = {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens}
+    if usage.cached_tokens:  # the provider's prompt cache (priced lower); absent means none
+        data["cached_tokens"] = usage.cached_tokens
+    return json.dumps(data)
 
 
 def fts_any_query(text: str) -> str | None:

@@ -383,6 +383,41 @@ def m013_message_parts(conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA writable_schema=OFF")
 
 
+def m014_usage(conn: sqlite3.Connection) -> None:
+    """What each request used and cost: replies and memory upkeep (fact extraction, summaries, titles).
+
+    No foreign keys on purpose: money spent stays in the month's total after its chat is deleted,
+    and a temporary chat's requests (ids above the temporary base, never in this file) count too;
+    the row holds numbers and names only, never text. ``cost_usd`` is NULL when the price is
+    unknown (never 0), 0 for a local server; ``estimated``: the provider sent no usage, so the
+    tokens were counted with the app's tokenizer.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE usage_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            session_id INTEGER,
+            message_id INTEGER,
+            kind TEXT NOT NULL CHECK (kind IN ('reply', 'facts', 'summary', 'title')),
+            profile TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            cached_tokens INTEGER NOT NULL DEFAULT 0,
+            estimated INTEGER NOT NULL DEFAULT 0,
+            pricing TEXT NOT NULL CHECK (pricing IN ('free', 'priced', 'unknown')),
+            cost_usd REAL,
+            priced_by TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX usage_by_time ON usage_log(at);
+        CREATE INDEX usage_by_session ON usage_log(session_id, kind);
+        CREATE INDEX usage_by_message ON usage_log(message_id) WHERE message_id IS NOT NULL
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_core_tables", m001_core_tables),
     ("002_message_counts", m002_message_counts),
@@ -397,6 +432,7 @@ MIGRATIONS: list[Migration] = [
     ("011_summary_history", m011_summary_history),
     ("012_streaming_index", m012_streaming_index),
     ("013_message_parts", m013_message_parts),
+    ("014_usage", m014_usage),
 ]
 
 

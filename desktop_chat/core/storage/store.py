@@ -18,6 +18,7 @@ from desktop_chat.core.storage.sessions import SessionRepository
 from desktop_chat.core.storage.settings_store import SettingsStore
 from desktop_chat.core.storage.summaries import SummaryRepository
 from desktop_chat.core.storage.upkeep_state import UpkeepStateRepository
+from desktop_chat.core.storage.usage import UsageRepository
 
 
 class Store:
@@ -33,6 +34,7 @@ class Store:
         self.imports = ImportRepository(db)
         self.claims = ClaimRepository(db)
         self.reply_plans = ReplyPlanRepository(db)
+        self.usage = UsageRepository(db)
 
     @classmethod
     def open(cls, folder: Path) -> Store:

@@ -117,6 +117,8 @@ class MessageDelegate(QStyledItemDelegate):
             bits.append(f"<b>{status}</b>")
         if row.context and message is not None:
             bits.append(f'<i><a href="{ACTION}:{CONTEXT}:{message.id}">{row.context}</a></i>')
+        if row.cost and row.status is not MessageStatus.STREAMING:
+            bits.append(html.escape(row.cost))
         actions: list[str] = []
         if message is not None and row.status is not MessageStatus.STREAMING:
             mid = message.id
@@ -166,7 +168,8 @@ class MessageDelegate(QStyledItemDelegate):
 
     def document(self, row: Row, width: int) -> tuple[QTextDocument, tuple[str, ...]]:
         # Everything the HTML depends on: a reloaded row with the same content hits the cache.
-        key = (width, row.shown, row.text, row.status, row.context, row.error, row.retry, row.settings, row.last_reply)
+        flags = (row.retry, row.settings, row.last_reply)
+        key = (width, row.shown, row.text, row.status, row.context, row.error, flags, row.cost)
         cached = self._docs.get(row.key)
         if cached is not None and cached[0] == key:
             self._docs.move_to_end(row.key)

@@ -6,6 +6,7 @@ come from the workspace's plan) and which fixes a failed reply offers.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ from desktop_chat.core.errors import (
     SettingsError,
 )
 from desktop_chat.core.models import ContextPlan, Message, MessageStatus, PartKind, Role
+from desktop_chat.core.spending import record_cost_text
 from desktop_chat.ui.chat.render import internal_scheme
 
 PAGE = 30  # messages per lazy page: more than a tall window shows; each costs ~1 ms to render
@@ -67,6 +69,7 @@ class Row:
     highlighted: bool = False  # selected from the inspector: a part's source messages
     shown: int = SHOWN_CHARS  # characters of the text laid out; the rest waits for "Show more"
     code_blocks: tuple[str, ...] = field(default=())
+    cost: str = ""  # a reply's cost and tokens, "$0.0012 · 1,234 → 56 tokens"; "" when none was recorded
 
     @property
     def key(self) -> int:
@@ -134,6 +137,7 @@ class MessageListModel(QAbstractListModel):
         if session_id is not None:
             self._total = self._workspace.message_count(session_id)
             self._rows = [self._row(m) for m in self._workspace.messages(session_id, limit=PAGE)]
+            self._costs(self._rows)
         self._mark()
         self.endResetModel()
 
@@ -146,6 +150,7 @@ class MessageListModel(QAbstractListModel):
         self.beginResetModel()
         self._total = self._workspace.message_count(self.session_id)
         self._rows = [self._row(m) for m in self._workspace.messages(self.session_id, limit=keep)]
+        self._costs(self._rows)
         last = self._rows[-1].message if self._rows else None
         # An error row stays while its user message is still the last one.
         if error_rows and last is not None and last.role is Role.USER:
@@ -166,7 +171,9 @@ class MessageListModel(QAbstractListModel):
             self._total = sum(1 for r in self._rows if r.message is not None)
             return 0
         self.beginInsertRows(QModelIndex(), 0, len(older) - 1)
-        self._rows[0:0] = [self._row(m) for m in older]
+        rows = [self._row(m) for m in older]
+        self._costs(rows)
+        self._rows[0:0] = rows
         self.endInsertRows()
         self._mark(self._rows[: len(older)], notify=False)
         self.loadedOlder.emit(len(older))
@@ -183,6 +190,19 @@ class MessageListModel(QAbstractListModel):
             settings=settings and message.status is MessageStatus.FAILED,
             highlighted=message.id in self._highlight,
         )
+
+    def _costs(self, rows: list[Row]) -> None:
+        """Each settled reply's recorded cost and tokens, in one query for the rows."""
+        replies = [r for r in rows if r.message is not None and r.message.role is Role.ASSISTANT]
+        if not replies:
+            return
+        with contextlib.suppress(DesktopChatError):
+            records = self._workspace.costs.replies([r.key for r in replies])
+            for row in replies:
+                record = records.get(row.key)
+                if record is not None:
+                    tokens = f"{record.prompt_tokens:,} → {record.completion_tokens:,} tokens"
+                    row.cost = f"{record_cost_text(record)} · {'≈' if record.estimated else ''}{tokens}"
 
     # --- streaming -----------------------------------------------------------------------
 
@@ -352,6 +372,8 @@ def spoken_marks(row: Row) -> str:
         marks.append(row.context)
     if row.error and row.message is not None:
         marks.append(f"error: {row.error}")
+    if row.cost:
+        marks.append(f"cost {row.cost}")
     return "; ".join(marks)
 
 

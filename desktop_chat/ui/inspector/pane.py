@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolBut
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.events import Failed, Finished, Stopped
 from desktop_chat.core.models import ContextPlan, MessageStatus, PartKind, Role
+from desktop_chat.ui.inspector.costs import CostsView
 from desktop_chat.ui.inspector.facts import FactsView
 from desktop_chat.ui.inspector.memory import SummaryView
 from desktop_chat.ui.inspector.plan import OMITTED, PART, NextRequestView, WhyReplyView
@@ -100,8 +101,10 @@ class InspectorPane(QWidget):
         self.facts = FactsView()
         self.summary = SummaryView()
         self.strategy = StrategyView()
+        self.costs = CostsView()
         self.sections = {
             "next": Section("Next request", self.next_request, "What the next message will be sent with"),
+            "costs": Section("Costs", self.costs, "What the next request, this chat and this month cost"),
             "why": Section("Why this reply", self.why, "The request that produced the selected reply"),
             "facts": Section("Facts", self.facts, "What the bot remembers about you"),
             "summary": Section("Summary", self.summary, "The running summary of this chat"),
@@ -161,7 +164,7 @@ class InspectorPane(QWidget):
     def attach(self, workspace: Any, bridge: Any = None) -> None:
         """Use ``workspace``; with the window's bridge, follow memory, settings, upkeep and replies."""
         self._workspace = workspace
-        for view in (self.facts, self.summary, self.strategy):
+        for view in (self.facts, self.summary, self.strategy, self.costs):
             view.set_workspace(workspace)
         if self.state.parent() is self:  # on its own (the benchmark): plan at once through the workspace
             self.state.set_preview(workspace.preview)
@@ -194,6 +197,7 @@ class InspectorPane(QWidget):
         self.strategy.set_session(session)
         self.facts.set_session(session_id)
         self.summary.set_session(session_id)
+        self.costs.set_session(session_id)
         self._show_last_reply()
 
     def set_draft(self, text: str) -> None:
@@ -217,6 +221,7 @@ class InspectorPane(QWidget):
 
     @Slot(object)
     def _show_plan(self, plan: ContextPlan | None) -> None:
+        self.costs.set_plan(plan)
         if plan is None:
             self.next_request.set_plan(None, approx=True, note=self.state.error)
             return
@@ -379,11 +384,15 @@ class InspectorPane(QWidget):
             self.summary.set_running(running)
             if not running:
                 self.summary.refresh()
+                self.costs.refresh()  # upkeep's requests are counted
 
     @Slot(object)
     def _reply_ended(self, event: Finished | Stopped | Failed) -> None:
         if isinstance(event, Stopped) and event.message.session_id == self.session_id:
             self._show_last_reply()  # a stopped reply has no usage: its estimate, said as such
+        ended_in = event.session_id if isinstance(event, Failed) else event.message.session_id
+        if ended_in == self.session_id:
+            self.costs.refresh()  # a stopped or failed reply may have cost something too
         if not isinstance(event, Finished) or event.message.session_id != self.session_id:
             return
         usage = event.usage

@@ -19,7 +19,10 @@ TEXT_FIELDS = (
     "temperature",
     "max_reply_tokens",
     "max_request_tokens",
+    "input_price",
+    "output_price",
 )
+PRICES = ("input_price", "output_price")
 MISSING_MODEL = "Each provider profile needs a model: type its name, or fetch the server's list."
 
 
@@ -79,6 +82,8 @@ def profile_data(draft: Draft) -> dict[str, Any]:
         "max_reply_tokens": _number(str(values["max_reply_tokens"]), int),
         # As typed: the profile rule reads a number or "window" and refuses anything else by name.
         "max_request_tokens": str(values["max_request_tokens"]).strip() or None,
+        "input_price": _number(str(values["input_price"]), float),
+        "output_price": _number(str(values["output_price"]), float),
         "needs_key": bool(values["needs_key"]),
         "use_env_key": bool(values["use_env_key"]),
         "preset": str(values["preset"]),
@@ -90,8 +95,12 @@ def field_errors(draft: Draft) -> dict[str, str]:
     data = profile_data(draft)
     errors: dict[str, str] = {}
     for name in TEXT_FIELDS:
+        checked = {name: data[name]}
+        if name in PRICES:  # the prices go in pairs: each is checked beside a valid other one
+            other = PRICES[1 - PRICES.index(name)]
+            checked[other] = 0.0 if data[name] is not None else data[other]
         try:
-            ProviderProfile.from_dict({"name": data["name"], name: data[name]})
+            ProviderProfile.from_dict({"name": data["name"], **checked})
         except SettingsError as exc:
             errors[name] = str(exc)
     if not data["default_model"] and "default_model" not in errors:

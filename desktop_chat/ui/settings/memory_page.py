@@ -110,6 +110,13 @@ class MemoryPage(SettingsPage):
             explain="Facts the model extracts wait for your approval before they are used.",
         )
         self.add(
+            "facts_every",
+            "Extract facts every:",
+            line_edit(),
+            tip="How many of your messages one fact-extraction request reads: more is fewer requests, later facts",
+            explain="Your messages per fact-extraction request; 1: each at once. More costs less (docs/costs.md).",
+        )
+        self.add(
             "reserved_reply_tokens",
             "Reply reserve:",
             line_edit(),

@@ -137,6 +137,18 @@ class ProfileForm(QWidget):
             tip="The most tokens one request to this profile may use; over the Memory page's cap, under a chat's own",
             explain="Most tokens per request for this profile; empty: the Memory page's; window: no cap.",
         )
+        self.price_in_edit = line_edit("the known price")
+        self.fields["input_price"] = Field(
+            form,
+            "Price in ($/M):",
+            self.price_in_edit,
+            tip="US dollars per million prompt tokens, over the known price; set both prices or neither",
+            explain="Your price per million tokens, over the known one. Empty: the known price; local servers: free.",
+        )
+        self.price_out_edit = line_edit("the known price")
+        self.fields["output_price"] = Field(
+            form, "Price out ($/M):", self.price_out_edit, tip="US dollars per million reply tokens"
+        )
         self.test_button = QPushButton("Test connection")
         self.test_button.setAccessibleName("Test connection")
         self.test_button.setToolTip("Ask the server for its models with this URL and key; spends no tokens")
@@ -172,6 +184,8 @@ class ProfileForm(QWidget):
         self.temperature_edit.setText(str(values["temperature"]))
         self.max_reply_edit.setText(str(values["max_reply_tokens"]))
         self.request_cap_edit.setText(str(values["max_request_tokens"]))
+        self.price_in_edit.setText(str(values["input_price"]))
+        self.price_out_edit.setText(str(values["output_price"]))
         self.key_status.setText(draft.key_status)
 
     def show_models(self, models: list[str], *, current: tuple[str, str] | None = None) -> None:
@@ -193,6 +207,8 @@ class ProfileForm(QWidget):
             temperature=self.temperature_edit.text(),
             max_reply_tokens=self.max_reply_edit.text(),
             max_request_tokens=self.request_cap_edit.text(),
+            input_price=self.price_in_edit.text(),
+            output_price=self.price_out_edit.text(),
             needs_key=self.needs_key.isChecked(),
             use_env_key=self.use_env_key.isChecked(),
         )

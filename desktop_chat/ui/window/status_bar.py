@@ -31,7 +31,9 @@ class StatusLine:
         self.connection.setToolTip("Whether the last request reached the server")
         self.usage = QLabel()
         self.usage.setAccessibleName("Last reply's tokens")
-        self.usage.setToolTip("Prompt and completion tokens of the last reply, as the provider counted them")
+        self.usage.setToolTip(
+            "Prompt and completion tokens of the last reply, as the provider counted them, and what it cost"
+        )
         status.addWidget(self.connection)
         status.addWidget(self.provider)
         status.addPermanentWidget(self.usage)
@@ -61,6 +63,7 @@ class StatusLine:
         # Imported here, not at the top: core.events brings the models and settings (~55 ms), which the
         # window's first paint does not need.
         from desktop_chat.core.events import Failed, Finished
+        from desktop_chat.core.spending import record_cost_text
 
         if isinstance(event, Finished):
             self.connection.setText("● Connected")
@@ -71,6 +74,10 @@ class StatusLine:
                 )
             else:
                 self.usage.setText(f"last reply: ≈{event.estimated_prompt_tokens:,} prompt tokens")
+            with contextlib.suppress(DesktopChatError):
+                record = workspace.costs.replies([event.message.id]).get(event.message.id) if workspace else None
+                if record is not None:
+                    self.usage.setText(f"{self.usage.text()} · {record_cost_text(record)}")
         elif isinstance(event, Failed):
             error = event.error
             if isinstance(error, ProviderError):

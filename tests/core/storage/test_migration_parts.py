@@ -8,24 +8,17 @@ opens a copy of that file, migrates it, and must see the same.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
-import subprocess
-import sys
-import tarfile
-from io import BytesIO
 from pathlib import Path
-
-import pytest
 
 from desktop_chat.core.models import Role, TextPart, ToolCallPart, ToolResultPart
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.storage.migrations import MIGRATIONS
 from desktop_chat.core.storage.store import Store
+from tests.helpers.previous_release import previous_release, run_old
 
 PREVIOUS = [name for name, _ in MIGRATIONS].index("013_message_parts")
-ROOT = Path(__file__).resolve().parents[3]
 
 _OLD_APP = """
 import json, sys
@@ -61,38 +54,6 @@ print(json.dumps({"rows": rows, "hits": hits, "version": version}))
 """
 
 
-def _previous_release(tmp_path: Path) -> Path:
-    """The package as of the commit before migration 013, unpacked from git."""
-    added = subprocess.run(
-        ["git", "log", "--format=%H", "-n1", "-S013_message_parts", "--", "desktop_chat/core/storage/migrations.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if added.returncode != 0:
-        pytest.skip("not a git checkout: the previous release cannot be taken from git")
-    commit = f"{added.stdout.strip()}^" if added.stdout.strip() else "HEAD"
-    archive = subprocess.run(["git", "archive", commit, "desktop_chat"], cwd=ROOT, capture_output=True, check=True)
-    target = tmp_path / "previous-release"
-    with tarfile.open(fileobj=BytesIO(archive.stdout)) as tar:
-        tar.extractall(target, filter="data")
-    return target
-
-
-def _run_old(app: Path, folder: Path, action: str) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, "-c", _OLD_APP, str(folder), action],
-        env={"PYTHONPATH": str(app), "PATH": "/usr/bin:/bin", "HOME": str(folder)},
-        cwd=folder,  # not the checkout: ``-c`` puts the working folder first on the path
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
-    return result
-
-
 def _rows(store: Store) -> list[list[object]]:
     return [
         [
@@ -113,10 +74,10 @@ def _rows(store: Store) -> list[list[object]]:
 
 
 def test_the_parts_migration_keeps_every_message_of_a_real_database(tmp_path: Path) -> None:
-    app = _previous_release(tmp_path)
+    app = previous_release(tmp_path, "013_message_parts")
     original = tmp_path / "original"
     original.mkdir()
-    before = _run_old(app, original, "write")
+    before = run_old(app, _OLD_APP, original, "write")
     assert before["version"] == PREVIOUS and len(before["rows"]) == 34 and before["hits"]  # type: ignore[arg-type]
 
     copy = tmp_path / "copy"
@@ -150,4 +111,4 @@ def test_the_parts_migration_keeps_every_message_of_a_real_database(tmp_path: Pa
     finally:
         store.close()
     # The original file was not touched (the old release still reads it as it was).
-    assert _run_old(app, original, "read")["rows"] == before["rows"]
+    assert run_old(app, _OLD_APP, original, "read")["rows"] == before["rows"]
