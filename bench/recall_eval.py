@@ -125,11 +125,13 @@ def run_split(split: str, args: argparse.Namespace, options: dict[str, Any]) -> 
                 results[(strategy, budget)] = by_type
         store.close()
     turns = [len(c["turns"]) for c in data["chats"]]
+    words = [len(t["text"].split()) for c in data["chats"] for t in c["turns"]]
     kinds = [k for k in TYPES if any(q["type"] == k for q in questions)] or sorted({q["type"] for q in questions})
     counts = ", ".join(f"{k} {sum(q['type'] == k for q in questions)}" for k in kinds)
     print(
         f"## {split}: {len(questions)} questions ({counts}); {len(turns)} chats of {min(turns)}-{max(turns)} turns"
-        f" (mean {sum(turns) / len(turns):.0f} turns, {sum(tokens) / len(tokens):,.0f} tokens);"
+        f" (mean {sum(turns) / len(turns):.0f} turns, {sum(tokens) / len(tokens):,.0f} tokens,"
+        f" {sum(words) / len(words):.0f} words a turn);"
         f" options {options or 'default'}; prepare {prepared:.2f} s;"
         f" plan mean {sum(timings) / len(timings):.1f} ms, p95 {sorted(timings)[int(len(timings) * 0.95)]:.1f} ms,"
         f" max {max(timings):.1f} ms\n"

@@ -89,7 +89,9 @@ class _Chat:
             self.plant(self.rng.randrange(len(self.blocks)), [(speaker, turn, None)])
 
     def react(self, o: str) -> list[tuple[str, str, str | None]]:
-        return [(o, self.rng.choice(self.split.reactions), None)] if self.rng.random() < P_REACT else []
+        if self.rng.random() >= P_REACT:
+            return []
+        return [(o, self._lengthen(self.rng.choice(self.split.reactions)), None)]
 
     def facts(self) -> None:
         for i, t in enumerate(self.split.single_hop):
@@ -138,7 +140,7 @@ class _Chat:
                 if roll < P_LEAD[kind]:
                     before = [(o, self.fmt(self.rng.choice(t.leads), p, o), None)]
                 elif roll < P_LEAD[kind] + P_PROMPT:
-                    before = [(o, self.rng.choice(prompts), None)]
+                    before = [(o, self._prompt(question, prompts), None)]
                 self.plant(s, [*before, (p, piece, tag), *self.react(o)])
             self.questions.append({"type": kind, "question": question, "evidence": tags})
             self.scatter(t.distractors, p, o)
@@ -158,6 +160,17 @@ class _Chat:
                 continue
             return padded
         return chosen
+
+    def _prompt(self, question: str, prompts: list[str]) -> str:
+        """A vague ask, often after an aside, still sharing no word with the question."""
+        prompt = self.rng.choice(prompts)
+        if self.rng.random() < 0.5:
+            return prompt
+        for _ in range(20):
+            longer = f"{self.rng.choice(self.split.asides)} {prompt}"
+            if not sharing(question, longer, ignore=self.names):
+                return longer
+        return prompt
 
     def _lengthen(self, text: str) -> str:
         while len(text.split()) < MIN_WORDS:

@@ -26,6 +26,10 @@ MULTI_HOP = (
                 ),
                 "Heard fado in some cramped Alfama tavern, the guitarist barely glanced up, I got shivers.",
             ),
+            (
+                "Sintra's palace looks like a painted birthday cake perched on a cliff, we spent hours there.",
+                "Took the train out to Sintra for the day, that candy-coloured palace is pure fairytale.",
+            ),
         ),
         (
             "How was Lisbon? I want every detail.",
@@ -113,6 +117,10 @@ MULTI_HOP = (
             (
                 "Vet said his jabs are done so we can finally walk in the park, hallelujah.",
                 "Took him for vaccinations and he whimpered so much the nurse gave him extra biscuits.",
+            ),
+            (
+                "Obedience class on Thursday, he ignored every command and chased a ball round the hall.",
+                "The trainer says sit and stay will click eventually, so far he just sits on my feet.",
             ),
         ),
         ("How's the puppy?", "Is the puppy settling in?", "Send puppy pictures immediately."),

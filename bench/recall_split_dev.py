@@ -157,43 +157,42 @@ TEMPORAL = (
         "When did {p} run the half marathon?",
         (
             (
-                "I ran the half marathon last Sunday, finished just under two "
-                "hours and could barely walk down the stairs after."
+                "Crossed the finish line of the half on Sunday, just under two "
+                "hours, and I could barely walk down the stairs after."
             ),
         ),
         (
             "Signed up for a half marathon in the spring, what have I done to myself.",
             "Still proud of that half marathon time honestly, I keep dropping it into conversations.",
+            "Training for the half marathon is eating every weekend, my social life is gone.",
         ),
         ("The bus ran so late this morning that I walked half of the way.",),
     ),
     When(
         "When did {p} go to the jazz festival?",
-        ("Went to the jazz festival yesterday, the trumpet player was unreal, I'm still humming everything.",),
+        ("The festival was yesterday, that trumpet player was unreal, I'm still humming everything.",),
         (
             "Got tickets for the jazz festival, can't wait, it's been years.",
             "They announced next year's jazz festival lineup already, we're going again for sure.",
+            "The jazz festival crowd last year was lovely, everyone dancing badly together.",
         ),
     ),
     When(
         "When did {p} get the promotion?",
-        ("Got the promotion this morning! Team lead from next month, I celebrated with an enormous croissant.",),
+        ("Got promoted this morning! Team lead from next month, I celebrated with an enormous croissant.",),
         (
             "There's talk of a promotion at work but I'm not holding my breath.",
             "The promotion mostly means more meetings, who knew, I miss doing actual work.",
+            "My manager hinted at a promotion again, I'll believe it when I see it.",
         ),
     ),
     When(
         "When did {p} move into the new flat?",
-        (
-            (
-                "We moved into the new flat last weekend, still living out of "
-                "boxes but the light in the mornings is amazing."
-            ),
-        ),
+        (("We moved in last weekend, still living out of boxes, but the morning light in this flat is amazing."),),
         (
             "Viewing a new flat tomorrow after work, fingers crossed it's not another damp cupboard.",
             "Loving the new flat, finally unpacked the last box and hung the mirror.",
+            "The new flat has a tiny balcony, I've already squeezed a chair out there.",
         ),
     ),
     When(
@@ -202,22 +201,25 @@ TEMPORAL = (
         (
             "My grandmother is going into hospital for her hip next month, she's pretending not to be scared.",
             "Grandmother's home from hospital and already baking, nobody can stop her.",
+            "Grandmother keeps asking to go back to the hospital cafe, she liked the scones.",
         ),
     ),
     When(
         "When did {p} take {their} driving test?",
-        ("Took my driving test on Friday and passed! Only one minor for hesitating at a roundabout.",),
+        ("Passed my test on Friday! Only one minor, for hesitating at a roundabout.",),
         (
             "Booked my driving test at last, I'm so nervous I practise parallel parking in my sleep.",
             "The driving test feels like a lifetime ago now that I'm doing the school run.",
+            "My sister failed her driving test twice, so no pressure at all.",
         ),
     ),
     When(
         "When did {p} start volunteering at the food bank?",
-        ("Started volunteering at the food bank last week, sorting tins for three hours was weirdly satisfying.",),
+        ("Started at the food bank last week, sorting tins for three hours was weirdly satisfying.",),
         (
             "Thinking of volunteering somewhere this winter, maybe the food bank near the church.",
             "The food bank needs more volunteers before Christmas, tell everyone you know.",
+            "The food bank sent a thank you letter to everyone who donated.",
         ),
     ),
     When(
@@ -226,6 +228,7 @@ TEMPORAL = (
         (
             "Planning to take the kids camping once it warms up a bit, if I can find the tent pegs.",
             "The kids keep asking when we're going camping again, I've created monsters.",
+            "Camping gear is all over the hallway, the kids refuse to let me pack it away.",
         ),
     ),
 )

@@ -136,14 +136,16 @@ TEMPORAL = (
         (
             "My brother dared me to go skydiving and I said yes before thinking.",
             "Still dreaming about the skydiving, the view from up there was unreal.",
+            "Watched skydiving videos all night, my palms were sweating.",
         ),
     ),
     When(
         "When did {p}'s band play its first gig?",
-        ("Our band played its first gig last night at the Crown, forty people and nobody threw anything.",),
+        ("We played our first gig last night at the Crown, forty people and nobody threw anything.",),
         (
             "The band is rehearsing like mad for our first gig, my fingers are raw.",
             "That first gig feels like ages ago, the band has three more booked now.",
+            "Our band needs a new drummer before any more gigs, ours moved to Leeds.",
         ),
     ),
     When(
@@ -152,6 +154,7 @@ TEMPORAL = (
         (
             "Thinking about a tattoo, something small, maybe a bird.",
             "My tattoo is healing nicely, it finally stopped itching.",
+            "My sister's tattoo artist has a waiting list of a whole year.",
         ),
     ),
     When(
@@ -160,6 +163,7 @@ TEMPORAL = (
         (
             "The wrist is mostly healed, the physio says keep squeezing the ball.",
             "Cast off the wrist finally, it looks so thin and sad.",
+            "Typing with a bad wrist is a nightmare, everything takes twice as long.",
         ),
     ),
     When(
@@ -168,6 +172,7 @@ TEMPORAL = (
         (
             "Meeting my partner's parents soon, I'm terrified, what do I bring?",
             "Since meeting the parents, his mum texts me recipes every week.",
+            "My partner's parents sent a postcard from their cruise, very sweet.",
         ),
     ),
     When(
@@ -176,6 +181,7 @@ TEMPORAL = (
         (
             "Bought opera tickets for my mum's birthday, balcony seats.",
             "Since the opera I've been humming arias in the shower.",
+            "The opera house is doing cheap standing tickets on Mondays now.",
         ),
     ),
     When(
@@ -184,6 +190,7 @@ TEMPORAL = (
         (
             "Negotiating the lease on a little studio, fingers crossed.",
             "Six months in the studio now, best decision of my life.",
+            "The lease on my flat is up for renewal and the rent is going up again.",
         ),
     ),
     When(
@@ -192,6 +199,7 @@ TEMPORAL = (
         (
             "I'm always scared of losing my phone on the train, I check my pocket every stop.",
             "New phone case after the train incident, bright orange so I can't lose it.",
+            "The train was so packed this morning I couldn't even reach my phone.",
         ),
     ),
 )
