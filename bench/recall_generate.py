@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling modules, run as a script or with -m
 from recall_easy import generate_easy  # type: ignore[import-not-found]
 from recall_hard import generate_hard  # type: ignore[import-not-found]
 
@@ -34,7 +36,7 @@ OUT = Path(__file__).resolve().parent / "out" / "recall"
 SPLITS = ("dev", "heldout", "easy")
 
 
-def generate(*, split: str = "easy", seed: int = 7, chats: int = 5, today: date | None = None) -> dict[str, Any]:
+def generate(*, split: str = "dev", seed: int = 7, chats: int = 5, today: date | None = None) -> dict[str, Any]:
     """The dataset of ``split``: ``{"seed", "today", "split", "chats": [...], "questions": [...]}``."""
     day = today or datetime.now(UTC).date()
     if split == "easy":
