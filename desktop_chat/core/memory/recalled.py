@@ -122,7 +122,8 @@ def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled
     if not a.query.strip() or limit <= 0:
         return None
     window_start = window.oldest_id if window and window.oldest_id is not None else a.below
-    hits = search(a, window_start, now=datetime.now(UTC))
+    result = search(a, window_start, now=datetime.now(UTC))
+    hits = result.hits
     if not hits:
         return None
     rows = _Rows(a, window_start)
@@ -153,6 +154,7 @@ def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled
     about = (
         f" for {_shorten(a.query)!r}: {found} search hit{'s' if found != 1 else ''}"
         f" with their neighbours{episodes_note}"
+        f"{'' if result.by_meaning else '; by words only (messages not yet indexed for meaning)'}"
     )
     part = ContextPart(
         kind=PartKind.RECALLED,

@@ -32,8 +32,15 @@ class StatusLine:
         self.usage = QLabel()
         self.usage.setAccessibleName("Last reply's tokens")
         self.usage.setToolTip("Prompt and completion tokens of the last reply, as the provider counted them")
+        self.indexing = QLabel()
+        self.indexing.setAccessibleName("Indexing for recall")
+        self.indexing.setToolTip(
+            "Messages being indexed, in the background, so recall finds them by meaning and not only by their words"
+        )
+        self.indexing.hide()
         status.addWidget(self.connection)
         status.addWidget(self.provider)
+        status.addPermanentWidget(self.indexing)
         status.addPermanentWidget(self.usage)
 
     def notify(self, message: str) -> None:
@@ -84,6 +91,14 @@ class StatusLine:
                 if stored is not None:
                     self.usage.setText(f"last reply: stopped · ≈{stored.total_tokens:,} prompt tokens")
             self.notify("Stopped; the partial reply is kept")
+
+    def indexing_progress(self, done: int, total: int, finished: bool) -> None:
+        """Shown while a pass is under way (an import of thousands of messages takes seconds), gone after."""
+        if finished or done >= total:
+            self.indexing.hide()
+            return
+        self.indexing.setText(f"Indexing for recall: {done:,} of {total:,} messages")
+        self.indexing.show()
 
     def local_model_changed(self, state: str, detail: str) -> None:
         """The built-in model loads for a second or more before the first reply: say so until it is ready."""

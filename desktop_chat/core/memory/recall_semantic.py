@@ -1,0 +1,70 @@
+"""Recall by meaning: the messages nearest to the question, and to each of its aspects, by local embeddings.
+
+A question with several aspects ("What was Jolene doing with her partner in
+Rio?") is searched as a whole and once per aspect (each searchable word: "rio",
+"partner"), because a turn about the hike up Sugarloaf is near "Rio" but far
+from the whole question, whose other words pull elsewhere. Each search is one
+ranked list; ``recall_search`` fuses them with the BM25 list.
+
+Nothing here loads the model: a plan runs on the GUI thread, so without an
+embedder already loaded (by the indexer, in a worker) recall goes by words alone
+and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from desktop_chat.core.memory.assembly import Assembly
+
+# Aspects searched on their own, besides the whole question: the first few searchable words.
+MAX_ASPECTS = 4
+# Nearer than this, or not a match at all: the nearest of unrelated small talk is still "nearest".
+MIN_SIMILARITY = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class Nearest:
+    id: int
+    session_id: int
+    created_at: datetime
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticLists:
+    whole: list[Nearest]
+    aspects: list[list[Nearest]]
+
+
+def semantic_lists(
+    a: Assembly, question: str, aspects: list[str], window_start: int | None, limit: int
+) -> SemanticLists | None:
+    """Nearest messages to the question and to each aspect; None when semantic recall is not available here."""
+    from desktop_chat.core.semantic.model import loaded_embedder
+
+    embedder = loaded_embedder()
+    if embedder is None:
+        return None
+    from desktop_chat.core.semantic.index import for_store
+
+    index = for_store(a.store)
+    index.catch_up(a.store)
+    if len(index) == 0:
+        return None
+    aspects = aspects[:MAX_ASPECTS]
+    vectors = embedder.embed([question, *aspects])
+    found = index.search(
+        vectors,
+        session_id=a.session_id,
+        all_sessions=a.options.recall_all_sessions,
+        below=window_start,
+        limit=limit * 2,  # some may have gone since they were indexed
+    )
+    wanted = list(dict.fromkeys(s.id for lst in found for s in lst))
+    alive = a.store.embeddings.current(wanted)
+    lists = [
+        [Nearest(s.id, *alive[s.id], s.score) for s in lst if s.id in alive and s.score >= MIN_SIMILARITY][:limit] for lst in found
+    ]
+    return SemanticLists(lists[0], lists[1:])
