@@ -201,6 +201,11 @@ class MemoryFacade:
         self._ctx.channel.subscribe(on_event)
         indexer.request()
 
+    @property
+    def indexing(self) -> bool:
+        """A background indexing pass is under way."""
+        return self._ctx.indexer is not None and self._ctx.indexer.running
+
     async def stop_indexing(self) -> None:
         if self._ctx.indexer is not None:
             await self._ctx.indexer.aclose()
