@@ -65,6 +65,7 @@ def semantic_lists(
     wanted = list(dict.fromkeys(s.id for lst in found for s in lst))
     alive = a.store.embeddings.current(wanted)
     lists = [
-        [Nearest(s.id, *alive[s.id], s.score) for s in lst if s.id in alive and s.score >= MIN_SIMILARITY][:limit] for lst in found
+        [Nearest(s.id, *alive[s.id], s.score) for s in lst if s.id in alive and s.score >= MIN_SIMILARITY][:limit]
+        for lst in found
     ]
     return SemanticLists(lists[0], lists[1:])

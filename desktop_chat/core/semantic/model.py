@@ -72,7 +72,7 @@ class Embedder:
         try:
             table = load_file(str(folder / _WEIGHTS))["embedding.weight"]
             tokenizer = Tokenizer.from_file(str(folder / _TOKENIZER))
-        except Exception as exc:  # noqa: BLE001 - safetensors and tokenizers raise their own error types
+        except Exception as exc:  # safetensors and tokenizers raise error types of their own
             raise EmbeddingsUnavailable(
                 f"The embedding model in {folder} could not be read ({exc}): recall finds messages by their words"
                 " only; reinstall Desktop Chat to repair it."
