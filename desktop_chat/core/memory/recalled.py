@@ -24,15 +24,14 @@ quoted message later, :func:`drop_covered` takes it out of the quotes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from desktop_chat.core.memory.assembly import Assembly
+from desktop_chat.core.memory.recall_quotes import RECALL_HEADER, Quote, group_of, heading, render
 from desktop_chat.core.memory.recall_search import Hit, search
 from desktop_chat.core.memory.window import WindowScan
-from desktop_chat.core.models import ChatMessage, ContextPart, Message, Omission, PartKind, Role
+from desktop_chat.core.models import ChatMessage, ContextPart, Omission, PartKind, Role
 from desktop_chat.core.storage.scan import TimelineRow
-
-RECALL_HEADER = "Relevant earlier messages (found by search, quoted):"
 
 # An episode ends at a pause longer than this, or where an imported chat's session changes.
 EPISODE_GAP_SECONDS = 60 * 60
@@ -42,18 +41,6 @@ EPISODE_MAX_MESSAGES = 24
 WHOLE_EPISODES = 8
 # Hits with neighbours first, until this share of recall's tokens is spent; then whole episodes.
 BREADTH = 0.5
-
-_ROLE_WORDS = {Role.USER: "user", Role.ASSISTANT: "assistant", Role.SYSTEM: "system"}
-
-
-def quote(message: Message, *, same_session: bool, title: str) -> str:
-    return _prefix(f"{message.created_at:%Y-%m-%d}", message.role, same_session, title) + message.content.strip()
-
-
-def _prefix(day: str, role: Role, same_session: bool, title: str) -> str:
-    where = f"Earlier in this chat ({day})" if same_session else f'In the chat "{title or "Untitled"}" ({day})'
-    return f"{where}, {_ROLE_WORDS[role]}: "
-
 
 @dataclass
 class _Episode:
@@ -78,7 +65,7 @@ class Recalled:
 
     part: ContextPart
     ids: list[int]
-    lines: dict[int, str]
+    quotes: dict[int, Quote]
     sessions: dict[int, int]  # message id -> session id
     about: str  # the reason, after "N earlier messages"
 
@@ -92,7 +79,8 @@ class _Rows:
         self.rows: dict[int, TimelineRow] = {}
         self.session: dict[int, int] = {}
         self.costs: dict[int, int] = {}
-        self._prefixes: dict[str, int] = {}
+        self.groups: dict[int, tuple[int, date]] = {}  # message id -> the heading it is quoted under
+        self.heading_costs: dict[tuple[int, date], int] = {}
 
     def around(self, hit: Hit, n: int) -> list[TimelineRow]:
         """The hit and up to ``n`` turns either side, outside the window, cut at its episode's edges."""
@@ -106,11 +94,13 @@ class _Rows:
         for r in rows:
             if r.id in self.costs:
                 continue
-            day = f"{r.created_at:%Y-%m-%d}"
-            if day not in self._prefixes:
-                self._prefixes[day] = a.text_tokens(f"Earlier in this chat ({day}), ")
+            group = self.groups[r.id] = group_of(r.created_at, hit.session_id)
+            if group not in self.heading_costs:
+                # A title is not read for this estimate: a chat's heading costs about what a day's does, plus it.
+                chat = None if hit.session_id == a.session_id else "another chat"
+                self.heading_costs[group] = a.text_tokens(heading(r.created_at, chat)) + 1
             # The stored count holds the message overhead (~4 tokens): about the newline and role word a quote adds.
-            self.costs[r.id] = self._prefixes[day] + (r.token_count if r.token_count is not None else counted[r.id])
+            self.costs[r.id] = r.token_count if r.token_count is not None else counted[r.id]
             self.rows[r.id] = r
             self.session[r.id] = hit.session_id
         return rows
@@ -133,14 +123,13 @@ def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled
         return None
     contents = a.history.contents(list(chosen))
     titles = _titles(a, {rows.session[i] for i in chosen})
-    lines: dict[int, str] = {}
+    quotes: dict[int, Quote] = {}
     for i in chosen:
         row = rows.rows[i]
-        same = rows.session[i] == a.session_id
-        day = f"{row.created_at:%Y-%m-%d}"
-        lines[i] = _prefix(day, row.role, same, titles.get(rows.session[i], "")) + contents[i].strip()
+        chat = None if rows.session[i] == a.session_id else titles.get(rows.session[i], "")
+        quotes[i] = Quote(i, row.created_at, row.role, contents[i], chat)
     order = list(chosen)  # in the order they were chosen: the last ones go first if the estimate was short
-    text, tokens = _exact(a, order, lines, limit, rows.costs)
+    text, tokens = _exact(a, order, quotes, limit, rows.costs)
     if not order:
         return None
     ids = sorted(order)
@@ -165,7 +154,7 @@ def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled
     )
     a.add(part)
     a.recalled_ids.update(ids)
-    return Recalled(part, ids, {i: lines[i] for i in ids}, {i: rows.session[i] for i in ids}, about)
+    return Recalled(part, ids, {i: quotes[i] for i in ids}, {i: rows.session[i] for i in ids}, about)
 
 
 def drop_covered(a: Assembly, recalled: Recalled | None, window: WindowScan) -> bool:
@@ -183,7 +172,7 @@ def drop_covered(a: Assembly, recalled: Recalled | None, window: WindowScan) -> 
     gone = set(covered)
     recalled.ids = [i for i in recalled.ids if i not in gone]
     if recalled.ids:
-        text = "\n".join([RECALL_HEADER, *(recalled.lines[i] for i in recalled.ids)])
+        text = render(recalled.quotes[i] for i in recalled.ids)
         tokens = a.system_tokens(text)  # fewer lines than before: within what the part had
         plural = "s" if len(recalled.ids) != 1 else ""
         recalled.part = ContextPart(
@@ -250,15 +239,18 @@ def _joined(older: TimelineRow, newer: TimelineRow) -> bool:
 def _fill(a: Assembly, hits: list[Hit], rows: _Rows, limit: int) -> tuple[dict[int, None], int]:
     """Message ids to quote, in the order chosen, within ``limit`` (estimated); and how many whole episodes."""
     chosen: dict[int, None] = {}
+    headed: set[tuple[int, date]] = set()
     spent = 0
 
     def take(ids: list[int]) -> bool:
         nonlocal spent
         new = [i for i in ids if i not in chosen]
-        cost = sum(rows.costs[i] for i in new)
+        groups = {rows.groups[i] for i in new} - headed
+        cost = sum(rows.costs[i] for i in new) + sum(rows.heading_costs[g] for g in groups)
         if not new or spent + cost > limit:
             return False
         chosen.update(dict.fromkeys(new))
+        headed.update(groups)
         spent += cost
         return True
 
@@ -294,10 +286,12 @@ def _fill(a: Assembly, hits: list[Hit], rows: _Rows, limit: int) -> tuple[dict[i
     return chosen, whole
 
 
-def _exact(a: Assembly, order: list[int], lines: dict[int, str], limit: int, costs: dict[int, int]) -> tuple[str, int]:
+def _exact(
+    a: Assembly, order: list[int], quotes: dict[int, Quote], limit: int, costs: dict[int, int]
+) -> tuple[str, int]:
     """The quoted block and its exact count; drops the last-chosen messages while it is over ``limit``."""
     while order:
-        text = "\n".join([RECALL_HEADER, *(lines[i] for i in sorted(order))])
+        text = render(quotes[i] for i in order)
         tokens = a.system_tokens(text)
         if tokens <= limit:
             return text, tokens

@@ -115,7 +115,7 @@ def test_a_dated_question_prefers_messages_of_that_date(store: Store) -> None:
     # Room for one quoted line: it must be the one of that day, with its date.
     part = recalled(plan(store, "What did I cook on 10 April 2025?", budget=66, window_messages=1, **options))
     assert part.message_ids == (ids[10],)
-    assert "(2025-04-10)" in part.messages[0].content and "pizza" in part.messages[0].content
+    assert "[2025-04-10]" in part.messages[0].content and "pizza" in part.messages[0].content
     part = recalled(plan(store, "What did I cook in March 2025?", budget=66, window_messages=1, **options))
     assert part.message_ids == (ids[0],)
 
