@@ -13,15 +13,43 @@ and says so.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from desktop_chat.core.memory.assembly import Assembly
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from desktop_chat.core.semantic.model import Embedder
 
 # Aspects searched on their own, besides the whole question: the first few searchable words.
 MAX_ASPECTS = 4
 # Nearer than this, or not a match at all: the nearest of unrelated small talk is still "nearest".
 MIN_SIMILARITY = 0.15
+
+
+# A question's vectors are remembered: the same draft is planned again and again (the preview after
+# each pause in typing, the send, "why this reply"), and a vector costs ~8 ms on the GUI thread.
+_QUERY_CACHE_SIZE = 512
+_query_cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+
+
+def _query_vectors(embedder: Embedder, texts: list[str]) -> NDArray[np.float32]:
+    import numpy as np
+
+    missing = [t for t in dict.fromkeys(texts) if t not in _query_cache]
+    if missing:
+        for text, vector in zip(missing, embedder.embed(missing), strict=True):
+            _query_cache[text] = vector
+            if len(_query_cache) > _QUERY_CACHE_SIZE:
+                _query_cache.popitem(last=False)
+    for text in texts:
+        _query_cache.move_to_end(text)
+    return np.stack([_query_cache[t] for t in texts])
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +82,7 @@ def semantic_lists(
     if len(index) == 0:
         return None
     aspects = aspects[:MAX_ASPECTS]
-    vectors = embedder.embed([question, *aspects])
+    vectors = _query_vectors(embedder, [question, *aspects])
     found = index.search(
         vectors,
         session_id=a.session_id,
