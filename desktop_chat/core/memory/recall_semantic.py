@@ -67,13 +67,13 @@ class SemanticLists:
 
 
 def semantic_lists(
-    a: Assembly, question: str, aspects: list[str], window_start: int | None, limit: int
+    a: Assembly, question: str, aspects: list[str], window_start: int | None, limit: int, names: list[str]
 ) -> SemanticLists | None:
     """Nearest messages to the question and to each aspect; None when semantic recall is not available here."""
     from desktop_chat.core.semantic.model import loaded_embedder
 
     embedder = loaded_embedder()
-    if embedder is None:
+    if embedder is None or not a.store.embeddings.available():
         return None
     from desktop_chat.core.semantic.index import for_store
 
@@ -89,6 +89,7 @@ def semantic_lists(
         all_sessions=a.options.recall_all_sessions,
         below=window_start,
         limit=limit * 2,  # some may have gone since they were indexed
+        speakers=index.speakers_named(names),
     )
     wanted = list(dict.fromkeys(s.id for lst in found for s in lst))
     alive = a.store.embeddings.current(wanted)

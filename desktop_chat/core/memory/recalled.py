@@ -39,8 +39,9 @@ EPISODE_GAP_SECONDS = 60 * 60
 EPISODE_MAX_MESSAGES = 24
 # At most this many episodes are tried whole per plan: each costs a read of ~50 rows.
 WHOLE_EPISODES = 8
-# Hits with neighbours first, until this share of recall's tokens is spent; then whole episodes.
-BREADTH = 0.5
+# Hits alone first, until this share of recall's tokens is spent; then the best hits' neighbours.
+BARE = 0.6
+
 
 @dataclass
 class _Episode:
@@ -82,6 +83,12 @@ class _Rows:
         self.groups: dict[int, tuple[int, date]] = {}  # message id -> the heading it is quoted under
         self.heading_costs: dict[tuple[int, date], int] = {}
 
+    def hits(self, hits: list[Hit]) -> None:
+        """Read the rows of many hits at once (bare quotes need no neighbours)."""
+        wanted = [h.id for h in hits if h.id not in self.rows]
+        sessions = {h.id: h.session_id for h in hits}
+        self._cost(self._a.store.scan.rows(wanted), sessions)
+
     def around(self, hit: Hit, n: int) -> list[TimelineRow]:
         """The hit and up to ``n`` turns either side, outside the window, cut at its episode's edges."""
         a = self._a
@@ -89,21 +96,26 @@ class _Rows:
         rows = [r for r in rows if _outside_window(a, hit.session_id, r.id, self._window_start) or r.id == hit.id]
         if a.options.recall_episodes:
             rows = _cut(rows, hit.id)
+        self._cost(rows, dict.fromkeys((r.id for r in rows), hit.session_id))
+        return rows
+
+    def _cost(self, rows: list[TimelineRow], sessions: dict[int, int]) -> None:
+        a = self._a
         uncounted = [r.id for r in rows if r.token_count is None and r.id not in self.costs]
         counted = {m.id: a.history.tokens_of(m) for m in a.history.load(uncounted).values()} if uncounted else {}
         for r in rows:
             if r.id in self.costs:
                 continue
-            group = self.groups[r.id] = group_of(r.created_at, hit.session_id)
+            session_id = sessions[r.id]
+            group = self.groups[r.id] = group_of(r.created_at, session_id)
             if group not in self.heading_costs:
                 # A title is not read for this estimate: a chat's heading costs about what a day's does, plus it.
-                chat = None if hit.session_id == a.session_id else "another chat"
+                chat = None if session_id == a.session_id else "another chat"
                 self.heading_costs[group] = a.text_tokens(heading(r.created_at, chat)) + 1
             # The stored count holds the message overhead (~4 tokens): about the newline and role word a quote adds.
             self.costs[r.id] = r.token_count if r.token_count is not None else counted[r.id]
             self.rows[r.id] = r
-            self.session[r.id] = hit.session_id
-        return rows
+            self.session[r.id] = session_id
 
 
 def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled | None:
@@ -257,23 +269,32 @@ def _fill(a: Assembly, hits: list[Hit], rows: _Rows, limit: int) -> tuple[dict[i
     n = a.options.recall_neighbours
     windows: dict[int, list[int]] = {}
 
-    def take_hit(hit: Hit) -> None:
+    def take_hit(hit: Hit, neighbours: int) -> bool:
         # The hit with its neighbours, or with fewer of them when that is all that fits.
+        if neighbours == 0:
+            return hit.id in rows.rows and take([hit.id])
         if hit.id not in windows:  # read when first needed: hits past the budget cost nothing
-            windows[hit.id] = [r.id for r in rows.around(hit, n)]
+            windows[hit.id] = [r.id for r in rows.around(hit, neighbours)]
         ids = windows[hit.id]
         centre = ids.index(hit.id)
-        for k in range(n, -1, -1):
-            if take(ids[max(0, centre - k) : centre + k + 1]):
-                return
+        return any(take(ids[max(0, centre - k) : centre + k + 1]) for k in range(neighbours, -1, -1))
 
-    breadth = limit * BREADTH if a.options.recall_episodes else limit
+    # 1. As many distinct hits as fit in BARE of the tokens, each alone: a multi-hop question needs
+    #    several turns said on different days, not the best one's surroundings.
+    rows.hits(hits)
     rest = len(hits)
     for index, hit in enumerate(hits):
-        if spent >= breadth:
+        if spent >= limit * BARE:
             rest = index
             break
-        take_hit(hit)
+        take_hit(hit, 0)
+    # 2. The best hits' neighbours (the question a turn answers, the answer a turn asks for).
+    if n:
+        for hit in hits[:rest]:
+            if spent >= limit * (BARE + (1 - BARE) / 2):
+                break
+            take_hit(hit, n)
+    # 3. Whole episodes (a conversation that keeps to the topic), then the remaining hits.
     whole = 0
     if a.options.recall_episodes:
         for episode in _episodes(hits, rows)[:WHOLE_EPISODES]:
@@ -282,7 +303,7 @@ def _fill(a: Assembly, hits: list[Hit], rows: _Rows, limit: int) -> tuple[dict[i
             if take([r.id for r in rows.around(episode.best, EPISODE_MAX_MESSAGES)]):
                 whole += 1
     for hit in hits[rest:]:
-        take_hit(hit)
+        take_hit(hit, 0)
     return chosen, whole
 
 

@@ -34,7 +34,7 @@ def index_store(
     stop: Callable[[], bool] | None = None,
 ) -> int:
     """Embed every sendable message that has no vector yet; returns how many were stored."""
-    if store.read_only:
+    if store.read_only or not store.embeddings.available():
         return 0
     total = store.embeddings.pending_count(MODEL_NAME)
     if total == 0:

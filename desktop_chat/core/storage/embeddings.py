@@ -22,9 +22,22 @@ class StoredVector(NamedTuple):
     message_id: int
     session_id: int
     vector: bytes
+    opening: str  # the message's first characters: a "Name:" label of an imported chat's speaker
 
 
 class EmbeddingRepository(Repository):
+    _present = False
+
+    def available(self) -> bool:
+        """The table exists: a database still open in an older process has not run migration 015 yet."""
+        if not self._present:
+            self._present = bool(
+                self._conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'message_embeddings'"
+                ).fetchone()
+            )
+        return self._present
+
     def pending(self, model: str, *, after_id: int, limit: int) -> list[tuple[int, str]]:
         """Up to ``limit`` messages above ``after_id`` with no vector from ``model``, oldest first: (id, text)."""
         rows = self._conn.execute(
@@ -61,11 +74,11 @@ class EmbeddingRepository(Repository):
     def since(self, model: str, seq: int, *, limit: int = 50_000) -> list[StoredVector]:
         """Vectors written after ``seq``, in order, with their message's chat."""
         rows = self._conn.execute(
-            "SELECT e.seq, e.message_id, m.session_id, e.vector FROM message_embeddings e"
+            "SELECT e.seq, e.message_id, m.session_id, e.vector, substr(m.content, 1, 40) FROM message_embeddings e"
             " JOIN messages m ON m.id = e.message_id WHERE e.seq > ? AND e.model = ? ORDER BY e.seq LIMIT ?",
             (seq, model, limit),
         ).fetchall()
-        return [StoredVector(int(r[0]), int(r[1]), int(r[2]), bytes(r[3])) for r in rows]
+        return [StoredVector(int(r[0]), int(r[1]), int(r[2]), bytes(r[3]), str(r[4] or "")) for r in rows]
 
     def current(self, ids: Sequence[int]) -> dict[int, tuple[int, datetime]]:
         """Those of ``ids`` that still have a vector and are sendable on the active branch: id -> (chat, time)."""
