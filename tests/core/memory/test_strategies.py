@@ -235,7 +235,7 @@ def test_recall_brings_neighbours_and_searches_other_chats_when_asked(store: Sto
     result = plan(store, session.id, Strategy.RECALL, draft="that seafood place, what was it?", settings=config)
     recalled = part(result, PartKind.RECALLED)
     assert {other_messages[0].id, other_messages[1].id, other_messages[2].id} <= set(recalled.message_ids)
-    assert ", chat \"chat\"]" in recalled.messages[0].content
+    assert ', chat "chat"]' in recalled.messages[0].content
     alone = plan(store, session.id, Strategy.RECALL, draft="that seafood place, what was it?")
     assert PartKind.RECALLED not in kinds(alone)
 
