@@ -9,7 +9,7 @@ import getpass
 import sys
 from collections.abc import AsyncGenerator
 
-from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg, shown, shown_line
+from desktop_chat.cli.common import Context, UsageError, index_for_recall, print_json, session_id_arg, shown, shown_line
 from desktop_chat.cli.hints import with_hint
 from desktop_chat.core.errors import SecretStoreUnavailable
 from desktop_chat.core.events import Delta, Event, Failed, Finished, LocalModelChanged, ReplyEvent, Stopped
@@ -87,6 +87,8 @@ async def _send(
                 workspace.chats.set_session_model(sid, model=workspace.chats.session(sid).model, profile=args.profile)
             # A reply this chat left streaming when a previous run was killed is stopped, not resumed.
             workspace.replies.recover_interrupted(sid)
+        if not args.temporary:
+            index_for_recall(workspace)
         if text is None:
             events = workspace.replies.retry(sid, model=args.model, strategy=strategy)
         else:

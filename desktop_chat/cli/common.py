@@ -124,3 +124,36 @@ def shown(text: str) -> str:
 def shown_line(text: str) -> str:
     """``shown``, and line feeds and tabs escaped too: what must stay on one line (an error, a title)."""
     return shown(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def index_for_recall(workspace: Workspace) -> None:
+    """Bring recall's semantic index up to date before planning; without the model, say so and go on by words.
+
+    Messages written since the last run (an import, another process) are embedded here, a few thousand a
+    second; a terminal sees the count when there are many.
+    """
+    from desktop_chat.core.semantic.indexer import IndexProgress
+    from desktop_chat.core.semantic.model import EmbeddingsUnavailable
+
+    shown = False
+
+    def progress(p: IndexProgress) -> None:
+        nonlocal shown
+        if p.total >= _INDEX_PROGRESS_FROM and sys.stderr.isatty():
+            sys.stderr.write(f"\r\033[KIndexing for recall: {p.done:,} of {p.total:,} messages")
+            sys.stderr.flush()
+            shown = True
+
+    try:
+        workspace.memory.index_now(progress)
+    except EmbeddingsUnavailable as exc:
+        print(f"desktop-chat: {exc}", file=sys.stderr)
+    except DesktopChatError as exc:  # a busy or read-only database: recall goes by words this time
+        print(f"desktop-chat: recall by meaning skipped this time: {exc}", file=sys.stderr)
+    finally:
+        if shown:
+            sys.stderr.write("\n")
+
+
+# Fewer messages than this are indexed in well under a second: no progress line.
+_INDEX_PROGRESS_FROM = 5_000

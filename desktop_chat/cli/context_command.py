@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg, shown_line
+from desktop_chat.cli.common import Context, UsageError, index_for_recall, print_json, session_id_arg, shown_line
 from desktop_chat.core.models import ContextPart, ContextPlan, Message, Omission, Strategy
 from desktop_chat.core.spending import RequestCost
 
@@ -17,6 +17,8 @@ def cmd_context(ctx: Context) -> int:
     if args.budget is not None and args.budget <= 0:
         raise UsageError(f"--budget must be a positive number of tokens, not {args.budget}.")
     workspace = ctx.workspace
+    workspace.chats.session(args.session)  # an unknown chat is refused before any indexing
+    index_for_recall(workspace)
     plan = workspace.memory.preview(
         args.session,
         args.draft or "",

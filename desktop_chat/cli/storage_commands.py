@@ -14,7 +14,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from desktop_chat.cli.common import Context, UsageError, count_arg, print_json, session_id_arg, shown, shown_line
+from desktop_chat.cli.common import (
+    Context,
+    UsageError,
+    count_arg,
+    index_for_recall,
+    print_json,
+    session_id_arg,
+    shown,
+    shown_line,
+)
 from desktop_chat.core.models import Session
 from desktop_chat.core.settings import as_json, parse_text, setting_names
 
@@ -145,6 +154,8 @@ def cmd_import(ctx: Context) -> int:
         raise
     if progress is not None:
         progress.end(failed=False)
+    if result.messages:
+        index_for_recall(ctx.workspace)  # so the next `context` or `send` finds them by meaning at once
     if ctx.args.json:
         print_json(
             {

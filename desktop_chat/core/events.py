@@ -120,6 +120,18 @@ class LocalModelChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexingProgress:
+    """Messages being indexed for recall by meaning, in the background: ``done`` of ``total`` so far.
+
+    ``finished``: the pass ended (``done`` messages were indexed).
+    """
+
+    done: int
+    total: int
+    finished: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class SessionCreated:
     session: Session
 
@@ -185,6 +197,7 @@ ChangeEvent = (
     | TitleChanged
     | ExternalChange
     | LocalModelChanged
+    | IndexingProgress
 )
 Event = ReplyEvent | ChangeEvent
 Listener = Callable[[Event], None]

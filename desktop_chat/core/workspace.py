@@ -142,6 +142,7 @@ class Workspace:
 
         Also stops the built-in model's server, if it was started.
         """
+        await self.memory.stop_indexing()
         await self._controller.aclose(wait=wait)
         await self.local.stop()
 

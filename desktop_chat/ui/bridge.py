@@ -33,6 +33,7 @@ from desktop_chat.core.events import (
     FactsChanged,
     Failed,
     Finished,
+    IndexingProgress,
     LocalModelChanged,
     MessagesChanged,
     ReplyEvent,
@@ -69,6 +70,7 @@ class WorkspaceBridge(QObject):
     upkeepChanged = Signal(ID, bool)  # session id, running
     externalChange = Signal()
     localModelChanged = Signal(str, str)  # the built-in model's state ("starting", "ready", ...), one line
+    indexingProgress = Signal(int, int, bool)  # messages indexed for recall by meaning: done, total, finished
     # replies
     replyStarted = Signal(object)  # Started
     replyText = Signal(ID, ID, str)  # session id, assistant message id, text appended since the last flush
@@ -122,6 +124,10 @@ class WorkspaceBridge(QObject):
                 self.externalChange.emit()
             case LocalModelChanged(state=state, detail=detail):
                 self.localModelChanged.emit(state, detail)
+            case IndexingProgress(done=done, total=total, finished=finished):
+                self.indexingProgress.emit(done, total, finished)
+                if finished:
+                    self.memoryChanged.emit(None)  # recall may now find by meaning what it found by words only
             case Delta(session_id=session_id, assistant_message_id=message_id, text=text):
                 self._buffer(session_id, message_id, text)  # any reply, whoever iterates it
             case Started() | Finished() | Stopped() | Failed():

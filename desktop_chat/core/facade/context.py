@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import DesktopChatError
@@ -15,6 +16,9 @@ from desktop_chat.core.providers.local.builtin import LocalModels
 from desktop_chat.core.services import SecretAccess
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
+
+if TYPE_CHECKING:
+    from desktop_chat.core.semantic.background import BackgroundIndexer
 
 
 @dataclass(eq=False)
@@ -30,6 +34,8 @@ class Context:
     known_settings: Settings | None = None
     # The loop keeps only a weak reference to a task: hold background tasks until they are done.
     background: set[asyncio.Task[None]] = field(default_factory=set)
+    # The window's semantic indexing (``MemoryFacade.index_in_background``); None until started.
+    indexer: BackgroundIndexer | None = None
     # The settings previews plan with, and the database's data_version they were read at: a preview per
     # keystroke must not read and validate every setting again. Dropped by ``settings_changed`` (this
     # process's writes); another process's commit changes data_version.

@@ -8,11 +8,18 @@ scheduling it shares with the controller.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from desktop_chat.core.controller import strategy_choice
-from desktop_chat.core.events import FactsChanged, SummaryChanged
+from desktop_chat.core.events import (
+    Event,
+    ExternalChange,
+    FactsChanged,
+    MessagesChanged,
+    SessionCreated,
+    SummaryChanged,
+)
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.memory import fact_rules, summary_rules, summary_undo
 from desktop_chat.core.memory.budget import request_cap
@@ -34,6 +41,9 @@ from desktop_chat.core.models import (
 from desktop_chat.core.providers.local.builtin import upkeep_profile
 from desktop_chat.core.request_cap import RequestCap
 from desktop_chat.core.settings import Settings
+
+if TYPE_CHECKING:
+    from desktop_chat.core.semantic.indexer import IndexProgress
 
 
 class MemoryFacade:
@@ -179,6 +189,46 @@ class MemoryFacade:
     def summary_coverage(self, session_id: int) -> tuple[int, int] | None:
         """The chat's messages the summary covers, as positions (1, n) in its active branch; None without one."""
         return summary_rules.coverage(self._ctx.store_for(session_id), session_id)
+
+    # --- recall by meaning ------------------------------------------------------------------
+
+    def index_now(self, progress: Callable[[IndexProgress], None] | None = None) -> int:
+        """Give every message without a vector one, now, and load the model the plans use (the command line).
+
+        Returns how many were indexed; ``EmbeddingsUnavailable`` (one line) when the model cannot be loaded.
+        """
+        from desktop_chat.core.semantic.indexer import index_store
+        from desktop_chat.core.semantic.model import shared_embedder
+
+        shared_embedder()
+        return index_store(self._ctx.store, progress=progress)
+
+    def index_in_background(self) -> None:
+        """Index new, edited and imported messages in a worker thread as they come (the window).
+
+        Progress is published as ``IndexingProgress``; ``Workspace.aclose`` stops it.
+        """
+        from desktop_chat.core.semantic.background import BackgroundIndexer
+
+        if self._ctx.indexer is not None:
+            return
+        indexer = self._ctx.indexer = BackgroundIndexer(self._ctx.store, self._ctx.channel)
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, MessagesChanged | ExternalChange | SessionCreated):
+                indexer.request()
+
+        self._ctx.channel.subscribe(on_event)
+        indexer.request()
+
+    @property
+    def indexing(self) -> bool:
+        """A background indexing pass is under way."""
+        return self._ctx.indexer is not None and self._ctx.indexer.running
+
+    async def stop_indexing(self) -> None:
+        if self._ctx.indexer is not None:
+            await self._ctx.indexer.aclose()
 
     # --- upkeep status -----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from desktop_chat.core.memory.assembly import Assembly
 from desktop_chat.core.memory.recall_dates import DateRange, find_date, without_date
+from desktop_chat.core.memory.recall_semantic import semantic_lists
 from desktop_chat.core.storage.messages import fts_any_query
 
 # Words that match nearly every message; left in, they drown the words that matter in BM25's OR query.
@@ -44,6 +45,12 @@ CHAT_WORD_MIN = 40
 EXPANSION_WEIGHT = 0.35
 EXPANSION_SOURCES = 6
 DATE_BOOST = 3.0
+# Reciprocal rank fusion: a list's rank r adds weight / (RRF_K + r) (Cormack et al. 2009 use 60). The
+# constant and the weights were chosen on bench/recall_eval.py's dev split, checked on its held-out split
+# (docs/memory.md): meaning counts twice what words do; each aspect a quarter.
+RRF_K = 30
+SEMANTIC_WEIGHT = 2.0
+ASPECT_WEIGHT = 0.25
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -61,16 +68,51 @@ def query_words(text: str) -> list[str]:
     return [w for w in dict.fromkeys(_WORD.findall(text.lower())) if w not in STOPWORDS and not w.isdigit()]
 
 
-def search(a: Assembly, window_start: int | None, *, now: datetime) -> list[Hit]:
-    """The hits for the assembly's query, best first, at most ``recall_max_messages`` of them."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    hits: list[Hit]
+    by_meaning: bool  # False: the semantic index was not ready, so words alone found these
+
+
+def search(a: Assembly, window_start: int | None, *, now: datetime) -> Found:
+    """The hits for the assembly's query, best first, at most ``recall_max_messages`` of them.
+
+    Several ranked lists are fused by reciprocal rank (each list adds ``weight / (RRF_K + rank)``):
+    BM25 over the words, and by meaning the whole question and each of its aspects.
+    """
     opts = a.options
     date = find_date(a.query, now)
     words = query_words(without_date(a.query, date))
     common = _too_common(a, " ".join(words))
     words = [w for w in words if w not in common]
     if not words:
-        return []
+        return Found([], False)
     limit = opts.recall_max_messages
+    lexical = _lexical(a, words, window_start, date, limit)
+    names = query_words(a.query)  # a speaker's name is too common to search, but says whose turns matter
+    semantic = semantic_lists(a, " ".join(words), words if len(words) > 1 else [], window_start, limit, names=names)
+    lists: list[tuple[float, list[Hit]]] = [(1.0, lexical)]
+    if semantic is not None:
+        lists.append((SEMANTIC_WEIGHT, [Hit(n.id, n.session_id, n.created_at, n.similarity) for n in semantic.whole]))
+        for aspect in semantic.aspects:
+            lists.append((ASPECT_WEIGHT, [Hit(n.id, n.session_id, n.created_at, n.similarity) for n in aspect]))
+    scores: dict[int, float] = {}
+    found: dict[int, Hit] = {}
+    for weight, ranked in lists:
+        for rank, hit in enumerate(ranked):
+            found.setdefault(hit.id, hit)
+            scores[hit.id] = scores.get(hit.id, 0.0) + weight / (RRF_K + rank + 1)
+    if date is not None:
+        for hit_id, hit in found.items():
+            if date.since <= hit.created_at < date.until:
+                scores[hit_id] *= DATE_BOOST
+    ranked = sorted(found.values(), key=lambda h: (-scores[h.id], h.id))[:limit]
+    return Found([Hit(h.id, h.session_id, h.created_at, scores[h.id]) for h in ranked], semantic is not None)
+
+
+def _lexical(a: Assembly, words: list[str], window_start: int | None, date: DateRange | None, limit: int) -> list[Hit]:
+    """BM25 over the words (and borrowed words), best first; hits of a named date weigh more."""
+    opts = a.options
     scores: dict[int, float] = {}
     found: dict[int, Hit] = {}
 

@@ -24,15 +24,14 @@ quoted message later, :func:`drop_covered` takes it out of the quotes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from desktop_chat.core.memory.assembly import Assembly
+from desktop_chat.core.memory.recall_quotes import RECALL_HEADER, Quote, group_of, heading, render
 from desktop_chat.core.memory.recall_search import Hit, search
 from desktop_chat.core.memory.window import WindowScan
-from desktop_chat.core.models import ChatMessage, ContextPart, Message, Omission, PartKind, Role
+from desktop_chat.core.models import ChatMessage, ContextPart, Omission, PartKind, Role
 from desktop_chat.core.storage.scan import TimelineRow
-
-RECALL_HEADER = "Relevant earlier messages (found by search, quoted):"
 
 # An episode ends at a pause longer than this, or where an imported chat's session changes.
 EPISODE_GAP_SECONDS = 60 * 60
@@ -40,19 +39,8 @@ EPISODE_GAP_SECONDS = 60 * 60
 EPISODE_MAX_MESSAGES = 24
 # At most this many episodes are tried whole per plan: each costs a read of ~50 rows.
 WHOLE_EPISODES = 8
-# Hits with neighbours first, until this share of recall's tokens is spent; then whole episodes.
-BREADTH = 0.5
-
-_ROLE_WORDS = {Role.USER: "user", Role.ASSISTANT: "assistant", Role.SYSTEM: "system"}
-
-
-def quote(message: Message, *, same_session: bool, title: str) -> str:
-    return _prefix(f"{message.created_at:%Y-%m-%d}", message.role, same_session, title) + message.content.strip()
-
-
-def _prefix(day: str, role: Role, same_session: bool, title: str) -> str:
-    where = f"Earlier in this chat ({day})" if same_session else f'In the chat "{title or "Untitled"}" ({day})'
-    return f"{where}, {_ROLE_WORDS[role]}: "
+# Hits alone first, until this share of recall's tokens is spent; then the best hits' neighbours.
+BARE = 0.6
 
 
 @dataclass
@@ -78,7 +66,7 @@ class Recalled:
 
     part: ContextPart
     ids: list[int]
-    lines: dict[int, str]
+    quotes: dict[int, Quote]
     sessions: dict[int, int]  # message id -> session id
     about: str  # the reason, after "N earlier messages"
 
@@ -92,7 +80,14 @@ class _Rows:
         self.rows: dict[int, TimelineRow] = {}
         self.session: dict[int, int] = {}
         self.costs: dict[int, int] = {}
-        self._prefixes: dict[str, int] = {}
+        self.groups: dict[int, tuple[int, date]] = {}  # message id -> the heading it is quoted under
+        self.heading_costs: dict[tuple[int, date], int] = {}
+
+    def hits(self, hits: list[Hit]) -> None:
+        """Read the rows of many hits at once (bare quotes need no neighbours)."""
+        wanted = [h.id for h in hits if h.id not in self.rows]
+        sessions = {h.id: h.session_id for h in hits}
+        self._cost(self._a.store.scan.rows(wanted), sessions)
 
     def around(self, hit: Hit, n: int) -> list[TimelineRow]:
         """The hit and up to ``n`` turns either side, outside the window, cut at its episode's edges."""
@@ -101,19 +96,26 @@ class _Rows:
         rows = [r for r in rows if _outside_window(a, hit.session_id, r.id, self._window_start) or r.id == hit.id]
         if a.options.recall_episodes:
             rows = _cut(rows, hit.id)
+        self._cost(rows, dict.fromkeys((r.id for r in rows), hit.session_id))
+        return rows
+
+    def _cost(self, rows: list[TimelineRow], sessions: dict[int, int]) -> None:
+        a = self._a
         uncounted = [r.id for r in rows if r.token_count is None and r.id not in self.costs]
         counted = {m.id: a.history.tokens_of(m) for m in a.history.load(uncounted).values()} if uncounted else {}
         for r in rows:
             if r.id in self.costs:
                 continue
-            day = f"{r.created_at:%Y-%m-%d}"
-            if day not in self._prefixes:
-                self._prefixes[day] = a.text_tokens(f"Earlier in this chat ({day}), ")
+            session_id = sessions[r.id]
+            group = self.groups[r.id] = group_of(r.created_at, session_id)
+            if group not in self.heading_costs:
+                # A title is not read for this estimate: a chat's heading costs about what a day's does, plus it.
+                chat = None if session_id == a.session_id else "another chat"
+                self.heading_costs[group] = a.text_tokens(heading(r.created_at, chat)) + 1
             # The stored count holds the message overhead (~4 tokens): about the newline and role word a quote adds.
-            self.costs[r.id] = self._prefixes[day] + (r.token_count if r.token_count is not None else counted[r.id])
+            self.costs[r.id] = r.token_count if r.token_count is not None else counted[r.id]
             self.rows[r.id] = r
-            self.session[r.id] = hit.session_id
-        return rows
+            self.session[r.id] = session_id
 
 
 def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled | None:
@@ -122,7 +124,8 @@ def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled
     if not a.query.strip() or limit <= 0:
         return None
     window_start = window.oldest_id if window and window.oldest_id is not None else a.below
-    hits = search(a, window_start, now=datetime.now(UTC))
+    result = search(a, window_start, now=datetime.now(UTC))
+    hits = result.hits
     if not hits:
         return None
     rows = _Rows(a, window_start)
@@ -132,14 +135,13 @@ def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled
         return None
     contents = a.history.contents(list(chosen))
     titles = _titles(a, {rows.session[i] for i in chosen})
-    lines: dict[int, str] = {}
+    quotes: dict[int, Quote] = {}
     for i in chosen:
         row = rows.rows[i]
-        same = rows.session[i] == a.session_id
-        day = f"{row.created_at:%Y-%m-%d}"
-        lines[i] = _prefix(day, row.role, same, titles.get(rows.session[i], "")) + contents[i].strip()
+        chat = None if rows.session[i] == a.session_id else titles.get(rows.session[i], "")
+        quotes[i] = Quote(i, row.created_at, row.role, contents[i], chat)
     order = list(chosen)  # in the order they were chosen: the last ones go first if the estimate was short
-    text, tokens = _exact(a, order, lines, limit, rows.costs)
+    text, tokens = _exact(a, order, quotes, limit, rows.costs)
     if not order:
         return None
     ids = sorted(order)
@@ -153,6 +155,7 @@ def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled
     about = (
         f" for {_shorten(a.query)!r}: {found} search hit{'s' if found != 1 else ''}"
         f" with their neighbours{episodes_note}"
+        f"{'' if result.by_meaning else '; by words only (messages not yet indexed for meaning)'}"
     )
     part = ContextPart(
         kind=PartKind.RECALLED,
@@ -163,7 +166,7 @@ def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled
     )
     a.add(part)
     a.recalled_ids.update(ids)
-    return Recalled(part, ids, {i: lines[i] for i in ids}, {i: rows.session[i] for i in ids}, about)
+    return Recalled(part, ids, {i: quotes[i] for i in ids}, {i: rows.session[i] for i in ids}, about)
 
 
 def drop_covered(a: Assembly, recalled: Recalled | None, window: WindowScan) -> bool:
@@ -181,7 +184,7 @@ def drop_covered(a: Assembly, recalled: Recalled | None, window: WindowScan) -> 
     gone = set(covered)
     recalled.ids = [i for i in recalled.ids if i not in gone]
     if recalled.ids:
-        text = "\n".join([RECALL_HEADER, *(recalled.lines[i] for i in recalled.ids)])
+        text = render(recalled.quotes[i] for i in recalled.ids)
         tokens = a.system_tokens(text)  # fewer lines than before: within what the part had
         plural = "s" if len(recalled.ids) != 1 else ""
         recalled.part = ContextPart(
@@ -248,38 +251,50 @@ def _joined(older: TimelineRow, newer: TimelineRow) -> bool:
 def _fill(a: Assembly, hits: list[Hit], rows: _Rows, limit: int) -> tuple[dict[int, None], int]:
     """Message ids to quote, in the order chosen, within ``limit`` (estimated); and how many whole episodes."""
     chosen: dict[int, None] = {}
+    headed: set[tuple[int, date]] = set()
     spent = 0
 
     def take(ids: list[int]) -> bool:
         nonlocal spent
         new = [i for i in ids if i not in chosen]
-        cost = sum(rows.costs[i] for i in new)
+        groups = {rows.groups[i] for i in new} - headed
+        cost = sum(rows.costs[i] for i in new) + sum(rows.heading_costs[g] for g in groups)
         if not new or spent + cost > limit:
             return False
         chosen.update(dict.fromkeys(new))
+        headed.update(groups)
         spent += cost
         return True
 
     n = a.options.recall_neighbours
     windows: dict[int, list[int]] = {}
 
-    def take_hit(hit: Hit) -> None:
+    def take_hit(hit: Hit, neighbours: int) -> bool:
         # The hit with its neighbours, or with fewer of them when that is all that fits.
+        if neighbours == 0:
+            return hit.id in rows.rows and take([hit.id])
         if hit.id not in windows:  # read when first needed: hits past the budget cost nothing
-            windows[hit.id] = [r.id for r in rows.around(hit, n)]
+            windows[hit.id] = [r.id for r in rows.around(hit, neighbours)]
         ids = windows[hit.id]
         centre = ids.index(hit.id)
-        for k in range(n, -1, -1):
-            if take(ids[max(0, centre - k) : centre + k + 1]):
-                return
+        return any(take(ids[max(0, centre - k) : centre + k + 1]) for k in range(neighbours, -1, -1))
 
-    breadth = limit * BREADTH if a.options.recall_episodes else limit
+    # 1. As many distinct hits as fit in BARE of the tokens, each alone: a multi-hop question needs
+    #    several turns said on different days, not the best one's surroundings.
+    rows.hits(hits)
     rest = len(hits)
     for index, hit in enumerate(hits):
-        if spent >= breadth:
+        if spent >= limit * BARE:
             rest = index
             break
-        take_hit(hit)
+        take_hit(hit, 0)
+    # 2. The best hits' neighbours (the question a turn answers, the answer a turn asks for).
+    if n:
+        for hit in hits[:rest]:
+            if spent >= limit * (BARE + (1 - BARE) / 2):
+                break
+            take_hit(hit, n)
+    # 3. Whole episodes (a conversation that keeps to the topic), then the remaining hits.
     whole = 0
     if a.options.recall_episodes:
         for episode in _episodes(hits, rows)[:WHOLE_EPISODES]:
@@ -288,14 +303,16 @@ def _fill(a: Assembly, hits: list[Hit], rows: _Rows, limit: int) -> tuple[dict[i
             if take([r.id for r in rows.around(episode.best, EPISODE_MAX_MESSAGES)]):
                 whole += 1
     for hit in hits[rest:]:
-        take_hit(hit)
+        take_hit(hit, 0)
     return chosen, whole
 
 
-def _exact(a: Assembly, order: list[int], lines: dict[int, str], limit: int, costs: dict[int, int]) -> tuple[str, int]:
+def _exact(
+    a: Assembly, order: list[int], quotes: dict[int, Quote], limit: int, costs: dict[int, int]
+) -> tuple[str, int]:
     """The quoted block and its exact count; drops the last-chosen messages while it is over ``limit``."""
     while order:
-        text = "\n".join([RECALL_HEADER, *(lines[i] for i in sorted(order))])
+        text = render(quotes[i] for i in order)
         tokens = a.system_tokens(text)
         if tokens <= limit:
             return text, tokens

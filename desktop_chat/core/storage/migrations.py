@@ -418,6 +418,32 @@ def m014_usage(conn: sqlite3.Connection) -> None:
     )
 
 
+def m015_message_embeddings(conn: sqlite3.Connection) -> None:
+    """Semantic recall: one vector per sendable message, made in the background by a local model.
+
+    ``seq`` grows with every write, so a reader's in-memory index catches up with "seq > the
+    last one I read" (an edited message is embedded again under a new seq). A message's
+    vector goes with it (ON DELETE CASCADE) and is dropped when its text changes, so the
+    indexer makes it anew; until then recall finds that message by its words alone.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE message_embeddings (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id INTEGER NOT NULL UNIQUE REFERENCES messages(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE TRIGGER message_embeddings_stale AFTER UPDATE OF content ON messages
+        WHEN old.content IS NOT new.content
+        BEGIN
+            DELETE FROM message_embeddings WHERE message_id = old.id;
+        END;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_core_tables", m001_core_tables),
     ("002_message_counts", m002_message_counts),
@@ -433,6 +459,7 @@ MIGRATIONS: list[Migration] = [
     ("012_streaming_index", m012_streaming_index),
     ("013_message_parts", m013_message_parts),
     ("014_usage", m014_usage),
+    ("015_message_embeddings", m015_message_embeddings),
 ]
 
 

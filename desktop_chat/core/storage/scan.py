@@ -126,6 +126,21 @@ class ScanRepository(Repository):
             for r in [*reversed(older), *newer]
         ]
 
+    def rows(self, ids: list[int]) -> list[TimelineRow]:
+        """The timeline rows of ``ids`` (any chat), those still sendable on the active branch, in id order."""
+        if not ids:
+            return []
+        columns = "id, role, created_at, token_count, json_extract(meta, '$.session')"
+        found = self._conn.execute(
+            f"SELECT {columns} FROM messages WHERE id IN ({','.join('?' * len(ids))}) AND active = 1 AND {SENDABLE}"
+            " ORDER BY id",
+            ids,
+        ).fetchall()
+        return [
+            TimelineRow(r[0], _ROLES[r[1]], from_db_time(r[2]), r[3], None if r[4] is None else str(r[4]))
+            for r in found
+        ]
+
     def word_frequency(self, word: str, cap: int) -> int:
         """How many messages (of any chat) contain ``word``, counting no further than ``cap``."""
         row = self._conn.execute(

@@ -9,6 +9,7 @@ from desktop_chat.core.errors import DiskFull, ReadOnlyData, StorageError
 from desktop_chat.core.paths import database_path, prepare_data_folder
 from desktop_chat.core.storage.claims import ClaimRepository
 from desktop_chat.core.storage.db import Database
+from desktop_chat.core.storage.embeddings import EmbeddingRepository
 from desktop_chat.core.storage.facts import FactRepository
 from desktop_chat.core.storage.imports import ImportRepository
 from desktop_chat.core.storage.messages import MessageRepository
@@ -35,6 +36,7 @@ class Store:
         self.claims = ClaimRepository(db)
         self.reply_plans = ReplyPlanRepository(db)
         self.usage = UsageRepository(db)
+        self.embeddings = EmbeddingRepository(db)
 
     @classmethod
     def open(cls, folder: Path) -> Store:

@@ -251,6 +251,7 @@ async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any
     with contextlib.suppress(DesktopChatError):
         await workspace.warm_up()
     window.state.start()
+    workspace.memory.index_in_background()  # recall by meaning: new and imported messages, in a worker
     if on_ready is not None:
         on_ready(window)
     await closing

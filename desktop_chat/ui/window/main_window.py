@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         bridge.settingsChanged.connect(self._settings_changed)
         bridge.externalChange.connect(self._external_change)
         bridge.localModelChanged.connect(self._local_model_changed)
+        bridge.indexingProgress.connect(self._indexing_progress)
         self.replies.connect_bridge(bridge)
 
     @Slot()
@@ -428,6 +429,10 @@ class MainWindow(QMainWindow):
 
     def _local_model_changed(self, state: str, detail: str) -> None:
         self.status_line.local_model_changed(state, detail)
+
+    @Slot(int, int, bool)
+    def _indexing_progress(self, done: int, total: int, finished: bool) -> None:
+        self.status_line.indexing_progress(done, total, finished)
 
     def open_settings(self, page: str | None = None) -> None:
         """The settings dialog (``ui/settings.py``), on ``page`` if given ("providers", "memory", ...)."""

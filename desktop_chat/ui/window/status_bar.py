@@ -34,8 +34,15 @@ class StatusLine:
         self.usage.setToolTip(
             "Prompt and completion tokens of the last reply, as the provider counted them, and what it cost"
         )
+        self.indexing = QLabel()
+        self.indexing.setAccessibleName("Indexing for recall")
+        self.indexing.setToolTip(
+            "Messages being indexed, in the background, so recall finds them by meaning and not only by their words"
+        )
+        self.indexing.hide()
         status.addWidget(self.connection)
         status.addWidget(self.provider)
+        status.addPermanentWidget(self.indexing)
         status.addPermanentWidget(self.usage)
 
     def notify(self, message: str) -> None:
@@ -91,6 +98,14 @@ class StatusLine:
                 if stored is not None:
                     self.usage.setText(f"last reply: stopped · ≈{stored.total_tokens:,} prompt tokens")
             self.notify("Stopped; the partial reply is kept")
+
+    def indexing_progress(self, done: int, total: int, finished: bool) -> None:
+        """Shown while a pass is under way (an import of thousands of messages takes seconds), gone after."""
+        if finished or done >= total:
+            self.indexing.hide()
+            return
+        self.indexing.setText(f"Indexing for recall: {done:,} of {total:,} messages")
+        self.indexing.show()
 
     def local_model_changed(self, state: str, detail: str) -> None:
         """The built-in model loads for a second or more before the first reply: say so until it is ready."""

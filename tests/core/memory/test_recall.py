@@ -80,7 +80,7 @@ def test_an_episode_comes_whole_and_stops_at_a_pause(store: Store) -> None:
     )
     after = minutes(START + timedelta(days=9), filler(30, 12))
     ids = timed_chat(store, [*before, *episode, *after])
-    result = plan(store, "What pet did she get?", budget=2000)
+    result = plan(store, "What pet did she get?", budget=2000, recall_episodes=True)
     part = recalled(result)
     episode_ids = ids[12:18]
     assert set(episode_ids) <= set(part.message_ids), "the whole episode, by id"
@@ -94,7 +94,7 @@ def test_an_imported_session_boundary_ends_an_episode(store: Store) -> None:
     second = minutes(START + timedelta(minutes=9), ["Totally unrelated chatter.", *filler(6, 8)], source="2")
     later = minutes(START + timedelta(days=5), filler(30, 20))
     ids = timed_chat(store, [*first, *second, *later])
-    part = recalled(plan(store, "What about the fence?", budget=2000, recall_neighbours=2))
+    part = recalled(plan(store, "What about the fence?", budget=2000, recall_neighbours=2, recall_episodes=True))
     assert ids[8] in part.message_ids
     assert not set(ids[9:16]) & set(part.message_ids), "the next imported session is another episode"
 
@@ -115,7 +115,7 @@ def test_a_dated_question_prefers_messages_of_that_date(store: Store) -> None:
     # Room for one quoted line: it must be the one of that day, with its date.
     part = recalled(plan(store, "What did I cook on 10 April 2025?", budget=66, window_messages=1, **options))
     assert part.message_ids == (ids[10],)
-    assert "(2025-04-10)" in part.messages[0].content and "pizza" in part.messages[0].content
+    assert "[2025-04-10]" in part.messages[0].content and "pizza" in part.messages[0].content
     part = recalled(plan(store, "What did I cook in March 2025?", budget=66, window_messages=1, **options))
     assert part.message_ids == (ids[0],)
 

