@@ -40,8 +40,8 @@ from desktop_chat.core.semantic.model import shared_embedder
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 
-MODEL = "local-model"
-WORDS_ONLY = "--words-only" in sys.argv  # read before argparse: prepare() runs inside main()  # o200k_base counts, as for any local model
+MODEL = "local-model"  # o200k_base counts, as for any local model
+WORDS_ONLY = "--words-only" in sys.argv  # prepare() reads it; argparse only documents it
 TYPES = ("single-hop", "temporal", "multi-hop", "open-domain")  # the harder set's, in the held-out's order
 
 
