@@ -126,11 +126,11 @@ def shown_line(text: str) -> str:
     return shown(text).replace("\n", "\\n").replace("\t", "\\t")
 
 
-def index_for_recall(workspace: Workspace) -> None:
-    """Bring recall's semantic index up to date before planning; without the model, say so and go on by words.
+def index_for_recall(workspace: Workspace, session_id: int) -> None:
+    """Bring the chat's semantic index up to date before planning; without the model, say so and go on by words.
 
-    Messages written since the last run (an import, another process) are embedded here, a few thousand a
-    second; a terminal sees the count when there are many.
+    Its messages written since the last run (an import, another process) are embedded here, ~45 a second
+    (the window does it in the background); a terminal sees the count when there are many.
     """
     from desktop_chat.core.semantic.indexer import IndexProgress
     from desktop_chat.core.semantic.model import EmbeddingsUnavailable
@@ -145,7 +145,7 @@ def index_for_recall(workspace: Workspace) -> None:
             shown = True
 
     try:
-        workspace.memory.index_now(progress)
+        workspace.memory.index_now(session_id, progress)
     except EmbeddingsUnavailable as exc:
         print(f"desktop-chat: {exc}", file=sys.stderr)
     except DesktopChatError as exc:  # a busy or read-only database: recall goes by words this time
@@ -155,5 +155,5 @@ def index_for_recall(workspace: Workspace) -> None:
             sys.stderr.write("\n")
 
 
-# Fewer messages than this are indexed in well under a second: no progress line.
-_INDEX_PROGRESS_FROM = 5_000
+# Fewer messages than this are indexed in a second or two: no progress line.
+_INDEX_PROGRESS_FROM = 100

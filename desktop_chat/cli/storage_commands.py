@@ -18,7 +18,6 @@ from desktop_chat.cli.common import (
     Context,
     UsageError,
     count_arg,
-    index_for_recall,
     print_json,
     session_id_arg,
     shown,
@@ -154,8 +153,6 @@ def cmd_import(ctx: Context) -> int:
         raise
     if progress is not None:
         progress.end(failed=False)
-    if result.messages:
-        index_for_recall(ctx.workspace)  # so the next `context` or `send` finds them by meaning at once
     if ctx.args.json:
         print_json(
             {

@@ -23,7 +23,7 @@ from desktop_chat.core.events import (
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.memory import fact_rules, summary_rules, summary_undo
 from desktop_chat.core.memory.budget import request_cap
-from desktop_chat.core.memory.options import chat_request_cap
+from desktop_chat.core.memory.options import chat_request_cap, memory_options
 from desktop_chat.core.memory.upkeep import describe_upkeep, jobs_for
 from desktop_chat.core.models import (
     ContextPlan,
@@ -192,16 +192,21 @@ class MemoryFacade:
 
     # --- recall by meaning ------------------------------------------------------------------
 
-    def index_now(self, progress: Callable[[IndexProgress], None] | None = None) -> int:
-        """Give every message without a vector one, now, and load the model the plans use (the command line).
+    def index_now(self, session_id: int, progress: Callable[[IndexProgress], None] | None = None) -> int:
+        """Give the chat's messages without a vector one, now, and load the model plans use (the command line).
 
-        Returns how many were indexed; ``EmbeddingsUnavailable`` (one line) when the model cannot be loaded.
+        Every chat's, when its recall searches them all. Returns how many were indexed;
+        ``EmbeddingsUnavailable`` (one line) when the model cannot be loaded.
         """
         from desktop_chat.core.semantic.indexer import index_store
         from desktop_chat.core.semantic.model import shared_embedder
 
+        session = self._ctx.session(session_id)
+        if session.temporary:
+            return 0  # kept in memory, not in the database the index reads
+        everywhere = memory_options(self._ctx.settings, session.strategy_options).recall_all_sessions
         shared_embedder()
-        return index_store(self._ctx.store, progress=progress)
+        return index_store(self._ctx.store, progress=progress, session_id=None if everywhere else session_id)
 
     def index_in_background(self) -> None:
         """Index new, edited and imported messages in a worker thread as they come (the window).

@@ -10,9 +10,12 @@ from the loop's thread. Requests while it runs coalesce into one more pass.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.events import EventChannel, IndexingProgress
@@ -33,6 +36,9 @@ class BackgroundIndexer:
         self._again = False
         self._stopping = threading.Event()
         self.problem: str | None = None  # one line when the model could not be loaded
+        # One thread of its own, at a lower priority: embedding a big import takes minutes of CPU, and
+        # the window (and the user's other programs) come first.
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="semantic-indexing", initializer=_lower_priority)
 
     @property
     def running(self) -> bool:
@@ -57,7 +63,7 @@ class BackgroundIndexer:
         while True:
             self._again = False
             try:
-                stored = await asyncio.to_thread(self._pass, report)
+                stored = await loop.run_in_executor(self._worker, self._pass, report)
             except DesktopChatError as exc:
                 self.problem = str(exc)
                 log.warning("semantic indexing stopped: %s", exc)
@@ -84,3 +90,10 @@ class BackgroundIndexer:
         task = self._task
         if task is not None and not task.done():
             await asyncio.wait([task])
+        self._worker.shutdown(wait=False)
+
+
+def _lower_priority() -> None:
+    """Nice 10 for the calling thread (Linux schedules threads on their own; elsewhere nothing changes)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)

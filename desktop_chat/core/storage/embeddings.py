@@ -25,6 +25,13 @@ class StoredVector(NamedTuple):
     opening: str  # the message's first characters: a "Name:" label of an imported chat's speaker
 
 
+def _pending(model: str, after_id: int, session_id: int | None) -> tuple[str, tuple[object, ...]]:
+    where = f"m.id > ? AND {_EMBEDDABLE} AND (e.message_id IS NULL OR e.model IS NOT ?)"
+    if session_id is None:
+        return where, (after_id, model)
+    return where + " AND m.session_id = ?", (after_id, model, session_id)
+
+
 class EmbeddingRepository(Repository):
     _present = False
 
@@ -38,21 +45,24 @@ class EmbeddingRepository(Repository):
             )
         return self._present
 
-    def pending(self, model: str, *, after_id: int, limit: int) -> list[tuple[int, str]]:
-        """Up to ``limit`` messages above ``after_id`` with no vector from ``model``, oldest first: (id, text)."""
+    def pending(self, model: str, *, after_id: int, limit: int, session_id: int | None = None) -> list[tuple[int, str]]:
+        """Up to ``limit`` messages above ``after_id`` with no vector from ``model``, oldest first: (id, text).
+
+        ``session_id``: of that chat only.
+        """
+        where, params = _pending(model, after_id, session_id)
         rows = self._conn.execute(
-            "SELECT m.id, m.content FROM messages m LEFT JOIN message_embeddings e ON e.message_id = m.id"
-            f" WHERE m.id > ? AND {_EMBEDDABLE} AND (e.message_id IS NULL OR e.model IS NOT ?)"
-            " ORDER BY m.id LIMIT ?",
-            (after_id, model, limit),
+            f"SELECT m.id, m.content FROM messages m LEFT JOIN message_embeddings e ON e.message_id = m.id"
+            f" WHERE {where} ORDER BY m.id LIMIT ?",
+            (*params, limit),
         ).fetchall()
         return [(int(row[0]), str(row[1])) for row in rows]
 
-    def pending_count(self, model: str, *, after_id: int = 0) -> int:
+    def pending_count(self, model: str, *, after_id: int = 0, session_id: int | None = None) -> int:
+        where, params = _pending(model, after_id, session_id)
         (count,) = self._conn.execute(
-            "SELECT COUNT(*) FROM messages m LEFT JOIN message_embeddings e ON e.message_id = m.id"
-            f" WHERE m.id > ? AND {_EMBEDDABLE} AND (e.message_id IS NULL OR e.model IS NOT ?)",
-            (after_id, model),
+            f"SELECT COUNT(*) FROM messages m LEFT JOIN message_embeddings e ON e.message_id = m.id WHERE {where}",
+            params,
         ).fetchone()
         return int(count)
 

@@ -172,3 +172,18 @@ def test_the_migration_adds_the_vectors_table_to_an_existing_database_with_a_bac
         assert ids[7] in recalled_ids(plan(store))
     finally:
         store.close()
+
+
+def test_a_10000_message_chat_sends_at_most_16000_tokens_and_still_recalls_a_detail_9000_messages_back(
+    store: Store,
+) -> None:
+    texts = [f"{SMALL_TALK[i % len(SMALL_TALK)]} Nothing else new, day {i}." for i in range(10_000)]
+    texts[1_000] = "My locker code at the climbing gym is 4471, remind me if I forget."
+    ids = build(store, texts)
+    result = plan_context(
+        store, store.sessions.list_by_activity()[0].id, settings=Settings(), model=MODEL, draft="What's my locker code?"
+    )
+    assert result.budget == 16_000 and result.total_tokens <= 16_000
+    held = {i for p in result.parts for i in p.message_ids}
+    assert ids[1_000] in held
+    assert ids[1_000] not in {i for p in result.parts if p.kind == PartKind.RECENT for i in p.message_ids}
