@@ -18,7 +18,7 @@ from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 
 if TYPE_CHECKING:
-    from desktop_chat.core.semantic.background import BackgroundIndexer
+    from desktop_chat.core.facade.indexing import BackgroundIndexer
 
 
 @dataclass(eq=False)

@@ -213,7 +213,7 @@ class MemoryFacade:
 
         Progress is published as ``IndexingProgress``; ``Workspace.aclose`` stops it.
         """
-        from desktop_chat.core.semantic.background import BackgroundIndexer
+        from desktop_chat.core.facade.indexing import BackgroundIndexer
 
         if self._ctx.indexer is not None:
             return
