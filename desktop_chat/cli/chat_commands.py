@@ -88,7 +88,7 @@ async def _send(
             # A reply this chat left streaming when a previous run was killed is stopped, not resumed.
             workspace.replies.recover_interrupted(sid)
         if not args.temporary:
-            index_for_recall(workspace, sid)
+            index_for_recall(workspace, sid, strategy)
         if text is None:
             events = workspace.replies.retry(sid, model=args.model, strategy=strategy)
         else:

@@ -15,6 +15,7 @@ from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.paths import data_dir
 
 if TYPE_CHECKING:
+    from desktop_chat.core.models import Strategy
     from desktop_chat.core.workspace import Workspace
 
 EXIT_OK = 0
@@ -126,7 +127,7 @@ def shown_line(text: str) -> str:
     return shown(text).replace("\n", "\\n").replace("\t", "\\t")
 
 
-def index_for_recall(workspace: Workspace, session_id: int) -> None:
+def index_for_recall(workspace: Workspace, session_id: int, strategy: Strategy | None = None) -> None:
     """Bring the chat's semantic index up to date before planning; without the model, say so and go on by words.
 
     Its messages written since the last run (an import, another process) are embedded here, ~45 a second
@@ -145,11 +146,11 @@ def index_for_recall(workspace: Workspace, session_id: int) -> None:
             shown = True
 
     try:
-        workspace.memory.index_now(session_id, progress)
+        workspace.memory.index_now(session_id, progress, strategy=strategy)
     except EmbeddingsUnavailable as exc:
-        print(f"desktop-chat: {exc}", file=sys.stderr)
+        print(f"desktop-chat: {shown_line(str(exc))}", file=sys.stderr)
     except DesktopChatError as exc:  # a busy or read-only database: recall goes by words this time
-        print(f"desktop-chat: recall by meaning skipped this time: {exc}", file=sys.stderr)
+        print(f"desktop-chat: recall by meaning skipped this time: {shown_line(str(exc))}", file=sys.stderr)
     finally:
         if shown:
             sys.stderr.write("\n")

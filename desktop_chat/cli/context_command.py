@@ -18,7 +18,7 @@ def cmd_context(ctx: Context) -> int:
         raise UsageError(f"--budget must be a positive number of tokens, not {args.budget}.")
     workspace = ctx.workspace
     workspace.chats.session(args.session)  # an unknown chat is refused before any indexing
-    index_for_recall(workspace, args.session)
+    index_for_recall(workspace, args.session, Strategy(args.strategy) if args.strategy else None)
     plan = workspace.memory.preview(
         args.session,
         args.draft or "",

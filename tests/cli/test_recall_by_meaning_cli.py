@@ -1,4 +1,4 @@
-"""The command line finds by meaning what an import brought: the import indexes, `context` plans with it."""
+"""The command line finds by meaning what an import brought: `context` indexes the chat, then plans with it."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-CHECKS = ["window", "tokens", "database", "keyring", "local model"]
+CHECKS = ["window", "tokens", "database", "recall by meaning", "keyring", "local model"]
 
 
 def desktop_chat(*args: str, env: dict[str, str] | None = None, prelude: str = "") -> subprocess.CompletedProcess[str]:

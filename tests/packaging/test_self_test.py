@@ -32,7 +32,7 @@ def test_self_test_passes_every_check_and_leaves_nothing_behind(tmp_path: Path) 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[0] == f"{APP_DISPLAY_NAME} {VERSION} self-test (source)"
     assert outcomes(result.stdout) == dict.fromkeys(CHECKS, "ok")
-    assert result.stdout.splitlines()[-1] == "self-test passed: 5 passed, 0 failed, 0 skipped"
+    assert result.stdout.splitlines()[-1] == "self-test passed: 6 passed, 0 failed, 0 skipped"
     assert result.stderr == ""
     # The temporary data folder is gone and the user's own data folder was never touched.
     assert list((tmp_path / "tmp").iterdir()) == []
@@ -51,7 +51,7 @@ def test_without_a_keyring_the_self_test_warns_what_it_means_and_passes(tmp_path
     assert keyring_line.startswith("WARN  keyring: no keyring on this computer")
     assert "kept until you quit" in keyring_line and "file" in keyring_line  # what it means, and the choice
     assert "DBUS" not in keyring_line and "SecretService" not in keyring_line  # no D-Bus jargon
-    assert result.stdout.splitlines()[-1] == "self-test passed: 4 passed, 0 failed, 0 skipped, 1 warning(s)"
+    assert result.stdout.splitlines()[-1] == "self-test passed: 5 passed, 0 failed, 0 skipped, 1 warning(s)"
 
 
 def test_without_the_local_extra_the_local_model_is_skipped_not_failed(tmp_path: Path) -> None:

@@ -60,7 +60,14 @@ def test_the_bridge_handles_every_event_class(cls: type, qtbot: QtBot, tmp_path:
     workspace = open_workspace(tmp_path, secrets=MemorySecretStore)
     bridge = WorkspaceBridge(workspace)
     emitted: list[str] = []
-    for name in ("sessionsChanged", "memoryChanged", "upkeepChanged", "externalChange", "localModelChanged"):
+    for name in (
+        "sessionsChanged",
+        "memoryChanged",
+        "upkeepChanged",
+        "externalChange",
+        "localModelChanged",
+        "indexingProgress",
+    ):
         getattr(bridge, name).connect(lambda *_args, name=name: emitted.append(name))
     try:
         bridge._on_event(_sample(cls))  # an unhandled class fails here (assert_never)

@@ -17,15 +17,15 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.events import EventChannel, IndexingProgress
-from desktop_chat.core.semantic.index import for_store
-from desktop_chat.core.semantic.indexer import IndexProgress, index_store
-from desktop_chat.core.semantic.model import shared_embedder
+from desktop_chat.core.semantic.indexer import IndexProgress
+from desktop_chat.core.semantic.model import EmbeddingsUnavailable, model_problem
 from desktop_chat.core.storage.db import Database
 from desktop_chat.core.storage.store import Store
 
 log = logging.getLogger(__name__)
+# Messages embedded between two looks at "stop" (closing the window waits for one batch: ~0.7 s).
+WORKER_BATCH = 32
 
 
 class BackgroundIndexer:
@@ -35,7 +35,6 @@ class BackgroundIndexer:
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._stopping = threading.Event()
-        self.problem: str | None = None  # one line when the model could not be loaded
         # One thread of its own, at a lower priority: embedding a big import takes minutes of CPU, and
         # the window (and the user's other programs) come first.
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="semantic-indexing", initializer=_lower_priority)
@@ -47,7 +46,7 @@ class BackgroundIndexer:
     def request(self) -> None:
         """Index what is new, now or right after the pass that is running."""
         path = self._store.db.path
-        if path is None or self._store.read_only or self._stopping.is_set() or self.problem is not None:
+        if path is None or self._store.read_only or self._stopping.is_set() or model_problem() is not None:
             return  # an in-memory store cannot be shared with a worker; a read-only one cannot be written
         if self.running:
             self._again = True
@@ -62,25 +61,40 @@ class BackgroundIndexer:
 
         while True:
             self._again = False
+            stored = 0
             try:
                 stored = await loop.run_in_executor(self._worker, self._pass, report)
-            except DesktopChatError as exc:
-                self.problem = str(exc)
-                log.warning("semantic indexing stopped: %s", exc)
-                return
-            if stored:
-                self._channel.publish(IndexingProgress(stored, stored, finished=True))
+            except EmbeddingsUnavailable as exc:
+                log.warning("recall by meaning is off: %s", exc)  # model_problem() says it in every plan
+            except Exception:  # a busy database, a full disk: the next message tries again
+                log.exception("semantic indexing failed; the next change tries again")
+            # Every pass ends with this, indexed or not: the first one loads the model, so a plan made
+            # before it (by words only) is made again; and the progress label goes.
+            self._channel.publish(IndexingProgress(stored, stored, finished=True))
             if not self._again or self._stopping.is_set():
                 return
 
     def _pass(self, report: Callable[[IndexProgress], None]) -> int:
+        # Imported here, in the worker: numpy and the model's code stay off the GUI thread.
+        from desktop_chat.core.semantic.index import for_store
+        from desktop_chat.core.semantic.indexer import index_store
+        from desktop_chat.core.semantic.model import shared_embedder
+
         path = self._store.db.path
         assert path is not None
         shared_embedder()
+        index = for_store(self._store)
         worker = Store(Database.open(path))
         try:
-            stored = index_store(worker, progress=report, stop=self._stopping.is_set)
-            for_store(self._store).catch_up(worker)
+            index.catch_up(worker)  # what earlier runs indexed: the window's plans never read it themselves
+
+            def progress(done: IndexProgress) -> None:
+                index.catch_up(worker)
+                report(done)
+
+            stored = index_store(worker, progress=progress, stop=self._stopping.is_set, batch=WORKER_BATCH)
+            if not self._stopping.is_set():
+                index.catch_up(worker)
             return stored
         finally:
             worker.close()

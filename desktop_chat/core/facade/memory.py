@@ -192,19 +192,28 @@ class MemoryFacade:
 
     # --- recall by meaning ------------------------------------------------------------------
 
-    def index_now(self, session_id: int, progress: Callable[[IndexProgress], None] | None = None) -> int:
+    def index_now(
+        self,
+        session_id: int,
+        progress: Callable[[IndexProgress], None] | None = None,
+        *,
+        strategy: Strategy | None = None,
+    ) -> int:
         """Give the chat's messages without a vector one, now, and load the model plans use (the command line).
 
-        Every chat's, when its recall searches them all. Returns how many were indexed;
+        Only when the strategy in effect (``strategy``, else the chat's, else the default) recalls;
+        every chat's messages when its recall searches them all. Returns how many were indexed;
         ``EmbeddingsUnavailable`` (one line) when the model cannot be loaded.
         """
         from desktop_chat.core.semantic.indexer import index_store
         from desktop_chat.core.semantic.model import shared_embedder
 
         session = self._ctx.session(session_id)
-        if session.temporary:
-            return 0  # kept in memory, not in the database the index reads
-        everywhere = memory_options(self._ctx.settings, session.strategy_options).recall_all_sessions
+        settings = self._ctx.settings
+        recalls = (strategy or session.strategy or settings.default_strategy) in {Strategy.RECALL, Strategy.HYBRID}
+        if session.temporary or not recalls:
+            return 0  # a temporary chat is kept in memory, not in the database the index reads
+        everywhere = memory_options(settings, session.strategy_options).recall_all_sessions
         shared_embedder()
         return index_store(self._ctx.store, progress=progress, session_id=None if everywhere else session_id)
 

@@ -96,6 +96,26 @@ def check_database(folder: Path) -> CheckResult:
     return CheckResult(name, Outcome.OK, "created, wrote, reopened, read back and searched a new database")
 
 
+def check_recall_model(folder: Path) -> CheckResult:
+    """The embedding model loads and ranks a related sentence above an unrelated one (recall by meaning)."""
+    del folder
+    from desktop_chat.core.semantic.model import EmbeddingsUnavailable, shared_embedder
+
+    name = "recall by meaning"
+    try:
+        started = time.perf_counter()
+        embedder = shared_embedder()
+        loaded = time.perf_counter() - started
+        question, related, unrelated = embedder.embed(
+            ["Which pet did I get?", "We adopted a golden retriever puppy.", "The printer jammed again."]
+        )
+    except EmbeddingsUnavailable as exc:
+        return CheckResult(name, Outcome.FAIL, str(exc))
+    if float(question @ related) <= float(question @ unrelated):
+        return CheckResult(name, Outcome.FAIL, "the embedding model ranked sentences wrongly; reinstall it")
+    return CheckResult(name, Outcome.OK, f"loaded {embedder.name} in {loaded:.1f} s; it ranks by meaning")
+
+
 def check_keyring(folder: Path) -> CheckResult:
     """An OS keyring backend is there and answers one read (nothing is written)."""
     name = "keyring"
@@ -147,7 +167,7 @@ def check_local_model(folder: Path) -> CheckResult:
     return CheckResult(name, Outcome.OK, f"started {model_file.name} in {seconds:.1f} s, it answered, stopped")
 
 
-CORE_CHECKS: tuple[Check, ...] = (check_tokens, check_database, check_keyring, check_local_model)
+CORE_CHECKS: tuple[Check, ...] = (check_tokens, check_database, check_recall_model, check_keyring, check_local_model)
 
 
 def run_check(check: Check, folder: Path) -> CheckResult:

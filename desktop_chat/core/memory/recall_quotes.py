@@ -33,6 +33,7 @@ class Quote:
     role: Role
     text: str
     chat: str | None  # the other chat's title; None: this chat
+    session_id: int = 0  # two chats of one title are still two headings
 
 
 def group_of(created_at: datetime, session_id: int) -> tuple[int, date]:
@@ -48,9 +49,9 @@ def heading(created_at: datetime, chat: str | None) -> str:
 def render(quotes: Iterable[Quote]) -> str:
     """The recalled block: the header, then the quotes oldest first, a heading where the day or chat changes."""
     lines = [RECALL_HEADER]
-    last: tuple[date, str | None] | None = None
+    last: tuple[date, int] | None = None
     for quote in sorted(quotes, key=lambda q: (q.created_at, q.id)):
-        key = (quote.created_at.date(), quote.chat)
+        key = (quote.created_at.date(), quote.session_id)
         if key != last:
             lines.append(heading(quote.created_at, quote.chat))
             last = key

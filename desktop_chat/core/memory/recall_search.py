@@ -71,7 +71,7 @@ def query_words(text: str) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class Found:
     hits: list[Hit]
-    by_meaning: bool  # False: the semantic index was not ready, so words alone found these
+    words_only: str | None = None  # why meaning was not searched (None: it was)
 
 
 def search(a: Assembly, window_start: int | None, *, now: datetime) -> Found:
@@ -86,13 +86,13 @@ def search(a: Assembly, window_start: int | None, *, now: datetime) -> Found:
     common = _too_common(a, " ".join(words))
     words = [w for w in words if w not in common]
     if not words:
-        return Found([], False)
+        return Found([])
     limit = opts.recall_max_messages
     lexical = _lexical(a, words, window_start, date, limit)
     names = query_words(a.query)  # a speaker's name is too common to search, but says whose turns matter
     semantic = semantic_lists(a, " ".join(words), words if len(words) > 1 else [], window_start, limit, names=names)
     lists: list[tuple[float, list[Hit]]] = [(1.0, lexical)]
-    if semantic is not None:
+    if not isinstance(semantic, str):
         lists.append((SEMANTIC_WEIGHT, [Hit(n.id, n.session_id, n.created_at, n.similarity) for n in semantic.whole]))
         for aspect in semantic.aspects:
             lists.append((ASPECT_WEIGHT, [Hit(n.id, n.session_id, n.created_at, n.similarity) for n in aspect]))
@@ -107,7 +107,8 @@ def search(a: Assembly, window_start: int | None, *, now: datetime) -> Found:
             if date.since <= hit.created_at < date.until:
                 scores[hit_id] *= DATE_BOOST
     ranked = sorted(found.values(), key=lambda h: (-scores[h.id], h.id))[:limit]
-    return Found([Hit(h.id, h.session_id, h.created_at, scores[h.id]) for h in ranked], semantic is not None)
+    ranked_hits = [Hit(h.id, h.session_id, h.created_at, scores[h.id]) for h in ranked]
+    return Found(ranked_hits, semantic if isinstance(semantic, str) else None)
 
 
 def _lexical(a: Assembly, words: list[str], window_start: int | None, date: DateRange | None, limit: int) -> list[Hit]:

@@ -68,19 +68,24 @@ class SemanticLists:
 
 def semantic_lists(
     a: Assembly, question: str, aspects: list[str], window_start: int | None, limit: int, *, names: list[str]
-) -> SemanticLists | None:
-    """Nearest messages to the question and to each aspect; None when semantic recall is not available here."""
-    from desktop_chat.core.semantic.model import loaded_embedder
+) -> SemanticLists | str:
+    """Nearest messages to the question and to each aspect; or why recall goes by words only here."""
+    if a.session.temporary:
+        return "a temporary chat is not indexed"
+    from desktop_chat.core.semantic.model import MODEL_NAME, loaded_embedder, model_problem
 
+    problem = model_problem()
+    if problem is not None:
+        return "the embedding model is not available"
     embedder = loaded_embedder()
     if embedder is None or not a.store.embeddings.available():
-        return None
+        return "messages not yet indexed for meaning"
     from desktop_chat.core.semantic.index import for_store
 
     index = for_store(a.store)
-    index.catch_up(a.store)
-    if len(index) == 0:
-        return None
+    index.catch_up(a.store, wait=False)  # the window's worker keeps it caught up; a plan never waits for it
+    if index.covers(None if a.options.recall_all_sessions else a.session_id) == 0:
+        return "messages not yet indexed for meaning"
     aspects = aspects[:MAX_ASPECTS]
     vectors = _query_vectors(embedder, [question, *aspects])
     found = index.search(
@@ -89,12 +94,11 @@ def semantic_lists(
         all_sessions=a.options.recall_all_sessions,
         below=window_start,
         limit=limit * 2,  # some may have gone since they were indexed
-        speakers=index.speakers_named(names),
+        speakers=frozenset(index.speakers_named(names)),
     )
-    wanted = list(dict.fromkeys(s.id for lst in found for s in lst))
-    alive = a.store.embeddings.current(wanted)
-    lists = [
-        [Nearest(s.id, *alive[s.id], s.score) for s in lst if s.id in alive and s.score >= MIN_SIMILARITY][:limit]
-        for lst in found
-    ]
+    near = [[s for s in lst if s.score >= MIN_SIMILARITY] for lst in found]
+    wanted = list(dict.fromkeys(s.id for lst in near for s in lst))
+    alive = a.store.embeddings.current(MODEL_NAME, wanted)
+    index.forget([i for i in wanted if i not in alive])
+    lists = [[Nearest(s.id, *alive[s.id], s.score) for s in lst if s.id in alive][:limit] for lst in near]
     return SemanticLists(lists[0], lists[1:])

@@ -1,21 +1,18 @@
-"""Recalled messages: past turns found by full-text search, with their neighbours or whole episodes, quoted with dates.
+"""Recalled messages: past turns found by words and by meaning, with the best hits' neighbours, quoted by date.
 
 Recall fills the tokens it is given, not a number of hits:
 
-1. **Search** (``recall_search``): BM25 over the stemmed FTS index for the
-   query's words, a second search for words borrowed from the best hits
-   (pseudo-relevance feedback) and, when the query names a date, a boost for
-   messages of that time.
-2. **Episodes**: an episode is the run of turns with no long pause and no
-   imported-session boundary, at most ``EPISODE_MAX_MESSAGES`` either side of
-   a hit. Hits close in time group into one; it scores its best hit plus half
-   of its other hits, so a conversation that keeps returning to the topic
-   ranks above a stray mention.
-3. **Fill**, breadth first: every hit (best first) with ``recall_neighbours``
-   turns either side (within its episode) until ``BREADTH`` of the tokens are
-   spent; then whole episodes, best first, when they fit (at most
-   ``WHOLE_EPISODES`` are read); then more hits. Rows are read only when a
-   step reaches them, so hits past the budget cost nothing.
+1. **Search** (``recall_search``): BM25 over the stemmed FTS index and the
+   nearest messages by meaning (``recall_semantic``), fused by reciprocal rank;
+   when the query names a date, messages of that time score higher.
+2. **Fill**, distinct evidence first: the hits alone, best first, until
+   ``BARE`` of the tokens are spent; then the best hits' ``recall_neighbours``
+   turns either side (within their episode); then, when ``recall_episodes`` is
+   on, whole episodes (a run of turns with no long pause and no imported-session
+   boundary; hits close in time group into one, which scores its best hit plus
+   half of the others); then the remaining hits. Rows are read only when a step
+   reaches them, so hits past the budget cost nothing.
+3. **Quotes** (``recall_quotes``): oldest first, one heading per day and chat.
 
 Messages already in the window are never quoted; when the window grows over a
 quoted message later, :func:`drop_covered` takes it out of the quotes.
@@ -139,7 +136,7 @@ def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled
     for i in chosen:
         row = rows.rows[i]
         chat = None if rows.session[i] == a.session_id else titles.get(rows.session[i], "")
-        quotes[i] = Quote(i, row.created_at, row.role, contents[i], chat)
+        quotes[i] = Quote(i, row.created_at, row.role, contents[i], chat, rows.session[i])
     order = list(chosen)  # in the order they were chosen: the last ones go first if the estimate was short
     text, tokens = _exact(a, order, quotes, limit, rows.costs)
     if not order:
@@ -151,12 +148,11 @@ def add_recalled(a: Assembly, limit: int, window: WindowScan | None) -> Recalled
         a.omit(Omission(PartKind.RECALLED, "found by search, but over budget", message_ids=tuple(left_out)))
     plural = "s" if len(ids) != 1 else ""
     found = sum(1 for h in hits if h.id in taken)
+    neighbours = len(ids) - found
+    extra = f" and {neighbours} of their neighbours" if neighbours else ""
     episodes_note = f", {whole} whole episode{'s' if whole != 1 else ''}" if whole else ""
-    about = (
-        f" for {_shorten(a.query)!r}: {found} search hit{'s' if found != 1 else ''}"
-        f" with their neighbours{episodes_note}"
-        f"{'' if result.by_meaning else '; by words only (messages not yet indexed for meaning)'}"
-    )
+    how = "by words and meaning" if result.words_only is None else f"by words only ({result.words_only})"
+    about = f" for {_shorten(a.query)!r}: {found} search hit{'s' if found != 1 else ''}{extra}{episodes_note}, {how}"
     part = ContextPart(
         kind=PartKind.RECALLED,
         messages=(ChatMessage(Role.SYSTEM, text),),
@@ -276,6 +272,8 @@ def _fill(a: Assembly, hits: list[Hit], rows: _Rows, limit: int) -> tuple[dict[i
         if hit.id not in windows:  # read when first needed: hits past the budget cost nothing
             windows[hit.id] = [r.id for r in rows.around(hit, neighbours)]
         ids = windows[hit.id]
+        if hit.id not in ids:  # gone since the search (another process's edit)
+            return False
         centre = ids.index(hit.id)
         return any(take(ids[max(0, centre - k) : centre + k + 1]) for k in range(neighbours, -1, -1))
 

