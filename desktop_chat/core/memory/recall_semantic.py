@@ -93,7 +93,7 @@ def semantic_lists(
         session_id=a.session_id,
         all_sessions=a.options.recall_all_sessions,
         below=window_start,
-        limit=limit * 2,  # some may have gone since they were indexed
+        limit=limit + limit // 5,  # a few may have gone since they were indexed
         speakers=frozenset(index.speakers_named(names)),
     )
     near = [[s for s in lst if s.score >= MIN_SIMILARITY] for lst in found]

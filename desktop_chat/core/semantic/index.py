@@ -170,9 +170,15 @@ class VectorIndex:
                 return [[] for _ in range(len(queries))]
             scores = np.empty((chosen.size, len(queries)), dtype=np.float32)
             q = queries.T.astype(np.float32) / _SCALE
+            # One chat's messages are mostly one run of rows: read it in place rather than gathered.
+            first, last = int(chosen[0]), int(chosen[-1])
+            contiguous = last - first + 1 == chosen.size
             for start in range(0, chosen.size, _CHUNK):
-                part = chosen[start : start + _CHUNK]
-                scores[start : start + part.size] = rows[part].astype(np.float32) @ q
+                if contiguous:
+                    block = rows[first + start : first + min(start + _CHUNK, chosen.size)]
+                else:
+                    block = rows[chosen[start : start + _CHUNK]]
+                scores[start : start + len(block)] = block.astype(np.float32) @ q
             ranking = scores
             if speakers:
                 named = np.isin(self._speakers[chosen], np.fromiter(speakers, dtype=np.int32))
@@ -183,10 +189,13 @@ class VectorIndex:
                 k = min(limit, col.size)
                 top = np.argpartition(-col, k - 1)[:k]
                 top = top[np.argsort(-col[top], kind="stable")]
+                picked = chosen[top]
                 found.append(
                     [
-                        Scored(int(ids[chosen[i]]), int(sessions[chosen[i]]), float(col[i]))
-                        for i in top.tolist()
+                        Scored(i, session, score)
+                        for i, session, score in zip(
+                            ids[picked].tolist(), sessions[picked].tolist(), col[top].tolist(), strict=True
+                        )
                     ]
                 )
             return found
