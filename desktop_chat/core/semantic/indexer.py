@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from desktop_chat.core.semantic.model import MODEL_NAME, Embedder, shared_embedder
+from desktop_chat.core.semantic.model import MODEL_NAME, shared_embedder
 from desktop_chat.core.storage.store import Store
 
 BATCH = 256
@@ -26,7 +26,6 @@ class IndexProgress:
 
 def index_store(
     store: Store,
-    embedder: Embedder | None = None,
     *,
     batch: int = BATCH,
     progress: Callable[[IndexProgress], None] | None = None,
@@ -41,7 +40,7 @@ def index_store(
         return 0
     from desktop_chat.core.semantic.index import encode  # numpy: imported where the work is
 
-    model = embedder or shared_embedder()
+    model = shared_embedder()
     done = stored = 0
     after = 0
     while not (stop and stop()):
