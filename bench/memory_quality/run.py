@@ -106,6 +106,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=600)
     parser.add_argument("--fresh", action="store_true", help="re-import (and re-run upkeep) from scratch")
     parser.add_argument("--this-chat-only", action="store_true", help="recall searches the main chat only")
+    parser.add_argument("--words-only", action="store_true", help="no embeddings: recall by words alone")
     args = parser.parse_args()
 
     conversation, questions = generate(args.seed, args.messages)
@@ -114,13 +115,20 @@ def main() -> None:
     store, ids = load_store(OUT / f"store-{args.seed}-{args.messages}-{label}", conversation, fresh=args.fresh)
     try:
         main_chat = max(s.id for s in store.sessions.list_by_activity(include_archived=True))
+        if not args.words_only:  # as the window's background indexing would have done by now
+            from desktop_chat.core.semantic.indexer import index_store
+            from desktop_chat.core.semantic.model import shared_embedder
+
+            shared_embedder()
+            index_store(store)
         upkeep = bool(args.base_url and args.model)
         if upkeep and not store.summaries.get(main_chat):
             print(f"running upkeep with {args.model} at {args.base_url} ...", file=sys.stderr)
             asyncio.run(run_upkeep_everywhere(store, args.base_url, args.model, settings))
         print(
             f"{len(questions)} questions, main chat of {args.messages} messages, recall across chats: "
-            f"{settings.recall_all_sessions}, upkeep: {args.model or 'not run'}"
+            f"{settings.recall_all_sessions}, upkeep: {args.model or 'not run'}, "
+            f"recall by {'words only' if args.words_only else 'words and meaning'}"
         )
         print()
         print("| strategy | " + " | ".join(f"{b:,}" for b in args.budgets) + " |")
