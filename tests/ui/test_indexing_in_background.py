@@ -7,12 +7,15 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop_chat.core.models import PartKind, Strategy
+from desktop_chat.core.models import PartKind, Role, Strategy
 from desktop_chat.core.semantic.model import MODEL_NAME
+from desktop_chat.core.storage.store import Store
 from tests.helpers.db_lock import StallMeter
+from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.helpers.waiting import until
-from tests.helpers.window import Harness
+from tests.helpers.window import Harness, data_dir, ui_settings
 
+PUPPY = "We finally adopted a golden retriever puppy, he chews everything."
 STALL = 0.05  # seconds: the bound on the event loop's longest stall while indexing
 TOPICS = [
     "The meeting moved to Thursday afternoon.",
@@ -28,7 +31,7 @@ def big_export(path: Path, messages: int) -> Path:
         {"role": "user" if i % 2 == 0 else "assistant", "content": f"{TOPICS[i % len(TOPICS)]} (note {i})"}
         for i in range(messages)
     ]
-    turns[100] = {"role": "user", "content": "We finally adopted a golden retriever puppy, he chews everything."}
+    turns[100] = {"role": "user", "content": PUPPY}
     path.write_text(json.dumps({"sessions": [{"title": "A long history", "messages": turns}]}), encoding="utf-8")
     return path
 
@@ -39,11 +42,16 @@ def test_an_import_is_indexed_in_the_background_without_stalling_the_window(
     h = open_window()
     status = h.window.status_line.indexing
     seen: list[str] = []
+    reloads: list[int] = []
 
     async def scenario() -> tuple[float, int]:
         h.workspace.memory.index_in_background()
         await until(lambda: not h.workspace.memory.indexing, what="the first pass over the empty folder")
         result = h.workspace.data.import_file(big_export(tmp_path / "export.json", 600))
+        # The vectors are this window's own writes: none may look like another program's change.
+        bridge = h.window.bridge
+        assert bridge is not None
+        bridge.externalChange.connect(lambda: reloads.append(1))
         meter = StallMeter().start()
         try:
             while h.store.embeddings.count(MODEL_NAME) < result.messages:
@@ -57,6 +65,7 @@ def test_an_import_is_indexed_in_the_background_without_stalling_the_window(
 
     worst, chat = h.run(scenario(), timeout=120)
     assert worst < STALL, f"the window's event loop stalled {worst * 1000:.0f} ms while indexing"
+    assert reloads == [], "the window reloaded as if another program had written the vectors"
     assert any(text.startswith("Indexing for recall:") and "of 600 messages" in text for text in seen), seen
     assert not status.isVisible()  # gone once the pass ended
     plan = h.workspace.memory.preview(chat, "Which pet did I get?", Strategy.HYBRID)
@@ -64,3 +73,35 @@ def test_an_import_is_indexed_in_the_background_without_stalling_the_window(
     assert recalled and "by words only" not in recalled[0].reason
     puppy = next(m.id for m in h.workspace.chats.messages(chat) if "puppy" in m.content)
     assert puppy in recalled[0].message_ids
+
+
+def test_the_next_request_is_planned_again_by_meaning_once_indexing_ends(
+    open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    store = Store.open(data_dir(tmp_path))
+    session = store.sessions.create("A long history")
+    with store.db.transaction():
+        for i in range(60):
+            text = PUPPY if i == 10 else f"{TOPICS[i % len(TOPICS)]} (note {i})"
+            store.messages.append(session.id, Role.USER if i % 2 == 0 else Role.ASSISTANT, text)
+    store.close()
+    # A small cap: the recent window cannot hold the whole chat, so the next request recalls.
+    h = open_window(ui_settings(fake_openai, default_strategy=Strategy.HYBRID, max_request_tokens=600))
+    state = h.window.state
+
+    def recalled_reason() -> str:
+        plan = state.plan
+        parts = [p for p in plan.parts if p.kind == PartKind.RECALLED] if plan is not None else []
+        return parts[0].reason if parts else ""
+
+    async def scenario() -> None:
+        state.set_draft("Which pet did I get? And is the printer fixed?")  # "printer": words find something
+        await until(lambda: "by words only" in recalled_reason(), what="a first plan, before any vector")
+        h.workspace.memory.index_in_background()
+        # Nothing else changes: only the end of the indexing pass can make the window plan again.
+        await until(lambda: "by words and meaning" in recalled_reason(), seconds=60, what="the plan made again")
+
+    h.run(scenario(), timeout=90)
+    assert state.plan is not None
+    puppy = next(m.id for m in h.workspace.chats.messages(h.chat_id) if m.content == PUPPY)
+    assert puppy in {i for p in state.plan.parts if p.kind == PartKind.RECALLED for i in p.message_ids}

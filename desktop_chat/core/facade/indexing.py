@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from desktop_chat.core.events import EventChannel, IndexingProgress
 from desktop_chat.core.semantic.indexer import IndexProgress
@@ -26,6 +26,11 @@ from desktop_chat.core.storage.store import Store
 log = logging.getLogger(__name__)
 # Messages embedded between two looks at "stop" (closing the window waits for one batch: ~0.7 s).
 WORKER_BATCH = 32
+WRITE_WAIT_S = 10.0
+
+
+class _Stopped(Exception):
+    """The window is closing: the pass ends where it is."""
 
 
 class BackgroundIndexer:
@@ -38,6 +43,7 @@ class BackgroundIndexer:
         # One thread of its own, at a lower priority: embedding a big import takes minutes of CPU, and
         # the window (and the user's other programs) come first.
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="semantic-indexing", initializer=_lower_priority)
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def running(self) -> bool:
@@ -54,7 +60,7 @@ class BackgroundIndexer:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="semantic indexing")
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
 
         def report(progress: IndexProgress) -> None:
             loop.call_soon_threadsafe(self._channel.publish, IndexingProgress(progress.done, progress.total))
@@ -66,6 +72,8 @@ class BackgroundIndexer:
                 stored = await loop.run_in_executor(self._worker, self._pass, report)
             except EmbeddingsUnavailable as exc:
                 log.warning("recall by meaning is off: %s", exc)  # model_problem() says it in every plan
+            except _Stopped:
+                return
             except Exception:  # a busy database, a full disk: the next message tries again
                 log.exception("semantic indexing failed; the next change tries again")
             # Every pass ends with this, indexed or not: the first one loads the model, so a plan made
@@ -92,12 +100,38 @@ class BackgroundIndexer:
                 index.catch_up(worker)
                 report(done)
 
-            stored = index_store(worker, progress=progress, stop=self._stopping.is_set, batch=WORKER_BATCH)
+            stored = index_store(
+                worker, progress=progress, stop=self._stopping.is_set, batch=WORKER_BATCH, write=self._write_in_window
+            )
             if not self._stopping.is_set():
                 index.catch_up(worker)
             return stored
         finally:
             worker.close()
+
+    def _write_in_window(self, vectors: list[tuple[int, str, bytes]]) -> int:
+        """Store a batch through the window's own connection, on the loop's thread, and wait for it.
+
+        Written from the worker's connection, every batch would look like another program's change
+        (SQLite's data_version) and make the window reload everything it shows, a few times a second.
+        A batch is one short transaction (~2 ms).
+        """
+        from desktop_chat.core.semantic.model import MODEL_NAME
+
+        done: Future[int] = Future()
+
+        def write() -> None:
+            try:
+                done.set_result(self._store.embeddings.put(MODEL_NAME, vectors))
+            except BaseException as exc:  # handed to the worker, which reports it
+                done.set_exception(exc)
+
+        loop = self._loop
+        if loop is None or loop.is_closed() or self._stopping.is_set():
+            raise _Stopped
+        loop.call_soon_threadsafe(write)
+        # Bounded: a loop that stopped without closing the indexer must not keep the process alive.
+        return done.result(timeout=WRITE_WAIT_S)
 
     async def aclose(self) -> None:
         self._stopping.set()

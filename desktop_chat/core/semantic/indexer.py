@@ -31,8 +31,13 @@ def index_store(
     progress: Callable[[IndexProgress], None] | None = None,
     stop: Callable[[], bool] | None = None,
     session_id: int | None = None,
+    write: Callable[[list[tuple[int, str, bytes]]], int] | None = None,
 ) -> int:
-    """Embed every sendable message (of one chat, or all) that has no vector yet; returns how many were stored."""
+    """Embed every sendable message (of one chat, or all) that has no vector yet; returns how many were stored.
+
+    ``write``: stores a batch of (message id, text, vector) and says how many it stored (default: in
+    ``store``); the window's worker hands its batches to the window's own connection this way.
+    """
     if store.read_only or not store.embeddings.available():
         return 0
     total = store.embeddings.pending_count(MODEL_NAME, session_id=session_id)
@@ -48,7 +53,8 @@ def index_store(
         if not rows:
             break
         vectors = model.embed([text for _, text in rows])
-        stored += store.embeddings.put(MODEL_NAME, [(i, text, encode(vectors[n])) for n, (i, text) in enumerate(rows)])
+        made = [(i, text, encode(vectors[n])) for n, (i, text) in enumerate(rows)]
+        stored += write(made) if write is not None else store.embeddings.put(MODEL_NAME, made)
         after = rows[-1][0]
         done += len(rows)
         if progress is not None:
