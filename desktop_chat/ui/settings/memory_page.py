@@ -89,7 +89,7 @@ class MemoryPage(SettingsPage):
             "Search hits weighed:",
             line_edit(),
             tip="How many search hits recall weighs; what goes in is bounded by recall's share of the budget",
-            explain="Search hits recall ranks; it quotes them with their neighbours as far as its tokens allow.",
+            explain="Hits ranked by words and meaning; quoted (the best with a neighbour) as far as tokens allow.",
         )
         self.split = SplitEditor()
         self.fields["hybrid_split"] = Field(
