@@ -1,4 +1,4 @@
-"""Chats: list, open, create (temporary too), rename, pin, archive, delete, search, and their messages."""
+"""Chats: list, open, create (temporary too), rename, pin, archive, delete, search, their messages and versions."""
 
 from __future__ import annotations
 
@@ -6,9 +6,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from desktop_chat.core import chat_rules
-from desktop_chat.core.controller import TEMPORARY_ID_BASE
-from desktop_chat.core.events import SessionChanged, SessionCreated, SessionDeleted
+from desktop_chat.core.controller import TEMPORARY_ID_BASE, versions
+from desktop_chat.core.controller.versions import Versions
+from desktop_chat.core.events import (
+    FactsChanged,
+    MessagesChanged,
+    SessionChanged,
+    SessionCreated,
+    SessionDeleted,
+    SummaryChanged,
+)
 from desktop_chat.core.facade.context import Context
+from desktop_chat.core.memory.branching import BranchOutcome
 from desktop_chat.core.memory.options import memory_options, with_request_cap
 from desktop_chat.core.models import Message, SearchHit, Session, Strategy
 from desktop_chat.core.storage.sessions import listing_key
@@ -144,3 +153,40 @@ class ChatsFacade:
 
     def message_count(self, session_id: int) -> int:
         return self._ctx.store_for(session_id).messages.count(session_id)
+
+    # --- versions (controller/versions.py): regenerate and edit-and-resend keep what they replace ----------
+
+    def versions(self, message_id: int) -> Versions:
+        """The message's versions (its siblings: same parent and role), oldest first."""
+        return versions.versions_of(self._ctx.controller.store_for_message(message_id), message_id)
+
+    def version_positions(self, session_id: int, ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """For a chat's shown messages: id -> (position, count) among their versions, in one query."""
+        return self._ctx.store_for(session_id).messages.version_positions(ids)
+
+    def choose_version(self, message_id: int) -> Versions:
+        """Make this version, and the newest path that continued from it, the chat's active branch."""
+        store = self._ctx.controller.store_for_message(message_id)
+        session_id = store.messages.get(message_id).session_id
+        versions.check_free(store, session_id, self._ctx.controller.is_streaming)
+        self._branched(session_id, versions.choose(store, message_id))
+        return versions.versions_of(store, message_id)
+
+    def delete_version(self, message_id: int) -> Versions:
+        """Delete a version and what continued from it; returns the versions left (the one now shown)."""
+        store = self._ctx.controller.store_for_message(message_id)
+        session_id = store.messages.get(message_id).session_id
+        versions.check_free(store, session_id, self._ctx.controller.is_streaming)
+        left, outcome = versions.delete(store, message_id)
+        self._branched(session_id, outcome)
+        return left
+
+    def _branched(self, session_id: int, outcome: BranchOutcome | None) -> None:
+        channel = self._ctx.channel
+        channel.publish(MessagesChanged(session_id))
+        if outcome is None:
+            return
+        if outcome.summary != "untouched":
+            channel.publish(SummaryChanged(session_id))
+        if outcome.retired_facts or outcome.restored_facts:
+            channel.publish(FactsChanged(session_id, outcome.retired_facts + outcome.restored_facts))

@@ -197,6 +197,57 @@ class MessageRepository(Repository):
         )
         return cursor.rowcount
 
+    # --- versions: siblings of one message (same chat, parent and role) ---------------------
+
+    # A message off the branch with no text (a reply stopped before its first word, an attempt that
+    # failed at once) is not a version: there is nothing to show or to continue from.
+    _SIBLING = (
+        "s.session_id = m.session_id AND s.parent_id IS m.parent_id AND s.role = m.role"
+        " AND (s.active = 1 OR s.content != '')"
+    )
+
+    def version_positions(self, ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """Each message's place among its versions, oldest first: id -> (1-based position, count)."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(
+            f"SELECT m.id, (SELECT COUNT(*) FROM messages s WHERE {self._SIBLING} AND s.id <= m.id),"
+            f" (SELECT COUNT(*) FROM messages s WHERE {self._SIBLING}) FROM messages m WHERE m.id IN ({marks})",
+            list(ids),
+        ).fetchall()
+        return {int(row[0]): (int(row[1]), int(row[2])) for row in rows}
+
+    def version_ids(self, message_id: int) -> list[int]:
+        """The message's versions (itself included when it is one), oldest first."""
+        rows = self._conn.execute(
+            f"SELECT s.id FROM messages m JOIN messages s ON {self._SIBLING} WHERE m.id = ? ORDER BY s.id",
+            (message_id,),
+        ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def subtree(self, message_id: int) -> dict[int, int | None]:
+        """The message and everything that continued from it: id -> parent id."""
+        rows = self._conn.execute(
+            "WITH RECURSIVE down(id, parent_id) AS (SELECT id, parent_id FROM messages WHERE id = ?"
+            " UNION ALL SELECT m.id, m.parent_id FROM messages m JOIN down ON m.parent_id = down.id)"
+            " SELECT id, parent_id FROM down",
+            (message_id,),
+        ).fetchall()
+        return {int(row[0]): row[1] for row in rows}
+
+    def set_active(self, ids: Sequence[int]) -> None:
+        """Put these messages on the active branch (the caller took the branch they replace off it)."""
+        if ids:
+            marks = ",".join("?" * len(ids))
+            self._conn.execute(f"UPDATE messages SET active = 1 WHERE id IN ({marks})", list(ids))
+
+    def delete(self, ids: Sequence[int]) -> None:
+        """Delete these messages for good (their plans and vectors go with them; facts keep their text)."""
+        if ids:
+            marks = ",".join("?" * len(ids))
+            self._conn.execute(f"DELETE FROM messages WHERE id IN ({marks})", list(ids))
+
     def last_id(self, session_id: int) -> int | None:
         row = self._conn.execute(
             "SELECT id FROM messages WHERE session_id = ? AND active = 1 ORDER BY id DESC LIMIT 1",
