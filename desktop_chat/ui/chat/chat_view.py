@@ -41,6 +41,7 @@ from desktop_chat.ui.chat.message_model import (
     ROW_ROLE,
     SETTINGS,
     SUMMARISED,
+    VERSION_ACTIONS,
     MessageListModel,
     Row,
 )
@@ -65,6 +66,9 @@ __all__ = [
     "Row",
     "Theme",
 ]
+
+
+COPIED_MS = 1500  # how long a message's copy link says "Copied"
 
 
 class ChatListView(QListView):
@@ -149,7 +153,7 @@ class HeaderDetails(QLabel):
 class ChatView(QWidget):
     """Chat pane: a header with the title, model and strategy, the summary banner, the message list."""
 
-    action = Signal(str, ID)  # copy/edit/regenerate/retry/settings, message id (-1: the error row)
+    action = Signal(str, ID)  # edit/regenerate/retry/settings/versions, message id (-1: the error row)
     summaryClicked = Signal()
     contextClicked = Signal(ID)  # a message's "not in context" / "summarised" marker: explain it
     messageClicked = Signal(ID)  # a message was clicked (the inspector shows why a reply said what it did)
@@ -191,10 +195,10 @@ class ChatView(QWidget):
         self.model.modelAboutToBeReset.connect(self.list.close_selectable)
         self.model.rowsAboutToBeInserted.connect(self._remember_bottom)
         self.model.rowsInserted.connect(self._after_insert)
-        self._fill_timer = QTimer(self)
-        self._fill_timer.setSingleShot(True)
-        self._fill_timer.setInterval(0)
-        self._fill_timer.timeout.connect(self._fill_viewport)
+        self._fill_timer = _single_shot(self, 0, self._fill_viewport)
+        self._copied: int | None = None  # the message whose copy link says "Copied"
+        # A child of the view: it dies with it, never firing into a deleted model.
+        self._copied_timer = _single_shot(self, COPIED_MS, self._copy_shown)
 
         head = QHBoxLayout()
         head.setContentsMargins(PAD, 8, PAD, 4)
@@ -354,13 +358,25 @@ class ChatView(QWidget):
         name = args[0]
         if name == COPY_MESSAGE:
             QGuiApplication.clipboard().setText(row.text)
+            # The link says "Copied" for a moment: a copy changes nothing else on screen.
+            if self._copied is not None:
+                self.model.set_copied(self._copied, False)
+            self._copied = key
+            self.model.set_copied(key, True)
+            self._copied_timer.start()
         elif name == CONTEXT:
             self.contextClicked.emit(key)
         elif name == MORE:
             self.list.close_selectable()
             self.model.show_more(key)
-        elif name in (EDIT, REGENERATE, RETRY, SETTINGS):
+        elif name in (EDIT, REGENERATE, RETRY, SETTINGS, *VERSION_ACTIONS):
             self.action.emit(name, key)
+
+    @Slot()
+    def _copy_shown(self) -> None:
+        if self._copied is not None:
+            self.model.set_copied(self._copied, False)
+            self._copied = None
 
     def copy_last_reply(self) -> bool:
         for row in reversed(self.model.rows()):
@@ -368,6 +384,14 @@ class ChatView(QWidget):
                 QGuiApplication.clipboard().setText(row.text)
                 return True
         return False
+
+
+def _single_shot(parent: QWidget, ms: int, slot: Any) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(ms)
+    timer.timeout.connect(slot)
+    return timer
 
 
 def _number(text: str) -> int | None:

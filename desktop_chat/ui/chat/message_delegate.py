@@ -29,8 +29,11 @@ from desktop_chat.ui.chat.message_model import (
     ACTION,
     CONTEXT,
     COPY_MESSAGE,
+    DELETE_VERSION,
     EDIT,
     MORE,
+    NEWER_VERSION,
+    OLDER_VERSION,
     REGENERATE,
     RETRY,
     ROW_ROLE,
@@ -43,6 +46,7 @@ from desktop_chat.ui.chat.render import MarkdownRenderer, plain
 
 MAX_TEXT_WIDTH = 760  # a readable line length, as in a document
 PAD = 12
+OLDER, NEWER = "\u2039", "\u203a"  # the arrows of "< 2/3 >" on a message with versions (single angle quotes)
 
 
 class Theme:
@@ -122,7 +126,9 @@ class MessageDelegate(QStyledItemDelegate):
         actions: list[str] = []
         if message is not None and row.status is not MessageStatus.STREAMING:
             mid = message.id
-            actions.append(f'<a href="{ACTION}:{COPY_MESSAGE}:{mid}">Copy</a>')
+            actions.extend(self._versions(row, mid))
+            copy = "Copied ✓" if row.copied else "Copy"
+            actions.append(f'<a href="{ACTION}:{COPY_MESSAGE}:{mid}">{copy}</a>')
             if message.role is Role.USER:
                 actions.append(f'<a href="{ACTION}:{EDIT}:{mid}">Edit</a>')
             elif row.last_reply and row.status in (MessageStatus.COMPLETE, MessageStatus.STOPPED):
@@ -132,6 +138,24 @@ class MessageDelegate(QStyledItemDelegate):
             f"<td><b>{role_name(row)}</b> &nbsp;<span style='color:{dim}'>{' · '.join(bits)}</span></td>"
             f"<td align='right'><small>{' &nbsp; '.join(actions)}</small></td></tr></table>"
         )
+
+    def _versions(self, row: Row, mid: int) -> list[str]:
+        """ "< 2/3 >" to flip between the message's versions, and deleting the one shown; nothing for one version."""
+        position, count = row.versions
+        if count < 2:
+            return []
+        dim = self._theme.dim.name()
+        older = (
+            f'<a href="{ACTION}:{OLDER_VERSION}:{mid}">{OLDER}</a>'
+            if position > 1
+            else f"<span style='color:{dim}'>{OLDER}</span>"
+        )
+        newer = (
+            f'<a href="{ACTION}:{NEWER_VERSION}:{mid}">{NEWER}</a>'
+            if position < count
+            else f"<span style='color:{dim}'>{NEWER}</span>"
+        )
+        return [f"{older} {position}/{count} {newer}", f'<a href="{ACTION}:{DELETE_VERSION}:{mid}">Delete version</a>']
 
     def _html(self, row: Row) -> tuple[str, tuple[str, ...]]:
         theme = self._theme
@@ -168,8 +192,8 @@ class MessageDelegate(QStyledItemDelegate):
 
     def document(self, row: Row, width: int) -> tuple[QTextDocument, tuple[str, ...]]:
         # Everything the HTML depends on: a reloaded row with the same content hits the cache.
-        flags = (row.retry, row.settings, row.last_reply)
-        key = (width, row.shown, row.text, row.status, row.context, row.error, flags, row.cost)
+        flags = (row.retry, row.settings, row.last_reply, row.copied)
+        key = (width, row.shown, row.text, row.status, row.context, row.error, flags, row.cost, row.versions)
         cached = self._docs.get(row.key)
         if cached is not None and cached[0] == key:
             self._docs.move_to_end(row.key)

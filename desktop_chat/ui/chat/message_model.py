@@ -38,6 +38,10 @@ RETRY = "retry"
 SETTINGS = "settings"
 CONTEXT = "context"  # the "not in context" / "summarised" marker: the inspector explains it
 MORE = "more"  # a long message shows more of itself
+OLDER_VERSION = "older-version"  # "<" of "< 2/3 >": the message's previous version
+NEWER_VERSION = "newer-version"  # ">": its next version
+DELETE_VERSION = "delete-version"  # delete the version shown (asks first)
+VERSION_ACTIONS = (OLDER_VERSION, NEWER_VERSION, DELETE_VERSION)
 
 # How much of a message is laid out at first, and how much more each "Show more" adds:
 # laying out text costs time in proportion to its length (and worse for long words), so a
@@ -70,6 +74,8 @@ class Row:
     shown: int = SHOWN_CHARS  # characters of the text laid out; the rest waits for "Show more"
     code_blocks: tuple[str, ...] = field(default=())
     cost: str = ""  # a reply's cost and tokens, "$0.0012 · 1,234 → 56 tokens"; "" when none was recorded
+    versions: tuple[int, int] = (1, 1)  # (position, count) among the message's versions: "< 2/3 >" when more than one
+    copied: bool = False  # "Copied" shows in place of "Copy" for a moment after a copy
 
     @property
     def key(self) -> int:
@@ -191,8 +197,19 @@ class MessageListModel(QAbstractListModel):
             highlighted=message.id in self._highlight,
         )
 
+    def _versions(self, rows: list[Row]) -> None:
+        """Each row's place among its message's versions (regenerated replies, edited messages), in one query."""
+        stored = [r for r in rows if r.message is not None]
+        if not stored or self.session_id is None:
+            return
+        with contextlib.suppress(DesktopChatError):
+            positions = self._workspace.chats.version_positions(self.session_id, [r.key for r in stored])
+            for row in stored:
+                row.versions = positions.get(row.key, (1, 1))
+
     def _costs(self, rows: list[Row]) -> None:
-        """Each settled reply's recorded cost and tokens, in one query for the rows."""
+        """Each settled reply's recorded cost and tokens, in one query for the rows; and the rows' versions."""
+        self._versions(rows)
         replies = [r for r in rows if r.message is not None and r.message.role is Role.ASSISTANT]
         if not replies:
             return
@@ -233,6 +250,15 @@ class MessageListModel(QAbstractListModel):
         row.version += 1
         index = self.index(i)
         self.dataChanged.emit(index, index, [ROW_ROLE])
+
+    def set_copied(self, message_id: int, copied: bool) -> None:
+        """Show "Copied" (or "Copy" again) on the row's copy link."""
+        i = self.row_of(message_id)
+        if i is None or self._rows[i].copied == copied:
+            return
+        self._rows[i].copied = copied
+        self._rows[i].version += 1
+        self.dataChanged.emit(self.index(i), self.index(i), [ROW_ROLE])
 
     def show_more(self, message_id: int) -> None:
         i = self.row_of(message_id)
@@ -374,6 +400,8 @@ def spoken_marks(row: Row) -> str:
         marks.append(f"error: {row.error}")
     if row.cost:
         marks.append(f"cost {row.cost}")
+    if row.versions[1] > 1:
+        marks.append(f"version {row.versions[0]} of {row.versions[1]}")
     return "; ".join(marks)
 
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Slot
 
 from desktop_chat.ui.accessibility import announce, first_words, one_line
 from desktop_chat.ui.signal_types import ID
+from desktop_chat.ui.window.versions import VersionControl
 
 if TYPE_CHECKING:
     from desktop_chat.core.events import Failed, Finished, ReplyEvent, Started, Stopped
@@ -32,6 +33,7 @@ class ReplyRunner(QObject):
         super().__init__(window)
         self._window = window
         self._last_sent: tuple[int, str] | None = None
+        self.versions = VersionControl(window)
 
     def connect_bridge(self, bridge: WorkspaceBridge) -> None:
         bridge.replyStarted.connect(self.reply_started)
@@ -105,11 +107,14 @@ class ReplyRunner(QObject):
 
     @Slot(str, ID)
     def on_chat_action(self, name: str, message_id: int) -> None:
-        """A row's link in the chat: Retry, Regenerate, Edit, or the settings that fix a failure."""
+        """A row's link in the chat: Retry, Regenerate, Edit, its versions, or the settings that fix a failure."""
         from desktop_chat.ui.chat.chat_view import EDIT, REGENERATE, RETRY, SETTINGS
+        from desktop_chat.ui.chat.message_model import VERSION_ACTIONS
 
         window = self._window
-        if name == RETRY:
+        if name in VERSION_ACTIONS:
+            self.versions.on_action(name, message_id)
+        elif name == RETRY:
             self.retry()
         elif name == REGENERATE:
             self.regenerate()
