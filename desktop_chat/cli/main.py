@@ -17,6 +17,7 @@ from desktop_chat.cli import (
     storage_commands,
     strategy_command,
     usage_command,
+    versions_command,
 )
 from desktop_chat.cli.common import EXIT_ERROR, EXIT_USAGE, UsageError, context_for, shown_line
 from desktop_chat.cli.hints import with_hint
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         chat_commands,
         profiles_commands,
         usage_command,
+        versions_command,
         desktop_commands,
     ):
         module.register(sub)
