@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument, QTextTable
+from PySide6.QtWidgets import QApplication
+
 from desktop_chat.ui.chat.render import COPY_CODE, LONG_WORD, MarkdownRenderer, plain
 
 
@@ -29,3 +33,33 @@ def test_very_long_words_get_break_opportunities_but_links_keep_their_target() -
     assert rendered.html.count("\u200b") >= 2 * (1000 // 80)
     assert "\u200b" not in plain("short words stay as they are")
     assert "x" * LONG_WORD not in plain(word)
+
+
+def _tables(doc: QTextDocument, html_text: str) -> list[QTextTable]:
+    """The tables Qt made of ``html_text`` (``doc`` owns them: keep it alive while they are read)."""
+    doc.setHtml(html_text)
+    return [frame for frame in doc.rootFrame().childFrames() if isinstance(frame, QTextTable)]
+
+
+def test_a_table_has_borders_and_a_ruled_shaded_header(qapp: QApplication) -> None:
+    rendered = MarkdownRenderer(code_background="#eeeeee", rule="#888888").render(
+        "| City | Nights |\n|:--|--:|\n| Lisbon | 3 |\n| Porto | 2 |"
+    )
+    doc = QTextDocument()
+    (table,) = _tables(doc, rendered.html)
+    assert (table.rows(), table.columns()) == (3, 2)
+    assert table.format().border() >= 1 and table.format().borderBrush().color().name() == "#888888"
+    header = table.cellAt(0, 0).format().toTableCellFormat()
+    body = table.cellAt(1, 0).format().toTableCellFormat()
+    assert header.background().color().name() == "#eeeeee" and body.background().style() == Qt.BrushStyle.NoBrush
+    assert header.bottomBorder() == 2  # the rule under the header row
+    assert table.cellAt(1, 1).firstCursorPosition().blockFormat().alignment() & Qt.AlignmentFlag.AlignRight
+
+
+def test_a_blockquote_has_a_bar_beside_it(qapp: QApplication) -> None:
+    rendered = MarkdownRenderer(rule="#888888").render("Before\n\n> Quoted words\n\nAfter")
+    doc = QTextDocument()
+    (bar_table,) = _tables(doc, rendered.html)
+    bar, quote = bar_table.cellAt(0, 0), bar_table.cellAt(0, 1)
+    assert bar.format().background().color().name() == "#888888"
+    assert quote.firstCursorPosition().block().text() == "Quoted words"

@@ -65,7 +65,7 @@ class Theme:
 
     @cached_property
     def renderer(self) -> MarkdownRenderer:
-        return MarkdownRenderer(dark=self.dark, code_background=self.code_background)
+        return MarkdownRenderer(dark=self.dark, code_background=self.code_background, rule=self.dim.name())
 
 
 def _mix(a: QColor, b: QColor, amount_b: float) -> QColor:

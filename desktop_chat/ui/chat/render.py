@@ -110,6 +110,7 @@ def _renderer_class() -> type:
             super().__init__(parser)
             self.code_style = "default"
             self.code_background = "#f0f0f0"
+            self.rule = "#b0b0b0"  # table borders and a quote's bar: the palette's dim text
 
         def _block(self, code: str, language: str, env: EnvType) -> str:
             blocks: list[str] = env.setdefault("code_blocks", [])
@@ -141,6 +142,34 @@ def _renderer_class() -> type:
                 return f"[image: {alt}] ({html.escape(src)})"
             return f'<a href="{html.escape(src)}">[image: {alt}]</a>'
 
+        # QTextDocument draws a bare <table> without lines and a <blockquote> as an indent only, so a
+        # table's cells ran together and a quote looked like the reply's own words.
+        def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            return (
+                f'<table border="1" cellspacing="0" cellpadding="5" '
+                f'style="border-collapse: collapse; border-color: {self.rule}; border-style: solid">'
+            )
+
+        def th_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            # The header row: shaded, and ruled off from the body by a heavier line.
+            return (
+                f'<th{_align(tokens[idx])} bgcolor="{self.code_background}" '
+                f'style="border-bottom: 2px solid {self.rule}">'
+            )
+
+        def td_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            return f"<td{_align(tokens[idx])}>"
+
+        def blockquote_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            # A bar down the quote's left: a narrow shaded cell beside it.
+            return (
+                '<table cellspacing="0" cellpadding="0" style="margin-top: 4px; margin-bottom: 4px"><tr>'
+                f'<td width="3" bgcolor="{self.rule}"></td><td style="padding-left: 10px">'
+            )
+
+        def blockquote_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+            return "</td></tr></table>"
+
         def text(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
             return escapeHtml(breakable(tokens[idx].content))
 
@@ -168,10 +197,19 @@ def _renderer_class() -> type:
     return _Renderer
 
 
+def _align(token: Token) -> str:
+    """A table cell's alignment (markdown's ``:--:``) as the attribute QTextDocument reads."""
+    style = str(token.attrGet("style") or "")
+    for side in ("left", "center", "right"):
+        if f"text-align:{side}" in style:
+            return f' align="{side}"'
+    return ""
+
+
 class MarkdownRenderer:
     """One parser for the app: CommonMark plus tables and strikethrough, raw HTML shown as text."""
 
-    def __init__(self, *, dark: bool = False, code_background: str = "#f0f0f0") -> None:
+    def __init__(self, *, dark: bool = False, code_background: str = "#f0f0f0", rule: str = "#b0b0b0") -> None:
         from markdown_it import MarkdownIt
 
         self._md = MarkdownIt(
@@ -181,6 +219,7 @@ class MarkdownRenderer:
         renderer: Any = self._md.renderer
         renderer.code_style = "monokai" if dark else "default"
         renderer.code_background = code_background
+        renderer.rule = rule
 
     def render(self, text: str) -> Rendered:
         env: dict[str, Any] = {}
