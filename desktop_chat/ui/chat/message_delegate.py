@@ -126,7 +126,8 @@ class MessageDelegate(QStyledItemDelegate):
         actions: list[str] = []
         if message is not None and row.status is not MessageStatus.STREAMING:
             mid = message.id
-            actions.extend(self._versions(row, mid))
+            if row.versions[1] > 1:
+                actions.append(f'<a href="{ACTION}:{DELETE_VERSION}:{mid}">Delete version</a>')
             copy = "Copied ✓" if row.copied else "Copy"
             actions.append(f'<a href="{ACTION}:{COPY_MESSAGE}:{mid}">{copy}</a>')
             if message.role is Role.USER:
@@ -136,26 +137,25 @@ class MessageDelegate(QStyledItemDelegate):
         return (
             '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
             f"<td><b>{role_name(row)}</b> &nbsp;<span style='color:{dim}'>{' · '.join(bits)}</span></td>"
-            f"<td align='right'><small>{' &nbsp; '.join(actions)}</small></td></tr></table>"
+            f"<td align='right'>{self._versions(row)}<small>{' &nbsp; '.join(actions)}</small></td></tr></table>"
         )
 
-    def _versions(self, row: Row, mid: int) -> list[str]:
-        """ "< 2/3 >" to flip between the message's versions, and deleting the one shown; nothing for one version."""
+    def _versions(self, row: Row) -> str:
+        """ "< 2/3 >" to flip between the message's versions ("" for one): full size, the arrows' links padded
+        with spaces so they are easy to hit; an arrow with nothing beyond it is dimmed."""
         position, count = row.versions
-        if count < 2:
-            return []
-        dim = self._theme.dim.name()
-        older = (
-            f'<a href="{ACTION}:{OLDER_VERSION}:{mid}">{OLDER}</a>'
-            if position > 1
-            else f"<span style='color:{dim}'>{OLDER}</span>"
-        )
-        newer = (
-            f'<a href="{ACTION}:{NEWER_VERSION}:{mid}">{NEWER}</a>'
-            if position < count
-            else f"<span style='color:{dim}'>{NEWER}</span>"
-        )
-        return [f"{older} {position}/{count} {newer}", f'<a href="{ACTION}:{DELETE_VERSION}:{mid}">Delete version</a>']
+        if count < 2 or row.message is None:
+            return ""
+        mid, dim = row.message.id, self._theme.dim.name()
+
+        def arrow(name: str, glyph: str, live: bool) -> str:
+            if not live:
+                return f"<span style='color:{dim}'>&nbsp;{glyph}&nbsp;</span>"
+            return f'<a href="{ACTION}:{name}:{mid}" style="text-decoration: none"><b>&nbsp;{glyph}&nbsp;</b></a>'
+
+        older = arrow(OLDER_VERSION, OLDER, position > 1)
+        newer = arrow(NEWER_VERSION, NEWER, position < count)
+        return f"{older}{position}/{count}{newer} &nbsp; "
 
     def _html(self, row: Row) -> tuple[str, tuple[str, ...]]:
         theme = self._theme
