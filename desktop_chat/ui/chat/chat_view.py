@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.models import ContextPlan, MessageStatus, Role
+from desktop_chat.ui.chat.archived_bar import ArchivedBar
 from desktop_chat.ui.chat.message_delegate import PAD, MessageDelegate, Theme
 from desktop_chat.ui.chat.message_model import (
     ACTION,
@@ -157,6 +158,7 @@ class ChatView(QWidget):
     summaryClicked = Signal()
     contextClicked = Signal(ID)  # a message's "not in context" / "summarised" marker: explain it
     messageClicked = Signal(ID)  # a message was clicked (the inspector shows why a reply said what it did)
+    restoreRequested = Signal(ID)  # the archived chat's Restore
 
     def __init__(self, workspace: Any | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,12 +175,7 @@ class ChatView(QWidget):
         self.details.setAccessibleName("Model and memory strategy")
         self.details.setToolTip("The model and the memory strategy of this chat")
         self.details.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.banner = QPushButton()
-        self.banner.setFlat(True)
-        self.banner.setAccessibleName("Summarised messages")
-        self.banner.setToolTip("Earlier messages reach the model as a summary; show it in the memory inspector")
-        self.banner.clicked.connect(self.summaryClicked)
-        self.banner.hide()
+        self._build_banners()
         self.list = ChatListView()
         self.list.setAccessibleName("Messages")
         self.list.setToolTip("The conversation; click a message to select its text")
@@ -208,8 +205,19 @@ class ChatView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(head)
+        layout.addWidget(self.archived)
         layout.addWidget(self.banner)
         layout.addWidget(self.list, 1)
+
+    def _build_banners(self) -> None:
+        self.banner = QPushButton()
+        self.banner.setFlat(True)
+        self.banner.setAccessibleName("Summarised messages")
+        self.banner.setToolTip("Earlier messages reach the model as a summary; show it in the memory inspector")
+        self.banner.clicked.connect(self.summaryClicked)
+        self.banner.hide()
+        self.archived = ArchivedBar()
+        self.archived.restore.connect(self._restore)
 
     def set_workspace(self, workspace: Any) -> None:
         self._workspace = workspace
@@ -226,11 +234,20 @@ class ChatView(QWidget):
     def show_session(self, session: Any | None, details: str = "", plan: ContextPlan | None = None) -> None:
         self.title.setText(session.title or "New chat" if session is not None else "")
         self.details.setText(details)
+        self.show_archived(session is not None and session.archived)
         self._stick = True
         self.model.load(session.id if session is not None else None, plan)
         self._show_banner()
         self.scroll_to_bottom()
         self._fill_timer.start()
+
+    def show_archived(self, archived: bool) -> None:
+        self.archived.setVisible(archived)
+
+    @Slot()
+    def _restore(self) -> None:
+        if self.model.session_id is not None:
+            self.restoreRequested.emit(self.model.session_id)
 
     def reload(self) -> None:
         stick = self.list.at_bottom()

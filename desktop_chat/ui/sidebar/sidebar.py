@@ -8,8 +8,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -47,6 +47,7 @@ class Sidebar(QWidget):
         self._workspace: Any = workspace
         self.current_id: int | None = None
         self.confirm_box: QMessageBox | None = None
+        self.error_box: QMessageBox | None = None  # an import's failures, shown where the user is looking
         self.file_dialog: QFileDialog | None = None
 
         self._build_buttons()
@@ -59,7 +60,8 @@ class Sidebar(QWidget):
             "Type to search chat titles and messages",
         )
         name_line_edit(self.search, "Search chats")
-        self.search.setToolTip("Filter chat titles and search the text of every message (Ctrl+K)")
+        self.search.setToolTip("Filter chat titles and search the text of every message (Ctrl+K; Esc clears)")
+        self.search.installEventFilter(self)  # Esc clears it
         self.model = SidebarModel(self)
         self.model.set_workspace(workspace)
         self.model.renameRequested.connect(self._rename)
@@ -111,6 +113,23 @@ class Sidebar(QWidget):
         self.temporary_button.setAccessibleName("New temporary chat")
         self.temporary_button.setToolTip("Start a temporary chat: never saved, no facts remembered (Ctrl+Shift+N)")
         self.temporary_button.clicked.connect(self.newTemporaryChat)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Esc in the search box clears it (and the list shows every chat again)."""
+        escape = (
+            watched is self.search
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+            and bool(self.search.text())
+        )
+        if escape and event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()  # ours, before any window shortcut on Esc
+            return True
+        if escape and event.type() == QEvent.Type.KeyPress:
+            self.search.clear()
+            return True
+        return super().eventFilter(watched, event)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -349,26 +368,54 @@ class Sidebar(QWidget):
         self.import_files([Path(p) for p in paths])
 
     def import_files(self, paths: list[Path]) -> int:
-        """Import each file; returns how many chats arrived. Errors are one line each in the status bar."""
-        count = 0
+        """Import each file; returns how many chats arrived and opens the newest of them.
+
+        Each outcome is a line in the status bar; failures are also shown in a message box, since the
+        user who chose or dropped a file is looking at the window, not at its status bar.
+        """
+        arrived: list[int] = []
+        failures: list[str] = []
         for path in paths:
             try:
                 # Our exports, ChatGPT's and Claude's (zip or JSON): the core tells them apart.
                 result = self._workspace.import_file(path, name=path.name)
             except DesktopChatError as exc:
-                self.notice.emit(str(exc))
+                failures.append(str(exc))
                 continue
             except OSError as exc:
-                self.notice.emit(f"Could not read {path.name}: {exc.strerror or exc}")
+                failures.append(f"Could not read {path.name}: {exc.strerror or exc}")
                 continue
-            count += len(result.session_ids)
+            arrived += result.session_ids
             skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
             continued = f", {len(result.continued)} continued with newer messages" if result.continued else ""
             self.notice.emit(
                 f"Imported {len(result.session_ids)} chat(s) from {path.name} ({result.source}){continued}{skipped}"
             )
         self.schedule_refresh()
-        return count
+        if arrived:
+            self.sessionActivated.emit(self._newest(arrived))
+        if failures:
+            for line in failures:
+                self.notice.emit(line)
+            self._show_import_errors(failures)
+        return len(arrived)
+
+    def _newest(self, session_ids: list[int]) -> int:
+        """The imported chat last active (where a user coming from another app left off)."""
+        with contextlib.suppress(DesktopChatError):
+            return max(session_ids, key=lambda i: self._workspace.session(i).updated_at)
+        return session_ids[0]
+
+    def _show_import_errors(self, failures: list[str]) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Import")
+        box.setText("Nothing was imported from that file." if len(failures) == 1 else "Some files were not imported.")
+        box.setInformativeText("\n".join(failures))
+        box.setAccessibleName("Import failed")
+        box.finished.connect(box.deleteLater)
+        self.error_box = box
+        box.open()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):

@@ -51,11 +51,21 @@ class Group:
     rows: list[Row] = field(default_factory=list)
 
 
+TAG_SCALE = 0.8  # the strategy tag beside a title: smaller, so the title keeps the width
+
+
 @dataclass(slots=True)
 class Look:
     heading_font: QFont = field(default_factory=QFont)
     italic_font: QFont = field(default_factory=QFont)
     dim: Any = None  # the palette's placeholder brush
+    tag_font: QFont = field(default_factory=QFont)  # made from the list's font (``italic_font``, upright)
+
+    def __post_init__(self) -> None:
+        # At the list's size the tag ("summary", "hybrid") took a quarter of the sidebar and cut titles short.
+        self.tag_font = QFont(self.italic_font)
+        self.tag_font.setItalic(False)
+        self.tag_font.setPointSizeF(self.italic_font.pointSizeF() * TAG_SCALE)
 
 
 def heading_data(group: Group, column: int, role: int, look: Look) -> Any:
@@ -113,7 +123,7 @@ def chat_data(  # noqa: PLR0911 - one answer per role
             return f"Memory: {strategy(row)[1]}"
         return ", ".join([title, *_marks(session), f"{session.message_count:,} messages"])
     if column == 1:
-        return look.dim if role == FOREGROUND else None
+        return look.dim if role == FOREGROUND else look.tag_font if role == FONT else None
     if role == DECORATION:
         name = "archive" if session.archived else "temporary" if session.temporary else "pin" if session.pinned else ""
         return icon(name) if name else None

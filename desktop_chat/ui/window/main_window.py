@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         self.composer.stop.connect(self.replies.stop)
         self.chat.action.connect(self.replies.on_chat_action)
         self.chat.summaryClicked.connect(self.show_inspector)
+        self.chat.restoreRequested.connect(self.sidebar.toggle_archive)
         # The next request (ui/state/chat_state.py): the draft in, one plan out to the chat and the composer.
         self.composer.edit.textChanged.connect(self._draft_edited)
         self.state.planChanged.connect(self._plan_changed)
@@ -301,7 +302,7 @@ class MainWindow(QMainWindow):
     def open_message(self, session_id: int, message_id: int) -> None:
         if session_id != self.current_id:
             self.open_session(session_id)
-        if not self.chat.show_message(message_id):
+        if not self.chat.select_messages([message_id]):  # marked, as the inspector marks a part's sources
             self.notify("That message is no longer in the conversation (it was edited or regenerated)")
 
     def _details(self, session: Session) -> str:
@@ -324,6 +325,7 @@ class MainWindow(QMainWindow):
         title = session.title or "New chat"
         self.setWindowTitle(f"{APP_TITLE} — {title}")
         self.chat.title.setText(title + (" (temporary)" if session.temporary else ""))
+        self.chat.show_archived(session.archived)
 
     def _sync_strategy(self, session: Session) -> None:
         action = self.strategy_actions.get(session.strategy)
