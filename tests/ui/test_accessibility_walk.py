@@ -201,6 +201,30 @@ def test_renaming_and_deleting_a_chat_name_every_control(open_window: Callable[.
     assert iface.text(NAME), "the chat title editor has no name"
 
 
+def test_an_archived_chat_a_version_question_and_an_import_error_name_every_control(
+    open_window: Callable[..., Harness], tmp_path: Path
+) -> None:
+    chat = _seed(tmp_path)
+    h = open_window()
+    h.workspace.set_archived(chat, True)
+    h.window.open_session(chat)
+    assert h.window.chat.archived.isVisible()
+    assert_named(h.window.chat.archived, at_least=1)  # the Restore button
+    reply = next(r for r in h.window.chat.model.rows() if r.message is not None and r.message.role is Role.ASSISTANT)
+    versions = h.window.replies.versions
+    versions.confirm_delete(reply.key, 1, 2)
+    assert versions.confirm_box is not None and versions.confirm_box.isVisible()
+    assert_named(versions.confirm_box, at_least=2)
+    versions.confirm_box.reject()
+    broken = tmp_path / "broken.json"
+    broken.write_text("{", encoding="utf-8")
+    h.window.sidebar.import_files([broken])
+    box = h.window.sidebar.error_box
+    assert box is not None and box.isVisible()
+    assert_named(box, at_least=1)
+    box.reject()
+
+
 def test_the_about_box_names_every_control(open_window: Callable[..., Harness]) -> None:
     h = open_window()
     h.window.about()
