@@ -9,9 +9,9 @@ import pytest
 
 from desktop_chat.core.bootstrap import open_workspace
 from desktop_chat.core.errors import NotAllowed
-from desktop_chat.core.events import Event, MessagesChanged, SummaryChanged
+from desktop_chat.core.events import Event, FactsChanged, MessagesChanged, SummaryChanged
 from desktop_chat.core.importers.files import import_file
-from desktop_chat.core.models import Message, Role
+from desktop_chat.core.models import FactOrigin, FactStatus, Message, Role
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
 from tests.helpers.controller import collect, data_dir, started
@@ -242,5 +242,49 @@ def test_a_reply_without_text_off_the_branch_is_not_a_version(tmp_path: Path, fa
             "Lisbon.",
         ]
         assert workspace.chats.message(last).role is Role.ASSISTANT
+
+    with_workspace(tmp_path, fake_openai, job)
+
+
+def test_facts_from_the_version_that_left_are_retired(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    fake_openai.reply("Noted: Paris.")
+    fake_openai.reply("Noted: Lisbon.")
+
+    async def job(workspace: Workspace, events: list[Event]) -> None:
+        chat = workspace.chats.new_session(title="Trip")
+        paris = started(await collect(workspace.send(chat.id, "I live in Paris."))).user_message_id
+        lisbon = started(await collect(workspace.edit_and_resend(chat.id, paris, "I live in Lisbon."))).user_message_id
+        store = Store.open(data_dir(tmp_path))
+        try:  # what upkeep would have extracted from the message on the branch
+            fact = store.facts.add(
+                "city", "Lisbon", scope=chat.id, origin=FactOrigin.EXTRACTED, source_message_id=lisbon, actor="x"
+            )
+        finally:
+            store.close()
+
+        workspace.chats.choose_version(paris)
+
+        assert workspace.memory.fact(fact.id).status is FactStatus.DELETED
+        assert any(isinstance(e, FactsChanged) and fact.id in e.fact_ids for e in events)
+
+    with_workspace(tmp_path, fake_openai, job)
+
+
+def test_a_version_is_not_switched_while_the_chat_answers(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    fake_openai.reply("Paris.")
+    fake_openai.reply("Lisbon.")
+    fake_openai.fail("forever")
+
+    async def job(workspace: Workspace, events: list[Event]) -> None:
+        chat = workspace.chats.new_session(title="Trip")
+        first = started(await collect(workspace.send(chat.id, "Where?"))).assistant_message_id
+        await collect(workspace.regenerate(chat.id))
+        reply = workspace.send(chat.id, "And then?")
+        await anext(reply)  # Started: the reply is streaming
+        with pytest.raises(NotAllowed, match="being written"):
+            workspace.chats.choose_version(first)
+        workspace.stop(chat.id)
+        await collect(reply)
+        assert workspace.chats.choose_version(first).position == 1
 
     with_workspace(tmp_path, fake_openai, job)
