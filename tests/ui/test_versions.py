@@ -127,3 +127,18 @@ def test_copy_says_copied_for_a_moment(open_window: Callable[..., Harness], qtbo
         await until(lambda: "Copied" not in head(), seconds=5)
 
     h.run(back())
+
+
+def test_the_chat_menu_flips_the_last_reply_from_the_keyboard(
+    open_window: Callable[..., Harness], qtbot: QtBot
+) -> None:
+    h = open_window()
+    _regenerated(h)
+    assert h.window.older_version_action.shortcut().toString() == "Ctrl+["
+
+    h.window.older_version_action.trigger()
+    assert _texts(h)[-1] == "First answer" and _last(h).versions == (1, 2)
+    h.window.older_version_action.trigger()  # nothing older: it stays
+    assert _texts(h)[-1] == "First answer"
+    h.window.newer_version_action.trigger()
+    assert _texts(h)[-1] == "Second answer" and _last(h).versions == (2, 2)

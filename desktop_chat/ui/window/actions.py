@@ -77,6 +77,16 @@ class Actions:
             "Re&generate Reply", replies.regenerate, "Ctrl+R", "retry", "Answer the last message again"
         )
         w.retry_action = a("Re&try", replies.retry, "Ctrl+Shift+R", "retry", "Send the failed message again")
+        w.older_version_action = a(
+            "Pre&vious Version of the Reply",
+            replies.versions.older_reply,
+            "Ctrl+[",
+            None,
+            "Show the reply's previous version",
+        )
+        w.newer_version_action = a(
+            "Ne&xt Version of the Reply", replies.versions.newer_reply, "Ctrl+]", None, "Show the reply's next version"
+        )
         w.edit_last_action = a(
             "&Edit Last Message",
             replies.edit_last_message,
@@ -116,6 +126,8 @@ class Actions:
         chat = bar.addMenu("&Chat")
         for action in (w.send_action, w.stop_action, w.regenerate_action, w.retry_action, w.edit_last_action):
             chat.addAction(action)
+        chat.addAction(w.older_version_action)
+        chat.addAction(w.newer_version_action)
         chat.addSeparator()
         w.strategy_menu = chat.addMenu("&Memory Strategy")  # filled by finish()
         chat.addSeparator()

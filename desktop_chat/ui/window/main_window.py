@@ -66,6 +66,8 @@ class MainWindow(QMainWindow):
     stop_action: QAction
     regenerate_action: QAction
     retry_action: QAction
+    older_version_action: QAction
+    newer_version_action: QAction
     edit_last_action: QAction
     pin_action: QAction
     archive_action: QAction

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QMessageBox
 
 from desktop_chat.core.errors import DesktopChatError
+from desktop_chat.core.models import Role
 from desktop_chat.ui.chat.message_model import DELETE_VERSION, NEWER_VERSION, OLDER_VERSION
 
 if TYPE_CHECKING:
@@ -26,6 +27,23 @@ class VersionControl(QObject):
         super().__init__(window)
         self._window = window
         self.confirm_box: QMessageBox | None = None  # the open "Delete this version?" question, for tests
+
+    @Slot()
+    def older_reply(self) -> None:
+        """Chat ▸ Previous Version of the Reply: the last reply's previous version (from the keyboard)."""
+        self._last_reply(OLDER_VERSION)
+
+    @Slot()
+    def newer_reply(self) -> None:
+        self._last_reply(NEWER_VERSION)
+
+    def _last_reply(self, name: str) -> None:
+        rows = self._window.chat.model.rows()
+        reply = next((r for r in reversed(rows) if r.message is not None and r.message.role is Role.ASSISTANT), None)
+        if reply is None or reply.versions[1] < 2:
+            self._window.notify("The last reply has no other version: Regenerate makes one.")
+            return
+        self.on_action(name, reply.key)
 
     def on_action(self, name: str, message_id: int) -> None:
         workspace = self._window.workspace
