@@ -16,13 +16,14 @@ from desktop_chat.core.errors import InputTooLarge, SettingsError
 from desktop_chat.core.events import Event, SessionChanged, SessionCreated
 from desktop_chat.core.models import PartKind, Strategy
 from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.settings import Settings
 from desktop_chat.core.workspace import Workspace
 from tests.helpers.controller import settings_for
 from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.helpers.workspace import with_workspace
 
 
-def two_profiles(server: FakeOpenAIServer) -> object:
+def two_profiles(server: FakeOpenAIServer) -> Settings:
     settings = settings_for(server)
     other = ProviderProfile(
         name="Other", base_url=server.base_url, default_model="other-default", context_window=2048, needs_key=False
