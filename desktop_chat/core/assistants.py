@@ -114,6 +114,19 @@ def _optional(name: str, key: str, value: Any) -> str | None:
     return text or None
 
 
+def parse_options_text(text: str) -> dict[str, Any]:
+    """Memory options as a person types them in a form: a JSON object (empty: none)."""
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise SettingsError('Memory options must be a JSON object, e.g. {"window_messages": 10}; empty for none.')
+    return value
+
+
 def parse_list(value: Any) -> tuple[Assistant, ...]:
     """The setting's value: a list of assistants with unique names (case-insensitive)."""
     if not isinstance(value, list | tuple):

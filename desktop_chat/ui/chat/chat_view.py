@@ -196,7 +196,7 @@ class ChatView(QWidget):
         self._fill_timer.setInterval(0)
         self._fill_timer.timeout.connect(self._fill_viewport)
 
-        head = QHBoxLayout()
+        head = self.head = QHBoxLayout()  # the window adds the chat's Model and Instructions buttons
         head.setContentsMargins(PAD, 8, PAD, 4)
         head.addWidget(self.title, 1)
         head.addWidget(self.details)
