@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox
 
-from desktop_chat.core.models import PartKind
+from desktop_chat.core.models import ContextPlan, PartKind
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.settings import Settings
 from desktop_chat.ui.chat.setup_dialogs import InstructionsDialog, ModelDialog
@@ -48,6 +48,12 @@ def request_for(h: Harness, text: str) -> dict[str, Any]:
     return body
 
 
+def plan_of(h: Harness) -> ContextPlan:
+    plan = h.window.inspector.plan
+    assert plan is not None
+    return plan
+
+
 def click_save(dialog: ModelDialog | InstructionsDialog) -> None:
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
 
@@ -68,7 +74,7 @@ def test_the_picker_lists_the_servers_models_and_the_next_request_uses_the_choic
     click_save(dialog)
     assert not dialog.isVisible()
     assert h.workspace.session(h.chat_id).model == "fake-mini"
-    h.run(until(lambda: window.inspector.plan.model == "fake-mini", what="the inspector to plan for fake-mini"))
+    h.run(until(lambda: plan_of(h).model == "fake-mini", what="the inspector to plan for fake-mini"))
     assert "fake-mini on profile Test" in window.chat_setup.model_button.toolTip()
     assert window.chat.details.text().startswith("fake-mini · ")
     send(h, "hello")
@@ -87,8 +93,8 @@ def test_another_profile_replans_for_its_window_and_a_typed_model_is_kept(
     assert dialog.line.placeholderText() == "the profile's default: small-default"
     dialog.model.setEditText("typed-model")
     click_save(dialog)
-    h.run(until(lambda: window.inspector.plan.context_window == 2048, what="a plan for the Small profile's window"))
-    assert window.inspector.plan.model == "typed-model"
+    h.run(until(lambda: plan_of(h).context_window == 2048, what="a plan for the Small profile's window"))
+    assert plan_of(h).model == "typed-model"
     session = h.workspace.session(h.chat_id)
     assert (session.profile, session.model) == ("Small", "typed-model")
     tip = window.sidebar.model.data(window.sidebar.model.chat_index(h.chat_id), Qt.ItemDataRole.ToolTipRole)
@@ -116,7 +122,7 @@ def test_the_instructions_editor_and_custom_instructions_open_every_request(
     assert window.chat_setup.instructions_button.text() == "Instructions ✓"
 
     def kinds() -> list[PartKind]:
-        return [p.kind for p in window.inspector.plan.parts]
+        return [p.kind for p in plan_of(h).parts]
 
     h.run(until(lambda: kinds()[:2] == [PartKind.INSTRUCTIONS, PartKind.SYSTEM_PROMPT], what="the instruction parts"))
     send(h, "hello")
