@@ -10,6 +10,7 @@ from typing import Any
 
 from desktop_chat.cli.common import Context, UsageError, print_json, session_id_arg, shown_line
 from desktop_chat.core.assistants import Assistant
+from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.models import Session, Strategy
 
 DEFAULT = "default"
@@ -76,60 +77,72 @@ def _options(pairs: list[str]) -> dict[str, Any]:
 
 
 def cmd_assistants(ctx: Context) -> int:
-    args = ctx.args
-    workspace = ctx.workspace
-    action = args.action or "list"
-    if action == "list":
-        assistants = workspace.assistants.list()
-        if args.json:
-            print_json([a.to_dict() for a in assistants])
-        elif not assistants:
-            print("No assistants. Add one with `desktop-chat assistants add NAME --system TEXT`.")
-        for a in assistants if not args.json else ():
-            where = " · ".join(x for x in (a.profile, a.model, a.strategy.value if a.strategy else None) if x)
-            about = a.description or a.system_prompt[:60]
-            print(f"{shown_line(a.name)}" + (f"  [{shown_line(where)}]" if where else "") + f"  {shown_line(about)}")
+    action = ctx.args.action or "list"
+    return {"list": _list, "add": _add, "rm": _rm, "export": _export, "import": _import}[action](ctx)
+
+
+def _list(ctx: Context) -> int:
+    assistants = ctx.workspace.assistants.list()
+    if ctx.args.json:
+        print_json([a.to_dict() for a in assistants])
         return 0
-    if action == "add":
-        assistant = Assistant.from_dict(
-            {
-                "name": args.name,
-                "description": args.description or "",
-                "system_prompt": _text_arg(args.system) or "",
-                "profile": args.profile,
-                "model": args.model,
-                "strategy": None if args.strategy in (None, DEFAULT) else args.strategy,
-                "strategy_options": _options(args.option or []),
-            }
-        )
-        existing = {a.name.casefold() for a in workspace.assistants.list()}
-        replacing = assistant.name if args.replace and assistant.name.casefold() in existing else None
-        saved = workspace.assistants.save(assistant, replacing=replacing)
-        print(f"{'Changed' if replacing else 'Added'} assistant {shown_line(saved.name)!r}.")
+    if not assistants:
+        print("No assistants. Add one with `desktop-chat assistants add NAME --system TEXT`.")
+    for a in assistants:
+        where = " · ".join(x for x in (a.profile, a.model, a.strategy.value if a.strategy else None) if x)
+        about = a.description or a.system_prompt[:60]
+        print(f"{shown_line(a.name)}" + (f"  [{shown_line(where)}]" if where else "") + f"  {shown_line(about)}")
+    return 0
+
+
+def _add(ctx: Context) -> int:
+    args, workspace = ctx.args, ctx.workspace
+    assistant = Assistant.from_dict(
+        {
+            "name": args.name,
+            "description": args.description or "",
+            "system_prompt": _text_arg(args.system) or "",
+            "profile": args.profile,
+            "model": args.model,
+            "strategy": None if args.strategy in (None, DEFAULT) else args.strategy,
+            "strategy_options": _options(args.option or []),
+        }
+    )
+    existing = {a.name.casefold() for a in workspace.assistants.list()}
+    replacing = assistant.name if args.replace and assistant.name.casefold() in existing else None
+    saved = workspace.assistants.save(assistant, replacing=replacing)
+    print(f"{'Changed' if replacing else 'Added'} assistant {shown_line(saved.name)!r}.")
+    return 0
+
+
+def _rm(ctx: Context) -> int:
+    removed = ctx.workspace.assistants.remove(ctx.args.name)
+    print(f"Removed assistant {shown_line(removed.name)!r}.")
+    return 0
+
+
+def _export(ctx: Context) -> int:
+    workspace, file = ctx.workspace, ctx.args.file
+    text = json.dumps(workspace.assistants.export(), ensure_ascii=False, indent=2) + "\n"
+    if file == "-":
+        sys.stdout.write(text)
         return 0
-    if action == "rm":
-        removed = workspace.assistants.remove(args.name)
-        print(f"Removed assistant {shown_line(removed.name)!r}.")
-        return 0
-    if action == "export":
-        text = json.dumps(workspace.assistants.export(), ensure_ascii=False, indent=2) + "\n"
-        count = len(workspace.assistants.list())
-        if args.file == "-":
-            sys.stdout.write(text)
-            return 0
-        try:
-            Path(args.file).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"could not write {args.file}: {exc.strerror or exc}.") from None
-        print(f"Exported {count} assistant(s) to {args.file}.")
-        return 0
-    # import
     try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        Path(file).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise DesktopChatError(f"Could not write {file}: {exc.strerror or exc}.") from None
+    print(f"Exported {len(workspace.assistants.list())} assistant(s) to {file}.")
+    return 0
+
+
+def _import(ctx: Context) -> int:
+    file = ctx.args.file
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise UsageError(f"could not read {args.file}: {reason}.") from None
-    added, replaced = workspace.assistants.import_text(text)
+        raise DesktopChatError(f"Could not read {file}: {reason}.") from None
+    added, replaced = ctx.workspace.assistants.import_text(text)
     print(f"Imported assistants: {added} added, {replaced} replaced.")
     return 0
 
