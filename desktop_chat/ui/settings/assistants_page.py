@@ -137,6 +137,12 @@ class AssistantsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(columns, 1)
         layout.addLayout(row)
+        layout.addWidget(
+            explanation(
+                "Start a chat from one with “New chat with…” beside New chat. These buttons act at once "
+                "(not with Save below); a chat keeps what its assistant was when it started."
+            )
+        )
         layout.addWidget(self.result)
 
     def _button(self, text: str, tip: str, slot: Any) -> QPushButton:
