@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox
 
 from desktop_chat.core.models import ContextPlan, PartKind
-from desktop_chat.core.profiles import ProviderProfile
+from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
 from desktop_chat.core.settings import Settings
 from desktop_chat.ui.chat.setup_dialogs import InstructionsDialog, ModelDialog
 from tests.helpers.fake_openai import FakeOpenAIServer
@@ -212,3 +212,19 @@ def test_the_assistants_page_adds_changes_removes_exports_and_imports(
     assert not page.import_from(tmp_path / "other.json")
     assert "holds no assistants" in page.result.text()
     h.run(asyncio.sleep(0))
+
+
+def test_the_built_in_profile_takes_no_model_name(
+    open_window: Callable[..., Harness], fake_openai: FakeOpenAIServer
+) -> None:
+    settings = ui_settings(fake_openai)
+    h = open_window(replace(settings, profiles=(*settings.profiles, PRESETS[LOCAL_PRESET])))
+    dialog = h.window.chat_setup.choose_model()
+    assert dialog is not None
+    dialog.model.setEditText("fake-mini")
+    dialog.profile.setCurrentIndex(dialog.profile.findData(PRESETS[LOCAL_PRESET].name))
+    assert not dialog.model.isEnabled() and dialog.model_name() == ""
+    assert dialog.status.text() == "The built-in model runs the file chosen in Settings → Providers."
+    click_save(dialog)
+    session = h.workspace.session(h.chat_id)
+    assert (session.profile, session.model) == (PRESETS[LOCAL_PRESET].name, None)

@@ -120,8 +120,14 @@ class ModelDialog(QDialog):
 
     def _show_models(self) -> None:
         name = self.profile_name()
-        default = self.workspace.settings.profile(name).default_model
-        self.line.setPlaceholderText(f"{PROFILE_DEFAULT}: {default}")
+        profile = self.workspace.settings.profile(name)
+        self.line.setPlaceholderText(f"{PROFILE_DEFAULT}: {profile.default_model}")
+        # The built-in server runs the one model file it was started with, whatever name it is sent.
+        self.model.setEnabled(not profile.is_builtin)
+        if profile.is_builtin:
+            self.model.setEditText("")
+            self.status.setText("The built-in model runs the file chosen in Settings → Providers.")
+            return
         cached = self._cache.get(name)
         if cached is not None:
             self._fill(cached, f"{len(cached)} model(s) listed by {name}'s server.")
