@@ -40,6 +40,8 @@ def _parse_send(args: argparse.Namespace) -> tuple[int | None, str | None]:
         raise UsageError("--retry needs the chat to retry in, not --new.")
     if args.temporary and not args.new:
         raise UsageError("--temporary starts a new chat: use it with --new.")
+    if args.assistant and not args.new:
+        raise UsageError("--assistant starts a new chat: use it with --new.")
     if args.retry:
         if words:
             raise UsageError("--retry sends your last message again: give no TEXT.")
@@ -74,7 +76,20 @@ async def _send(
     sid = session_id
     unsubscribe = workspace.subscribe(_local_model_progress)
     try:
-        if sid is None:
+        if sid is None and args.assistant:
+            session = workspace.assistants.start_chat(args.assistant, temporary=args.temporary)
+            if args.model or args.profile or strategy:  # given beside the assistant: they win
+                session = workspace.chats.edit_session(
+                    session.id,
+                    model=args.model or session.model,
+                    profile=args.profile or session.profile,
+                    strategy=strategy or session.strategy,
+                )
+            sid = session.id
+            label = "temporary session (not saved)" if args.temporary else f"session {sid}"
+            name = workspace.assistants.get(args.assistant).name
+            print(f"{label}, assistant {shown_line(name)}", file=sys.stderr, flush=True)
+        elif sid is None:
             session = workspace.chats.new_session(
                 temporary=args.temporary, strategy=strategy, model=args.model, profile=args.profile
             )
@@ -271,6 +286,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--model", help="model (for --new: of the chat; else: this reply)")
     p.add_argument("--profile", help="provider profile (see `desktop-chat profiles`)")
     p.add_argument("--temporary", action="store_true", help="with --new: a chat that is never saved")
+    p.add_argument(
+        "--assistant", metavar="NAME", help="with --new: start from this assistant (see `desktop-chat assistants`)"
+    )
     p.set_defaults(handler=cmd_send)
 
     p = sub.add_parser("models", help="list the models a provider offers")

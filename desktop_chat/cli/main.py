@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from desktop_chat.cli import (
     chat_commands,
+    chat_setup_commands,
     context_command,
     desktop_commands,
     facts_commands,
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         strategy_command,
         facts_commands,
         chat_commands,
+        chat_setup_commands,
         profiles_commands,
         usage_command,
         versions_command,

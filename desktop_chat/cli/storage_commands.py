@@ -1,4 +1,5 @@
-"""sessions, export, import, search, purge, config: the stored conversations from a terminal."""
+"""sessions, export, import, search, purge, config: the stored conversations from a terminal (``sessions edit``:
+``chat_setup_commands``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from desktop_chat.cli.chat_setup_commands import register_sessions_edit
 from desktop_chat.cli.common import (
     Context,
     UsageError,
@@ -36,6 +38,8 @@ def _session_json(session: Session) -> dict[str, Any]:
         "messages": session.message_count,
         "strategy": session.strategy.value if session.strategy else None,
         "model": session.model,
+        "profile": session.profile,
+        "system_prompt": session.system_prompt,
         "pinned": session.pinned,
         "archived": session.archived,
     }
@@ -283,10 +287,15 @@ def cmd_config(ctx: Context) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("sessions", help="list chats, most recently active first")
+    p = sub.add_parser(
+        "sessions",
+        help="list chats, most recently active first; `sessions edit` changes one",
+        description="List chats, most recently active first; `desktop-chat sessions edit SESSION ...` changes one.",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--all", action="store_true", help="include archived chats")
     p.set_defaults(handler=cmd_sessions)
+    register_sessions_edit(p)
 
     p = sub.add_parser("export", help="export a chat (or 'all') with its memory")
     p.add_argument("session", metavar="SESSION", help="a session id, or 'all' (JSON only)")

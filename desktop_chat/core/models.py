@@ -280,12 +280,17 @@ class SearchHit:
 
 
 class PartKind(StrEnum):
-    SYSTEM_PROMPT = "system_prompt"
+    INSTRUCTIONS = "instructions"  # the user's custom instructions (a setting), first in every request
+    SYSTEM_PROMPT = "system_prompt"  # the chat's own system prompt
     PINNED_FACTS = "pinned_facts"
     FACTS = "facts"
     SUMMARY = "summary"
     RECALLED = "recalled"
     RECENT = "recent"
+
+
+# The parts the budget never cuts: they are the user's words about how to answer.
+INSTRUCTION_KINDS = frozenset({PartKind.INSTRUCTIONS, PartKind.SYSTEM_PROMPT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,13 +361,14 @@ class ContextPlan:
 
     @property
     def fixed_tokens(self) -> int:
-        """What is never cut to make room for the draft: the reply priming and the system prompt.
+        """What is never cut to make room for the draft: the reply priming and the instructions (the custom
+        instructions and the chat's system prompt).
 
         Everything else (facts, pinned ones too, the summary, recalled and older messages) yields to
         the message being written; these do not, and ``InputTooLarge`` is raised when they and the
         message exceed the budget.
         """
-        system = sum(p.tokens for p in self.parts if p.kind is PartKind.SYSTEM_PROMPT)
+        system = sum(p.tokens for p in self.parts if p.kind in INSTRUCTION_KINDS)
         return REPLY_PRIMING_TOKENS + system
 
     @property

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, cast
 
+from desktop_chat.core import assistants as assistant_rules
+from desktop_chat.core.assistants import Assistant
 from desktop_chat.core.errors import SettingsError
 from desktop_chat.core.models import Strategy
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
@@ -85,6 +87,11 @@ class Settings:
     local_context_size: int = 4096
     # Another profile whose upkeep model keeps memory for chats on the starter model; None: they keep none.
     local_upkeep_profile: str | None = None
+    # instructions and assistants (docs/settings.md)
+    # Who the user is and how to answer: sent as the first system text of every request.
+    custom_instructions: str = ""
+    # Presets a new chat starts from; the app's own (resources/assistants.json) until changed.
+    assistants: tuple[Assistant, ...] = field(default_factory=assistant_rules.shipped)
 
     def profile(self, name: str | None = None) -> ProviderProfile:
         wanted = name or self.active_profile
@@ -201,6 +208,21 @@ def _request_cap() -> tuple[Callable[[Any], Any], str]:
     return check, REQUEST_CAP_RULE
 
 
+def _instructions() -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str) or len(value) > assistant_rules.MAX_PROMPT_CHARS:
+            raise ValueError
+        return value.strip()
+
+    return check, f"text of at most {assistant_rules.MAX_PROMPT_CHARS:,} characters (empty: none)"
+
+
+def _assistants() -> tuple[Callable[[Any], Any], str]:
+    return assistant_rules.parse_list, "a list of assistants (objects with a name, a system prompt, ...)"
+
+
 def _strategy() -> tuple[Callable[[Any], Any], str]:
     check, allowed = _choice(*(s.value for s in Strategy))
     return (lambda value: Strategy(check(value))), allowed
@@ -279,6 +301,8 @@ _SPECS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "local_threads": _int(1, 256),
     "local_context_size": _int(512, 1_048_576),
     "local_upkeep_profile": _optional_name(),
+    "custom_instructions": _instructions(),
+    "assistants": _assistants(),
 }
 
 
@@ -324,6 +348,8 @@ def to_json(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, HybridSplit):
         return {"facts": value.facts, "summary": value.summary, "recall": value.recall}
+    if isinstance(value, Assistant):
+        return value.to_dict()
     return value
 
 

@@ -11,7 +11,8 @@ of sub-facades, one per area (``core/facade/``):
 - ``workspace.providers``: profiles, API keys, the models a server lists, connection checks;
 - ``workspace.data``: import, export, purge, backups, changes made by another process;
 - ``workspace.local``: the built-in model's files and server;
-- ``workspace.costs``: the next request's price, each reply's and chat's cost, spending per month.
+- ``workspace.costs``: the next request's price, each reply's and chat's cost, spending per month;
+- ``workspace.assistants``: presets a chat starts from (list, add, change, remove, export, import, start a chat).
 
 Rules (what may be edited, what undo restores, validation) live below, in
 ``memory/fact_rules``, ``memory/summary_rules``, ``chat_rules`` and ``profile_rules``;
@@ -38,6 +39,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast, overload
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import NotAllowed
 from desktop_chat.core.events import EventChannel, Listener
+from desktop_chat.core.facade.assistants import AssistantsFacade
 from desktop_chat.core.facade.chats import ChatsFacade
 from desktop_chat.core.facade.config import ConfigFacade
 from desktop_chat.core.facade.context import Context
@@ -116,6 +118,7 @@ class Workspace:
         self.providers = ProvidersFacade(ctx, self.config, self.local)
         self.data = DataFacade(ctx, self.replies)
         self.costs = CostsFacade(ctx)
+        self.assistants = AssistantsFacade(ctx)
 
     # --- events and lifecycle --------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from desktop_chat.core.models import Role
 from desktop_chat.core.storage.store import Store
-from tests.helpers.cli import cli
+from tests.helpers.cli import cli, one_line
 
 DOCUMENT = {
     "sessions": [
@@ -86,7 +86,9 @@ def test_context_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     assert missing.returncode == 1 and missing.stderr.strip().count("\n") == 0
     assert "There is no chat 99" in missing.stderr
     too_big = cli(data, "context", "1", "--budget", "10", home=True)
-    assert too_big.returncode == 1 and "Shorten it" in too_big.stderr and "Traceback" not in too_big.stderr
+    # 10 tokens cannot even hold the chat's system prompt with a message: that is what is refused, with the numbers.
+    assert too_big.returncode == 1 and "Traceback" not in too_big.stderr
+    assert "The instructions are 7 tokens" in one_line(too_big.stderr) and "Shorten them" in too_big.stderr
     bad = cli(data, "context", "1", "--strategy", "psychic", home=True)
     assert bad.returncode == 2
 

@@ -396,3 +396,28 @@ def _qt_internal(widget: QWidget) -> bool:
         return True
     parent = widget.parentWidget()
     return isinstance(widget, QToolButton) and isinstance(parent, QLineEdit | QTabBar | QMenuBar | QScrollBar)
+
+
+def test_the_chats_model_and_instructions_editors_and_the_assistants_menu_name_every_control(
+    open_window: Callable[..., Harness],
+) -> None:
+    h = open_window()
+    setup = h.window.chat_setup
+    for button in (setup.model_button, setup.instructions_button, setup.new_with_button):
+        assert QAccessible.queryAccessibleInterface(button).text(NAME)
+    model = setup.choose_model()
+    assert model is not None
+    h.run(until(lambda: model.model.count() > 0, what="the server's models"))
+    try:
+        assert_named(model, at_least=4)
+    finally:
+        model.reject()
+    instructions = setup.edit_instructions()
+    assert instructions is not None
+    try:
+        assert_named(instructions, at_least=3)
+    finally:
+        instructions.reject()
+    setup.fill_assistants()
+    missing, count = unnamed(setup.assistants_menu, hidden=True)
+    assert missing == [] and count >= 5

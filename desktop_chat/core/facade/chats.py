@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from desktop_chat.core import chat_rules
@@ -16,11 +17,14 @@ from desktop_chat.core.events import (
     SessionDeleted,
     SummaryChanged,
 )
+from desktop_chat.core.facade.assistants import check_room
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.memory.branching import BranchOutcome
 from desktop_chat.core.memory.options import memory_options, with_request_cap
 from desktop_chat.core.models import Message, SearchHit, Session, Strategy
 from desktop_chat.core.storage.sessions import listing_key
+
+KEEP: Any = object()  # edit_session: leave this property as it is
 
 
 class ChatsFacade:
@@ -116,6 +120,41 @@ class ChatsFacade:
             self._ctx.settings.profile(profile)
         store = self._ctx.store_for(session_id)
         return self._changed(store.sessions.update(session_id, model=model, profile=profile))
+
+    def edit_session(
+        self,
+        session_id: int,
+        *,
+        title: str | None = None,
+        system_prompt: str | None = None,
+        model: str | None = KEEP,
+        profile: str | None = KEEP,
+        strategy: Strategy | None = KEEP,
+    ) -> Session:
+        """Change what a chat is set to, all at once or nothing: its title, system prompt, profile, model and
+        strategy. ``model``/``profile``/``strategy`` None (or blank): the default (the profile's model, the active
+        profile, the default strategy); ``KEEP`` leaves one as it is. A system prompt (with the custom
+        instructions) that leaves no room for a message on the chat's model is refused with the numbers; so is a
+        model whose window cannot hold the prompt."""
+        session = self.session(session_id)
+        changes: dict[str, Any] = {}
+        if title is not None:
+            changes["title"] = chat_rules.clean_title(title)
+        if system_prompt is not None:
+            changes["system_prompt"] = system_prompt.strip()
+        if profile is not KEEP:
+            # Refuses an unknown profile, naming the known ones; `local` names the built-in model.
+            changes["profile"] = self._ctx.settings.profile(profile).name if profile and profile.strip() else None
+        if model is not KEEP:
+            changes["model"] = model.strip() if model and model.strip() else None
+        if strategy is not KEEP:
+            changes["strategy"] = strategy
+        proposed = replace(session, **changes)
+        if {"system_prompt", "profile", "model"} & set(changes) and proposed.system_prompt:
+            check_room(self._ctx, proposed, self._ctx.settings)
+        if not changes:
+            return session
+        return self._changed(self._ctx.store_for(session_id).sessions.update(session_id, **changes))
 
     def delete_session(self, session_id: int) -> None:
         """Delete a chat with its messages, summary and chat-scoped facts (global facts stay)."""

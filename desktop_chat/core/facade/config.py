@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from desktop_chat.core.facade.assistants import blank_session, check_room
 from desktop_chat.core.facade.context import Context
-from desktop_chat.core.settings import Settings
+from desktop_chat.core.settings import Settings, validate
 
 
 class ConfigFacade:
@@ -25,7 +27,13 @@ class ConfigFacade:
         return self._ctx.settings_changed(settings)
 
     def set_setting(self, key: str, value: Any) -> Settings:
-        """Change one setting, validated (``SettingsError`` names the key and what it accepts)."""
+        """Change one setting, validated (``SettingsError`` names the key and what it accepts).
+
+        Custom instructions that would leave no room for a message on the active profile's model are refused
+        with the numbers (a chat on a smaller model is refused when it sends, the same way)."""
+        if key == "custom_instructions":
+            settings = replace(self._ctx.settings, custom_instructions=validate(key, value))
+            check_room(self._ctx, blank_session(), settings)
         return self._saved(key, self._ctx.store.settings.set(key, value))
 
     def reset_setting(self, key: str) -> Settings:

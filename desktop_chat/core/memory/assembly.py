@@ -54,8 +54,9 @@ class Assembly:
     query: str
     facts_store: Store  # where the chat's facts live (the saved store, also for a temporary chat)
     local: bool = False  # the request goes to a local model: private facts may go in
+    instructions: str = ""  # the user's custom instructions (the setting), sent before the chat's system prompt
     free: int = 0  # tokens still unspent; the anchor and the reply priming are paid for up front
-    memory: int = 0  # what was free once the system prompt and the anchor were in: the shares' base
+    memory: int = 0  # what was free once the instructions and the anchor were in: the shares' base
     parts: list[ContextPart] = field(default_factory=list)
     omitted: list[Omission] = field(default_factory=list)
     recalled_ids: set[int] = field(default_factory=set)

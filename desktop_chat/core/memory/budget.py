@@ -65,20 +65,47 @@ def prompt_budget(
     return room, BudgetLimit.WINDOW
 
 
-def check_fits(*, message_tokens: int, system_tokens: int, budget: int, why: str = "") -> None:
+def check_fits(
+    *, message_tokens: int, system_tokens: int, budget: int, why: str = "", instructions: str = "", empty: int = 0
+) -> None:
     """Refuse a message that cannot be sent whole: the user's words are never cut.
 
     ``why``: what set the budget ("cap 6,000 (this chat)"), said in the refusal so the user knows what to raise.
+    ``system_tokens``: the instructions' (never cut either), ``instructions`` says what they are made of
+    ("custom instructions 120 + this chat's system prompt 4,000"); ``empty``: the tokens of an empty message.
+    Instructions that leave no room for any message are refused as such, whatever the message.
     """
+    check_instructions(system_tokens, budget, why=why, made_of=instructions, empty=empty, message=message_tokens)
     fixed = system_tokens + REPLY_PRIMING_TOKENS
     if message_tokens + fixed <= budget:
         return
-    extra = f" (plus {system_tokens:,} for the system prompt)" if system_tokens else ""
+    extra = f" (plus {system_tokens:,} for the instructions)" if system_tokens else ""
     because = f" ({why})" if why else ""
     advice = "Shorten it or raise the cap." if why else "Shorten it or pick a model with a larger context."
     raise InputTooLarge(
         f"Your message is {message_tokens:,} tokens{extra}; this chat's budget is {budget:,}{because}. {advice}",
         tokens=message_tokens,
+        budget=budget,
+        fixed=fixed,
+    )
+
+
+def check_instructions(
+    tokens: int, budget: int, *, why: str = "", made_of: str = "", empty: int = 0, message: int = 0
+) -> None:
+    """Refuse instructions (custom instructions and a chat's system prompt) that leave no room for a message:
+    with them, the reply priming and an empty message (``empty`` tokens), nothing of the budget is left.
+    ``message``: the tokens of the message being written, if any (the error's ``room`` counts it)."""
+    fixed = tokens + REPLY_PRIMING_TOKENS
+    if tokens == 0 or fixed + empty < budget:
+        return
+    parts = f" ({made_of})" if made_of else ""
+    because = f" ({why})" if why else ""
+    advice = "raise the cap" if why else "pick a model with a larger context"
+    raise InputTooLarge(
+        f"The instructions are {tokens:,} tokens{parts}; this chat's budget is {budget:,}{because}, "
+        f"which leaves no room for a message. Shorten them or {advice}.",
+        tokens=message,
         budget=budget,
         fixed=fixed,
     )

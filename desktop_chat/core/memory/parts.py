@@ -1,4 +1,6 @@
-"""The memory parts a strategy can add: system prompt, facts, summary. Each stays within the limit it is given."""
+"""The parts of a request besides the conversation: the instructions (never cut), facts, summary.
+
+Each stays within the limit it is given."""
 
 from __future__ import annotations
 
@@ -10,23 +12,26 @@ FACTS_HEADER = "Known facts about the user:"
 PRIVATE_REASON = "private: sent only to local models, and this request goes to a remote provider"
 
 
-def add_system_prompt(a: Assembly) -> None:
-    prompt = a.session.system_prompt
-    if not prompt.strip():
-        return
-    a.add(
-        ContextPart(
-            kind=PartKind.SYSTEM_PROMPT,
-            messages=(ChatMessage(Role.SYSTEM, prompt),),
-            tokens=a.system_tokens(prompt),
-            reason="this chat's system prompt",
+def instruction_texts(a: Assembly) -> list[tuple[PartKind, str, str]]:
+    """(kind, text, why) of the instructions that go first in every request: the user's custom instructions
+    (a setting), then the chat's system prompt; blank ones are left out."""
+    found = [
+        (PartKind.INSTRUCTIONS, a.instructions, "your custom instructions (Settings → Instructions)"),
+        (PartKind.SYSTEM_PROMPT, a.session.system_prompt, "this chat's system prompt"),
+    ]
+    return [(kind, text, why) for kind, text, why in found if text.strip()]
+
+
+def add_instructions(a: Assembly) -> None:
+    """The instructions, each its own system message and part; never cut (``check_fits`` ran first)."""
+    for kind, text, why in instruction_texts(a):
+        a.add(
+            ContextPart(kind=kind, messages=(ChatMessage(Role.SYSTEM, text),), tokens=a.system_tokens(text), reason=why)
         )
-    )
 
 
-def system_prompt_tokens(a: Assembly) -> int:
-    prompt = a.session.system_prompt
-    return a.system_tokens(prompt) if prompt.strip() else 0
+def instruction_tokens(a: Assembly) -> int:
+    return sum(a.system_tokens(text) for _, text, _ in instruction_texts(a))
 
 
 # --- facts -----------------------------------------------------------------------

@@ -6,20 +6,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from desktop_chat.core.memory.assembly import Anchor, Assembly
-from desktop_chat.core.memory.budget import check_fits, prompt_budget, request_cap, resolve_context_window
+from desktop_chat.core.memory.budget import (
+    check_fits,
+    check_instructions,
+    prompt_budget,
+    request_cap,
+    resolve_context_window,
+)
 from desktop_chat.core.memory.history import History
 from desktop_chat.core.memory.options import chat_request_cap, memory_options
-from desktop_chat.core.memory.parts import add_system_prompt, system_prompt_tokens
+from desktop_chat.core.memory.parts import add_instructions, instruction_texts, instruction_tokens
 from desktop_chat.core.memory.strategies import STRATEGIES
 from desktop_chat.core.memory.window import finish_window
-from desktop_chat.core.models import ContextPlan, PartKind, Role, Strategy
+from desktop_chat.core.models import ContextPlan, PartKind, Role, Session, Strategy
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.request_cap import BudgetLimit
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
 
-PART_ORDER = tuple(PartKind)  # system prompt, pinned facts, facts, summary, recalled, recent
+PART_ORDER = tuple(PartKind)  # instructions, system prompt, pinned facts, facts, summary, recalled, recent
 
 
 def plan_context(
@@ -56,8 +62,11 @@ def plan_context(
     (a temporary chat reads the saved global facts). ``local``: the request goes to a
     model on this machine, so private facts may go in (else they are omitted, with why).
 
-    Raises InputTooLarge when the message being answered (with the system
-    prompt) cannot fit: it is never cut. Otherwise ``total_tokens <= budget``.
+    The custom instructions (``settings.custom_instructions``) and the chat's system prompt go
+    first, each its own system message and part, and are never cut.
+
+    Raises InputTooLarge when the message being answered (with the instructions) cannot fit, or the
+    instructions leave no room for any message: neither is ever cut. Otherwise ``total_tokens <= budget``.
     """
     session = store.sessions.get(session_id)
     chosen = strategy or session.strategy or settings.default_strategy
@@ -66,6 +75,7 @@ def plan_context(
     window = resolve_context_window(model, context_window)
     cap = request_cap(settings, profile, chat_request_cap(chat_options))
     budget_tokens, limit = prompt_budget(window, settings, cap, budget)
+    why = f"cap {budget_tokens:,} ({cap.where()})" if limit is BudgetLimit.CAP else ""
     counter = TokenCounter.for_model(model)
     history = History(store, counter)
 
@@ -81,14 +91,17 @@ def plan_context(
         query=query if query is not None else (anchor.content if anchor else ""),
         facts_store=facts_from or store,
         local=local,
+        instructions=settings.custom_instructions,
     )
     check_fits(
         message_tokens=anchor.tokens if anchor else 0,
-        system_tokens=system_prompt_tokens(a),
+        system_tokens=instruction_tokens(a),
         budget=budget_tokens,
-        why=f"cap {budget_tokens:,} ({cap.where()})" if limit is BudgetLimit.CAP else "",
+        why=why,
+        instructions=_made_of(a),
+        empty=counter.count_message(Role.USER, ""),
     )
-    add_system_prompt(a)
+    add_instructions(a)
     a.start_memory()
     scan = STRATEGIES[chosen](a)
     finish_window(a, scan)
@@ -123,3 +136,51 @@ def _anchor(history: History, session_id: int, counter: TokenCounter, draft: str
         return None
     message = history.load([newest])[newest]
     return Anchor(message.id, message.content, history.tokens_of(message))
+
+
+_INSTRUCTION_NAMES = {PartKind.INSTRUCTIONS: "custom instructions", PartKind.SYSTEM_PROMPT: "this chat's system prompt"}
+
+
+def _made_of(a: Assembly) -> str:
+    """What the instructions are made of, with the tokens of each: said when they are refused."""
+    texts = instruction_texts(a)
+    return " + ".join(f"{_INSTRUCTION_NAMES[kind]} {a.system_tokens(text):,}" for kind, text, _ in texts)
+
+
+def check_instruction_room(
+    store: Store,
+    session: Session,
+    *,
+    settings: Settings,
+    model: str,
+    context_window: int | None = None,
+    profile: ProviderProfile | None = None,
+) -> int:
+    """Refuse (InputTooLarge, with the numbers) instructions that would leave no room for a message in ``session``'s
+    requests: ``settings.custom_instructions`` and ``session.system_prompt``, as the caller proposes them (not
+    necessarily saved). Returns the instructions' tokens. The budget is the one ``plan_context`` would use."""
+    window = resolve_context_window(model, context_window)
+    cap = request_cap(settings, profile, chat_request_cap(session.strategy_options))
+    budget_tokens, limit = prompt_budget(window, settings, cap)
+    counter = TokenCounter.for_model(model)
+    a = Assembly(
+        store=store,
+        session=session,
+        options=memory_options(settings, session.strategy_options),
+        counter=counter,
+        history=History(store, counter),
+        budget=budget_tokens,
+        anchor=None,
+        query="",
+        facts_store=store,
+        instructions=settings.custom_instructions,
+    )
+    tokens = instruction_tokens(a)
+    check_instructions(
+        tokens,
+        budget_tokens,
+        why=f"cap {budget_tokens:,} ({cap.where()})" if limit is BudgetLimit.CAP else "",
+        made_of=_made_of(a),
+        empty=counter.count_message(Role.USER, ""),
+    )
+    return tokens

@@ -197,7 +197,7 @@ class ChatView(QWidget):
         # A child of the view: it dies with it, never firing into a deleted model.
         self._copied_timer = _single_shot(self, COPIED_MS, self._copy_shown)
 
-        head = QHBoxLayout()
+        head = self.head = QHBoxLayout()  # the window adds the chat's Model and Instructions buttons
         head.setContentsMargins(PAD, 8, PAD, 4)
         head.addWidget(self.title, 1)
         head.addWidget(self.details)

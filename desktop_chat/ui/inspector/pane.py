@@ -265,7 +265,9 @@ class InspectorPane(QWidget):
         if ids:
             self.showMessages.emit(ids)
         elif which == PART and record.kind is PartKind.SYSTEM_PROMPT:
-            self.notice.emit("The system prompt is this chat's setting, not a message")
+            self.notice.emit("The system prompt is this chat's setting (the header's Instructions), not a message")
+        elif which == PART and record.kind is PartKind.INSTRUCTIONS:
+            self.notice.emit("Your custom instructions are a setting (Settings → Instructions), not a message")
         else:
             self.notice.emit("Nothing of it is in this chat's messages")
 

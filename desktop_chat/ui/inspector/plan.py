@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLay
 from desktop_chat.core.models import PartKind
 
 PART_NAMES = {
+    PartKind.INSTRUCTIONS: "Custom instructions",
     PartKind.SYSTEM_PROMPT: "System prompt",
     PartKind.PINNED_FACTS: "Pinned facts",
     PartKind.FACTS: "Facts",

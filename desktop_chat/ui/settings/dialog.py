@@ -1,4 +1,5 @@
-"""The settings dialog (Providers, Memory, Data, Appearance) and applying the appearance settings.
+"""The settings dialog (Providers, Memory, Instructions, Assistants, Data, Appearance) and applying the appearance
+settings.
 
 Opened with ``open()`` (window-modal, never a nested ``exec()`` loop): saving
 stores keys in the keyring off the GUI thread, in a task. Save checks every page
@@ -16,13 +17,14 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVB
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.settings import Settings
+from desktop_chat.ui.settings.assistants_page import AssistantsPage, InstructionsPage
 from desktop_chat.ui.settings.fields import ERROR_STYLE
 from desktop_chat.ui.settings.memory_page import MemoryPage
 from desktop_chat.ui.settings.pages import AppearancePage, DataPage
 from desktop_chat.ui.settings.providers import ProvidersPage
 from desktop_chat.ui.wheel_guard import guard_wheel
 
-PAGES = ("providers", "memory", "data", "appearance")
+PAGES = ("providers", "memory", "instructions", "assistants", "data", "appearance")
 NOTHING_SAVED = "Some values cannot be saved (see the marked fields); nothing was saved."
 
 
@@ -36,14 +38,18 @@ class SettingsDialog(QDialog):
         self.workspace = workspace
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Settings pages")
-        self.tabs.setToolTip("Providers, memory, data and appearance")
+        self.tabs.setToolTip("Providers, memory, instructions, assistants, data and appearance")
         self.providers = ProvidersPage(workspace)
         self.memory = MemoryPage(workspace, session_id)
+        self.instructions = InstructionsPage()
+        self.assistants = AssistantsPage(workspace)
         self.data = DataPage(workspace)
         self.appearance = AppearancePage()
         for page, title, tip in (
             (self.providers, "&Providers", "Where messages go: servers, keys and models"),
             (self.memory, "&Memory", "What each request carries of the conversation"),
+            (self.instructions, "&Instructions", "Who you are and how to answer: sent first in every request"),
+            (self.assistants, "A&ssistants", "Presets a new chat starts from"),
             (self.data, "&Data", "Retention, backups and export"),
             (self.appearance, "&Appearance", "Theme and text size"),
         ):
@@ -72,8 +78,8 @@ class SettingsDialog(QDialog):
         self.reload()
 
     @property
-    def plain_pages(self) -> tuple[MemoryPage, DataPage, AppearancePage]:
-        return (self.memory, self.data, self.appearance)
+    def plain_pages(self) -> tuple[MemoryPage, InstructionsPage, DataPage, AppearancePage]:
+        return (self.memory, self.instructions, self.data, self.appearance)
 
     def reload(self, *, session_id: int | None = None, select: str | None = None) -> None:
         """Show the saved values (unsaved edits are dropped)."""
@@ -83,6 +89,7 @@ class SettingsDialog(QDialog):
         self.providers.load(settings, select=select)
         for page in self.plain_pages:
             page.load(settings)
+        self.assistants.load(settings)
         self.status.clear()
 
     def show_page(self, page: str) -> None:
@@ -143,7 +150,7 @@ class SettingsDialog(QDialog):
 
 
 def open_settings(window: Any, workspace: Any, page: Any = None) -> SettingsDialog | None:
-    """Open (or raise) the window's settings dialog on ``page`` ("providers", "memory", "data", "appearance")."""
+    """Open (or raise) the window's settings dialog on ``page`` (one of ``PAGES``)."""
     if workspace is None:
         if hasattr(window, "notify"):
             window.notify("Settings open once your chats are loaded.")

@@ -29,6 +29,7 @@ PREVIEW_OPTIONS = ("window_messages", "window_tokens", "summary_keep_last", "rec
 PREVIEW_DELAY_MS = 150
 NO_STARTER_UPKEEP = "None: its chats keep no summary or facts (recall only)"
 PART_NAMES = {
+    PartKind.INSTRUCTIONS: "custom instructions",
     PartKind.SYSTEM_PROMPT: "system prompt",
     PartKind.PINNED_FACTS: "pinned facts",
     PartKind.FACTS: "facts",

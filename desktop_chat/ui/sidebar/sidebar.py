@@ -87,7 +87,7 @@ class Sidebar(QWidget):
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.refresh)
 
-        buttons = QHBoxLayout()
+        buttons = self.button_row = QHBoxLayout()  # the window adds "New chat with…" (assistants)
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.new_button)
         buttons.addWidget(self.temporary_button)

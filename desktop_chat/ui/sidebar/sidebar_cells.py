@@ -117,7 +117,8 @@ def chat_data(  # noqa: PLR0911 - one answer per role
             return f"Memory strategy: {label}"
         marks = _marks(session)
         extra = f" ({'; '.join(marks)})" if marks else ""
-        return f"{title}{extra}\nMemory: {label} · {session.message_count:,} messages"
+        model = f"Model: {session.model or 'the profile default'} · profile {session.profile or '(the active one)'}"
+        return f"{title}{extra}\n{model}\nMemory: {label} · {session.message_count:,} messages"
     if role == ACCESSIBLE:
         if column == 1:
             return f"Memory: {strategy(row)[1]}"

@@ -107,7 +107,7 @@ class Actions:
     def _menus(self) -> None:
         w = self._window
         bar = w.menuBar()
-        file = bar.addMenu("&File")
+        file = w.file_menu = bar.addMenu("&File")
         for action in (w.new_action, w.temporary_action):
             file.addAction(action)
         file.addSeparator()
@@ -123,7 +123,7 @@ class Actions:
         view = bar.addMenu("&View")
         view.addAction(w.inspector_action)
         view.addAction(w.archived_action)
-        chat = bar.addMenu("&Chat")
+        chat = w.chat_menu = bar.addMenu("&Chat")
         for action in (w.send_action, w.stop_action, w.regenerate_action, w.retry_action, w.edit_last_action):
             chat.addAction(action)
         chat.addAction(w.older_version_action)

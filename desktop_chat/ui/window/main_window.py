@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from desktop_chat.ui.chat.composer import Composer
     from desktop_chat.ui.inspector.pane import InspectorPane
     from desktop_chat.ui.sidebar.sidebar import Sidebar
+    from desktop_chat.ui.window.chat_setup import ChatSetup
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ class MainWindow(QMainWindow):
     setup_action: QAction
     strategy_group: QActionGroup
     strategy_menu: QMenu
+    file_menu: QMenu
+    chat_menu: QMenu
     strategy_actions: dict[Strategy | None, QAction]
 
     def __init__(self, qsettings: QSettings | None = None) -> None:
@@ -95,6 +98,7 @@ class MainWindow(QMainWindow):
         self.chat: ChatView
         self.composer: Composer
         self.inspector: InspectorPane
+        self.chat_setup: ChatSetup
 
         self._panes_built = False
         self._sizes_restored = False
@@ -123,6 +127,9 @@ class MainWindow(QMainWindow):
         layout.build_panes(self, self._sizes_restored)
         self.inspector.setVisible(self.inspector_action.isChecked())
         self._actions.finish()
+        from desktop_chat.ui.window.chat_setup import ChatSetup
+
+        self.chat_setup = ChatSetup(self)  # the chat's model, instructions, and chats from assistants
         self._connect_signals()
 
     def _build_status_bar(self) -> None:
@@ -297,6 +304,7 @@ class MainWindow(QMainWindow):
         self.composer.set_busy(self.bridge is not None and self.bridge.is_running(session.id))
         self._sync_strategy(session)
         self._show_target()
+        self.chat_setup.show_session(session)
         if self._qsettings is not None and not session.temporary:
             self._qsettings.setValue("last_session", session.id)
         self.composer.edit.setFocus()
@@ -367,6 +375,8 @@ class MainWindow(QMainWindow):
             self._update_title(session)
             self.chat.details.setText(self._details(session))
             self._sync_strategy(session)
+            self._show_target()  # the chat's model or profile may be what changed
+            self.chat_setup.show_session(session)
 
     def _settings_changed(self, _settings: Settings) -> None:
         """A default, a profile or the first-run choice changed: the header and sidebar name what is used now."""
