@@ -13,6 +13,7 @@ from desktop_chat.cli import (
     context_command,
     desktop_commands,
     facts_commands,
+    mcp_commands,
     profiles_commands,
     storage_commands,
     strategy_command,
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         facts_commands,
         chat_commands,
         profiles_commands,
+        mcp_commands,
         usage_command,
         desktop_commands,
     ):
