@@ -11,7 +11,8 @@ import pytest
 
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tool_config import secret_name
-from tests.helpers.cli import cli, one_line
+from tests.helpers.cli import cli, configure_cli, one_line
+from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.helpers.mcp_servers import SCRIPT
 from tests.helpers.secret_service import require_secret_service
 
@@ -144,3 +145,53 @@ def test_secret_env_goes_to_the_keyring_and_reaches_the_server(tmp_path: Path) -
     from desktop_chat.core.secrets import open_secret_store
 
     assert open_secret_store().get(secret_name(name, "TOKEN")) is None
+
+
+# --- send --tools -----------------------------------------------------------------------------
+
+
+def _chat_folder(tmp_path: Path, server: FakeOpenAIServer) -> Path:
+    data = tmp_path / "data"
+    configure_cli(data, server)
+    assert cli(data, "mcp", "add", "calc", "--", sys.executable, SCRIPT).returncode == 0
+    return data
+
+
+def test_send_runs_an_always_tool_and_shows_the_call(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    data = _chat_folder(tmp_path, fake_openai)
+    assert cli(data, "mcp", "policy", "calc", "add", "always").returncode == 0
+    fake_openai.reply("Adding. ", tool_calls=[("c1", "calc__add", ['{"a": 20, "b": 22}'])])
+    fake_openai.reply("It is 42.")
+    sent = cli(data, "send", "--new", "20+22?")
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout == "Adding. \nIt is 42.\n"
+    assert 'tool: calc__add {"a": 20, "b": 22}' in sent.stderr
+    assert "tool: calc__add done in" in sent.stderr and ": 42" in sent.stderr
+    assert fake_openai.chat_requests[1].body["messages"][-1] == {"role": "tool", "tool_call_id": "c1", "content": "42"}
+
+
+def test_send_ask_without_a_terminal_denies_and_says_so(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    data = _chat_folder(tmp_path, fake_openai)
+    fake_openai.reply("", tool_calls=[("c1", "calc__echo", ['{"text": "hi"}'])])
+    fake_openai.reply("I was not allowed.")
+    sent = cli(data, "send", "--new", "echo hi", "--tools", "ask", stdin="")
+    assert sent.returncode == 0, sent.stderr
+    assert "tool: calc__echo not run: Denied: nobody could be asked" in sent.stderr
+    assert sent.stdout.endswith("I was not allowed.\n")
+
+
+def test_send_tools_off_offers_none(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    data = _chat_folder(tmp_path, fake_openai)
+    sent = cli(data, "send", "--new", "hi", "--tools", "off")
+    assert sent.returncode == 0, sent.stderr
+    assert "tools" not in fake_openai.chat_requests[0].body
+
+
+def test_send_goes_on_without_a_broken_server(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    data = tmp_path / "data"
+    configure_cli(data, fake_openai)
+    assert cli(data, "mcp", "add", "broken", "--", sys.executable, SCRIPT, "--crash").returncode == 0
+    sent = cli(data, "send", "--new", "hi")
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout == "You said: hi\n"
+    assert "Tool server 'broken' is not available: it stopped while starting" in sent.stderr

@@ -7,10 +7,11 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from desktop_chat.core.controller.tool_loop import ToolApprover, ToolBox
 from desktop_chat.core.errors import DesktopChatError, NotAllowed, SecretStoreUnavailable, SettingsError
 from desktop_chat.core.facade.config import ConfigFacade
 from desktop_chat.core.facade.context import Context
-from desktop_chat.core.settings import Settings
+from desktop_chat.core.settings import Settings, ToolsMode
 from desktop_chat.core.tool_config import (
     BEARER,
     ImportedServer,
@@ -20,7 +21,7 @@ from desktop_chat.core.tool_config import (
     parse_claude_config,
     secret_name,
 )
-from desktop_chat.core.tools import ServerStatus
+from desktop_chat.core.tools import ServerStatus, ToolSpec
 
 
 class ToolsFacade:
@@ -30,6 +31,32 @@ class ToolsFacade:
     def __init__(self, ctx: Context, config: ConfigFacade) -> None:
         self._ctx = ctx
         self._config = config
+        self.box = ToolBox(ctx.mcp, self._lookup, store=ctx.store)
+        ctx.controller.tools = self.box  # the reply engine runs the tool loop with it
+
+    def _lookup(self, server: str, key: str) -> str | None:
+        access = self._ctx.secrets
+        return access.get(secret_name(server, key)) if access is not None else None
+
+    # --- consent and mode, set by the front end -------------------------------------------
+
+    def set_approver(self, approver: ToolApprover | None) -> None:
+        """Who is asked about a call whose policy is ask (None: nobody; such calls are denied, and the model told)."""
+        self.box.approver = approver
+
+    def set_mode(self, mode: ToolsMode | None) -> None:
+        """This process's mode over the setting ``tools_mode`` (the command line's ``--tools``); None: the setting's."""
+        if mode not in (None, "auto", "ask", "off"):
+            raise SettingsError(f"{mode!r} is not a tools mode: use auto, ask or off.")
+        self.box.mode_override = mode
+
+    def problems(self) -> list[str]:
+        """The servers that could not start for the last reply, one line each."""
+        return list(self.box.problems)
+
+    def offered(self) -> tuple[ToolSpec, ...]:
+        """The tools the next request offers (from the servers' last listings)."""
+        return self.box.offered(self._ctx.settings)
 
     @property
     def servers(self) -> tuple[McpServerConfig, ...]:
@@ -149,13 +176,12 @@ class ToolsFacade:
         chosen = tuple(
             replace(s, enabled=True) for s in self.servers if (s.enabled if names is None else s.name in names)
         )
-        access = self._ctx.secrets
-
-        def lookup(server: str, key: str) -> str | None:
-            return access.get(secret_name(server, key)) if access is not None else None
-
         settings = self._ctx.settings
-        return await self._ctx.mcp.servers(chosen, lookup, settings.mcp_start_timeout)
+        statuses = await self._ctx.mcp.servers(chosen, self._lookup, settings.mcp_start_timeout)
+        for status in statuses:  # a listing made here is the one the next request offers
+            if status.ok:
+                self.box.listed[status.name] = status.tools
+        return statuses
 
 
 __all__ = ["BEARER", "ToolsFacade", "check_server_name"]

@@ -19,6 +19,7 @@ from desktop_chat.core.models import PartKind
 
 PART_NAMES = {
     PartKind.SYSTEM_PROMPT: "System prompt",
+    PartKind.TOOLS: "Tool definitions",
     PartKind.PINNED_FACTS: "Pinned facts",
     PartKind.FACTS: "Facts",
     PartKind.SUMMARY: "Summary",
