@@ -53,7 +53,7 @@ async def _replies(server: FakeOpenAIServer, folder: Path, runs: int) -> tuple[l
     try:
         for run in range(runs + 2):  # two warm-up rounds: encodings, the server's start, the SDK's imports
             for mode in ("off", "auto"):
-                workspace.tools.set_mode(mode)  # type: ignore[arg-type]
+                workspace.tools.set_mode(mode)
                 sid = workspace.new_session(title="bench").id
                 if mode == "auto":
                     server.reply("", tool_calls=[("c1", "calc__echo", ['{"text": "ping"}'])])
