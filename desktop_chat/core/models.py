@@ -160,6 +160,8 @@ class ToolResultPart:
     call_id: str
     content: str
     is_error: bool = False
+    # How long the call took (shown beside it); not part of what the result is, so not compared.
+    seconds: float | None = field(default=None, compare=False)
     kind: ClassVar[str] = "tool_result"
 
 

@@ -192,14 +192,16 @@ class ToolLoop:
             approver = self.box.approver
             if approver is None:
                 return self._deny(call, DENIED_NO_TERMINAL)
-            if not await approver(self._activity(call, "asking")):
+            asking = self._activity(call, "asking")
+            self.turn.show(asking)  # the chat shows the call waiting for the answer
+            if not await approver(asking):
                 return self._deny(call, "Denied by the user.")
         self.turn.show(self._activity(call, "running"))
         outcome = await self._execute(spec, arguments)
         self.turn.show(
             self._activity(call, "done", result=outcome.content, is_error=outcome.is_error, seconds=outcome.seconds)
         )
-        return ToolResultPart(call.call_id, outcome.content, outcome.is_error)
+        return ToolResultPart(call.call_id, outcome.content, outcome.is_error, outcome.seconds)
 
     async def _execute(self, spec: ToolSpec, arguments: dict[str, Any]) -> ToolOutcome:
         if not spec.server:

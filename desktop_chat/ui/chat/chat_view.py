@@ -41,6 +41,7 @@ from desktop_chat.ui.chat.message_model import (
     ROW_ROLE,
     SETTINGS,
     SUMMARISED,
+    TOOLS,
     MessageListModel,
     Row,
 )
@@ -359,6 +360,8 @@ class ChatView(QWidget):
         elif name == MORE:
             self.list.close_selectable()
             self.model.show_more(key)
+        elif name == TOOLS:
+            self.model.toggle_tools(key)
         elif name in (EDIT, REGENERATE, RETRY, SETTINGS):
             self.action.emit(name, key)
 

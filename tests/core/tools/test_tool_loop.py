@@ -105,10 +105,10 @@ def test_ask_approved_and_denied(tmp_path: Path, fake_openai: FakeOpenAIServer) 
         sid = await setup(workspace, policy=None)
         workspace.tools.set_approver(approver)
         first = await collect(workspace.send(sid, "say yes"))
-        assert [e.state for e in first if isinstance(e, ToolActivity)] == ["running", "done"]
+        assert [e.state for e in first if isinstance(e, ToolActivity)] == ["asking", "running", "done"]
         second = await collect(workspace.send(sid, "say no"))
         denied = [e for e in second if isinstance(e, ToolActivity)]
-        assert [e.state for e in denied] == ["denied"] and denied[0].result == "Denied by the user."
+        assert [e.state for e in denied] == ["asking", "denied"] and denied[1].result == "Denied by the user."
         final = next(e for e in second if isinstance(e, Finished)).message
         assert ToolResultPart("c2", "Denied by the user.", True) in final.parts
 
@@ -296,17 +296,20 @@ def test_calls_and_results_are_exported_and_imported(tmp_path: Path, fake_openai
     [session] = exported["sessions"]
     reply = session["messages"][-1]
     assert reply["content"] == "Adding. Three."
+    assert reply["parts"][2].pop("seconds") > 0  # how long the call took, kept beside its result
     assert reply["parts"] == [
         {"kind": "text", "text": "Adding. "},
         {"kind": "tool_call", "call_id": "call_9", "name": "calc__add", "arguments": '{"a": 1, "b": 2}'},
         {"kind": "tool_result", "call_id": "call_9", "content": "3", "is_error": False},
         {"kind": "text", "text": "Three."},
     ]
+    reply["parts"][2]["seconds"] = 0.25
 
     async def again(workspace: Workspace, events: list[Event]) -> None:
         result = workspace.data.import_text(json.dumps(exported))
         [imported] = result.session_ids
         message = workspace.chats.messages(imported)[-1]
+        assert [p.seconds for p in message.parts if isinstance(p, ToolResultPart)] == [0.25]
         assert message.parts == (
             TextPart("Adding. "),
             ToolCallPart("call_9", "calc__add", '{"a": 1, "b": 2}'),
