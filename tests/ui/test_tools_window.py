@@ -4,16 +4,20 @@ collapsed to a line each and opened with their arguments and results; the Tools 
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.models import MessageStatus, ToolCallPart, ToolResultPart
 from desktop_chat.ui.chat.message_delegate import MessageDelegate
 from desktop_chat.ui.chat.tool_calls import WindowToolConsent
-from tests.helpers.mcp_servers import stdio_server
+from tests.helpers.app import App
+from tests.helpers.mcp_servers import SCRIPT, stdio_server
 from tests.helpers.waiting import until
 from tests.helpers.window import Harness
 
@@ -93,3 +97,55 @@ def _reply_html(h: Harness) -> str:
     assert isinstance(delegate, MessageDelegate)
     text, _ = delegate._html(row)
     return text
+
+
+# --- Settings → Tools ---------------------------------------------------------------------------
+
+
+def test_the_tools_page_adds_tests_sets_a_policy_and_removes(open_app: Callable[..., App]) -> None:
+    app = open_app()
+    dialog = app.settings_dialog("tools")
+    page = dialog.tools
+    assert dialog.tabs.currentWidget() is page
+    page.name.setText("calc")
+    page.command.setText(shlex.join([sys.executable, SCRIPT]))
+    page.env.setPlainText("MODE=test")
+    page.secret_env.setPlainText("TOKEN=s3cret")
+    QTest.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    app.run(until(lambda: "Added tool server 'calc'" in page.status.text(), what="the server added"))
+    [server] = app.workspace.settings.mcp_servers
+    assert dict(server.env) == {"MODE": "test"} and server.secret_env == ("TOKEN",)
+    assert app.secrets.get("mcp:calc:TOKEN") == "s3cret"  # in the keyring, not the settings
+    assert "s3cret" not in json.dumps(server.to_dict())
+    assert page.servers.count() == 1
+    page.servers.setCurrentRow(0)
+    assert page.secret_env.toPlainText() == "TOKEN="  # a secret is never shown back
+    QTest.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    app.run(until(lambda: page.tools.rowCount() == 4, seconds=30, what="the tools listed"), timeout=40)
+    assert "calc: 4 tool(s)" in page.status.text()
+    names = [page.tools.cellWidget(r, 0).accessibleName() for r in range(4)]
+    assert names == ["add", "echo", "slow", "env"]
+    policy = page.tools.cellWidget(0, 1)
+    assert isinstance(policy, QComboBox) and policy.currentText() == "ask"
+    policy.setCurrentText("always")
+    assert app.workspace.settings.mcp_servers[0].policy("add") == "always"
+    item = page.servers.item(0)
+    item.setCheckState(Qt.CheckState.Unchecked)
+    app.run(until(lambda: not app.workspace.settings.mcp_servers[0].enabled, what="switched off"))
+    page.servers.setCurrentRow(0)
+    QTest.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
+    app.run(until(lambda: not app.workspace.settings.mcp_servers, what="removed"))
+    assert app.secrets.get("mcp:calc:TOKEN") is None
+
+
+def test_the_tools_page_says_why_a_server_cannot_start(open_app: Callable[..., App]) -> None:
+    app = open_app()
+    page = app.settings_dialog("tools").tools
+    page.name.setText("broken")
+    page.command.setText(shlex.join([sys.executable, SCRIPT, "--crash"]))
+    QTest.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    app.run(until(lambda: page.servers.count() == 1, what="added"))
+    page.servers.setCurrentRow(0)
+    QTest.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    app.run(until(lambda: "not available" in page.status.text(), seconds=30, what="the failure"), timeout=40)
+    assert "cannot open the database" in page.status.text()

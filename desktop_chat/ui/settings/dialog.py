@@ -20,9 +20,10 @@ from desktop_chat.ui.settings.fields import ERROR_STYLE
 from desktop_chat.ui.settings.memory_page import MemoryPage
 from desktop_chat.ui.settings.pages import AppearancePage, DataPage
 from desktop_chat.ui.settings.providers import ProvidersPage
+from desktop_chat.ui.settings.tools_page import ToolsPage
 from desktop_chat.ui.wheel_guard import guard_wheel
 
-PAGES = ("providers", "memory", "data", "appearance")
+PAGES = ("providers", "memory", "data", "appearance", "tools")
 NOTHING_SAVED = "Some values cannot be saved (see the marked fields); nothing was saved."
 
 
@@ -41,11 +42,13 @@ class SettingsDialog(QDialog):
         self.memory = MemoryPage(workspace, session_id)
         self.data = DataPage(workspace)
         self.appearance = AppearancePage()
+        self.tools = ToolsPage(workspace)  # applied as changed (issue 24), not by Save
         for page, title, tip in (
             (self.providers, "&Providers", "Where messages go: servers, keys and models"),
             (self.memory, "&Memory", "What each request carries of the conversation"),
             (self.data, "&Data", "Retention, backups and export"),
             (self.appearance, "&Appearance", "Theme and text size"),
+            (self.tools, "&Tools", "Tool servers (MCP) the model may use, and when it must ask"),
         ):
             index = self.tabs.addTab(page, title)
             self.tabs.setTabToolTip(index, tip)
@@ -83,6 +86,7 @@ class SettingsDialog(QDialog):
         self.providers.load(settings, select=select)
         for page in self.plain_pages:
             page.load(settings)
+        self.tools.load(settings)
         self.status.clear()
 
     def show_page(self, page: str) -> None:
@@ -139,7 +143,7 @@ class SettingsDialog(QDialog):
         self.status.setStyleSheet(ERROR_STYLE if error else "")
 
     def pending(self) -> list[asyncio.Future[Any]]:
-        return [*self._tasks, *self.providers.pending()]
+        return [*self._tasks, *self.providers.pending(), *self.tools.pending()]
 
 
 def open_settings(window: Any, workspace: Any, page: Any = None) -> SettingsDialog | None:
