@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
-from desktop_chat.core.models import MessageStatus, ToolCallPart, ToolResultPart
+from desktop_chat.core.models import MessageStatus, PartKind, ToolCallPart, ToolResultPart
 from desktop_chat.ui.chat.message_delegate import MessageDelegate
 from desktop_chat.ui.chat.tool_calls import WindowToolConsent
 from tests.helpers.app import App
@@ -63,6 +63,12 @@ def test_the_window_asks_and_an_approved_call_runs(open_window: Callable[..., Ha
     h.window.chat.model.toggle_tools(reply.key)
     opened = _reply_html(h)
     assert "Hide the calls" in opened and "&quot;a&quot;: 40" in opened and "→ 42" in opened
+    # why this reply: the calls it made, and the tool definitions' tokens in its request
+    assert h.window.inspector.show_reply(reply.key)
+    why = h.window.inspector.why
+    assert "Tool calls: calc__add (done)" in why.used.text()
+    tools = next(p for p in why.plan.parts if p.kind is PartKind.TOOLS)
+    assert tools.tokens > 20
 
 
 def test_a_denied_call_is_reported_to_the_model(open_window: Callable[..., Harness], qtbot: QtBot) -> None:
