@@ -35,8 +35,8 @@ from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient, StreamEnd
 from desktop_chat.core.settings import Settings, ToolsMode
 from desktop_chat.core.storage.store import Store
-from desktop_chat.core.tool_config import Policy
-from desktop_chat.core.tools import McpHost, SecretLookup, ToolOutcome, ToolSpec
+from desktop_chat.core.tool_config import McpServerConfig, Policy
+from desktop_chat.core.tools import McpHost, SecretLookup, ServerStatus, ToolOutcome, ToolSpec
 
 ToolApprover = Callable[[ToolActivity], Awaitable[bool]]
 
@@ -69,22 +69,42 @@ class ToolBox:
     store: Store | None = None  # the saved chats: what "search my history" searches, and the private facts
     listed: dict[str, tuple[ToolSpec, ...]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # the last start's failures, one line each
+    # Servers that failed to start, as they were configured then: a reply does not wait for them again
+    # (a hung one would cost every reply the start timeout) until they are edited or tested.
+    failed: dict[str, tuple[McpServerConfig, str]] = field(default_factory=dict)
 
     def mode(self, settings: Settings) -> ToolsMode:
         return self.mode_override or settings.tools_mode
 
     async def start(self, settings: Settings) -> list[str]:
         """Start the enabled servers not running yet (in parallel) and keep their listings; one line per failure."""
-        self.problems = []
-        if self.mode(settings) == "off" or not any(s.enabled for s in settings.mcp_servers):
+        enabled = [s for s in settings.mcp_servers if s.enabled]
+        if self.mode(settings) == "off" or not enabled:
+            self.problems = []
             return []
-        for status in await self.host.servers(settings.mcp_servers, self.secrets, settings.mcp_start_timeout):
-            if status.ok:
-                self.listed[status.name] = status.tools
-            else:
-                self.listed.pop(status.name, None)
+        known = [s for s in enabled if s.name in self.failed and self.failed[s.name][0] == s]
+        self.problems = [self.failed[s.name][1] for s in known]
+        wanted = tuple(s for s in enabled if s not in known)
+        try:
+            statuses = await self.host.servers(wanted, self.secrets, settings.mcp_start_timeout)
+        except Exception as exc:
+            self.problems.append(f"The tool servers could not be started: {exc}")
+            return list(self.problems)
+        configs = {s.name: s for s in wanted}
+        for status in statuses:
+            self.note(status, configs[status.name])
+            if not status.ok:
                 self.problems.append(status.line())
         return list(self.problems)
+
+    def note(self, status: ServerStatus, config: McpServerConfig) -> None:
+        """Keep a server's listing, or its failure (not tried again by replies until edited or tested)."""
+        if status.ok:
+            self.listed[status.name] = status.tools
+            self.failed.pop(status.name, None)
+        else:
+            self.listed.pop(status.name, None)
+            self.failed[status.name] = (config, status.line())
 
     def offered(self, settings: Settings) -> tuple[ToolSpec, ...]:
         """What the next request offers, from the listings known (no server is started here: the plan

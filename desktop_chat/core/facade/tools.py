@@ -178,9 +178,10 @@ class ToolsFacade:
         )
         settings = self._ctx.settings
         statuses = await self._ctx.mcp.servers(chosen, self._lookup, settings.mcp_start_timeout)
-        for status in statuses:  # a listing made here is the one the next request offers
-            if status.ok:
-                self.box.listed[status.name] = status.tools
+        configs = {s.name: s for s in self.servers}
+        for status in statuses:  # a listing made here is the one the next request offers; a failure, noted
+            if status.name in configs:
+                self.box.note(status, configs[status.name])
         return statuses
 
 

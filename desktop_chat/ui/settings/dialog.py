@@ -1,4 +1,4 @@
-"""The settings dialog (Providers, Memory, Data, Appearance) and applying the appearance settings.
+"""The settings dialog (Providers, Memory, Data, Appearance, Tools) and applying the appearance settings.
 
 Opened with ``open()`` (window-modal, never a nested ``exec()`` loop): saving
 stores keys in the keyring off the GUI thread, in a task. Save checks every page

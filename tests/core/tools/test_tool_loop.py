@@ -318,3 +318,25 @@ def test_calls_and_results_are_exported_and_imported(tmp_path: Path, fake_openai
         )
 
     with_workspace(tmp_path / "other", fake_openai, again)
+
+
+def test_a_server_that_hangs_delays_one_reply_not_every_reply(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    async def job(workspace: Workspace, events: list[Event]) -> None:
+        await workspace.tools.add(stdio_server("stuck", "--hang"))
+        workspace.set_setting("mcp_start_timeout", 2.0)
+        sid = workspace.new_session(title="x").id
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await collect(workspace.send(sid, "one"))
+        first = loop.time() - started
+        started = loop.time()
+        await collect(workspace.send(sid, "two"))
+        second = loop.time() - started
+        assert first >= 2.0 and second < 1.5, (first, second)
+        [line] = workspace.tools.problems()  # still said, without waiting again
+        assert "did not answer within 2 s" in line and "waiting for ever" in line
+        # Test (or mcp list) tries it again
+        [status] = await workspace.tools.status(("stuck",))
+        assert not status.ok
+
+    with_workspace(tmp_path, fake_openai, job)
