@@ -140,7 +140,8 @@ def test_the_tools_page_adds_tests_sets_a_policy_and_removes(open_app: Callable[
     app.run(until(lambda: not app.workspace.settings.mcp_servers[0].enabled, what="switched off"))
     page.servers.setCurrentRow(0)
     QTest.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
-    app.run(until(lambda: not app.workspace.settings.mcp_servers, what="removed"))
+    app.run(until(lambda: "Removed 'calc'" in page.status.text(), what="removed"))
+    assert not app.workspace.settings.mcp_servers and page.servers.count() == 0
     assert app.secrets.get("mcp:calc:TOKEN") is None
 
 
