@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -11,7 +14,7 @@ import pytest
 
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tool_config import secret_name
-from tests.helpers.cli import cli, configure_cli, one_line
+from tests.helpers.cli import cli, cli_env, command, configure_cli, one_line
 from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.helpers.mcp_servers import SCRIPT
 from tests.helpers.secret_service import require_secret_service
@@ -195,3 +198,28 @@ def test_send_goes_on_without_a_broken_server(tmp_path: Path, fake_openai: FakeO
     assert sent.returncode == 0, sent.stderr
     assert sent.stdout == "You said: hi\n"
     assert "Tool server 'broken' is not available: it stopped while starting" in sent.stderr
+
+
+def test_send_asks_on_a_terminal(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    data = _chat_folder(tmp_path, fake_openai)
+    for answer, expected in (("y", "tool: calc__echo done in"), ("n", "not run: Denied by the user.")):
+        fake_openai.reply("", tool_calls=[("c1", "calc__echo", ['{"text": "hi"}'])])
+        fake_openai.reply("Done.")
+        leader, follower = pty.openpty()  # stdin is a terminal: the user is asked
+        try:
+            os.write(leader, f"{answer}\n".encode())
+            sent = subprocess.run(
+                command(data, "send", "--new", "echo"),
+                stdin=follower,
+                capture_output=True,
+                text=True,
+                env=cli_env(),
+                timeout=60,
+                check=False,
+            )
+        finally:
+            os.close(follower)
+            os.close(leader)
+        assert sent.returncode == 0, sent.stderr
+        assert 'the model asks to run calc__echo {"text": "hi"}. Allow? [y/N]' in sent.stderr
+        assert expected in sent.stderr
