@@ -164,17 +164,18 @@ class ToolLoop:
             messages += [ChatMessage(Role.TOOL, r.content, tool_call_id=r.call_id) for r in results]
 
     def _count_usage(self) -> None:
-        # The reply's cost is every round's: the meter records the sum once, at the end.
+        # The reply's cost is every round's: the meter records their sum once, at the end. The message
+        # keeps the first request's usage, the one its plan describes (the calibration compares the two).
         end = self.turn.end
         if end is None or end.usage is None:
             return
         self.usage.append(end.usage)
-        total = Usage(
+        self.turn.billed = Usage(
             sum(u.prompt_tokens for u in self.usage),
             sum(u.completion_tokens for u in self.usage),
             sum(u.cached_tokens for u in self.usage),
         )
-        self.turn.end = StreamEnd(total, end.finish_reason, end.model)
+        self.turn.end = StreamEnd(self.usage[0], end.finish_reason, end.model)
 
     def _activity(self, call: ToolCallPart, state: ToolState, **more: Any) -> ToolActivity:
         return ToolActivity(

@@ -30,6 +30,7 @@ from desktop_chat.core.models import (
     TextPart,
     ToolCallPart,
     ToolResultPart,
+    Usage,
 )
 from desktop_chat.core.providers import ChatClient, StreamEnd, TextDelta, ToolCallDelta
 from desktop_chat.core.storage.store import Store
@@ -75,6 +76,7 @@ class Turn:
     # Rounds of a tool loop already done (controller/tool_loop.py): their text, calls and results, in order.
     rounds: list[Part] = field(default_factory=list)
     round_start: int = 0  # where the current round's text starts in ``parts``
+    billed: Usage | None = None  # every round's usage summed, for the cost (``end`` keeps the first request's)
 
     @property
     def text(self) -> str:
@@ -232,7 +234,7 @@ class Turn:
         A reply that brought nothing is not counted: it failed before the model answered, or was stopped
         before its first word (what a provider bills for that is unknown).
         """
-        usage = self.end.usage if self.end is not None else None
+        usage = self.billed or (self.end.usage if self.end is not None else None)
         if self.meter is None or (usage is None and not text and not self.tool_calls.parts()):
             return
         model = self.end.model if self.end is not None and self.end.model else self.model

@@ -340,3 +340,22 @@ def test_a_server_that_hangs_delays_one_reply_not_every_reply(tmp_path: Path, fa
         assert not status.ok
 
     with_workspace(tmp_path, fake_openai, job)
+
+
+def test_the_cost_counts_every_round_and_the_message_keeps_the_planned_requests_usage(
+    tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    fake_openai.reply(
+        "", tool_calls=[("c1", "calc__add", ['{"a": 1, "b": 1}'])], prompt_tokens=500, completion_tokens=20
+    )
+    fake_openai.reply("2", prompt_tokens=540, completion_tokens=5)
+
+    async def job(workspace: Workspace, events: list[Event]) -> None:
+        sid = await setup(workspace)
+        replies = await collect(workspace.send(sid, "1+1"))
+        finished = next(e for e in replies if isinstance(e, Finished))
+        record = workspace.costs.replies([finished.message.id])[finished.message.id]
+        assert (record.prompt_tokens, record.completion_tokens) == (1040, 25)
+        assert finished.message.usage is not None and finished.message.usage.prompt_tokens == 500
+
+    with_workspace(tmp_path, fake_openai, job)
