@@ -266,6 +266,8 @@ class InspectorPane(QWidget):
             self.showMessages.emit(ids)
         elif which == PART and record.kind is PartKind.SYSTEM_PROMPT:
             self.notice.emit("The system prompt is this chat's setting, not a message")
+        elif which == PART and record.kind is PartKind.TOOLS:
+            self.notice.emit("The tools offered: see Settings → Tools")
         else:
             self.notice.emit("Nothing of it is in this chat's messages")
 
