@@ -31,7 +31,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -116,10 +116,12 @@ class BenchClient(OpenAIChatClient):
         model: str,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         # The parent's generator itself: no extra async layer per chunk.
         return super().stream_chat(
             messages,
+            tools=tools,
             model=model,
             max_tokens=self.fixed_max_tokens if max_tokens is None else max_tokens,
             temperature=self.fixed_temperature if temperature is None else temperature,

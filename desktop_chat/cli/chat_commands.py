@@ -9,10 +9,20 @@ import getpass
 import sys
 from collections.abc import AsyncGenerator
 
+from desktop_chat.cli import tool_prompt
 from desktop_chat.cli.common import Context, UsageError, index_for_recall, print_json, session_id_arg, shown, shown_line
 from desktop_chat.cli.hints import with_hint
 from desktop_chat.core.errors import SecretStoreUnavailable
-from desktop_chat.core.events import Delta, Event, Failed, Finished, LocalModelChanged, ReplyEvent, Stopped
+from desktop_chat.core.events import (
+    Delta,
+    Event,
+    Failed,
+    Finished,
+    LocalModelChanged,
+    ReplyEvent,
+    Stopped,
+    ToolActivity,
+)
 from desktop_chat.core.models import Strategy
 from desktop_chat.core.workspace import Workspace
 
@@ -75,6 +85,9 @@ async def _send(
 ) -> int:
     sid = session_id
     unsubscribe = workspace.subscribe(_local_model_progress)
+    workspace.tools.set_mode(args.tools)
+    # "ask" prompts on a terminal; without one (stdin piped) such calls are denied, and each line says so.
+    workspace.tools.set_approver(tool_prompt.ask_on_terminal if sys.stdin.isatty() else None)
     try:
         if sid is None and args.assistant:
             session = workspace.assistants.start_chat(args.assistant, temporary=args.temporary)
@@ -109,6 +122,8 @@ async def _send(
         else:
             events = workspace.replies.send(sid, text, model=args.model, strategy=strategy)
         code = await _print_reply(events, sid, temporary=args.temporary)
+        for line in workspace.tools.problems():  # the chat went on without these servers
+            print(f"desktop-chat: {shown_line(line)}", file=sys.stderr)
         if code == 0:
             await _finish_upkeep(workspace, sid)
         return code
@@ -157,7 +172,12 @@ async def _print_reply(events: AsyncGenerator[ReplyEvent, None], session_id: int
     show = shown if sys.stdout.isatty() else str
     async with contextlib.aclosing(events) as stream:
         async for event in stream:
-            if isinstance(event, Delta):
+            if isinstance(event, ToolActivity):
+                if wrote and not wrote.endswith("\n"):
+                    sys.stdout.write("\n")
+                    wrote = "\n"
+                tool_prompt.show(event)
+            elif isinstance(event, Delta):
                 sys.stdout.write(show(event.text))
                 sys.stdout.flush()  # per delta: the user sees the reply as it arrives
                 wrote = event.text or wrote
@@ -288,6 +308,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--temporary", action="store_true", help="with --new: a chat that is never saved")
     p.add_argument(
         "--assistant", metavar="NAME", help="with --new: start from this assistant (see `desktop-chat assistants`)"
+    )
+    p.add_argument(
+        "--tools",
+        choices=["auto", "ask", "off"],
+        help="tool servers (desktop-chat mcp): auto: each tool's policy; ask: ask for every call; off: none offered "
+        "(default: the setting tools_mode). Asking needs a terminal; without one such calls are denied",
     )
     p.set_defaults(handler=cmd_send)
 

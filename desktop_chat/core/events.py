@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.models import ContextPlan, JobName, JobState, Message, Session, Usage
@@ -44,6 +45,26 @@ class Delta:
     session_id: int
     assistant_message_id: int
     text: str
+
+
+ToolState = Literal["asking", "running", "done", "denied"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolActivity:
+    """A tool call of a reply (issue 24): ``asking`` (waits for approve or deny), ``running``, then ``done``
+    (``result``, ``is_error``, ``seconds``) or ``denied`` (``result`` says why). Yielded by the reply
+    between its ``Delta``s and published on the channel, like them."""
+
+    session_id: int
+    assistant_message_id: int
+    call_id: str
+    tool: str  # as the model named it: SERVER__TOOL, or a built-in tool's name
+    arguments: str  # the JSON the model wrote
+    state: ToolState
+    result: str = ""
+    is_error: bool = False
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +205,7 @@ class ExternalChange:
     """Another process (the command line, a second window) changed the database: reload what is shown."""
 
 
-ReplyEvent = Started | Delta | Finished | Stopped | Failed
+ReplyEvent = Started | Delta | ToolActivity | Finished | Stopped | Failed
 ChangeEvent = (
     SessionCreated
     | SessionChanged

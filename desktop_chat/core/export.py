@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop_chat.core.models import Fact, FactStatus, Message, MessageStatus, ReplyPlan, Role, Session
 from desktop_chat.core.storage.db import utcnow
+from desktop_chat.core.storage.parts import part_dict, parts_json
 from desktop_chat.core.storage.reply_plans import record_json
 from desktop_chat.core.storage.store import Store
 
@@ -50,6 +51,8 @@ def _message_json(message: Message) -> dict[str, Any]:
     }
     if message.meta is not None:
         data["meta"] = message.meta
+    if parts_json(message.parts) is not None:  # tool calls and results (issue 24), attachments: beside the text
+        data["parts"] = [part_dict(part) for part in message.parts]
     return data
 
 

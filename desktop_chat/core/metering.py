@@ -13,7 +13,8 @@ month's total; a record holds numbers and names, never text.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
 
 from desktop_chat.core.errors import DatabaseBusy, StorageError
 from desktop_chat.core.models import ChatMessage, Usage
@@ -112,8 +113,11 @@ class MeteredClient:
         model: str,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
     ) -> AsyncIterator[StreamEvent]:
-        return self._client.stream_chat(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+        return self._client.stream_chat(
+            messages, model=model, max_tokens=max_tokens, temperature=temperature, tools=tools
+        )
 
     async def complete(
         self,

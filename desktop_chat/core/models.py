@@ -160,6 +160,8 @@ class ToolResultPart:
     call_id: str
     content: str
     is_error: bool = False
+    # How long the call took (shown beside it); not part of what the result is, so not compared.
+    seconds: float | None = field(default=None, compare=False)
     kind: ClassVar[str] = "tool_result"
 
 
@@ -282,6 +284,7 @@ class SearchHit:
 class PartKind(StrEnum):
     INSTRUCTIONS = "instructions"  # the user's custom instructions (a setting), first in every request
     SYSTEM_PROMPT = "system_prompt"  # the chat's own system prompt
+    TOOLS = "tools"  # the tool definitions offered with the request (issue 24): tokens, no messages
     PINNED_FACTS = "pinned_facts"
     FACTS = "facts"
     SUMMARY = "summary"
@@ -299,9 +302,24 @@ class ChatMessage:
 
     role: Role
     content: str
+    # Within one reply's tool loop (issue 24): the calls an assistant message made, the call a tool message answers.
+    tool_calls: tuple[ToolCallPart, ...] = ()
+    tool_call_id: str | None = None
 
     def to_openai(self) -> dict[str, str]:
         return {"role": self.role.value, "content": self.content}
+
+    def wire(self) -> dict[str, Any]:
+        """The message as the chat completions API takes it, tool calls and results included."""
+        if self.tool_call_id is not None:
+            return {"role": "tool", "tool_call_id": self.tool_call_id, "content": self.content}
+        if not self.tool_calls:
+            return self.to_openai()
+        calls = [
+            {"id": c.call_id, "type": "function", "function": {"name": c.name, "arguments": c.arguments_json}}
+            for c in self.tool_calls
+        ]
+        return {"role": self.role.value, "content": self.content or None, "tool_calls": calls}
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,7 +386,7 @@ class ContextPlan:
         the message being written; these do not, and ``InputTooLarge`` is raised when they and the
         message exceed the budget.
         """
-        system = sum(p.tokens for p in self.parts if p.kind in INSTRUCTION_KINDS)
+        system = sum(p.tokens for p in self.parts if p.kind in INSTRUCTION_KINDS or p.kind is PartKind.TOOLS)
         return REPLY_PRIMING_TOKENS + system
 
     @property

@@ -17,12 +17,14 @@ from desktop_chat.core.errors import SettingsError
 from desktop_chat.core.models import Strategy
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
 from desktop_chat.core.request_cap import REQUEST_CAP_RULE, parse_request_cap
+from desktop_chat.core.tool_config import McpServerConfig, check_servers
 
 SETTINGS_VERSION = 1
 
 RetentionMode = Literal["delete", "archive"]
 FactScope = Literal["global", "session"]
 Theme = Literal["system", "light", "dark"]
+ToolsMode = Literal["auto", "ask", "off"]  # auto: each tool's policy; ask: ask for every call; off: no tools
 
 
 MAX_HYBRID_SHARE = 0.9  # of the memory budget, for facts, summary and recall together
@@ -92,6 +94,13 @@ class Settings:
     custom_instructions: str = ""
     # Presets a new chat starts from; the app's own (resources/assistants.json) until changed.
     assistants: tuple[Assistant, ...] = field(default_factory=assistant_rules.shipped)
+    # tools (issue 24, docs/tools.md): MCP servers, and the loop's bounds
+    mcp_servers: tuple[McpServerConfig, ...] = ()
+    tools_mode: ToolsMode = "auto"
+    history_tool: bool = False  # offer the built-in "search my history" tool when tools are on
+    tool_rounds: int = 8  # model turns in one reply that may call tools; the next one must answer
+    tool_timeout: float = 60.0  # seconds for one call
+    mcp_start_timeout: float = 20.0  # seconds for a server to start and list its tools
 
     def profile(self, name: str | None = None) -> ProviderProfile:
         wanted = name or self.active_profile
@@ -303,6 +312,12 @@ _SPECS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "local_upkeep_profile": _optional_name(),
     "custom_instructions": _instructions(),
     "assistants": _assistants(),
+    "mcp_servers": (check_servers, "a list of tool servers"),
+    "tools_mode": _choice("auto", "ask", "off"),
+    "history_tool": _bool(),
+    "tool_rounds": _int(1, 50),
+    "tool_timeout": _float(1, 3600),
+    "mcp_start_timeout": _float(1, 600),
 }
 
 
@@ -344,7 +359,7 @@ def to_json(value: Any) -> Any:
     """A setting's value as JSON (profiles and the hybrid split as objects)."""
     if isinstance(value, tuple):
         return [to_json(v) for v in value]
-    if isinstance(value, ProviderProfile):
+    if isinstance(value, ProviderProfile | McpServerConfig):
         return value.to_dict()
     if isinstance(value, HybridSplit):
         return {"facts": value.facts, "summary": value.summary, "recall": value.recall}

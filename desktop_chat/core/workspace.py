@@ -49,6 +49,7 @@ from desktop_chat.core.facade.local import LocalFacade
 from desktop_chat.core.facade.memory import MemoryFacade
 from desktop_chat.core.facade.providers import ConnectionCheck, ProvidersFacade
 from desktop_chat.core.facade.replies import RepliesFacade
+from desktop_chat.core.facade.tools import ToolsFacade
 from desktop_chat.core.memory.history import stored_token_count
 from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for
 from desktop_chat.core.models import JobName, JobState, Role
@@ -119,6 +120,8 @@ class Workspace:
         self.data = DataFacade(ctx, self.replies)
         self.costs = CostsFacade(ctx)
         self.assistants = AssistantsFacade(ctx)
+        self.tools = ToolsFacade(ctx, self.config)
+        self._mcp = ctx.mcp
 
     # --- events and lifecycle --------------------------------------------------------------
 
@@ -148,9 +151,12 @@ class Workspace:
         await self.memory.stop_indexing()
         await self._controller.aclose(wait=wait)
         await self.local.stop()
+        await self._mcp.aclose()
 
     def close(self) -> None:
-        """Close the database; call after ``aclose``."""
+        """Close the database; call after ``aclose``. Tool servers still running (the command line does not
+        always call ``aclose``) are stopped here too."""
+        self._mcp.close()
         self._store.close()
 
     # --- memory upkeep run on request (beside the upkeep scheduling the controller does after replies) ---

@@ -45,6 +45,7 @@ from desktop_chat.core.events import (
     Stopped,
     SummaryChanged,
     TitleChanged,
+    ToolActivity,
     UpkeepChanged,
 )
 from desktop_chat.ui.signal_types import ID
@@ -72,6 +73,7 @@ class WorkspaceBridge(QObject):
     localModelChanged = Signal(str, str)  # the built-in model's state ("starting", "ready", ...), one line
     indexingProgress = Signal(int, int, bool)  # messages indexed for recall by meaning: done, total, finished
     # replies
+    toolActivity = Signal(object)  # ToolActivity: a reply's tool call asking, running, done or denied
     replyStarted = Signal(object)  # Started
     replyText = Signal(ID, ID, str)  # session id, assistant message id, text appended since the last flush
     replyEnded = Signal(object)  # Finished | Stopped | Failed
@@ -130,6 +132,8 @@ class WorkspaceBridge(QObject):
                     self.memoryChanged.emit(None)  # recall may now find by meaning what it found by words only
             case Delta(session_id=session_id, assistant_message_id=message_id, text=text):
                 self._buffer(session_id, message_id, text)  # any reply, whoever iterates it
+            case ToolActivity():
+                self.toolActivity.emit(event)  # the chat shows the call inline; "asking" waits for the user
             case Started() | Finished() | Stopped() | Failed():
                 pass  # reach the task that iterates the reply (_pump)
             case _:

@@ -16,7 +16,7 @@ import json
 import re
 import time
 import urllib.request
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,9 +72,10 @@ class CappedClient(OpenAIChatClient):
         model: str,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         cap = self.reply_cap if max_tokens is None else min(max_tokens, self.reply_cap)
-        return super().stream_chat(messages, model=model, max_tokens=cap, temperature=temperature)
+        return super().stream_chat(messages, model=model, max_tokens=cap, temperature=temperature, tools=tools)
 
 
 def settings_for(llama: LlamaServer) -> Settings:

@@ -5,9 +5,9 @@ server through the real ``OpenAIChatClient``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from desktop_chat.core.models import ChatMessage, Message, Role
 from desktop_chat.core.providers import Completion, JsonSchema, OpenAIChatClient, StreamEvent
@@ -57,8 +57,11 @@ class AfterReply:
         model: str,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
     ) -> AsyncIterator[StreamEvent]:
-        return self._inner.stream_chat(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+        return self._inner.stream_chat(
+            messages, model=model, max_tokens=max_tokens, temperature=temperature, tools=tools
+        )
 
     async def complete(
         self,

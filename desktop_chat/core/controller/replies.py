@@ -43,14 +43,10 @@ from desktop_chat.core.controller.naming import ChatNamer
 from desktop_chat.core.controller.slots import ReplySlots, Slot
 from desktop_chat.core.controller.stores import StoreRouter
 from desktop_chat.core.controller.targets import Target, profile_for, reply_limit, starter_model_strategy, target_for
+from desktop_chat.core.controller.tool_loop import ToolBox, start_tools, tool_rounds
 from desktop_chat.core.controller.turn import DONE, Done, Turn, warm_counters
 from desktop_chat.core.controller.upkeep_scheduler import UpkeepScheduler
-from desktop_chat.core.errors import (
-    DesktopChatError,
-    EmptyInput,
-    NotAllowed,
-    NotFound,
-)
+from desktop_chat.core.errors import DesktopChatError, EmptyInput, NotAllowed, NotFound
 from desktop_chat.core.events import (
     EventChannel,
     Failed,
@@ -124,6 +120,7 @@ class ConversationController:
         self.upkeep = UpkeepScheduler(self.channel, self.client_for, self.meter)
         self._namer = ChatNamer(self.channel, self.client_for, self.meter, timeout=title_timeout)
         self.calibrations = Calibrations()
+        self.tools: ToolBox | None = None  # MCP tools (issue 24), set by the workspace: controller/tool_loop.py
         self._closed = False
 
     # --- settings, stores, clients ---------------------------------------------------
@@ -194,6 +191,7 @@ class ConversationController:
             facts_from=self._store if store is not self._store else None,
             local=is_local_profile(target.profile),
             profile=target.profile,
+            tools=self.tools.offered(settings) if self.tools is not None else (),
         )
         return plan if fallback is None else replace(plan, omitted=(*plan.omitted, fallback))
 
@@ -375,7 +373,8 @@ class ConversationController:
         self.channel.publish(MessagesChanged(session_id))  # the user's message is saved
         try:
             # Loading an encoding takes ~0.3 s the first time: do it off the loop's thread.
-            await asyncio.to_thread(warm_counters, model)
+            # Tool servers start meanwhile (issue 24): their tools' definitions are part of the plan.
+            await asyncio.gather(asyncio.to_thread(warm_counters, model), start_tools(self.tools, settings))
             plan = self.plan(session_id, strategy=strategy, model=model, settings=settings)
             client = await self.client_for(profile)
             assistant = await when_free(store.db, lambda: begin_reply(store, user, plan, model))
@@ -390,8 +389,9 @@ class ConversationController:
         slot.turn = turn
         # The request is built from the plan alone, so the memory inspector shows the truth.
         request = [ChatMessage(Role(m["role"]), m["content"]) for m in plan.request_messages()]
+        body = tool_rounds(self.tools, turn, client, request, settings=settings, profile=profile)  # tools, issue 24
         pump = turn.pump = asyncio.create_task(
-            turn.read(client, request, reply_limit(plan)), name=f"reply-{assistant.id}"
+            turn.read(client, request, reply_limit(plan), body=body), name=f"reply-{assistant.id}"
         )
         # From a done-callback, not the pump's ``finally``: a pump cancelled before it ever ran
         # (Stop pressed right after Started) has no ``finally`` to run, and the reply would wait forever.

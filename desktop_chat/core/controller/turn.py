@@ -11,15 +11,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from desktop_chat.core.controller.tool_calls import ToolCalls
 from desktop_chat.core.errors import DatabaseBusy, DesktopChatError, StorageError
-from desktop_chat.core.events import Delta, Event
+from desktop_chat.core.events import Delta, Event, ToolActivity
 from desktop_chat.core.memory.history import stored_token_count
 from desktop_chat.core.metering import ProfileMeter
-from desktop_chat.core.models import ChatMessage, ContextPlan, Message, MessageStatus, Role, TextPart
+from desktop_chat.core.models import (
+    ChatMessage,
+    ContextPlan,
+    Message,
+    MessageStatus,
+    Part,
+    Role,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+    Usage,
+)
 from desktop_chat.core.providers import ChatClient, StreamEnd, TextDelta, ToolCallDelta
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.storage.waiting import when_free
@@ -48,7 +60,7 @@ class Turn:
     save_interval: float
     publish: Callable[[Event], None] = field(default=lambda _: None)  # the workspace's channel
     meter: ProfileMeter | None = None  # records the reply's usage and cost (None: not recorded)
-    queue: asyncio.Queue[Delta | Done] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[Delta | ToolActivity | Done] = field(default_factory=asyncio.Queue)
     parts: list[str] = field(default_factory=list)
     saved_chars: int = 0
     chars: int = 0
@@ -61,6 +73,10 @@ class Turn:
     final: Message | None = None
     saving: asyncio.Task[Message] | None = None
     tool_calls: ToolCalls = field(default_factory=ToolCalls)
+    # Rounds of a tool loop already done (controller/tool_loop.py): their text, calls and results, in order.
+    rounds: list[Part] = field(default_factory=list)
+    round_start: int = 0  # where the current round's text starts in ``parts``
+    billed: Usage | None = None  # every round's usage summed, for the cost (``end`` keeps the first request's)
 
     @property
     def text(self) -> str:
@@ -102,19 +118,58 @@ class Turn:
             self.timer.cancel()
             self.timer = None
 
-    async def read(self, client: ChatClient, request: list[ChatMessage], max_tokens: int | None) -> None:
-        """Read the reply's stream into the turn (the ``pump`` task): saves on a timer, the final status at the end."""
+    async def stream(
+        self,
+        client: ChatClient,
+        request: Sequence[ChatMessage],
+        max_tokens: int | None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
+        """One request's stream into the turn: text, tool calls, the end."""
+        # Without tools the call is as before issue 24: a client (a test's, a wrapper) that takes none still works.
+        events = (
+            client.stream_chat(request, model=self.model, max_tokens=max_tokens, tools=tools)
+            if tools
+            else client.stream_chat(request, model=self.model, max_tokens=max_tokens)
+        )
+        async for event in events:
+            if isinstance(event, TextDelta):
+                self.add(event.text)
+                delta = Delta(self.session_id, self.assistant_id, event.text)
+                self.publish(delta)  # every view follows the reply, whoever iterates it
+                self.queue.put_nowait(delta)
+            elif isinstance(event, ToolCallDelta):
+                self.tool_calls.add(event)  # run by controller/tool_loop.py when tools are on
+            else:
+                self.end = event
+
+    def round_text(self) -> str:
+        return "".join(self.parts[self.round_start :])
+
+    def close_round(self, calls: Sequence[ToolCallPart], results: Sequence[ToolResultPart]) -> None:
+        """A round that called tools is over: keep its text, calls and results; the next round starts empty."""
+        text = self.round_text()
+        self.rounds.extend([*((TextPart(text),) if text else ()), *calls, *results])
+        self.round_start = len(self.parts)
+        self.tool_calls = ToolCalls()
+
+    def show(self, activity: ToolActivity) -> None:
+        """A tool call's progress, to whoever iterates the reply and to every view."""
+        self.publish(activity)
+        self.queue.put_nowait(activity)
+
+    async def read(
+        self,
+        client: ChatClient,
+        request: list[ChatMessage],
+        max_tokens: int | None,
+        *,
+        body: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Read the reply into the turn (the ``pump`` task): saves on a timer, the final status at the end.
+        ``body``: the tool loop's rounds instead of one stream (``controller/tool_loop.py``)."""
         try:
-            async for event in client.stream_chat(request, model=self.model, max_tokens=max_tokens):
-                if isinstance(event, TextDelta):
-                    self.add(event.text)
-                    delta = Delta(self.session_id, self.assistant_id, event.text)
-                    self.publish(delta)  # every view follows the reply, whoever iterates it
-                    self.queue.put_nowait(delta)
-                elif isinstance(event, ToolCallDelta):
-                    self.tool_calls.add(event)  # kept on the message; running tools is issue 24
-                else:
-                    self.end = event
+            await (body() if body is not None else self.stream(client, request, max_tokens))
         except asyncio.CancelledError:
             self.finish(MessageStatus.STOPPED)
             raise
@@ -147,25 +202,29 @@ class Turn:
         text = self.text
         messages = self.store.messages
         calls = self.tool_calls.parts()
+        last = self.round_text()
+        # With tool rounds: their parts, then the last round's text and any calls it had not run.
+        kept = (*self.rounds, *((TextPart(last),) if last else ()), *calls) if self.rounds else None
+        if kept is None and calls:
+            kept = ((TextPart(text),) if text else ()) + calls
         if status is MessageStatus.COMPLETE:
             self.final = messages.finish(
                 self.assistant_id,
                 status,
                 content=text,
-                parts=((TextPart(text),) if text else ()) + calls if calls else None,
+                parts=kept,
                 token_count=stored_token_count(Role.ASSISTANT, text),
                 usage=self.end.usage if self.end else None,
                 model=self.end.model if self.end else None,
             )
-        elif status is MessageStatus.STOPPED and not text and not calls:
+        elif status is MessageStatus.STOPPED and not text and not calls and not self.rounds:
             # Nothing arrived: an empty reply would only be sent back to the model later.
             with self.store.db.transaction():
                 messages.finish(self.assistant_id, status, content="", error=error)
                 messages.deactivate_from(self.session_id, self.assistant_id)
             self.final = messages.get(self.assistant_id)
         else:
-            parts = ((TextPart(text),) if text else ()) + calls if calls else None
-            self.final = messages.finish(self.assistant_id, status, content=text, error=error, parts=parts)
+            self.final = messages.finish(self.assistant_id, status, content=text, error=error, parts=kept)
         self._record(text)
         return self.final
 
@@ -175,7 +234,7 @@ class Turn:
         A reply that brought nothing is not counted: it failed before the model answered, or was stopped
         before its first word (what a provider bills for that is unknown).
         """
-        usage = self.end.usage if self.end is not None else None
+        usage = self.billed or (self.end.usage if self.end is not None else None)
         if self.meter is None or (usage is None and not text and not self.tool_calls.parts()):
             return
         model = self.end.model if self.end is not None and self.end.model else self.model

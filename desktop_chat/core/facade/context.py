@@ -16,6 +16,7 @@ from desktop_chat.core.providers.local.builtin import LocalModels
 from desktop_chat.core.services import SecretAccess
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
+from desktop_chat.core.tools import McpHost
 
 if TYPE_CHECKING:
     from desktop_chat.core.facade.indexing import BackgroundIndexer
@@ -36,6 +37,8 @@ class Context:
     background: set[asyncio.Task[None]] = field(default_factory=set)
     # The window's semantic indexing (``MemoryFacade.index_in_background``); None until started.
     indexer: BackgroundIndexer | None = None
+    # The MCP servers (a thread of their own, started on first use, stopped by the workspace).
+    mcp: McpHost = field(default_factory=McpHost)
     # The settings previews plan with, and the database's data_version they were read at: a preview per
     # keystroke must not read and validate every setting again. Dropped by ``settings_changed`` (this
     # process's writes); another process's commit changes data_version.

@@ -41,6 +41,7 @@ from desktop_chat.core.models import (
     FactOrigin,
     FactStatus,
     MessageStatus,
+    Part,
     PartRecord,
     ReplyPlan,
     Role,
@@ -50,6 +51,7 @@ from desktop_chat.core.models import (
 )
 from desktop_chat.core.storage.db import utcnow
 from desktop_chat.core.storage.facts import normalize_key
+from desktop_chat.core.storage.parts import part_from_dict
 from desktop_chat.core.storage.reply_plans import record_from_json
 from desktop_chat.core.storage.store import Store
 
@@ -211,6 +213,7 @@ class Importer:
         status = enum_of(raw, "status", reader, MessageStatus, MessageStatus.COMPLETE)
         if status == MessageStatus.STREAMING:
             status = MessageStatus.STOPPED  # nothing is streaming into an imported file
+        parts = _parts_of(raw, reader)
         new_id = self.rows.add_message(
             session_id,
             parent_id=parent,
@@ -224,6 +227,7 @@ class Importer:
             meta=meta,
             error=value_of(raw, "error", reader, (str,)),
             active=value_of(raw, "active", reader, (bool,), True),
+            parts=parts,
         )
         old_id = value_of(raw, "id", reader, (int,))
         if old_id is not None:
@@ -356,3 +360,19 @@ class Importer:
             fact_ids=tuple(self.fact_map[i] for i in record.fact_ids if i in self.fact_map),
             summary_through=self.message_map.get(record.summary_through) if record.summary_through else None,
         )
+
+
+def _parts_of(raw: dict[str, Any], reader: Reader) -> tuple[Part, ...]:
+    """A message's parts as exported (tool calls and results, attachments); none: its text alone."""
+    items = value_of(raw, "parts", reader, (list,))
+    if not items:
+        return ()
+    parts: list[Part] = []
+    for index, item in enumerate(items):
+        try:
+            parts.append(part_from_dict(item))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise reader.at(f".parts[{index}]").fail(
+                "is not a message part (text, tool_call, tool_result, file, image)"
+            ) from None
+    return tuple(parts)

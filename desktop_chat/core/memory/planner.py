@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from desktop_chat.core.memory.assembly import Anchor, Assembly
@@ -18,14 +18,27 @@ from desktop_chat.core.memory.options import chat_request_cap, memory_options
 from desktop_chat.core.memory.parts import add_instructions, instruction_texts, instruction_tokens
 from desktop_chat.core.memory.strategies import STRATEGIES
 from desktop_chat.core.memory.window import finish_window
-from desktop_chat.core.models import ContextPlan, PartKind, Role, Session, Strategy
+from desktop_chat.core.models import ContextPart, ContextPlan, PartKind, Role, Session, Strategy
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.request_cap import BudgetLimit
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
+from desktop_chat.core.tools import ToolSpec
 
-PART_ORDER = tuple(PartKind)  # instructions, system prompt, pinned facts, facts, summary, recalled, recent
+PART_ORDER = tuple(PartKind)  # instructions, system prompt, tools, pinned facts, facts, summary, recalled, recent
+# What the tools block costs beyond its definitions' text (OpenAI's own wrapping; an estimate, calibrated
+# like every count by the provider's reported usage).
+TOOLS_OVERHEAD_TOKENS = 12
+
+
+def tool_definitions_part(tools: Sequence[ToolSpec], counter: TokenCounter) -> ContextPart | None:
+    """The tool definitions a request offers, as a part of the plan: their tokens, no messages."""
+    if not tools:
+        return None
+    tokens = TOOLS_OVERHEAD_TOKENS + sum(counter.count_text(spec.definition_text()) for spec in tools)
+    names = ", ".join(spec.qualified for spec in tools)
+    return ContextPart(PartKind.TOOLS, (), tokens, f"{len(tools)} tool definitions offered: {names}")
 
 
 def plan_context(
@@ -43,6 +56,7 @@ def plan_context(
     facts_from: Store | None = None,
     local: bool = False,
     profile: ProviderProfile | None = None,
+    tools: Sequence[ToolSpec] = (),
 ) -> ContextPlan:
     """Plan the next request of a chat.
 
@@ -61,6 +75,7 @@ def plan_context(
     ``facts_from``: the store whose facts the chat sees, when it is not ``store``
     (a temporary chat reads the saved global facts). ``local``: the request goes to a
     model on this machine, so private facts may go in (else they are omitted, with why).
+    ``tools``: the tool definitions the request offers; their tokens are a part of their own (never cut).
 
     The custom instructions (``settings.custom_instructions``) and the chat's system prompt go
     first, each its own system message and part, and are never cut.
@@ -79,6 +94,8 @@ def plan_context(
     counter = TokenCounter.for_model(model)
     history = History(store, counter)
 
+    tools_part = tool_definitions_part(tools, counter)
+    budget_tokens_for_memory = budget_tokens - (tools_part.tokens if tools_part is not None else 0)
     anchor = _anchor(history, session_id, counter, draft)
     a = Assembly(
         store=store,
@@ -86,7 +103,7 @@ def plan_context(
         options=memory,
         counter=counter,
         history=history,
-        budget=budget_tokens,
+        budget=budget_tokens_for_memory,
         anchor=anchor,
         query=query if query is not None else (anchor.content if anchor else ""),
         facts_store=facts_from or store,
@@ -96,12 +113,14 @@ def plan_context(
     check_fits(
         message_tokens=anchor.tokens if anchor else 0,
         system_tokens=instruction_tokens(a),
-        budget=budget_tokens,
+        budget=budget_tokens_for_memory,
         why=why,
         instructions=_made_of(a),
         empty=counter.count_message(Role.USER, ""),
     )
     add_instructions(a)
+    if tools_part is not None:
+        a.parts.append(tools_part)
     a.start_memory()
     scan = STRATEGIES[chosen](a)
     finish_window(a, scan)

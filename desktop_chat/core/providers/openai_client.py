@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import os
 import random
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -138,9 +138,12 @@ class OpenAIChatClient:
         model: str,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         # The generator itself, not a wrapper: no extra layer per chunk.
-        return self._stream(messages, model=model, max_tokens=max_tokens, temperature=temperature, reply_defaults=True)
+        return self._stream(
+            messages, model=model, max_tokens=max_tokens, temperature=temperature, reply_defaults=True, tools=tools
+        )
 
     async def _stream(
         self,
@@ -152,6 +155,7 @@ class OpenAIChatClient:
         json_mode: bool = False,
         json_schema: JsonSchema | None = None,
         reply_defaults: bool = False,
+        tools: Sequence[Mapping[str, Any]] | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         """``reply_defaults``: apply the profile's temperature and reply cap (replies; not upkeep requests)."""
         from openai import omit
@@ -176,7 +180,8 @@ class OpenAIChatClient:
             try:
                 stream = await client.chat.completions.create(
                     model=model,
-                    messages=cast(Any, [m.to_openai() for m in messages]),
+                    messages=cast(Any, [m.wire() for m in messages]),
+                    tools=cast(Any, list(tools)) if tools else omit,
                     stream=True,
                     stream_options={"include_usage": True} if include_usage else omit,
                     response_format=response_format,

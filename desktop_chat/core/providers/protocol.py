@@ -73,8 +73,10 @@ class ChatClient(Protocol):
         model: str,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
     ) -> AsyncIterator[StreamEvent]:
-        """Yield ``TextDelta``s and ``ToolCallDelta``s, then one ``StreamEnd``.
+        """Yield ``TextDelta``s and ``ToolCallDelta``s, then one ``StreamEnd``. ``tools``: OpenAI function
+        tools the model may call (None or empty: none offered, the request carries no ``tools`` field).
 
         Closing or cancelling it closes the HTTP stream."""
         ...

@@ -9,12 +9,14 @@ here runs inside its one transaction.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
-from desktop_chat.core.models import FactOrigin, FactStatus, JSONDict, MessageStatus, Role, Usage
+from desktop_chat.core.models import FactOrigin, FactStatus, JSONDict, MessageStatus, Part, Role, Usage
 from desktop_chat.core.storage.db import Repository, to_db_time
 from desktop_chat.core.storage.facts import normalize_key
 from desktop_chat.core.storage.messages import usage_json
+from desktop_chat.core.storage.parts import parts_json
 
 
 class ImportRepository(Repository):
@@ -33,11 +35,12 @@ class ImportRepository(Repository):
         meta: JSONDict | None = None,
         error: str | None = None,
         active: bool = True,
+        parts: Sequence[Part] = (),
     ) -> int:
         """Insert one message as recorded; the session's activity time is not touched."""
         cursor = self._conn.execute(
             "INSERT INTO messages(session_id, parent_id, role, content, created_at, status, model, token_count,"
-            " usage, meta, error, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " usage, meta, error, active, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 session_id,
                 parent_id,
@@ -51,6 +54,7 @@ class ImportRepository(Repository):
                 json.dumps(meta) if meta is not None else None,
                 error,
                 int(active),
+                parts_json(parts) if parts else None,
             ),
         )
         assert cursor.lastrowid is not None

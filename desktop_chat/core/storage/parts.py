@@ -30,8 +30,9 @@ def part_dict(part: Part) -> dict[str, Any]:
             return {"kind": part.kind, "sha256": sha, "name": name, "media_type": media}
         case ToolCallPart(call_id=call_id, name=name, arguments_json=arguments):
             return {"kind": "tool_call", "call_id": call_id, "name": name, "arguments": arguments}
-        case ToolResultPart(call_id=call_id, content=content, is_error=is_error):
-            return {"kind": "tool_result", "call_id": call_id, "content": content, "is_error": is_error}
+        case ToolResultPart(call_id=call_id, content=content, is_error=is_error, seconds=seconds):
+            timed = {} if seconds is None else {"seconds": round(seconds, 3)}
+            return {"kind": "tool_result", "call_id": call_id, "content": content, "is_error": is_error, **timed}
 
 
 def part_from_dict(data: dict[str, Any]) -> Part:
@@ -44,7 +45,9 @@ def part_from_dict(data: dict[str, Any]) -> Part:
     if kind == "tool_call":
         return ToolCallPart(str(data["call_id"]), str(data["name"]), str(data["arguments"]))
     if kind == "tool_result":
-        return ToolResultPart(str(data["call_id"]), str(data["content"]), bool(data.get("is_error", False)))
+        seconds = data.get("seconds")
+        timed = float(seconds) if isinstance(seconds, int | float) and not isinstance(seconds, bool) else None
+        return ToolResultPart(str(data["call_id"]), str(data["content"]), bool(data.get("is_error", False)), timed)
     raise ValueError(f"unknown message part {kind!r}")
 
 

@@ -42,6 +42,7 @@ from desktop_chat.ui.chat.message_model import (
     ROW_ROLE,
     SETTINGS,
     SUMMARISED,
+    TOOLS,
     VERSION_ACTIONS,
     MessageListModel,
     Row,
@@ -386,6 +387,8 @@ class ChatView(QWidget):
         elif name == MORE:
             self.list.close_selectable()
             self.model.show_more(key)
+        elif name == TOOLS:
+            self.model.toggle_tools(key)
         elif name in (EDIT, REGENERATE, RETRY, SETTINGS, *VERSION_ACTIONS):
             self.action.emit(name, key)
 

@@ -38,11 +38,13 @@ from desktop_chat.ui.chat.message_model import (
     RETRY,
     ROW_ROLE,
     SETTINGS,
+    TOOLS,
     Row,
     role_name,
     when,
 )
 from desktop_chat.ui.chat.render import MarkdownRenderer, plain
+from desktop_chat.ui.chat.tool_calls import block_html, calls_of
 
 MAX_TEXT_WIDTH = 760  # a readable line length, as in a document
 PAD = 12
@@ -170,6 +172,9 @@ class MessageDelegate(QStyledItemDelegate):
             body, code = rendered.html, rendered.code_blocks
         else:
             body = plain(row.visible_text)
+        if message is not None and message.role is Role.ASSISTANT:  # tool calls (issue 24), before the text
+            toggle = f"{ACTION}:{TOOLS}:{message.id}"
+            body = block_html(calls_of(message, row.tool_live), row.tools_open, toggle, dim) + body
         if message is not None and len(row.text) > row.shown:
             body += (
                 f"<p style='color:{dim}'>Showing the first {row.shown:,} of {len(row.text):,} characters. &nbsp;"
@@ -193,7 +198,19 @@ class MessageDelegate(QStyledItemDelegate):
     def document(self, row: Row, width: int) -> tuple[QTextDocument, tuple[str, ...]]:
         # Everything the HTML depends on: a reloaded row with the same content hits the cache.
         flags = (row.retry, row.settings, row.last_reply, row.copied)
-        key = (width, row.shown, row.text, row.status, row.context, row.error, flags, row.cost, row.versions)
+        key = (
+            width,
+            row.shown,
+            row.text,
+            row.status,
+            row.context,
+            row.error,
+            flags,
+            row.cost,
+            row.versions,
+            row.tools_open,
+            row.tool_live,
+        )
         cached = self._docs.get(row.key)
         if cached is not None and cached[0] == key:
             self._docs.move_to_end(row.key)

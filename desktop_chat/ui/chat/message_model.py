@@ -21,6 +21,7 @@ from desktop_chat.core.errors import (
     SecretStoreUnavailable,
     SettingsError,
 )
+from desktop_chat.core.events import ToolActivity
 from desktop_chat.core.models import ContextPlan, Message, MessageStatus, PartKind, Role
 from desktop_chat.core.spending import record_cost_text
 from desktop_chat.ui.chat.render import internal_scheme
@@ -42,6 +43,7 @@ OLDER_VERSION = "older-version"  # "<" of "< 2/3 >": the message's previous vers
 NEWER_VERSION = "newer-version"  # ">": its next version
 DELETE_VERSION = "delete-version"  # delete the version shown (asks first)
 VERSION_ACTIONS = (OLDER_VERSION, NEWER_VERSION, DELETE_VERSION)
+TOOLS = "tools"  # a reply's tool calls open or close
 
 # How much of a message is laid out at first, and how much more each "Show more" adds:
 # laying out text costs time in proportion to its length (and worse for long words), so a
@@ -76,6 +78,8 @@ class Row:
     cost: str = ""  # a reply's cost and tokens, "$0.0012 · 1,234 → 56 tokens"; "" when none was recorded
     versions: tuple[int, int] = (1, 1)  # (position, count) among the message's versions: "< 2/3 >" when more than one
     copied: bool = False  # "Copied" shows in place of "Copy" for a moment after a copy
+    tools_open: bool = False  # the reply's tool calls shown with their arguments and results (issue 24)
+    tool_live: tuple[ToolActivity, ...] = ()  # what a streaming reply's calls did so far
 
     @property
     def key(self) -> int:
@@ -108,6 +112,7 @@ class MessageListModel(QAbstractListModel):
         self._plan: ContextPlan | None = None
         self._failures: dict[int, tuple[bool, bool]] = {}  # assistant id -> fixes, from live Failed events
         self._highlight: frozenset[int] = frozenset()
+        self._tools_open: set[int] = set()  # replies whose tool calls are shown in full
 
     # --- Qt model ------------------------------------------------------------------------
 
@@ -195,6 +200,7 @@ class MessageListModel(QAbstractListModel):
             retry=retry,
             settings=settings and message.status is MessageStatus.FAILED,
             highlighted=message.id in self._highlight,
+            tools_open=message.id in self._tools_open,
         )
 
     def _versions(self, rows: list[Row]) -> None:
@@ -257,6 +263,24 @@ class MessageListModel(QAbstractListModel):
         if i is None or self._rows[i].copied == copied:
             return
         self._rows[i].copied = copied
+        self._rows[i].version += 1
+        self.dataChanged.emit(self.index(i), self.index(i), [ROW_ROLE])
+
+    def tool_activity(self, activity: ToolActivity) -> None:
+        """A streaming reply's tool call asked, ran or was denied: shown in its row until the reply is saved."""
+        i = self.row_of(activity.assistant_message_id)
+        if i is None:
+            return
+        self._rows[i].tool_live += (activity,)
+        self._rows[i].version += 1
+        self.dataChanged.emit(self.index(i), self.index(i), [ROW_ROLE])
+
+    def toggle_tools(self, message_id: int) -> None:
+        self._tools_open ^= {message_id}
+        i = self.row_of(message_id)
+        if i is None:
+            return
+        self._rows[i].tools_open = message_id in self._tools_open
         self._rows[i].version += 1
         self.dataChanged.emit(self.index(i), self.index(i), [ROW_ROLE])
 

@@ -268,6 +268,8 @@ class InspectorPane(QWidget):
             self.notice.emit("The system prompt is this chat's setting (the header's Instructions), not a message")
         elif which == PART and record.kind is PartKind.INSTRUCTIONS:
             self.notice.emit("Your custom instructions are a setting (Settings → Instructions), not a message")
+        elif which == PART and record.kind is PartKind.TOOLS:
+            self.notice.emit("The tools offered: see Settings → Tools")
         else:
             self.notice.emit("Nothing of it is in this chat's messages")
 

@@ -16,10 +16,12 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_chat.core.models import PartKind
+from desktop_chat.ui.chat.tool_calls import calls_of
 
 PART_NAMES = {
     PartKind.INSTRUCTIONS: "Custom instructions",
     PartKind.SYSTEM_PROMPT: "System prompt",
+    PartKind.TOOLS: "Tool definitions",
     PartKind.PINNED_FACTS: "Pinned facts",
     PartKind.FACTS: "Facts",
     PartKind.SUMMARY: "Summary",
@@ -404,6 +406,9 @@ class WhyReplyView(QWidget):
         ids = plan.message_ids
         lines = [f"Facts used: {', '.join(fact_bits)}" if fact_bits else "Facts used: none"]
         lines.append(f"Messages used: {len(ids):,} (#{min(ids)}\u2013#{max(ids)})" if ids else "Messages used: none")
+        calls = calls_of(message, ())  # issue 24: the tools the reply called, and how each went
+        if calls:
+            lines.append("Tool calls: " + ", ".join(f"{c.tool} ({c.state})" for c in calls))
         self.used.setText("\n".join(lines))
         for widget in (self.tokens, self.tree, self.used):
             widget.show()

@@ -1,5 +1,5 @@
-"""The settings dialog (Providers, Memory, Instructions, Assistants, Data, Appearance) and applying the appearance
-settings.
+"""The settings dialog (Providers, Memory, Instructions, Assistants, Data, Appearance, Tools) and applying the
+appearance settings.
 
 Opened with ``open()`` (window-modal, never a nested ``exec()`` loop): saving
 stores keys in the keyring off the GUI thread, in a task. Save checks every page
@@ -22,9 +22,10 @@ from desktop_chat.ui.settings.fields import ERROR_STYLE
 from desktop_chat.ui.settings.memory_page import MemoryPage
 from desktop_chat.ui.settings.pages import AppearancePage, DataPage
 from desktop_chat.ui.settings.providers import ProvidersPage
+from desktop_chat.ui.settings.tools_page import ToolsPage
 from desktop_chat.ui.wheel_guard import guard_wheel
 
-PAGES = ("providers", "memory", "instructions", "assistants", "data", "appearance")
+PAGES = ("providers", "memory", "instructions", "assistants", "data", "appearance", "tools")
 NOTHING_SAVED = "Some values cannot be saved (see the marked fields); nothing was saved."
 
 
@@ -45,6 +46,7 @@ class SettingsDialog(QDialog):
         self.assistants = AssistantsPage(workspace)
         self.data = DataPage(workspace)
         self.appearance = AppearancePage()
+        self.tools = ToolsPage(workspace)  # applied as changed (issue 24), not by Save
         for page, title, tip in (
             (self.providers, "&Providers", "Where messages go: servers, keys and models"),
             (self.memory, "&Memory", "What each request carries of the conversation"),
@@ -52,6 +54,7 @@ class SettingsDialog(QDialog):
             (self.assistants, "A&ssistants", "Presets a new chat starts from"),
             (self.data, "&Data", "Retention, backups and export"),
             (self.appearance, "&Appearance", "Theme and text size"),
+            (self.tools, "&Tools", "Tool servers (MCP) the model may use, and when it must ask"),
         ):
             index = self.tabs.addTab(page, title)
             self.tabs.setTabToolTip(index, tip)
@@ -90,6 +93,7 @@ class SettingsDialog(QDialog):
         for page in self.plain_pages:
             page.load(settings)
         self.assistants.load(settings)
+        self.tools.load(settings)
         self.status.clear()
 
     def show_page(self, page: str) -> None:
@@ -146,7 +150,7 @@ class SettingsDialog(QDialog):
         self.status.setStyleSheet(ERROR_STYLE if error else "")
 
     def pending(self) -> list[asyncio.Future[Any]]:
-        return [*self._tasks, *self.providers.pending()]
+        return [*self._tasks, *self.providers.pending(), *self.tools.pending()]
 
 
 def open_settings(window: Any, workspace: Any, page: Any = None) -> SettingsDialog | None:

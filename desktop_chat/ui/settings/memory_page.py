@@ -31,6 +31,7 @@ NO_STARTER_UPKEEP = "None: its chats keep no summary or facts (recall only)"
 PART_NAMES = {
     PartKind.INSTRUCTIONS: "custom instructions",
     PartKind.SYSTEM_PROMPT: "system prompt",
+    PartKind.TOOLS: "tools",
     PartKind.PINNED_FACTS: "pinned facts",
     PartKind.FACTS: "facts",
     PartKind.SUMMARY: "summary",

@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
         self.state.follow(self.bridge)
         self.state.ready = plan
         self.inspector.attach(workspace, self.bridge)
+        from desktop_chat.ui.chat.tool_calls import install_tools
         from desktop_chat.ui.settings import dialog as settings
         from desktop_chat.ui.settings import first_run
 
@@ -248,6 +249,7 @@ class MainWindow(QMainWindow):
             self.notify(str(exc))
         self.chat.set_workspace(workspace)
         self.sidebar.set_workspace(workspace)
+        install_tools(self, workspace, self.bridge)  # Approve / Deny for tool calls; calls shown in the chat
         self.composer.setEnabled(True)
         self.open_session(self._start_session())
         self.sidebar.refresh()

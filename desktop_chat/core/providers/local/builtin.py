@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from desktop_chat.core.errors import LocalModelError
 from desktop_chat.core.models import ChatMessage
@@ -194,9 +194,10 @@ class LocalChatClient:
         model: str,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
     ) -> AsyncGenerator[StreamEvent, None]:
         client = await self._inner()
-        stream = client.stream_chat(messages, model=model, max_tokens=max_tokens, temperature=temperature)
+        stream = client.stream_chat(messages, model=model, max_tokens=max_tokens, temperature=temperature, tools=tools)
         try:
             async for event in stream:
                 yield event
