@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, Literal, cast
 
 from desktop_chat.core.errors import SettingsError
@@ -85,6 +86,9 @@ class Settings:
     local_context_size: int = 4096
     # Another profile whose upkeep model keeps memory for chats on the starter model; None: they keep none.
     local_upkeep_profile: str | None = None
+    # Model files (names, not paths) the user marked able to keep memory on the built-in profile, beyond
+    # those the catalog marks capable; a file in neither keeps no memory (its chats fall back to recall).
+    local_memory_models: tuple[str, ...] = ()
 
     def profile(self, name: str | None = None) -> ProviderProfile:
         wanted = name or self.active_profile
@@ -194,6 +198,22 @@ def _optional_name() -> tuple[Callable[[Any], Any], str]:
     return check, "empty, or the name of another provider profile"
 
 
+def _file_names() -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [v for v in value.split(",") if v.strip()]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ValueError
+        names = tuple(dict.fromkeys(Path(v.strip()).name for v in value))
+        if not all(names):
+            raise ValueError
+        return names
+
+    return check, "a list of model file names (comma-separated)"
+
+
 def _request_cap() -> tuple[Callable[[Any], Any], str]:
     def check(value: Any) -> int | None:
         return parse_request_cap(value, inherits=False)
@@ -279,6 +299,7 @@ _SPECS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "local_threads": _int(1, 256),
     "local_context_size": _int(512, 1_048_576),
     "local_upkeep_profile": _optional_name(),
+    "local_memory_models": _file_names(),
 }
 
 
