@@ -65,10 +65,10 @@ def cmd_download(ctx: Context) -> int:
 
     def progress(p: Any) -> None:  # a DownloadProgress (the core's providers are not imported here)
         now = time.monotonic()
-        if tty:
+        if tty and p.stage != "starting":
             sys.stderr.write(f"\r\033[K{shown_line(p.line())}")
             sys.stderr.flush()
-        elif p.stage != "downloading" or now - last[0] >= PROGRESS_LINES_EVERY:
+        elif p.stage == "verifying" or (p.stage == "downloading" and now - last[0] >= PROGRESS_LINES_EVERY):
             last[0] = now
             print(shown_line(p.line()), file=sys.stderr, flush=True)
 
