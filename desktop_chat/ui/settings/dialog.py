@@ -17,12 +17,13 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVB
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.settings import Settings
 from desktop_chat.ui.settings.fields import ERROR_STYLE
+from desktop_chat.ui.settings.local_models import LocalModelsPage
 from desktop_chat.ui.settings.memory_page import MemoryPage
 from desktop_chat.ui.settings.pages import AppearancePage, DataPage
 from desktop_chat.ui.settings.providers import ProvidersPage
 from desktop_chat.ui.wheel_guard import guard_wheel
 
-PAGES = ("providers", "memory", "data", "appearance")
+PAGES = ("providers", "memory", "data", "appearance", "local_models")
 NOTHING_SAVED = "Some values cannot be saved (see the marked fields); nothing was saved."
 
 
@@ -41,11 +42,15 @@ class SettingsDialog(QDialog):
         self.memory = MemoryPage(workspace, session_id)
         self.data = DataPage(workspace)
         self.appearance = AppearancePage()
+        self.local_models = LocalModelsPage(workspace)
+        # A model downloaded or removed: the built-in profile's file list shows it (its other edits stay).
+        self.local_models.models_changed.connect(self._models_changed)
         for page, title, tip in (
             (self.providers, "&Providers", "Where messages go: servers, keys and models"),
             (self.memory, "&Memory", "What each request carries of the conversation"),
             (self.data, "&Data", "Retention, backups and export"),
             (self.appearance, "&Appearance", "Theme and text size"),
+            (self.local_models, "&Local models", "Download models for the built-in profile; see what fits"),
         ):
             index = self.tabs.addTab(page, title)
             self.tabs.setTabToolTip(index, tip)
@@ -84,6 +89,10 @@ class SettingsDialog(QDialog):
         for page in self.plain_pages:
             page.load(settings)
         self.status.clear()
+
+    @Slot()
+    def _models_changed(self) -> None:
+        self.providers.local.load(self.workspace.settings)
 
     def show_page(self, page: str) -> None:
         if page in PAGES:
