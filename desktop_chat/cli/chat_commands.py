@@ -9,8 +9,8 @@ import getpass
 import sys
 from collections.abc import AsyncGenerator
 
-from desktop_chat.cli.common import Context, UsageError, index_for_recall, print_json, session_id_arg, shown, shown_line
 from desktop_chat.cli import models_commands
+from desktop_chat.cli.common import Context, UsageError, index_for_recall, print_json, session_id_arg, shown, shown_line
 from desktop_chat.cli.hints import with_hint
 from desktop_chat.core.errors import SecretStoreUnavailable
 from desktop_chat.core.events import Delta, Event, Failed, Finished, LocalModelChanged, ReplyEvent, Stopped
@@ -203,7 +203,12 @@ def _print_local_models(workspace: Workspace, *, json_output: bool) -> int:
     if json_output:
         print_json(
             [
-                {"path": str(p), "bytes": size, "in_use": p == in_use, "keeps_memory": workspace.local.keeps_memory(p.name)}
+                {
+                    "path": str(p),
+                    "bytes": size,
+                    "in_use": p == in_use,
+                    "keeps_memory": workspace.local.keeps_memory(p.name),
+                }
                 for p, size in files
             ]
         )
@@ -211,7 +216,9 @@ def _print_local_models(workspace: Workspace, *, json_output: bool) -> int:
     if not files:
         print("No .gguf model files: install the starter model or put one in the data folder's models/.")
     for path, size in files:
-        marks = [m for m, on in (("in use", path == in_use), ("keeps memory", workspace.local.keeps_memory(path.name))) if on]
+        marks = [
+            m for m, on in (("in use", path == in_use), ("keeps memory", workspace.local.keeps_memory(path.name))) if on
+        ]
         print(f"{path}  {size / 1_000_000:.0f} MB" + (f"  ({', '.join(marks)})" if marks else ""))
     if in_use is not None and all(p != in_use for p, _ in files):
         print(f"{in_use}  (in use; set by local_model_file)")

@@ -15,7 +15,7 @@ from desktop_chat.core.errors import (
 _LISTS = {"chat": "desktop-chat sessions", "fact": "desktop-chat facts list"}
 
 
-def with_hint(error: DesktopChatError) -> str:
+def with_hint(error: DesktopChatError) -> str:  # noqa: PLR0911 - one hint per kind of error
     """``str(error)`` plus the command that fixes it, when there is one."""
     text = str(error)
     if isinstance(error, MissingApiKey):

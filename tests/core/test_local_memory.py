@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from desktop_chat.core.bootstrap import open_workspace
 from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.events import Finished
 from desktop_chat.core.models import Strategy
@@ -17,7 +18,6 @@ from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
 from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.providers.local.builtin import keeps_no_memory, upkeep_profile
 from desktop_chat.core.settings import Settings
-from desktop_chat.core.bootstrap import open_workspace
 from tests.helpers.controller import collect, ending, with_controller
 from tests.helpers.fake_openai import FakeOpenAIServer
 
@@ -119,4 +119,3 @@ def test_the_inspector_names_the_builtin_model_that_keeps_the_chats_memory(tmp_p
         assert rows["qwen2.5-7b-instruct"].path is None and rows["qwen2.5-7b-instruct"].fit.reason
     finally:
         workspace.close()
-

@@ -15,6 +15,12 @@ Opener = Callable[..., App]
 MB = 1024 * 1024
 
 
+def cell(page: LocalModelsPage, row: int, column: int) -> str:
+    item = page.table.item(row, column)
+    assert item is not None
+    return item.text()
+
+
 def page_of(app: App) -> LocalModelsPage:
     dialog = app.settings_dialog("local_models")
     assert dialog.tabs.currentWidget() is dialog.local_models
@@ -24,11 +30,11 @@ def page_of(app: App) -> LocalModelsPage:
 def test_the_catalog_is_listed_with_sizes_licences_and_fit(open_app: Opener) -> None:
     page = page_of(open_app())
     assert page.table.rowCount() == len(catalog())
-    names = [page.table.item(i, 0).text() for i in range(page.table.rowCount())]
+    names = [cell(page, i, 0) for i in range(page.table.rowCount())]
     assert "Llama 3.2 3B Instruct" in names and "Phi-4-mini Instruct" in names
     for i in range(page.table.rowCount()):
-        assert page.table.item(i, 6).text()[0] in "✓✗"  # fits this computer, or why not
-        assert page.table.item(i, 4).text()  # the licence
+        assert cell(page, i, 6)[0] in "✓✗"  # fits this computer, or why not
+        assert cell(page, i, 4)  # the licence
     assert page.free.text().startswith("Free memory ") and "free disk" in page.free.text()
     assert not page.download_button.isEnabled()  # nothing selected yet
     page.table.selectRow(0)
@@ -46,7 +52,7 @@ def test_a_download_shows_progress_and_lands_then_remove_frees_it(open_app: Open
     page.progressed.connect(lambda p: seen.append((page.bar.value(), page.status.text())))
     page.url_button.click()
     assert page.cancel_button.isEnabled() and not page.url_button.isEnabled()
-    app.run(until(lambda: page.thread is None, seconds=20, what="the download's end"))
+    app.run(until(lambda: page.download_thread is None, seconds=20, what="the download's end"))
     assert "Downloaded and verified qwen2.5-1.5b-instruct-q4_k_m.gguf" in page.status.text()
     assert any("MB/s" in text and " of " in text and "left" in text for _, text in seen)
     assert any(0 < value < 1000 for value, _ in seen) and page.bar.value() == 1000
@@ -54,7 +60,7 @@ def test_a_download_shows_progress_and_lands_then_remove_frees_it(open_app: Open
     assert path.read_bytes() == data
     # It is the catalog's Qwen2.5 1.5B (same file name): its row says so, and the Providers page lists it.
     row = next(i for i, r in enumerate(page.rows) if r.path == path)
-    assert "downloaded" in page.table.item(row, 6).text()
+    assert "downloaded" in cell(page, row, 6)
     dialog = app.window.settings_dialog
     assert dialog.providers.local.model_box.findData(str(path)) >= 0
 
@@ -75,6 +81,6 @@ def test_cancel_keeps_what_arrived_for_a_later_resume(open_app: Opener, file_ser
     part = app.workspace.local.models_folder / "slow.gguf.part"
     app.run(until(lambda: part.exists() and part.stat().st_size > MB, seconds=10, what="some bytes"))
     page.cancel_button.click()
-    app.run(until(lambda: page.thread is None, seconds=10, what="the cancel"))
+    app.run(until(lambda: page.download_thread is None, seconds=10, what="the cancel"))
     assert "cancelled" in page.status.text() and "resume" in page.status.text()
     assert part.exists() and not (app.workspace.local.models_folder / "slow.gguf").exists()

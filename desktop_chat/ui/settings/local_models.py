@@ -51,7 +51,7 @@ class LocalModelsPage(QWidget):
         super().__init__(parent)
         self.workspace = workspace
         self._cancel: threading.Event | None = None
-        self.thread: threading.Thread | None = None
+        self.download_thread: threading.Thread | None = None
         self.free = QLabel()
         self.free.setAccessibleName("Free memory and disk")
         self.free.setToolTip("Free memory now (MemAvailable) and free disk where models are downloaded")
@@ -65,6 +65,28 @@ class LocalModelsPage(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.itemSelectionChanged.connect(self._selection_changed)
 
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName("Download progress")
+        self.bar.setToolTip("How much of the model file has arrived")
+        self.bar.setRange(0, 1000)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Download status")
+        self.status.setToolTip("Bytes, speed and time left; or how the last download or removal went")
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.free)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(self._actions())
+        layout.addLayout(self._by_url())
+        layout.addWidget(self.bar)
+        layout.addWidget(self.status)
+        self.progressed.connect(self._show_progress)
+        self.finished.connect(self._done)
+        self.rows: list[Any] = []
+        self.refresh()
+
+    def _actions(self) -> QHBoxLayout:
         self.download_button = self._button("Download", "Download the selected model (resumes a partial download)")
         self.cancel_button = self._button("Cancel download", "Stop the download; what has arrived is kept to resume")
         self.remove_button = self._button("Remove", "Delete the selected model's file and free its disk space")
@@ -79,7 +101,13 @@ class LocalModelsPage(QWidget):
         self.remove_button.clicked.connect(self._remove_selected)
         self.keeps_memory.clicked.connect(self._mark)
         self.cancel_button.setEnabled(False)
+        actions = QHBoxLayout()
+        for widget in (self.download_button, self.cancel_button, self.remove_button, self.keeps_memory):
+            actions.addWidget(widget)
+        actions.addStretch(1)
+        return actions
 
+    def _by_url(self) -> QFormLayout:
         self.url = QLineEdit()
         self.url.setAccessibleName("Model URL")
         self.url.setToolTip("The http(s) URL of a .gguf file, e.g. a Hugging Face 'resolve' link")
@@ -89,38 +117,13 @@ class LocalModelsPage(QWidget):
         self.sha256.setToolTip("The file's SHA-256; may be left empty when the server sends it (Hugging Face does)")
         self.url_button = self._button("Download URL", "Download the .gguf file at this URL, checked by its SHA-256")
         self.url_button.clicked.connect(self._download_url)
-
-        self.bar = QProgressBar()
-        self.bar.setAccessibleName("Download progress")
-        self.bar.setToolTip("How much of the model file has arrived")
-        self.bar.setRange(0, 1000)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setAccessibleName("Download status")
-        self.status.setToolTip("Bytes, speed and time left; or how the last download or removal went")
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        actions = QHBoxLayout()
-        for widget in (self.download_button, self.cancel_button, self.remove_button, self.keeps_memory):
-            actions.addWidget(widget)
-        actions.addStretch(1)
         by_url = QFormLayout()
         by_url.addRow("URL:", self.url)
         row = QHBoxLayout()
         row.addWidget(self.sha256, 1)
         row.addWidget(self.url_button)
         by_url.addRow("SHA-256:", row)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.free)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(actions)
-        layout.addLayout(by_url)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.status)
-        self.progressed.connect(self._show_progress)
-        self.finished.connect(self._done)
-        self.rows: list[Any] = []
-        self.refresh()
+        return by_url
 
     def _button(self, text: str, tip: str) -> QPushButton:
         button = QPushButton(text)
@@ -139,7 +142,9 @@ class LocalModelsPage(QWidget):
             self.rows = []
             self._say(str(exc), error=True)
             return
-        self.free.setText(f"Free memory {gb(have.memory_free)} · free disk {gb(have.disk_free)} ({local.models_folder})")
+        self.free.setText(
+            f"Free memory {gb(have.memory_free)} · free disk {gb(have.disk_free)} ({local.models_folder})"
+        )
         selected = self.table.currentRow()
         self.table.setRowCount(len(self.rows))
         for i, row in enumerate(self.rows):
@@ -172,7 +177,7 @@ class LocalModelsPage(QWidget):
     @Slot()
     def _selection_changed(self) -> None:
         row = self.selected()
-        busy = self.thread is not None
+        busy = self.download_thread is not None
         self.download_button.setEnabled(row is not None and row.path is None and not busy)
         self.remove_button.setEnabled(row is not None and (row.path is not None or row.partial > 0))
         self.keeps_memory.setEnabled(row is not None)
@@ -192,7 +197,7 @@ class LocalModelsPage(QWidget):
 
     def start(self, target: str, sha256: str | None = None) -> None:
         """Download ``target`` (a catalog id or a URL) in a thread; progress and the end come back as signals."""
-        if self.thread is not None or not target:
+        if self.download_thread is not None or not target:
             return
         cancel = self._cancel = threading.Event()
         local = self.workspace.local
@@ -214,13 +219,13 @@ class LocalModelsPage(QWidget):
                     False,
                 )
 
-        self.thread = threading.Thread(target=work, name="model-download", daemon=True)
+        self.download_thread = threading.Thread(target=work, name="model-download", daemon=True)
         self.cancel_button.setEnabled(True)
         self.url_button.setEnabled(False)
         self.bar.setValue(0)
         self._say("Starting the download…")
         self._selection_changed()
-        self.thread.start()
+        self.download_thread.start()
 
     @Slot()
     def cancel(self) -> None:
@@ -236,7 +241,7 @@ class LocalModelsPage(QWidget):
 
     @Slot(str, bool)
     def _done(self, text: str, error: bool) -> None:
-        thread, self.thread, self._cancel = self.thread, None, None
+        thread, self.download_thread, self._cancel = self.download_thread, None, None
         if thread is not None:
             thread.join(1.0)  # it has ended: the signal is its last act
         self.cancel_button.setEnabled(False)

@@ -85,7 +85,9 @@ def load_catalog(path: Path | None = None) -> tuple[CatalogEntry, ...]:
         raw = json.loads(where.read_text(encoding="utf-8"))
         return tuple(CatalogEntry.from_dict(item) for item in raw["models"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise LocalModelError(f"The local model catalog cannot be read ({where.name}: {exc}); reinstall the app.") from None
+        raise LocalModelError(
+            f"The local model catalog cannot be read ({where.name}: {exc}); reinstall the app."
+        ) from None
 
 
 @cache

@@ -121,12 +121,22 @@ def download(
         raise LocalModelError(f"{source.file} is already downloaded ({final}); remove it first to download it again.")
     part, meta_path = part_paths(folder, source.file)
     with _locked(part):
-        return _Download(source, final, part, meta_path, progress, cancel, retries, timeout).run()
+        return _Download(
+            source=source,
+            final=final,
+            part=part,
+            meta_path=meta_path,
+            progress=progress,
+            cancel=cancel,
+            retries=retries,
+            timeout=timeout,
+        ).run()
 
 
 class _Download:
     def __init__(
         self,
+        *,
         source: Source,
         final: Path,
         part: Path,
@@ -209,7 +219,9 @@ class _Download:
         redirects = _Redirects()
         opener = urllib.request.build_opener(redirects)
         try:
-            response = opener.open(urllib.request.Request(self.source.url, headers=headers), timeout=self.timeout)
+            # http(s) only: Source.resolve checked the scheme, and urllib follows no redirect to file:.
+            request = urllib.request.Request(self.source.url, headers=headers)  # noqa: S310
+            response = opener.open(request, timeout=self.timeout)
         except urllib.error.HTTPError as exc:
             exc.close()
             if exc.code == 416 and offset and self.total == offset:
@@ -328,8 +340,14 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
     def __init__(self) -> None:
         self.seen: list[Message] = []
 
-    def redirect_request(
-        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: Message, newurl: str
+    def redirect_request(  # noqa: PLR0917 - urllib's signature
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
     ) -> urllib.request.Request | None:
         self.seen.append(headers)
         made = super().redirect_request(req, fp, code, msg, headers, newurl)
