@@ -65,7 +65,9 @@ def cmd_download(ctx: Context) -> int:
 
     def progress(p: Any) -> None:  # a DownloadProgress (the core's providers are not imported here)
         now = time.monotonic()
-        if tty and p.stage != "starting":
+        if ctx.args.progress_json:
+            print(p.to_json(), file=sys.stderr, flush=True)
+        elif tty and p.stage != "starting":
             sys.stderr.write(f"\r\033[K{shown_line(p.line())}")
             sys.stderr.flush()
         elif p.stage == "verifying" or (p.stage == "downloading" and now - last[0] >= PROGRESS_LINES_EVERY):
@@ -83,7 +85,7 @@ def cmd_download(ctx: Context) -> int:
         raise
     finally:
         signal.signal(signal.SIGTERM, previous)
-        if tty:
+        if tty and not ctx.args.progress_json:
             sys.stderr.write("\n")
     print(f"Downloaded and verified {path}")
     print(f"Use it with `desktop-chat config set local_model_file {path}`.")
@@ -119,6 +121,7 @@ def register(models: argparse.ArgumentParser) -> None:
     )
     p.add_argument("target", metavar="URL|CATALOG-ID")
     p.add_argument("--sha256", metavar="HEX", help="the file's SHA-256 (needed when neither catalog nor server has it)")
+    p.add_argument("--progress-json", action="store_true", help=argparse.SUPPRESS)  # for the window
     p.set_defaults(handler=cmd_download)
 
     p = actions.add_parser("rm", help="remove a downloaded model (or an unfinished download) from models/")

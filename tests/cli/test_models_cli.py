@@ -10,6 +10,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from desktop_chat.core.models import Strategy
 from desktop_chat.core.storage.claims import new_owner
 from desktop_chat.core.storage.store import Store
@@ -43,6 +45,7 @@ def test_download_lands_in_models_and_is_listed_then_rm_frees_it(tmp_path: Path,
     assert gone.returncode == 1 and "There is no model" in one_line(gone.stderr)
 
 
+@pytest.mark.slow
 def test_a_download_killed_midway_resumes_with_a_range_request_when_run_again(
     tmp_path: Path, file_server: FileServer
 ) -> None:

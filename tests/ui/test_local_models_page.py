@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+import pytest
+
 from desktop_chat.core.providers.local.catalog import catalog
 from desktop_chat.ui.settings.local_models import LocalModelsPage
 from tests.helpers.app import App
@@ -41,6 +43,7 @@ def test_the_catalog_is_listed_with_sizes_licences_and_fit(open_app: Opener) -> 
     assert page.download_button.isEnabled() and not page.remove_button.isEnabled()
 
 
+@pytest.mark.slow  # the download runs in a child process: its start-up takes seconds on a busy machine
 def test_a_download_shows_progress_and_lands_then_remove_frees_it(open_app: Opener, file_server: FileServer) -> None:
     app = open_app()
     page = page_of(app)
@@ -52,7 +55,7 @@ def test_a_download_shows_progress_and_lands_then_remove_frees_it(open_app: Open
     page.progressed.connect(lambda p: seen.append((page.bar.value(), page.status.text())))
     page.url_button.click()
     assert page.cancel_button.isEnabled() and not page.url_button.isEnabled()
-    app.run(until(lambda: page.download_thread is None, seconds=20, what="the download's end"))
+    app.run(until(lambda: page.download_process is None, seconds=20, what="the download's end"))
     assert "Downloaded and verified qwen2.5-1.5b-instruct-q4_k_m.gguf" in page.status.text()
     assert any("MB/s" in text and " of " in text and "left" in text for _, text in seen)
     assert any(0 < value < 1000 for value, _ in seen) and page.bar.value() == 1000
@@ -70,6 +73,7 @@ def test_a_download_shows_progress_and_lands_then_remove_frees_it(open_app: Open
     assert not path.exists() and "freed" in page.status.text()
 
 
+@pytest.mark.slow
 def test_cancel_keeps_what_arrived_for_a_later_resume(open_app: Opener, file_server: FileServer) -> None:
     app = open_app()
     page = page_of(app)
@@ -81,6 +85,6 @@ def test_cancel_keeps_what_arrived_for_a_later_resume(open_app: Opener, file_ser
     part = app.workspace.local.models_folder / "slow.gguf.part"
     app.run(until(lambda: part.exists() and part.stat().st_size > MB, seconds=10, what="some bytes"))
     page.cancel_button.click()
-    app.run(until(lambda: page.download_thread is None, seconds=10, what="the cancel"))
+    app.run(until(lambda: page.download_process is None, seconds=10, what="the cancel"))
     assert "cancelled" in page.status.text() and "resume" in page.status.text()
     assert part.exists() and not (app.workspace.local.models_folder / "slow.gguf").exists()

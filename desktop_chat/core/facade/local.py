@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +16,9 @@ from desktop_chat.core.facade.context import Context
 from desktop_chat.core.providers.local import catalog as catalog_data
 from desktop_chat.core.providers.local.builtin import model_keeps_memory
 from desktop_chat.core.providers.local.catalog import CatalogEntry, Fit, Resources
-from desktop_chat.core.providers.local.download import Progress, Source, download, part_paths
+from desktop_chat.core.providers.local.download import DownloadProgress, Progress, Source, download, part_paths
 from desktop_chat.core.providers.local.files import MODELS_FOLDER, find_bundled_smollm2, list_model_files
+from desktop_chat.core.providers.local.server import app_command
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,26 @@ class LocalFacade:
         file stays for the next run), and ``LocalModelError`` in one line for everything else.
         """
         return download(Source.resolve(target, sha256), self.models_folder, progress=progress, cancel=cancel)
+
+    def download_command(self, target: str, sha256: str | None = None) -> list[str]:
+        """The command that runs ``download`` in a process of its own, its progress as JSON lines on standard
+        error (``DownloadProgress.from_json``), its one-line error last, exit 0 when the file is verified.
+
+        The window uses it: in a thread of the window's process the download's Python loop competes with the
+        GUI for the interpreter lock (and, lowered in priority, holds it while preempted); see benchmarks.md.
+        """
+        folder = self._ctx.data_folder
+        if folder is None:
+            raise LocalModelError("An in-memory workspace has no models folder.")
+        command = [*app_command(), "--data-dir", str(folder), "models", "download", target, "--progress-json"]
+        # At nice 10 from its first instruction (its start-up imports included): the window wins the CPU.
+        nice = shutil.which("nice") if os.name == "posix" else None
+        return ([nice, "-n", "10"] if nice else []) + command + (["--sha256", sha256] if sha256 else [])
+
+    @staticmethod
+    def parse_progress(line: str) -> DownloadProgress | None:
+        """A progress line of ``download_command``'s process, or None (its one-line error, anything else)."""
+        return DownloadProgress.from_json(line)
 
     def keeps_memory(self, file_name: str) -> bool:
         return model_keeps_memory(Path(file_name).name, self._ctx.settings)

@@ -1,18 +1,17 @@
 """Settings → Local models: the catalog with "fits this computer", downloads with progress and cancel, removal.
 
 Everything it decides comes from ``workspace.local`` (the catalog rows, the fit, the download,
-the removal rule); the page shows it. A download runs in a thread of its own (it blocks on the
-network and the disk), and its progress comes back as a queued Qt signal, about ten a second,
-so the window never waits on it.
+the removal rule); the page shows it. A download runs in a process of its own (the core's
+``download_command``: ``desktop-chat models download --progress-json``), read through ``QProcess``:
+in a thread of the window's process its Python loop stalled the GUI 75-450 ms on a busy machine.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QProcess, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -43,15 +42,16 @@ def gb(size: int | None) -> str:
 class LocalModelsPage(QWidget):
     """The catalog table, the download of a catalog model or a URL, cancel, remove, and the memory mark."""
 
-    progressed = Signal(object)  # a DownloadProgress, from the download's thread
+    progressed = Signal(object)  # a DownloadProgress, read from the download's process
     finished = Signal(str, bool)  # what to say, whether it is an error
     models_changed = Signal()  # a model was downloaded or removed: lists of files are out of date
 
     def __init__(self, workspace: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.workspace = workspace
-        self._cancel: threading.Event | None = None
-        self.download_thread: threading.Thread | None = None
+        # The download's child process (``desktop-chat models download --progress-json``), while one runs.
+        self.download_process: QProcess | None = None
+        self._error_line = ""
         self.free = QLabel()
         self.free.setAccessibleName("Free memory and disk")
         self.free.setToolTip("Free memory now (MemAvailable) and free disk where models are downloaded")
@@ -84,6 +84,7 @@ class LocalModelsPage(QWidget):
         self.progressed.connect(self._show_progress)
         self.finished.connect(self._done)
         self.rows: list[Any] = []
+        self._sized = False
         self.refresh()
 
     def _actions(self) -> QHBoxLayout:
@@ -165,7 +166,9 @@ class LocalModelsPage(QWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(e.checksum_source if column == 1 else text)
                 self.table.setItem(i, column, item)
-        self.table.resizeColumnsToContents()
+        if not self._sized:  # once: measuring every cell again costs tens of ms on each refresh
+            self.table.resizeColumnsToContents()
+            self._sized = True
         if 0 <= selected < len(self.rows):
             self.table.selectRow(selected)
         self._selection_changed()
@@ -177,7 +180,7 @@ class LocalModelsPage(QWidget):
     @Slot()
     def _selection_changed(self) -> None:
         row = self.selected()
-        busy = self.download_thread is not None
+        busy = self.download_process is not None
         self.download_button.setEnabled(row is not None and row.path is None and not busy)
         self.remove_button.setEnabled(row is not None and (row.path is not None or row.partial > 0))
         self.keeps_memory.setEnabled(row is not None)
@@ -196,41 +199,71 @@ class LocalModelsPage(QWidget):
         self.start(self.url.text().strip(), self.sha256.text().strip() or None)
 
     def start(self, target: str, sha256: str | None = None) -> None:
-        """Download ``target`` (a catalog id or a URL) in a thread; progress and the end come back as signals."""
-        if self.download_thread is not None or not target:
+        """Download ``target`` (a catalog id or a URL) in a child process; its progress lines come back as signals."""
+        if self.download_process is not None or not target:
             return
-        cancel = self._cancel = threading.Event()
-        local = self.workspace.local
-
-        def work() -> None:
-            try:
-                path = local.download(target, sha256=sha256, progress=self.progressed.emit, cancel=cancel)
-            except DesktopChatError as exc:
-                self.finished.emit(str(exc), True)
-            except Exception as exc:  # a bug: said in one line here, the traceback is in the log
-                import logging
-
-                logging.getLogger(__name__).exception("model download failed")
-                self.finished.emit(f"The download failed unexpectedly ({type(exc).__name__}); see the log.", True)
-            else:
-                self.finished.emit(
-                    f"Downloaded and verified {Path(path).name}; choose it on the Providers page "
-                    "(Local (built-in) → Model file).",
-                    False,
-                )
-
-        self.download_thread = threading.Thread(target=work, name="model-download", daemon=True)
+        try:
+            command = self.workspace.local.download_command(target, sha256)
+        except DesktopChatError as exc:
+            self._say(str(exc), error=True)
+            return
+        process = QProcess(self)
+        process.setReadChannel(QProcess.ProcessChannel.StandardError)  # progress and errors; stdout at the end
+        process.setProgram(command[0])
+        process.setArguments(command[1:])
+        process.readyReadStandardError.connect(self._read_progress)
+        process.finished.connect(self._process_ended)
+        process.errorOccurred.connect(self._process_failed)
+        self.download_process = process
+        self._error_line = ""
         self.cancel_button.setEnabled(True)
         self.url_button.setEnabled(False)
         self.bar.setValue(0)
         self._say("Starting the download…")
         self._selection_changed()
-        self.download_thread.start()
+        process.start()
 
     @Slot()
     def cancel(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()
+        """Ask the download to stop (SIGTERM): it keeps what has arrived and says so."""
+        if self.download_process is not None:
+            self.download_process.terminate()
+
+    @Slot()
+    def _read_progress(self) -> None:
+        process = self.download_process
+        if process is None:
+            return
+        while process.canReadLine():
+            line = bytes(process.readLine().data()).decode("utf-8", "replace").rstrip("\n")
+            progress = self.workspace.local.parse_progress(line)
+            if progress is not None:
+                self.progressed.emit(progress)
+            elif line.strip():
+                self._error_line = line.removeprefix("desktop-chat: ")
+
+    @Slot(int, QProcess.ExitStatus)
+    def _process_ended(self, code: int, _status: QProcess.ExitStatus) -> None:
+        process = self.download_process
+        if process is not None:
+            self._read_progress()
+            out = bytes(process.readAllStandardOutput().data()).decode("utf-8", "replace")
+            process.deleteLater()
+        else:
+            out = ""
+        if code == 0:
+            name = Path(out.split("Downloaded and verified ", 1)[-1].splitlines()[0]).name if out else "the model"
+            self.finished.emit(
+                f"Downloaded and verified {name}; choose it on the Providers page (Local (built-in) → Model file).",
+                False,
+            )
+        else:
+            self.finished.emit(self._error_line or f"The download stopped (exit code {code}).", True)
+
+    @Slot(QProcess.ProcessError)
+    def _process_failed(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self.finished.emit("The download could not be started (the app's own command failed to run).", True)
 
     @Slot(object)
     def _show_progress(self, progress: Any) -> None:
@@ -241,9 +274,7 @@ class LocalModelsPage(QWidget):
 
     @Slot(str, bool)
     def _done(self, text: str, error: bool) -> None:
-        thread, self.download_thread, self._cancel = self.download_thread, None, None
-        if thread is not None:
-            thread.join(1.0)  # it has ended: the signal is its last act
+        self.download_process = None
         self.cancel_button.setEnabled(False)
         self.url_button.setEnabled(True)
         if not error:
@@ -284,5 +315,8 @@ class LocalModelsPage(QWidget):
         self.status.setStyleSheet(ERROR_STYLE if error else "")
 
     def close_down(self) -> None:
-        """Cancel a download under way (the dialog or the app is closing); its partial file stays."""
-        self.cancel()
+        """Stop a download under way (the app is closing); its partial file stays for a later resume."""
+        process = self.download_process
+        if process is not None:
+            process.terminate()
+            process.waitForFinished(3000)

@@ -69,6 +69,25 @@ class DownloadProgress:
         left = f" · {_duration(self.seconds_left)} left" if self.seconds_left is not None else ""
         return f"{self.file}: {gb(self.done)}{of} · {self.speed / 1e6:.1f} MB/s{left}"
 
+    def to_json(self) -> str:
+        """One line for the window, which runs a download in a child process (``--progress-json``)."""
+        fields = (self.file, self.stage, self.done, self.total, round(self.speed), self.seconds_left)
+        return PROGRESS_PREFIX + json.dumps(dict(zip(_FIELDS, fields, strict=True)))
+
+    @classmethod
+    def from_json(cls, line: str) -> DownloadProgress | None:
+        """The progress a ``to_json`` line carries; None for any other line (the one-line error)."""
+        if not line.startswith(PROGRESS_PREFIX):
+            return None
+        try:
+            raw = json.loads(line.removeprefix(PROGRESS_PREFIX))
+            return cls(**{k: raw[k] for k in _FIELDS})
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+PROGRESS_PREFIX = "progress "
+_FIELDS = ("file", "stage", "done", "total", "speed", "seconds_left")
 
 Progress = Callable[[DownloadProgress], None]
 
