@@ -55,7 +55,7 @@ def test_a_download_shows_progress_and_lands_then_remove_frees_it(open_app: Open
     page.progressed.connect(lambda p: seen.append((page.bar.value(), page.status.text())))
     page.url_button.click()
     assert page.cancel_button.isEnabled() and not page.url_button.isEnabled()
-    app.run(until(lambda: page.download_process is None, seconds=20, what="the download's end"))
+    app.run(until(lambda: page.download_process is None, seconds=120, what="the download's end"), timeout=130)
     assert "Downloaded and verified qwen2.5-1.5b-instruct-q4_k_m.gguf" in page.status.text()
     assert any("MB/s" in text and " of " in text and "left" in text for _, text in seen)
     assert any(0 < value < 1000 for value, _ in seen) and page.bar.value() == 1000
@@ -83,8 +83,8 @@ def test_cancel_keeps_what_arrived_for_a_later_resume(open_app: Opener, file_ser
     page.sha256.setText(hashlib.sha256(data).hexdigest())
     page.url_button.click()
     part = app.workspace.local.models_folder / "slow.gguf.part"
-    app.run(until(lambda: part.exists() and part.stat().st_size > MB, seconds=10, what="some bytes"))
+    app.run(until(lambda: part.exists() and part.stat().st_size > MB, seconds=120, what="some bytes"), timeout=130)
     page.cancel_button.click()
-    app.run(until(lambda: page.download_process is None, seconds=10, what="the cancel"))
+    app.run(until(lambda: page.download_process is None, seconds=60, what="the cancel"), timeout=70)
     assert "cancelled" in page.status.text() and "resume" in page.status.text()
     assert part.exists() and not (app.workspace.local.models_folder / "slow.gguf").exists()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QProcess, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QProcess, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -85,6 +85,9 @@ class LocalModelsPage(QWidget):
         self.finished.connect(self._done)
         self.rows: list[Any] = []
         self._sized = False
+        app = QCoreApplication.instance()
+        if app is not None:  # quitting stops a download under way (it resumes next time)
+            app.aboutToQuit.connect(self.close_down)
         self.refresh()
 
     def _actions(self) -> QHBoxLayout:
@@ -314,6 +317,7 @@ class LocalModelsPage(QWidget):
         self.status.setText(text)
         self.status.setStyleSheet(ERROR_STYLE if error else "")
 
+    @Slot()
     def close_down(self) -> None:
         """Stop a download under way (the app is closing); its partial file stays for a later resume."""
         process = self.download_process
