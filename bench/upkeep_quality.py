@@ -14,7 +14,7 @@ fresh database and through the app's own upkeep code, as after real replies:
   asked for). Reported: recall (found / planted), precision (matching / extracted), invented.
 - summaries: ``update_summary`` forced over the whole chat (``summary_keep_last`` 0). Reported:
   planted details kept (every key word of a detail in the summary), and numbers in the summary
-  that appear nowhere in the chat (made up).
+  that appear nowhere in the chat (made up; a list's "1." markers excepted).
 
 Runs unchanged against a bigger model on a faster machine: only --base-url/--model change.
 """
@@ -164,7 +164,9 @@ async def score_chat(chat: Chat, client: OpenAIChatClient, model: str, folder: P
         score.details = len(chat.details)
         score.kept = sum(holds(text, w) for w in chat.details)
         said = " ".join(t.user + " " + t.assistant for t in chat.turns)
-        score.made_up_numbers = [n for n in re.findall(r"\d+", text) if n not in said]
+        # A number the chat never said; a list's "1." or "2)" at the start of a line is not a claim.
+        claims = re.sub(r"(?m)^\s*\d+[.)]\s", " ", text)
+        score.made_up_numbers = [n for n in re.findall(r"\d+", claims) if n not in re.findall(r"\d+", said)]
         return score
     finally:
         store.close()
