@@ -69,6 +69,23 @@ def test_the_servers_lfs_sha256_checks_a_file_the_catalog_has_no_checksum_for(
     assert download(Source.resolve(url), tmp_path / "models").read_bytes() == data
 
 
+def test_a_resolve_link_redirect_gives_the_checksum_and_keeps_the_range(
+    tmp_path: Path, file_server: FileServer
+) -> None:
+    data = gguf_bytes(3 * MB)
+    file_server.add("/cdn/blob", data)  # the storage answers with no checksum of its own
+    url = file_server.redirect("/org/repo/resolve/main/model.gguf", "/cdn/blob")
+    file_server.drop_at = MB + 7
+    assert download(Source.resolve(url), tmp_path / "models").read_bytes() == data
+    # The redirect's X-Linked-Etag checked the file; the resumed request went through the redirect with its Range.
+    assert [(s.path, s.range) for s in file_server.seen] == [
+        ("/org/repo/resolve/main/model.gguf", None),
+        ("/cdn/blob", None),
+        ("/org/repo/resolve/main/model.gguf", f"bytes={MB + 7}-"),
+        ("/cdn/blob", f"bytes={MB + 7}-"),
+    ]
+
+
 def test_without_any_checksum_the_download_is_refused_before_a_byte_is_written(
     tmp_path: Path, file_server: FileServer
 ) -> None:

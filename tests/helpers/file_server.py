@@ -4,7 +4,8 @@
 Faults: ``drop_at`` (close the connection after sending that many bytes of the file, once,
 having promised all of it), ``wrong_bytes`` (send other bytes of the same length),
 ``bytes_per_second`` (throttle, so a download can be cancelled or its process killed midway),
-``lfs_sha256`` (the ``X-Linked-Etag`` header Hugging Face sends for a Git LFS file).
+``lfs_sha256`` (the ``X-Linked-Etag`` header Hugging Face sends for a Git LFS file); ``redirect`` answers a
+path with 302 to another and that file's SHA-256 as ``X-Linked-Etag``, as a Hugging Face resolve link does.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class FileServer:
     wrong_bytes: bool = False
     bytes_per_second: float | None = None
     lfs_sha256: dict[str, str] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> path, as Hugging Face's resolve links
     seen: list[Seen] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
@@ -54,6 +56,11 @@ class FileServer:
         self.files[path] = data
         if lfs:
             self.lfs_sha256[path] = hashlib.sha256(data).hexdigest()
+        return self.url(path)
+
+    def redirect(self, path: str, to: str) -> str:
+        """``path`` answers 302 to ``to``, with ``to``'s SHA-256 as ``X-Linked-Etag`` (Hugging Face's way)."""
+        self.redirects[path] = to
         return self.url(path)
 
     def url(self, path: str) -> str:
@@ -74,6 +81,14 @@ class FileServer:
 
             def do_GET(self) -> None:
                 owner.seen.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}))
+                target = owner.redirects.get(self.path)
+                if target is not None:
+                    self.send_response(302)
+                    self.send_header("Location", target)
+                    self.send_header("X-Linked-Etag", f'"{hashlib.sha256(owner.files[target]).hexdigest()}"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 data = owner.files.get(self.path)
                 if data is None:
                     self.send_error(404)

@@ -369,10 +369,7 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         newurl: str,
     ) -> urllib.request.Request | None:
         self.seen.append(headers)
-        made = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if made is not None and req.has_header("Range"):
-            made.add_header("Range", str(req.get_header("Range")))  # urllib drops it on a redirect
-        return made
+        return super().redirect_request(req, fp, code, msg, headers, newurl)  # the Range header goes along
 
 
 def _range_starts_at(headers: Message, offset: int) -> bool:
