@@ -11,6 +11,7 @@ from desktop_chat.core.storage.store import Store
 
 pytest_plugins: list[str] = [
     "tests.helpers.fake_openai",
+    "tests.helpers.file_server",
     "tests.helpers.llama",
     "tests.helpers.x11",
 ]

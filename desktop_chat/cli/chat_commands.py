@@ -9,7 +9,7 @@ import getpass
 import sys
 from collections.abc import AsyncGenerator
 
-from desktop_chat.cli import tool_prompt
+from desktop_chat.cli import models_commands, tool_prompt
 from desktop_chat.cli.common import Context, UsageError, index_for_recall, print_json, session_id_arg, shown, shown_line
 from desktop_chat.cli.hints import with_hint
 from desktop_chat.core.errors import SecretStoreUnavailable
@@ -235,12 +235,25 @@ def _print_local_models(workspace: Workspace, *, json_output: bool) -> int:
     files = workspace.local.files()
     in_use = workspace.local.in_use()
     if json_output:
-        print_json([{"path": str(p), "bytes": size, "in_use": p == in_use} for p, size in files])
+        print_json(
+            [
+                {
+                    "path": str(p),
+                    "bytes": size,
+                    "in_use": p == in_use,
+                    "keeps_memory": workspace.local.keeps_memory(p.name),
+                }
+                for p, size in files
+            ]
+        )
         return 0
     if not files:
         print("No .gguf model files: install the starter model or put one in the data folder's models/.")
     for path, size in files:
-        print(f"{path}  {size / 1_000_000:.0f} MB" + ("  (in use)" if path == in_use else ""))
+        marks = [
+            m for m, on in (("in use", path == in_use), ("keeps memory", workspace.local.keeps_memory(path.name))) if on
+        ]
+        print(f"{path}  {size / 1_000_000:.0f} MB" + (f"  ({', '.join(marks)})" if marks else ""))
     if in_use is not None and all(p != in_use for p, _ in files):
         print(f"{in_use}  (in use; set by local_model_file)")
     return 0
@@ -317,10 +330,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.set_defaults(handler=cmd_send)
 
-    p = sub.add_parser("models", help="list the models a provider offers")
+    p = sub.add_parser(
+        "models",
+        help="list the models a provider offers; download, remove and mark the built-in model's files",
+        description="Without ACTION: the models of a profile (for the built-in one: its .gguf files).",
+    )
     p.add_argument("--profile", help="provider profile (default: the active one)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_models)
+    models_commands.register(p)
 
     p = sub.add_parser("key", help="store or delete a profile's API key in the OS keyring (or a key file)")
     p.add_argument("action", choices=["set", "delete"])

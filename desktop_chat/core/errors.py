@@ -138,7 +138,15 @@ class SummaryRejected(DesktopChatError):
 
 
 class LocalModelError(DesktopChatError):
-    """The built-in local model server could not be started."""
+    """The built-in local model server could not be started, or a model file cannot be had or used."""
+
+
+class ChecksumUnknown(LocalModelError):
+    """A model download has no SHA-256 to be checked against (neither the catalog nor the server has one)."""
+
+
+class UnknownModelSource(LocalModelError):
+    """A download names neither a catalog model nor a .gguf URL."""
 
 
 class ImportFormatError(DesktopChatError):

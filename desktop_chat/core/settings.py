@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, Literal, cast
 
 from desktop_chat.core import assistants as assistant_rules
@@ -101,6 +102,9 @@ class Settings:
     tool_rounds: int = 8  # model turns in one reply that may call tools; the next one must answer
     tool_timeout: float = 60.0  # seconds for one call
     mcp_start_timeout: float = 20.0  # seconds for a server to start and list its tools
+    # Model files (names, not paths) the user marked able to keep memory on the built-in profile, beyond
+    # those the catalog marks capable; a file in neither keeps no memory (its chats fall back to recall).
+    local_memory_models: tuple[str, ...] = ()
 
     def profile(self, name: str | None = None) -> ProviderProfile:
         wanted = name or self.active_profile
@@ -208,6 +212,22 @@ def _optional_name() -> tuple[Callable[[Any], Any], str]:
         return value.strip()
 
     return check, "empty, or the name of another provider profile"
+
+
+def _file_names() -> tuple[Callable[[Any], Any], str]:
+    def check(value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [v for v in value.split(",") if v.strip()]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ValueError
+        names = tuple(dict.fromkeys(Path(v.strip()).name for v in value))
+        if not all(names):
+            raise ValueError
+        return names
+
+    return check, "a list of model file names (comma-separated)"
 
 
 def _request_cap() -> tuple[Callable[[Any], Any], str]:
@@ -318,6 +338,7 @@ _SPECS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "tool_rounds": _int(1, 50),
     "tool_timeout": _float(1, 3600),
     "mcp_start_timeout": _float(1, 600),
+    "local_memory_models": _file_names(),
 }
 
 

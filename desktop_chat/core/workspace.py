@@ -182,8 +182,9 @@ class Workspace:
         keeper = upkeep_profile(target.profile, settings)
         if keeper is None:
             raise NotAllowed(
-                "Memory upkeep is off on the built-in starter model: it is too small to summarise or extract facts "
-                "reliably; choose another model file or profile for this chat, or name a profile to keep its memory."
+                "Memory upkeep is off on this built-in model (the starter model is too small to summarise or extract "
+                "facts reliably; another file keeps memory once marked able to in Settings > Local models); choose "
+                "another model file or profile for this chat, or name a profile to keep its memory."
             )
         client = await self._controller.client_for(keeper)
         # The controller's scheduler, as after a reply: one upkeep path (off-branch facts retired too).

@@ -19,7 +19,12 @@ from desktop_chat.core.events import Failed, Finished
 from desktop_chat.core.models import PartKind, Role, Strategy
 from desktop_chat.core.profiles import LOCAL_PRESET, PRESETS, ProviderProfile
 from desktop_chat.core.providers import OpenAIChatClient
-from desktop_chat.core.providers.local.builtin import LocalModels, builtin_model_name, uses_starter_model
+from desktop_chat.core.providers.local.builtin import (
+    LocalModels,
+    builtin_model_name,
+    keeps_no_memory,
+    uses_starter_model,
+)
 from desktop_chat.core.providers.local.files import check_gguf, list_model_files
 from desktop_chat.core.services import SecretAccess, client_factory
 from desktop_chat.core.settings import Settings, validate
@@ -128,11 +133,17 @@ def test_the_starter_models_chat_runs_no_upkeep_and_says_why(tmp_path: Path, fak
     assert title == "My name is Ada and I"
 
 
-def test_another_model_file_on_the_builtin_profile_keeps_the_chosen_strategy(tmp_path: Path) -> None:
+def test_another_model_file_keeps_memory_once_the_catalog_or_the_user_says_it_can(tmp_path: Path) -> None:
     other = builtin_settings(local_model_file=str(tmp_path / "qwen.gguf"))
     assert not uses_starter_model(BUILTIN, other)
     assert uses_starter_model(BUILTIN, builtin_settings())
     assert not uses_starter_model(PRESETS["openai"], builtin_settings())
+    # Memory needs a capable model: an unknown file is not one until the user marks it (issue 26).
+    assert keeps_no_memory(BUILTIN, other)
+    assert not keeps_no_memory(BUILTIN, replace(other, local_memory_models=("qwen.gguf",)))
+    catalogued = builtin_settings(local_model_file=str(tmp_path / "Llama-3.2-3B-Instruct-Q4_K_M.gguf"))
+    assert not keeps_no_memory(BUILTIN, catalogued)
+    assert not keeps_no_memory(PRESETS["openai"], builtin_settings())
 
 
 def test_gguf_files_in_the_models_folder_are_listed_with_sizes(tmp_path: Path) -> None:

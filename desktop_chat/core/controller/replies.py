@@ -420,7 +420,7 @@ class ConversationController:
         # Scheduled before Finished goes out (it only creates a task), so the caller sees it as running.
         # The profile that keeps the chat's memory and names it; its client is this reply's when it is the same.
         keeper = upkeep_profile(profile, settings)
-        keeper_client = client if keeper is profile else None
+        keeper_client = client if keeper is not None and keeper.name == profile.name else None
         await self.upkeep.after_reply(store, session, plan.strategy, keeper, keeper_client, settings=settings)
         if not store.sessions.get(session_id).title:
             self._namer.name_later(

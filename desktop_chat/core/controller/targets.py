@@ -9,7 +9,7 @@ from desktop_chat.core.errors import SettingsError
 from desktop_chat.core.memory.upkeep import jobs_for
 from desktop_chat.core.models import ContextPlan, Omission, PartKind, Session, Strategy, StrategyChoice
 from desktop_chat.core.profiles import ProviderProfile
-from desktop_chat.core.providers.local.builtin import builtin_model_name, uses_starter_model
+from desktop_chat.core.providers.local.builtin import builtin_model_name, keeps_no_memory, uses_starter_model
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.tokens import model_limits
 
@@ -50,12 +50,16 @@ def starter_model_strategy(
     upkeep fall back to recall (the recent window plus search), which needs none.
     """
     chosen = wanted or settings.default_strategy
-    if not uses_starter_model(profile, settings) or not jobs_for(chosen) or settings.starter_upkeep() is not None:
+    if not keeps_no_memory(profile, settings) or not jobs_for(chosen) or settings.starter_upkeep() is not None:
         return wanted, None  # with local_upkeep_profile set, another profile's model keeps the memory
-    reason = (
-        f"memory upkeep is off on the built-in starter model (too small to summarise or extract facts "
-        f"reliably): '{chosen}' falls back to 'recall' (recent messages plus search)"
-    )
+    if uses_starter_model(profile, settings):
+        why = "the built-in starter model (too small to summarise or extract facts reliably)"
+    else:
+        why = (
+            f"the built-in model {builtin_model_name(settings)} (not marked able to keep memory: mark it in "
+            "Settings > Local models)"
+        )
+    reason = f"memory upkeep is off on {why}: '{chosen}' falls back to 'recall' (recent messages plus search)"
     return Strategy.RECALL, Omission(PartKind.SUMMARY, reason)
 
 
@@ -67,7 +71,8 @@ def strategy_choice(profile: ProviderProfile, settings: Settings, chosen: Strate
     if effective is wanted:
         return StrategyChoice(chosen, settings.default_strategy, effective)
     brief = f"{wanted} needs upkeep"
-    return StrategyChoice(chosen, settings.default_strategy, effective, f"{brief}: the starter model keeps none", brief)
+    keeper = "the starter model" if uses_starter_model(profile, settings) else "this built-in model"
+    return StrategyChoice(chosen, settings.default_strategy, effective, f"{brief}: {keeper} keeps none", brief)
 
 
 def reply_limit(plan: ContextPlan) -> int | None:

@@ -101,6 +101,14 @@ class ClaimRepository(Repository):
             return False
         return not (claim.host == socket.gethostname() and not process_exists(claim.pid))
 
+    def live_sessions(self) -> list[int]:
+        """The chats someone (any process) is answering in now."""
+        rows = self._conn.execute(
+            "SELECT session_id, owner, pid, host, taken_at, heartbeat_at FROM chat_claims"
+        ).fetchall()
+        claims = [Claim(r[0], r[1], r[2], r[3], from_db_time(r[4]), from_db_time(r[5])) for r in rows]
+        return [c.session_id for c in claims if self.is_live(c)]
+
     def held_elsewhere(self, session_id: int, owner: str | None = None) -> bool:
         """Whether someone other than ``owner`` holds a live claim on the chat."""
         claim = self.get(session_id)

@@ -1,5 +1,5 @@
-"""The settings dialog (Providers, Memory, Instructions, Assistants, Data, Appearance, Tools) and applying the
-appearance settings.
+"""The settings dialog (Providers, Memory, Instructions, Assistants, Data, Appearance, Local models, Tools) and applying
+the appearance settings.
 
 Opened with ``open()`` (window-modal, never a nested ``exec()`` loop): saving
 stores keys in the keyring off the GUI thread, in a task. Save checks every page
@@ -19,13 +19,14 @@ from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.settings import Settings
 from desktop_chat.ui.settings.assistants_page import AssistantsPage, InstructionsPage
 from desktop_chat.ui.settings.fields import ERROR_STYLE
+from desktop_chat.ui.settings.local_models import LocalModelsPage
 from desktop_chat.ui.settings.memory_page import MemoryPage
 from desktop_chat.ui.settings.pages import AppearancePage, DataPage
 from desktop_chat.ui.settings.providers import ProvidersPage
 from desktop_chat.ui.settings.tools_page import ToolsPage
 from desktop_chat.ui.wheel_guard import guard_wheel
 
-PAGES = ("providers", "memory", "instructions", "assistants", "data", "appearance", "tools")
+PAGES = ("providers", "memory", "instructions", "assistants", "data", "appearance", "local_models", "tools")
 NOTHING_SAVED = "Some values cannot be saved (see the marked fields); nothing was saved."
 
 
@@ -46,6 +47,9 @@ class SettingsDialog(QDialog):
         self.assistants = AssistantsPage(workspace)
         self.data = DataPage(workspace)
         self.appearance = AppearancePage()
+        self.local_models = LocalModelsPage(workspace)
+        # A model downloaded or removed: the built-in profile's file list shows it (its other edits stay).
+        self.local_models.models_changed.connect(self._models_changed)
         self.tools = ToolsPage(workspace)  # applied as changed (issue 24), not by Save
         for page, title, tip in (
             (self.providers, "&Providers", "Where messages go: servers, keys and models"),
@@ -54,6 +58,7 @@ class SettingsDialog(QDialog):
             (self.assistants, "A&ssistants", "Presets a new chat starts from"),
             (self.data, "&Data", "Retention, backups and export"),
             (self.appearance, "&Appearance", "Theme and text size"),
+            (self.local_models, "&Local models", "Download models for the built-in profile; see what fits"),
             (self.tools, "&Tools", "Tool servers (MCP) the model may use, and when it must ask"),
         ):
             index = self.tabs.addTab(page, title)
@@ -95,6 +100,10 @@ class SettingsDialog(QDialog):
         self.assistants.load(settings)
         self.tools.load(settings)
         self.status.clear()
+
+    @Slot()
+    def _models_changed(self) -> None:
+        self.providers.local.load(self.workspace.settings)
 
     def show_page(self, page: str) -> None:
         if page in PAGES:

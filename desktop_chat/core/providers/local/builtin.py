@@ -15,7 +15,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ from desktop_chat.core.errors import LocalModelError
 from desktop_chat.core.models import ChatMessage
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import Completion, JsonSchema, OpenAIChatClient, StreamEvent
+from desktop_chat.core.providers.local.catalog import entry_for_file
 from desktop_chat.core.providers.local.files import BUNDLED_SMOLLM2_FILE, resolve_model_file
 from desktop_chat.core.providers.local.server import LocalModelServer
 from desktop_chat.core.settings import Settings
@@ -44,11 +45,29 @@ class LocalConfig:
 
 
 def uses_starter_model(profile: ProviderProfile, settings: Settings) -> bool:
-    """True for the built-in profile on the bundled SmolLM2-135M, too small for memory upkeep."""
+    """True for the built-in profile on the bundled SmolLM2-135M."""
     if not profile.is_builtin:
         return False
     chosen = settings.local_model_file
     return not chosen or Path(chosen).name == BUNDLED_SMOLLM2_FILE
+
+
+def model_keeps_memory(file_name: str, settings: Settings) -> bool:
+    """Whether the built-in model file ``file_name`` is capable of memory upkeep: the user marked it
+    (``local_memory_models``), or the catalog says so. The starter model is too small (issue 14)."""
+    if file_name in settings.local_memory_models:
+        return True
+    entry = entry_for_file(file_name)
+    return entry is not None and entry.capable
+
+
+def keeps_no_memory(profile: ProviderProfile, settings: Settings) -> bool:
+    """True for the built-in profile on a model that cannot keep memory (the starter, an unmarked file)."""
+    if not profile.is_builtin:
+        return False
+    chosen = settings.local_model_file
+    name = Path(chosen).name if chosen else BUNDLED_SMOLLM2_FILE
+    return not model_keeps_memory(name, settings)
 
 
 def builtin_model_name(settings: Settings) -> str:
@@ -58,12 +77,16 @@ def builtin_model_name(settings: Settings) -> str:
 
 
 def upkeep_profile(profile: ProviderProfile, settings: Settings) -> ProviderProfile | None:
-    """The profile whose client and upkeep model keep a chat's memory (summaries, facts).
+    """The profile whose client and upkeep model keep a chat's memory (summaries, facts, titles).
 
-    A chat's own profile, except on the starter model: there it is the profile named by
+    A chat's own profile (the built-in one included, on a capable model: its own server keeps the
+    memory, offline), except on a built-in model that keeps none: there it is the profile named by
     ``local_upkeep_profile``, or None (no upkeep) when that is unset.
     """
-    if not uses_starter_model(profile, settings):
+    if not keeps_no_memory(profile, settings):
+        if profile.is_builtin:
+            # Its server answers to any name with the file's: upkeep names that one too (summaries, the inspector).
+            return replace(profile, summary_model=builtin_model_name(settings))
         return profile
     return settings.starter_upkeep()
 

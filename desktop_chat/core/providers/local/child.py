@@ -130,6 +130,10 @@ def _build_params(xllamacpp: Any, args: argparse.Namespace, api_key: str) -> Any
         params.api_keys = [api_key]
     params.port = args.port
     params.n_ctx = args.n_ctx
+    # Two slots over one shared KV cache: a reply is answered while memory upkeep (a summary, facts, a title)
+    # runs beside it on a capable model, instead of waiting for it; each may still use the whole context.
+    params.n_parallel = 2
+    params.kv_unified = True
     params.use_jinja = True
     params.cpuparams.n_threads = args.threads
     params.cpuparams_batch.n_threads = args.threads
