@@ -98,11 +98,11 @@ def _read_member(bundle: zipfile.ZipFile, name: str) -> NDArray[np.uint8]:
     info = bundle.getinfo(name)
     # Not bytearray(size): it zero-fills 90 MB while holding the lock; numpy's pages are touched as they fill.
     out = np.empty(info.file_size, dtype=np.uint8)
-    view = memoryview(out)
+    view = memoryview(out.data)
     at = 0
     with bundle.open(info) as member:
         while at < info.file_size:
-            read = member.readinto(view[at : at + _PIECE])  # type: ignore[attr-defined]
+            read = member.readinto(view[at : at + _PIECE])
             if not read:
                 raise ValueError(f"{name} is shorter than the archive says")
             at += read
