@@ -102,7 +102,7 @@ def _read_member(bundle: zipfile.ZipFile, name: str) -> NDArray[np.uint8]:
     at = 0
     with bundle.open(info) as member:
         while at < info.file_size:
-            read = member.readinto(view[at : at + _PIECE])
+            read = member.readinto(view[at : at + _PIECE])  # type: ignore[attr-defined]  # ZipExtFile has it
             if not read:
                 raise ValueError(f"{name} is shorter than the archive says")
             at += read
