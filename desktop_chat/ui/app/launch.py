@@ -208,9 +208,15 @@ def install_error_hooks(
     return restore
 
 
-async def _build_workspace(folder: Path, preload: Preload) -> Workspace:
+async def _build_workspace(folder: Path, preload: Preload, window: MainWindow) -> Workspace:
     await preload.wait()
-    from desktop_chat.core.bootstrap import open_workspace
+    from desktop_chat.core.bootstrap import open_workspace, pending_migrations
+
+    steps = pending_migrations(folder)
+    if steps:  # an update of the schema can take a while on a big history: shown, not a frozen window
+        from desktop_chat.ui.app.migration import migrate_with_progress
+
+        await migrate_with_progress(window, folder, steps)
 
     # Built on the loop's thread: the database connection belongs to it.
     return open_workspace(folder)
@@ -300,7 +306,7 @@ async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any
         on_painted(window)
     window.build_panes()
     try:
-        workspace = await _build_workspace(folder, preload)
+        workspace = await _build_workspace(folder, preload, window)
     except DesktopChatError as exc:
         box = QMessageBox(QMessageBox.Icon.Critical, "Desktop Chat", str(exc), parent=window)
         box.finished.connect(partial(_resolve, closing))  # finished(int): the result is ignored
