@@ -1,7 +1,7 @@
 """Start to first paint and to ready, and idle memory, against a bare PySide6 window started in the same run.
 
     .venv/bin/python -m bench.window_startup [--runs 9] [--chats 1000] [--messages 100] [--long 10000]
-        [--platform offscreen|xcb|both] [--memory-runs 3] [--app-root DIR] [--folder DIR]
+        [--platform offscreen|xcb|both] [--memory-runs 3] [--app-root DIR ...] [--folder DIR]
 
 Each run starts a fresh Python process; the two programs take turns (app, bare,
 app, bare, ...) so drift on a shared machine hits both alike. A child prints the
@@ -18,8 +18,9 @@ real start-up path (``run_gui``):
 The database has ``chats`` x ``messages`` plus a newest chat of ``long`` messages.
 Memory: the resident set (``VmRSS``) of each program idle for 3 s after it settled,
 the long chat open. ``xcb`` runs on a fresh Xvfb with openbox (tests/helpers/x11.py),
-the platform users run; ``offscreen`` is Qt's own. ``--app-root`` times another
-checkout (e.g. main) as the app, for before/after figures from one run.
+the platform users run; ``offscreen`` is Qt's own. ``--app-root`` (repeatable) times
+other checkouts as the app, in turn within each round: before/after figures from one run
+(``--app-root /work/main --app-root .``).
 """
 
 from __future__ import annotations
@@ -219,37 +220,48 @@ def row(name: str, values: list[float], unit: str = "ms") -> str:
 
 
 def run_platform(platform: str, args: argparse.Namespace, base: dict[str, str]) -> None:
-    app_root = args.app_root.resolve()
+    """Each round: every app checkout in turn, then the bare window; the ratios pair each app with that bare run."""
+    roots = [root.resolve() for root in (args.app_root or [ROOT])]
     script = str(ROOT / "bench" / "window_startup.py")
     app_cmd = [sys.executable, script, "--child", "app", "--folder", str(args.folder)]
     bare_cmd = [sys.executable, script, "--child", "bare"]
+    apps: dict[Path, list[dict[str, float]]] = {root: [] for root in roots}
+    rss: dict[Path, list[float]] = {root: [] for root in roots}
+    bares: list[dict[str, float]] = []
+    bare_rss: list[float] = []
     with platform_env(platform, base) as env:
         # A provider is set up, as for anyone with a history (else the welcome opens and checks it).
         provider = {"OPENAI_API_KEY": "sk-bench-never-sent", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
-        aenv = {**env, **provider, "PYTHONPATH": str(app_root)}
-        timed(app_cmd, aenv)  # warm-up: the OS file cache, Python's bytecode cache
+        envs = {root: {**env, **provider, "PYTHONPATH": str(root)} for root in roots}
+        for root in roots:
+            timed(app_cmd, envs[root])  # warm-up: the OS file cache, Python's bytecode cache
         timed(bare_cmd, env)
-        apps, bares = [], []
         for _ in range(args.runs):
-            apps.append(timed(app_cmd, aenv))
+            for root in roots:
+                apps[root].append(timed(app_cmd, envs[root]))
             bares.append(timed(bare_cmd, env))
-        app_rss, bare_rss = [], []
         for _ in range(args.memory_runs):
-            app_rss.append(timed([*app_cmd, "--idle", str(IDLE_S)], aenv)["rss"])
+            for root in roots:
+                rss[root].append(timed([*app_cmd, "--idle", str(IDLE_S)], envs[root])["rss"])
             bare_rss.append(timed([*bare_cmd, "--idle", str(IDLE_S)], env)["rss"])
-    print(f"\nplatform: {platform}, app from {app_root}, {args.runs} runs each, alternating")
+    print(f"\nplatform: {platform}, {args.runs} runs each, alternating")
     print("| figure | min | median | max |")
     print("| --- | ---: | ---: | ---: |")
     print(row("bare PySide6 window: start to first paint (ms)", [b["painted"] for b in bares]))
-    print(row("Desktop Chat: start to first paint (ms)", [a["painted"] for a in apps]))
-    pairs = list(zip(apps, bares, strict=True))
-    print(row("first paint: app / bare, pair by pair", [a["painted"] / b["painted"] for a, b in pairs], "x"))
-    print(row("Desktop Chat: start to ready: last chat open, composer focused (ms)", [a["ready"] for a in apps]))
-    print(row("ready: app / bare first paint, pair by pair", [a["ready"] / b["painted"] for a, b in pairs], "x"))
-    print(row("Desktop Chat: start to settled: first preview made (ms)", [a["settled"] for a in apps]))
-    if app_rss:
+    if bare_rss:
         print(row(f"bare PySide6 window idle: resident memory (MB, {len(bare_rss)} runs)", bare_rss, "MB"))
-        print(row(f"Desktop Chat idle, long chat open: resident memory (MB, {len(app_rss)} runs)", app_rss, "MB"))
+    for root in roots:
+        runs = apps[root]
+        pairs = list(zip(runs, bares, strict=True))
+        name = f"Desktop Chat ({root.name})"
+        print(row(f"{name}: start to first paint (ms)", [a["painted"] for a in runs]))
+        print(row(f"{name}: first paint / bare's, pair by pair", [a["painted"] / b["painted"] for a, b in pairs], "x"))
+        print(row(f"{name}: start to ready: last chat open, composer focused (ms)", [a["ready"] for a in runs]))
+        ready = [a["ready"] / b["painted"] for a, b in pairs]
+        print(row(f"{name}: ready / bare's first paint, pair by pair", ready, "x"))
+        print(row(f"{name}: start to settled: first preview made (ms)", [a["settled"] for a in runs]))
+        if rss[root]:
+            print(row(f"{name} idle, long chat open: resident memory (MB, {len(rss[root])} runs)", rss[root], "MB"))
 
 
 def main() -> None:
@@ -260,7 +272,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100)
     parser.add_argument("--long", type=int, default=10000)
     parser.add_argument("--platform", choices=["offscreen", "xcb", "both"], default="both")
-    parser.add_argument("--app-root", type=Path, default=ROOT)
+    parser.add_argument("--app-root", type=Path, action="append", help="a checkout to time (repeat: main and a branch)")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "desktop-chat-bench-startup")
     parser.add_argument("--child", choices=["app", "bare"])
     parser.add_argument("--idle", type=float, default=0.0)
