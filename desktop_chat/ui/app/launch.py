@@ -111,16 +111,21 @@ def import_heavy_modules() -> None:
     openai.AsyncOpenAI(api_key="unused", base_url="http://127.0.0.1:9/v1").chat.completions  # noqa: B018
 
 
-def load_sdk_when_typing(window: MainWindow) -> None:
-    """Import openai in the background on the first key typed in the composer (once)."""
+def load_sdk_when_typing(window: MainWindow, long_lived: Callable[[], None] | None = None) -> None:
+    """Import openai in the background on the first key typed in the composer (once); then ``long_lived()``."""
     import asyncio
 
     edit = window.composer.edit
 
+    async def load() -> None:
+        await asyncio.to_thread(import_heavy_modules)
+        if long_lived is not None:
+            long_lived()
+
     def first_key() -> None:
         edit.textChanged.disconnect(first_key)
         if "openai" not in sys.modules:
-            window.tasks.run(asyncio.to_thread(import_heavy_modules), what="Loading the provider's library")
+            window.tasks.run(load(), what="Loading the provider's library")
 
     edit.textChanged.connect(first_key)
 
@@ -265,11 +270,14 @@ async def run_window(
     on_painted: Any = None,
     on_ready: Any = None,
     preload: Preload | None = None,
+    long_lived: Callable[[], None] | None = None,
 ) -> int:
     """The whole life of the window inside a running qasync loop; returns the exit code.
 
     ``window``: one already shown by ``show_window`` (else it is made here); ``preload``: the core's
-    imports, already under way (else started here).
+    imports, already under way (else started here). ``long_lived()`` is called once the window is
+    ready and after each big import: what exists then lives as long as the process (the launcher
+    freezes it out of the garbage collector's full passes).
     ``on_painted(window)`` runs after the first paint, ``on_ready(window)`` once the
     workspace is attached (benchmarks and tests hook in here).
     """
@@ -281,12 +289,20 @@ async def run_window(
         window = show_window(folder)
     restore_hooks = install_error_hooks(window.notify, log_path(folder), asyncio.get_running_loop())
     try:
-        return await _live(folder, window, on_painted, on_ready, preload or Preload())
+        return await _live(folder, window, on_painted, on_ready, preload or Preload(), long_lived=long_lived)
     finally:
         restore_hooks()
 
 
-async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any, preload: Preload) -> int:
+async def _live(
+    folder: Path,
+    window: MainWindow,
+    on_painted: Any,
+    on_ready: Any,
+    preload: Preload,
+    *,
+    long_lived: Callable[[], None] | None = None,
+) -> int:
     import asyncio
 
     from PySide6.QtWidgets import QMessageBox
@@ -325,7 +341,7 @@ async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any
     # The last chat shows. What the first preview needs loads now, off the GUI thread: the code
     # lexers, then the encodings; the first "next request" summary follows. openai waits for a
     # key typed in the composer (or the core's first client, which it builds in a worker thread).
-    load_sdk_when_typing(window)
+    load_sdk_when_typing(window, long_lived)
     await asyncio.to_thread(import_lexers)
     with contextlib.suppress(DesktopChatError):
         await workspace.warm_up()
@@ -333,6 +349,8 @@ async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any
     # Recall by meaning: new and imported messages get vectors in a worker, at a lower priority, a few
     # seconds from now; the model loads only when there is something to embed or a plan asks for it.
     workspace.memory.index_in_background(delay=INDEXING_DELAY_S)
+    if long_lived is not None:
+        long_lived()
     if on_ready is not None:
         on_ready(window)
     await closing
@@ -367,7 +385,11 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     import qasync
 
     try:
-        return int(qasync.run(run_window(folder, window=window, on_ready=on_ready, preload=preload)))
+        return int(
+            qasync.run(
+                run_window(folder, window=window, on_ready=on_ready, preload=preload, long_lived=collector.freeze)
+            )
+        )
     except KeyboardInterrupt:
         return 130
     finally:
