@@ -83,7 +83,7 @@ def child(tree: Path, folder: Path) -> None:
 def prepare(folder: Path, chats: int) -> None:
     from bench.window_startup import prepare as build
 
-    build(folder, chats, 2)
+    build(folder, chats, 2, 0)
 
 
 def main() -> None:

@@ -17,6 +17,8 @@ from pathlib import Path
 from desktop_chat.core.providers.local.builtin import LocalModels
 from desktop_chat.core.secrets import KEY_FILE_NAME, SecretStore
 from desktop_chat.core.services import SecretAccess, client_factory
+from desktop_chat.core.storage.db import Database, MigrationProgress
+from desktop_chat.core.storage.db import pending_migrations as _pending
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
 
@@ -37,3 +39,21 @@ def open_workspace(
     access = SecretAccess(secrets, key_file=data_dir / KEY_FILE_NAME)
     local = LocalModels()  # the built-in model's server: started on first use, stopped by aclose()
     return Workspace(store, client_factory(access, environ=environ, local=local), secrets=access, local=local)
+
+
+def pending_migrations(data_dir: Path) -> int:
+    """How many schema migrations the data folder's database waits for (0 for a new or current one)."""
+    from desktop_chat.core.paths import database_path
+
+    return _pending(database_path(data_dir))
+
+
+def migrate(data_dir: Path, progress: MigrationProgress | None = None) -> None:
+    """Bring the data folder's database up to date on the calling thread (a worker: it may take a while).
+
+    Opens a connection of its own and closes it: the workspace then opens the up-to-date file at once.
+    Errors are ``open_workspace``'s own (one line each).
+    """
+    from desktop_chat.core.paths import database_path
+
+    Database.open(database_path(data_dir), progress=progress).close()

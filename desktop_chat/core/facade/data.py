@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_chat.core.errors import DatabaseBusy, NotAllowed
 from desktop_chat.core.events import (
@@ -19,12 +19,12 @@ from desktop_chat.core.events import (
 from desktop_chat.core.export import export_json, export_markdown
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.facade.replies import RepliesFacade
-from desktop_chat.core.importers.document import ImportResult, parse_document
-from desktop_chat.core.importers.files import import_file
-from desktop_chat.core.importers.writer import import_json
 from desktop_chat.core.paths import backup_path
 from desktop_chat.core.retention import PurgeReport, purge
 from desktop_chat.core.settings import RetentionMode
+
+if TYPE_CHECKING:  # the importers load when a file is imported, not when the window starts (~40 ms)
+    from desktop_chat.core.importers.document import ImportResult
 
 
 class DataFacade:
@@ -118,6 +118,9 @@ class DataFacade:
 
     def import_text(self, text: str) -> ImportResult:
         """Import an export or the minimal shape; all or nothing."""
+        from desktop_chat.core.importers.document import parse_document
+        from desktop_chat.core.importers.writer import import_json
+
         result = import_json(self._ctx.store, parse_document(text))
         self._created(result.session_ids)
         if result.facts:
@@ -144,6 +147,8 @@ class DataFacade:
         database has one owner); ``progress`` is where a window keeps itself responsive.
         """
         store, channel = self._ctx.store, self._ctx.channel
+        from desktop_chat.core.importers.files import import_file
+
         result = import_file(store, Path(path), progress=progress, cancel=cancel, committed=self._created, name=name)
         for continued in result.continued:  # chats already here that got their newer messages
             channel.publish(MessagesChanged(continued.session_id))

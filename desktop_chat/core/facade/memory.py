@@ -217,9 +217,11 @@ class MemoryFacade:
         shared_embedder()
         return index_store(self._ctx.store, progress=progress, session_id=None if everywhere else session_id)
 
-    def index_in_background(self) -> None:
+    def index_in_background(self, *, delay: float = 0.0) -> None:
         """Index new, edited and imported messages in a worker thread as they come (the window).
 
+        The first pass starts ``delay`` seconds from now (the window's start leaves the CPU to the
+        first screen). The model loads only when there is something to embed or a plan asks for it.
         Progress is published as ``IndexingProgress``; ``Workspace.aclose`` stops it.
         """
         from desktop_chat.core.facade.indexing import BackgroundIndexer
@@ -233,7 +235,10 @@ class MemoryFacade:
                 indexer.request()
 
         self._ctx.channel.subscribe(on_event)
-        indexer.request()
+        if delay > 0:
+            indexer.request_later(delay)
+        else:
+            indexer.request()
 
     @property
     def indexing(self) -> bool:

@@ -72,13 +72,16 @@ def semantic_lists(
     """Nearest messages to the question and to each aspect; or why recall goes by words only here."""
     if a.session.temporary:
         return "a temporary chat is not indexed"
-    from desktop_chat.core.semantic.model import MODEL_NAME, loaded_embedder, model_problem
+    from desktop_chat.core.semantic.model import MODEL_NAME, loaded_embedder, model_problem, want_embedder
 
     problem = model_problem()
     if problem is not None:
         return "the embedding model is not available"
+    if not a.store.embeddings.available():
+        return "messages not yet indexed for meaning"
     embedder = loaded_embedder()
-    if embedder is None or not a.store.embeddings.available():
+    if embedder is None:
+        want_embedder()  # loaded in the background only now that a plan wants it; this plan goes by words
         return "messages not yet indexed for meaning"
     from desktop_chat.core.semantic.index import for_store
 

@@ -37,6 +37,9 @@ from desktop_chat.core.storage.files import (
 from desktop_chat.core.storage.migrations import MIGRATIONS, applied_migrations, schema_version
 from desktop_chat.core.storage.waiting import LOOP_BUSY_TIMEOUT_MS, loop_running
 
+# (step, steps, what): step 0 is the backup, then each migration 1..steps.
+MigrationProgress = Callable[[int, int, str], None]
+
 log = logging.getLogger(__name__)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -139,8 +142,10 @@ class Database:
         return storage_error(exc, self.path)
 
     @classmethod
-    def open(cls, path: Path) -> Database:
+    def open(cls, path: Path, *, progress: MigrationProgress | None = None) -> Database:
         """Open (creating if needed) and migrate the database at ``path``.
+
+        ``progress(step, steps, what)`` is told before the backup and before each migration.
 
         A newer schema or a file that is not SQLite is refused and left untouched. A
         database that cannot be written (a read-only folder, file or disk) is opened for
@@ -162,8 +167,10 @@ class Database:
             _configure(conn)
             pending = MIGRATIONS[version:]
             if pending and existed and version > 0:
+                if progress is not None:
+                    progress(0, len(pending), "copying the database aside first")
                 backup_database(conn, path, version)
-            _migrate(conn, version)
+            _migrate(conn, version, progress if existed and version > 0 else None)
         except sqlite3.Error as exc:
             conn.close()
             forget(path, created)
@@ -385,8 +392,30 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
-def _migrate(conn: sqlite3.Connection, version: int) -> None:
+def pending_migrations(path: Path) -> int:
+    """How many migrations the database at ``path`` is waiting for (0: none, a new file, or unreadable).
+
+    Read-only and quick: the window asks first, to show the update's progress instead of freezing.
+    Anything wrong with the file is left for ``Database.open`` to say.
+    """
+    if not (path.exists() and path.stat().st_size > 0):
+        return 0
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            version = schema_version(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+    return max(0, len(MIGRATIONS) - version) if version > 0 else 0
+
+
+def _migrate(conn: sqlite3.Connection, version: int, progress: MigrationProgress | None = None) -> None:
+    pending = len(MIGRATIONS) - version
     for index, (name, migrate) in enumerate(MIGRATIONS[version:], start=version + 1):
+        if progress is not None:
+            progress(index - version, pending, name.split("_", 1)[-1].replace("_", " "))
         conn.execute("BEGIN IMMEDIATE")
         try:
             migrate(conn)

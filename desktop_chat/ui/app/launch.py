@@ -32,6 +32,9 @@ UNEXPECTED = (
 )
 
 log = logging.getLogger(__name__)
+# The first indexing pass waits this long after the window is ready: its queries and, when there is
+# something to embed, the model's load (~1 s of CPU) would compete with the user's first moves.
+INDEXING_DELAY_S = 3.0
 
 
 def display_available(environ: dict[str, str] | None = None) -> bool:
@@ -72,11 +75,32 @@ def _x11_reachable(display: str) -> bool:  # noqa: PLR0911 - one answer per way 
         return False
 
 
+def import_core_modules() -> None:
+    """What the window needs to show the last chat, imported on a worker thread while the panes are built.
+
+    The core (bootstrap: the store, the workspace) and markdown-it for the chat's messages;
+    openai, the token encodings and the code lexers wait until the chat shows
+    (``import_heavy_modules``).
+    """
+    import desktop_chat.core.bootstrap  # noqa: F401
+    from desktop_chat.ui.chat.render import MarkdownRenderer
+
+    MarkdownRenderer().render("**warm** `up`")
+
+
+def import_lexers() -> None:
+    """The common code lexers, on a worker thread once the last chat shows (~0.2 s)."""
+    from desktop_chat.ui.chat.render import warm_up
+
+    warm_up()  # before the first chat with code in another language opens
+
+
 def import_heavy_modules() -> None:
-    """Import what the core needs later, on a worker thread while the window is painted.
+    """Import what the first send needs (openai: ~0.5 s, ~40 MB), on a worker thread.
 
     The core imports openai only when it makes its first client, which would stall
-    the loop for ~0.5 s on the first send; bootstrap brings keyring and tiktoken.
+    the loop for ~0.5 s on the first send. Started when the user begins a message
+    (``load_sdk_when_typing``): a window that is only read never pays for it.
     """
     import openai
 
@@ -85,9 +109,55 @@ def import_heavy_modules() -> None:
     # The SDK imports its chat resources on first use; a throwaway client (never used to
     # connect) makes that happen here instead of on the loop during the first send.
     openai.AsyncOpenAI(api_key="unused", base_url="http://127.0.0.1:9/v1").chat.completions  # noqa: B018
-    from desktop_chat.ui.chat.render import warm_up
 
-    warm_up()  # Markdown and the common code lexers, before the first chat with code opens
+
+def load_sdk_when_typing(window: MainWindow, long_lived: Callable[[], None] | None = None) -> None:
+    """Import openai in the background on the first key typed in the composer (once); then ``long_lived()``."""
+    import asyncio
+
+    edit = window.composer.edit
+
+    async def load() -> None:
+        await asyncio.to_thread(import_heavy_modules)
+        if long_lived is not None:
+            long_lived()
+
+    def first_key() -> None:
+        edit.textChanged.disconnect(first_key)
+        if "openai" not in sys.modules:
+            window.tasks.run(load(), what="Loading the provider's library")
+
+    edit.textChanged.connect(first_key)
+
+
+class Preload:
+    """``import_core_modules`` on a thread of its own, started as early as possible (right after the first paint).
+
+    A plain thread, not the loop's executor: qasync is not even imported yet when it starts.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._done = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="preload", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            import_core_modules()
+        except BaseException as exc:  # handed to the loop's side by ``wait``
+            self._error = exc
+        finally:
+            self._done.set()
+
+    async def wait(self) -> None:
+        import asyncio
+
+        await asyncio.to_thread(self._done.wait)  # the loop stays free; the imports take ~0.3 s
+        if self._error is not None:
+            raise self._error
 
 
 def install_error_hooks(
@@ -143,11 +213,15 @@ def install_error_hooks(
     return restore
 
 
-async def _build_workspace(folder: Path) -> Workspace:
-    import asyncio
+async def _build_workspace(folder: Path, preload: Preload, window: MainWindow) -> Workspace:
+    await preload.wait()
+    from desktop_chat.core.bootstrap import open_workspace, pending_migrations
 
-    await asyncio.to_thread(import_heavy_modules)
-    from desktop_chat.core.bootstrap import open_workspace
+    steps = pending_migrations(folder)
+    if steps:  # an update of the schema can take a while on a big history: shown, not a frozen window
+        from desktop_chat.ui.app.migration import migrate_with_progress
+
+        await migrate_with_progress(window, folder, steps)
 
     # Built on the loop's thread: the database connection belongs to it.
     return open_workspace(folder)
@@ -190,11 +264,20 @@ def paint_now(window: MainWindow, seconds: float = 2.0) -> None:
 
 
 async def run_window(
-    folder: Path, *, window: MainWindow | None = None, on_painted: Any = None, on_ready: Any = None
+    folder: Path,
+    *,
+    window: MainWindow | None = None,
+    on_painted: Any = None,
+    on_ready: Any = None,
+    preload: Preload | None = None,
+    long_lived: Callable[[], None] | None = None,
 ) -> int:
     """The whole life of the window inside a running qasync loop; returns the exit code.
 
-    ``window``: one already shown by ``show_window`` (else it is made here).
+    ``window``: one already shown by ``show_window`` (else it is made here); ``preload``: the core's
+    imports, already under way (else started here). ``long_lived()`` is called once the window is
+    ready and after each big import: what exists then lives as long as the process (the launcher
+    freezes it out of the garbage collector's full passes).
     ``on_painted(window)`` runs after the first paint, ``on_ready(window)`` once the
     workspace is attached (benchmarks and tests hook in here).
     """
@@ -206,12 +289,20 @@ async def run_window(
         window = show_window(folder)
     restore_hooks = install_error_hooks(window.notify, log_path(folder), asyncio.get_running_loop())
     try:
-        return await _live(folder, window, on_painted, on_ready)
+        return await _live(folder, window, on_painted, on_ready, preload or Preload(), long_lived=long_lived)
     finally:
         restore_hooks()
 
 
-async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any) -> int:
+async def _live(
+    folder: Path,
+    window: MainWindow,
+    on_painted: Any,
+    on_ready: Any,
+    preload: Preload,
+    *,
+    long_lived: Callable[[], None] | None = None,
+) -> int:
     import asyncio
 
     from PySide6.QtWidgets import QMessageBox
@@ -231,7 +322,7 @@ async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any
         on_painted(window)
     window.build_panes()
     try:
-        workspace = await _build_workspace(folder)
+        workspace = await _build_workspace(folder, preload, window)
     except DesktopChatError as exc:
         box = QMessageBox(QMessageBox.Icon.Critical, "Desktop Chat", str(exc), parent=window)
         box.finished.connect(partial(_resolve, closing))  # finished(int): the result is ignored
@@ -247,11 +338,19 @@ async def _live(folder: Path, window: MainWindow, on_painted: Any, on_ready: Any
         notice.setAccessibleName("Data folder notice")
         notice.setWordWrap(True)
         window.statusBar().addPermanentWidget(notice, 1)
-    # The encodings load in a worker thread; the first "next request" summary follows.
+    # The last chat shows. What the first preview needs loads now, off the GUI thread: the code
+    # lexers, then the encodings; the first "next request" summary follows. openai waits for a
+    # key typed in the composer (or the core's first client, which it builds in a worker thread).
+    load_sdk_when_typing(window, long_lived)
+    await asyncio.to_thread(import_lexers)
     with contextlib.suppress(DesktopChatError):
         await workspace.warm_up()
     window.state.start()
-    workspace.memory.index_in_background()  # recall by meaning: new and imported messages, in a worker
+    # Recall by meaning: new and imported messages get vectors in a worker, at a lower priority, a few
+    # seconds from now; the model loads only when there is something to embed or a plan asks for it.
+    workspace.memory.index_in_background(delay=INDEXING_DELAY_S)
+    if long_lived is not None:
+        long_lived()
     if on_ready is not None:
         on_ready(window)
     await closing
@@ -277,6 +376,7 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 
     collector = MainThreadGarbageCollector()  # before any worker thread starts
+    preload = Preload()  # the core's imports, while logging and qasync load and the panes are built
     # After the first paint: logging (~13 ms to import), asyncio and qasync (~70 ms).
     from desktop_chat.core.logs import setup_logging
     from desktop_chat.core.paths import log_path
@@ -285,7 +385,11 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     import qasync
 
     try:
-        return int(qasync.run(run_window(folder, window=window, on_ready=on_ready)))
+        return int(
+            qasync.run(
+                run_window(folder, window=window, on_ready=on_ready, preload=preload, long_lived=collector.freeze)
+            )
+        )
     except KeyboardInterrupt:
         return 130
     finally:

@@ -38,6 +38,17 @@ class MainThreadGarbageCollector:
             generation = 2 if counts[2] > self._threshold[2] else 1
         gc.collect(generation)
 
+    def freeze(self) -> None:
+        """Leave what exists now out of every later collection (``gc.freeze``): the window, the core, imported modules.
+
+        A full collection walks every tracked object: with the window up, ~70,000 of them and
+        90-140 ms on the GUI thread, a stall every few seconds of use. What exists once the
+        window is ready (or a library is imported) lives as long as the process; frozen, it is
+        no longer walked, and a full collection takes a few ms. Reference counting still frees
+        frozen objects; only a cycle among them would stay.
+        """
+        gc.freeze()
+
     def stop(self) -> None:
         self.timer.stop()
         gc.enable()

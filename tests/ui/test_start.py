@@ -1,0 +1,244 @@
+"""Start-up: the last chat reopens, an empty folder opens, a database being updated shows its progress,
+and what the first screen does not need (openai, the embedding model) waits until something needs it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QSettings
+from PySide6.QtWidgets import QLabel
+
+from desktop_chat.core.models import Role
+from desktop_chat.core.paths import database_path, window_settings_path
+from desktop_chat.core.storage.migrations import MIGRATIONS
+from desktop_chat.core.storage.store import Store
+from desktop_chat.ui.app.launch import run_window
+from desktop_chat.ui.window.main_window import MainWindow
+from tests.helpers.db_lock import LockHolder, StallMeter
+from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.waiting import run, until
+from tests.helpers.window import data_dir
+from tests.helpers.workspace import prepare_profile
+
+ROOT = Path(__file__).resolve().parents[2]
+STALL = 0.05  # seconds: the issue's bound on the event loop's longest stall
+
+
+async def _open(folder: Path, seen: dict[str, Any]) -> tuple[asyncio.Future[int], MainWindow]:
+    task = asyncio.ensure_future(run_window(folder, on_ready=lambda w: seen.setdefault("window", w)))
+    await until(lambda: "window" in seen, seconds=30, what="the workspace")
+    return task, seen["window"]
+
+
+async def _quit(task: asyncio.Future[int], window: MainWindow) -> int:
+    window.quit_action.trigger()
+    code = await asyncio.wait_for(task, 10)
+    window.deleteLater()
+    return code
+
+
+def test_the_last_chat_reopens_with_the_composer_focused(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    folder = data_dir(tmp_path)
+    prepare_profile(folder, fake_openai)
+    store = Store.open(folder)
+    try:
+        older = store.sessions.create("An older chat")
+        store.messages.append(older.id, Role.USER, "from before")
+        store.sessions.create("The newest chat")
+    finally:
+        store.close()
+    # The user had the older chat open last time.
+    QSettings(str(window_settings_path(folder)), QSettings.Format.IniFormat).setValue("last_session", older.id)
+    seen: dict[str, Any] = {}
+
+    async def drive() -> int:
+        task, window = await _open(folder, seen)
+        seen["title"] = window.windowTitle()
+        seen["focus"] = window.focusWidget() is window.composer.edit
+        seen["shown"] = [r.text for r in window.chat.model.rows()]
+        return await _quit(task, window)
+
+    assert run(qloop, drive()) == 0
+    assert seen["title"].endswith("An older chat")
+    assert seen["focus"], "the composer has the keyboard focus"
+    assert seen["shown"] == ["from before"]
+
+
+def test_an_empty_data_folder_opens_on_a_new_chat(qloop: asyncio.AbstractEventLoop, tmp_path: Path) -> None:
+    folder = tmp_path / "never-used"
+    seen: dict[str, Any] = {}
+
+    async def drive() -> int:
+        task, window = await _open(folder, seen)
+        seen["focus"] = window.focusWidget() is window.composer.edit
+        seen["rows"] = window.chat.model.rowCount()
+        return await _quit(task, window)
+
+    assert run(qloop, drive()) == 0
+    assert seen["focus"]
+    assert seen["rows"] == 0
+    assert database_path(folder).exists()
+
+
+def _before_the_last_migration(folder: Path) -> None:
+    """A database as the release before migration 015 left it (the table and its trigger gone, schema 14)."""
+    store = Store.open(folder)
+    try:
+        chat = store.sessions.create("Kept through the update")
+        store.messages.append(chat.id, Role.USER, "still here after the update")
+    finally:
+        store.close()
+    conn = sqlite3.connect(database_path(folder), isolation_level=None)
+    try:
+        conn.executescript(
+            "DROP TRIGGER message_embeddings_stale; DROP TABLE message_embeddings;"
+            "DELETE FROM schema_migrations WHERE name = '015_message_embeddings';"
+            f"PRAGMA user_version = {len(MIGRATIONS) - 1};"
+        )
+    finally:
+        conn.close()
+
+
+def test_a_database_being_updated_shows_its_progress_and_the_window_stays_responsive(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    folder = data_dir(tmp_path)
+    _before_the_last_migration(folder)
+    # Another program holds the write lock for a while: the update waits for it, as a long one would run.
+    holder = LockHolder(database_path(folder)).hold()
+    holder.release_after(1.5)
+    seen: dict[str, Any] = {"lines": []}
+
+    class Hidden(QObject):
+        """The moment the update's line goes, the meter's reading: the stalls while the update ran."""
+
+        def __init__(self, meter: StallMeter) -> None:
+            super().__init__()
+            self.meter = meter
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Hide and "worst" not in seen:
+                self.meter._tick()  # the gap still open counts too
+                seen["worst"] = self.meter.worst
+            return False
+
+    async def drive() -> int:
+        watcher: Hidden | None = None
+        task = asyncio.ensure_future(run_window(folder, on_ready=lambda w: seen.setdefault("window", w)))
+        while "window" not in seen and not task.done():
+            shown = [w for w in _status_labels() if w.accessibleName() == "Database update"]
+            if shown and watcher is None:
+                watcher = Hidden(StallMeter().start())  # the update is under way: the loop must keep turning
+                shown[0].installEventFilter(watcher)
+            seen["lines"] += [w.text() for w in shown if w.text() not in seen["lines"]]
+            await asyncio.sleep(0.01)
+        assert watcher is not None, "the update's progress was never shown"
+        await watcher.meter.stop()
+        window: MainWindow = seen["window"]
+        seen["left"] = [w.accessibleName() for w in window.statusBar().findChildren(QLabel) if w.isVisible()]
+        seen["title"] = window.windowTitle()
+        seen["shown"] = [r.text for r in window.chat.model.rows()]
+        return await _quit(task, window)
+
+    try:
+        assert run(qloop, drive(), timeout=60) == 0
+    finally:
+        holder.release()
+    assert "Updating your chats for this version: step 1 of 1 (message embeddings)…" in seen["lines"]
+    assert seen["worst"] < STALL, f"the window froze {seen['worst'] * 1000:.0f} ms during the update"
+    assert "Database update" not in seen["left"], "the progress goes once the update is done"
+    assert seen["title"].endswith("Kept through the update")
+    assert seen["shown"] == ["still here after the update"]
+    conn = sqlite3.connect(database_path(folder))
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    finally:
+        conn.close()
+    assert list(folder.glob("*.backup.*")) or list(folder.glob("*backup*")), "the file was copied aside first"
+
+
+def _status_labels() -> list[QLabel]:
+    from PySide6.QtWidgets import QApplication
+
+    return [w for w in QApplication.allWidgets() if isinstance(w, QLabel) and w.isVisible()]
+
+
+CHILD = r"""
+import json, sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtTest import QTest
+from desktop_chat.ui.app.launch import run_gui
+from desktop_chat.core.semantic.model import loaded_embedder
+
+seen = {}
+
+def loaded(*names):
+    return sorted(n for n in names if n in sys.modules)
+
+def ready(window):
+    seen["ready"] = loaded("openai", "numpy")
+    QTimer.singleShot(4000, lambda: idle(window))  # past the indexer's delayed first pass
+
+def idle(window):
+    seen["idle"] = loaded("openai", "numpy")
+    seen["idle_model"] = loaded_embedder() is not None
+    QTest.keyClicks(window.composer.edit, "What did we say about the lighthouse keeper?")
+    wait(window, 0)
+
+def wait(window, tries):
+    if ("openai" in sys.modules and loaded_embedder() is not None) or tries > 300:
+        seen["typed"] = loaded("openai", "numpy")
+        seen["typed_model"] = loaded_embedder() is not None
+        print(json.dumps(seen), flush=True)
+        window.close()
+        return
+    QTimer.singleShot(50, lambda: wait(window, tries + 1))
+
+sys.exit(run_gui(Path(sys.argv[1]), on_ready=ready))
+"""
+
+
+def test_an_idle_window_loads_neither_openai_nor_the_embedding_model_until_a_message_is_typed(
+    tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    """Its own process: the test process has loaded both long ago."""
+    from desktop_chat.core.bootstrap import open_workspace
+    from desktop_chat.core.semantic.model import DIMENSIONS, MODEL_NAME
+
+    folder = data_dir(tmp_path)
+    prepare_profile(folder, fake_openai)
+    workspace = open_workspace(folder)
+    try:  # recall by words and meaning, and a cap small enough that the next request recalls
+        workspace.set_setting("default_strategy", "hybrid")
+        workspace.set_setting("max_request_tokens", 300)
+    finally:
+        workspace.close()
+    store = Store.open(folder)
+    try:
+        chat = store.sessions.create("Lighthouse notes")
+        for i in range(40):
+            text = "The lighthouse keeper retired in May." if i == 3 else f"Note {i} about the harbour."
+            store.messages.append(chat.id, Role.USER if i % 2 == 0 else Role.ASSISTANT, text)
+        # Every message already has its vector (an indexed history): nothing for the indexer to embed.
+        rows = store.embeddings.pending(MODEL_NAME, after_id=0, limit=100)
+        store.embeddings.put(MODEL_NAME, [(i, text, bytes(DIMENSIONS)) for i, text in rows])
+    finally:
+        store.close()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(folder)], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["ready"] == [] and seen["idle"] == [] and not seen["idle_model"], seen
+    assert seen["typed"] == ["numpy", "openai"] and seen["typed_model"], "typing loads both, in the background"
