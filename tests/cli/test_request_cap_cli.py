@@ -37,7 +37,9 @@ def imported(tmp_path: Path) -> Path:
 
 
 def plan_of(data: Path, *args: str) -> dict[str, Any]:
-    result = cli(data, "context", "1", "--json", *args)
+    # The first plan embeds the chat's 400 messages for recall by meaning (~8 s here, over a minute on a loaded
+    # 2-core machine): the default 60 s made this test fail for want of CPU, not for anything it checks.
+    result = cli(data, "context", "1", "--json", *args, timeout=300)
     assert result.returncode == 0, result.stderr
     plan: dict[str, Any] = json.loads(result.stdout)
     return plan

@@ -32,6 +32,7 @@ class LockHolder:
         self.path = path
         self.seconds = seconds
         self._process: subprocess.Popen[str] | None = None
+        self._releasing = threading.Lock()
 
     def hold(self) -> LockHolder:
         """Start the process and return once it holds the lock (blocks: call it off the loop's thread)."""
@@ -47,8 +48,9 @@ class LockHolder:
         return self
 
     def release(self) -> None:
-        """Let go of the lock and wait for the process to end."""
-        process = self._process
+        """Let go of the lock and wait for the process to end (once: a timer and the test may both call it)."""
+        with self._releasing:
+            process, self._process = self._process, None
         if process is None or process.returncode is not None:
             return
         assert process.stdin is not None and process.stdout is not None
