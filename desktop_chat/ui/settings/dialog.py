@@ -3,66 +3,78 @@ the appearance settings.
 
 Opened with ``open()`` (window-modal, never a nested ``exec()`` loop): saving
 stores keys in the keyring off the GUI thread, in a task. Save checks every page
-first; a bad value is explained next to its field and nothing is saved.
+that was built first; a bad value is explained next to its field and nothing is saved.
+
+Each page is built (its module imported, its widgets made, its ``load(settings)``
+run) when its tab is first shown, or when code reaches it (``dialog.memory``):
+building all eight at once stalled the window for well over 50 ms. Until then its
+tab holds an empty placeholder. A page never built has nothing changed, so Save
+leaves its settings alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.settings import Settings
-from desktop_chat.ui.settings.assistants_page import AssistantsPage, InstructionsPage
 from desktop_chat.ui.settings.fields import ERROR_STYLE
-from desktop_chat.ui.settings.local_models import LocalModelsPage
-from desktop_chat.ui.settings.memory_page import MemoryPage
-from desktop_chat.ui.settings.pages import AppearancePage, DataPage
-from desktop_chat.ui.settings.providers import ProvidersPage
-from desktop_chat.ui.settings.tools_page import ToolsPage
 from desktop_chat.ui.wheel_guard import guard_wheel
 
+if TYPE_CHECKING:
+    from desktop_chat.ui.settings.assistants_page import AssistantsPage, InstructionsPage
+    from desktop_chat.ui.settings.local_models import LocalModelsPage
+    from desktop_chat.ui.settings.memory_page import MemoryPage
+    from desktop_chat.ui.settings.pages import AppearancePage, DataPage, SettingsPage
+    from desktop_chat.ui.settings.providers import ProvidersPage
+    from desktop_chat.ui.settings.tools_page import ToolsPage
+
 PAGES = ("providers", "memory", "instructions", "assistants", "data", "appearance", "local_models", "tools")
+# Each page's tab title and tooltip, in the order of PAGES.
+TABS = {
+    "providers": ("&Providers", "Where messages go: servers, keys and models"),
+    "memory": ("&Memory", "What each request carries of the conversation"),
+    "instructions": ("&Instructions", "Who you are and how to answer: sent first in every request"),
+    "assistants": ("A&ssistants", "Presets a new chat starts from"),
+    "data": ("&Data", "Retention, backups and export"),
+    "appearance": ("&Appearance", "Theme and text size"),
+    "local_models": ("&Local models", "Download models for the built-in profile; see what fits"),
+    "tools": ("&Tools", "Tool servers (MCP) the model may use, and when it must ask"),
+}
+# The pages Save checks with ``changes()`` and loads again after saving.
+PLAIN = ("memory", "instructions", "data", "appearance")
 NOTHING_SAVED = "Some values cannot be saved (see the marked fields); nothing was saved."
 
 
 class SettingsDialog(QDialog):
     saved = Signal()
 
-    def __init__(self, workspace: Any, parent: QWidget | None = None, *, session_id: int | None = None) -> None:
+    def __init__(
+        self, workspace: Any, parent: QWidget | None = None, *, session_id: int | None = None, page: str | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
         self.workspace = workspace
+        self._session_id = session_id
+        self._built: dict[str, QWidget] = {}
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Settings pages")
         self.tabs.setToolTip("Providers, memory, instructions, assistants, data and appearance")
-        self.providers = ProvidersPage(workspace)
-        self.memory = MemoryPage(workspace, session_id)
-        self.instructions = InstructionsPage()
-        self.assistants = AssistantsPage(workspace)
-        self.data = DataPage(workspace)
-        self.appearance = AppearancePage()
-        self.local_models = LocalModelsPage(workspace)
-        # A model downloaded or removed: the built-in profile's file list shows it (its other edits stay).
-        self.local_models.models_changed.connect(self._models_changed)
-        self.tools = ToolsPage(workspace)  # applied as changed (issue 24), not by Save
-        for page, title, tip in (
-            (self.providers, "&Providers", "Where messages go: servers, keys and models"),
-            (self.memory, "&Memory", "What each request carries of the conversation"),
-            (self.instructions, "&Instructions", "Who you are and how to answer: sent first in every request"),
-            (self.assistants, "A&ssistants", "Presets a new chat starts from"),
-            (self.data, "&Data", "Retention, backups and export"),
-            (self.appearance, "&Appearance", "Theme and text size"),
-            (self.local_models, "&Local models", "Download models for the built-in profile; see what fits"),
-            (self.tools, "&Tools", "Tool servers (MCP) the model may use, and when it must ask"),
-        ):
-            index = self.tabs.addTab(page, title)
+        for name in PAGES:
+            title, tip = TABS[name]
+            holder = QWidget()  # swapped for the page when its tab is first shown
+            holder.setAccessibleName(f"{title.replace('&', '')} (opening)")
+            index = self.tabs.addTab(holder, title)
             self.tabs.setTabToolTip(index, tip)
+        if page in PAGES:
+            self.tabs.setCurrentIndex(PAGES.index(page))
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Save result")
@@ -83,27 +95,135 @@ class SettingsDialog(QDialog):
         self._tasks: set[asyncio.Future[Any]] = set()
         self.resize(760, 640)
         guard_wheel(self)  # the wheel scrolls past a list or number without changing it
-        self.reload()
+        self.page(PAGES[self.tabs.currentIndex()])
+
+    # --- pages, built on first show -----------------------------------------------------------
+
+    def is_built(self, name: str) -> bool:
+        return name in self._built
+
+    def page(self, name: str) -> QWidget:
+        """The page ``name`` (one of ``PAGES``), built and loaded with the saved settings if it was not yet."""
+        page = self._built.get(name)
+        if page is None:
+            page = self._make(name)
+            self._built[name] = page
+            guard_wheel(page)
+            self._load(name, page, self.workspace.settings)
+            self._swap_in(name, page)
+        return page
+
+    def _make(self, name: str) -> QWidget:
+        # Imported here: a page's module (and what it imports) costs only when the page is first shown.
+        workspace = self.workspace
+        if name == "providers":
+            from desktop_chat.ui.settings.providers import ProvidersPage
+
+            return ProvidersPage(workspace)
+        if name == "memory":
+            from desktop_chat.ui.settings.memory_page import MemoryPage
+
+            return MemoryPage(workspace, self._session_id)
+        if name in ("instructions", "assistants"):
+            from desktop_chat.ui.settings.assistants_page import AssistantsPage, InstructionsPage
+
+            return InstructionsPage() if name == "instructions" else AssistantsPage(workspace)
+        if name in ("data", "appearance"):
+            from desktop_chat.ui.settings.pages import AppearancePage, DataPage
+
+            return DataPage(workspace) if name == "data" else AppearancePage()
+        if name == "local_models":
+            from desktop_chat.ui.settings.local_models import LocalModelsPage
+
+            local = LocalModelsPage(workspace)  # reads its catalog and the disk itself
+            # A model downloaded or removed: the built-in profile's file list shows it (its other edits stay).
+            local.models_changed.connect(self._models_changed)
+            return local
+        from desktop_chat.ui.settings.tools_page import ToolsPage
+
+        return ToolsPage(workspace)  # applied as changed (issue 24), not by Save
+
+    @staticmethod
+    def _load(name: str, page: Any, settings: Settings, *, select: str | None = None) -> None:
+        if name == "providers":
+            page.load(settings, select=select)
+        elif name != "local_models":
+            page.load(settings)
+
+    def _swap_in(self, name: str, page: QWidget) -> None:
+        index = PAGES.index(name)
+        title, tip = TABS[name]
+        holder = self.tabs.widget(index)
+        current = self.tabs.currentIndex()
+        # Removing the shown tab would show (and so build) its neighbour: the tabs stay quiet meanwhile.
+        blocked = self.tabs.blockSignals(True)
+        try:
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, page, title)
+            self.tabs.setTabToolTip(index, tip)
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(blocked)
+        if holder is not None:
+            holder.deleteLater()
+
+    @Slot(int)
+    def _tab_shown(self, index: int) -> None:
+        if 0 <= index < len(PAGES):
+            self.page(PAGES[index])
 
     @property
-    def plain_pages(self) -> tuple[MemoryPage, InstructionsPage, DataPage, AppearancePage]:
-        return (self.memory, self.instructions, self.data, self.appearance)
+    def providers(self) -> ProvidersPage:
+        return cast("ProvidersPage", self.page("providers"))
+
+    @property
+    def memory(self) -> MemoryPage:
+        return cast("MemoryPage", self.page("memory"))
+
+    @property
+    def instructions(self) -> InstructionsPage:
+        return cast("InstructionsPage", self.page("instructions"))
+
+    @property
+    def assistants(self) -> AssistantsPage:
+        return cast("AssistantsPage", self.page("assistants"))
+
+    @property
+    def data(self) -> DataPage:
+        return cast("DataPage", self.page("data"))
+
+    @property
+    def appearance(self) -> AppearancePage:
+        return cast("AppearancePage", self.page("appearance"))
+
+    @property
+    def local_models(self) -> LocalModelsPage:
+        return cast("LocalModelsPage", self.page("local_models"))
+
+    @property
+    def tools(self) -> ToolsPage:
+        return cast("ToolsPage", self.page("tools"))
+
+    @property
+    def plain_pages(self) -> list[SettingsPage]:
+        """The built pages Save checks with ``changes()``: a page never shown has nothing to save."""
+        return [cast("SettingsPage", self._built[name]) for name in PLAIN if name in self._built]
 
     def reload(self, *, session_id: int | None = None, select: str | None = None) -> None:
-        """Show the saved values (unsaved edits are dropped)."""
+        """Show the saved values on the built pages (unsaved edits are dropped); the others load when built."""
         settings: Settings = self.workspace.settings
         if session_id is not None:
-            self.memory.session_id = session_id
-        self.providers.load(settings, select=select)
-        for page in self.plain_pages:
-            page.load(settings)
-        self.assistants.load(settings)
-        self.tools.load(settings)
+            self._session_id = session_id
+            if self.is_built("memory"):
+                self.memory.session_id = session_id
+        for name, page in self._built.items():
+            self._load(name, page, settings, select=select)
         self.status.clear()
 
     @Slot()
     def _models_changed(self) -> None:
-        self.providers.local.load(self.workspace.settings)
+        if self.is_built("providers"):
+            self.providers.local.load(self.workspace.settings)
 
     def show_page(self, page: str) -> None:
         if page in PAGES:
@@ -116,7 +236,7 @@ class SettingsDialog(QDialog):
         task.add_done_callback(self._tasks.discard)
 
     async def save(self) -> bool:
-        """Check every page, then save: profiles, keys (to the keyring), then each changed setting."""
+        """Check every built page, then save: profiles, keys (to the keyring), then each changed setting."""
         changes: dict[str, Any] = {}
         first_bad: QWidget | None = None
         for page in self.plain_pages:
@@ -124,20 +244,22 @@ class SettingsDialog(QDialog):
                 changes.update(page.changes())
             except SettingsError:
                 first_bad = first_bad or page
-        try:
-            changes.update(self.providers.local_changes())
-        except SettingsError:
-            first_bad = first_bad or self.providers
-        profiles = self.providers.check()
-        if profiles is None:
-            first_bad = first_bad or self.providers
+        providers = self.providers if self.is_built("providers") else None
+        profiles = None
+        if providers is not None:
+            try:
+                changes.update(providers.local_changes())
+            except SettingsError:
+                first_bad = first_bad or providers
+            profiles = providers.check()
+            if profiles is None:
+                first_bad = first_bad or providers
         if first_bad is not None:
             self.tabs.setCurrentWidget(first_bad)
             self._say(NOTHING_SAVED, error=True)
             return False
-        assert profiles is not None
-        if not await self.providers.apply(profiles):
-            self.tabs.setCurrentWidget(self.providers)
+        if providers is not None and profiles is not None and not await providers.apply(profiles):
+            self.tabs.setCurrentWidget(providers)
             self._say("The profiles could not be saved (see the Providers page).", error=True)
             return False
         try:
@@ -149,7 +271,8 @@ class SettingsDialog(QDialog):
         settings = self.workspace.settings
         for page in self.plain_pages:
             page.load(settings)
-        self.providers.local.load(settings)
+        if providers is not None:
+            providers.local.load(settings)
         self._say("Saved.")
         self.saved.emit()
         return True
@@ -159,7 +282,8 @@ class SettingsDialog(QDialog):
         self.status.setStyleSheet(ERROR_STYLE if error else "")
 
     def pending(self) -> list[asyncio.Future[Any]]:
-        return [*self._tasks, *self.providers.pending(), *self.tools.pending()]
+        built = [self._built[name] for name in ("providers", "tools") if name in self._built]
+        return [*self._tasks, *(task for page in built for task in cast(Any, page).pending())]
 
 
 def open_settings(window: Any, workspace: Any, page: Any = None) -> SettingsDialog | None:
@@ -171,7 +295,8 @@ def open_settings(window: Any, workspace: Any, page: Any = None) -> SettingsDial
     dialog: SettingsDialog | None = getattr(window, "settings_dialog", None)
     session_id = getattr(window, "current_id", None)
     if dialog is None or dialog.workspace is not workspace:
-        dialog = SettingsDialog(workspace, window, session_id=session_id)
+        # Built on the page asked for, so only that page is built now.
+        dialog = SettingsDialog(workspace, window, session_id=session_id, page=page if isinstance(page, str) else None)
         dialog.saved.connect(partial(_after_save, window, workspace))
         window.settings_dialog = dialog
     elif not dialog.isVisible():
