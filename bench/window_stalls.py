@@ -153,6 +153,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--app-root", type=Path, action="append")
+    parser.add_argument("--from-source", action="store_true", help="time checkouts as they are (bench/installed.py)")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "desktop-chat-bench-stalls")
     parser.add_argument("--child", type=Path)
     args = parser.parse_args()
@@ -169,12 +170,17 @@ def main() -> None:
     roots = [root.resolve() for root in (args.app_root or [ROOT])]
     script = str(ROOT / "bench" / "window_stalls.py")
     results: dict[Path, list[dict[str, float]]] = {root: [] for root in roots}
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench.installed import compiled_copies
+
+    paths = {root: root for root in roots} if args.from_source else compiled_copies(roots)
     base = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     base.setdefault("QT_QPA_PLATFORM", "offscreen")
     for _ in range(args.runs):
         for root in roots:
             server.reply(chunks=[f"tok{i} " for i in range(DELTAS)], chunk_delay=1.0 / RATE)
-            env = {**base, "PYTHONPATH": str(root)}
+            env = {**base, "PYTHONPATH": str(paths[root])}
             done = subprocess.run(
                 [sys.executable, script, "--child", str(args.folder)],
                 env=env,

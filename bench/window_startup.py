@@ -232,7 +232,8 @@ def run_platform(platform: str, args: argparse.Namespace, base: dict[str, str]) 
     with platform_env(platform, base) as env:
         # A provider is set up, as for anyone with a history (else the welcome opens and checks it).
         provider = {"OPENAI_API_KEY": "sk-bench-never-sent", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
-        envs = {root: {**env, **provider, "PYTHONPATH": str(root)} for root in roots}
+        paths: dict[Path, Path] = args.paths
+        envs = {root: {**env, **provider, "PYTHONPATH": str(paths[root])} for root in roots}
         for root in roots:
             timed(app_cmd, envs[root])  # warm-up: the OS file cache, Python's bytecode cache
         timed(bare_cmd, env)
@@ -273,6 +274,7 @@ def main() -> None:
     parser.add_argument("--long", type=int, default=10000)
     parser.add_argument("--platform", choices=["offscreen", "xcb", "both"], default="both")
     parser.add_argument("--app-root", type=Path, action="append", help="a checkout to time (repeat: main and a branch)")
+    parser.add_argument("--from-source", action="store_true", help="time checkouts as they are (bench/installed.py)")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "desktop-chat-bench-startup")
     parser.add_argument("--child", choices=["app", "bare"])
     parser.add_argument("--idle", type=float, default=0.0)
@@ -289,6 +291,12 @@ def main() -> None:
         f"({time.perf_counter() - began:.1f} s to prepare)"
     )
     base = {**os.environ, "PYTHONPATH": str(ROOT)}
+    roots = [root.resolve() for root in (args.app_root or [ROOT])]
+    sys.path.insert(0, str(ROOT))
+    from bench.installed import compiled_copies
+
+    # Copied once, so every platform times the same code even if a checkout changes meanwhile.
+    args.paths = {root: root for root in roots} if args.from_source else compiled_copies(roots)
     for platform in ("xcb", "offscreen") if args.platform == "both" else (args.platform,):
         run_platform(platform, args, base)
 
