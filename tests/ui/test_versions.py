@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop_chat.core.models import MessageStatus
 from desktop_chat.ui.chat.message_delegate import MessageDelegate
-from desktop_chat.ui.chat.message_model import COPY_MESSAGE, DELETE_VERSION, OLDER_VERSION, Row
+from desktop_chat.ui.chat.message_model import COPY_MESSAGE, Row
+from desktop_chat.ui.chat.row_links import DELETE_VERSION, OLDER_VERSION
 from tests.helpers.waiting import until
 from tests.helpers.window import Harness
 

@@ -43,11 +43,11 @@ from desktop_chat.ui.chat.message_model import (
     SETTINGS,
     SUMMARISED,
     TOOLS,
-    VERSION_ACTIONS,
     MessageListModel,
     Row,
 )
 from desktop_chat.ui.chat.render import OPENABLE_SCHEMES, parse_internal
+from desktop_chat.ui.chat.row_links import VERSION_ACTIONS
 from desktop_chat.ui.signal_types import ID
 
 __all__ = [

@@ -29,11 +29,8 @@ from desktop_chat.ui.chat.message_model import (
     ACTION,
     CONTEXT,
     COPY_MESSAGE,
-    DELETE_VERSION,
     EDIT,
     MORE,
-    NEWER_VERSION,
-    OLDER_VERSION,
     REGENERATE,
     RETRY,
     ROW_ROLE,
@@ -44,6 +41,7 @@ from desktop_chat.ui.chat.message_model import (
     when,
 )
 from desktop_chat.ui.chat.render import MarkdownRenderer, plain
+from desktop_chat.ui.chat.row_links import DELETE_VERSION, NEWER_VERSION, OLDER_VERSION
 from desktop_chat.ui.chat.tool_calls import block_html, calls_of
 
 MAX_TEXT_WIDTH = 760  # a readable line length, as in a document

@@ -39,10 +39,6 @@ RETRY = "retry"
 SETTINGS = "settings"
 CONTEXT = "context"  # the "not in context" / "summarised" marker: the inspector explains it
 MORE = "more"  # a long message shows more of itself
-OLDER_VERSION = "older-version"  # "<" of "< 2/3 >": the message's previous version
-NEWER_VERSION = "newer-version"  # ">": its next version
-DELETE_VERSION = "delete-version"  # delete the version shown (asks first)
-VERSION_ACTIONS = (OLDER_VERSION, NEWER_VERSION, DELETE_VERSION)
 TOOLS = "tools"  # a reply's tool calls open or close
 
 # How much of a message is laid out at first, and how much more each "Show more" adds:

@@ -109,7 +109,7 @@ class ReplyRunner(QObject):
     def on_chat_action(self, name: str, message_id: int) -> None:
         """A row's link in the chat: Retry, Regenerate, Edit, its versions, or the settings that fix a failure."""
         from desktop_chat.ui.chat.chat_view import EDIT, REGENERATE, RETRY, SETTINGS
-        from desktop_chat.ui.chat.message_model import VERSION_ACTIONS
+        from desktop_chat.ui.chat.row_links import VERSION_ACTIONS
 
         window = self._window
         if name in VERSION_ACTIONS:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.models import Role
-from desktop_chat.ui.chat.message_model import DELETE_VERSION, NEWER_VERSION, OLDER_VERSION
+from desktop_chat.ui.chat.row_links import DELETE_VERSION, NEWER_VERSION, OLDER_VERSION
 
 if TYPE_CHECKING:
     from desktop_chat.ui.window.main_window import MainWindow

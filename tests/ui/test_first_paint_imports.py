@@ -1,0 +1,68 @@
+"""The first paint waits for nothing it does not show: the panes' modules load after it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers.window import data_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CHILD = r"""
+import json, sys
+from pathlib import Path
+from desktop_chat.ui.app.launch import run_gui
+
+seen = {}
+
+def painted(window):
+    seen["painted"] = sorted(m for m in sys.modules if m.startswith("desktop_chat") or m in WATCHED)
+
+def ready(window):
+    seen["ready"] = sorted(m for m in sys.modules if m.startswith("desktop_chat") or m in WATCHED)
+    print(json.dumps(seen), flush=True)
+    window.close()
+
+WATCHED = ("asyncio", "qasync", "markdown_it", "openai")
+sys.exit(run_gui(Path(sys.argv[1]), on_painted=painted, on_ready=ready))
+"""
+
+# What the frame needs: the window, its menus and actions, the empty panes. The chat's model,
+# delegate and Markdown, the core's events and the event loop come after the first paint.
+NOT_BEFORE_PAINT = (
+    "asyncio",
+    "qasync",
+    "markdown_it",
+    "openai",
+    "desktop_chat.core.events",
+    "desktop_chat.core.settings",
+    "desktop_chat.core.workspace",
+    "desktop_chat.ui.chat.message_model",
+    "desktop_chat.ui.chat.chat_view",
+    "desktop_chat.ui.inspector.pane",
+    "desktop_chat.ui.sidebar.sidebar",
+    "desktop_chat.ui.settings.dialog",
+)
+
+
+def test_the_first_paint_loads_no_pane_module_and_no_event_loop(tmp_path: Path) -> None:
+    """Its own process: the test process has imported everything long ago."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(data_dir(tmp_path))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [m for m in NOT_BEFORE_PAINT if m in seen["painted"]] == []
+    assert "desktop_chat.ui.window.main_window" in seen["painted"]
+    # Once ready the panes' modules are there (the list names modules that exist); openai may wait longer.
+    assert [m for m in NOT_BEFORE_PAINT if m != "openai" and m not in seen["ready"]] == []
