@@ -16,7 +16,15 @@ _STATE: list[Callable[[], str]] = []
 
 
 def run(loop: asyncio.AbstractEventLoop, coro: Awaitable[T], timeout: float = 30.0) -> T:
-    return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+    """``loop.run_until_complete``, minus qasync's extra pass: after its loop stops, qasync's version lets Qt
+    process events "one last time" with no running loop, so an asyncio callback due just then (a task resuming
+    after a thread) fails with "no running event loop" — something the app, run by ``qasync.run``, never does."""
+    future = asyncio.ensure_future(asyncio.wait_for(coro, timeout), loop=loop)
+    future.add_done_callback(lambda _: loop.stop())
+    loop.run_forever()
+    if not future.done():
+        raise RuntimeError("the event loop stopped before the coroutine finished")
+    return future.result()
 
 
 def explain_timeouts_with(*shows: Callable[[], str]) -> None:
