@@ -16,7 +16,10 @@ from tests.helpers.waiting import until
 from tests.helpers.window import Harness, data_dir, ui_settings
 
 PUPPY = "We finally adopted a golden retriever puppy, he chews everything."
-STALL = 0.05  # seconds: the bound on the event loop's longest stall while indexing
+# Seconds. Indexing on the GUI thread would freeze it for seconds (600 messages at ~50 a second; one batch
+# alone takes hundreds of ms), so a stall this long means the work left its thread. The 50 ms aim itself is a
+# figure for bench/window_stalls.py: on a loaded 2-core machine the loop misses 50 ms for want of CPU alone.
+STALL = 0.25
 TOPICS = [
     "The meeting moved to Thursday afternoon.",
     "I repainted the garage door green.",

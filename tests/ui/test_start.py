@@ -28,7 +28,9 @@ from tests.helpers.window import data_dir
 from tests.helpers.workspace import prepare_profile
 
 ROOT = Path(__file__).resolve().parents[2]
-STALL = 0.05  # seconds: the bound on the event loop's longest stall
+# Seconds. A migration on the GUI thread would freeze it for the whole 1.5 s the lock is held; the 50 ms aim
+# is a figure for bench/window_stalls.py (a loaded machine misses it for want of CPU alone).
+STALL = 0.25
 
 
 async def _open(folder: Path, seen: dict[str, Any]) -> tuple[asyncio.Future[int], MainWindow]:
