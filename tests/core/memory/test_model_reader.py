@@ -5,15 +5,14 @@ from __future__ import annotations
 import zipfile
 
 import numpy as np
-import pytest
+import safetensors.numpy
 
 from desktop_chat.core.semantic import model
 
 
 def test_the_archive_reads_to_the_same_weights_as_safetensors() -> None:
-    safetensors = pytest.importorskip("safetensors.numpy")
     with zipfile.ZipFile(model.model_archive()) as bundle:
-        expected = safetensors.load(bundle.read("model.safetensors"))
+        expected = safetensors.numpy.load(bundle.read("model.safetensors"))
         read = model._tensors(model._read_member(bundle, "model.safetensors"))
         tokenizer = model._read_member(bundle, "tokenizer.json").tobytes()
         assert tokenizer == bundle.read("tokenizer.json")
