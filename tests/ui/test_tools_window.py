@@ -112,7 +112,7 @@ def test_the_tools_page_adds_tests_sets_a_policy_and_removes(open_app: Callable[
     app = open_app()
     dialog = app.settings_dialog("tools")
     page = dialog.tools
-    assert dialog.tabs.currentWidget() is page
+    assert dialog.current_page() is page
     page.name.setText("calc")
     page.command.setText(shlex.join([sys.executable, SCRIPT]))
     page.env.setPlainText("MODE=test")

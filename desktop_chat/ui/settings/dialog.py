@@ -10,6 +10,10 @@ run) when its tab is first shown, or when code reaches it (``dialog.memory``):
 building all eight at once stalled the window for well over 50 ms. Until then its
 tab holds an empty placeholder. A page never built has nothing changed, so Save
 leaves its settings alone.
+
+Each built page sits in a frame-less scroll area: on a small screen (a 1280x800
+display gives the dialog ~720 px) a page scrolls instead of being squeezed below
+its minimum size, where its hint labels overlapped the next field.
 """
 
 from __future__ import annotations
@@ -19,7 +23,16 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.settings import Settings
@@ -150,16 +163,35 @@ class SettingsDialog(QDialog):
         elif name != "local_models":
             page.load(settings)
 
+    def current_page(self) -> QWidget | None:
+        """The page shown (inside its scroll area), or the placeholder of a page not yet built."""
+        shown = self.tabs.currentWidget()
+        return shown.widget() if isinstance(shown, QScrollArea) else shown
+
+    def show_widget(self, page: QWidget) -> None:
+        """Show the tab holding ``page`` (a built page)."""
+        for name, built in self._built.items():
+            if built is page:
+                self.tabs.setCurrentIndex(PAGES.index(name))
+
     def _swap_in(self, name: str, page: QWidget) -> None:
         index = PAGES.index(name)
         title, tip = TABS[name]
         holder = self.tabs.widget(index)
+        # The page keeps at least its minimum size and scrolls when the dialog is smaller.
+        area = QScrollArea()
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setAccessibleName(f"{title.replace('&', '')} page")
+        area.setWidget(page)
+        # Only up and down: the dialog widens to the page (as the tabs made it before) rather than scroll sideways.
+        area.setMinimumWidth(page.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
         current = self.tabs.currentIndex()
         # Removing the shown tab would show (and so build) its neighbour: the tabs stay quiet meanwhile.
         blocked = self.tabs.blockSignals(True)
         try:
             self.tabs.removeTab(index)
-            self.tabs.insertTab(index, page, title)
+            self.tabs.insertTab(index, area, title)
             self.tabs.setTabToolTip(index, tip)
             self.tabs.setCurrentIndex(current)
         finally:
@@ -255,11 +287,11 @@ class SettingsDialog(QDialog):
             if profiles is None:
                 first_bad = first_bad or providers
         if first_bad is not None:
-            self.tabs.setCurrentWidget(first_bad)
+            self.show_widget(first_bad)
             self._say(NOTHING_SAVED, error=True)
             return False
         if providers is not None and profiles is not None and not await providers.apply(profiles):
-            self.tabs.setCurrentWidget(providers)
+            self.show_widget(providers)
             self._say("The profiles could not be saved (see the Providers page).", error=True)
             return False
         try:
