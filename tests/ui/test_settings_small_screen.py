@@ -47,6 +47,8 @@ def test_the_providers_page_scrolls_instead_of_overlapping_on_a_small_screen(
     assert dialog.current_page() is page
     hint = page.minimumSizeHint()
     assert page.height() >= hint.height() and page.width() >= hint.width()  # never squeezed below its minimum
+    # Nor below what its word-wrapped hints need at the width it has (more lines than the minimum hint assumes).
+    assert page.height() >= page.layout().totalMinimumHeightForWidth(page.width())
     assert dialog.tabs.currentWidget().height() < hint.height()  # the page does not fit: it scrolls
 
     controls = _shown_controls(page)
@@ -68,3 +70,15 @@ def test_a_page_scrolls_only_up_and_down(open_app: Opener, fake_openai: FakeOpen
     assert isinstance(area, QScrollArea)
     assert not area.horizontalScrollBar().isVisible()
     assert dialog.providers.width() >= dialog.providers.minimumSizeHint().width()
+
+
+def test_a_page_that_fits_is_not_stretched_past_the_view(open_app: Opener, fake_openai: FakeOpenAIServer) -> None:
+    app = open_app(ui_settings(fake_openai))
+    dialog = app.settings_dialog("tools")
+    dialog.resize(900, 760)
+    app.settle(0.1)
+    area, page = dialog.tabs.currentWidget(), dialog.tools
+    assert isinstance(area, QScrollArea)
+    # Its lists take the room there is, not their preferred height: the buttons stay in view, no scrolling.
+    assert page.height() == area.viewport().height() and not area.verticalScrollBar().isVisible()
+    assert page.new_button.isVisibleTo(page)

@@ -22,7 +22,8 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -62,6 +63,55 @@ TABS = {
 # The pages Save checks with ``changes()`` and loads again after saving.
 PLAIN = ("memory", "instructions", "data", "appearance")
 NOTHING_SAVED = "Some values cannot be saved (see the marked fields); nothing was saved."
+
+
+class PageArea(QScrollArea):
+    """Holds a page: as large as the view, never smaller than the page's minimum (then it scrolls up and down).
+
+    Not ``widgetResizable``: that gives a page with word-wrapped labels its preferred height, so a page's
+    lists grew past the view and pushed its buttons below it. The least height is taken at the page's width,
+    where a word-wrapped hint may need more lines than the page's minimum size hint assumes.
+    """
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(page)
+        # Only up and down: the dialog widens to the page (as the tabs made it before) rather than scroll sideways.
+        self.setMinimumWidth(page.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width())
+        self._fit()
+
+    def _fit(self) -> None:
+        page = self.widget()
+        if page is None:
+            return
+        hint = page.minimumSizeHint()
+        room = self.contentsRect().size()
+        width = max(room.width(), hint.width())
+        need = self._least_height(page, width)
+        if need > room.height():  # the scroll bar takes its width from the page
+            width = max(room.width() - self.verticalScrollBar().sizeHint().width(), hint.width())
+            need = self._least_height(page, width)
+        page.resize(width, max(room.height(), need))
+
+    @staticmethod
+    def _least_height(page: QWidget, width: int) -> int:
+        # At this width: word-wrapped hints take more lines when narrower than the minimum hint assumes.
+        layout = page.layout()
+        least = page.minimumSizeHint().height()
+        if layout is not None and layout.hasHeightForWidth():
+            least = max(least, layout.totalMinimumHeightForWidth(width))
+        return least
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()  # rows shown or hidden change the page's minimum
+        return super().eventFilter(watched, event)
 
 
 class SettingsDialog(QDialog):
@@ -178,14 +228,8 @@ class SettingsDialog(QDialog):
         index = PAGES.index(name)
         title, tip = TABS[name]
         holder = self.tabs.widget(index)
-        # The page keeps at least its minimum size and scrolls when the dialog is smaller.
-        area = QScrollArea()
-        area.setWidgetResizable(True)
-        area.setFrameShape(QFrame.Shape.NoFrame)
+        area = PageArea(page)
         area.setAccessibleName(f"{title.replace('&', '')} page")
-        area.setWidget(page)
-        # Only up and down: the dialog widens to the page (as the tabs made it before) rather than scroll sideways.
-        area.setMinimumWidth(page.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
         current = self.tabs.currentIndex()
         # Removing the shown tab would show (and so build) its neighbour: the tabs stay quiet meanwhile.
         blocked = self.tabs.blockSignals(True)
