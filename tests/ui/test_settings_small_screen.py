@@ -48,7 +48,8 @@ def test_the_providers_page_scrolls_instead_of_overlapping_on_a_small_screen(
     hint = page.minimumSizeHint()
     assert page.height() >= hint.height() and page.width() >= hint.width()  # never squeezed below its minimum
     # Nor below what its word-wrapped hints need at the width it has (more lines than the minimum hint assumes).
-    assert page.height() >= page.layout().totalMinimumHeightForWidth(page.width())
+    layout = page.layout()
+    assert layout is not None and page.height() >= layout.totalMinimumHeightForWidth(page.width())
     assert dialog.tabs.currentWidget().height() < hint.height()  # the page does not fit: it scrolls
 
     controls = _shown_controls(page)
