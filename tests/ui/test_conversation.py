@@ -220,7 +220,7 @@ def test_a_refused_key_offers_open_settings(open_window: Callable[..., Harness],
     assert f"{RETRY}:" in html  # the next step once the key is fixed
     h.window.chat.action.emit(SETTINGS, failed.key)
     dialog = h.window.settings_dialog
-    assert dialog.isVisible() and dialog.tabs.currentWidget() is dialog.providers  # the page that fixes it
+    assert dialog.isVisible() and dialog.current_page() is dialog.providers  # the page that fixes it
     dialog.reject()
 
 

@@ -25,7 +25,7 @@ def cell(page: LocalModelsPage, row: int, column: int) -> str:
 
 def page_of(app: App) -> LocalModelsPage:
     dialog = app.settings_dialog("local_models")
-    assert dialog.tabs.currentWidget() is dialog.local_models
+    assert dialog.current_page() is dialog.local_models
     return dialog.local_models
 
 

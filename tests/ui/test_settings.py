@@ -148,7 +148,7 @@ def test_invalid_values_are_explained_in_place_and_nothing_is_saved(open_app: Op
     assert "from 6 to 48" in dialog.appearance.fields["conversation_font_size"].error.text()
     assert memory["summary_trigger"].error.text() == ""  # a good value next to bad ones is not marked
     assert "nothing was saved" in dialog.status.text()
-    assert dialog.tabs.currentWidget() is dialog.memory  # the first page with a problem is shown
+    assert dialog.current_page() is dialog.memory  # the first page with a problem is shown
     assert app.saved_settings() == before
     assert not app.settings_events
 
@@ -451,7 +451,7 @@ def test_bad_local_values_are_explained_in_place_and_the_builtin_profile_shown(
     assert "from 512" in page.local.fields["local_context_size"].error.text()
     assert page.current is not None and page.current.name == "Local (built-in)"
     assert page.local.fields["local_threads"].error.isVisibleTo(page)
-    assert dialog.tabs.currentWidget() is page and app.saved_settings().local_threads == 1
+    assert dialog.current_page() is page and app.saved_settings().local_threads == 1
 
 
 def test_choose_a_file_opens_a_gguf_picker_without_blocking(open_app: Opener, fake_openai: FakeOpenAIServer) -> None:

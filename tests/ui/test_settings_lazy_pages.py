@@ -28,7 +28,7 @@ def test_opening_settings_builds_only_the_page_shown(open_app: Opener) -> None:
     app = open_app()
     dialog = app.settings_dialog()
     assert _built(dialog) == ["providers"]
-    assert isinstance(dialog.tabs.currentWidget(), ProvidersPage)
+    assert isinstance(dialog.current_page(), ProvidersPage)
     assert not isinstance(dialog.tabs.widget(PAGES.index("memory")), MemoryPage)  # a placeholder until shown
     assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == [
         "&Providers",
@@ -46,7 +46,7 @@ def test_opening_on_a_page_builds_that_page_only(open_app: Opener) -> None:
     app = open_app()
     dialog = app.settings_dialog("memory")
     assert _built(dialog) == ["memory"]
-    assert dialog.tabs.currentWidget() is dialog.memory
+    assert dialog.current_page() is dialog.memory
 
 
 def test_showing_a_tab_builds_its_page_with_the_saved_values(open_app: Opener, fake_openai: FakeOpenAIServer) -> None:
@@ -56,7 +56,7 @@ def test_showing_a_tab_builds_its_page_with_the_saved_values(open_app: Opener, f
     index = PAGES.index("data")
     QTest.mouseClick(tab_bar, Qt.MouseButton.LeftButton, pos=tab_bar.tabRect(index).center())
     app.settle(0.05)
-    page = dialog.tabs.currentWidget()
+    page = dialog.current_page()
     assert isinstance(page, DataPage) and dialog.tabs.currentIndex() == index  # the tab clicked stays shown
     assert page.fields["retention_days"].widget.text() == "30"  # type: ignore[attr-defined]
     assert _built(dialog) == ["providers", "data"]
@@ -69,7 +69,7 @@ def test_save_saves_a_changed_page_and_leaves_the_unbuilt_ones_alone(
     app = open_app(ui_settings(fake_openai, default_strategy=Strategy.SUMMARY, custom_instructions="Answer briefly."))
     dialog = app.settings_dialog()
     dialog.show_page("appearance")
-    page = dialog.tabs.currentWidget()
+    page = dialog.current_page()
     assert isinstance(page, AppearancePage)
     page.fields["conversation_font_size"].widget.setText("15")  # type: ignore[attr-defined]
 
@@ -102,7 +102,7 @@ def test_a_bad_value_on_a_built_page_still_stops_the_save(open_app: Opener) -> N
     dialog.data.fields["retention_days"].widget.setText("-4")  # type: ignore[attr-defined]
     dialog.show_page("appearance")
     assert not app.run(dialog.save())
-    assert dialog.tabs.currentWidget() is dialog.data  # the page with the problem is shown
+    assert dialog.current_page() is dialog.data  # the page with the problem is shown
     assert app.saved_settings().retention_days == Settings().retention_days
 
 

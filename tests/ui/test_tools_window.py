@@ -112,7 +112,8 @@ def test_the_tools_page_adds_tests_sets_a_policy_and_removes(open_app: Callable[
     app = open_app()
     dialog = app.settings_dialog("tools")
     page = dialog.tools
-    assert dialog.tabs.currentWidget() is page
+    assert dialog.current_page() is page
+    assert page.empty_hint.isVisible() and "mcp import FILE" in page.empty_hint.text()  # the empty list says how
     page.name.setText("calc")
     page.command.setText(shlex.join([sys.executable, SCRIPT]))
     page.env.setPlainText("MODE=test")
@@ -123,7 +124,7 @@ def test_the_tools_page_adds_tests_sets_a_policy_and_removes(open_app: Callable[
     assert dict(server.env) == {"MODE": "test"} and server.secret_env == ("TOKEN",)
     assert app.secrets.get("mcp:calc:TOKEN") == "s3cret"  # in the keyring, not the settings
     assert "s3cret" not in json.dumps(server.to_dict())
-    assert page.servers.count() == 1
+    assert page.servers.count() == 1 and not page.empty_hint.isVisible()
     page.servers.setCurrentRow(0)
     assert page.secret_env.toPlainText() == "TOKEN="  # a secret is never shown back
     QTest.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
@@ -142,6 +143,7 @@ def test_the_tools_page_adds_tests_sets_a_policy_and_removes(open_app: Callable[
     QTest.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
     app.run(until(lambda: "Removed 'calc'" in page.status.text(), what="removed"))
     assert not app.workspace.settings.mcp_servers and page.servers.count() == 0
+    assert page.empty_hint.isVisible()
     assert app.secrets.get("mcp:calc:TOKEN") is None
 
 

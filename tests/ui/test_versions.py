@@ -143,3 +143,52 @@ def test_the_chat_menu_flips_the_last_reply_from_the_keyboard(
     assert _texts(h)[-1] == "First answer"
     h.window.newer_version_action.trigger()
     assert _texts(h)[-1] == "Second answer" and _last(h).versions == (2, 2)
+
+
+def _click_row(h: Harness, row: int) -> None:
+    view = h.window.chat.list
+    index = h.window.chat.model.index(row)
+    view.scrollTo(index)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+
+
+def test_why_this_reply_follows_the_version_shown(open_window: Callable[..., Harness], qtbot: QtBot) -> None:
+    h = open_window()
+    h.workspace.rename_session(h.chat_id, "Titled")  # no title request takes a queued reply
+    h.server.reply("First answer")
+    h.server.reply("Second answer")
+    why, aside = h.window.inspector.why, h.window.inspector.sections["why"].aside
+
+    async def ask() -> None:
+        h.window.composer.set_text("Question")
+        h.window.composer.edit.setFocus()
+        QTest.keyClick(h.window.composer.edit, Qt.Key.Key_Return)
+        await until(lambda: _texts(h)[-1:] == ["First answer"] and _last(h).status is MessageStatus.COMPLETE)
+        await until(lambda: not h.window.composer.busy)
+
+    h.run(ask())
+    first = _last(h).message
+    assert first is not None
+    _click_row(h, len(h.window.chat.model.rows()) - 1)
+    assert why.message_id == first.id and aside.text() == f"reply #{first.id}"
+
+    async def regenerate() -> None:
+        h.window.regenerate_action.trigger()
+        await until(lambda: _texts(h)[-1:] == ["Second answer"] and _last(h).status is MessageStatus.COMPLETE)
+        await until(lambda: not h.window.composer.busy and _last(h).versions == (2, 2))
+
+    h.run(regenerate())
+    second = _last(h).message
+    assert second is not None and second.id != first.id
+    assert why.message_id == second.id and why.heading.text().startswith(f"Reply #{second.id}")
+    assert aside.text() == f"reply #{second.id}"
+
+    click_link(h, len(h.window.chat.model.rows()) - 1, OLDER_VERSION)  # back to 1/2
+    assert why.message_id == first.id and why.heading.text().startswith(f"Reply #{first.id}")
+
+    click_link(h, len(h.window.chat.model.rows()) - 1, DELETE_VERSION)  # version 1 goes; 2 takes its place
+    box = h.window.replies.versions.confirm_box
+    assert box is not None
+    next(b for b in box.buttons() if b.text() == "Delete").click()
+    assert _texts(h)[-1] == "Second answer"
+    assert why.message_id == second.id and aside.text() == f"reply #{second.id}"

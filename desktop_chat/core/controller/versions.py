@@ -57,6 +57,14 @@ def versions_of(store: Store, message_id: int) -> Versions:
     return Versions(message_id, tuple(store.messages.version_ids(message_id)))
 
 
+def in_place_of(store: Store, message: Message) -> int | None:
+    """The version the chat shows where ``message`` was: itself while on the active branch, else the version of
+    the same parent and role now on it (a regenerated or chosen one; ``message`` may be deleted), else None."""
+    if store.messages.is_active(message.id):
+        return message.id
+    return store.messages.active_version(message.session_id, message.parent_id, message.role)
+
+
 def check_free(store: Store, session_id: int, streaming: Callable[[int], bool]) -> None:
     """Versions change the branch a reply is written on: not while one is being written."""
     if streaming(session_id) or store.claims.held_elsewhere(session_id):

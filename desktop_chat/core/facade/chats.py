@@ -199,6 +199,10 @@ class ChatsFacade:
         """The message's versions (its siblings: same parent and role), oldest first."""
         return versions.versions_of(self._ctx.controller.store_for_message(message_id), message_id)
 
+    def in_place_of(self, message: Message) -> int | None:
+        """What the chat shows now where ``message`` was: itself, the version that replaced it, or None."""
+        return versions.in_place_of(self._ctx.controller.store_for_message(message.id), message)
+
     def version_positions(self, session_id: int, ids: Sequence[int]) -> dict[int, tuple[int, int]]:
         """For a chat's shown messages: id -> (position, count) among their versions, in one query."""
         return self._ctx.store_for(session_id).messages.version_positions(ids)

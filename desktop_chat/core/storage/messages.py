@@ -226,6 +226,14 @@ class MessageRepository(Repository):
         ).fetchall()
         return [int(row[0]) for row in rows]
 
+    def active_version(self, session_id: int, parent_id: int | None, role: Role) -> int | None:
+        """The message of this parent and role on the chat's active branch (the version shown), if any."""
+        row = self._conn.execute(
+            "SELECT MAX(id) FROM messages WHERE session_id = ? AND parent_id IS ? AND role = ? AND active = 1",
+            (session_id, parent_id, Role(role).value),
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
     def subtree(self, message_id: int) -> dict[int, int | None]:
         """The message and everything that continued from it: id -> parent id."""
         rows = self._conn.execute(

@@ -91,6 +91,7 @@ class InspectorPane(QWidget):
         self.setToolTip("What the next request to the model will contain, and the memory behind it")
         self._workspace: Any = None
         self.session_id: int | None = None
+        self._why_message: Any = None  # the reply "Why this reply" shows (a Message), to follow its versions
         # The open chat's draft and plan (the window's); on its own, the pane makes one in attach().
         self.state = state if state is not None else ChatState(parent=self)
         self.state.sessionChanged.connect(self.set_session)
@@ -174,6 +175,7 @@ class InspectorPane(QWidget):
             bridge.sessionChanged.connect(self._session_changed)
             bridge.upkeepChanged.connect(self._upkeep_changed)
             bridge.replyEnded.connect(self._reply_ended)
+            bridge.messagesChanged.connect(self._messages_changed)
             # Another process (a CLI `facts edit`, an import) may have changed the memory shown here.
             bridge.externalChange.connect(self._external_change)
 
@@ -185,6 +187,7 @@ class InspectorPane(QWidget):
             return
         self.session_id = session_id
         self.why.clear()
+        self._why_message = None
         self.sections["why"].aside.clear()  # it named the other chat's reply
         workspace = self._workspace
         if workspace is None or session_id is None:
@@ -339,7 +342,7 @@ class InspectorPane(QWidget):
 
     # --- why this reply --------------------------------------------------------------------------
 
-    def show_reply(self, message_id: int) -> bool:
+    def show_reply(self, message_id: int, *, reveal: bool = True) -> bool:
         """A message was selected in the chat: for a reply, show the request that produced it."""
         workspace = self._workspace
         if workspace is None:
@@ -356,11 +359,33 @@ class InspectorPane(QWidget):
             with contextlib.suppress(DesktopChatError):
                 facts[fact_id] = workspace.fact(fact_id)
         self.why.show_reply(message, stored, facts)
+        self._why_message = message
         section = self.sections["why"]
-        section.set_open(True)
         section.aside.setText(f"reply #{message_id}")
-        QTimer.singleShot(0, partial(self.area.ensureWidgetVisible, section, 0, 0))
+        if reveal:
+            section.set_open(True)
+            QTimer.singleShot(0, partial(self.area.ensureWidgetVisible, section, 0, 0))
         return True
+
+    def _follow_reply(self) -> None:
+        """The chat's messages changed: a reply regenerated, another version chosen or deleted leaves the one
+        shown off the branch; show the version in its place (the core's rule), else nothing.
+
+        The place is kept while nothing is in it: a regenerated reply's old version leaves the branch before
+        the new one is written, and the section shows the new one once it is there."""
+        shown, workspace = self._why_message, self._workspace
+        if shown is None or workspace is None:
+            return
+        try:
+            now = workspace.chats.in_place_of(shown)
+        except DesktopChatError:
+            now = None
+        if now is not None and now == self.why.message_id:
+            return
+        if now is None or not self.show_reply(now, reveal=False):
+            self.why.message_id = None
+            self.why.clear()
+            self.sections["why"].aside.clear()
 
     # --- events ------------------------------------------------------------------------------------
 
@@ -371,6 +396,11 @@ class InspectorPane(QWidget):
         self.facts.refresh()
         self.summary.refresh()
         self.strategy.show_inherited_cap()  # the settings or the profile's cap may have changed
+
+    @Slot(ID)
+    def _messages_changed(self, session_id: int) -> None:
+        if session_id == self.session_id:
+            self._follow_reply()
 
     @Slot()
     def _external_change(self) -> None:

@@ -10,6 +10,10 @@ run) when its tab is first shown, or when code reaches it (``dialog.memory``):
 building all eight at once stalled the window for well over 50 ms. Until then its
 tab holds an empty placeholder. A page never built has nothing changed, so Save
 leaves its settings alone.
+
+Each built page sits in a frame-less scroll area: on a small screen (a 1280x800
+display gives the dialog ~720 px) a page scrolls instead of being squeezed below
+its minimum size, where its hint labels overlapped the next field.
 """
 
 from __future__ import annotations
@@ -18,8 +22,18 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.settings import Settings
@@ -49,6 +63,55 @@ TABS = {
 # The pages Save checks with ``changes()`` and loads again after saving.
 PLAIN = ("memory", "instructions", "data", "appearance")
 NOTHING_SAVED = "Some values cannot be saved (see the marked fields); nothing was saved."
+
+
+class PageArea(QScrollArea):
+    """Holds a page: as large as the view, never smaller than the page's minimum (then it scrolls up and down).
+
+    Not ``widgetResizable``: that gives a page with word-wrapped labels its preferred height, so a page's
+    lists grew past the view and pushed its buttons below it. The least height is taken at the page's width,
+    where a word-wrapped hint may need more lines than the page's minimum size hint assumes.
+    """
+
+    def __init__(self, page: QWidget) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(page)
+        # Only up and down: the dialog widens to the page (as the tabs made it before) rather than scroll sideways.
+        self.setMinimumWidth(page.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width())
+        self._fit()
+
+    def _fit(self) -> None:
+        page = self.widget()
+        if page is None:
+            return
+        hint = page.minimumSizeHint()
+        room = self.contentsRect().size()
+        width = max(room.width(), hint.width())
+        need = self._least_height(page, width)
+        if need > room.height():  # the scroll bar takes its width from the page
+            width = max(room.width() - self.verticalScrollBar().sizeHint().width(), hint.width())
+            need = self._least_height(page, width)
+        page.resize(width, max(room.height(), need))
+
+    @staticmethod
+    def _least_height(page: QWidget, width: int) -> int:
+        # At this width: word-wrapped hints take more lines when narrower than the minimum hint assumes.
+        layout = page.layout()
+        least = page.minimumSizeHint().height()
+        if layout is not None and layout.hasHeightForWidth():
+            least = max(least, layout.totalMinimumHeightForWidth(width))
+        return least
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()  # rows shown or hidden change the page's minimum
+        return super().eventFilter(watched, event)
 
 
 class SettingsDialog(QDialog):
@@ -150,16 +213,29 @@ class SettingsDialog(QDialog):
         elif name != "local_models":
             page.load(settings)
 
+    def current_page(self) -> QWidget | None:
+        """The page shown (inside its scroll area), or the placeholder of a page not yet built."""
+        shown = self.tabs.currentWidget()
+        return shown.widget() if isinstance(shown, QScrollArea) else shown
+
+    def show_widget(self, page: QWidget) -> None:
+        """Show the tab holding ``page`` (a built page)."""
+        for name, built in self._built.items():
+            if built is page:
+                self.tabs.setCurrentIndex(PAGES.index(name))
+
     def _swap_in(self, name: str, page: QWidget) -> None:
         index = PAGES.index(name)
         title, tip = TABS[name]
         holder = self.tabs.widget(index)
+        area = PageArea(page)
+        area.setAccessibleName(f"{title.replace('&', '')} page")
         current = self.tabs.currentIndex()
         # Removing the shown tab would show (and so build) its neighbour: the tabs stay quiet meanwhile.
         blocked = self.tabs.blockSignals(True)
         try:
             self.tabs.removeTab(index)
-            self.tabs.insertTab(index, page, title)
+            self.tabs.insertTab(index, area, title)
             self.tabs.setTabToolTip(index, tip)
             self.tabs.setCurrentIndex(current)
         finally:
@@ -255,11 +331,11 @@ class SettingsDialog(QDialog):
             if profiles is None:
                 first_bad = first_bad or providers
         if first_bad is not None:
-            self.tabs.setCurrentWidget(first_bad)
+            self.show_widget(first_bad)
             self._say(NOTHING_SAVED, error=True)
             return False
         if providers is not None and profiles is not None and not await providers.apply(profiles):
-            self.tabs.setCurrentWidget(providers)
+            self.show_widget(providers)
             self._say("The profiles could not be saved (see the Providers page).", error=True)
             return False
         try:

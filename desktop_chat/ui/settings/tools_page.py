@@ -73,6 +73,14 @@ class ToolsPage(QWidget):
         _labelled(self.history, "Offer search my history", "A built-in tool: full-text search over your saved chats")
         self.servers = QListWidget()
         _labelled(self.servers, "Tool servers", "Tick a server to offer its tools; select it to edit or test it")
+        # An empty list says nothing: this says how to fill it, until a server exists.
+        self.empty_hint = QLabel(
+            "No tool servers yet: fill in a name and a command (or a URL) below and press Add or update, "
+            "or run `desktop-chat mcp import FILE` with Claude Desktop's configuration."
+        )
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        _labelled(self.empty_hint, "No tool servers yet", "How to add a tool server")
         self.name = _labelled(QLineEdit(), "Server name", "Letters, digits, _ or -; the model sees it in tool names")
         self.command = _labelled(
             QLineEdit(), "Command", "The command that starts a stdio server, with its arguments (quoted as in a shell)"
@@ -126,6 +134,7 @@ class ToolsPage(QWidget):
         _labelled(self.status, "Tools status", "What the last action did")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.empty_hint)
         layout.addWidget(self.servers, 1)
         layout.addLayout(details)
         layout.addLayout(buttons)
@@ -154,6 +163,7 @@ class ToolsPage(QWidget):
                 self.servers.addItem(item)
                 if server.name == selected:
                     self.servers.setCurrentItem(item)
+            self.empty_hint.setVisible(not settings.mcp_servers)
         finally:
             self._loading = False
 

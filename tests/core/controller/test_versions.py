@@ -65,6 +65,28 @@ def test_regenerate_twice_keeps_three_versions_and_the_chosen_one_is_sent_next(
     with_workspace(tmp_path, fake_openai, job)
 
 
+def test_in_place_of_is_the_version_shown_where_a_reply_was(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    for text in ("Paris.", "Lisbon."):
+        fake_openai.reply(text)
+
+    async def job(workspace: Workspace, events: list[Event]) -> None:
+        chat = workspace.chats.new_session(title="Trip")
+        first = started(await collect(workspace.send(chat.id, "Where should I fly?"))).assistant_message_id
+        paris = workspace.chats.message(first)
+        assert workspace.chats.in_place_of(paris) == first  # on the branch: itself
+        second = started(await collect(workspace.regenerate(chat.id))).assistant_message_id
+        assert workspace.chats.in_place_of(paris) == second  # regenerated: the new version
+        workspace.chats.choose_version(first)
+        lisbon = workspace.chats.message(second)
+        assert workspace.chats.in_place_of(lisbon) == first
+        workspace.chats.delete_version(first)
+        assert workspace.chats.in_place_of(paris) == second  # deleted: the version that took its place
+        question = workspace.chats.message(paris.parent_id or 0)
+        assert workspace.chats.in_place_of(question) == question.id
+
+    with_workspace(tmp_path, fake_openai, job)
+
+
 def test_an_edited_message_keeps_its_old_version_and_what_continued_from_it(
     tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> None:
