@@ -32,7 +32,7 @@ from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.models import Strategy
 from desktop_chat.core.settings import Settings
 from desktop_chat.ui.accessibility import name_line_edit
-from desktop_chat.ui.settings.fields import ERROR_STYLE, explanation
+from desktop_chat.ui.settings.fields import ERROR_STYLE, explanation, json_save_dialog
 from desktop_chat.ui.settings.pages import SettingsPage
 
 
@@ -249,13 +249,7 @@ class AssistantsPage(QWidget):
 
     @Slot()
     def ask_export(self) -> None:
-        dialog = QFileDialog(self, "Export assistants", str(Path.home() / "assistants.json"))
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilter("JSON (*.json)")
-        dialog.setDefaultSuffix("json")
-        dialog.fileSelected.connect(self._export_chosen)
-        self.file_dialog = dialog
-        dialog.open()
+        self.file_dialog = json_save_dialog(self, "Export assistants", "assistants.json", self._export_chosen)
 
     @Slot(str)
     def _import_chosen(self, path: str) -> None:

@@ -7,12 +7,14 @@ so the message next to a field is the same one the command line would print.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -248,3 +250,14 @@ def grow_to_fit(window: QWidget) -> None:
         needed = layout.totalSizeHint().height()
     if needed > window.height():
         window.resize(window.width(), needed)
+
+
+def json_save_dialog(parent: QWidget, title: str, file_name: str, chosen: Callable[[str], None]) -> QFileDialog:
+    """A window-modal "save as JSON" dialog, opened at ``~/file_name``; ``chosen`` gets the path picked."""
+    dialog = QFileDialog(parent, title, str(Path.home() / file_name))
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setNameFilter("JSON (*.json)")
+    dialog.setDefaultSuffix("json")
+    dialog.fileSelected.connect(chosen)
+    dialog.open()
+    return dialog

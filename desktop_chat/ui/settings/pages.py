@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop_chat.core.errors import DesktopChatError, SettingsError
 from desktop_chat.core.settings import Settings
-from desktop_chat.ui.settings.fields import ERROR_STYLE, Field, combo, line_edit
+from desktop_chat.ui.settings.fields import ERROR_STYLE, Field, combo, json_save_dialog, line_edit
 
 
 class SettingsPage(QWidget):
@@ -226,13 +226,7 @@ class DataPage(SettingsPage):
 
     @Slot()
     def ask_export(self) -> None:
-        dialog = QFileDialog(self, "Export all chats", str(Path.home() / "desktop-chat-export.json"))
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilter("JSON (*.json)")
-        dialog.setDefaultSuffix("json")
-        dialog.fileSelected.connect(self._export_chosen)
-        self.file_dialog = dialog
-        dialog.open()
+        self.file_dialog = json_save_dialog(self, "Export all chats", "desktop-chat-export.json", self._export_chosen)
 
     @Slot(str)
     def _export_chosen(self, path: str) -> None:
