@@ -168,6 +168,33 @@ class ToolResultPart:
 Part = TextPart | FilePart | ImagePart | ToolCallPart | ToolResultPart
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file the user attached: its bytes stored once under ``sha256`` in the data folder's ``attachments``.
+
+    ``text``: what was read from a document (None for an image, whose ``width``/``height`` are known instead);
+    ``units``/``unit_name``: its pages, slides or sheets when it has them.
+    """
+
+    sha256: str
+    name: str
+    media_type: str
+    size: int
+    text: str | None = None
+    units: int | None = None
+    unit_name: str = ""
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return self.media_type.startswith("image/")
+
+    def part(self) -> FilePart | ImagePart:
+        """The message part that refers to it."""
+        return (ImagePart if self.is_image else FilePart)(self.sha256, self.name, self.media_type)
+
+
 def text_of(parts: tuple[Part, ...]) -> str:
     """The joined text of the text parts: what ``Message.content`` is, what FTS indexes and tokens count."""
     if len(parts) == 1 and isinstance(parts[0], TextPart):

@@ -29,15 +29,15 @@ PRIVATE_FILE_MODE = 0o600
 
 # Every name the app puts in its data folder: the database with SQLite's side files, the
 # backups taken before a migration, the window's geometry (and Qt's lock beside it), and
-# the folders of logs, backups and local models. A folder holding nothing else is ours.
+# the folders of logs, backups, local models and attached files. A folder holding nothing else is ours.
 _APP_ENTRY = re.compile(
     r"desktop-chat\.sqlite3(-wal|-shm|-journal)?"
     r"|desktop-chat\.v\d+-\d{8}T\d{6}\.backup\.sqlite3(-wal|-shm|-journal)?"
     r"|window\.ini(\.lock)?"
     r"|api-keys\.json"  # only when the user chose to keep a key in a file (secrets.KeyFileStore)
-    r"|logs|backups|models"
+    r"|logs|backups|models|attachments"
 )
-_APP_FOLDERS = ("logs", "backups", "models")
+_APP_FOLDERS = ("logs", "backups", "models", "attachments")
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:

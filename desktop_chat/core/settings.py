@@ -105,6 +105,8 @@ class Settings:
     # Model files (names, not paths) the user marked able to keep memory on the built-in profile, beyond
     # those the catalog marks capable; a file in neither keeps no memory (its chats fall back to recall).
     local_memory_models: tuple[str, ...] = ()
+    # attachments (issue 23, docs/attachments.md): a file larger than this is refused before it is read
+    attachment_max_mb: int = 50
 
     def profile(self, name: str | None = None) -> ProviderProfile:
         wanted = name or self.active_profile
@@ -339,6 +341,7 @@ _SPECS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "tool_timeout": _float(1, 3600),
     "mcp_start_timeout": _float(1, 600),
     "local_memory_models": _file_names(),
+    "attachment_max_mb": _int(1, 2_000),
 }
 
 

@@ -12,6 +12,7 @@ of sub-facades, one per area (``core/facade/``):
 - ``workspace.data``: import, export, purge, backups, changes made by another process;
 - ``workspace.local``: the built-in model's files and server;
 - ``workspace.costs``: the next request's price, each reply's and chat's cost, spending per month;
+- ``workspace.attachments``: keep an attached file (read once, stored once by its hash), open it, sweep;
 - ``workspace.assistants``: presets a chat starts from (list, add, change, remove, export, import, start a chat).
 
 Rules (what may be edited, what undo restores, validation) live below, in
@@ -40,6 +41,7 @@ from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import NotAllowed
 from desktop_chat.core.events import EventChannel, Listener
 from desktop_chat.core.facade.assistants import AssistantsFacade
+from desktop_chat.core.facade.attachments import AttachmentsFacade
 from desktop_chat.core.facade.chats import ChatsFacade
 from desktop_chat.core.facade.config import ConfigFacade
 from desktop_chat.core.facade.context import Context
@@ -112,7 +114,8 @@ class Workspace:
         ctx = Context(store, self._controller, self.channel, secrets=secrets, local=local)
         ctx.remember_settings()
         self.local = LocalFacade(ctx)
-        self.chats = ChatsFacade(ctx)
+        self.attachments = AttachmentsFacade(ctx)
+        self.chats = ChatsFacade(ctx, self.attachments)
         self.replies = RepliesFacade(ctx)
         self.memory = MemoryFacade(ctx)
         self.config = ConfigFacade(ctx)

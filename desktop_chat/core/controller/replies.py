@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -63,6 +63,7 @@ from desktop_chat.core.memory.branching import after_branch
 from desktop_chat.core.memory.planner import plan_context
 from desktop_chat.core.metering import Meter
 from desktop_chat.core.models import (
+    Attachment,
     ChatMessage,
     ContextPlan,
     JobName,
@@ -73,6 +74,7 @@ from desktop_chat.core.models import (
     Role,
     Session,
     Strategy,
+    TextPart,
 )
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import ChatClient
@@ -143,6 +145,10 @@ class ConversationController:
 
     def store_for_message(self, message_id: int) -> Store:
         return self._stores.for_message(message_id)
+
+    def stores(self) -> list[Store]:
+        """Every open store (the data folder's, and the temporary chats' when there are any)."""
+        return self._stores.stores()
 
     def profile_for(self, session: Session, settings: Settings | None = None) -> ProviderProfile:
         return profile_for(session, settings or self.settings)
@@ -238,25 +244,34 @@ class ConversationController:
     # --- operations ------------------------------------------------------------------------
 
     async def send(
-        self, session_id: int, text: str, *, model: str | None = None, strategy: Strategy | None = None
+        self,
+        session_id: int,
+        text: str,
+        *,
+        model: str | None = None,
+        strategy: Strategy | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> AsyncGenerator[ReplyEvent, None]:
-        """Save ``text`` as the user's next message and stream the reply.
+        """Save ``text`` (with ``attachments``, already stored) as the user's next message and stream the reply.
 
         ``model`` and ``strategy`` override the chat's for this reply only.
         Raises (before any event) NotFound for an unknown chat, DesktopChatError
         for an empty message or a chat that is already streaming.
         """
-        if not text.strip():
+        if not text.strip() and not attachments:
             raise EmptyInput("The message is empty: type something to send.")
         store = self.store_for(session_id)
         session = store.sessions.get(session_id)
+        parts = ((TextPart(text),) if text.strip() else ()) + tuple(a.part() for a in attachments)
         async with self._claim(session_id) as slot:
 
             def save() -> Message:
                 with store.db.transaction():
                     if session.archived:  # writing in a chat is using it: it comes back from the archive
                         store.sessions.update(session_id, archived=False)
-                    return store.messages.append(session_id, Role.USER, text)
+                    for attachment in attachments:  # a temporary chat's store gets its own rows
+                        store.attachments.add(attachment)
+                    return store.messages.append(session_id, Role.USER, text, parts=parts if attachments else None)
 
             user = await when_free(store.db, save, giving_up=NOT_SAVED)
             async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):

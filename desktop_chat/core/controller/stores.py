@@ -54,6 +54,10 @@ class StoreRouter:
             return []
         return [s for s in self._temporary.sessions.list_by_activity() if s.id != TEMPORARY_ID_BASE]
 
+    def stores(self) -> list[Store]:
+        """Every open store: the data folder's, and the temporary one when a temporary chat was made."""
+        return [self._saved] if self._temporary is None else [self._saved, self._temporary]
+
     def close(self) -> None:
         """Close the temporary store (its chats are gone); the saved one stays open, its owner closes it."""
         if self._temporary is not None:

@@ -18,6 +18,7 @@ from desktop_chat.core.events import (
     SummaryChanged,
 )
 from desktop_chat.core.facade.assistants import check_room
+from desktop_chat.core.facade.attachments import AttachmentsFacade
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.memory.branching import BranchOutcome
 from desktop_chat.core.memory.options import memory_options, with_request_cap
@@ -30,8 +31,9 @@ KEEP: Any = object()  # edit_session: leave this property as it is
 class ChatsFacade:
     """``workspace.chats``: every chat operation routes the id to its store (temporary chats live in memory)."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, attachments: AttachmentsFacade) -> None:
         self._ctx = ctx
+        self._attachments = attachments
 
     def _changed(self, session: Session) -> Session:
         self._ctx.channel.publish(SessionChanged(session))
@@ -157,11 +159,14 @@ class ChatsFacade:
         return self._changed(self._ctx.store_for(session_id).sessions.update(session_id, **changes))
 
     def delete_session(self, session_id: int) -> None:
-        """Delete a chat with its messages, summary and chat-scoped facts (global facts stay)."""
+        """Delete a chat with its messages, summary, chat-scoped facts (global facts stay) and attached files."""
         controller = self._ctx.controller
         if controller.is_streaming(session_id):
             controller.stop(session_id)
+        freed = self._attachments.shas_of_chat(session_id)
         self._ctx.store_for(session_id).sessions.delete(session_id)
+        if freed:  # its attached files go with it, unless another chat refers to them too
+            self._attachments.sweep(freed)
         self._ctx.channel.publish(SessionDeleted(session_id))
 
     def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:

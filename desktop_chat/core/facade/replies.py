@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 
 from desktop_chat.core.controller import Target
 from desktop_chat.core.events import MessagesChanged, ReplyEvent
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.locality import is_local_profile
-from desktop_chat.core.models import Message, ReplyPlan, Strategy
+from desktop_chat.core.models import Attachment, Message, ReplyPlan, Strategy
 from desktop_chat.core.providers.local.builtin import builtin_model_name
 
 
@@ -20,10 +20,18 @@ class RepliesFacade:
         self._ctx = ctx
 
     def send(
-        self, session_id: int, text: str, *, model: str | None = None, strategy: Strategy | None = None
+        self,
+        session_id: int,
+        text: str,
+        *,
+        model: str | None = None,
+        strategy: Strategy | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> AsyncGenerator[ReplyEvent, None]:
-        """Save ``text`` as the user's next message and stream the reply (see ``ConversationController.send``)."""
-        return self._ctx.controller.send(session_id, text, model=model, strategy=strategy)
+        """Save ``text`` as the user's next message and stream the reply (see ``ConversationController.send``).
+
+        ``attachments``: files kept by ``workspace.attachments.add``, sent with the message."""
+        return self._ctx.controller.send(session_id, text, model=model, strategy=strategy, attachments=attachments)
 
     def retry(
         self, session_id: int, *, model: str | None = None, strategy: Strategy | None = None

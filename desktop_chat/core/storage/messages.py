@@ -10,7 +10,18 @@ from datetime import datetime
 from typing import Any
 
 from desktop_chat.core.errors import NotFound
-from desktop_chat.core.models import JSONDict, Message, MessageStatus, Part, Role, TextPart, Usage, text_of
+from desktop_chat.core.models import (
+    FilePart,
+    ImagePart,
+    JSONDict,
+    Message,
+    MessageStatus,
+    Part,
+    Role,
+    TextPart,
+    Usage,
+    text_of,
+)
 from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, utcnow
 from desktop_chat.core.storage.parts import parts_from_row, parts_json
 from desktop_chat.core.storage.scan import SENDABLE
@@ -125,9 +136,17 @@ class MessageRepository(Repository):
                 )
             except sqlite3.IntegrityError as exc:
                 raise NotFound(f"There is no chat {session_id}; it may have been deleted.", kind="chat") from exc
+            assert cursor.lastrowid is not None
+            if parts is not None and any(isinstance(p, FilePart | ImagePart) for p in parts):
+                conn.executemany(
+                    "INSERT INTO message_attachments(message_id, position, sha256) VALUES (?, ?, ?)",
+                    [
+                        (cursor.lastrowid, i, p.sha256)
+                        for i, p in enumerate(p for p in parts if isinstance(p, FilePart | ImagePart))
+                    ],
+                )
             if touch_session:
                 conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (moment, session_id))
-        assert cursor.lastrowid is not None
         return self.get(cursor.lastrowid)
 
     def get(self, message_id: int) -> Message:

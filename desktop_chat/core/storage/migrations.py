@@ -446,6 +446,45 @@ def m015_message_embeddings(conn: sqlite3.Connection) -> None:
     )
 
 
+def m016_attachments(conn: sqlite3.Connection) -> None:
+    """Attached files (issue 23): one row per distinct content, and which message refers to which.
+
+    The bytes live in the data folder (``attachments/<2 hex>/<sha256>``), never in the database;
+    ``text`` is what was read from a document, so it can be searched and recalled. A row goes
+    when the last message that refers to it does (the trigger); a row no message refers to yet
+    is an attachment waiting in a composer, and ``AttachmentRepository.abandoned`` finds old ones.
+    """
+    _script(
+        conn,
+        """
+        CREATE TABLE attachments (
+            sha256 TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            text TEXT,
+            units INTEGER,
+            unit_name TEXT NOT NULL DEFAULT '',
+            width INTEGER,
+            height INTEGER,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE message_attachments (
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            sha256 TEXT NOT NULL REFERENCES attachments(sha256),
+            PRIMARY KEY (message_id, position)
+        );
+        CREATE INDEX message_attachments_by_file ON message_attachments(sha256);
+        CREATE TRIGGER attachment_unreferenced AFTER DELETE ON message_attachments
+        WHEN NOT EXISTS (SELECT 1 FROM message_attachments WHERE sha256 = old.sha256)
+        BEGIN
+            DELETE FROM attachments WHERE sha256 = old.sha256;
+        END;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_core_tables", m001_core_tables),
     ("002_message_counts", m002_message_counts),
@@ -462,6 +501,7 @@ MIGRATIONS: list[Migration] = [
     ("013_message_parts", m013_message_parts),
     ("014_usage", m014_usage),
     ("015_message_embeddings", m015_message_embeddings),
+    ("016_attachments", m016_attachments),
 ]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from desktop_chat.core.errors import DiskFull, ReadOnlyData, StorageError
 from desktop_chat.core.paths import database_path, prepare_data_folder
+from desktop_chat.core.storage.attachments import AttachmentRepository
 from desktop_chat.core.storage.claims import ClaimRepository
 from desktop_chat.core.storage.db import Database
 from desktop_chat.core.storage.embeddings import EmbeddingRepository
@@ -37,6 +38,7 @@ class Store:
         self.reply_plans = ReplyPlanRepository(db)
         self.usage = UsageRepository(db)
         self.embeddings = EmbeddingRepository(db)
+        self.attachments = AttachmentRepository(db)
 
     @classmethod
     def open(cls, folder: Path) -> Store:

@@ -1,0 +1,1 @@
+"""Attached files: reading documents and images (no Qt, no storage)."""

@@ -1,0 +1,127 @@
+"""``workspace.attachments``: keep a file the user attaches (read once, stored once), find it again, let it go.
+
+Reading a document can take seconds (a 200-page PDF): ``add`` blocks, so the window calls it
+from a worker thread and the command line just waits. A file that cannot be read raises
+``UnreadableAttachment`` (one line) and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from desktop_chat.core.attachments.extract import UnreadableAttachment, extract, is_image, media_type_of
+from desktop_chat.core.attachments.images import image_size
+from desktop_chat.core.errors import StorageError
+from desktop_chat.core.facade.context import Context
+from desktop_chat.core.models import Attachment, FilePart, ImagePart
+from desktop_chat.core.storage.attachment_files import AttachmentFiles
+from desktop_chat.core.storage.db import utcnow
+
+MB = 1024 * 1024
+# A composer's attachment nobody sent is forgotten after this long (its file too); and a file is never
+# swept younger than this, so one being added right now (stored, its row not yet written) is safe.
+ABANDONED_AFTER = timedelta(days=1)
+
+
+class AttachmentsFacade:
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    @property
+    def files(self) -> AttachmentFiles:
+        folder = self._ctx.data_folder
+        if folder is None:
+            raise StorageError("Attachments need a data folder: open one to attach files.")
+        return AttachmentFiles(folder)
+
+    def add(
+        self, path: Path, *, name: str | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> Attachment:
+        """Read ``path`` and keep a copy; returns what the chat will refer to. Blocks: call it off the GUI thread."""
+        name = name or path.name
+        limit_mb = self._ctx.settings.attachment_max_mb
+        try:
+            size = path.stat().st_size
+            with path.open("rb") as f:
+                head = f.read(64)
+        except FileNotFoundError:
+            raise UnreadableAttachment(f"{name} does not exist: choose the file again.") from None
+        except IsADirectoryError:
+            raise UnreadableAttachment(f"{name} is a folder: attach the files in it one by one.") from None
+        except OSError as exc:
+            raise UnreadableAttachment(f"Cannot read {name} ({(exc.strerror or str(exc)).lower()}).") from None
+        if size > limit_mb * MB:
+            raise UnreadableAttachment(
+                f"{name} is {size / MB:,.1f} MB, over the {limit_mb:,} MB limit for attachments: "
+                "attach a smaller file or raise the limit in Settings."
+            )
+        media = media_type_of(name, head)
+        text, units, unit_name, width, height = None, None, "", None, None
+        if is_image(media):
+            width, height = image_size(path.read_bytes())
+        else:
+            read = extract(path, name, progress=progress, max_bytes=limit_mb * MB)
+            text, media, units, unit_name = read.text, read.media_type, read.units, read.unit_name
+        sha, size = self.files.put_file(path)
+        attachment = Attachment(sha, name, media, size, text, units, unit_name, width, height)
+        self._ctx.store.attachments.add(attachment)
+        return attachment
+
+    def add_bytes(self, data: bytes, name: str) -> Attachment:
+        """Keep bytes that are not a file yet (an image pasted from the clipboard) as the attachment ``name``."""
+        sha = self.files.put_bytes(data)
+        return self.add(self.files.path(sha), name=name)
+
+    def get(self, sha256: str) -> Attachment:
+        return self._ctx.store.attachments.get(sha256)
+
+    def path(self, sha256: str) -> Path:
+        """Where the stored copy is (to open it); raises NotFound when it is gone."""
+        attachment = self.get(sha256)
+        path = self.files.path(attachment.sha256)
+        if not path.is_file():
+            raise StorageError(f"The stored copy of {attachment.name} is missing from the data folder.")
+        return path
+
+    def of_message(self, message_id: int) -> list[Attachment]:
+        """The message's attachments in order, each under the name it had in that message."""
+        store = self._ctx.controller.store_for_message(message_id)
+        message = store.messages.get(message_id)
+        parts = [p for p in message.parts if isinstance(p, FilePart | ImagePart)]
+        stored = store.attachments.of_messages([message_id]).get(message_id, [])
+        by_sha = {a.sha256: a for a in stored}
+        return [replace(by_sha[p.sha256], name=p.name) for p in parts if p.sha256 in by_sha]
+
+    def shas_of_chat(self, session_id: int) -> set[str]:
+        """The files a chat's messages (every version) refer to: what deleting it may free."""
+        store = self._ctx.store_for(session_id)
+        ids = [m.id for m in store.messages.all(session_id, include_inactive=True)]
+        return {a.sha256 for found in store.attachments.of_messages(ids).values() for a in found}
+
+    def sweep(self, freed: Iterable[str] = ()) -> int:
+        """Delete the files no chat needs any more; returns how many.
+
+        ``freed``: files whose last reference was just deleted (a chat, by the user or retention): they go now.
+        Any other file goes when no row refers to it and it is older than ``ABANDONED_AFTER`` (a composer's
+        attachment never sent), so a file being added right now is never taken.
+        """
+        store = self._ctx.store
+        store.attachments.delete(store.attachments.abandoned(utcnow() - ABANDONED_AFTER))
+        if self._ctx.data_folder is None:
+            return 0
+        keep: set[str] = set()
+        for open_store in self._ctx.controller.stores():
+            keep |= open_store.attachments.referenced()
+        files = self.files
+        freed = set(freed)
+        young = time.time() - ABANDONED_AFTER.total_seconds()
+        deleted = 0
+        for sha in list(files.stored()):
+            if sha not in keep and (sha in freed or files.path(sha).stat().st_mtime < young):
+                files.delete(sha)
+                deleted += 1
+        return deleted
