@@ -8,12 +8,26 @@ The bytes are not here: ``storage/attachment_files.py`` keeps them in the data f
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from desktop_chat.core.attachments.chunks import chunk_text
 from desktop_chat.core.errors import NotFound
 from desktop_chat.core.models import Attachment
 from desktop_chat.core.storage.db import Repository, to_db_time, utcnow
+from desktop_chat.core.storage.messages import fts_any_query
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChunk:
+    id: int
+    sha256: str
+    seq: int
+    label: str
+    text: str
+    rank: float
+
 
 _COLUMNS = "sha256, name, media_type, size, text, units, unit_name, width, height"
 
@@ -24,14 +38,46 @@ def _attachment(row: Sequence[Any]) -> Attachment:
 
 class AttachmentRepository(Repository):
     def add(self, attachment: Attachment, *, at: datetime | None = None) -> None:
-        """Keep ``attachment``'s row; the same content added again (under any name) keeps the first row."""
+        """Keep ``attachment``'s row, a document's text in chunks too; the same content added again (under any
+        name) keeps the first row."""
         a = attachment
         with self._db.transaction():
-            self._conn.execute(
+            cursor = self._conn.execute(
                 f"INSERT OR IGNORE INTO attachments({_COLUMNS}, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (a.sha256, a.name, a.media_type, a.size, a.text, a.units, a.unit_name, a.width, a.height,
                  to_db_time(at or utcnow())),
             )  # fmt: skip
+            if cursor.rowcount and a.text:
+                self._conn.executemany(
+                    "INSERT INTO attachment_chunks(sha256, seq, label, text) VALUES (?, ?, ?, ?)",
+                    [(a.sha256, c.seq, c.label, c.text) for c in chunk_text(a.text)],
+                )
+
+    def chunks(self, sha256: str) -> list[StoredChunk]:
+        """A document's chunks in order."""
+        rows = self._conn.execute(
+            "SELECT id, sha256, seq, label, text, 0.0 FROM attachment_chunks WHERE sha256 = ? ORDER BY seq", (sha256,)
+        )
+        return [StoredChunk(*row) for row in rows]
+
+    def search_chunks(self, words: str, shas: Sequence[str] | None = None, *, limit: int = 50) -> list[StoredChunk]:
+        """Chunks holding any of ``words`` (stemmed, as message search), best match first; only those of
+        ``shas`` when given. ``rank`` is FTS5's bm25 (lower is better)."""
+        query = fts_any_query(words)
+        if query is None or (shas is not None and not shas):
+            return []
+        among = ""
+        params: list[object] = [query]
+        if shas is not None:
+            among = f" AND c.sha256 IN ({','.join('?' * len(shas))})"
+            params += list(shas)
+        rows = self._conn.execute(
+            "SELECT c.id, c.sha256, c.seq, c.label, c.text, bm25(attachment_chunks_fts)"
+            " FROM attachment_chunks_fts JOIN attachment_chunks c ON c.id = attachment_chunks_fts.rowid"
+            f" WHERE attachment_chunks_fts MATCH ?{among} ORDER BY bm25(attachment_chunks_fts) LIMIT ?",
+            [*params, limit],
+        )
+        return [StoredChunk(*row) for row in rows]
 
     def get(self, sha256: str) -> Attachment:
         row = self._conn.execute(f"SELECT {_COLUMNS} FROM attachments WHERE sha256 = ?", (sha256,)).fetchone()

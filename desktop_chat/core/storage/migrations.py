@@ -485,6 +485,35 @@ def m016_attachments(conn: sqlite3.Connection) -> None:
     )
 
 
+def m017_attachment_chunks(conn: sqlite3.Connection) -> None:
+    """A document's text in chunks, indexed for full-text search: finding a chat by words inside what was
+    attached to it, and picking the excerpts of a document too long to send whole. Chunks go with their
+    attachment's row (the foreign key), their index entries with them (the triggers)."""
+    tokenize = "porter unicode61 remove_diacritics 2"  # as messages_fts (m008): the same words match
+    _script(
+        conn,
+        f"""
+        CREATE TABLE attachment_chunks (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL REFERENCES attachments(sha256) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            UNIQUE (sha256, seq)
+        );
+        CREATE VIRTUAL TABLE attachment_chunks_fts USING fts5(
+            text, content='attachment_chunks', content_rowid='id', tokenize='{tokenize}'
+        );
+        CREATE TRIGGER attachment_chunks_fts_insert AFTER INSERT ON attachment_chunks BEGIN
+            INSERT INTO attachment_chunks_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER attachment_chunks_fts_delete AFTER DELETE ON attachment_chunks BEGIN
+            INSERT INTO attachment_chunks_fts(attachment_chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("001_core_tables", m001_core_tables),
     ("002_message_counts", m002_message_counts),
@@ -502,6 +531,7 @@ MIGRATIONS: list[Migration] = [
     ("014_usage", m014_usage),
     ("015_message_embeddings", m015_message_embeddings),
     ("016_attachments", m016_attachments),
+    ("017_attachment_chunks", m017_attachment_chunks),
 ]
 
 
