@@ -7,6 +7,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from desktop_chat.core.attachments.extract import Extracted, extract
 from desktop_chat.core.attachments.readers.office import MAX_ROWS_PER_SHEET
 from desktop_chat.core.attachments.sniff import DOCX, PDF, PPTX, XLSX
@@ -34,6 +36,25 @@ def test_a_pdf_gives_each_pages_text_after_its_marker_and_counts_pages(tmp_path:
         "page",
     )
     assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_raising_from_progress_stops_the_reading_there(tmp_path: Path) -> None:
+    # How a caller cancels: its progress callback raises; nothing is read after that page.
+    path = _file(tmp_path, "long.pdf", pdf_bytes([f"Page {n}" for n in range(1, 51)]))
+    seen: list[int] = []
+
+    class Cancelled(Exception):
+        pass
+
+    def progress(done: int, total: int) -> None:
+        seen.append(done)
+        if done == 3:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        extract(path, progress=progress)
+
+    assert seen == [1, 2, 3]
 
 
 def test_a_pdf_with_some_scanned_pages_keeps_the_text_and_marks_the_pages_without(tmp_path: Path) -> None:
