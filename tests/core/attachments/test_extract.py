@@ -123,6 +123,29 @@ def test_a_merged_table_cell_is_read_once(tmp_path: Path) -> None:
     assert got.text == "Before\n\nTotals\n1 | 2 | 3"
 
 
+def test_text_inside_a_content_control_is_read_in_its_place(tmp_path: Path) -> None:
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_paragraph("Before")
+    document.add_paragraph("After")
+    control = parse_xml(
+        f"<w:sdt {nsdecls('w')}><w:sdtPr/><w:sdtContent>"
+        "<w:p><w:r><w:t>Filled-in field</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+    )
+    document.element.body[0].addnext(control)  # after "Before", as a form template places it
+    out = io.BytesIO()
+    document.save(out)
+
+    got = extract(_file(tmp_path, "form.docx", out.getvalue()))
+
+    assert got.text == "Before\n\nFilled-in field\n\nAfter"
+
+
 def test_a_presentation_gives_each_slides_text_and_notes_and_counts_slides(tmp_path: Path) -> None:
     data = pptx_bytes(["Plan\nShip in May", "Risks\nSupplier delay\nHiring"], notes=["Say the date twice", ""])
     path = _file(tmp_path, "plan.pptx", data)
