@@ -220,6 +220,13 @@ def test_a_web_page_gives_its_visible_text_without_scripts_or_styles(tmp_path: P
     assert got.text == "Release notes\n\nVersion 2\nFaster search and fixes & more.\nOne\nTwo\nSize | Time\n10 | 2 s"
 
 
+def test_a_web_page_is_decoded_by_the_charset_it_declares(tmp_path: Path) -> None:
+    page = '<html><head><meta charset="windows-1251"></head><body><p>Привет, мир</p></body></html>'
+    path = _file(tmp_path, "ru.html", page.encode("cp1251"))
+
+    assert extract(path).text == "Привет, мир"
+
+
 def test_markdown_and_source_code_are_sent_as_they_are_with_their_kind(tmp_path: Path) -> None:
     markdown = "# Title\n\n- item *one*\n"
     code = "def add(a, b):\n    return a + b  # café\n"
