@@ -2,9 +2,10 @@
 
 The PDFs are written by hand (a few objects, a cross-reference table) so a test controls exactly what
 is in them: a text layer, pages with only an image (a "scan"), or nothing readable. The Office files
-are written with the libraries the app reads them with (python-docx, python-pptx, openpyxl): a
-reader tested only on its own writer's output would prove little, but these libraries write what
-Word, PowerPoint and Excel write (the same OOXML parts), which is what users attach. The PNG is
+are written by python-docx, python-pptx and openpyxl (the first two are test dependencies only: the
+app reads Word and PowerPoint files with the standard library). A reader tested only on its own
+writer's output would prove little; these libraries write what Word, PowerPoint and Excel write
+(the same OOXML parts), which is what users attach. The PNG is
 encoded with zlib by hand, so it decodes in any viewer (and in Qt) without Pillow.
 """
 

@@ -283,3 +283,27 @@ def test_importing_the_core_and_the_readers_loads_no_document_library() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
 
     assert done.stdout.strip() == "[]"
+
+
+def test_every_reader_works_without_lxml_and_pillow_as_in_the_bundle(tmp_path: Path) -> None:
+    # build.spec leaves lxml and Pillow out (only optional imports reach them): openpyxl must fall
+    # back to the standard library's XML and pypdf read text without Pillow. Blocked here as absent.
+    paths = [
+        _file(tmp_path, "a.pdf", pdf_bytes(["Page one", "Page two"])),
+        _file(tmp_path, "b.docx", docx_bytes(["Hello"], table=[["a", "b"]])),
+        _file(tmp_path, "c.pptx", pptx_bytes(["Title\nBody"], notes=["Say it"])),
+        _file(tmp_path, "d.xlsx", xlsx_bytes({"Sales": [["Region", "Units"], ["North", 12]]})),
+    ]
+    script = (
+        "import sys\n"
+        "for blocked in ('lxml', 'PIL', 'docx', 'pptx', 'xlsxwriter'):\n"
+        "    sys.modules[blocked] = None  # import raises ImportError, as where it is not installed\n"
+        "from pathlib import Path\n"
+        "from desktop_chat.core.attachments.extract import extract\n"
+        f"for path in {[str(path) for path in paths]!r}:\n"
+        "    print(repr(extract(Path(path)).text))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+
+    assert done.stdout.splitlines() == [repr(extract(path).text) for path in paths]
+    assert "North,12" in done.stdout
