@@ -202,3 +202,104 @@ def test_reading_word_and_powerpoint_files_loads_no_document_library(tmp_path: P
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
 
     assert done.stdout.splitlines() == ["Hello  a | b", "[slide 1] Title Body Notes: Say it", "[]"]
+
+
+WORDS = ["alpha", "beta", "gamma", "delta", "épsilon", "zeta", "ηta", "theta", "iota", "kappa", "lambda", "日本", "mu"]
+
+
+def _docx_read_by_python_docx(data: bytes) -> str:
+    """What python-docx reads in the body: paragraphs' text, tables' rows (a merged cell once)."""
+    import docx
+    from docx.table import Table
+
+    blocks = []
+    for item in docx.Document(io.BytesIO(data)).iter_inner_content():
+        if isinstance(item, Table):
+            rows = []
+            for row in item.rows:
+                cells = [" ".join(cell.text.split()) for cell in row.cells]
+                if any(cells):
+                    rows.append(" | ".join(cells))
+            blocks.append("\n".join(rows))
+        else:
+            blocks.append(item.text.strip())
+    return "\n\n".join(block for block in blocks if block)
+
+
+def _pptx_read_by_python_pptx(data: bytes) -> list[str]:
+    from pptx import Presentation
+
+    slides = []
+    for slide in Presentation(io.BytesIO(data)).slides:
+        lines = [shape.text_frame.text.strip() for shape in slide.shapes if shape.has_text_frame]
+        for shape in slide.shapes:
+            if shape.has_table:
+                lines += [" | ".join(cell.text for cell in row.cells) for row in shape.table.rows]
+        notes = slide.notes_slide.notes_text_frame.text.strip() if slide.has_notes_slide else ""
+        slides.append("\n".join([line for line in lines if line] + ([f"Notes: {notes}"] if notes else [])))
+    return slides
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_word_files_give_what_python_docx_reads_in_them(tmp_path: Path, seed: int) -> None:
+    import random
+
+    import docx
+
+    rng = random.Random(seed)
+
+    def words() -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 8)))
+
+    document = docx.Document()
+    for _ in range(rng.randint(2, 8)):
+        if rng.random() < 0.6:
+            paragraph = document.add_paragraph(words(), style=rng.choice(["Normal", "List Bullet", "Title"]))
+            paragraph.add_run(" " + words()).bold = True
+        else:
+            rows, columns = rng.randint(1, 4), rng.randint(1, 4)
+            table = document.add_table(rows=rows, cols=columns)
+            for row in range(rows):
+                for column in range(columns):
+                    if rng.random() < 0.8:
+                        table.cell(row, column).text = words()
+    out = io.BytesIO()
+    document.save(out)
+
+    assert extract(_file(tmp_path, "random.docx", out.getvalue())).text == _docx_read_by_python_docx(out.getvalue())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_powerpoint_files_give_what_python_pptx_reads_in_them(tmp_path: Path, seed: int) -> None:
+    import random
+
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    rng = random.Random(seed)
+
+    def words() -> str:
+        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 8)))
+
+    deck = Presentation()
+    for _ in range(rng.randint(1, 4)):
+        slide = deck.slides.add_slide(deck.slide_layouts[rng.choice([0, 1, 5])])
+        for placeholder in slide.placeholders:
+            placeholder.text_frame.text = words()
+            placeholder.text_frame.add_paragraph().text = words()
+        if rng.random() < 0.5:
+            slide.shapes.add_textbox(Inches(1), Inches(1), Inches(2), Inches(1)).text_frame.text = words()
+        if rng.random() < 0.5:
+            table = slide.shapes.add_table(2, 2, Inches(1), Inches(3), Inches(4), Inches(1)).table
+            for row in range(2):
+                for column in range(2):
+                    table.cell(row, column).text = words()
+        if rng.random() < 0.5:
+            slide.notes_slide.notes_text_frame.text = words()
+    out = io.BytesIO()
+    deck.save(out)
+
+    got = extract(_file(tmp_path, "random.pptx", out.getvalue()))
+
+    expected = [f"[slide {n}]\n{text}" for n, text in enumerate(_pptx_read_by_python_pptx(out.getvalue()), start=1)]
+    assert got.text == "\n\n".join(expected)
