@@ -146,6 +146,27 @@ def test_word_line_breaks_tabs_and_hyperlinks_are_read_as_text(tmp_path: Path) -
     assert got.text == "Name:\tAna\nRole: lead (see wiki)"
 
 
+def test_tracked_insertions_and_inline_content_controls_are_read_and_deletions_are_not(tmp_path: Path) -> None:
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("Pay ")
+    w = nsdecls("w")
+    for xml in (
+        f'<w:del {w} w:id="1" w:author="Bo"><w:r><w:delText>90</w:delText></w:r></w:del>',
+        f'<w:ins {w} w:id="2" w:author="Bo"><w:r><w:t>60</w:t></w:r></w:ins>',
+        f'<w:r {w}><w:t xml:space="preserve"> days to </w:t></w:r>',
+        f"<w:sdt {w}><w:sdtPr/><w:sdtContent><w:r><w:t>Acme Ltd</w:t></w:r></w:sdtContent></w:sdt>",
+    ):
+        paragraph._p.append(parse_xml(xml))
+    out = io.BytesIO()
+    document.save(out)
+
+    assert extract(_file(tmp_path, "terms.docx", out.getvalue())).text == "Pay 60 days to Acme Ltd"
+
+
 def test_a_slide_reads_groups_tables_and_line_breaks_in_shape_order(tmp_path: Path) -> None:
     from pptx import Presentation
     from pptx.util import Inches
