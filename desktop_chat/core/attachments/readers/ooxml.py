@@ -83,10 +83,12 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, 
     """``{id: (type, target part)}`` of a part's internal relationships; none if it has no .rels."""
     folder, base = posixpath.split(part)
     rels = posixpath.join(folder, "_rels", base + ".rels")
-    if rels not in archive.NameToInfo:
+    try:
+        tree = _part(archive, rels)
+    except KeyError:  # no such entry: a part without relationships
         return {}
     found = {}
-    for rel in _part(archive, rels).iter(f"{RELS}Relationship"):
+    for rel in tree.iter(f"{RELS}Relationship"):
         target = rel.get("Target", "")
         if rel.get("TargetMode") == "External" or not target:
             continue
