@@ -6,6 +6,7 @@ import json
 import re
 import sqlite3
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -277,6 +278,21 @@ class SessionRepository(Repository):
         hits += self._attachment_hits(query, limit)
         hits.sort(key=lambda hit: hit.rank)  # stable: newest-first order survives for common words
         return hits[:limit]
+
+    def attached_files(self, session_ids: Sequence[int]) -> set[str]:
+        """The attached files the chats' messages (every version) refer to: what deleting them may free."""
+        found: set[str] = set()
+        for start in range(0, len(session_ids), 500):
+            chunk = list(session_ids[start : start + 500])
+            found.update(
+                row[0]
+                for row in self._conn.execute(
+                    "SELECT DISTINCT l.sha256 FROM message_attachments l JOIN messages m ON m.id = l.message_id"
+                    f" WHERE m.session_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        return found
 
     def _attachment_hits(self, query: str, limit: int) -> list[SearchHit]:
         """Chats whose attached file has a chunk holding every word: one hit per chat and file (its best chunk, at
