@@ -12,6 +12,7 @@ from typing import Any
 
 from desktop_chat.core.errors import NotFound
 from desktop_chat.core.models import SearchHit, Session, Strategy
+from desktop_chat.core.storage.attachment_search import attachment_hits
 from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, utcnow
 
 _COLUMNS = (
@@ -275,7 +276,7 @@ class SessionRepository(Repository):
                 (query, limit),
             )
         ]
-        hits += self._attachment_hits(query, limit)
+        hits += attachment_hits(conn, query, re.findall(r"\w+", text, flags=re.UNICODE), limit)
         hits.sort(key=lambda hit: hit.rank)  # stable: newest-first order survives for common words
         return hits[:limit]
 
@@ -293,35 +294,3 @@ class SessionRepository(Repository):
                 )
             )
         return found
-
-    def _attachment_hits(self, query: str, limit: int) -> list[SearchHit]:
-        """Chats whose attached file has a chunk holding every word: one hit per chat and file (its best chunk, at
-        the first message that attached it), the snippet led by the file's name ("report.pdf: …[lighthouse]…")."""
-        conn = self._conn
-        # As for messages: ranking a word found in most chunks costs much and tells nothing, so newest first.
-        common = (
-            conn.execute(
-                "SELECT COUNT(*) FROM"
-                " (SELECT 1 FROM attachment_chunks_fts WHERE attachment_chunks_fts MATCH ? LIMIT ?)",
-                (query, RANK_BY_RELEVANCE_UP_TO + 1),
-            ).fetchone()[0]
-            > RANK_BY_RELEVANCE_UP_TO
-        )
-        rank = "0.0" if common else "bm25(attachment_chunks_fts)"
-        rows = conn.execute(
-            f"SELECT m.session_id, s.title, m.id, a.name, snippet(attachment_chunks_fts, 0, '[', ']', '…', 12), {rank},"
-            " c.sha256"
-            " FROM attachment_chunks_fts JOIN attachment_chunks c ON c.id = attachment_chunks_fts.rowid"
-            " JOIN attachments a ON a.sha256 = c.sha256"
-            " JOIN message_attachments l ON l.sha256 = c.sha256"
-            " JOIN messages m ON m.id = l.message_id JOIN sessions s ON s.id = m.session_id"
-            " WHERE attachment_chunks_fts MATCH ? AND m.active = 1"
-            f" ORDER BY {'m.id DESC' if common else 'bm25(attachment_chunks_fts)'} LIMIT ?",
-            (query, limit * 4),  # rows of one file in one chat become one hit: room to spare
-        )
-        hits: dict[tuple[int, str], SearchHit] = {}
-        for session_id, title, message_id, name, snippet, score, sha in rows:
-            known = hits.get((session_id, sha))
-            if known is None or (score, message_id) < (known.rank, known.message_id or 0):
-                hits[(session_id, sha)] = SearchHit(session_id, title, message_id, f"{name}: {snippet}", score)
-        return sorted(hits.values(), key=lambda hit: hit.rank)[:limit]
