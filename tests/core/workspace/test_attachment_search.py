@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 from desktop_chat.core.events import Event
-from desktop_chat.core.models import Attachment
+from desktop_chat.core.models import Attachment, Role, TextPart
+from desktop_chat.core.storage.attachment_search import RANK_UP_TO
+from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
 from tests.helpers.cli import cli
 from tests.helpers.controller import data_dir
@@ -74,3 +77,20 @@ def test_the_search_command_lists_the_chat_and_says_it_is_in_the_attachment(
     as_json = cli(data_dir(tmp_path), "search", "timber", "--json")
     (hit,) = json.loads(as_json.stdout)
     assert hit["session_id"] == chats["survey"] and hit["snippet"].startswith("report.txt: ")
+
+
+def test_a_word_in_hundreds_of_passages_lists_the_newest_files_first(store: Store) -> None:
+    """Past RANK_UP_TO matching chunks ranking stops (it costs and tells little): each file still shows once."""
+    paragraph = "The harbour wall needs repair before the storms of the coming winter season. " * 14
+    shas = []
+    for name in ("old survey.txt", "new survey.txt"):
+        text = "\n\n".join(f"{paragraph} Section {name} {i}." for i in range(RANK_UP_TO // 2 + 10))
+        attachment = Attachment(hashlib.sha256(text.encode()).hexdigest(), name, "text/plain", len(text), text)
+        store.attachments.add(attachment)
+        sid = store.sessions.create(name).id
+        store.messages.append(sid, Role.USER, "see", parts=(TextPart("see"), attachment.part()))
+        shas.append(attachment.sha256)
+    assert len(store.attachments.search_chunks("harbour", limit=10_000)) > RANK_UP_TO
+    hits = store.sessions.search("harbour")
+    assert [h.snippet.split(":")[0] for h in hits] == ["new survey.txt", "old survey.txt"]
+    assert all("[harbour]" in h.snippet for h in hits)
