@@ -16,6 +16,7 @@ from desktop_chat.core.errors import ImportFormatError
 from desktop_chat.core.events import Event
 from desktop_chat.core.models import FilePart, ImagePart, TextPart
 from desktop_chat.core.workspace import Workspace
+from tests.helpers.cli import cli, one_line
 from tests.helpers.controller import data_dir
 from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.helpers.workspace import with_workspace
@@ -171,3 +172,23 @@ def test_the_markdown_transcript_names_each_attachment_with_its_size(
 
     markdown = with_workspace(tmp_path, fake_openai, job)
     assert "Read this\n\n- Attached: report.txt (2 KB)\n" in markdown
+
+
+def test_the_commands_export_and_import_the_files_and_refuse_a_tampered_one(
+    tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    _, original = exported_chat(tmp_path, fake_openai)
+    export = tmp_path / "all.json"
+    made = cli(data_dir(tmp_path / "source"), "export", "all", "-o", str(export))
+    assert made.returncode == 0, made.stderr
+    target = tmp_path / "target"
+    imported = cli(data_dir(target), "import", str(export))
+    assert imported.returncode == 0, imported.stderr
+    assert stored(target) == original
+    document = json.loads(export.read_text())
+    document["attachments"][0]["size"] += 1
+    export.write_text(json.dumps(document))
+    refused = cli(data_dir(tmp_path / "other"), "import", str(export))
+    assert refused.returncode != 0
+    assert "does not match its SHA-256 or size" in one_line(refused.stderr)
+    assert stored(tmp_path / "other") == {}
