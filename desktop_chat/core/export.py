@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from desktop_chat.core.attachments.types import megabytes
 from desktop_chat.core.models import (
     Attachment,
     Fact,
@@ -200,15 +201,6 @@ def _attachments_json(store: Store, message_ids: list[int]) -> list[dict[str, An
     return carried
 
 
-def size_text(size: int) -> str:
-    """A file's size as people read it: "812 bytes", "24 KB", "3.1 MB"."""
-    if size < 1024:
-        return f"{size} byte{'s' if size != 1 else ''}"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
 def export_markdown(store: Store, session_id: int) -> str:
     """A readable transcript with the session's summary and facts."""
     session = store.sessions.get(session_id)
@@ -245,7 +237,7 @@ def export_markdown(store: Store, session_id: int) -> str:
         files = [p for p in message.parts if isinstance(p, FilePart | ImagePart)]
         if files:  # under the name each had in this message; the bytes are in the JSON export, not here
             lines += [
-                f"- Attached: {p.name}" + (f" ({size_text(sizes[p.sha256])})" if p.sha256 in sizes else "")
+                f"- Attached: {p.name}" + (f" ({megabytes(sizes[p.sha256])})" if p.sha256 in sizes else "")
                 for p in files
             ]
             lines.append("")
