@@ -312,7 +312,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--json", action="store_true", help="print the created session ids (and what was skipped) as JSON")
     p.set_defaults(handler=cmd_import)
 
-    p = sub.add_parser("search", help="full-text search over messages and titles")
+    p = sub.add_parser("search", help="full-text search over messages, titles and attached files")
     p.add_argument("query", metavar="QUERY")
     p.add_argument("--limit", type=count_arg, default=20, help="at most this many results (default 20)")
     p.add_argument("--json", action="store_true")

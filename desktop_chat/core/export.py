@@ -2,16 +2,34 @@
 
 The JSON export round-trips: importing it (``core/importers``: ``writer`` for this
 document, ``files`` for any file the app reads) yields the same sessions, messages,
-summaries and facts, with new ids and references remapped.
+summaries and facts, with new ids and references remapped. Attached files travel
+with it byte for byte: each file the exported messages refer to is carried once, in
+the document's ``attachments`` list (base64 of the stored bytes, with its SHA-256 so
+the import can check them, and the text read from it so the import need not read it
+again). The Markdown transcript names each message's attachments.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from desktop_chat.core.models import Fact, FactStatus, Message, MessageStatus, ReplyPlan, Role, Session
+from desktop_chat.core.attachments.types import megabytes
+from desktop_chat.core.models import (
+    Attachment,
+    Fact,
+    FactStatus,
+    FilePart,
+    ImagePart,
+    Message,
+    MessageStatus,
+    ReplyPlan,
+    Role,
+    Session,
+)
+from desktop_chat.core.storage.attachment_files import AttachmentFiles
 from desktop_chat.core.storage.db import utcnow
 from desktop_chat.core.storage.parts import part_dict, parts_json
 from desktop_chat.core.storage.reply_plans import record_json
@@ -133,19 +151,54 @@ def _reply_plan_json(plan: ReplyPlan) -> dict[str, Any]:
 
 
 def export_json(store: Store, session_ids: Iterable[int] | None = None, *, global_facts: bool = True) -> dict[str, Any]:
-    """Sessions (all when ``session_ids`` is None) with their memories, as one JSON document."""
+    """Sessions (all when ``session_ids`` is None) with their memories and attached files, as one JSON document."""
     sessions = (
         store.sessions.list_by_activity(include_archived=True)
         if session_ids is None
         else [store.sessions.get(i) for i in session_ids]
     )
-    return {
+    exported = [_session_json(store, s) for s in sorted(sessions, key=lambda s: s.id)]
+    document: dict[str, Any] = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "exported_at": _time(utcnow()),
-        "sessions": [_session_json(store, s) for s in sorted(sessions, key=lambda s: s.id)],
+        "sessions": exported,
         "facts": [_fact_json(store, f) for f in _all_facts(store, None)] if global_facts else [],
     }
+    carried = _attachments_json(store, [m["id"] for s in exported for m in s["messages"] if "parts" in m])
+    if carried:  # absent when there are none: documents without files read as before
+        document["attachments"] = carried
+    return document
+
+
+def _attachments_json(store: Store, message_ids: list[int]) -> list[dict[str, Any]]:
+    """Each file ``message_ids`` refer to, once, in the order first referred to, with its bytes.
+
+    A file whose stored copy is missing from the data folder (removed by hand) is carried without
+    ``data``: its name and text still import, and the export does not fail for one lost file.
+    """
+    files = AttachmentFiles.beside(store.db.path)
+    seen: dict[str, Attachment] = {}
+    for found in store.attachments.of_messages(message_ids).values():
+        for attachment in found:
+            seen.setdefault(attachment.sha256, attachment)
+    carried: list[dict[str, Any]] = []
+    for a in seen.values():
+        item: dict[str, Any] = {
+            "sha256": a.sha256,
+            "name": a.name,
+            "media_type": a.media_type,
+            "size": a.size,
+            "text": a.text,
+            "units": a.units,
+            "unit_name": a.unit_name,
+            "width": a.width,
+            "height": a.height,
+        }
+        if files is not None and files.exists(a.sha256):
+            item["data"] = base64.b64encode(files.read(a.sha256)).decode("ascii")
+        carried.append(item)
+    return carried
 
 
 def export_markdown(store: Store, session_id: int) -> str:
@@ -170,12 +223,26 @@ def export_markdown(store: Store, session_id: int) -> str:
         lines.append("")
     lines += ["## Conversation", ""]
     names = {Role.USER: "You", Role.ASSISTANT: "Assistant", Role.SYSTEM: "System"}
-    for message in store.messages.all(session_id):
+    shown = store.messages.all(session_id)
+    attached = store.attachments.of_messages([m.id for m in shown if _refers_to_files(m)])
+    for message in shown:
         status = "" if message.status == MessageStatus.COMPLETE else f" ({message.status.value})"
         lines += [
-            f"### {names[message.role]} · {message.created_at:%Y-%m-%d %H:%M}{status}",
-            "",
-            message.content,
+            f"### {names.get(message.role, message.role.value)} · {message.created_at:%Y-%m-%d %H:%M}{status}",
             "",
         ]
+        if message.content:
+            lines += [message.content, ""]
+        sizes = {a.sha256: a.size for a in attached.get(message.id, [])}
+        files = [p for p in message.parts if isinstance(p, FilePart | ImagePart)]
+        if files:  # under the name each had in this message; the bytes are in the JSON export, not here
+            lines += [
+                f"- Attached: {p.name}" + (f" ({megabytes(sizes[p.sha256])})" if p.sha256 in sizes else "")
+                for p in files
+            ]
+            lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _refers_to_files(message: Message) -> bool:
+    return any(isinstance(p, FilePart | ImagePart) for p in message.parts)

@@ -2,7 +2,8 @@
 
 ``archive`` only hides a chat: every message, its summary and its facts stay,
 it is still found by search and exported, and it comes back with
-``store.sessions.update(id, archived=False)``. Only ``delete`` removes anything.
+``store.sessions.update(id, archived=False)``. Only ``delete`` removes anything
+(its report names the attached files the deleted chats referred to, for the caller to sweep).
 Pinned chats are never touched.
 """
 
@@ -31,6 +32,9 @@ class PurgeReport:
     days: int | None
     dry_run: bool
     sessions: tuple[PurgedSession, ...]
+    # The attached files the deleted chats referred to (delete mode, not a dry run): the caller sweeps them,
+    # and a file another chat still refers to stays.
+    freed: frozenset[str] = frozenset()
 
     @property
     def messages(self) -> int:
@@ -82,11 +86,14 @@ def purge(
         PurgedSession(id=s.id, title=s.title, last_activity=s.updated_at.isoformat(), messages=s.message_count)
         for s in idle
     )
+    freed: frozenset[str] = frozenset()
     if not dry_run:
         with store.db.transaction():
+            if mode == "delete":
+                freed = frozenset(store.sessions.attached_files([v.id for v in victims]))
             for victim in victims:
                 if mode == "delete":
                     store.sessions.delete(victim.id)
                 else:
                     store.sessions.update(victim.id, archived=True)
-    return PurgeReport(mode=mode, days=days, dry_run=dry_run, sessions=victims)
+    return PurgeReport(mode=mode, days=days, dry_run=dry_run, sessions=victims, freed=freed)

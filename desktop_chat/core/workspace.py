@@ -41,7 +41,7 @@ from desktop_chat.core.controller import ConversationController
 from desktop_chat.core.errors import NotAllowed
 from desktop_chat.core.events import EventChannel, Listener
 from desktop_chat.core.facade.assistants import AssistantsFacade
-from desktop_chat.core.facade.attachments import AttachmentsFacade
+from desktop_chat.core.facade.attachments import SWEEP_DELAY_S, AttachmentsFacade
 from desktop_chat.core.facade.chats import ChatsFacade
 from desktop_chat.core.facade.config import ConfigFacade
 from desktop_chat.core.facade.context import Context
@@ -120,7 +120,7 @@ class Workspace:
         self.memory = MemoryFacade(ctx)
         self.config = ConfigFacade(ctx)
         self.providers = ProvidersFacade(ctx, self.config, self.local)
-        self.data = DataFacade(ctx, self.replies)
+        self.data = DataFacade(ctx, self.replies, self.attachments)
         self.costs = CostsFacade(ctx)
         self.assistants = AssistantsFacade(ctx)
         self.tools = ToolsFacade(ctx, self.config)
@@ -137,8 +137,10 @@ class Workspace:
         """The current settings (read from the store, validated)."""
         return self._controller.settings
 
-    async def warm_up(self, model: str | None = None) -> None:
-        """Load the token encodings in a worker thread, so the first preview does not block the GUI."""
+    async def warm_up(self, model: str | None = None, *, sweep_after: float = SWEEP_DELAY_S) -> None:
+        """Load the token encodings in a worker thread, so the first preview does not block the GUI; and, once,
+        ``sweep_after`` seconds later, sweep attachments left in a composer and never sent (the window's start)."""
+        self.attachments.sweep_later(sweep_after)
         name = model or self.replies.target().model
         await asyncio.to_thread(lambda: (TokenCounter.for_model(name), stored_token_count(Role.USER, "")))
 
@@ -152,6 +154,7 @@ class Workspace:
         Also stops the built-in model's server, if it was started.
         """
         await self.memory.stop_indexing()
+        await self.attachments.stop_sweep()
         await self._controller.aclose(wait=wait)
         await self.local.stop()
         await self._mcp.aclose()

@@ -312,3 +312,81 @@ MINIMAL = {
         {"title": "Budget", "messages": [{"role": "user", "content": "Q3 budget is 4,000 euros"}]},
     ]
 }
+
+
+# --- attachments: what each export says about the files a user uploaded ----------------------------------
+
+LEASE_TEXT = "Clause 4: the tenant keeps the lighthouse lamp lit.\n\nClause 5: rent is due monthly."
+
+
+def claude_with_attachments() -> dict[str, Any]:
+    """An upload whose text Claude kept (``extracted_content``), one without text, and an image (``files``)."""
+    return {
+        "uuid": "c-lease",
+        "name": "Lease questions",
+        "created_at": "2024-08-01T09:00:00Z",
+        "updated_at": "2024-08-01T09:02:00Z",
+        "chat_messages": [
+            {
+                "uuid": "l1",
+                "sender": "human",
+                "text": "What does clause 4 say?",
+                "content": [{"type": "text", "text": "What does clause 4 say?"}],
+                "created_at": "2024-08-01T09:00:00Z",
+                "attachments": [
+                    {"file_name": "lease.pdf", "file_size": 48211, "file_type": "pdf", "extracted_content": LEASE_TEXT},
+                    {"file_name": "empty.docx", "file_size": 900, "file_type": "docx", "extracted_content": ""},
+                ],
+                "files": [{"file_name": "floorplan.png"}],
+            },
+            {
+                "uuid": "l2",
+                "sender": "assistant",
+                "text": "The tenant keeps the lamp lit.",
+                "created_at": "2024-08-01T09:01:00Z",
+            },
+            {  # an upload and no words: the turn is the file
+                "uuid": "l3",
+                "sender": "human",
+                "text": "",
+                "content": [],
+                "created_at": "2024-08-01T09:02:00Z",
+                "attachments": [{"file_name": "lease.pdf", "file_size": 48211, "extracted_content": LEASE_TEXT}],
+                "files": [],
+            },
+        ],
+    }
+
+
+def chatgpt_with_uploads() -> dict[str, Any]:
+    """A photo (an image pointer whose id the upload list names) and a PDF, as ChatGPT's export records them."""
+    m: dict[str, Any] = {"root": node("root", None, ["u"], None)}
+    uploads = [
+        {"id": "file-Ph0to", "name": "IMG_0042.jpeg", "size": 183022, "mimeType": "image/jpeg", "width": 800},
+        {"id": "file-Rep0rt", "name": "report.pdf", "size": 52311, "mimeType": "application/pdf"},
+    ]
+    m["u"] = node(
+        "u",
+        "root",
+        ["a"],
+        message(
+            "u",
+            "user",
+            [
+                {"content_type": "image_asset_pointer", "asset_pointer": "file-service://file-Ph0to", "width": 800},
+                "Does the photo match the report?",
+            ],
+            T0 + 2000,
+            content_type="multimodal_text",
+            metadata={"attachments": uploads},
+        ),
+    )
+    m["a"] = node("a", "u", [], message("a", "assistant", ["Yes, page 2 shows it."], T0 + 2010))
+    return {
+        "id": "conv-uploads",
+        "title": "Uploads",
+        "create_time": T0 + 2000,
+        "update_time": T0 + 2010,
+        "current_node": "a",
+        "mapping": m,
+    }

@@ -7,6 +7,8 @@ from a worker thread and the command line just waits. A file that cannot be read
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -22,7 +24,9 @@ from desktop_chat.core.models import Attachment, FilePart, ImagePart
 from desktop_chat.core.storage.attachment_files import AttachmentFiles
 from desktop_chat.core.storage.db import utcnow
 
+log = logging.getLogger(__name__)
 MB = 1_000_000  # as types.megabytes shows sizes: the limit reads as it is set
+SWEEP_DELAY_S = 20.0  # after the window's start: its first screen, the encodings and indexing's start come first
 # A composer's attachment nobody sent is forgotten after this long (its file too); and a file is never
 # swept younger than this, so one being added right now (stored, its row not yet written) is safe.
 ABANDONED_AFTER = timedelta(days=1)
@@ -31,6 +35,8 @@ ABANDONED_AFTER = timedelta(days=1)
 class AttachmentsFacade:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
+        self._sweep_timer: asyncio.TimerHandle | None = None
+        self._sweep_task: asyncio.Future[int] | None = None
 
     @property
     def files(self) -> AttachmentFiles:
@@ -114,12 +120,62 @@ class AttachmentsFacade:
         keep: set[str] = set()
         for open_store in self._ctx.controller.stores():
             keep |= open_store.attachments.referenced()
+        return self._delete_files(keep, set(freed))
+
+    def _delete_files(self, keep: set[str], freed: set[str]) -> int:
+        """Delete stored files not in ``keep`` that are in ``freed`` or older than ``ABANDONED_AFTER``.
+
+        Touches no database: the start-up sweep runs it in a worker thread. A file stored (or stored
+        again) since ``keep`` was read is young, so it is never taken.
+        """
         files = self.files
-        freed = set(freed)
         young = time.time() - ABANDONED_AFTER.total_seconds()
         deleted = 0
         for sha in list(files.stored()):
-            if sha not in keep and (sha in freed or files.path(sha).stat().st_mtime < young):
-                files.delete(sha)
-                deleted += 1
+            if sha in keep:
+                continue
+            try:
+                if sha in freed or files.path(sha).stat().st_mtime < young:
+                    files.delete(sha)
+                    deleted += 1
+            except OSError as exc:  # gone meanwhile, or not ours to delete: the next sweep tries again
+                log.info("Left attachment %s: %s", sha[:12], exc)
         return deleted
+
+    # --- the sweep once after start-up (the window): composer attachments never sent, files nothing refers to ---
+
+    def sweep_later(self, delay: float = SWEEP_DELAY_S) -> None:
+        """Sweep abandoned attachments once, ``delay`` seconds from now (the window's start comes first).
+
+        Its database part is two small queries on the loop's thread; the walk over the stored files runs
+        in a worker thread. Only the first call in a workspace schedules anything.
+        """
+        if self._sweep_timer is not None or self._sweep_task is not None:
+            return
+        self._sweep_timer = asyncio.get_running_loop().call_later(delay, self._start_sweep)
+
+    def _start_sweep(self) -> None:
+        self._sweep_task = asyncio.ensure_future(self.sweep_abandoned())
+
+    async def sweep_abandoned(self) -> int:
+        """Forget composer attachments never sent (older than ``ABANDONED_AFTER``) and delete the files no row
+        refers to; returns how many files went. Never raises: a busy or read-only database waits for next time."""
+        store = self._ctx.store
+        if self._ctx.data_folder is None or store.read_only:
+            return 0
+        try:
+            store.attachments.delete(store.attachments.abandoned(utcnow() - ABANDONED_AFTER))
+            keep: set[str] = set()
+            for open_store in self._ctx.controller.stores():
+                keep |= open_store.attachments.referenced()
+            return await asyncio.to_thread(self._delete_files, keep, set())
+        except (StorageError, OSError) as exc:
+            log.info("The sweep of abandoned attachments waits for the next start: %s", exc)
+            return 0
+
+    async def stop_sweep(self) -> None:
+        """Closing: a sweep not started yet never starts; one under way finishes (it is short)."""
+        if self._sweep_timer is not None:
+            self._sweep_timer.cancel()
+        if self._sweep_task is not None and not self._sweep_task.done():
+            await self._sweep_task

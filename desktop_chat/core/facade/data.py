@@ -17,6 +17,7 @@ from desktop_chat.core.events import (
     SessionDeleted,
 )
 from desktop_chat.core.export import export_json, export_markdown
+from desktop_chat.core.facade.attachments import AttachmentsFacade
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.facade.replies import RepliesFacade
 from desktop_chat.core.paths import backup_path
@@ -30,9 +31,10 @@ if TYPE_CHECKING:  # the importers load when a file is imported, not when the wi
 class DataFacade:
     """``workspace.data``: bulk changes publish one event per chat they touch, as single changes do."""
 
-    def __init__(self, ctx: Context, replies: RepliesFacade) -> None:
+    def __init__(self, ctx: Context, replies: RepliesFacade, attachments: AttachmentsFacade) -> None:
         self._ctx = ctx
         self._replies = replies
+        self._attachments = attachments
         self._data_version = ctx.store.db.data_version()
         # Chats with a reply another process is streaming (None: not looked yet). Polled for
         # their writer's claim, so that a reply whose writer died stops instead of "streaming" forever.
@@ -83,7 +85,8 @@ class DataFacade:
     def purge(
         self, *, days: int | None = None, mode: RetentionMode | None = None, dry_run: bool = False
     ) -> PurgeReport:
-        """Apply the retention rule (the settings', unless given); pinned chats are never touched."""
+        """Apply the retention rule (the settings', unless given); pinned chats are never touched. Deleting
+        deletes the files attached in those chats that no other chat refers to."""
         store, settings = self._ctx.store, self._ctx.settings
         report = purge(
             store,
@@ -91,6 +94,8 @@ class DataFacade:
             mode=mode or settings.retention_mode,
             dry_run=dry_run,
         )
+        if report.freed:  # the deleted chats' attached files go too, unless another chat refers to them
+            self._attachments.sweep(report.freed)
         if not dry_run:
             for victim in report.sessions:
                 if report.mode == "delete":

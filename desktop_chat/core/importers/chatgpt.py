@@ -5,7 +5,8 @@ Each conversation holds a ``mapping`` tree of nodes (``parent``, ``children``,
 the active branch. Other branches (edited questions, regenerated answers) are
 kept as inactive messages with their parents. Hidden and empty system or tool
 nodes, reasoning and tool calls are skipped; images, files and code-interpreter
-output become one placeholder line each.
+output become one placeholder line each (uploads under the names they had: the
+export names the files, it does not carry them).
 
 Custom instructions and saved memories are not files of their own in the
 export: they ride along inside conversations (the custom-instructions system
@@ -35,7 +36,7 @@ _SKIPPED_TYPES = {
 }
 
 
-def _part_text(part: Any) -> str:
+def _part_text(part: Any, names: dict[str, str]) -> str:
     if isinstance(part, str):
         return part
     if not isinstance(part, dict):
@@ -44,23 +45,37 @@ def _part_text(part: Any) -> str:
     if kind == "audio_transcription" and isinstance(part.get("text"), str):
         return str(part["text"])  # voice mode: the words were said, keep them
     if kind == "image_asset_pointer":
-        pointer = str(part.get("asset_pointer") or "")
-        return placeholder("image", pointer.rsplit("/", 1)[-1] or None)
+        pointer = str(part.get("asset_pointer") or "").rsplit("/", 1)[-1]
+        return placeholder("image", names.get(pointer) or pointer or None)  # the name it was uploaded under
     if "audio" in kind:
         return placeholder("audio")
     return placeholder(kind.replace("_", " "))
 
 
-def _attachments(message: dict[str, Any]) -> list[str]:
+def _uploads(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """The files the user uploaded with the message, as (id, name): the export names them, it does not carry them."""
     metadata = message.get("metadata")
     found = metadata.get("attachments") if isinstance(metadata, dict) else None
     if not isinstance(found, list):
         return []
-    return [placeholder("file", str(a.get("name") or a.get("id") or "") or None) for a in found if isinstance(a, dict)]
+    return [(str(a.get("id") or ""), str(a.get("name") or a.get("id") or "")) for a in found if isinstance(a, dict)]
+
+
+def _image_ids(content: dict[str, Any]) -> set[str]:
+    parts = content.get("parts")
+    return {
+        str(p.get("asset_pointer") or "").rsplit("/", 1)[-1]
+        for p in (parts if isinstance(parts, list) else [])
+        if isinstance(p, dict) and p.get("content_type") == "image_asset_pointer"
+    }
 
 
 def message_text(message: dict[str, Any]) -> str:
-    """The text of one message as the user saw it, placeholders included; empty when there is nothing."""
+    """The text of one message as the user saw it, placeholders included; empty when there is nothing.
+
+    Uploads keep their names: an image shows as ``[image: photo.jpg]`` (its pointer's id matched to the
+    upload's name), any other file as ``[file: report.pdf]``, so the turn says what was attached.
+    """
     content = message.get("content")
     if not isinstance(content, dict):
         return ""
@@ -69,10 +84,12 @@ def message_text(message: dict[str, Any]) -> str:
         return ""
     if kind == "execution_output":
         return placeholder("code-interpreter output")
+    uploads = _uploads(message)
+    names = {upload_id: name for upload_id, name in uploads if upload_id and name}
     lines: list[str] = []
     parts = content.get("parts")
     if isinstance(parts, list):
-        lines = [text for text in (_part_text(p) for p in parts) if text.strip()]
+        lines = [text for text in (_part_text(p, names) for p in parts) if text.strip()]
     elif isinstance(content.get("text"), str):
         lines = [content["text"]]
     if not lines and kind not in ("text", "multimodal_text", "code"):
@@ -80,7 +97,10 @@ def message_text(message: dict[str, Any]) -> str:
     text = "\n".join(lines)
     if kind == "code" and text.strip():
         text = f"```\n{text}\n```"
-    extra = _attachments(message)
+    shown = _image_ids(content)  # images already named where they appear
+    extra = [
+        placeholder("file", name or None) for upload_id, name in uploads if not upload_id or upload_id not in shown
+    ]
     return "\n".join([text, *extra]).strip() if extra else text.strip()
 
 

@@ -4,8 +4,12 @@ Each conversation has ``uuid``, ``name``, ``created_at`` and ``chat_messages``
 (``sender`` human or assistant, ``text`` and/or ``content`` blocks). Newer
 exports link messages with ``parent_message_uuid``; when they branch, the
 branch ending at the newest message is active and the others are kept inactive.
-Text blocks are kept; thinking is skipped; tool use, images, attachments and
-files become one placeholder line each.
+Text blocks are kept; thinking is skipped; tool use and images become one
+placeholder line each. An attachment whose text the export carries
+(``extracted_content``: Claude keeps the text it read, not the file) becomes a
+real attached file of the message, its bytes that text, so it is searched and
+recalled like one attached here; one without text, and ``files`` (uploads the
+export names but does not carry), stay a placeholder line with their name.
 
 The side files offer facts: ``memories.json`` (what Claude remembered about the
 user, per account and per project), ``projects.json`` or ``projects/*.json``
@@ -14,6 +18,8 @@ user, per account and per project), ``projects.json`` or ``projects/*.json``
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from typing import Any
 
@@ -50,12 +56,44 @@ def message_text(message: dict[str, Any]) -> str:
         lines = [message["text"]]
     for key, kind in (("attachments", "attachment"), ("files", "file")):
         for item in message.get(key) or []:
-            if isinstance(item, dict):
+            if isinstance(item, dict) and not (key == "attachments" and _extracted(item)):
                 lines.append(placeholder(kind, str(item.get("file_name") or "") or None))
     return "\n".join(lines).strip()
 
 
-def convert(raw: Any, index: int, source: str) -> dict[str, Any]:  # noqa: PLR0912 - one check per field
+def _extracted(item: dict[str, Any]) -> str:
+    text = item.get("extracted_content")
+    return text if isinstance(text, str) and text.strip() else ""
+
+
+def stored_attachments(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The message's attachments whose text the export carries, as files of the import document.
+
+    The stored copy is that text (UTF-8, ``text/plain``) under the name the file had: the original
+    bytes are not in the export, and the text is what Claude read from them.
+    """
+    found: list[dict[str, Any]] = []
+    items = message.get("attachments")
+    for item in items if isinstance(items, list) else []:
+        text = _extracted(item) if isinstance(item, dict) else ""
+        if not text:
+            continue
+        data = text.encode("utf-8")
+        name = str(item.get("file_name") or "").strip() or "attachment.txt"
+        found.append(
+            {
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "name": name,
+                "media_type": "text/plain",
+                "size": len(data),
+                "text": text,
+                "data": base64.b64encode(data).decode("ascii"),
+            }
+        )
+    return found
+
+
+def convert(raw: Any, index: int, source: str) -> dict[str, Any]:
     """One conversation as a session of the app's import document; malformed structure raises."""
     where = f"conversation {index}"
     if not isinstance(raw, dict):
@@ -66,6 +104,7 @@ def convert(raw: Any, index: int, source: str) -> dict[str, Any]:  # noqa: PLR09
     # Newer exports link each message to its parent (branches); older ones are a plain list.
     linked = any(isinstance(m, dict) and isinstance(m.get("parent_message_uuid"), str) for m in chat)
     rows: list[tuple[dict[str, Any], str, str]] = []  # message, role, text
+    carried: dict[str, dict[str, Any]] = {}  # the conversation's attached texts, once each, by hash
     parents: dict[int, int | None] = {}
     nearest: dict[str, int | None] = {}  # uuid -> its row, or its nearest kept ancestor's when it had no text
     previous: int | None = None
@@ -79,8 +118,9 @@ def convert(raw: Any, index: int, source: str) -> dict[str, Any]:  # noqa: PLR09
         up = message.get("parent_message_uuid")
         parent = (nearest.get(up) if isinstance(up, str) else None) if linked else previous
         text = message_text(message)
+        files = stored_attachments(message)
         mine = parent
-        if text:
+        if text or files:
             mine = previous = len(rows)
             parents[mine] = parent
             rows.append((message, ROLES[str(sender)], text))
@@ -104,11 +144,18 @@ def convert(raw: Any, index: int, source: str) -> dict[str, Any]:  # noqa: PLR09
             "active": position in active,
             "meta": {"source": "claude", "id": message.get("uuid")},
         }
+        _attach(item, stored_attachments(message), carried)
         when = iso(message.get("created_at"))
         if when:
             item["created_at"] = when
         messages.append(item)
+    return _session(raw, messages, carried)
+
+
+def _session(raw: dict[str, Any], messages: list[dict[str, Any]], carried: dict[str, dict[str, Any]]) -> dict[str, Any]:
     session: dict[str, Any] = {"title": raw["name"] if isinstance(raw.get("name"), str) else "", "messages": messages}
+    if carried:
+        session["attachments"] = list(carried.values())
     uuid = raw.get("uuid")
     if isinstance(uuid, str) and uuid.strip():
         session["origin"] = ORIGIN_PREFIX + uuid.strip()
@@ -118,6 +165,17 @@ def convert(raw: Any, index: int, source: str) -> dict[str, Any]:  # noqa: PLR09
     if updated:
         session["updated_at"] = max(updated, created or updated)
     return session
+
+
+def _attach(item: dict[str, Any], files: list[dict[str, Any]], carried: dict[str, dict[str, Any]]) -> None:
+    """Give the message ``item`` its attached files as parts (after its text); the conversation carries them."""
+    if not files:
+        return
+    text = item["content"]
+    item["parts"] = ([{"kind": "text", "text": text}] if text else []) + [
+        {"kind": "file", "sha256": f["sha256"], "name": f["name"], "media_type": f["media_type"]} for f in files
+    ]
+    carried.update((f["sha256"], f) for f in files)
 
 
 # --- memories, project instructions, the account's name ------------------------------------------

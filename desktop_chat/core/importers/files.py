@@ -106,10 +106,11 @@ def _import_export(
         if cancel is not None and cancel():
             return False
         first = len(importer.session_ids)
-        with store.db.transaction():
+        with importer.files_kept_only_if_committed(), store.db.transaction():
             for index, session in batch:
                 importer.session(session, Reader(f"{found.source.name} conversation {index}"), index)
                 importer.message_map.clear()  # ids are per conversation in a converted export
+                importer.carried_here = {}  # and so are its files (a big export's text is not kept in memory)
         done += len(batch)
         batch = []
         if committed and len(importer.session_ids) > first:

@@ -21,10 +21,12 @@ the other kept as superseded with its history.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from desktop_chat.core.importers.attachments import Carried, FileWriter, carried_files
 from desktop_chat.core.importers.document import (
     ContinuedSession,
     ImportResult,
@@ -40,6 +42,8 @@ from desktop_chat.core.importers.document import (
 from desktop_chat.core.models import (
     FactOrigin,
     FactStatus,
+    FilePart,
+    ImagePart,
     MessageStatus,
     Part,
     PartRecord,
@@ -62,7 +66,9 @@ def import_json(store: Store, data: dict[str, Any], *, between: Callable[[int], 
     ``between(done)`` is called after each chat, inside the one transaction (an exception rolls it all back).
     """
     importer = Importer(store)
-    with store.db.transaction():
+    # Every carried file is checked before anything is written: a changed byte refuses the whole document.
+    importer.carried = carried_files(data.get("attachments"), Reader("attachments"))
+    with importer.files_kept_only_if_committed(), store.db.transaction():
         for index, raw in enumerate(data["sessions"]):
             importer.session(raw, Reader(f"sessions[{index}]"), index)
             if between is not None:
@@ -101,6 +107,19 @@ class Importer:
         self.superseded: list[tuple[int, int]] = []  # (new fact id, old id of its successor)
         self.current_keys: set[tuple[str, int | None]] = set()  # (key, scope) given a current value
         self.plans: list[tuple[int, list[Any], Reader]] = []  # (new session id, raw reply plans): ids map last
+        self.carried: dict[str, Carried] = {}  # the document's attached files, checked, by hash
+        self.carried_here: dict[str, Carried] = {}  # the conversation's own (a converted export's), likewise
+        self.files = FileWriter(store)
+
+    @contextmanager
+    def files_kept_only_if_committed(self) -> Iterator[None]:
+        """Around a transaction: the attached files it wrote are deleted again if it rolls back."""
+        try:
+            yield
+        except BaseException:
+            self.files.undo()
+            raise
+        self.files.committed()
 
     def session(self, raw: Any, reader: Reader, index: int) -> None:
         if not isinstance(raw, dict):
@@ -109,6 +128,7 @@ class Importer:
         if not isinstance(messages, list):
             raise reader.at(".messages").fail("must be a list")
         origin = origin_of(raw, reader)
+        self.carried_here = carried_files(raw.get("attachments"), reader.at(".attachments"))
         existing = self.store.sessions.by_origin(origin)
         if existing is not None:
             title = str(raw.get("title") or "")
@@ -214,6 +234,10 @@ class Importer:
         if status == MessageStatus.STREAMING:
             status = MessageStatus.STOPPED  # nothing is streaming into an imported file
         parts = _parts_of(raw, reader)
+        for index, part in enumerate(parts):
+            if isinstance(part, FilePart | ImagePart):  # its file first: the message's reference needs its row
+                sha = part.sha256
+                self.files.need(sha, self.carried_here.get(sha) or self.carried.get(sha), reader.at(f".parts[{index}]"))
         new_id = self.rows.add_message(
             session_id,
             parent_id=parent,

@@ -25,6 +25,11 @@ class AttachmentFiles:
     def __init__(self, data_folder: Path) -> None:
         self.folder = data_folder / FOLDER_NAME
 
+    @classmethod
+    def beside(cls, database: Path | None) -> AttachmentFiles | None:
+        """The files kept beside the database at ``database`` (None: an in-memory store keeps no files)."""
+        return cls(database.parent) if database is not None else None
+
     def path(self, sha256: str) -> Path:
         if not _HASH.fullmatch(sha256):
             raise ValueError(f"not a SHA-256: {sha256!r}")
@@ -38,6 +43,8 @@ class AttachmentFiles:
         sha = hashlib.sha256(data).hexdigest()
         if not self.exists(sha):
             self._write(sha, iter((data,)))
+        else:
+            self._touch(sha)
         return sha
 
     def put_file(self, source: Path) -> tuple[str, int]:
@@ -52,6 +59,8 @@ class AttachmentFiles:
         if not self.exists(sha):
             with source.open("rb") as f:
                 self._write(sha, iter(lambda: f.read(_CHUNK), b""))
+        else:
+            self._touch(sha)
         return sha, size
 
     def read(self, sha256: str) -> bytes:
@@ -68,6 +77,11 @@ class AttachmentFiles:
         for sub in self.folder.iterdir():
             if sub.is_dir():
                 yield from (f.name for f in sub.iterdir() if _HASH.fullmatch(f.name))
+
+    def _touch(self, sha: str) -> None:
+        """A file stored again is young again: a sweep of old unreferenced files must not take it now."""
+        with contextlib.suppress(OSError):
+            os.utime(self.path(sha))
 
     def _write(self, sha: str, blocks: Iterator[bytes]) -> None:
         target = self.path(sha)

@@ -12,7 +12,17 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from desktop_chat.core.models import FactOrigin, FactStatus, JSONDict, MessageStatus, Part, Role, Usage
+from desktop_chat.core.models import (
+    FactOrigin,
+    FactStatus,
+    FilePart,
+    ImagePart,
+    JSONDict,
+    MessageStatus,
+    Part,
+    Role,
+    Usage,
+)
 from desktop_chat.core.storage.db import Repository, to_db_time
 from desktop_chat.core.storage.facts import normalize_key
 from desktop_chat.core.storage.messages import usage_json
@@ -37,7 +47,8 @@ class ImportRepository(Repository):
         active: bool = True,
         parts: Sequence[Part] = (),
     ) -> int:
-        """Insert one message as recorded; the session's activity time is not touched."""
+        """Insert one message as recorded, with its references to attached files (their rows must be here first);
+        the session's activity time is not touched."""
         cursor = self._conn.execute(
             "INSERT INTO messages(session_id, parent_id, role, content, created_at, status, model, token_count,"
             " usage, meta, error, active, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -58,6 +69,12 @@ class ImportRepository(Repository):
             ),
         )
         assert cursor.lastrowid is not None
+        files = [p.sha256 for p in parts if isinstance(p, FilePart | ImagePart)]
+        if files:
+            self._conn.executemany(
+                "INSERT INTO message_attachments(message_id, position, sha256) VALUES (?, ?, ?)",
+                [(cursor.lastrowid, position, sha) for position, sha in enumerate(files)],
+            )
         return cursor.lastrowid
 
     def add_fact(

@@ -6,11 +6,13 @@ import json
 import re
 import sqlite3
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from desktop_chat.core.errors import NotFound
 from desktop_chat.core.models import SearchHit, Session, Strategy
+from desktop_chat.core.storage.attachment_search import attachment_hits
 from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, utcnow
 
 _COLUMNS = (
@@ -274,5 +276,21 @@ class SessionRepository(Repository):
                 (query, limit),
             )
         ]
+        hits += attachment_hits(conn, query, re.findall(r"\w+", text, flags=re.UNICODE), limit)
         hits.sort(key=lambda hit: hit.rank)  # stable: newest-first order survives for common words
         return hits[:limit]
+
+    def attached_files(self, session_ids: Sequence[int]) -> set[str]:
+        """The attached files the chats' messages (every version) refer to: what deleting them may free."""
+        found: set[str] = set()
+        for start in range(0, len(session_ids), 500):
+            chunk = list(session_ids[start : start + 500])
+            found.update(
+                row[0]
+                for row in self._conn.execute(
+                    "SELECT DISTINCT l.sha256 FROM message_attachments l JOIN messages m ON m.id = l.message_id"
+                    f" WHERE m.session_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        return found
