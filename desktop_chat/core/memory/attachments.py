@@ -43,7 +43,7 @@ SEARCH_LIMIT = 400
 MISSES = 8
 # Words that ask for the whole document rather than name a part of it: they pick out no excerpt.
 _GENERIC = """summarise summarize summary summarising summarizing document documents file files attached attachment
-    attachments pdf docx read explain describe overview main points key contents content text page pages
+    attachments pdf docx read explain describe overview main points contents content text page pages
     report paper article give brief briefly short tldr review analyse analyze"""
 GENERIC_WORDS = frozenset(_GENERIC.split())
 _CACHE_SIZE = 4096
@@ -220,9 +220,9 @@ def _excerpts(a: Assembly, attachment: Attachment, whole: int, limit: int) -> Co
     hit_seqs = {c.seq for c in matched}
     found = sum(1 for c in chosen if c.seq in hit_seqs)
     if matched:
-        why = f"the {plural(found, 'one')} that match {' '.join(words)!r}"
+        why = f"{found:,} that match{'es' if found == 1 else ''} {' '.join(words)!r}"
         if found < k:
-            why += f" and {k - found:,} around them or from its beginning"
+            why += f", {k - found:,} around {'it' if found == 1 else 'them'} and from the beginning"
     else:
         why = "no word of your message picks out a part, so its beginning and excerpts spread evenly through it"
     reason = f"{k:,} of {plural(total, 'excerpt')}, {tokens:,} tokens: {why}; {total - k:,} left out"
