@@ -13,7 +13,7 @@ from desktop_chat.core.models import Attachment, ContextPlan, PartKind, Strategy
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.workspace import Workspace
 from tests.helpers.controller import settings_for
-from tests.helpers.fake_openai import Fault, FakeOpenAIServer
+from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.helpers.long_document import FACTS, manual
 from tests.helpers.workspace import with_workspace
 
@@ -50,7 +50,9 @@ def attachment_parts(plan: ContextPlan) -> list[Any]:
     return [p for p in plan.parts if p.kind is PartKind.ATTACHMENT]
 
 
-def test_a_document_that_fits_goes_whole_right_before_the_message(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+def test_a_document_that_fits_goes_whole_right_before_the_message(
+    tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
     (tmp_path / "boat.txt").write_text(NOTES)
 
     async def job(workspace: Workspace, events: list[Event]) -> None:
