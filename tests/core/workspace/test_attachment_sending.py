@@ -13,17 +13,12 @@ from desktop_chat.core.models import Attachment, ContextPlan, PartKind, Strategy
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.workspace import Workspace
 from tests.helpers.controller import settings_for
+from tests.helpers.documents import docx_bytes, pdf_bytes, png_bytes
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.helpers.long_document import FACTS, manual
 from tests.helpers.workspace import with_workspace
 
 NOTES = "The boat is called Marigold. Its mooring is at pier 7, next to the harbour master's office.\n"
-
-
-def png_bytes(width: int, height: int) -> bytes:
-    """A PNG's signature and header chunk: all the size reader needs (the server never decodes it)."""
-    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + b"\x08\x02\x00\x00\x00"
-    return b"\x89PNG\r\n\x1a\n" + (13).to_bytes(4, "big") + b"IHDR" + header + b"\x00" * 4 + b"\x00" * 12
 
 
 def big_window(server: FakeOpenAIServer, **overrides: Any) -> Settings:
@@ -221,5 +216,49 @@ def test_the_budget_holds_with_files_at_every_size(tmp_path: Path, fake_openai: 
                 left_out = {o.attachment for o in plan.omitted if o.attachment}
                 sent = {p.attachment for p in attachment_parts(plan)}
                 assert {f.sha256 for f in files} <= left_out | sent, "every file is sent, left out with why, or both"
+
+    with_workspace(tmp_path, fake_openai, job)
+
+
+def test_a_pdf_and_a_docx_arrive_as_their_text_with_the_pdf_pages_marked(
+    tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    (tmp_path / "invoice.pdf").write_bytes(pdf_bytes(["Invoice 2291 from Harbour Supplies", "Total due: 1,240 EUR"]))
+    (tmp_path / "letter.docx").write_bytes(docx_bytes(["Dear Alex,", "The meeting moves to Thursday at 10."]))
+
+    async def job(workspace: Workspace, events: list[Event]) -> None:
+        pdf = workspace.attachments.add(tmp_path / "invoice.pdf")
+        letter = workspace.attachments.add(tmp_path / "letter.docx")
+        sid = workspace.new_session(title="Papers").id
+        plan = await send(workspace, sid, "What is the total, and when is the meeting?", pdf, letter)
+        received = sent_messages(fake_openai)
+        first, second, question = received[-3:]
+        assert first["role"] == second["role"] == question["role"] == "user"
+        assert first["content"].startswith("invoice.pdf (attached, 2 pages):\n\n")
+        assert "Invoice 2291 from Harbour Supplies" in first["content"]
+        assert "[page 2]\nTotal due: 1,240 EUR" in first["content"]
+        assert second["content"].startswith("letter.docx (attached")
+        assert "Dear Alex,\n\nThe meeting moves to Thursday at 10." in second["content"]
+        assert question["content"] == "What is the total, and when is the meeting?"
+        assert [p.attachment for p in attachment_parts(plan)] == [pdf.sha256, letter.sha256]
+
+    with_workspace(tmp_path, fake_openai, job)
+
+
+def test_a_long_pdf_sends_the_matching_page_labelled_with_its_number(
+    tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    pages = [manual(700, facts=(), seed=page) for page in range(30)]
+    pages[11] += "\nThe courier collects returned crates from loading bay C every Wednesday."
+    (tmp_path / "handbook.pdf").write_bytes(pdf_bytes(pages))
+
+    async def job(workspace: Workspace, events: list[Event]) -> None:
+        handbook = workspace.attachments.add(tmp_path / "handbook.pdf")
+        sid = workspace.new_session(title="Handbook").id
+        plan = workspace.preview(sid, "Which loading bay does the courier use?", attachments=[handbook], budget=3_000)
+        [part] = attachment_parts(plan)
+        assert "[handbook.pdf, page 12]\n" in part.messages[0].content
+        assert "loading bay C" in part.messages[0].content and "1 that matches" in part.reason
+        assert plan.total_tokens <= plan.budget
 
     with_workspace(tmp_path, fake_openai, job)
