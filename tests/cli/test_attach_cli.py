@@ -49,7 +49,7 @@ def test_context_with_an_attachment_lists_its_part_and_json_names_the_file(
     text = cli(data, *args, "--budget", "3000")
     assert text.returncode == 0, text.stderr
     [line] = [line for line in text.stdout.splitlines() if line.strip().startswith("attachment")]
-    assert "excerpts" in line and "that matches" in line
+    assert "excerpts" in line and "that match" in line
     assert "left out attachment:" in text.stdout
     shown = cli(data, *args, "--budget", "3000", "--json")
     plan = json.loads(shown.stdout)

@@ -1,7 +1,8 @@
 """A long generated document with facts planted in it (seeded: the same text every run).
 
 The filler reads like an operations manual (sections of varied sentences about rooms, schedules,
-suppliers) and never uses a planted fact's words, so a fact's chunk is the one its words find.
+suppliers). With ``distractors`` (the default), about one sentence in twelve uses some of the facts'
+words elsewhere ("the key cabinet", "the cellar door"), so a search must weigh words, not just find them.
 Used by the attachment tests (a needle in ~200,000 tokens) and by ``bench/attachment_budget.py``.
 """
 
@@ -74,6 +75,21 @@ _EXTRA = (
     "The checklist hangs by the service door.",
 )
 
+_DISTRACTORS = (
+    "The key cabinet in the office is locked at night.",
+    "The boathouse roof was repainted last spring.",
+    "The cellar door sticks in wet weather.",
+    "Spare light bulbs are kept in the store room.",
+    "The linen cupboard is restocked on Tuesdays.",
+    "Fuel receipts are filed with the monthly accounts.",
+    "The humidity in the greenhouse is checked by the garden crew.",
+    "Payment for small purchases is made from the petty cash tin.",
+    "The alarm panel is tested every quarter.",
+    "Each supplier account receives a statement every month.",
+    "The generator shed is swept before the inspection.",
+    "Terms for new staff are explained at the induction.",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Fact:
@@ -108,12 +124,14 @@ FACTS = (
 )
 
 
-def _sentence(rng: random.Random) -> str:
+def _sentence(rng: random.Random, distractors: bool) -> str:
+    if distractors and rng.random() < 1 / 12:
+        return rng.choice(_DISTRACTORS)
     text = f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_WHEN)} {rng.choice(_BY)}."
     return text + (" " + rng.choice(_EXTRA) if rng.random() < 0.4 else "")
 
 
-def manual(tokens: int = 200_000, *, facts: tuple[Fact, ...] = FACTS, seed: int = 23) -> str:
+def manual(tokens: int = 200_000, *, facts: tuple[Fact, ...] = FACTS, seed: int = 23, distractors: bool = True) -> str:
     """About ``tokens`` tokens (o200k_base) of manual, ``facts`` planted at spread places (not the beginning)."""
     rng = random.Random(seed)
     # ~13 tokens a sentence, 5-9 sentences a paragraph, 4 paragraphs a section: ~510 tokens.
@@ -123,7 +141,7 @@ def manual(tokens: int = 200_000, *, facts: tuple[Fact, ...] = FACTS, seed: int 
     for number in range(1, sections + 1):
         out.append(f"Section {number}")
         for paragraph in range(4):
-            sentences = [_sentence(rng) for _ in range(rng.randint(5, 9))]
+            sentences = [_sentence(rng, distractors) for _ in range(rng.randint(5, 9))]
             fact = places.get(number)
             if fact is not None and paragraph == 2:
                 sentences.insert(rng.randint(1, len(sentences) - 1), fact.sentence)
