@@ -5,7 +5,7 @@ order of work is what makes it safe:
 
 1. the user's message is committed before anything can fail on the network;
 2. the context plan is made, and the request is built from
-   ``plan.request_messages()`` and nothing else;
+   ``plan.chat_messages()`` (what ``plan.request_messages()`` shows) and nothing else;
 3. the assistant message is created with status ``streaming``, and what has
    arrived is saved at least every ``save_interval`` seconds (on a timer, never
    per delta) and at the end with status complete / stopped / failed.
