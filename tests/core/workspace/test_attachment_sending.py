@@ -264,3 +264,22 @@ def test_a_long_pdf_sends_the_matching_page_labelled_with_its_number(
         assert plan.total_tokens <= plan.budget
 
     with_workspace(tmp_path, fake_openai, job)
+
+
+def test_an_edited_message_keeps_its_file_and_sends_it_again(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
+    (tmp_path / "boat.txt").write_text(NOTES)
+
+    async def job(workspace: Workspace, events: list[Event]) -> None:
+        notes = workspace.attachments.add(tmp_path / "boat.txt")
+        sid = workspace.new_session(title="Boat").id
+        await send(workspace, sid, "Where is the moring?", notes)
+        first = workspace.chats.messages(sid)[0]
+        async for _ in workspace.replies.edit_and_resend(sid, first.id, "Where is the mooring?"):
+            pass
+        edited = workspace.chats.messages(sid)[0]
+        assert edited.id != first.id and edited.content == "Where is the mooring?"
+        assert [a.sha256 for a in workspace.attachments.of_message(edited.id)] == [notes.sha256]
+        received = sent_messages(fake_openai)
+        assert received[-2]["content"].endswith(NOTES) and received[-1]["content"] == "Where is the mooring?"
+
+    with_workspace(tmp_path, fake_openai, job)
