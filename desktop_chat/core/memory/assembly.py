@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from desktop_chat.core.memory.history import History
 from desktop_chat.core.memory.options import MemoryOptions
-from desktop_chat.core.models import REPLY_PRIMING_TOKENS, ContextPart, Omission, Role, Session
+from desktop_chat.core.models import REPLY_PRIMING_TOKENS, Attachment, ContextPart, Omission, Role, Session
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
 
@@ -20,6 +20,7 @@ class Anchor:
     id: int | None  # None: a draft, not stored yet
     content: str
     tokens: int
+    attachments: tuple[Attachment, ...] = ()  # its files, each under the name it has in the message
 
 
 class _PartCounts:
@@ -42,6 +43,16 @@ class _PartCounts:
 _part_counts = _PartCounts()
 
 
+@dataclass(frozen=True, slots=True)
+class Excerpted:
+    """A file sent as excerpts: its part and omission, so the excerpts can grow into what memory leaves."""
+
+    attachment: Attachment
+    whole: int  # its tokens sent whole
+    part: ContextPart
+    omission: Omission
+
+
 @dataclass
 class Assembly:
     store: Store
@@ -60,6 +71,8 @@ class Assembly:
     parts: list[ContextPart] = field(default_factory=list)
     omitted: list[Omission] = field(default_factory=list)
     recalled_ids: set[int] = field(default_factory=set)
+    notices: list[str] = field(default_factory=list)  # for the composer: an image the model cannot read
+    excerpted: list[Excerpted] = field(default_factory=list)  # the anchor's files sent as excerpts
 
     def __post_init__(self) -> None:
         self.free = self.budget - REPLY_PRIMING_TOKENS - (self.anchor.tokens if self.anchor else 0)

@@ -37,6 +37,18 @@ def _attachment(row: Sequence[Any]) -> Attachment:
 
 
 class AttachmentRepository(Repository):
+    _present = False
+
+    def available(self) -> bool:
+        """The tables exist: a database still open in an older process has not run migrations 016-017 yet."""
+        if not self._present:
+            self._present = bool(
+                self._conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attachment_chunks'"
+                ).fetchone()
+            )
+        return self._present
+
     def add(self, attachment: Attachment, *, at: datetime | None = None) -> None:
         """Keep ``attachment``'s row, a document's text in chunks too; the same content added again (under any
         name) keeps the first row."""
@@ -59,6 +71,10 @@ class AttachmentRepository(Repository):
             "SELECT id, sha256, seq, label, text, 0.0 FROM attachment_chunks WHERE sha256 = ? ORDER BY seq", (sha256,)
         )
         return [StoredChunk(*row) for row in rows]
+
+    def chunk_count(self, sha256: str) -> int:
+        row = self._conn.execute("SELECT COUNT(*) FROM attachment_chunks WHERE sha256 = ?", (sha256,)).fetchone()
+        return int(row[0])
 
     def search_chunks(self, words: str, shas: Sequence[str] | None = None, *, limit: int = 50) -> list[StoredChunk]:
         """Chunks holding any of ``words`` (stemmed, as message search), best match first; only those of
@@ -103,6 +119,18 @@ class AttachmentRepository(Repository):
             for row in rows:
                 found.setdefault(row[0], []).append(_attachment(row[1:]))
         return found
+
+    def of_session(self, session_id: int) -> list[tuple[int, str]]:
+        """(message id, sha256) of every file the chat's active messages carry, oldest first."""
+        if not self.available():
+            return []
+        # Driven by message_attachments (small), not by the chat's messages (maybe 100,000).
+        rows = self._conn.execute(
+            "SELECT l.message_id, l.sha256 FROM message_attachments l CROSS JOIN messages m ON m.id = l.message_id"
+            " WHERE m.session_id = ? AND m.active = 1 ORDER BY l.message_id, l.position",
+            (session_id,),
+        )
+        return [(int(row[0]), str(row[1])) for row in rows]
 
     def referenced(self) -> set[str]:
         """Every stored row's hash (the files the data folder must keep)."""
