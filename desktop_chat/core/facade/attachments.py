@@ -1,7 +1,8 @@
 """``workspace.attachments``: keep a file the user attaches (read once, stored once), find it again, let it go.
 
-Reading a document can take seconds (a 200-page PDF): ``add`` blocks, so the window calls it
-from a worker thread and the command line just waits. A file that cannot be read raises
+Reading a document can take seconds (a 200-page PDF): ``add`` blocks. The database belongs to the
+thread that opened it, so the window reads on a worker thread (``read``: no database) and then keeps
+what was read on its own (``keep``); the command line just calls ``add``. A file that cannot be read raises
 ``UnreadableAttachment`` (one line) and nothing is stored.
 """
 
@@ -41,9 +42,23 @@ class AttachmentsFacade:
     def add(
         self, path: Path, *, name: str | None = None, progress: Callable[[int, int], None] | None = None
     ) -> Attachment:
-        """Read ``path`` and keep a copy; returns what the chat will refer to. Blocks: call it off the GUI thread."""
-        name = name or path.name
+        """Read ``path`` and keep a copy; returns what the chat will refer to. Blocks (``read`` then ``keep``)."""
         limit_mb = self._ctx.settings.attachment_max_mb
+        return self.keep(self.read(path, name=name, progress=progress, limit_mb=limit_mb))
+
+    def read(
+        self,
+        path: Path,
+        *,
+        limit_mb: int,
+        name: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Attachment:
+        """Read ``path`` and store its bytes, without touching the database: safe on a worker thread.
+
+        ``limit_mb``: the setting ``attachment_max_mb``, read by the caller on the database's thread. What
+        this returns is not kept until ``keep`` (on the database's thread) records it."""
+        name = name or path.name
         try:
             size = path.stat().st_size
             with path.open("rb") as f:
@@ -67,7 +82,10 @@ class AttachmentsFacade:
             read = extract(path, name, progress=progress, max_bytes=limit_mb * MB)
             text, media, units, unit_name = read.text, read.media_type, read.units, read.unit_name
         sha, size = self.files.put_file(path)
-        attachment = Attachment(sha, name, media, size, text, units, unit_name, width, height)
+        return Attachment(sha, name, media, size, text, units, unit_name, width, height)
+
+    def keep(self, attachment: Attachment) -> Attachment:
+        """Record what ``read`` returned (its text indexed in chunks); on the database's thread."""
         self._ctx.store.attachments.add(attachment)
         return attachment
 
