@@ -94,6 +94,11 @@ class AttachmentsFacade:
         sha = self.files.put_bytes(data)
         return self.add(self.files.path(sha), name=name)
 
+    def read_bytes(self, data: bytes, name: str, *, limit_mb: int) -> Attachment:
+        """``add_bytes`` without the database (``read``'s rule): safe on a worker thread; then ``keep`` it."""
+        sha = self.files.put_bytes(data)
+        return self.read(self.files.path(sha), name=name, limit_mb=limit_mb)
+
     def get(self, sha256: str) -> Attachment:
         return self._ctx.store.attachments.get(sha256)
 
