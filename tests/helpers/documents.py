@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zipfile
 import zlib
 from collections.abc import Sequence
 
@@ -154,6 +155,15 @@ def xlsx_bytes(rows: list[list[object]] | dict[str, list[list[object]]]) -> byte
             sheet.append(row)
     out = io.BytesIO()
     book.save(out)
+    return out.getvalue()
+
+
+def zip_bytes(entries: dict[str, bytes]) -> bytes:
+    """A ZIP archive (deflated) holding ``entries``: for Office files that are not what they claim."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
     return out.getvalue()
 
 

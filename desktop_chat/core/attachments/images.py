@@ -47,7 +47,7 @@ def openai_image_tokens(width: int, height: int, detail: Literal["auto", "high",
     scale = min(1.0, SHORT_SIDE / min(w, h))
     w, h = w * scale, h * scale
     # The scaled size is whole pixels; rounding first keeps 768.0000001 from adding a tile row.
-    tiles = math.ceil(round(w) / TILE) * math.ceil(round(h) / TILE)
+    tiles = math.ceil(max(1, round(w)) / TILE) * math.ceil(max(1, round(h)) / TILE)
     return BASE_TOKENS + TILE_TOKENS * tiles
 
 
