@@ -14,7 +14,7 @@ import io
 import struct
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 _PAGE_WIDTH, _PAGE_HEIGHT = 612, 792  # US Letter, in points
 _LINE_HEIGHT = 14
@@ -141,18 +141,18 @@ def pptx_bytes(slides: list[str], *, notes: list[str] | None = None) -> bytes:
     return out.getvalue()
 
 
-def xlsx_bytes(rows: list[list[object]] | dict[str, list[list[object]]]) -> bytes:
+def xlsx_bytes(rows: Sequence[Sequence[object]] | Mapping[str, Sequence[Sequence[object]]]) -> bytes:
     """An Excel workbook: one sheet with ``rows``, or one sheet per name of a dict."""
     from openpyxl import Workbook
 
-    sheets = rows if isinstance(rows, dict) else {"Sheet1": rows}
+    sheets = rows if isinstance(rows, Mapping) else {"Sheet1": rows}
     book = Workbook()
     for default in list(book.worksheets):  # the empty "Sheet" a new workbook starts with
         book.remove(default)
     for name, sheet_rows in sheets.items():
         sheet = book.create_sheet(name)
         for row in sheet_rows:
-            sheet.append(row)
+            sheet.append(list(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
