@@ -118,7 +118,9 @@ def test_a_workbook_gives_each_sheet_as_rows_with_its_header(tmp_path: Path) -> 
 
 
 def test_a_long_sheet_is_cut_and_the_text_says_how_many_rows_were_left_out(tmp_path: Path) -> None:
-    rows = [["n", "square"], *([n, n * n] for n in range(1, MAX_ROWS_PER_SHEET + 3))]
+    rows: list[list[object]] = [["n", "square"]]
+    for n in range(1, MAX_ROWS_PER_SHEET + 3):
+        rows.append([n, n * n])
     path = _file(tmp_path, "long.xlsx", xlsx_bytes(rows))
 
     text = extract(path).text
