@@ -39,92 +39,15 @@ from pathlib import Path
 from desktop_chat.core.attachments.extract import extract
 from tests.helpers.documents import pdf_bytes
 
-_WORDS = [
-    "the",
-    "of",
-    "and",
-    "to",
-    "in",
-    "is",
-    "that",
-    "for",
-    "it",
-    "as",
-    "with",
-    "was",
-    "on",
-    "be",
-    "by",
-    "this",
-    "are",
-    "from",
-    "at",
-    "or",
-    "an",
-    "have",
-    "not",
-    "which",
-    "budget",
-    "report",
-    "quarter",
-    "revenue",
-    "growth",
-    "market",
-    "customer",
-    "service",
-    "product",
-    "team",
-    "project",
-    "plan",
-    "risk",
-    "schedule",
-    "supplier",
-    "contract",
-    "invoice",
-    "payment",
-    "account",
-    "balance",
-    "review",
-    "audit",
-    "policy",
-    "compliance",
-    "design",
-    "system",
-    "network",
-    "storage",
-    "memory",
-    "process",
-    "thread",
-    "window",
-    "document",
-    "page",
-    "section",
-    "figure",
-    "table",
-    "result",
-    "method",
-    "analysis",
-    "sample",
-    "measure",
-    "value",
-    "increase",
-    "decrease",
-    "average",
-    "total",
-    "annual",
-    "region",
-    "north",
-    "south",
-    "east",
-    "west",
-    "office",
-    "manager",
-    "director",
-    "engineer",
-    "analyst",
-    "partner",
-    "member",
-]
+_VOCABULARY = (
+    "the of and to in is that for it as with was on be by this are from at or an have not which "
+    "budget report quarter revenue growth market customer service product team project plan risk "
+    "schedule supplier contract invoice payment account balance review audit policy compliance "
+    "design system network storage memory process thread window document page section figure "
+    "table result method analysis sample measure value increase decrease average total annual "
+    "region north south east west office manager director engineer analyst partner member"
+)
+_WORDS = _VOCABULARY.split()
 
 
 def prose(rnd: random.Random, words: int) -> str:
@@ -167,7 +90,12 @@ def child(path: Path) -> None:
 def longest_wait(work: Callable[[], object]) -> tuple[float, float, float]:
     """(longest, 99th percentile, median) lateness in ms of 1 ms sleeps while a worker thread runs ``work``."""
     done = threading.Event()
-    worker = threading.Thread(target=lambda: (work(), done.set()))
+
+    def run() -> None:
+        work()
+        done.set()
+
+    worker = threading.Thread(target=run)
     late: list[float] = []
     worker.start()
     while not done.is_set():
