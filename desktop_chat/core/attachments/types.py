@@ -116,8 +116,10 @@ def image(name: str, media_type: str, *, sendable: bool) -> UnreadableAttachment
             "Send it as an image to a model that reads images."
         )
     else:
-        kind = media_type.removeprefix("image/").upper()
-        message = f"{name} is a {kind} image, which models do not take. Convert it to PNG or JPEG and attach that."
+        kind = media_type.removeprefix("image/").split("+")[0].upper()
+        message = (
+            f"{name} is an image in {kind} format, which models do not take. Convert it to PNG or JPEG and attach that."
+        )
     return UnreadableAttachment(message, name=name, reason="image")
 
 

@@ -47,6 +47,26 @@ def test_a_pdf_with_some_scanned_pages_keeps_the_text_and_marks_the_pages_withou
     assert got.units == 8
 
 
+def test_a_pdf_page_that_cannot_be_read_is_marked_and_the_others_kept(tmp_path: Path) -> None:
+    # Page 2's string is left open (same length, so the cross-reference table stays right).
+    data = pdf_bytes(["page one", "page two", "page three"]).replace(b"(page two) Tj", b"(page two  Tj")
+    path = _file(tmp_path, "broken-page.pdf", data)
+
+    got = extract(path)
+
+    assert got.text == "[page 1]\npage one\n\n[page 2: damaged, not read]\n\n[page 3]\npage three"
+
+
+def test_a_pdf_page_whose_glyphs_map_to_no_characters_is_not_sent(tmp_path: Path) -> None:
+    # Page 1's font points at an object that does not exist: pypdf gives U+FFFD for each glyph.
+    data = pdf_bytes(["page one", "page two"]).replace(b"/F1 3 0 R", b"/F1 0 0 R", 1)
+    path = _file(tmp_path, "no-unicode.pdf", data)
+
+    got = extract(path)
+
+    assert got.text == "[page 1: text layer not readable]\n\n[page 2]\npage two"
+
+
 def test_an_encrypted_pdf_that_opens_without_a_password_is_read(tmp_path: Path) -> None:
     path = _file(tmp_path, "statement.pdf", encrypted_pdf_bytes("Balance: 1,024.00", ""))
 

@@ -36,6 +36,7 @@ CASES: list[tuple[str, Callable[[], bytes], str, tuple[str, ...]]] = [
         "damaged",
         ("damaged", "as a PDF", "save it again"),
     ),
+    ("all-pages-broken.pdf", lambda: pdf_bytes(["one"]).replace(b"(one) Tj", b"(one  Tj"), "damaged", ("as a PDF",)),
     ("not-really.pdf", lambda: b"this was never a PDF, only a renamed note\n" * 5, "damaged", ("as a PDF",)),
     ("empty.txt", lambda: b"", "empty", ("empty", "Attach the file with its content")),
     ("empty.pdf", lambda: b"", "empty", ("empty",)),
@@ -72,7 +73,7 @@ CASES: list[tuple[str, Callable[[], bytes], str, tuple[str, ...]]] = [
     ("blank.html", lambda: b"<html><script>only()</script><style>p{}</style></html>", "no_text", ("a web page",)),
     ("spaces.md", lambda: b"  \n\n\t\n", "no_text", ("a text file with no text",)),
     ("photo.png", lambda: png_bytes(8, 8), "image", ("is an image", "Send it as an image")),
-    ("photo.bmp", lambda: b"BM" + bytes(60), "image", ("BMP image", "Convert it to PNG or JPEG")),
+    ("photo.bmp", lambda: b"BM" + bytes(60), "image", ("an image in BMP format", "Convert it to PNG or JPEG")),
 ]
 
 
