@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction, QColor, QDesktopServices, QDragEnterEvent, QD
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop_chat.core.models import ImagePart, Role
+from desktop_chat.core.models import FilePart, ImagePart, Role
 from desktop_chat.ui.chat.attachment_chips import Chip
 from tests.helpers.waiting import until
 from tests.helpers.window import Harness
@@ -174,7 +174,7 @@ def test_an_unreadable_file_says_one_line_and_attaches_nothing(
     assert "\n" not in problem.text()
     assert _chips(h) == []
     assert h.window.state.attachments == ()
-    assert h.workspace.attachments.files.stored() == [] or not list(h.workspace.attachments.files.stored())
+    assert list(h.workspace.attachments.files.stored()) == []
 
 
 def test_sending_files_alone_sends_them_and_clears_the_chips(
@@ -196,7 +196,7 @@ def test_sending_files_alone_sends_them_and_clears_the_chips(
     h.run(scenario())
     assert _chips(h) == [] and h.window.state.attachments == ()
     user = [m for m in h.workspace.messages(h.chat_id) if m.role is Role.USER][-1]
-    assert [p.name for p in user.parts if hasattr(p, "sha256")] == ["notes.txt", "chart.png"]
+    assert [p.name for p in user.parts if isinstance(p, FilePart | ImagePart)] == ["notes.txt", "chart.png"]
     assert any(isinstance(p, ImagePart) for p in user.parts)
     body = json.dumps(h.server.chat_requests[-1].body)
     assert "notes.txt" in body
@@ -216,7 +216,7 @@ def opened_urls() -> Iterator[list[QUrl]]:
             self.urls.append(url)
 
     catcher = Catcher()
-    QDesktopServices.setUrlHandler("file", catcher, "open")
+    QDesktopServices.setUrlHandler("file", catcher, "open")  # type: ignore[arg-type]  # PySide6 takes str
     try:
         yield catcher.urls
     finally:

@@ -64,15 +64,23 @@ class AttachmentsFacade:
             with path.open("rb") as f:
                 head = f.read(64)
         except FileNotFoundError:
-            raise UnreadableAttachment(f"{name} does not exist: choose the file again.") from None
+            raise UnreadableAttachment(
+                f"{name} does not exist: choose the file again.", name=name, reason="damaged"
+            ) from None
         except IsADirectoryError:
-            raise UnreadableAttachment(f"{name} is a folder: attach the files in it one by one.") from None
+            raise UnreadableAttachment(
+                f"{name} is a folder: attach the files in it one by one.", name=name, reason="unknown"
+            ) from None
         except OSError as exc:
-            raise UnreadableAttachment(f"Cannot read {name} ({(exc.strerror or str(exc)).lower()}).") from None
+            raise UnreadableAttachment(
+                f"Cannot read {name} ({(exc.strerror or str(exc)).lower()}).", name=name, reason="damaged"
+            ) from None
         if size > limit_mb * MB:
             raise UnreadableAttachment(
                 f"{name} is {size / MB:,.1f} MB, over the {limit_mb:,} MB limit for attachments: "
-                "attach a smaller file or raise the limit in Settings."
+                "attach a smaller file or raise the limit in Settings.",
+                name=name,
+                reason="too_large",
             )
         media = media_type_of(name, head)
         text, units, unit_name, width, height = None, None, "", None, None
