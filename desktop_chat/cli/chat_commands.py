@@ -8,6 +8,7 @@ import contextlib
 import getpass
 import sys
 from collections.abc import AsyncGenerator
+from pathlib import Path
 
 from desktop_chat.cli import models_commands, tool_prompt
 from desktop_chat.cli.common import Context, UsageError, index_for_recall, print_json, session_id_arg, shown, shown_line
@@ -55,11 +56,13 @@ def _parse_send(args: argparse.Namespace) -> tuple[int | None, str | None]:
     if args.retry:
         if words:
             raise UsageError("--retry sends your last message again: give no TEXT.")
+        if args.attach:
+            raise UsageError("--retry sends your last message as it was: attach files to a new message instead.")
         return session, None
     if len(words) != 1:
         raise UsageError("give the message as one argument (quote it), or - to read it from standard input.")
     text = sys.stdin.read() if words[0] == "-" else words[0]
-    if not text.strip():
+    if not text.strip() and not args.attach:
         raise UsageError("the message is empty.")
     return session, text
 
@@ -72,6 +75,10 @@ def cmd_send(ctx: Context) -> int:
         # Refuses an unknown profile, naming the known ones; `local` names the built-in model.
         args.profile = workspace.settings.profile(args.profile).name
     strategy = Strategy(args.strategy) if args.strategy else None
+    if session_id is not None:
+        workspace.chats.session(session_id)  # an unknown chat is refused before any file is read
+    # Read and stored before any chat is made or request sent: a file that cannot be read is one line, exit 1.
+    args.attachments = [workspace.attachments.add(Path(name)) for name in args.attach or ()]
     return asyncio.run(_send(workspace, args, session_id, text, strategy=strategy))
 
 
@@ -120,7 +127,9 @@ async def _send(
         if text is None:
             events = workspace.replies.retry(sid, model=args.model, strategy=strategy)
         else:
-            events = workspace.replies.send(sid, text, model=args.model, strategy=strategy)
+            events = workspace.replies.send(
+                sid, text, model=args.model, strategy=strategy, attachments=args.attachments
+            )
         code = await _print_reply(events, sid, temporary=args.temporary)
         for line in workspace.tools.problems():  # the chat went on without these servers
             print(f"desktop-chat: {shown_line(line)}", file=sys.stderr)
@@ -319,6 +328,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--model", help="model (for --new: of the chat; else: this reply)")
     p.add_argument("--profile", help="provider profile (see `desktop-chat profiles`)")
     p.add_argument("--temporary", action="store_true", help="with --new: a chat that is never saved")
+    p.add_argument(
+        "--attach",
+        action="append",
+        metavar="FILE",
+        help="attach a file (repeatable): a document goes whole when it fits the budget, else the excerpts that "
+        "answer the message; an image goes to models that read images (TEXT may then be empty)",
+    )
     p.add_argument(
         "--assistant", metavar="NAME", help="with --new: start from this assistant (see `desktop-chat assistants`)"
     )

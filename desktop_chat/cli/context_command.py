@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from desktop_chat.cli.common import Context, UsageError, index_for_recall, print_json, session_id_arg, shown_line
@@ -18,6 +19,8 @@ def cmd_context(ctx: Context) -> int:
         raise UsageError(f"--budget must be a positive number of tokens, not {args.budget}.")
     workspace = ctx.workspace
     workspace.chats.session(args.session)  # an unknown chat is refused before any indexing
+    # Read and stored first: a file that cannot be read is one line, and nothing is planned.
+    attachments = [workspace.attachments.add(Path(name)) for name in args.attach or ()]
     index_for_recall(workspace, args.session, Strategy(args.strategy) if args.strategy else None)
     plan = workspace.memory.preview(
         args.session,
@@ -26,6 +29,7 @@ def cmd_context(ctx: Context) -> int:
         model=args.model,
         budget=args.budget,
         query=args.query,
+        attachments=attachments,
     )
     cost = workspace.costs.next_request(args.session, plan)
     if args.json:
@@ -66,6 +70,7 @@ def plan_json(plan: ContextPlan, messages: dict[int, Message]) -> dict[str, Any]
             "messages": refs(p.message_ids),
             "fact_ids": list(p.fact_ids),
             "summary_through": p.summary_through,
+            "attachment": p.attachment,
             "text": [m.content for m in p.messages],
         }
 
@@ -76,6 +81,7 @@ def plan_json(plan: ContextPlan, messages: dict[int, Message]) -> dict[str, Any]
             "tokens": o.tokens,
             "message_ids": list(o.message_ids),
             "fact_ids": list(o.fact_ids),
+            "attachment": o.attachment,
         }
 
     return {
@@ -98,6 +104,7 @@ def plan_json(plan: ContextPlan, messages: dict[int, Message]) -> dict[str, Any]
         "exact_counts": plan.exact_counts,
         "parts": [part(p) for p in plan.parts],
         "omitted": [omission(o) for o in plan.omitted],
+        "notices": list(plan.notices),
         "request": plan.request_messages(),
     }
 
@@ -131,7 +138,10 @@ def _print_readable(plan: ContextPlan) -> None:
     for o in plan.omitted:
         what = f" ({len(o.message_ids)} msgs)" if o.message_ids else ""
         what += f" (facts {','.join(map(str, o.fact_ids))})" if o.fact_ids else ""
+        what += f" ({o.tokens:,} tokens)" if o.tokens and o.attachment else ""
         print(f"  left out {o.kind.value}: {o.reason}{what}")
+    for notice in plan.notices:
+        print(f"  notice: {notice}")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -148,5 +158,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--model", metavar="M", help="plan for this model (default: the chat's, else the profile's)")
     p.add_argument("--query", metavar="TEXT", help="what recall searches for (default: the newest user message)")
     p.add_argument("--draft", metavar="TEXT", help="plan as if TEXT were sent next")
+    p.add_argument(
+        "--attach",
+        action="append",
+        metavar="FILE",
+        help="plan the draft with this file attached (repeatable); the file is read and stored as send would",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=cmd_context)

@@ -1,8 +1,5 @@
-"""Frozen dataclasses and enums shared by every layer.
-
-Repositories return these and nothing else, so the UI and the CLI never see a
-``sqlite3.Row`` or an SDK object.
-"""
+"""Frozen dataclasses and enums shared by every layer (repositories return these and nothing else, so the UI
+and the CLI never see a ``sqlite3.Row`` or an SDK object). The jobs' types are in ``jobs.py``, re-exported."""
 
 from __future__ import annotations
 
@@ -11,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
+from desktop_chat.core.image_content import ImageContent, with_images
+from desktop_chat.core.jobs import *  # noqa: F403 - re-exported: callers import the upkeep jobs' types from here
 from desktop_chat.core.request_cap import BudgetLimit, RequestCap, budget_reason
 
 JSONDict = dict[str, Any]
@@ -316,6 +315,8 @@ class PartKind(StrEnum):
     FACTS = "facts"
     SUMMARY = "summary"
     RECALLED = "recalled"
+    # A file of the message being answered, or recalled from an earlier one; sent right before that message.
+    ATTACHMENT = "attachment"
     RECENT = "recent"
 
 
@@ -332,14 +333,20 @@ class ChatMessage:
     # Within one reply's tool loop (issue 24): the calls an assistant message made, the call a tool message answers.
     tool_calls: tuple[ToolCallPart, ...] = ()
     tool_call_id: str | None = None
+    images: tuple[ImageContent, ...] = ()  # sent after ``content`` as image parts (issue 23)
 
-    def to_openai(self) -> dict[str, str]:
+    def to_openai(self) -> dict[str, Any]:
+        """The message as shown (``plan.request_messages()``): images' data URLs shortened."""
+        if self.images:
+            return {"role": self.role.value, "content": with_images(self.content, self.images, shown=True)}
         return {"role": self.role.value, "content": self.content}
 
     def wire(self) -> dict[str, Any]:
-        """The message as the chat completions API takes it, tool calls and results included."""
+        """The message as the chat completions API takes it: tool calls and results, images (read now) included."""
         if self.tool_call_id is not None:
             return {"role": "tool", "tool_call_id": self.tool_call_id, "content": self.content}
+        if self.images:
+            return {"role": self.role.value, "content": with_images(self.content, self.images, shown=False)}
         if not self.tool_calls:
             return self.to_openai()
         calls = [
@@ -360,13 +367,16 @@ class ContextPart:
     message_ids: tuple[int, ...] = ()
     fact_ids: tuple[int, ...] = ()
     summary_through: int | None = None
+    attachment: str | None = None  # the file (sha256) of an attachment part
 
     @property
     def count(self) -> int:
         """How many things the part holds, as a person counts them: the recent part's messages as
-        sent (the user's message being written included), else the stored messages or facts it uses."""
+        sent (the user's message being written included), one file, else the stored messages or facts it uses."""
         if self.kind is PartKind.RECENT:
             return len(self.messages)
+        if self.kind is PartKind.ATTACHMENT:
+            return 1
         return len(self.message_ids) or len(self.fact_ids)
 
 
@@ -379,6 +389,7 @@ class Omission:
     tokens: int = 0
     message_ids: tuple[int, ...] = ()
     fact_ids: tuple[int, ...] = ()
+    attachment: str | None = None  # the file (sha256) left out, in whole or in part
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,6 +409,7 @@ class ContextPlan:
     draft_tokens: int = 0  # what the draft planned as the next message costs, overhead included (0: no draft)
     request_cap: RequestCap | None = None  # the cap in force for this chat (None: the caller resolved none)
     budget_limit: BudgetLimit = BudgetLimit.WINDOW
+    notices: tuple[str, ...] = ()  # one line each, for the composer: "gpt-3.5-turbo does not read images: …"
 
     @property
     def total_tokens(self) -> int:
@@ -426,8 +438,21 @@ class ContextPlan:
         """Why the budget is what it is: "cap 16,000 (Settings)", "the model's window", "given for this plan"."""
         return budget_reason(self.budget_limit, self.request_cap)
 
-    def request_messages(self) -> list[dict[str, str]]:
-        return [m.to_openai() for p in self.parts for m in p.messages]
+    def chat_messages(self) -> list[ChatMessage]:
+        """The request's messages: the parts' in order, attachments right before the message being answered."""
+        attached = [m for p in self.parts if p.kind is PartKind.ATTACHMENT for m in p.messages]
+        sent: list[ChatMessage] = []
+        for part in self.parts:
+            if part.kind is PartKind.RECENT and attached:
+                sent += [*part.messages[:-1], *attached, part.messages[-1]]
+                attached = []
+            elif part.kind is not PartKind.ATTACHMENT:
+                sent += part.messages
+        return sent + attached
+
+    def request_messages(self) -> list[dict[str, Any]]:
+        """The request as shown: ``chat_messages`` in the API's shape, images' data URLs shortened."""
+        return [m.to_openai() for m in self.chat_messages()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,11 +465,12 @@ class PartRecord:
     message_ids: tuple[int, ...] = ()
     fact_ids: tuple[int, ...] = ()
     summary_through: int | None = None
+    attachment: str | None = None  # the file (sha256) of an attachment part or omission
 
     @property
     def count(self) -> int:
         """As ``ContextPart.count``: every message of a sent request was stored, so its ids count them."""
-        return len(self.message_ids) or len(self.fact_ids)
+        return 1 if self.kind is PartKind.ATTACHMENT else len(self.message_ids) or len(self.fact_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,29 +497,3 @@ class ReplyPlan:
     @property
     def fact_ids(self) -> tuple[int, ...]:
         return tuple(i for p in self.parts for i in p.fact_ids)
-
-
-# --- memory upkeep jobs ------------------------------------------------------------
-
-JobName = Literal["summary", "facts"]
-JOBS: tuple[JobName, ...] = ("summary", "facts")
-
-
-class JobStatus(StrEnum):
-    PENDING = "pending"  # never ran, or was interrupted and will run again
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class JobState:
-    """Where one upkeep job of a session stands."""
-
-    session_id: int
-    job: JobName
-    status: JobStatus
-    through_id: int | None = None  # last message processed; None: nothing yet
-    error: str | None = None  # one line, when the last run failed
-    attempts: int = 0  # failed tries on the message right after through_id
-    updated_at: datetime | None = None

@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from desktop_chat.core.controller.branches import (
@@ -40,9 +39,10 @@ from desktop_chat.core.controller.branches import (
 )
 from desktop_chat.core.controller.clients import ClientPool
 from desktop_chat.core.controller.naming import ChatNamer
+from desktop_chat.core.controller.planning import PlanRequest, plan_for
 from desktop_chat.core.controller.slots import ReplySlots, Slot
 from desktop_chat.core.controller.stores import StoreRouter
-from desktop_chat.core.controller.targets import Target, profile_for, reply_limit, starter_model_strategy, target_for
+from desktop_chat.core.controller.targets import Target, profile_for, reply_limit, target_for
 from desktop_chat.core.controller.tool_loop import ToolBox, start_tools, tool_rounds
 from desktop_chat.core.controller.turn import DONE, Done, Turn, warm_counters
 from desktop_chat.core.controller.upkeep_scheduler import UpkeepScheduler
@@ -58,19 +58,15 @@ from desktop_chat.core.events import (
     Started,
     Stopped,
 )
-from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.memory.branching import after_branch
-from desktop_chat.core.memory.planner import plan_context
 from desktop_chat.core.metering import Meter
 from desktop_chat.core.models import (
     Attachment,
-    ChatMessage,
     ContextPlan,
     JobName,
     JobState,
     Message,
     MessageStatus,
-    Omission,
     Role,
     Session,
     Strategy,
@@ -168,38 +164,20 @@ class ConversationController:
         budget: int | None = None,
         query: str | None = None,
         settings: Settings | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> ContextPlan:
         """What the chat's next request contains: the one function both ``send`` and the inspector's preview use.
 
         ``draft``: text not sent yet, planned as the newest user message (None: answer the
-        newest stored one). A temporary chat reads the saved global facts but never writes memory.
+        newest stored one), with ``attachments``. A temporary chat reads the saved global facts but never
+        writes memory.
         """
         settings = settings or self.settings
         store = self.store_for(session_id)
-        session = store.sessions.get(session_id)
-        target = self.target(session, settings, model)
-        context_window = target.profile.context_window
-        fallback: Omission | None = None
-        if target.profile.is_builtin:
-            context_window = settings.local_context_size  # what the built-in server is started with
-            strategy, fallback = starter_model_strategy(target.profile, settings, strategy or session.strategy)
-        plan = plan_context(
-            store,
-            session_id,
-            settings=settings,
-            model=target.model,
-            context_window=context_window,
-            strategy=strategy,
-            options=options,
-            budget=budget,
-            draft=draft,
-            query=query,
-            facts_from=self._store if store is not self._store else None,
-            local=is_local_profile(target.profile),
-            profile=target.profile,
-            tools=self.tools.offered(settings) if self.tools is not None else (),
-        )
-        return plan if fallback is None else replace(plan, omitted=(*plan.omitted, fallback))
+        target = self.target(store.sessions.get(session_id), settings, model)
+        ask = PlanRequest(draft, strategy, options, budget, query, attachments)
+        tools = self.tools.offered(settings) if self.tools is not None else ()
+        return plan_for(store, self._store, session_id, target, settings, ask=ask, tools=tools)
 
     async def client_for(self, profile: ProviderProfile) -> ChatClient:
         return await self._clients.client_for(profile)
@@ -402,8 +380,8 @@ class ConversationController:
             store, session_id, user, assistant.id, plan, model, self._save_interval, self.channel.publish, meter
         )
         slot.turn = turn
-        # The request is built from the plan alone, so the memory inspector shows the truth.
-        request = [ChatMessage(Role(m["role"]), m["content"]) for m in plan.request_messages()]
+        # The request is built from the plan alone (images included), so the memory inspector shows the truth.
+        request = plan.chat_messages()
         body = tool_rounds(self.tools, turn, client, request, settings=settings, profile=profile)  # tools, issue 24
         pump = turn.pump = asyncio.create_task(
             turn.read(client, request, reply_limit(plan), body=body), name=f"reply-{assistant.id}"

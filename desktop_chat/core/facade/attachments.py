@@ -18,7 +18,9 @@ from desktop_chat.core.attachments.extract import UnreadableAttachment, extract,
 from desktop_chat.core.attachments.images import image_size
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.facade.context import Context
+from desktop_chat.core.memory.attachments import cost_whole
 from desktop_chat.core.models import Attachment, FilePart, ImagePart
+from desktop_chat.core.providers.local.builtin import builtin_model_name
 from desktop_chat.core.storage.attachment_files import AttachmentFiles
 from desktop_chat.core.storage.db import utcnow
 
@@ -106,6 +108,18 @@ class AttachmentsFacade:
         """``add_bytes`` without the database (``read``'s rule): safe on a worker thread; then ``keep`` it."""
         sha = self.files.put_bytes(data)
         return self.read(self.files.path(sha), name=name, limit_mb=limit_mb)
+
+    def tokens(self, attachment: Attachment, session_id: int | None = None) -> int:
+        """What the file costs sent whole to the chat's model (no chat: the active profile's): a document's
+        text with its heading, an image by its provider's rule with its label (``attachments/vision.py``;
+        counted even for a model that does not read images, whose plan then says it is left out)."""
+        settings = self._ctx.current_settings()
+        if session_id is not None:
+            model = self._ctx.controller.target(self._ctx.session(session_id), settings).model
+        else:
+            profile = settings.profile()
+            model = builtin_model_name(settings) if profile.is_builtin else profile.default_model
+        return cost_whole(attachment, model)
 
     def get(self, sha256: str) -> Attachment:
         return self._ctx.store.attachments.get(sha256)

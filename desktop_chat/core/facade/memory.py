@@ -26,6 +26,7 @@ from desktop_chat.core.memory.budget import request_cap
 from desktop_chat.core.memory.options import chat_request_cap, memory_options
 from desktop_chat.core.memory.upkeep import describe_upkeep, jobs_for
 from desktop_chat.core.models import (
+    Attachment,
     ContextPlan,
     Fact,
     FactEvent,
@@ -65,8 +66,10 @@ class MemoryFacade:
         budget: int | None = None,
         query: str | None = None,
         settings: Settings | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> ContextPlan:
-        """Exactly what the next request would contain if ``draft`` were sent now; the function ``send`` uses.
+        """Exactly what the next request would contain if ``draft`` (with ``attachments``, already added with
+        ``workspace.attachments.add``) were sent now; the function ``send`` uses.
 
         An empty draft plans the next message, not written yet: after the last reply, the whole
         history the chat's strategy keeps plus an empty message of the user's; while the newest
@@ -81,6 +84,7 @@ class MemoryFacade:
             model=model,
             budget=budget,
             query=query,
+            attachments=attachments,
             # cached: no reload and re-validation per keystroke
             settings=settings if settings is not None else self._ctx.current_settings(),
         )

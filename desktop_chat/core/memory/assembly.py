@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from desktop_chat.core.memory.history import History
 from desktop_chat.core.memory.options import MemoryOptions
-from desktop_chat.core.models import REPLY_PRIMING_TOKENS, ContextPart, Omission, Role, Session
+from desktop_chat.core.models import REPLY_PRIMING_TOKENS, Attachment, ContextPart, Omission, Role, Session
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
 
@@ -20,6 +20,7 @@ class Anchor:
     id: int | None  # None: a draft, not stored yet
     content: str
     tokens: int
+    attachments: tuple[Attachment, ...] = ()  # its files, each under the name it has in the message
 
 
 class _PartCounts:
@@ -60,6 +61,7 @@ class Assembly:
     parts: list[ContextPart] = field(default_factory=list)
     omitted: list[Omission] = field(default_factory=list)
     recalled_ids: set[int] = field(default_factory=set)
+    notices: list[str] = field(default_factory=list)  # for the composer: an image the model cannot read
 
     def __post_init__(self) -> None:
         self.free = self.budget - REPLY_PRIMING_TOKENS - (self.anchor.tokens if self.anchor else 0)

@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from desktop_chat.core.models import Message, Role
+from desktop_chat.core.models import FilePart, ImagePart, Message, Role
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import O200K_BASE, TokenCounter
 
@@ -35,8 +35,22 @@ _MAX_BATCH = 1024
 
 
 def stored_token_count(role: Role | str, content: str) -> int:
-    """The count ``messages.token_count`` caches for a message: o200k_base, overhead included."""
+    """The count ``messages.token_count`` caches for a message: o200k_base, overhead included. For a message
+    that carries files, ``content`` is its ``sent_content`` (the text and the line naming them)."""
     return TokenCounter.for_model(_DB_MODEL).count_message(role, content)
+
+
+def with_note(content: str, names: Sequence[str]) -> str:
+    """A message's text as history sends it: a file it carried is named on a line of its own, not re-sent (its
+    text goes with the message it came with; later, recall brings back the parts that match)."""
+    if not names:
+        return content
+    note = f"[attached: {', '.join(names)}]"
+    return f"{content}\n{note}" if content else note
+
+
+def sent_content(message: Message) -> str:
+    return with_note(message.content, [p.name for p in message.parts if isinstance(p, FilePart | ImagePart)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +139,8 @@ class History:
                     counts[message_id] = cached
         if missing:
             fresh = [
-                (m.id, self._counter.count_message(m.role, m.content)) for m in self._store.messages.by_ids(missing)
+                (m.id, self._counter.count_message(m.role, sent_content(m)))
+                for m in self._store.messages.by_ids(missing)
             ]
             if self._uses_db_counts:
                 self._store.messages.set_token_counts(fresh)
@@ -165,7 +180,11 @@ class History:
         return {m.id: m for m in self._store.messages.by_ids(list(ids))}
 
     def contents(self, ids: Sequence[int]) -> dict[int, str]:
-        return self._store.messages.contents(list(ids))
+        """The messages' text as sent in history (``sent_content``: files named, not included)."""
+        contents = self._store.messages.contents(list(ids))
+        for message_id, names in self._store.messages.attached_names(list(ids)).items():
+            contents[message_id] = with_note(contents[message_id], names)
+        return contents
 
     def tokens_of(self, message: Message) -> int:
         """The count for a loaded message, from the caches when they have it (and cached when not)."""
@@ -174,7 +193,7 @@ class History:
         cached = None if self._uses_db_counts else _other_counts.get(self._counter.encoding_name, message.id)
         if cached is not None:
             return cached
-        tokens = self._counter.count_message(message.role, message.content)
+        tokens = self._counter.count_message(message.role, sent_content(message))
         if self._uses_db_counts:
             self._store.messages.set_token_counts([(message.id, tokens)])
         else:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from desktop_chat.core.memory.assembly import Anchor, Assembly
+from desktop_chat.core.memory.attachments import Seeing, attach
 from desktop_chat.core.memory.budget import (
     check_fits,
     check_instructions,
@@ -18,7 +21,17 @@ from desktop_chat.core.memory.options import chat_request_cap, memory_options
 from desktop_chat.core.memory.parts import add_instructions, instruction_texts, instruction_tokens
 from desktop_chat.core.memory.strategies import STRATEGIES
 from desktop_chat.core.memory.window import finish_window
-from desktop_chat.core.models import ContextPart, ContextPlan, PartKind, Role, Session, Strategy
+from desktop_chat.core.models import (
+    Attachment,
+    ContextPart,
+    ContextPlan,
+    FilePart,
+    ImagePart,
+    PartKind,
+    Role,
+    Session,
+    Strategy,
+)
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.request_cap import BudgetLimit
 from desktop_chat.core.settings import Settings
@@ -26,7 +39,8 @@ from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tokens import TokenCounter
 from desktop_chat.core.tools import ToolSpec
 
-PART_ORDER = tuple(PartKind)  # instructions, system prompt, tools, pinned facts, facts, summary, recalled, recent
+# instructions, system prompt, tools, pinned facts, facts, summary, recalled, attachment, recent
+PART_ORDER = tuple(PartKind)
 # What the tools block costs beyond its definitions' text (OpenAI's own wrapping; an estimate, calibrated
 # like every count by the provider's reported usage).
 TOOLS_OVERHEAD_TOKENS = 12
@@ -57,6 +71,8 @@ def plan_context(
     local: bool = False,
     profile: ProviderProfile | None = None,
     tools: Sequence[ToolSpec] = (),
+    attachments: Sequence[Attachment] = (),
+    attachment_folder: Path | None = None,
 ) -> ContextPlan:
     """Plan the next request of a chat.
 
@@ -76,6 +92,8 @@ def plan_context(
     (a temporary chat reads the saved global facts). ``local``: the request goes to a
     model on this machine, so private facts may go in (else they are omitted, with why).
     ``tools``: the tool definitions the request offers; their tokens are a part of their own (never cut).
+    ``attachments``: the draft's files (a stored message being answered brings its own). ``attachment_folder``:
+    the data folder, where images' stored copies are read from (memory/attachments.py: whole, excerpts, images).
 
     The custom instructions (``settings.custom_instructions``) and the chat's system prompt go
     first, each its own system message and part, and are never cut.
@@ -96,7 +114,7 @@ def plan_context(
 
     tools_part = tool_definitions_part(tools, counter)
     budget_tokens_for_memory = budget_tokens - (tools_part.tokens if tools_part is not None else 0)
-    anchor = _anchor(history, session_id, counter, draft)
+    anchor = _anchor(store, history, session_id, counter, draft, attachments=attachments)
     a = Assembly(
         store=store,
         session=session,
@@ -121,6 +139,8 @@ def plan_context(
     add_instructions(a)
     if tools_part is not None:
         a.parts.append(tools_part)
+    # The message's files before any memory: the user attached them to be read (but after the instructions).
+    attach(a, Seeing(model, builtin=profile is not None and profile.is_builtin, folder=attachment_folder))
     a.start_memory()
     scan = STRATEGIES[chosen](a)
     finish_window(a, scan)
@@ -138,15 +158,24 @@ def plan_context(
         draft_tokens=anchor.tokens if anchor is not None and anchor.id is None else 0,
         request_cap=cap,
         budget_limit=limit,
+        notices=tuple(dict.fromkeys(a.notices)),
     )
     if plan.total_tokens > plan.budget:  # the invariant every caller relies on
         raise AssertionError(f"plan of {plan.total_tokens} tokens exceeds its budget of {plan.budget}")
     return plan
 
 
-def _anchor(history: History, session_id: int, counter: TokenCounter, draft: str | None) -> Anchor | None:
-    if draft is not None and draft.strip():
-        return Anchor(None, draft, counter.count_message(Role.USER, draft))
+def _anchor(
+    store: Store,
+    history: History,
+    session_id: int,
+    counter: TokenCounter,
+    draft: str | None,
+    *,
+    attachments: Sequence[Attachment],
+) -> Anchor | None:
+    if draft is not None and (draft.strip() or attachments):
+        return Anchor(None, draft, counter.count_message(Role.USER, draft), tuple(attachments))
     if draft is not None and not history.awaits_answer(session_id):
         # Nothing typed yet after the last reply: the next request is history plus a message to come.
         return Anchor(None, "", counter.count_message(Role.USER, ""))
@@ -154,7 +183,14 @@ def _anchor(history: History, session_id: int, counter: TokenCounter, draft: str
     if newest is None:
         return None
     message = history.load([newest])[newest]
-    return Anchor(message.id, message.content, history.tokens_of(message))
+    files = [p for p in message.parts if isinstance(p, FilePart | ImagePart)]
+    if not files:
+        return Anchor(message.id, message.content, history.tokens_of(message))
+    # Its files go as parts of their own (as the first time: a retry or regenerate sends them again), and its
+    # text alone as the message (the stored count includes the line naming them that history sends).
+    stored = {x.sha256: x for x in store.attachments.of_messages([message.id]).get(message.id, [])}
+    named = tuple(replace(stored[p.sha256], name=p.name) for p in files if p.sha256 in stored)
+    return Anchor(message.id, message.content, counter.count_message(Role.USER, message.content), named)
 
 
 _INSTRUCTION_NAMES = {PartKind.INSTRUCTIONS: "custom instructions", PartKind.SYSTEM_PROMPT: "this chat's system prompt"}

@@ -60,6 +60,10 @@ class AttachmentRepository(Repository):
         )
         return [StoredChunk(*row) for row in rows]
 
+    def chunk_count(self, sha256: str) -> int:
+        row = self._conn.execute("SELECT COUNT(*) FROM attachment_chunks WHERE sha256 = ?", (sha256,)).fetchone()
+        return int(row[0])
+
     def search_chunks(self, words: str, shas: Sequence[str] | None = None, *, limit: int = 50) -> list[StoredChunk]:
         """Chunks holding any of ``words`` (stemmed, as message search), best match first; only those of
         ``shas`` when given. ``rank`` is FTS5's bm25 (lower is better)."""
@@ -103,6 +107,16 @@ class AttachmentRepository(Repository):
             for row in rows:
                 found.setdefault(row[0], []).append(_attachment(row[1:]))
         return found
+
+    def of_session(self, session_id: int) -> list[tuple[int, str]]:
+        """(message id, sha256) of every file the chat's active messages carry, oldest first."""
+        # Driven by message_attachments (small), not by the chat's messages (maybe 100,000).
+        rows = self._conn.execute(
+            "SELECT l.message_id, l.sha256 FROM message_attachments l CROSS JOIN messages m ON m.id = l.message_id"
+            " WHERE m.session_id = ? AND m.active = 1 ORDER BY l.message_id, l.position",
+            (session_id,),
+        )
+        return [(int(row[0]), str(row[1])) for row in rows]
 
     def referenced(self) -> set[str]:
         """Every stored row's hash (the files the data folder must keep)."""

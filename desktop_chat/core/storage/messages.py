@@ -337,6 +337,21 @@ class MessageRepository(Repository):
         marks = ",".join("?" * len(ids))
         return dict(self._conn.execute(f"SELECT id, content FROM messages WHERE id IN ({marks})", ids).fetchall())
 
+    def attached_names(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """The names of the files each of ``ids`` carries, in order (messages with none left out)."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(
+            f"SELECT id, content, parts FROM messages WHERE id IN ({marks}) AND parts IS NOT NULL", list(ids)
+        )
+        found: dict[int, list[str]] = {}
+        for message_id, content, stored in rows:
+            names = [p.name for p in parts_from_row(content, stored) if isinstance(p, FilePart | ImagePart)]
+            if names:
+                found[message_id] = names
+        return found
+
     def interrupted(self) -> list[Message]:
         """Messages left 'streaming' by a crash or a kill."""
         return [

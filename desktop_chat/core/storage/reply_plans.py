@@ -28,6 +28,8 @@ def record_json(record: PartRecord) -> dict[str, Any]:
         data["fact_ids"] = list(record.fact_ids)
     if record.summary_through is not None:
         data["summary_through"] = record.summary_through
+    if record.attachment is not None:
+        data["attachment"] = record.attachment
     return data
 
 
@@ -40,15 +42,19 @@ def record_from_json(data: dict[str, Any]) -> PartRecord:
         message_ids=tuple(int(i) for i in data.get("message_ids", ())),
         fact_ids=tuple(int(i) for i in data.get("fact_ids", ())),
         summary_through=int(through) if through is not None else None,
+        attachment=str(data["attachment"]) if data.get("attachment") else None,
     )
 
 
 def records_of(plan: ContextPlan) -> tuple[tuple[PartRecord, ...], tuple[PartRecord, ...]]:
     """A plan's parts and omissions without their text."""
     parts = tuple(
-        PartRecord(p.kind, p.tokens, p.reason, p.message_ids, p.fact_ids, p.summary_through) for p in plan.parts
+        PartRecord(p.kind, p.tokens, p.reason, p.message_ids, p.fact_ids, p.summary_through, p.attachment)
+        for p in plan.parts
     )
-    omitted = tuple(PartRecord(o.kind, o.tokens, o.reason, o.message_ids, o.fact_ids) for o in plan.omitted)
+    omitted = tuple(
+        PartRecord(o.kind, o.tokens, o.reason, o.message_ids, o.fact_ids, attachment=o.attachment) for o in plan.omitted
+    )
     return parts, omitted
 
 

@@ -10,6 +10,7 @@ recalled message, that message leaves the quotes and its tokens go to the window
 from __future__ import annotations
 
 from desktop_chat.core.memory.assembly import Assembly
+from desktop_chat.core.memory.attachment_recall import CHUNK_SHARE, recall_chunks
 from desktop_chat.core.memory.parts import add_facts, add_summary
 from desktop_chat.core.memory.recalled import add_recalled
 from desktop_chat.core.memory.strategies.recall import grow
@@ -24,6 +25,7 @@ def build(a: Assembly) -> WindowScan:
     recall_share = a.share(split.recall)
     scan = summary_window(a, covers_through)
     scan.take(a.free - recall_share)
+    recall_share -= recall_chunks(a, int(recall_share * CHUNK_SHARE))  # the chat's earlier files' parts (issue 23)
     recalled = add_recalled(a, recall_share, scan)
     grow(a, scan, recalled)
     return scan
