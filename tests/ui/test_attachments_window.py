@@ -8,18 +8,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QObject, QPoint, Qt, QUrl, Slot
-from PySide6.QtGui import QAction, QColor, QDesktopServices, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+)
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop_chat.core.models import FilePart, ImagePart, Role
+from desktop_chat.core.settings import Settings
 from desktop_chat.ui.chat.attachment_chips import Chip
+from desktop_chat.ui.inspector.plan import OMITTED, PART
+from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.helpers.waiting import until
-from tests.helpers.window import Harness
+from tests.helpers.window import Harness, ui_settings
 
 
 def _file(tmp_path: Path, name: str, text: str) -> Path:
@@ -167,7 +180,7 @@ def test_an_unreadable_file_says_one_line_and_attaches_nothing(
 
     async def scenario() -> None:
         _drop(h.window.composer.edit.viewport(), _mime(empty))
-        await until(lambda: problem.isVisible(), what="the problem line")
+        await until(problem.isVisible, what="the problem line")
 
     h.run(scenario())
     assert problem.text().startswith("empty.txt is empty")
@@ -177,10 +190,16 @@ def test_an_unreadable_file_says_one_line_and_attaches_nothing(
     assert list(h.workspace.attachments.files.stored()) == []
 
 
+def _model(server: FakeOpenAIServer, model: str) -> Settings:
+    """The test server's profile, asking for ``model`` (which decides whether images are read)."""
+    settings = ui_settings(server)
+    return replace(settings, profiles=(replace(settings.profiles[0], default_model=model),))
+
+
 def test_sending_files_alone_sends_them_and_clears_the_chips(
-    open_window: Callable[..., Harness], tmp_path: Path
+    open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> None:
-    h = open_window()
+    h = open_window(_model(fake_openai, "gpt-4o"))
     notes = _file(tmp_path, "notes.txt", "The launch code is PELICAN-42.")
     picture = _png(tmp_path, "chart.png", 300, 200)
     h.server.reply(chunks=["Got them."])
@@ -190,16 +209,67 @@ def test_sending_files_alone_sends_them_and_clears_the_chips(
         await _ready(h, 2)
         h.window.composer.edit.setFocus()
         QTest.keyClick(h.window.composer.edit, Qt.Key.Key_Return)  # no text: the files are the message
-        await until(lambda: len(h.server.chat_requests) == 1, what="the request")
+        await until(lambda: len(h.server.chat_requests) >= 1, what="the request")
         await until(lambda: not h.window.composer.busy, what="the reply's end")
 
     h.run(scenario())
     assert _chips(h) == [] and h.window.state.attachments == ()
     user = [m for m in h.workspace.messages(h.chat_id) if m.role is Role.USER][-1]
     assert [p.name for p in user.parts if isinstance(p, FilePart | ImagePart)] == ["notes.txt", "chart.png"]
-    assert any(isinstance(p, ImagePart) for p in user.parts)
-    body = json.dumps(h.server.chat_requests[-1].body)
-    assert "notes.txt" in body
+    body = json.dumps(h.server.chat_requests[0].body)
+    assert "PELICAN-42" in body  # the document's text, as the server received it
+    assert "data:image/png;base64," in body  # the image, to a model that reads images
+    assert h.window.composer.notice.isHidden()
+
+
+def test_a_failed_reply_keeps_the_files_with_the_message_and_retry_sends_them_again(
+    open_window: Callable[..., Harness], tmp_path: Path
+) -> None:
+    h = open_window()
+    h.server.fail(Fault.SERVER_ERROR)
+    h.server.reply(chunks=["Now it works."])
+
+    async def scenario() -> None:
+        _drop(h.window.composer, _mime(_file(tmp_path, "notes.txt", "The launch code is PELICAN-42.")))
+        await _ready(h, 1)
+        h.window.composer.set_text("What is the code?")
+        h.window.composer.submit()
+        await until(lambda: not h.window.composer.busy and h.server.chat_requests, what="the failure")
+        assert _chips(h) == []  # the files went with the message, saved before the request
+        h.window.replies.retry()
+        await until(lambda: len(h.server.chat_requests) >= 2 and not h.window.composer.busy, what="the retry")
+
+    h.run(scenario())
+    failed, retried = h.server.chat_requests[:2]  # then the chat's title
+    assert "PELICAN-42" in json.dumps(failed.body) and "PELICAN-42" in json.dumps(retried.body)
+
+
+def test_a_text_only_model_shows_the_notice_and_the_inspector_lists_the_attachment_parts(
+    open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    h = open_window(_model(fake_openai, "gpt-3.5-turbo"))
+    notice = h.window.composer.notice
+    tree = h.window.inspector.next_request.tree
+
+    async def scenario() -> None:
+        _drop(
+            h.window.composer,
+            _mime(_file(tmp_path, "report.txt", "Sales rose 12% in May."), _png(tmp_path, "chart.png", 300, 200)),
+        )
+        await _ready(h, 2)
+        await until(notice.isVisible, what="the notice")
+        await until(lambda: any(r.title.text() == "Attachment: report.txt" for r in tree.items()), what="the part")
+
+    h.run(scenario())
+    assert "read images" in notice.text() and "\n" not in notice.text()
+    assert notice.accessibleName() == "About the next request"
+    assert notice.accessibleDescription() == notice.text()
+    part = next(r for r in tree.items() if r.title.text() == "Attachment: report.txt")
+    assert part.which == PART and part.amount.text().lstrip("≈").replace(",", "").isdigit()
+    assert part.reason.text()  # whole, excerpts, and why
+    assert part.accessibleName().startswith("Attachment: report.txt: ")
+    left_out = [r for r in tree.items() if r.which == OMITTED and r.title.text().startswith("Attachment chart.png: ")]
+    assert left_out, [r.title.text() for r in tree.items()]
 
 
 @pytest.fixture
@@ -271,9 +341,7 @@ def test_the_chat_shows_a_thumbnail_and_a_file_line_and_a_click_opens_the_stored
     assert "attached: photo.png, notes.txt" in str(index.data(Qt.ItemDataRole.AccessibleTextRole))
 
 
-def test_every_new_control_has_an_accessible_name(
-    open_window: Callable[..., Harness], tmp_path: Path
-) -> None:
+def test_every_new_control_has_an_accessible_name(open_window: Callable[..., Harness], tmp_path: Path) -> None:
     from tests.ui.test_accessibility_walk import unnamed
 
     h = open_window()
@@ -283,7 +351,7 @@ def test_every_new_control_has_an_accessible_name(
         _drop(composer, _mime(_file(tmp_path, "a.txt", "alpha"), _png(tmp_path, "b.png", 40, 30)))
         await _ready(h, 2)
         _drop(composer, _mime(_file(tmp_path, "empty.txt", "")))
-        await until(lambda: composer.problem.isVisible(), what="the problem line")
+        await until(composer.problem.isVisible, what="the problem line")
 
     h.run(scenario())
     missing, checked = unnamed(composer)

@@ -221,8 +221,7 @@ class ComposerAttachments(QObject):
     def _tokens(self, workspace: Workspace, attachment: Attachment) -> int | None:
         """What the file costs whole for the open chat's model (``workspace.attachments.tokens``)."""
         try:
-            tokens = getattr(workspace.attachments, "tokens", None)  # TODO(attach-plan): call it once merged
-            return int(tokens(attachment, self._window.current_id)) if tokens is not None else None
+            return workspace.attachments.tokens(attachment, self._window.current_id)
         except DesktopChatError:
             return None
 
@@ -238,7 +237,7 @@ class ComposerAttachments(QObject):
 
     @Slot(object)
     def _plan_changed(self, plan: ContextPlan | None) -> None:
-        self.composer.show_notices(getattr(plan, "notices", ()) if plan is not None else ())  # TODO(attach-plan)
+        self.composer.show_notices(plan.notices if plan is not None else ())
 
 
 class DropTarget(QObject):
