@@ -22,7 +22,8 @@ from desktop_chat.core.memory.attachments import cost_whole
 from desktop_chat.core.models import Attachment, FilePart, ImagePart
 from desktop_chat.core.providers.local.builtin import builtin_model_name
 from desktop_chat.core.storage.attachment_files import AttachmentFiles
-from desktop_chat.core.storage.db import utcnow
+from desktop_chat.core.storage.db import Database, utcnow
+from desktop_chat.core.storage.store import Store
 
 MB = 1024 * 1024
 # A composer's attachment nobody sent is forgotten after this long (its file too); and a file is never
@@ -97,6 +98,21 @@ class AttachmentsFacade:
     def keep(self, attachment: Attachment) -> Attachment:
         """Record what ``read`` returned (its text indexed in chunks); on the database's thread."""
         self._ctx.store.attachments.add(attachment)
+        return attachment
+
+    def keep_on_worker(self, attachment: Attachment) -> Attachment:
+        """``keep`` from a worker thread, through a connection of its own (as the indexer writes vectors).
+
+        Indexing a 200-page document's chunks takes ~80 ms of SQLite: on the window's thread that
+        would freeze it; here the window's connection only waits if it writes at that moment."""
+        path = self._ctx.store.db.path
+        if path is None:
+            raise StorageError("Attachments need a data folder: open one to attach files.")
+        worker = Store(Database.open(path))
+        try:
+            worker.attachments.add(attachment)
+        finally:
+            worker.close()
         return attachment
 
     def add_bytes(self, data: bytes, name: str) -> Attachment:

@@ -1,8 +1,9 @@
 """Attaching files in the window: the paperclip (Chat ▸ Attach Files…, Ctrl+U), drops, pasted images.
 
 Each file is read on a worker thread (``workspace.attachments.read``: extraction and the copy into the
-data folder, no database) and then kept on the loop's thread (``keep``: the database belongs to it), so
-a 200-page PDF never stalls the window; its chip shows the pages read meanwhile. A file that cannot be
+data folder) and kept there too (``keep_on_worker``: its chunks indexed through a connection of the
+worker's own; the window's connection belongs to the loop's thread), so a 200-page PDF never stalls
+the window; its chip shows the pages read meanwhile. A file that cannot be
 read says so in one line under the editor, and nothing is attached. The ready attachments go to the
 window's ``ChatState`` (the next request is planned with them) and, on Send, to ``workspace.send``.
 """
@@ -102,7 +103,7 @@ class ComposerAttachments(QObject):
             path = Path(item)
 
             def work(ws: Workspace, limit: int, progress: Callable[[int, int], None], path: Path = path) -> Any:
-                attachment = ws.attachments.read(path, limit_mb=limit, progress=progress)
+                attachment = ws.attachments.keep_on_worker(ws.attachments.read(path, limit_mb=limit, progress=progress))
                 return attachment, thumbnail(path) if attachment.is_image else QImage()
 
             self._start(path.name, work)
@@ -114,7 +115,7 @@ class ComposerAttachments(QObject):
         copy = image.copy()  # its own pixels: the clipboard's may change while the worker encodes them
 
         def work(ws: Workspace, limit: int, _progress: Callable[[int, int], None]) -> Any:
-            attachment = ws.attachments.read_bytes(png_bytes(copy), name, limit_mb=limit)
+            attachment = ws.attachments.keep_on_worker(ws.attachments.read_bytes(png_bytes(copy), name, limit_mb=limit))
             keep = Qt.AspectRatioMode.KeepAspectRatio
             return attachment, copy.scaled(ICON, ICON, keep, Qt.TransformationMode.SmoothTransformation)
 
@@ -151,7 +152,6 @@ class ComposerAttachments(QObject):
         try:
             limit = workspace.settings.attachment_max_mb
             attachment, picture = await asyncio.to_thread(work, workspace, limit, progress)
-            workspace.attachments.keep(attachment)
         except DesktopChatError as exc:  # unreadable, too large, a full disk: one line, nothing attached
             self._drop(chip)
             self.composer.show_problem(str(exc))
