@@ -6,6 +6,7 @@ worker thread; sent through the real SDK to the project's test server.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -366,3 +367,28 @@ def test_every_new_control_has_an_accessible_name(open_window: Callable[..., Har
     # No other action of the window has the shortcut.
     clashes = [a.text() for a in h.window.findChildren(QAction) if a.shortcut() == action.shortcut()]
     assert clashes == [action.text()]
+
+
+def test_a_long_pdf_is_read_in_the_background_with_its_progress_on_the_chip(
+    open_window: Callable[..., Harness], tmp_path: Path
+) -> None:
+    from tests.helpers.documents import pdf_bytes
+
+    h = open_window()
+    pdf = tmp_path / "files" / "long report.pdf"
+    pdf.parent.mkdir()
+    pdf.write_bytes(pdf_bytes([f"Page {i} of the report, about harbour lights. " * 40 for i in range(1, 201)]))
+    seen: list[str] = []
+
+    async def scenario() -> None:
+        _drop(h.window.composer, _mime(pdf))
+        while not (_chips(h) and _chips(h)[0].ready):
+            if _chips(h):
+                seen.append(_chips(h)[0].detail.text())
+            await asyncio.sleep(0.002)  # the window's loop runs meanwhile: it is not blocked
+
+    h.run(scenario(), timeout=60)
+    steps = {s for s in seen if s.startswith("reading… ") and s != "reading… 100%"}
+    assert steps, seen[:5]  # "reading… 34%": pages read of the total
+    (chip,) = _chips(h)
+    assert chip.detail.text().endswith(" tok") and "200 pages" in chip.detail.text()

@@ -46,7 +46,8 @@ def describe(attachment: Attachment) -> str:
     """What a chip says under the name: size, then pages or pixels."""
     bits = [human_size(attachment.size)]
     if attachment.units:
-        bits.append(f"{attachment.units:,} {attachment.unit_name or 'parts'}")
+        unit = attachment.unit_name or "part"
+        bits.append(f"{attachment.units:,} {unit}{'' if attachment.units == 1 else 's'}")
     elif attachment.width and attachment.height:
         bits.append(f"{attachment.width} x {attachment.height} px")
     return " · ".join(bits)
