@@ -10,7 +10,6 @@ window's ``ChatState`` (the next request is planned with them) and, on Send, to 
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -76,8 +75,7 @@ class ComposerAttachments(QObject):
         self.action.setToolTip(f"Attach files to your message ({SHORTCUT})")
         self.action.triggered.connect(self.choose_files)
         window.addAction(self.action)
-        with contextlib.suppress(AttributeError):  # the menus exist in the window, not in a bare composer
-            window.chat_menu.insertAction(window.edit_last_action, self.action)
+        window.chat_menu.insertAction(window.edit_last_action, self.action)
         self.drops = DropTarget(self)
         for target in (composer, composer.edit.viewport(), window.chat, window.chat.list.viewport()):
             self.drops.watch(target)
