@@ -1,12 +1,13 @@
 """A chat with attachments, for looking at them in the window: the test server, a prepared data folder, the app.
 
-    PYTHONPATH=$PWD .venv/bin/python scripts/attachments_demo.py FOLDER
+    PYTHONPATH=$PWD .venv/bin/python scripts/attachments_demo.py FOLDER [MODEL]
 
 Prepares FOLDER (a chat whose message carries a chart and a report, sent through the test server
 to a model that reads images) and FOLDER/../files (a PDF and a photo to attach next), then runs
 ``python -m desktop_chat --data-dir FOLDER`` while the server answers. Used for
 docs/screenshots/attachments.png with /work/shared/tools/screenshot, attaching the two files through
-the paperclip's dialog (Ctrl+U, a typed folder, then the names).
+the paperclip's dialog (Ctrl+U, a typed folder, then the names). MODEL (default gpt-4o): the chat's
+model; a text-only one (gpt-3.5-turbo) shows the composer's notice about images.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def chart(path: Path, bars: list[int], colour: str) -> None:
     del app
 
 
-def prepare(folder: Path, files: Path, server: FakeOpenAIServer) -> None:
+def prepare(folder: Path, files: Path, server: FakeOpenAIServer, model: str = "gpt-4o") -> None:
     files.mkdir(parents=True, exist_ok=True)
     chart(files / "q3-sales.png", [62, 48, 81, 90, 77, 101], "#3b7dd8")
     report = files / "q3-report.pdf"
@@ -65,7 +66,7 @@ def prepare(folder: Path, files: Path, server: FakeOpenAIServer) -> None:
     profile = ProviderProfile(
         name="OpenAI (test server)",
         base_url=server.base_url,
-        default_model="gpt-4o",
+        default_model=model,
         context_window=128_000,
         needs_key=False,
     )
@@ -93,7 +94,7 @@ def main() -> int:
     files = folder.parent / "files"
     server = FakeOpenAIServer().start()
     try:
-        prepare(folder, files, server)
+        prepare(folder, files, server, *sys.argv[2:3])
         server.reply("A store front, by the look of it.")
         env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
         env["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="dc-demo-config-")  # no remembered window state

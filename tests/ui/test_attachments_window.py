@@ -269,8 +269,12 @@ def test_a_text_only_model_shows_the_notice_and_the_inspector_lists_the_attachme
     assert part.which == PART and part.amount.text().lstrip("≈").replace(",", "").isdigit()
     assert part.reason.text()  # whole, excerpts, and why
     assert part.accessibleName().startswith("Attachment: report.txt: ")
-    left_out = [r for r in tree.items() if r.which == OMITTED and r.title.text().startswith("Attachment chart.png: ")]
-    assert left_out, [r.title.text() for r in tree.items()]
+    (left_out,) = [r for r in tree.items() if r.which == OMITTED]
+    assert left_out.title.text().startswith("Attachment chart.png: "), left_out.title.text()
+    assert left_out.title.text().count("chart.png") == 1  # named once, though the reason names it too
+    assert "read images" in left_out.title.text()
+    # The files are the next message: the inspector does not call it empty.
+    assert not h.window.inspector.next_request.note.text().startswith("Your next message is still empty")
 
 
 @pytest.fixture

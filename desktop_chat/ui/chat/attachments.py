@@ -238,6 +238,9 @@ class ComposerAttachments(QObject):
         self.composer.show_notices(plan.notices if plan is not None else ())
 
 
+DRAGS = frozenset({QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.DragLeave, QEvent.Type.Drop})
+
+
 class DropTarget(QObject):
     """Files dragged over the chat or the composer: the composer lights up, a drop attaches them."""
 
@@ -251,22 +254,18 @@ class DropTarget(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
+        if kind not in DRAGS:
+            return False  # first, and touching nothing: the window's teardown sends events here too
         composer = self._attachments.composer
-        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove) and isinstance(event, QDropEvent):
-            if not local_files(event.mimeData()):
-                return False  # text dragged into the editor is the editor's
-            event.acceptProposedAction()
-            composer.set_drop_highlight(True)
-            return True
         if kind == QEvent.Type.DragLeave:
             composer.set_drop_highlight(False)
             return False
-        if kind == QEvent.Type.Drop and isinstance(event, QDropEvent):
-            files = local_files(event.mimeData())
-            if not files:
-                return False
-            composer.set_drop_highlight(False)
-            event.acceptProposedAction()
+        files = local_files(event.mimeData()) if isinstance(event, QDropEvent) else []
+        if not files:
+            return False  # text dragged into the editor is the editor's
+        assert isinstance(event, QDropEvent)  # DragEnter and DragMove are drop events too
+        event.acceptProposedAction()
+        composer.set_drop_highlight(kind != QEvent.Type.Drop)
+        if kind == QEvent.Type.Drop:
             self._attachments.add_paths(files)
-            return True
-        return False
+        return True

@@ -231,7 +231,7 @@ class InspectorPane(QWidget):
             return
         approx = self._approx()
         note = ""
-        if not self.draft.strip() and plan.parts:
+        if not self.draft.strip() and not self.state.attachments and plan.parts:
             if plan.draft_tokens:
                 note = "Your next message is still empty: type it to see it counted and what recall finds for it."
             else:

@@ -261,12 +261,16 @@ class PlanTree(QWidget):
         for index, omission in enumerate(omitted):
             count = len(omission.message_ids) or len(omission.fact_ids)
             what = PART_NAMES.get(omission.kind, str(omission.kind))
+            title = f"{what}: {omission.reason}"
             attachment = getattr(omission, "attachment", None)
             if attachment:
-                what = f"Attachment {self.name_of(attachment)}"
+                name = self.name_of(attachment)
+                # The reason may name the file itself ("chart.png: the model does not read images").
+                reason = omission.reason if omission.reason.startswith(name) else f"{name}: {omission.reason}"
+                title = f"Attachment {reason}"
             amount = tokens_text(omission.tokens, approx) if omission.tokens else (f"{count:,}" if count else "")
             row = self._row(OMITTED, index)
-            row.show_record(omission, f"{what}: {omission.reason}", amount)
+            row.show_record(omission, title, amount)
             used.append(row)
         for which, shown in ((PART, len(parts)), (OMITTED, len(omitted))):
             for row in self._pool[which][shown:]:
