@@ -92,7 +92,7 @@ def test_an_empty_data_folder_opens_on_a_new_chat(qloop: asyncio.AbstractEventLo
 
 
 def _before_the_last_migration(folder: Path) -> None:
-    """A database as the release before migration 015 left it (the table and its trigger gone, schema 14)."""
+    """A database as the release before the last migration (017) left it: its tables gone, the schema one lower."""
     store = Store.open(folder)
     try:
         chat = store.sessions.create("Kept through the update")
@@ -102,8 +102,8 @@ def _before_the_last_migration(folder: Path) -> None:
     conn = sqlite3.connect(database_path(folder), isolation_level=None)
     try:
         conn.executescript(
-            "DROP TRIGGER message_embeddings_stale; DROP TABLE message_embeddings;"
-            "DELETE FROM schema_migrations WHERE name = '015_message_embeddings';"
+            "DROP TABLE attachment_chunks_fts; DROP TABLE attachment_chunks;"
+            "DELETE FROM schema_migrations WHERE name = '017_attachment_chunks';"
             f"PRAGMA user_version = {len(MIGRATIONS) - 1};"
         )
     finally:
@@ -155,7 +155,7 @@ def test_a_database_being_updated_shows_its_progress_and_the_window_stays_respon
         assert run(qloop, drive(), timeout=60) == 0
     finally:
         holder.release()
-    assert "Updating your chats for this version: step 1 of 1 (message embeddings)…" in seen["lines"]
+    assert "Updating your chats for this version: step 1 of 1 (attachment chunks)…" in seen["lines"]
     assert seen["worst"] < STALL, f"the window froze {seen['worst'] * 1000:.0f} ms during the update"
     assert "Database update" not in seen["left"], "the progress goes once the update is done"
     assert seen["title"].endswith("Kept through the update")

@@ -13,14 +13,14 @@ import re
 from dataclasses import dataclass
 
 CHUNK_CHARS = 1_200
-_MARKER = re.compile(r"^\[(page|slide|sheet) ([^\]\n:]+)\]\s*$", re.MULTILINE)
+_MARKER = re.compile(r"^\[(page|slide|sheet) (\d+)(?::[^\]\n]*)?\]")  # "[page 3]", "[sheet 1: Sales]"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
     seq: int
-    label: str  # "page 3", "slide 2", "sheet Budget"; "" for flat text
+    label: str  # "page 3", "slide 2", "sheet 1"; "" for flat text
     text: str
 
 
@@ -44,7 +44,7 @@ def chunk_text(text: str, size: int = CHUNK_CHARS) -> list[Chunk]:
             continue
         marker = _MARKER.match(paragraph.splitlines()[0])
         if marker:
-            label = f"{marker.group(1)} {marker.group(2).strip()}"
+            label = f"{marker.group(1)} {marker.group(2)}"
         for piece in _pieces(paragraph, size):
             if pending and length + len(piece) + 2 > size:
                 flush()

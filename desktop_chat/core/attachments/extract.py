@@ -38,10 +38,12 @@ def extract(
 ) -> Extracted:
     """The text of the file at ``path``, called ``name`` for the user (default: the path's name).
 
-    ``progress(done, total)`` is called after each page of a PDF. ``max_bytes`` refuses a larger
-    file before reading it. Raises ``UnreadableAttachment`` (one line naming the file) for an
-    empty, too large, unknown, damaged, password-protected or scanned file, for one with no
-    text, and for an image (images are sent as image parts: check ``is_image`` first).
+    ``progress(done, total)`` is called after each page of a PDF, in the calling thread; to
+    cancel, it raises, and the exception comes out of ``extract`` with the file closed.
+    ``max_bytes`` refuses a larger file before reading it. Raises ``UnreadableAttachment`` (one
+    line naming the file) for an empty, too large, unknown, damaged, password-protected or
+    scanned file, for one with no text, and for an image (images are sent as image parts: check
+    ``is_image`` first).
     ``OSError`` (the file cannot be opened) is the caller's to report, as for any file.
     """
     shown = name if name is not None else path.name

@@ -91,6 +91,9 @@ _TEXT_BY_EXTENSION = {
 }
 
 
+_TEXT_APPLICATION_TYPES = frozenset({"application/json", "application/xml", "application/yaml", "application/toml"})
+
+
 def is_image(media_type: str) -> bool:
     """Whether the file goes to a model as an image part (PNG, JPEG, GIF, WebP) rather than as text."""
     return media_type in SENDABLE_IMAGES
@@ -98,11 +101,7 @@ def is_image(media_type: str) -> bool:
 
 def is_text_type(media_type: str) -> bool:
     """Whether the media type is one of the text formats read by ``readers.text``."""
-    return (
-        media_type.startswith("text/")
-        or media_type in {"application/json", "application/xml"}
-        or (media_type in {"application/yaml", "application/toml"})
-    )
+    return media_type.startswith("text/") or media_type in _TEXT_APPLICATION_TYPES
 
 
 def media_type_of(name: str, head: bytes) -> str:  # noqa: PLR0911 - magic, then name, then content

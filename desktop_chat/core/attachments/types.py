@@ -11,7 +11,9 @@ from typing import Literal
 
 from desktop_chat.core.errors import DesktopChatError
 
-Reason = Literal["scanned", "encrypted", "damaged", "empty", "no_text", "unknown", "too_large", "image"]
+Reason = Literal[
+    "scanned", "encrypted", "damaged", "empty", "no_text", "unknown", "too_large", "image", "missing", "unopenable"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,17 @@ def image(name: str, media_type: str, *, sendable: bool) -> UnreadableAttachment
             f"{name} is an image in {kind} format, which models do not take. Convert it to PNG or JPEG and attach that."
         )
     return UnreadableAttachment(message, name=name, reason="image")
+
+
+def missing(name: str) -> UnreadableAttachment:
+    return UnreadableAttachment(f"{name} does not exist any more. Choose the file again.", name=name, reason="missing")
+
+
+def unopenable(name: str, why: str) -> UnreadableAttachment:
+    """The file could not be opened at all (a folder, no permission): ``why`` in the system's words."""
+    return UnreadableAttachment(
+        f"Cannot open {name} ({why}). Choose a file you may read.", name=name, reason="unopenable"
+    )
 
 
 def megabytes(size: int) -> str:

@@ -14,7 +14,8 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from desktop_chat.core.attachments.extract import UnreadableAttachment, extract, is_image, media_type_of
+from desktop_chat.core.attachments import types
+from desktop_chat.core.attachments.extract import extract, is_image, media_type_of
 from desktop_chat.core.attachments.images import image_size
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.facade.context import Context
@@ -25,7 +26,7 @@ from desktop_chat.core.storage.attachment_files import AttachmentFiles
 from desktop_chat.core.storage.db import Database, utcnow
 from desktop_chat.core.storage.store import Store
 
-MB = 1024 * 1024
+MB = 1_000_000  # as types.megabytes shows sizes: the limit reads as it is set
 # A composer's attachment nobody sent is forgotten after this long (its file too); and a file is never
 # swept younger than this, so one being added right now (stored, its row not yet written) is safe.
 ABANDONED_AFTER = timedelta(days=1)
@@ -62,35 +63,25 @@ class AttachmentsFacade:
         ``limit_mb``: the setting ``attachment_max_mb``, read by the caller on the database's thread. What
         this returns is not kept until ``keep`` (on the database's thread) records it."""
         name = name or path.name
+        limit = limit_mb * MB
         try:
             size = path.stat().st_size
             with path.open("rb") as f:
                 head = f.read(64)
         except FileNotFoundError:
-            raise UnreadableAttachment(
-                f"{name} does not exist: choose the file again.", name=name, reason="damaged"
-            ) from None
+            raise types.missing(name) from None
         except IsADirectoryError:
-            raise UnreadableAttachment(
-                f"{name} is a folder: attach the files in it one by one.", name=name, reason="unknown"
-            ) from None
+            raise types.unopenable(name, "it is a folder: attach the files in it") from None
         except OSError as exc:
-            raise UnreadableAttachment(
-                f"Cannot read {name} ({(exc.strerror or str(exc)).lower()}).", name=name, reason="damaged"
-            ) from None
-        if size > limit_mb * MB:
-            raise UnreadableAttachment(
-                f"{name} is {size / MB:,.1f} MB, over the {limit_mb:,} MB limit for attachments: "
-                "attach a smaller file or raise the limit in Settings.",
-                name=name,
-                reason="too_large",
-            )
+            raise types.unopenable(name, (exc.strerror or str(exc)).lower()) from None
+        if size > limit:
+            raise types.too_large(name, size, limit)
         media = media_type_of(name, head)
         text, units, unit_name, width, height = None, None, "", None, None
         if is_image(media):
-            width, height = image_size(path.read_bytes())
+            width, height = image_size(path.read_bytes(), name=name)
         else:
-            read = extract(path, name, progress=progress, max_bytes=limit_mb * MB)
+            read = extract(path, name, progress=progress, max_bytes=limit)
             text, media, units, unit_name = read.text, read.media_type, read.units, read.unit_name
         sha, size = self.files.put_file(path)
         return Attachment(sha, name, media, size, text, units, unit_name, width, height)

@@ -7,6 +7,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from desktop_chat.core.attachments.extract import Extracted, extract
 from desktop_chat.core.attachments.readers.office import MAX_ROWS_PER_SHEET
 from desktop_chat.core.attachments.sniff import DOCX, PDF, PPTX, XLSX
@@ -34,6 +36,25 @@ def test_a_pdf_gives_each_pages_text_after_its_marker_and_counts_pages(tmp_path:
         "page",
     )
     assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_raising_from_progress_stops_the_reading_there(tmp_path: Path) -> None:
+    # How a caller cancels: its progress callback raises; nothing is read after that page.
+    path = _file(tmp_path, "long.pdf", pdf_bytes([f"Page {n}" for n in range(1, 51)]))
+    seen: list[int] = []
+
+    class Cancelled(Exception):
+        pass
+
+    def progress(done: int, total: int) -> None:
+        seen.append(done)
+        if done == 3:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        extract(path, progress=progress)
+
+    assert seen == [1, 2, 3]
 
 
 def test_a_pdf_with_some_scanned_pages_keeps_the_text_and_marks_the_pages_without(tmp_path: Path) -> None:
@@ -100,6 +121,29 @@ def test_a_merged_table_cell_is_read_once(tmp_path: Path) -> None:
     got = extract(_file(tmp_path, "merged.docx", out.getvalue()))
 
     assert got.text == "Before\n\nTotals\n1 | 2 | 3"
+
+
+def test_text_inside_a_content_control_is_read_in_its_place(tmp_path: Path) -> None:
+    import io
+
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_paragraph("Before")
+    document.add_paragraph("After")
+    control = parse_xml(
+        f"<w:sdt {nsdecls('w')}><w:sdtPr/><w:sdtContent>"
+        "<w:p><w:r><w:t>Filled-in field</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+    )
+    document.element.body[0].addnext(control)  # after "Before", as a form template places it
+    out = io.BytesIO()
+    document.save(out)
+
+    got = extract(_file(tmp_path, "form.docx", out.getvalue()))
+
+    assert got.text == "Before\n\nFilled-in field\n\nAfter"
 
 
 def test_a_presentation_gives_each_slides_text_and_notes_and_counts_slides(tmp_path: Path) -> None:
@@ -174,6 +218,13 @@ def test_a_web_page_gives_its_visible_text_without_scripts_or_styles(tmp_path: P
 
     assert got.media_type == "text/html"
     assert got.text == "Release notes\n\nVersion 2\nFaster search and fixes & more.\nOne\nTwo\nSize | Time\n10 | 2 s"
+
+
+def test_a_web_page_is_decoded_by_the_charset_it_declares(tmp_path: Path) -> None:
+    page = '<html><head><meta charset="windows-1251"></head><body><p>Привет, мир</p></body></html>'
+    path = _file(tmp_path, "ru.html", page.encode("cp1251"))
+
+    assert extract(path).text == "Привет, мир"
 
 
 def test_markdown_and_source_code_are_sent_as_they_are_with_their_kind(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_chat.core.attachments.extract import UnreadableAttachment
+from desktop_chat.core.attachments.types import UnreadableAttachment
 from desktop_chat.core.events import Event
 from desktop_chat.core.models import FilePart, TextPart
 from desktop_chat.core.storage.store import Store
@@ -88,12 +88,15 @@ def test_an_attachment_waiting_in_the_composer_survives_sweeps(tmp_path: Path, f
 @pytest.mark.parametrize(
     ("make", "line"),
     [
-        (lambda p: p, "missing.txt does not exist: choose the file again."),
-        (lambda p: (p.mkdir(), p)[1], "missing.txt is a folder: attach the files in it one by one."),
+        (lambda p: p, "missing.txt does not exist any more. Choose the file again."),
         (
-            lambda p: (p.write_bytes(b"x" * (2 * 1024 * 1024)), p)[1],
-            "missing.txt is 2.0 MB, over the 1 MB limit for attachments: "
-            "attach a smaller file or raise the limit in Settings.",
+            lambda p: (p.mkdir(), p)[1],
+            "Cannot open missing.txt (it is a folder: attach the files in it). Choose a file you may read.",
+        ),
+        (
+            lambda p: (p.write_bytes(b"x" * 2_000_000), p)[1],
+            "missing.txt is 2.0 MB, over the 1.0 MB limit for an attachment. "
+            "Attach a smaller file, or raise the attachment size limit.",
         ),
     ],
     ids=["missing", "folder", "too-large"],

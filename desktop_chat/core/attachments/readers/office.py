@@ -48,21 +48,14 @@ def _check_zip(path: Path, name: str, kind: str) -> None:
 
 
 def read_docx(path: Path, name: str) -> str:
-    """Paragraphs and tables in document order; a table's rows as "cell | cell" lines."""
+    """Paragraphs and tables in document order, also inside content controls; a table's rows as
+    "cell | cell" lines. (Headers, footers, footnotes and text boxes are not read.)"""
     _check_zip(path, name, WORD)
     import docx
-    from docx.table import Table
 
     try:
         document = docx.Document(str(path))
-        blocks: list[str] = []
-        for item in document.iter_inner_content():
-            if isinstance(item, Table):
-                rows = _docx_table(item)
-                if rows:
-                    blocks.append(rows)
-            elif item.text.strip():
-                blocks.append(item.text.strip())
+        blocks = list(_docx_blocks(document.element.body, document))
     except Exception as error:
         # python-docx fails on a damaged file with whatever its layers raise (KeyError for a
         # missing part, lxml's XMLSyntaxError, ValueError...): to the user, one damaged file.
@@ -70,6 +63,31 @@ def read_docx(path: Path, name: str) -> str:
     if not blocks:
         raise types.no_text(name, WORD)
     return "\n\n".join(blocks)
+
+
+def _docx_blocks(container: Any, parent: Any) -> Iterator[str]:
+    """The text of each paragraph and table under ``container``, in order.
+
+    python-docx's own ``iter_inner_content`` sees only the body's direct paragraphs and tables;
+    templates and forms often wrap their content in content controls (``w:sdt``), whose text
+    would be lost, so the walk goes into them.
+    """
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for element in container.iterchildren():
+        if element.tag == qn("w:p"):
+            text = Paragraph(element, parent).text.strip()
+            if text:
+                yield text
+        elif element.tag == qn("w:tbl"):
+            rows = _docx_table(Table(element, parent))
+            if rows:
+                yield rows
+        elif element.tag == qn("w:sdt"):
+            for content in element.iterchildren(qn("w:sdtContent")):
+                yield from _docx_blocks(content, parent)
 
 
 def _docx_table(table: Table) -> str:

@@ -1,8 +1,8 @@
 """PDF: the text layer, page by page, with pypdf (BSD-3-Clause, pure Python).
 
-Not PyMuPDF: it is AGPL, which the bundle cannot ship. pypdf reads the file lazily from the open
-file object, so memory follows the page being read rather than the whole document; each page's
-text is kept, nothing else. Pages without a text layer are marked rather than skipped silently;
+Not PyMuPDF: it is AGPL, which the bundle cannot ship. pypdf reads objects from the open file as
+pages ask for them, so the file is never loaded whole (a 200-page PDF needs ~3.5 MiB: see
+docs/attachments.md). Pages without a text layer are marked rather than skipped silently;
 a PDF where no page has one is a scan and says so (Cherry Studio marks such files "Ready" with
 nothing in them, cherry#19095).
 """

@@ -26,9 +26,14 @@ _CELLS = frozenset({"td", "th"})
 _SPACES = re.compile(r"\s+")
 
 
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
 def read_text(data: bytes, name: str, media_type: str) -> str:
     """The file's text; HTML turned into its visible text. Raises ``UnreadableAttachment``."""
-    text = decode_text(data)
+    text = _declared(data) if media_type == HTML else None
+    if text is None:
+        text = decode_text(data)
     if text is None:
         raise types.unknown(name)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -37,6 +42,21 @@ def read_text(data: bytes, name: str, media_type: str) -> str:
     if not text.strip():
         raise types.no_text(name, "a web page" if media_type == HTML else "a text file")
     return text
+
+
+def _declared(data: bytes) -> str | None:
+    """An HTML page decoded by the charset its ``<meta>`` declares (a saved page in windows-1251
+    or Shift_JIS would otherwise turn into Western mojibake); None when it declares none, or a
+    charset Python does not know, or the bytes do not decode, or a BOM says otherwise."""
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return None
+    found = _CHARSET.search(data[:4096])
+    if found is None:
+        return None
+    try:
+        return data.decode(found.group(1).decode("ascii"))
+    except (LookupError, UnicodeDecodeError):
+        return None
 
 
 def html_text(markup: str) -> str:
