@@ -10,6 +10,7 @@ window's ``ChatState`` (the next request is planned with them) and, on Send, to 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 
 SHORTCUT = "Ctrl+U"  # as Slack's "upload a file"; Ctrl+Shift+A is Archive, Ctrl+O Import
 Work = Callable[["Workspace", int, Callable[[int, int], None]], tuple["Attachment", QImage]]
+
+
+class ReadingStopped(Exception):
+    """Raised from ``progress`` on the worker when the chip was removed: extract stops reading there."""
 
 
 def local_files(mime: QMimeData) -> list[Path]:
@@ -65,6 +70,7 @@ class ComposerAttachments(QObject):
         self._window = window
         self.composer = composer = window.composer
         self._tasks: dict[Chip, asyncio.Task[Any]] = {}
+        self._stops: dict[Chip, threading.Event] = {}  # set when a chip is removed while its file is read
         self.dialog: QFileDialog | None = None
         composer.attachments = self
         composer.attach_button.clicked.connect(self.choose_files)
@@ -130,6 +136,7 @@ class ComposerAttachments(QObject):
 
         def forget(_task: asyncio.Task[None]) -> None:
             self._tasks.pop(chip, None)
+            self._stops.pop(chip, None)
 
         self._tasks[chip] = self._window.tasks.run(
             self._read(workspace, chip, work), what=f"Reading {name}", done=forget
@@ -140,8 +147,11 @@ class ComposerAttachments(QObject):
 
         loop = asyncio.get_running_loop()
         shown = [-1]
+        stop = self._stops[chip] = threading.Event()
 
         def progress(done: int, total: int) -> None:  # on the worker thread: hand it to the loop's
+            if stop.is_set():
+                raise ReadingStopped  # the chip was removed: extract reads no further page
             percent = done * 100 // total if total else 0
             if percent != shown[0]:
                 shown[0] = percent
@@ -172,9 +182,12 @@ class ComposerAttachments(QObject):
 
     @Slot(object)
     def remove(self, chip: Chip) -> None:
+        stop = self._stops.pop(chip, None)
+        if stop is not None:
+            stop.set()  # the worker stops at its next page
         task = self._tasks.pop(chip, None)
         if task is not None:
-            task.cancel()  # the worker finishes its file; nothing refers to it and the sweep takes it
+            task.cancel()  # what the worker stored already is nobody's: the sweep takes it
         was_ready = chip.ready
         self._drop(chip)
         self.composer.edit.setFocus()
