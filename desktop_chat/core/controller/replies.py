@@ -5,7 +5,7 @@ order of work is what makes it safe:
 
 1. the user's message is committed before anything can fail on the network;
 2. the context plan is made, and the request is built from
-   ``plan.request_messages()`` and nothing else;
+   ``plan.chat_messages()`` (what ``plan.request_messages()`` shows) and nothing else;
 3. the assistant message is created with status ``streaming``, and what has
    arrived is saved at least every ``save_interval`` seconds (on a timer, never
    per delta) and at the end with status complete / stopped / failed.
@@ -63,6 +63,8 @@ from desktop_chat.core.metering import Meter
 from desktop_chat.core.models import (
     Attachment,
     ContextPlan,
+    FilePart,
+    ImagePart,
     JobName,
     JobState,
     Message,
@@ -77,6 +79,7 @@ from desktop_chat.core.providers import ChatClient
 from desktop_chat.core.providers.local.builtin import upkeep_profile
 from desktop_chat.core.services import ClientFactory
 from desktop_chat.core.settings import Settings
+from desktop_chat.core.storage.parts import with_text
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.storage.waiting import when_free
 from desktop_chat.core.tokens import Calibrations
@@ -321,7 +324,10 @@ class ConversationController:
                     store.messages.deactivate_from(session_id, message_id)
                     # The summary and facts may have taken in what just left the branch.
                     after_branch(store, session_id, message_id)
-                    return store.messages.append(session_id, Role.USER, new_text, parent_id=old.parent_id)
+                    # The new text replaces the old; the files the message carried stay with it.
+                    files = any(isinstance(p, FilePart | ImagePart) for p in old.parts)
+                    parts = with_text(old.parts, new_text) if files else None
+                    return store.messages.append(session_id, Role.USER, new_text, parent_id=old.parent_id, parts=parts)
 
             user = await when_free(store.db, save, giving_up=NOT_SAVED)
             async for event in self._reply(slot, store, session_id, user, model_override=model, strategy=strategy):

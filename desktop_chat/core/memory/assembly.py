@@ -43,6 +43,16 @@ class _PartCounts:
 _part_counts = _PartCounts()
 
 
+@dataclass(frozen=True, slots=True)
+class Excerpted:
+    """A file sent as excerpts: its part and omission, so the excerpts can grow into what memory leaves."""
+
+    attachment: Attachment
+    whole: int  # its tokens sent whole
+    part: ContextPart
+    omission: Omission
+
+
 @dataclass
 class Assembly:
     store: Store
@@ -62,6 +72,7 @@ class Assembly:
     omitted: list[Omission] = field(default_factory=list)
     recalled_ids: set[int] = field(default_factory=set)
     notices: list[str] = field(default_factory=list)  # for the composer: an image the model cannot read
+    excerpted: list[Excerpted] = field(default_factory=list)  # the anchor's files sent as excerpts
 
     def __post_init__(self) -> None:
         self.free = self.budget - REPLY_PRIMING_TOKENS - (self.anchor.tokens if self.anchor else 0)

@@ -7,7 +7,8 @@ user message sent right before the message it belongs to (``ContextPlan.chat_mes
 file keeps every part's count exact and additive, and the user's own message stays what they typed.
 
 * **Whole**, when the document fits what is left: "whole: 3,120 tokens".
-* **Excerpts** otherwise, within ``EXCERPT_SHARE`` of what is left (the conversation keeps the rest): the
+* **Excerpts** otherwise, within ``EXCERPT_SHARE`` of what is left (the conversation keeps the rest, and what
+  it leaves unused goes back to the excerpts at the end: ``grow_excerpts``): the
   document's chunks that match the message's words (full-text search, BM25, best first), then their
   neighbours, then the beginning, until the room is spent; sent in document order, each labelled
   "[report.pdf, page 12]". A message whose words pick out no chunk ("summarise this") gets the
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from desktop_chat.core.attachments.vision import Vision, counted_how, image_tokens, reads_images
 from desktop_chat.core.image_content import ImageContent
-from desktop_chat.core.memory.assembly import Assembly
+from desktop_chat.core.memory.assembly import Assembly, Excerpted
 from desktop_chat.core.memory.recall_search import query_words
 from desktop_chat.core.models import Attachment, ChatMessage, ContextPart, Omission, PartKind, Role
 from desktop_chat.core.storage.attachment_files import AttachmentFiles
@@ -39,11 +40,13 @@ from desktop_chat.core.tokens import TokenCounter
 # Excerpts take at most this share of what is left after the instructions, the message and whole files.
 EXCERPT_SHARE = 0.75
 SEARCH_LIMIT = 400
+# Excerpts grow into what memory left unused only when at least this much is.
+GROW_MIN = 100
 # Filling stops after this many chunks in a row did not fit.
 MISSES = 8
 # Words that ask for the whole document rather than name a part of it: they pick out no excerpt.
 _GENERIC = """summarise summarize summary summarising summarizing document documents file files attached attachment
-    attachments pdf docx read explain describe overview main points key contents content text page pages
+    attachments pdf docx read explain describe overview main points contents content text page pages
     report paper article give brief briefly short tldr review analyse analyze"""
 GENERIC_WORDS = frozenset(_GENERIC.split())
 _CACHE_SIZE = 4096
@@ -67,6 +70,20 @@ class _Counts:
 
 
 _counts = _Counts()
+# A document's chunks, by content hash (they never change): a preview per pause in typing reads them once.
+_chunks: dict[str, list[StoredChunk]] = {}
+_CHUNK_FILES = 4
+
+
+def chunks_of(store: Store, sha256: str) -> list[StoredChunk]:
+    found = _chunks.get(sha256)
+    if found is None:
+        found = store.attachments.chunks(sha256)
+        if len(_chunks) >= _CHUNK_FILES:
+            _chunks.pop(next(iter(_chunks)))
+        if found:  # none yet: the file's row may still be on its way
+            _chunks[sha256] = found
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +163,29 @@ def attach(a: Assembly, seeing: Seeing) -> None:
             free -= part.tokens
     room = int(max(free, 0) * EXCERPT_SHARE)
     for n, (index, attachment, whole) in enumerate(too_long):
-        part = _excerpts(a, attachment, whole, room // (len(too_long) - n))
+        part, omission = _excerpts(a, attachment, whole, room // (len(too_long) - n))
+        a.omit(omission)
         if part is not None:
             decided[index] = part
             room -= part.tokens
+            a.excerpted.append(Excerpted(attachment, whole, part, omission))
     for index in sorted(decided):  # in the order they were attached
         a.add(decided[index])
+
+
+def grow_excerpts(a: Assembly) -> None:
+    """Give the excerpts what memory left unused (a new chat has no history to keep): call last."""
+    for n, old in enumerate(list(a.excerpted)):
+        spare = a.free // (len(a.excerpted) - n)
+        if spare < GROW_MIN:
+            continue
+        part, omission = _excerpts(a, old.attachment, old.whole, old.part.tokens + spare)
+        if part is None or part.tokens <= old.part.tokens:
+            continue
+        a.parts[a.parts.index(old.part)] = part
+        a.omitted[a.omitted.index(old.omission)] = omission
+        a.free -= part.tokens - old.part.tokens
+        a.excerpted[n] = Excerpted(old.attachment, old.whole, part, omission)
 
 
 def _image(a: Assembly, attachment: Attachment, seeing: Seeing, free: int) -> ContextPart | None:
@@ -195,10 +229,10 @@ def excerpts_header(attachment: Attachment, total: int) -> str:
     )
 
 
-def _excerpts(a: Assembly, attachment: Attachment, whole: int, limit: int) -> ContextPart | None:
+def _excerpts(a: Assembly, attachment: Attachment, whole: int, limit: int) -> tuple[ContextPart | None, Omission]:
     sha, name = attachment.sha256, attachment.name
     store = store_with(a, sha)
-    chunks = store.attachments.chunks(sha)
+    chunks = chunks_of(store, sha)
     total = len(chunks)
     words = excerpt_words(a.query)
     hits = store.attachments.search_chunks(" ".join(words), [sha], limit=SEARCH_LIMIT) if words else []
@@ -214,27 +248,25 @@ def _excerpts(a: Assembly, attachment: Attachment, whole: int, limit: int) -> Co
     text, tokens, chosen = _exact(a, name, total, header, chosen, limit=limit)
     if not chosen:
         reason = f"over budget: {name} needs {whole:,} tokens whole, and not one excerpt fits the {limit:,} left"
-        a.omit(Omission(PartKind.ATTACHMENT, reason, whole, attachment=sha))
-        return None
+        return None, Omission(PartKind.ATTACHMENT, reason, whole, attachment=sha)
     k = len(chosen)
     hit_seqs = {c.seq for c in matched}
     found = sum(1 for c in chosen if c.seq in hit_seqs)
     if matched:
-        why = f"the {plural(found, 'one')} that match {' '.join(words)!r}"
+        why = f"{found:,} that match{'es' if found == 1 else ''} {' '.join(words)!r}"
         if found < k:
-            why += f" and {k - found:,} around them or from its beginning"
+            why += f", {k - found:,} around {'it' if found == 1 else 'them'} and from the beginning"
     else:
         why = "no word of your message picks out a part, so its beginning and excerpts spread evenly through it"
     reason = f"{k:,} of {plural(total, 'excerpt')}, {tokens:,} tokens: {why}; {total - k:,} left out"
-    a.omit(
-        Omission(
-            PartKind.ATTACHMENT,
-            f"{total - k:,} of {total:,} excerpts of {name}: over budget (whole it needs {whole:,} tokens)",
-            max(whole - tokens, 0),
-            attachment=sha,
-        )
+    omission = Omission(
+        PartKind.ATTACHMENT,
+        f"{total - k:,} of {total:,} excerpts of {name}: over budget (whole it needs {whole:,} tokens)",
+        max(whole - tokens, 0),
+        attachment=sha,
     )
-    return ContextPart(PartKind.ATTACHMENT, (ChatMessage(Role.USER, text),), tokens, reason, attachment=sha)
+    part = ContextPart(PartKind.ATTACHMENT, (ChatMessage(Role.USER, text),), tokens, reason, attachment=sha)
+    return part, omission
 
 
 def _around(matched: list[StoredChunk], chunks: list[StoredChunk]) -> list[StoredChunk]:

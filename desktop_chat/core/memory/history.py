@@ -182,6 +182,8 @@ class History:
     def contents(self, ids: Sequence[int]) -> dict[int, str]:
         """The messages' text as sent in history (``sent_content``: files named, not included)."""
         contents = self._store.messages.contents(list(ids))
+        if not self._store.attachments.available():  # a database an older process has not migrated yet
+            return contents
         for message_id, names in self._store.messages.attached_names(list(ids)).items():
             contents[message_id] = with_note(contents[message_id], names)
         return contents

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_chat.core.memory.assembly import Anchor, Assembly
-from desktop_chat.core.memory.attachments import Seeing, attach
+from desktop_chat.core.memory.attachments import Seeing, attach, grow_excerpts
 from desktop_chat.core.memory.budget import (
     check_fits,
     check_instructions,
@@ -144,6 +144,7 @@ def plan_context(
     a.start_memory()
     scan = STRATEGIES[chosen](a)
     finish_window(a, scan)
+    grow_excerpts(a)
 
     plan = ContextPlan(
         strategy=chosen,

@@ -37,6 +37,18 @@ def _attachment(row: Sequence[Any]) -> Attachment:
 
 
 class AttachmentRepository(Repository):
+    _present = False
+
+    def available(self) -> bool:
+        """The tables exist: a database still open in an older process has not run migrations 016-017 yet."""
+        if not self._present:
+            self._present = bool(
+                self._conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attachment_chunks'"
+                ).fetchone()
+            )
+        return self._present
+
     def add(self, attachment: Attachment, *, at: datetime | None = None) -> None:
         """Keep ``attachment``'s row, a document's text in chunks too; the same content added again (under any
         name) keeps the first row."""
@@ -110,6 +122,8 @@ class AttachmentRepository(Repository):
 
     def of_session(self, session_id: int) -> list[tuple[int, str]]:
         """(message id, sha256) of every file the chat's active messages carry, oldest first."""
+        if not self.available():
+            return []
         # Driven by message_attachments (small), not by the chat's messages (maybe 100,000).
         rows = self._conn.execute(
             "SELECT l.message_id, l.sha256 FROM message_attachments l CROSS JOIN messages m ON m.id = l.message_id"
