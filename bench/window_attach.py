@@ -7,7 +7,9 @@ QT_QPA_PLATFORM says otherwise, on a new data folder whose profile is the projec
 (model ``gpt-4o``, so images are sent). Three seconds after the window is ready:
 
 - **attach a 200-page PDF** (``tests/helpers/documents.pdf_bytes``, ~400 words a page) as a drop
-  does (``ComposerAttachments.add_paths``), until its chip is ready: the longest gap of a 5 ms
+  does (``ComposerAttachments.add_paths``), until its chip is ready (after a baseline: the same timer while
+a worker thread does plain Python arithmetic for 0.7 s, about as long as the PDF takes, which shows
+what the GIL's hand-over alone costs the window's thread): the longest gap of a 5 ms
   QTimer on the GUI thread meanwhile, how many progress steps the chip showed, the time to ready;
   the GUI thread's share: ``workspace.attachments.tokens`` for the chip, and the preview planned
   with the file (``ChatState.refresh_ms``);
@@ -97,6 +99,20 @@ def child(folder: Path, pdf: Path, photo: Path) -> int:  # noqa: PLR0915 - one s
     async def drive(window: Any) -> None:
         await asyncio.sleep(3.0)
         composer, attachments = window.composer, window.composer.attachments
+
+        def arithmetic(seconds: float) -> int:  # plain Python on a worker, as long as the PDF takes
+            end, n = time.perf_counter() + seconds, 0
+            while time.perf_counter() < end:
+                n += sum(range(200))
+            return n
+
+        gaps.clear()
+        last[0] = time.perf_counter()
+        timer.start()
+        await asyncio.to_thread(arithmetic, 0.7)
+        timer.stop()
+        tick()
+        figures["baseline: longest GUI stall, a worker doing plain Python for 0.7 s (ms)"] = max(gaps)
         steps: set[str] = set()
         gaps.clear()
         last[0] = began = time.perf_counter()

@@ -116,10 +116,16 @@ class AttachmentsFacade:
         sha = self.files.put_bytes(data)
         return self.read(self.files.path(sha), name=name, limit_mb=limit_mb)
 
-    def tokens(self, attachment: Attachment, session_id: int | None = None) -> int:
+    def tokens(self, attachment: Attachment, session_id: int | None = None, *, model: str | None = None) -> int:
         """What the file costs sent whole to the chat's model (no chat: the active profile's): a document's
         text with its heading, an image by its provider's rule with its label (``attachments/vision.py``;
-        counted even for a model that does not read images, whose plan then says it is left out)."""
+        counted even for a model that does not read images, whose plan then says it is left out).
+
+        ``model``: count for that model (``workspace.target(chat).model``) without the database, so a
+        worker thread can count a long document (~40 ms for 200 pages) and the window's later asks, and
+        the plan's, find the count cached."""
+        if model is not None:
+            return cost_whole(attachment, model)
         settings = self._ctx.current_settings()
         if session_id is not None:
             model = self._ctx.controller.target(self._ctx.session(session_id), settings).model

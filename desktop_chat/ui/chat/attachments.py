@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 SHORTCUT = "Ctrl+U"  # as Slack's "upload a file"; Ctrl+Shift+A is Archive, Ctrl+O Import
 Work = Callable[["Workspace", int, Callable[[int, int], None]], tuple["Attachment", QImage]]
+Counted = tuple["Attachment", QImage, int | None]
 
 
 class ReadingStopped(Exception):
@@ -159,7 +160,8 @@ class ComposerAttachments(QObject):
 
         try:
             limit = workspace.settings.attachment_max_mb
-            attachment, picture = await asyncio.to_thread(work, workspace, limit, progress)
+            model = self._model(workspace)
+            attachment, picture, tokens = await asyncio.to_thread(self._work, work, workspace, limit, progress, model)
         except DesktopChatError as exc:  # unreadable, too large, a full disk: one line, nothing attached
             self._drop(chip)
             self.composer.show_problem(str(exc))
@@ -171,8 +173,24 @@ class ComposerAttachments(QObject):
             return  # removed while it was read
         chip.set_thumbnail(picture)
         chip.set_ready(attachment)
-        chip.set_tokens(self._tokens(workspace, attachment))
+        chip.set_tokens(tokens if tokens is not None else self._tokens(workspace, attachment))
         self._changed()
+
+    @staticmethod
+    def _work(
+        work: Work, workspace: Workspace, limit: int, progress: Callable[[int, int], None], model: str | None
+    ) -> Counted:
+        """On the worker: read and keep the file, then count it for the chat's model (the count is cached)."""
+        attachment, picture = work(workspace, limit, progress)
+        tokens = workspace.attachments.tokens(attachment, model=model) if model is not None else None
+        return attachment, picture, tokens
+
+    def _model(self, workspace: Workspace) -> str | None:
+        """The open chat's model, asked on the loop's thread (the worker cannot read the database)."""
+        try:
+            return workspace.target(self._window.current_id).model
+        except DesktopChatError:
+            return None
 
     def _progress(self, chip: Chip, done: int, total: int) -> None:
         if chip in self._tasks and not chip.ready:
