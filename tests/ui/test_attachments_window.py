@@ -130,8 +130,11 @@ def test_a_drag_that_leaves_turns_the_highlight_off_and_text_drags_stay_the_edit
     assert _chips(h) == []
 
 
-def test_pasting_an_image_attaches_a_png_and_pasted_text_stays_text(open_window: Callable[..., Harness]) -> None:
+def test_pasting_an_image_attaches_a_png_pasted_files_attach_and_pasted_text_stays_text(
+    open_window: Callable[..., Harness], tmp_path: Path
+) -> None:
     h = open_window()
+    copied = _file(tmp_path, "copied.txt", "copied in a file manager")
     edit = h.window.composer.edit
     clipboard = QGuiApplication.clipboard()
     image = QImage(640, 480, QImage.Format.Format_RGB32)
@@ -144,9 +147,13 @@ def test_pasting_an_image_attaches_a_png_and_pasted_text_stays_text(open_window:
         await _ready(h, 1)
         clipboard.setText("plain words")
         QTest.keyClick(edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        clipboard.setMimeData(_mime(copied))  # files copied in a file manager
+        QTest.keyClick(edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        await _ready(h, 2)
 
     h.run(scenario())
-    (chip,) = _chips(h)
+    chip, pasted_file = _chips(h)
+    assert pasted_file.name == "copied.txt"
     assert chip.name.startswith("Pasted image ") and chip.name.endswith(".png")
     attachment = chip.attachment
     assert attachment is not None and attachment.media_type == "image/png"
