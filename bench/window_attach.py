@@ -96,7 +96,7 @@ def child(folder: Path, pdf: Path, photo: Path) -> int:  # noqa: PLR0915 - one s
                 raise SystemExit("timed out")
             await asyncio.sleep(0.005)
 
-    async def drive(window: Any) -> None:
+    async def drive(window: Any) -> None:  # noqa: PLR0915 - the scenario, step by step
         await asyncio.sleep(3.0)
         composer, attachments = window.composer, window.composer.attachments
 
