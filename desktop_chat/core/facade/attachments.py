@@ -1,7 +1,8 @@
 """``workspace.attachments``: keep a file the user attaches (read once, stored once), find it again, let it go.
 
-Reading a document can take seconds (a 200-page PDF): ``add`` blocks, so the window calls it
-from a worker thread and the command line just waits. A file that cannot be read raises
+Reading a document can take seconds (a 200-page PDF): ``add`` blocks. The database belongs to the
+thread that opened it, so the window reads on a worker thread (``read``: no database) and then keeps
+what was read on its own (``keep``); the command line just calls ``add``. A file that cannot be read raises
 ``UnreadableAttachment`` (one line) and nothing is stored.
 """
 
@@ -24,7 +25,8 @@ from desktop_chat.core.memory.attachments import cost_whole
 from desktop_chat.core.models import Attachment, FilePart, ImagePart
 from desktop_chat.core.providers.local.builtin import builtin_model_name
 from desktop_chat.core.storage.attachment_files import AttachmentFiles
-from desktop_chat.core.storage.db import utcnow
+from desktop_chat.core.storage.db import Database, utcnow
+from desktop_chat.core.storage.store import Store
 
 log = logging.getLogger(__name__)
 MB = 1_000_000  # as types.megabytes shows sizes: the limit reads as it is set
@@ -50,9 +52,24 @@ class AttachmentsFacade:
     def add(
         self, path: Path, *, name: str | None = None, progress: Callable[[int, int], None] | None = None
     ) -> Attachment:
-        """Read ``path`` and keep a copy; returns what the chat will refer to. Blocks: call it off the GUI thread."""
+        """Read ``path`` and keep a copy; returns what the chat will refer to. Blocks (``read`` then ``keep``)."""
+        limit_mb = self._ctx.settings.attachment_max_mb
+        return self.keep(self.read(path, name=name, progress=progress, limit_mb=limit_mb))
+
+    def read(
+        self,
+        path: Path,
+        *,
+        limit_mb: int,
+        name: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Attachment:
+        """Read ``path`` and store its bytes, without touching the database: safe on a worker thread.
+
+        ``limit_mb``: the setting ``attachment_max_mb``, read by the caller on the database's thread. What
+        this returns is not kept until ``keep`` (on the database's thread) records it."""
         name = name or path.name
-        limit = self._ctx.settings.attachment_max_mb * MB
+        limit = limit_mb * MB
         try:
             size = path.stat().st_size
             with path.open("rb") as f:
@@ -73,8 +90,26 @@ class AttachmentsFacade:
             read = extract(path, name, progress=progress, max_bytes=limit)
             text, media, units, unit_name = read.text, read.media_type, read.units, read.unit_name
         sha, size = self.files.put_file(path)
-        attachment = Attachment(sha, name, media, size, text, units, unit_name, width, height)
+        return Attachment(sha, name, media, size, text, units, unit_name, width, height)
+
+    def keep(self, attachment: Attachment) -> Attachment:
+        """Record what ``read`` returned (its text indexed in chunks); on the database's thread."""
         self._ctx.store.attachments.add(attachment)
+        return attachment
+
+    def keep_on_worker(self, attachment: Attachment) -> Attachment:
+        """``keep`` from a worker thread, through a connection of its own (as the indexer writes vectors).
+
+        Indexing a 200-page document's chunks takes ~80 ms of SQLite: on the window's thread that
+        would freeze it; here the window's connection only waits if it writes at that moment."""
+        path = self._ctx.store.db.path
+        if path is None:
+            raise StorageError("Attachments need a data folder: open one to attach files.")
+        worker = Store(Database.open(path))
+        try:
+            worker.attachments.add(attachment)
+        finally:
+            worker.close()
         return attachment
 
     def add_bytes(self, data: bytes, name: str) -> Attachment:
@@ -82,10 +117,21 @@ class AttachmentsFacade:
         sha = self.files.put_bytes(data)
         return self.add(self.files.path(sha), name=name)
 
-    def tokens(self, attachment: Attachment, session_id: int | None = None) -> int:
+    def read_bytes(self, data: bytes, name: str, *, limit_mb: int) -> Attachment:
+        """``add_bytes`` without the database (``read``'s rule): safe on a worker thread; then ``keep`` it."""
+        sha = self.files.put_bytes(data)
+        return self.read(self.files.path(sha), name=name, limit_mb=limit_mb)
+
+    def tokens(self, attachment: Attachment, session_id: int | None = None, *, model: str | None = None) -> int:
         """What the file costs sent whole to the chat's model (no chat: the active profile's): a document's
         text with its heading, an image by its provider's rule with its label (``attachments/vision.py``;
-        counted even for a model that does not read images, whose plan then says it is left out)."""
+        counted even for a model that does not read images, whose plan then says it is left out).
+
+        ``model``: count for that model (``workspace.target(chat).model``) without the database, so a
+        worker thread can count a long document (~40 ms for 200 pages) and the window's later asks, and
+        the plan's, find the count cached."""
+        if model is not None:
+            return cost_whole(attachment, model)
         settings = self._ctx.current_settings()
         if session_id is not None:
             model = self._ctx.controller.target(self._ctx.session(session_id), settings).model

@@ -27,6 +27,8 @@ NAMES = (
     "import",
     "export",
     "rename",
+    "attach",
+    "file",
 )
 
 

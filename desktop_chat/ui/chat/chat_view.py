@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.models import ContextPlan, MessageStatus, Role
 from desktop_chat.ui.chat.archived_bar import ArchivedBar
+from desktop_chat.ui.chat.attachment_view import parse_open, stored_url
 from desktop_chat.ui.chat.message_delegate import PAD, MessageDelegate, Theme
 from desktop_chat.ui.chat.message_model import (
     ACTION,
@@ -160,6 +162,7 @@ class ChatView(QWidget):
     contextClicked = Signal(ID)  # a message's "not in context" / "summarised" marker: explain it
     messageClicked = Signal(ID)  # a message was clicked (the inspector shows why a reply said what it did)
     restoreRequested = Signal(ID)  # the archived chat's Restore
+    notice = Signal(str)  # one line for the status bar (an attachment's stored copy is gone)
 
     def __init__(self, workspace: Any | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -185,6 +188,7 @@ class ChatView(QWidget):
         self.list.use_delegate(self.delegate)
         self.list.setModel(self.model)
         self.delegate.linkActivated.connect(self._on_link)
+        self.delegate.thumbnails.ready.connect(self.model.thumbnail_ready)
         self.list.clicked.connect(self._clicked)
         self._stick = True
         self._loading_older = False
@@ -223,6 +227,7 @@ class ChatView(QWidget):
     def set_workspace(self, workspace: Any) -> None:
         self._workspace = workspace
         self.model._workspace = workspace
+        self.delegate.thumbnails.path_of = workspace.attachments.path
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
@@ -360,6 +365,11 @@ class ChatView(QWidget):
             if index is not None and 0 <= index < len(row.code_blocks):
                 QGuiApplication.clipboard().setText(row.code_blocks[index])
             return
+        attachment = parse_open(href)
+        if attachment is not None:
+            if attachment[0] == row.key:  # built by the delegate for this row
+                self._open_attachment(row, attachment[1])
+            return
         action = parse_internal(href, "action")
         if action is not None:
             self._on_action(action, row)
@@ -391,6 +401,18 @@ class ChatView(QWidget):
             self.model.toggle_tools(key)
         elif name in (EDIT, REGENERATE, RETRY, SETTINGS, *VERSION_ACTIONS):
             self.action.emit(name, key)
+
+    def _open_attachment(self, row: Row, index: int) -> None:
+        """Open the stored copy of the row's ``index``-th file in the desktop's application for it."""
+        if not 0 <= index < len(row.attachments) or self._workspace is None:
+            return
+        try:
+            url = stored_url(self._workspace, row.attachments[index])
+        except DesktopChatError as exc:
+            self.notice.emit(str(exc))
+            return
+        if not QDesktopServices.openUrl(url):
+            self.notice.emit(f"No application opens {row.attachments[index].name} on this desktop.")
 
     @Slot()
     def _copy_shown(self) -> None:

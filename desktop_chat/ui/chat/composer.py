@@ -1,13 +1,21 @@
 """The composer: a growing multi-line editor, the draft's token count, and one Send/Stop button.
 
+Attachments (``ui/chat/attachments.py`` fills them): the paperclip, a chip per file above the editor,
+one line for a file that could not be read, and the next request's notices (a model that does not
+read images). A drop or a paste of files or of an image reaches ``attachments`` by ``filesPasted`` /
+``imagePasted``; pasted text stays text.
+
 The count is the open chat's ``ChatState``'s (``show_count``): the composer never plans
 on its own; the window hands its text to the state, which previews once typing pauses.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal, Slot
-from PySide6.QtGui import QKeyEvent, QPalette
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -19,7 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.ui.app.icons import icon
+from desktop_chat.ui.chat.attachment_chips import ChipRow
 from desktop_chat.ui.state.chat_state import DraftCount
+
+if TYPE_CHECKING:
+    from desktop_chat.ui.chat.attachments import ComposerAttachments
 
 MIN_LINES = 2
 MAX_LINES = 12
@@ -30,6 +42,8 @@ class ComposerEdit(QPlainTextEdit):
 
     submit = Signal()
     escape = Signal()
+    filesPasted = Signal(list)  # paths of local files pasted or dropped into the editor
+    imagePasted = Signal(QImage)  # image data pasted (a screenshot), with no text beside it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +65,21 @@ class ComposerEdit(QPlainTextEdit):
             self.escape.emit()
             return
         super().keyPressEvent(event)
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return source.hasImage() or source.hasUrls() or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        from desktop_chat.ui.chat.attachments import local_files
+
+        files = local_files(source)
+        if files:
+            self.filesPasted.emit(files)
+        elif source.hasImage() and not source.hasText():
+            # Text wins when both come: an office suite copies cells as text and as a picture of them.
+            self.imagePasted.emit(QImage(source.imageData()))
+        else:
+            super().insertFromMimeData(source)
 
     @Slot()
     def _grow(self) -> None:
@@ -99,6 +128,7 @@ class Composer(QWidget):
         self.cancel_button.setAccessibleName("Cancel editing")
         self.cancel_button.setToolTip("Leave editing; the conversation stays as it is (Esc)")
         self.cancel_button.clicked.connect(self.cancel_editing)
+        self._build_attachments()
         self._busy = False
         self.editing: int | None = None  # the user message being edited and resent
         self._saved_draft = ""
@@ -113,17 +143,40 @@ class Composer(QWidget):
         editing_row.setContentsMargins(0, 0, 0, 0)
         self._editing_box.hide()
         bottom = QHBoxLayout()
-        bottom.addStretch(1)
+        bottom.addWidget(self.attach_button)
+        bottom.addWidget(self.notice, 1)
+        bottom.addStretch(0)
         bottom.addWidget(self.count)
         bottom.addWidget(self.button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 10)
         layout.setSpacing(4)
         layout.addWidget(self._editing_box)
+        layout.addWidget(self.chips)
         layout.addWidget(self.edit)
+        layout.addWidget(self.problem)
         layout.addLayout(bottom)
         self.set_busy(False)
         self.setFocusProxy(self.edit)
+
+    def _build_attachments(self) -> None:
+        self.attach_button = QToolButton()
+        self.attach_button.setIcon(icon("attach"))
+        self.attach_button.setAccessibleName("Attach files")
+        self.attach_button.setToolTip("Attach files to your message (Ctrl+U); you can also drop or paste them here")
+        self.chips = ChipRow()
+        self.problem = QLabel()
+        self.problem.setAccessibleName("Attachment problem")
+        self.problem.setWordWrap(True)
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem.hide()
+        self.notice = QLabel()
+        self.notice.setAccessibleName("About the next request")
+        self.notice.setWordWrap(True)
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.hide()
+        self.attachments: ComposerAttachments | None = None  # set by ComposerAttachments once the window has one
+        self._drop_highlight = False
 
     def text(self) -> str:
         return self.edit.toPlainText()
@@ -173,6 +226,44 @@ class Composer(QWidget):
             return
         self.set_count(count.tokens, count.left, count.estimated)
 
+    # --- attachments ---------------------------------------------------------------------------
+
+    def show_problem(self, text: str) -> None:
+        """One line under the editor: why a file was not attached ("" hides it)."""
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+        self.problem.setAccessibleDescription(text)
+        if text:
+            from desktop_chat.ui.accessibility import announce
+
+            announce(self.problem, text, assertive=True)
+
+    def show_notices(self, notices: Sequence[str]) -> None:
+        """The next request's notices (the model does not read images, ...), beside the count."""
+        text = " ".join(notices)
+        if text != self.notice.text():
+            self.notice.setText(text)
+            self.notice.setToolTip(text)
+            self.notice.setAccessibleDescription(text)
+        self.notice.setVisible(bool(text))
+
+    def set_drop_highlight(self, on: bool) -> None:
+        """Files are dragged over the chat or the composer: say where they go."""
+        if on != self._drop_highlight:
+            self._drop_highlight = on
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._drop_highlight:
+            painter = QPainter(self)
+            pen = painter.pen()
+            pen.setColor(self.palette().color(QPalette.ColorRole.Highlight))
+            pen.setWidth(2)
+            painter.setPen(pen)
+            painter.drawRoundedRect(self.rect().adjusted(2, 2, -3, -3), 6, 6)
+            painter.end()
+
     def begin_editing(self, message_id: int, text: str) -> None:
         if self.editing is None:
             self._saved_draft = self.text()
@@ -203,6 +294,15 @@ class Composer(QWidget):
     def _submit(self) -> None:
         if self._busy:
             return  # Enter during a reply does not queue a second one
+        attachments = self.attachments
+        if attachments is not None and self.editing is None:
+            reading = attachments.reading()
+            if reading:
+                self.show_problem(f"Still reading {', '.join(reading)}: send once its chip shows its size.")
+                return
+            if attachments.attached():
+                self.send.emit(self.text())  # the files alone are a message
+                return
         if self.text().strip():
             self.send.emit(self.text())
 

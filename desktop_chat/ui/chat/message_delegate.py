@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.models import MessageStatus, Role
+from desktop_chat.ui.chat.attachment_view import Thumbnails, add_resources, attachments_html
 from desktop_chat.ui.chat.message_model import (
     ACTION,
     CONTEXT,
@@ -95,6 +96,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._theme = Theme(view.palette())
         self._docs: OrderedDict[int, tuple[tuple[Any, ...], QTextDocument, tuple[str, ...]]] = OrderedDict()
         self._heights: dict[int, int] = {}  # id(document) -> row height
+        self.thumbnails = Thumbnails(self)  # the chat view gives it the workspace's stored copies
 
     def set_palette(self, palette: QPalette) -> None:
         self._theme = Theme(palette)
@@ -173,6 +175,8 @@ class MessageDelegate(QStyledItemDelegate):
         if message is not None and message.role is Role.ASSISTANT:  # tool calls (issue 24), before the text
             toggle = f"{ACTION}:{TOOLS}:{message.id}"
             body = block_html(calls_of(message, row.tool_live), row.tools_open, toggle, dim) + body
+        if message is not None and row.attachments:  # under the text, as a mail client shows them
+            body += attachments_html(message.id, row.attachments, dim)
         if message is not None and len(row.text) > row.shown:
             body += (
                 f"<p style='color:{dim}'>Showing the first {row.shown:,} of {len(row.text):,} characters. &nbsp;"
@@ -208,6 +212,8 @@ class MessageDelegate(QStyledItemDelegate):
             row.versions,
             row.tools_open,
             row.tool_live,
+            row.attachments,
+            self.thumbnails.state(row.attachments),
         )
         cached = self._docs.get(row.key)
         if cached is not None and cached[0] == key:
@@ -219,6 +225,8 @@ class MessageDelegate(QStyledItemDelegate):
         doc.setDefaultFont(self._view.font())
         doc.setDocumentMargin(PAD)
         doc.setDefaultStyleSheet("pre { margin: 0; } p { margin-top: 4px; margin-bottom: 4px; }")
+        if row.attachments:
+            add_resources(doc, row.attachments, self.thumbnails, self._theme.user_tint.darker(110))
         doc.setHtml(text)
         doc.setTextWidth(width)
         row.code_blocks = code

@@ -22,7 +22,7 @@ from desktop_chat.core.errors import (
     SettingsError,
 )
 from desktop_chat.core.events import ToolActivity
-from desktop_chat.core.models import ContextPlan, Message, MessageStatus, PartKind, Role
+from desktop_chat.core.models import Attachment, ContextPlan, Message, MessageStatus, PartKind, Role
 from desktop_chat.core.spending import record_cost_text
 from desktop_chat.ui.chat.render import internal_scheme
 
@@ -76,6 +76,7 @@ class Row:
     copied: bool = False  # "Copied" shows in place of "Copy" for a moment after a copy
     tools_open: bool = False  # the reply's tool calls shown with their arguments and results (issue 24)
     tool_live: tuple[ToolActivity, ...] = ()  # what a streaming reply's calls did so far
+    attachments: tuple[Attachment, ...] = ()  # the files sent with the message (issue 23)
 
     @property
     def key(self) -> int:
@@ -210,8 +211,11 @@ class MessageListModel(QAbstractListModel):
                 row.versions = positions.get(row.key, (1, 1))
 
     def _costs(self, rows: list[Row]) -> None:
-        """Each settled reply's recorded cost and tokens, in one query for the rows; and the rows' versions."""
+        """Each settled reply's recorded cost and tokens, in one query for the rows; the rows' versions, files."""
+        from desktop_chat.ui.chat.attachment_view import attach_rows
+
         self._versions(rows)
+        attach_rows(self._workspace, rows)
         replies = [r for r in rows if r.message is not None and r.message.role is Role.ASSISTANT]
         if not replies:
             return
@@ -309,6 +313,13 @@ class MessageListModel(QAbstractListModel):
                 self.beginRemoveRows(QModelIndex(), i, i)
                 del self._rows[i]
                 self.endRemoveRows()
+
+    def thumbnail_ready(self, sha256: str) -> None:
+        """An image's thumbnail was decoded: the rows showing it are drawn again."""
+        for i, row in enumerate(self._rows):
+            if any(a.sha256 == sha256 for a in row.attachments):
+                row.version += 1
+                self.dataChanged.emit(self.index(i), self.index(i), [ROW_ROLE])
 
     def set_highlight(self, ids: Iterable[int]) -> None:
         """Mark these messages as selected (rows loaded later are marked as they load)."""
@@ -418,6 +429,8 @@ def spoken_marks(row: Row) -> str:
         marks.append(row.context)
     if row.error and row.message is not None:
         marks.append(f"error: {row.error}")
+    if row.attachments:
+        marks.append("attached: " + ", ".join(a.name for a in row.attachments))
     if row.cost:
         marks.append(f"cost {row.cost}")
     if row.versions[1] > 1:

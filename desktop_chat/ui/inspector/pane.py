@@ -26,7 +26,7 @@ from desktop_chat.core.models import ContextPlan, MessageStatus, PartKind, Role
 from desktop_chat.ui.inspector.costs import CostsView
 from desktop_chat.ui.inspector.facts import FactsView
 from desktop_chat.ui.inspector.memory import SummaryView
-from desktop_chat.ui.inspector.plan import OMITTED, PART, NextRequestView, WhyReplyView
+from desktop_chat.ui.inspector.plan import OMITTED, PART, NextRequestView, WhyReplyView, attachment_names
 from desktop_chat.ui.inspector.strategy import StrategyView
 from desktop_chat.ui.signal_types import ID
 from desktop_chat.ui.state.chat_state import ChatState, WhatIf
@@ -165,6 +165,7 @@ class InspectorPane(QWidget):
     def attach(self, workspace: Any, bridge: Any = None) -> None:
         """Use ``workspace``; with the window's bridge, follow memory, settings, upkeep and replies."""
         self._workspace = workspace
+        self.next_request.tree.name_of = self.why.tree.name_of = attachment_names(workspace)
         for view in (self.facts, self.summary, self.strategy, self.costs):
             view.set_workspace(workspace)
         if self.state.parent() is self:  # on its own (the benchmark): plan at once through the workspace
@@ -230,7 +231,7 @@ class InspectorPane(QWidget):
             return
         approx = self._approx()
         note = ""
-        if not self.draft.strip() and plan.parts:
+        if not self.draft.strip() and not self.state.attachments and plan.parts:
             if plan.draft_tokens:
                 note = "Your next message is still empty: type it to see it counted and what recall finds for it."
             else:

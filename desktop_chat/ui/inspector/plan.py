@@ -8,7 +8,7 @@ alike, so both sections read the same way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal, Slot
@@ -31,7 +31,34 @@ PART_NAMES = {
 PART, OMITTED = "part", "omitted"
 
 
-def part_title(part: Any) -> str:
+NameOf = Callable[[str], str]  # an attachment's name by its sha256
+
+
+def short_hash(sha256: str) -> str:
+    return f"file {sha256[:12]}"
+
+
+def attachment_names(workspace: Any) -> NameOf:
+    """Names of attached files by hash, from the workspace, each looked up once."""
+    from desktop_chat.core.errors import DesktopChatError
+
+    known: dict[str, str] = {}
+
+    def name_of(sha256: str) -> str:
+        if sha256 not in known:
+            try:
+                known[sha256] = workspace.attachments.get(sha256).name
+            except DesktopChatError:
+                return short_hash(sha256)
+        return known[sha256]
+
+    return name_of
+
+
+def part_title(part: Any, name_of: NameOf = short_hash) -> str:
+    attachment = getattr(part, "attachment", None)  # an attachment's part names its file (issue 23)
+    if attachment:
+        return f"Attachment: {name_of(attachment)}"
     name = PART_NAMES.get(part.kind, str(part.kind))
     if part.kind is PartKind.SUMMARY and part.summary_through is not None:
         return f"{name} (to #{part.summary_through})"
@@ -209,6 +236,7 @@ class PlanTree(QWidget):
             box.setSpacing(1)
         self.left_out.hide()
         self._current: PlanRow | None = None
+        self.name_of: NameOf = short_hash  # the pane names attachments through its workspace
 
     def clear(self) -> None:
         self.show_plan((), (), approx=False)
@@ -228,14 +256,21 @@ class PlanTree(QWidget):
         used: list[PlanRow] = []
         for index, part in enumerate(parts):
             row = self._row(PART, index)
-            row.show_record(part, part_title(part), tokens_text(part.tokens, approx), part.reason)
+            row.show_record(part, part_title(part, self.name_of), tokens_text(part.tokens, approx), part.reason)
             used.append(row)
         for index, omission in enumerate(omitted):
             count = len(omission.message_ids) or len(omission.fact_ids)
             what = PART_NAMES.get(omission.kind, str(omission.kind))
+            title = f"{what}: {omission.reason}"
+            attachment = getattr(omission, "attachment", None)
+            if attachment:
+                name = self.name_of(attachment)
+                # The reason may name the file itself ("chart.png: the model does not read images").
+                reason = omission.reason if omission.reason.startswith(name) else f"{name}: {omission.reason}"
+                title = f"Attachment {reason}"
             amount = tokens_text(omission.tokens, approx) if omission.tokens else (f"{count:,}" if count else "")
             row = self._row(OMITTED, index)
-            row.show_record(omission, f"{what}: {omission.reason}", amount)
+            row.show_record(omission, title, amount)
             used.append(row)
         for which, shown in ((PART, len(parts)), (OMITTED, len(omitted))):
             for row in self._pool[which][shown:]:

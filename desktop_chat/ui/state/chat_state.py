@@ -23,14 +23,14 @@ from desktop_chat.core.errors import DesktopChatError, InputTooLarge
 from desktop_chat.ui.signal_types import ID
 
 if TYPE_CHECKING:
-    from desktop_chat.core.models import ContextPlan, Session, Strategy
+    from desktop_chat.core.models import Attachment, ContextPlan, Session, Strategy
     from desktop_chat.ui.bridge import WorkspaceBridge
 
 TYPING_MS = 200  # typing pauses this long before the next request is planned again
 CHANGE_MS = 60  # other changes (memory, settings, a reply ending) arrive in bursts: one preview per burst
 
 WhatIf = tuple["Strategy", Mapping[str, Any]]  # a strategy and its options, tried before they are applied
-Preview = Callable[..., "ContextPlan"]  # Workspace.preview(session_id, draft, strategy, options)
+Preview = Callable[..., "ContextPlan"]  # Workspace.preview(session_id, draft, strategy, options, attachments=)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,7 @@ class ChatState(QObject):
         self._busy: Callable[[int], bool] = _never_busy
         self.session_id: int | None = None
         self.draft = ""
+        self.attachments: tuple[Attachment, ...] = ()  # the composer's files, ready to send with the draft
         self.what_if: WhatIf | None = None
         self.plan: ContextPlan | None = None
         self.error = ""
@@ -112,6 +113,13 @@ class ChatState(QObject):
         self.draftChanged.emit(text)
         self.schedule(TYPING_MS)
 
+    def set_attachments(self, attachments: tuple[Attachment, ...]) -> None:
+        """The composer's files changed: the next request is planned with them (at once: it is one click)."""
+        if attachments == self.attachments:
+            return
+        self.attachments = attachments
+        self.schedule()
+
     def set_what_if(self, what_if: WhatIf | None) -> ContextPlan | None:
         """Try a strategy (and options) before applying it, or go back to the chat's own (None): planned now."""
         self.what_if = what_if
@@ -140,10 +148,14 @@ class ChatState(QObject):
         if session_id is None or preview is None or not self.ready:
             return None
         began = time.perf_counter()
+        plan: ContextPlan | None
         strategy, options = self.what_if if self.what_if is not None else (None, None)
         self.previews += 1
         try:
-            plan: ContextPlan | None = preview(session_id, self.draft, strategy, options)
+            if self.attachments:
+                plan = preview(session_id, self.draft, strategy, options, attachments=self.attachments)
+            else:
+                plan = preview(session_id, self.draft, strategy, options)
         except InputTooLarge as exc:
             # Counted, and too big to send: say by how much; the full sentence is the tooltip.
             plan, self.error = None, str(exc)
@@ -154,7 +166,7 @@ class ChatState(QObject):
         else:
             assert plan is not None
             self.error = ""
-            drafted = plan.draft_tokens if self.draft.strip() else 0
+            drafted = plan.draft_tokens if self.draft.strip() or self.attachments else 0
             self.count = DraftCount(drafted, plan.draft_room, plan.estimated)
         self.plan = plan
         self.planChanged.emit(plan)

@@ -67,6 +67,9 @@ def build_panes(window: MainWindow, sizes_restored: bool) -> None:
             old.setParent(None)
             old.deleteLater()
     window.splitter.setSizes(sizes if sizes_restored else default_sizes(window))
+    from desktop_chat.ui.chat.attachments import ComposerAttachments
+
+    ComposerAttachments(window)  # the paperclip, drops and pastes; it keeps itself as composer.attachments
 
 
 def fit_screen(window: MainWindow, width: int, height: int) -> None:

@@ -19,6 +19,7 @@ from desktop_chat.ui.window.versions import VersionControl
 
 if TYPE_CHECKING:
     from desktop_chat.core.events import Failed, Finished, ReplyEvent, Started, Stopped
+    from desktop_chat.core.models import Attachment
     from desktop_chat.core.workspace import Workspace
     from desktop_chat.ui.bridge import WorkspaceBridge
     from desktop_chat.ui.window.main_window import MainWindow
@@ -32,7 +33,7 @@ class ReplyRunner(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self._window = window
-        self._last_sent: tuple[int, str] | None = None
+        self._last_sent: tuple[int, str, tuple[Attachment, ...]] | None = None
         self.versions = VersionControl(window)
 
     def connect_bridge(self, bridge: WorkspaceBridge) -> None:
@@ -60,14 +61,21 @@ class ReplyRunner(QObject):
         workspace, bridge, session_id = ready
         composer = self._window.composer
         editing = composer.editing
+        files: tuple[Attachment, ...] = ()
         if editing is not None:
             events = workspace.edit_and_resend(session_id, editing, text)
             composer.finish_editing()
+        elif composer.attachments is not None and composer.attachments.attached():
+            # Saved with the message before the request: a failed reply's Retry sends them again.
+            files = composer.attachments.attached()
+            events = workspace.send(session_id, text, attachments=files)
+            composer.attachments.clear()
         else:
             events = workspace.send(session_id, text)
-        self._last_sent = (session_id, text)
+        self._last_sent = (session_id, text, files)
         self._window.chat.model.clear_error()
         composer.clear()
+        composer.show_problem("")
         bridge.run_reply(session_id, events)
 
     def _run(self, make: MakeReply) -> None:
@@ -193,6 +201,8 @@ class ReplyRunner(QObject):
         composer = self._window.composer
         if self._last_sent is not None and self._last_sent[0] == session_id and not composer.text():
             composer.set_text(self._last_sent[1])
+            if self._last_sent[2] and composer.attachments is not None and not composer.attachments.attached():
+                composer.attachments.restore(self._last_sent[2])
         self._window.notify(message)
 
     @Slot(ID, bool)

@@ -10,6 +10,7 @@ import pytest
 from desktop_chat.core.attachments.types import UnreadableAttachment
 from desktop_chat.core.events import Event
 from desktop_chat.core.models import FilePart, TextPart
+from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
 from tests.helpers.controller import data_dir
 from tests.helpers.fake_openai import FakeOpenAIServer
@@ -109,5 +110,35 @@ def test_a_file_that_cannot_be_kept_is_refused_in_one_line_and_nothing_is_stored
             workspace.attachments.add(make(tmp_path / "missing.txt"))  # type: ignore[operator]
         assert str(raised.value) == line
         assert stored_files(tmp_path) == []
+
+    with_workspace(tmp_path, fake_openai, job)
+
+
+def test_a_file_read_and_kept_on_a_worker_thread_is_found_from_the_workspaces_thread(
+    tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    """The window reads and indexes on a worker: the workspace's own connection refuses other threads."""
+    import threading
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("The lighthouse keeper is called Morwenna.\n", encoding="utf-8")
+
+    async def job(workspace: Workspace, events: list[Event]) -> None:
+        found: list[object] = []
+        worker = threading.Thread(
+            target=lambda: found.append(
+                workspace.attachments.keep_on_worker(workspace.attachments.read(notes, limit_mb=50))
+            )
+        )
+        worker.start()
+        worker.join()
+        (attachment,) = found
+        assert workspace.attachments.get(attachment.sha256).name == "notes.txt"  # type: ignore[attr-defined]
+        store = Store.open(data_dir(tmp_path))
+        try:
+            hits = store.attachments.search_chunks("morwenna")
+            assert [h.sha256 for h in hits] == [attachment.sha256]  # type: ignore[attr-defined]
+        finally:
+            store.close()
 
     with_workspace(tmp_path, fake_openai, job)
