@@ -11,24 +11,14 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 
+from desktop_chat.core.storage.migrations_attachments import m016_attachments, m017_attachment_chunks
+from desktop_chat.core.storage.sql_script import run_script
+
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
 
 
-def _script(conn: sqlite3.Connection, sql: str) -> None:
-    # executescript() would COMMIT the migration's transaction; run statements one by
-    # one, using SQLite's own notion of a complete statement (triggers hold ';' inside).
-    statement = ""
-    for line in sql.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            conn.execute(statement)
-            statement = ""
-    if statement.strip():
-        conn.execute(statement)
-
-
 def m001_core_tables(conn: sqlite3.Connection) -> None:
-    _script(
+    run_script(
         conn,
         """
         CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -118,7 +108,7 @@ def m001_core_tables(conn: sqlite3.Connection) -> None:
 
 def m002_message_counts(conn: sqlite3.Connection) -> None:
     """Keep sessions.message_count (active messages) so the sidebar never counts rows."""
-    _script(
+    run_script(
         conn,
         """
         CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
@@ -140,7 +130,7 @@ def m002_message_counts(conn: sqlite3.Connection) -> None:
 
 def m003_full_text_search(conn: sqlite3.Connection) -> None:
     """FTS5 over message content and session titles, kept in sync by triggers."""
-    _script(
+    run_script(
         conn,
         """
         CREATE VIRTUAL TABLE messages_fts USING fts5(
@@ -177,7 +167,7 @@ def m003_full_text_search(conn: sqlite3.Connection) -> None:
 
 def m004_upkeep_state(conn: sqlite3.Connection) -> None:
     """Progress of each session's memory upkeep jobs, so they resume where they stopped."""
-    _script(
+    run_script(
         conn,
         """
         CREATE TABLE upkeep_state (
@@ -201,7 +191,7 @@ def m005_covering_scan_index(conn: sqlite3.Connection) -> None:
     with these columns in the index it never touches the rows that hold the text.
     The old (session_id, active, id) index is a prefix of this one.
     """
-    _script(
+    run_script(
         conn,
         """
         CREATE INDEX messages_scan ON messages(session_id, active, id, role, status, token_count);
@@ -228,7 +218,7 @@ def m007_chat_claims(conn: sqlite3.Connection) -> None:
     The owner refreshes ``heartbeat_at`` while it holds the claim; a claim whose
     heartbeat is old, or whose process is gone from this host, may be taken over.
     """
-    _script(
+    run_script(
         conn,
         """
         CREATE TABLE chat_claims (
@@ -252,7 +242,7 @@ def m008_fts_stemming(conn: sqlite3.Connection) -> None:
     stemmed by the same tokenizer, so the search code is the same before and after.
     """
     tokenize = "porter unicode61 remove_diacritics 2"
-    _script(
+    run_script(
         conn,
         f"""
         DROP TRIGGER messages_fts_insert;
@@ -301,7 +291,7 @@ def m009_reply_plans(conn: sqlite3.Connection) -> None:
     One row per assistant message; ``parts`` and ``omitted`` are JSON lists of
     {kind, tokens, reason, message_ids, fact_ids, summary_through}.
     """
-    _script(
+    run_script(
         conn,
         """
         CREATE TABLE reply_plans (
@@ -335,7 +325,7 @@ def m011_summary_history(conn: sqlite3.Connection) -> None:
     the state it replaced (``text`` NULL: there was no summary), who changed it and
     when; ``undo_of`` names the row an undo brought back.
     """
-    _script(
+    run_script(
         conn,
         """
         CREATE TABLE summary_history (
@@ -357,7 +347,7 @@ def m011_summary_history(conn: sqlite3.Connection) -> None:
 
 def m012_streaming_index(conn: sqlite3.Connection) -> None:
     """Find replies left streaming without a scan: the window polls for them while another process streams."""
-    _script(conn, "CREATE INDEX messages_streaming ON messages(id) WHERE status = 'streaming'")
+    run_script(conn, "CREATE INDEX messages_streaming ON messages(id) WHERE status = 'streaming'")
 
 
 def m013_message_parts(conn: sqlite3.Connection) -> None:
@@ -392,7 +382,7 @@ def m014_usage(conn: sqlite3.Connection) -> None:
     unknown (never 0), 0 for a local server; ``estimated``: the provider sent no usage, so the
     tokens were counted with the app's tokenizer.
     """
-    _script(
+    run_script(
         conn,
         """
         CREATE TABLE usage_log (
@@ -428,7 +418,7 @@ def m015_message_embeddings(conn: sqlite3.Connection) -> None:
     migration that rebuilds ``messages`` (a table copy) would drop every vector through the
     cascade: the indexer would make them all again, minutes of work on a big history.
     """
-    _script(
+    run_script(
         conn,
         """
         CREATE TABLE message_embeddings (
@@ -441,74 +431,6 @@ def m015_message_embeddings(conn: sqlite3.Connection) -> None:
         WHEN old.content IS NOT new.content
         BEGIN
             DELETE FROM message_embeddings WHERE message_id = old.id;
-        END;
-        """,
-    )
-
-
-def m016_attachments(conn: sqlite3.Connection) -> None:
-    """Attached files (issue 23): one row per distinct content, and which message refers to which.
-
-    The bytes live in the data folder (``attachments/<2 hex>/<sha256>``), never in the database;
-    ``text`` is what was read from a document, so it can be searched and recalled. A row goes
-    when the last message that refers to it does (the trigger); a row no message refers to yet
-    is an attachment waiting in a composer, and ``AttachmentRepository.abandoned`` finds old ones.
-    """
-    _script(
-        conn,
-        """
-        CREATE TABLE attachments (
-            sha256 TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            media_type TEXT NOT NULL,
-            size INTEGER NOT NULL,
-            text TEXT,
-            units INTEGER,
-            unit_name TEXT NOT NULL DEFAULT '',
-            width INTEGER,
-            height INTEGER,
-            created_at TEXT NOT NULL
-        );
-        CREATE TABLE message_attachments (
-            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
-            position INTEGER NOT NULL,
-            sha256 TEXT NOT NULL REFERENCES attachments(sha256),
-            PRIMARY KEY (message_id, position)
-        );
-        CREATE INDEX message_attachments_by_file ON message_attachments(sha256);
-        CREATE TRIGGER attachment_unreferenced AFTER DELETE ON message_attachments
-        WHEN NOT EXISTS (SELECT 1 FROM message_attachments WHERE sha256 = old.sha256)
-        BEGIN
-            DELETE FROM attachments WHERE sha256 = old.sha256;
-        END;
-        """,
-    )
-
-
-def m017_attachment_chunks(conn: sqlite3.Connection) -> None:
-    """A document's text in chunks, indexed for full-text search: finding a chat by words inside what was
-    attached to it, and picking the excerpts of a document too long to send whole. Chunks go with their
-    attachment's row (the foreign key), their index entries with them (the triggers)."""
-    tokenize = "porter unicode61 remove_diacritics 2"  # as messages_fts (m008): the same words match
-    _script(
-        conn,
-        f"""
-        CREATE TABLE attachment_chunks (
-            id INTEGER PRIMARY KEY,
-            sha256 TEXT NOT NULL REFERENCES attachments(sha256) ON DELETE CASCADE,
-            seq INTEGER NOT NULL,
-            label TEXT NOT NULL DEFAULT '',
-            text TEXT NOT NULL,
-            UNIQUE (sha256, seq)
-        );
-        CREATE VIRTUAL TABLE attachment_chunks_fts USING fts5(
-            text, content='attachment_chunks', content_rowid='id', tokenize='{tokenize}'
-        );
-        CREATE TRIGGER attachment_chunks_fts_insert AFTER INSERT ON attachment_chunks BEGIN
-            INSERT INTO attachment_chunks_fts(rowid, text) VALUES (new.id, new.text);
-        END;
-        CREATE TRIGGER attachment_chunks_fts_delete AFTER DELETE ON attachment_chunks BEGIN
-            INSERT INTO attachment_chunks_fts(attachment_chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
         END;
         """,
     )
