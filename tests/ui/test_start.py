@@ -244,3 +244,38 @@ def test_an_idle_window_loads_neither_openai_nor_the_embedding_model_until_a_mes
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["ready"] == [] and seen["idle"] == [] and not seen["idle_model"], seen
     assert seen["typed"] == ["numpy", "openai"] and seen["typed_model"], "typing loads both, in the background"
+
+
+def test_the_last_chats_code_shows_at_once_and_is_coloured_once_the_lexers_are_compiled(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """Compiling a lexer's patterns (Python's: ~50 ms) no longer holds the last chat back: its code shows plain
+    while the window starts, and coloured once the start's worker has compiled the lexers."""
+    from desktop_chat.ui.chat import render
+
+    folder = data_dir(tmp_path)
+    store = Store.open(folder)
+    try:
+        chat = store.sessions.create("Code")
+        store.messages.append(chat.id, Role.USER, "a loop?")
+        # Erlang: a lexer no other test colours first and the start's warm-up does not compile.
+        store.messages.append(chat.id, Role.ASSISTANT, '```erlang\nloop(N) -> io:format("~p~n", [N]).\n```')
+    finally:
+        store.close()
+    plain_before = render.deferred_blocks()
+    seen: dict[str, Any] = {}
+
+    async def drive() -> int:
+        task, window = await _open(folder, seen)
+        view = window.chat
+        reply = view.model.rows()[-1]
+        seen["plain"] = render.deferred_blocks() - plain_before
+        seen["deferring"] = render.deferring()
+        doc, _ = view.delegate.document(reply, 600)
+        seen["html"] = doc.toHtml()
+        return await _quit(task, window)
+
+    assert run(qloop, drive()) == 0
+    assert seen["plain"] >= 1, "the reply's code block was first shown without colours (once per width laid out)"
+    assert not seen["deferring"], "the deferral ends with the start's warm-up"
+    assert "#19177c" in seen["html"].lower(), "drawn again, coloured (pygments' colour for Erlang's variables)"

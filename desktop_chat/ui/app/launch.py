@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 # The first indexing pass waits this long after the window is ready: its queries and, when there is
 # something to embed, the model's load (~1 s of CPU) would compete with the user's first moves.
 INDEXING_DELAY_S = 3.0
+GUI_SWITCH_INTERVAL_S = 0.001  # see run_gui
 
 
 def display_available(environ: dict[str, str] | None = None) -> bool:
@@ -330,6 +331,9 @@ async def _live(
         await closing
         window.allow_close()
         return 1
+    from desktop_chat.ui.chat import render
+
+    render.defer_highlighting()  # the last chat shows first, its code coloured once the lexers are compiled
     window.attach(workspace, plan=False)
     if workspace.storage_notice:  # opened read-only (a read-only folder, a full disk): say why saving fails
         from PySide6.QtWidgets import QLabel
@@ -343,6 +347,7 @@ async def _live(
     # key typed in the composer (or the core's first client, which it builds in a worker thread).
     load_sdk_when_typing(window, long_lived)
     await asyncio.to_thread(import_lexers)
+    window.chat.list.viewport().update()  # code shown plain while the lexers compiled is drawn coloured
     with contextlib.suppress(DesktopChatError):
         await workspace.warm_up()
     window.state.start()
@@ -362,6 +367,11 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     if not display_available():
         print(NO_DISPLAY, file=sys.stderr)
         return 1
+    # Worker threads (the core's imports, the lexers, openai's import) share Python's lock with the GUI
+    # thread. At the default 5 ms switch interval each time the GUI thread comes back from Qt it may wait
+    # up to 5 ms for the lock, many times per event: the window froze while a worker ran (the last chat was
+    # painted, yet took 50-150 ms more to answer). At 1 ms it waits a fifth of that; the switches cost little.
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     from PySide6.QtWidgets import QApplication
 
     from desktop_chat.ui.app.app_identity import apply_identity
