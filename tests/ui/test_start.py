@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt
 from PySide6.QtWidgets import QLabel
 
 from desktop_chat.core.models import Role
@@ -279,3 +279,39 @@ def test_the_last_chats_code_shows_at_once_and_is_coloured_once_the_lexers_are_c
     assert seen["plain"] >= 1, "the reply's code block was first shown without colours (once per width laid out)"
     assert not seen["deferring"], "the deferral ends with the start's warm-up"
     assert "#19177c" in seen["html"].lower(), "drawn again, coloured (pygments' colour for Erlang's variables)"
+
+
+def test_the_inspectors_sections_are_made_after_the_chat_and_show_what_came_before(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """The launcher builds the inspector's sections once the last chat shows (``attach(plan=False)``); what
+    reached the pane before (the workspace, the open chat) is shown when they are made."""
+    from desktop_chat.core.bootstrap import open_workspace
+    from desktop_chat.core.models import FactOrigin
+    from desktop_chat.ui.inspector.pane import InspectorPane
+    from desktop_chat.ui.inspector.section import Section
+
+    folder = data_dir(tmp_path)
+    store = Store.open(folder)
+    try:
+        chat = store.sessions.create("Facts")
+        store.messages.append(chat.id, Role.USER, "I live in Lisbon")
+        store.facts.add("city", "Lisbon", scope=chat.id, origin=FactOrigin.USER, actor="user")
+    finally:
+        store.close()
+    workspace = open_workspace(folder)
+    pane = InspectorPane()
+    try:
+        pane.attach(workspace)
+        pane.set_session(chat.id)
+        assert pane.findChildren(Section) == [] and not pane.built, "nothing made before build()"
+        pane.build()
+        assert [s.title for s in pane.findChildren(Section)] == [
+            "Next request", "Costs", "Why this reply", "Facts", "Summary", "Strategy",
+        ]  # fmt: skip
+        table = pane.facts.table
+        assert table.findItems("Lisbon", Qt.MatchFlag.MatchExactly), "the open chat's facts, given before"
+    finally:
+        pane.deleteLater()
+        run(qloop, workspace.aclose())
+        workspace.close()

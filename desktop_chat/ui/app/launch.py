@@ -348,6 +348,7 @@ async def _live(
     load_sdk_when_typing(window, long_lived)
     await asyncio.to_thread(import_lexers)
     window.chat.list.viewport().update()  # code shown plain while the lexers compiled is drawn coloured
+    window.inspector.build()  # its sections, which the first preview (below) fills
     with contextlib.suppress(DesktopChatError):
         await workspace.warm_up()
     window.state.start()

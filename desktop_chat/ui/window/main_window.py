@@ -188,7 +188,8 @@ class MainWindow(QMainWindow):
     def attach(self, workspace: Workspace, *, plan: bool = True) -> None:
         """Fill the window from the workspace: recover, list, reopen the last chat, focus the composer.
 
-        ``plan=False`` leaves the first preview to the caller (``state.start()``, after the encodings are warm).
+        ``plan=False`` leaves the first preview to the caller (``state.start()``, after the encodings are warm),
+        and the inspector's sections (``inspector.build()``): the launcher makes both once the last chat shows.
         """
         from desktop_chat.ui.bridge import WorkspaceBridge  # asyncio: after the first paint
 
@@ -200,6 +201,8 @@ class MainWindow(QMainWindow):
         self.state.follow(self.bridge)
         self.state.ready = plan
         self.inspector.attach(workspace, self.bridge)
+        if plan:
+            self.inspector.build()
         from desktop_chat.ui.chat.tool_calls import install_tools
         from desktop_chat.ui.settings import dialog as settings
         from desktop_chat.ui.settings import first_run
