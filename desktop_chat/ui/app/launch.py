@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import socket
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -61,6 +60,8 @@ def _x11_reachable(display: str) -> bool:  # noqa: PLR0911 - one answer per way 
     if host in ("", "unix"):
         if Path(f"/tmp/.X11-unix/X{number}").exists():  # noqa: S108 - X11's fixed socket path, only read
             return True
+        import socket  # here: ~4 ms the first paint does not wait for when the socket file is there
+
         # Abstract sockets (no file) are still reachable: try to connect.
         with socket.socket(socket.AF_UNIX) as sock:
             sock.settimeout(0.5)
@@ -69,6 +70,8 @@ def _x11_reachable(display: str) -> bool:  # noqa: PLR0911 - one answer per way 
             except OSError:
                 return False
             return True
+    import socket
+
     try:
         with socket.create_connection((host, 6000 + int(number)), timeout=0.5):
             return True
