@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.ui.signal_types import ID
@@ -429,6 +429,8 @@ class MainWindow(QMainWindow):
         show_welcome(self, self._workspace)
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox  # its enums: ~2 ms the first paint does not wait for
+
         box = QMessageBox(self)
         box.setWindowTitle("About Desktop Chat")
         box.setText("Desktop Chat: a desktop client for OpenAI-compatible models whose memory you can see and edit.")

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QMessageBox
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.ui.chat.row_links import DELETE_VERSION, NEWER_VERSION, OLDER_VERSION
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from desktop_chat.ui.window.main_window import MainWindow
 
 
@@ -69,6 +70,8 @@ class VersionControl(QObject):
 
     def confirm_delete(self, message_id: int, position: int, count: int) -> None:
         """Ask first (non-blocking: never exec() under the event loop); Delete deletes."""
+        from PySide6.QtWidgets import QMessageBox  # here: this module loads before the first paint
+
         box = QMessageBox(self._window)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Delete version")
