@@ -24,6 +24,7 @@ def painted(window):
 
 def ready(window):
     seen["ready"] = sorted(m for m in sys.modules if m.startswith("desktop_chat") or m in WATCHED)
+    seen["icon"] = not window.windowIcon().isNull()  # set after the first paint, there once ready
     print(json.dumps(seen), flush=True)
     window.close()
 
@@ -68,3 +69,4 @@ def test_the_first_paint_loads_no_pane_module_and_no_event_loop(tmp_path: Path) 
     assert "desktop_chat.ui.window.main_window" in seen["painted"]
     # Once ready the panes' modules are there (the list names modules that exist); openai may wait longer.
     assert [m for m in NOT_BEFORE_PAINT if m != "openai" and m not in seen["ready"]] == []
+    assert seen["icon"], "the window has the app's icon"

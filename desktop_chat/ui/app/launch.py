@@ -378,13 +378,14 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     from PySide6.QtWidgets import QApplication
 
-    from desktop_chat.ui.app.app_identity import apply_identity
+    from desktop_chat.ui.app.app_identity import apply_identity, apply_window_icon
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    apply_identity(app)
+    apply_identity(app, icon=False)
     window = show_window(folder)
     paint_now(window)
+    apply_window_icon()
     if on_painted is not None:
         on_painted(window)
     from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
