@@ -15,6 +15,10 @@ real start-up path (``run_gui``):
   timer watches for it from outside the window's own code;
 - ``settled``: the app's own ``on_ready`` (everything started, the first preview made).
 
+Each child also prints its CPU time (every thread, ``os.times``) at the first paint and at
+ready: unlike the wall-clock marks, a machine busy with other jobs hardly changes it
+(``os.times`` counts in 10 ms ticks).
+
 The database has ``chats`` x ``messages`` plus a newest chat of ``long`` messages.
 Memory: the resident set (``VmRSS``) of each program idle for 3 s after it settled,
 the long chat open. ``xcb`` runs on a fresh Xvfb with openbox (tests/helpers/x11.py),
@@ -104,6 +108,12 @@ def index_everything(store: object) -> None:
         after = rows[-1][0]
 
 
+def cpu_s() -> float:
+    """CPU time of this process so far, every thread (user + system): what a busy machine does not inflate."""
+    times = os.times()
+    return times.user + times.system
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -126,6 +136,7 @@ def child_app(folder: Path, idle: float) -> int:
         focused = composer is not None and QApplication.focusWidget() is composer.edit
         if LONG_TITLE in title and focused:
             print(f"ready {time.time():.6f}", flush=True)
+            print(f"cpu_ready {cpu_s():.3f}", flush=True)
             timer = state.pop("timer")
             timer.stop()  # type: ignore[attr-defined]
             if not idle:
@@ -133,6 +144,7 @@ def child_app(folder: Path, idle: float) -> int:
 
     def painted(window: object) -> None:
         print(f"painted {time.time():.6f}", flush=True)
+        print(f"cpu_painted {cpu_s():.3f}", flush=True)
         timer = QTimer()
         timer.setInterval(2)
         timer.timeout.connect(lambda: look(window))
@@ -171,6 +183,7 @@ def child_bare(idle: float) -> int:
             if not self.done:
                 self.done = True
                 print(f"painted {time.time():.6f}", flush=True)
+                print(f"cpu_painted {cpu_s():.3f}", flush=True)
                 if idle:
                     QTimer.singleShot(int(idle * 1000), report)
                 else:
@@ -194,7 +207,7 @@ def timed(argv: list[str], env: dict[str, str]) -> dict[str, float]:
         name, _, value = line.partition(" ")
         if name in ("painted", "ready", "settled"):
             marks[name] = float(value) - started
-        elif name == "rss":
+        elif name in ("rss", "cpu_painted", "cpu_ready"):
             marks[name] = float(value)
     return marks
 
@@ -249,6 +262,7 @@ def run_platform(platform: str, args: argparse.Namespace, base: dict[str, str]) 
     print("| figure | min | median | max |")
     print("| --- | ---: | ---: | ---: |")
     print(row("bare PySide6 window: start to first paint (ms)", [b["painted"] for b in bares]))
+    print(row("bare PySide6 window: CPU to first paint (ms)", [b["cpu_painted"] for b in bares]))
     if bare_rss:
         print(row(f"bare PySide6 window idle: resident memory (MB, {len(bare_rss)} runs)", bare_rss, "MB"))
     for root in roots:
@@ -261,6 +275,8 @@ def run_platform(platform: str, args: argparse.Namespace, base: dict[str, str]) 
         ready = [a["ready"] / b["painted"] for a, b in pairs]
         print(row(f"{name}: ready / bare's first paint, pair by pair", ready, "x"))
         print(row(f"{name}: start to settled: first preview made (ms)", [a["settled"] for a in runs]))
+        print(row(f"{name}: CPU to first paint, every thread (ms)", [a["cpu_painted"] for a in runs]))
+        print(row(f"{name}: CPU to ready, every thread (ms)", [a["cpu_ready"] for a in runs]))
         if rss[root]:
             print(row(f"{name} idle, long chat open: resident memory (MB, {len(rss[root])} runs)", rss[root], "MB"))
 

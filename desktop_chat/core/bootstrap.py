@@ -5,8 +5,9 @@ thread, when a profile needs a key; without one, memory until quit or the data
 folder's 0600 key file when the user chooses it), the client factory (keyring, then
 ``OPENAI_API_KEY``; ``OPENAI_BASE_URL`` for profiles without a base URL) and the
 facade, and the built-in model's server (started only when its profile is used).
-Importing this module imports openai, keyring and tiktoken: the window
-imports it after its first paint.
+Importing this module loads neither openai, nor keyring, nor the built-in model's
+server (each when first used); the window imports it after its first paint, on a
+worker thread.
 """
 
 from __future__ import annotations

@@ -22,16 +22,13 @@ import stat
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
-
-import keyring
-import keyring.backend
-import keyring.backends.chainer
-import keyring.backends.fail
-import keyring.errors
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from desktop_chat.core.errors import EmptyInput, SecretStoreUnavailable
 from desktop_chat.core.redact import register_secret
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 __all__ = [
     "SERVICE",
@@ -229,6 +226,18 @@ class KeyFileStore:
         return f"KeyFileStore(path={str(self.path)!r})"
 
 
+def _keyring() -> Any:
+    """The ``keyring`` package with the parts used here, imported on first use (~15 ms with importlib_metadata
+    and jaraco): the window opens its workspace before any key is needed, and most starts never touch the keyring."""
+    import keyring
+    import keyring.backend
+    import keyring.backends.chainer
+    import keyring.backends.fail
+    import keyring.errors
+
+    return keyring
+
+
 def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
     module = type(backend).__module__
     return _BACKEND_NAMES.get(module, str(getattr(backend, "name", type(backend).__name__)))
@@ -236,6 +245,7 @@ def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
 
 def _unusable_reason(backend: keyring.backend.KeyringBackend) -> str | None:
     """Why ``backend`` cannot store anything, or None when it looks usable."""
+    keyring = _keyring()
     if isinstance(backend, keyring.backends.fail.Keyring):
         return _why_no_secret_service()
     if isinstance(backend, keyring.backends.chainer.ChainerBackend) and not backend.backends:
@@ -260,14 +270,14 @@ def _why_no_secret_service() -> str:
 
 
 def _is_locked_error(exc: BaseException) -> bool:
-    if isinstance(exc, keyring.errors.KeyringLocked):
+    if isinstance(exc, _keyring().errors.KeyringLocked):
         return True
     # secretstorage is only there on Linux; its lock/prompt errors mean the same thing.
     return type(exc).__name__ in {"LockedException", "PromptDismissedException"}
 
 
 def _is_backend_error(exc: BaseException) -> bool:
-    if isinstance(exc, keyring.errors.KeyringError | OSError):
+    if isinstance(exc, _keyring().errors.KeyringError | OSError):
         return True
     # secretstorage and jeepney errors (D-Bus gone, no such service) without importing them here.
     module = type(exc).__module__
@@ -285,6 +295,7 @@ class KeyringSecretStore:
     def __init__(self, service: str = SERVICE, backend: keyring.backend.KeyringBackend | None = None) -> None:
         self._service = service
         self._lock = threading.Lock()
+        keyring = _keyring()
         try:
             # The first call probes every backend (D-Bus round trips): it blocks too.
             self._backend = backend if backend is not None else keyring.get_keyring()
@@ -309,6 +320,7 @@ class KeyringSecretStore:
         return self._backend
 
     def _call(self, operation: str, fn: Any, *args: str) -> Any:
+        keyring = _keyring()
         with self._lock:
             try:
                 return fn(self._service, *args)
@@ -343,7 +355,7 @@ class KeyringSecretStore:
         _check_args(profile)
         try:
             self._call("delete", self._backend.delete_password, profile)
-        except keyring.errors.PasswordDeleteError:
+        except _keyring().errors.PasswordDeleteError:
             return False
         return True
 

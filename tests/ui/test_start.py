@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSettings
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt
 from PySide6.QtWidgets import QLabel
 
 from desktop_chat.core.models import Role
@@ -244,3 +244,74 @@ def test_an_idle_window_loads_neither_openai_nor_the_embedding_model_until_a_mes
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["ready"] == [] and seen["idle"] == [] and not seen["idle_model"], seen
     assert seen["typed"] == ["numpy", "openai"] and seen["typed_model"], "typing loads both, in the background"
+
+
+def test_the_last_chats_code_shows_at_once_and_is_coloured_once_the_lexers_are_compiled(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """Compiling a lexer's patterns (Python's: ~50 ms) no longer holds the last chat back: its code shows plain
+    while the window starts, and coloured once the start's worker has compiled the lexers."""
+    from desktop_chat.ui.chat import render
+
+    folder = data_dir(tmp_path)
+    store = Store.open(folder)
+    try:
+        chat = store.sessions.create("Code")
+        store.messages.append(chat.id, Role.USER, "a loop?")
+        # Erlang: a lexer no other test colours first and the start's warm-up does not compile.
+        store.messages.append(chat.id, Role.ASSISTANT, '```erlang\nloop(N) -> io:format("~p~n", [N]).\n```')
+    finally:
+        store.close()
+    plain_before = render.deferred_blocks()
+    seen: dict[str, Any] = {}
+
+    async def drive() -> int:
+        task, window = await _open(folder, seen)
+        view = window.chat
+        reply = view.model.rows()[-1]
+        seen["plain"] = render.deferred_blocks() - plain_before
+        seen["deferring"] = render.deferring()
+        doc, _ = view.delegate.document(reply, 600)
+        seen["html"] = doc.toHtml()
+        return await _quit(task, window)
+
+    assert run(qloop, drive()) == 0
+    assert seen["plain"] >= 1, "the reply's code block was first shown without colours (once per width laid out)"
+    assert not seen["deferring"], "the deferral ends with the start's warm-up"
+    assert "#19177c" in seen["html"].lower(), "drawn again, coloured (pygments' colour for Erlang's variables)"
+
+
+def test_the_inspectors_sections_are_made_after_the_chat_and_show_what_came_before(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """The launcher builds the inspector's sections once the last chat shows (``attach(plan=False)``); what
+    reached the pane before (the workspace, the open chat) is shown when they are made."""
+    from desktop_chat.core.bootstrap import open_workspace
+    from desktop_chat.core.models import FactOrigin
+    from desktop_chat.ui.inspector.pane import InspectorPane
+    from desktop_chat.ui.inspector.section import Section
+
+    folder = data_dir(tmp_path)
+    store = Store.open(folder)
+    try:
+        chat = store.sessions.create("Facts")
+        store.messages.append(chat.id, Role.USER, "I live in Lisbon")
+        store.facts.add("city", "Lisbon", scope=chat.id, origin=FactOrigin.USER, actor="user")
+    finally:
+        store.close()
+    workspace = open_workspace(folder)
+    pane = InspectorPane()
+    try:
+        pane.attach(workspace)
+        pane.set_session(chat.id)
+        assert pane.findChildren(Section) == [] and not pane.built, "nothing made before build()"
+        pane.build()
+        assert [s.title for s in pane.findChildren(Section)] == [
+            "Next request", "Costs", "Why this reply", "Facts", "Summary", "Strategy",
+        ]  # fmt: skip
+        table = pane.facts.table
+        assert table.findItems("Lisbon", Qt.MatchFlag.MatchExactly), "the open chat's facts, given before"
+    finally:
+        pane.deleteLater()
+        run(qloop, workspace.aclose())
+        workspace.close()

@@ -8,17 +8,21 @@ import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop_chat.core.controller.targets import profile_for
 from desktop_chat.core.errors import DesktopChatError, LocalModelError, NotAllowed
 from desktop_chat.core.events import LocalModelChanged
 from desktop_chat.core.facade.context import Context
-from desktop_chat.core.providers.local import catalog as catalog_data
 from desktop_chat.core.providers.local.builtin import model_keeps_memory
-from desktop_chat.core.providers.local.catalog import CatalogEntry, Fit, Resources
-from desktop_chat.core.providers.local.download import DownloadProgress, Progress, Source, download, part_paths
 from desktop_chat.core.providers.local.files import MODELS_FOLDER, find_bundled_smollm2, list_model_files
-from desktop_chat.core.providers.local.server import app_command
+
+if TYPE_CHECKING:
+    from desktop_chat.core.providers.local.catalog import CatalogEntry, Fit, Resources
+    from desktop_chat.core.providers.local.download import DownloadProgress, Progress
+
+# The catalog, downloads (urllib, http.client, email: ~15 ms) and the server's command are imported by the
+# methods that use them: the workspace, and with it this facade, is built before the window's last chat shows.
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +73,15 @@ class LocalFacade:
 
     def resources(self) -> Resources:
         """Free memory and free disk where models land, now."""
+        from desktop_chat.core.providers.local import catalog as catalog_data
+
         return catalog_data.resources(self.models_folder)
 
     def catalog(self) -> list[CatalogRow]:
         """Every catalog model with what this computer has: downloaded or not, fits or not, keeps memory or not."""
+        from desktop_chat.core.providers.local import catalog as catalog_data
+        from desktop_chat.core.providers.local.download import part_paths
+
         folder = self.models_folder
         have = self.resources()
         settings = self._ctx.settings
@@ -105,6 +114,8 @@ class LocalFacade:
         Resumes what an earlier run left; raises ``DownloadCancelled`` when ``cancel`` is set (the partial
         file stays for the next run), and ``LocalModelError`` in one line for everything else.
         """
+        from desktop_chat.core.providers.local.download import Source, download
+
         return download(Source.resolve(target, sha256), self.models_folder, progress=progress, cancel=cancel)
 
     def download_command(self, target: str, sha256: str | None = None) -> list[str]:
@@ -114,6 +125,8 @@ class LocalFacade:
         The window uses it: in a thread of the window's process the download's Python loop competes with the
         GUI for the interpreter lock (and, lowered in priority, holds it while preempted); see benchmarks.md.
         """
+        from desktop_chat.core.providers.local.server import app_command
+
         folder = self._ctx.data_folder
         if folder is None:
             raise LocalModelError("An in-memory workspace has no models folder.")
@@ -125,6 +138,8 @@ class LocalFacade:
     @staticmethod
     def parse_progress(line: str) -> DownloadProgress | None:
         """A progress line of ``download_command``'s process, or None (its one-line error, anything else)."""
+        from desktop_chat.core.providers.local.download import DownloadProgress
+
         return DownloadProgress.from_json(line)
 
     def keeps_memory(self, file_name: str) -> bool:
@@ -142,6 +157,8 @@ class LocalFacade:
         Refused while the built-in model answers a reply with it (in this process or another); a file the
         settings chose is unchosen (the starter model runs next) and a server running it is stopped.
         """
+        from desktop_chat.core.providers.local.download import part_paths
+
         folder = self.models_folder
         file = Path(name).name
         path = folder / file

@@ -27,7 +27,10 @@ def app_icon() -> QIcon:
     return icon
 
 
-def apply_identity(app: QApplication) -> None:
+def apply_identity(app: QApplication, *, icon: bool = True) -> None:
+    """Name, version, desktop id and (``icon``) the window icon. The launcher sets the icon after the first
+    paint (``apply_window_icon``): on X11 Qt hands the window manager every size at once, decoding all the
+    PNGs and the SVG (~10 ms of CPU) before the window can map; the icon shows a moment later instead."""
     # applicationDisplayName() follows the name. Setting the display name explicitly would make
     # Qt append " — Desktop Chat" to every window title, the main window's own "Desktop Chat — chat"
     # included. On X11 the name is also WM_CLASS's class, which the .desktop file's StartupWMClass names.
@@ -35,4 +38,10 @@ def apply_identity(app: QApplication) -> None:
     QGuiApplication.setApplicationVersion(VERSION)
     # Wayland's app_id and the taskbar's match with the .desktop file of the same name.
     QGuiApplication.setDesktopFileName(APP_ID)
+    if icon:
+        apply_window_icon()
+
+
+def apply_window_icon() -> None:
+    """The icon of every window (those shown already too)."""
     QApplication.setWindowIcon(app_icon())

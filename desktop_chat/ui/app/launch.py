@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import socket
 import sys
 from collections.abc import Callable
 from functools import partial
@@ -35,6 +34,7 @@ log = logging.getLogger(__name__)
 # The first indexing pass waits this long after the window is ready: its queries and, when there is
 # something to embed, the model's load (~1 s of CPU) would compete with the user's first moves.
 INDEXING_DELAY_S = 3.0
+GUI_SWITCH_INTERVAL_S = 0.001  # see run_gui
 
 
 def display_available(environ: dict[str, str] | None = None) -> bool:
@@ -60,6 +60,8 @@ def _x11_reachable(display: str) -> bool:  # noqa: PLR0911 - one answer per way 
     if host in ("", "unix"):
         if Path(f"/tmp/.X11-unix/X{number}").exists():  # noqa: S108 - X11's fixed socket path, only read
             return True
+        import socket  # here: ~4 ms the first paint does not wait for when the socket file is there
+
         # Abstract sockets (no file) are still reachable: try to connect.
         with socket.socket(socket.AF_UNIX) as sock:
             sock.settimeout(0.5)
@@ -68,6 +70,8 @@ def _x11_reachable(display: str) -> bool:  # noqa: PLR0911 - one answer per way 
             except OSError:
                 return False
             return True
+    import socket
+
     try:
         with socket.create_connection((host, 6000 + int(number)), timeout=0.5):
             return True
@@ -330,6 +334,9 @@ async def _live(
         await closing
         window.allow_close()
         return 1
+    from desktop_chat.ui.chat import render
+
+    render.defer_highlighting()  # the last chat shows first, its code coloured once the lexers are compiled
     window.attach(workspace, plan=False)
     if workspace.storage_notice:  # opened read-only (a read-only folder, a full disk): say why saving fails
         from PySide6.QtWidgets import QLabel
@@ -343,6 +350,8 @@ async def _live(
     # key typed in the composer (or the core's first client, which it builds in a worker thread).
     load_sdk_when_typing(window, long_lived)
     await asyncio.to_thread(import_lexers)
+    window.chat.list.viewport().update()  # code shown plain while the lexers compiled is drawn coloured
+    window.inspector.build()  # its sections, which the first preview (below) fills
     with contextlib.suppress(DesktopChatError):
         await workspace.warm_up()
     window.state.start()
@@ -362,15 +371,21 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     if not display_available():
         print(NO_DISPLAY, file=sys.stderr)
         return 1
+    # Worker threads (the core's imports, the lexers, openai's import) share Python's lock with the GUI
+    # thread. At the default 5 ms switch interval each time the GUI thread comes back from Qt it may wait
+    # up to 5 ms for the lock, many times per event: the window froze while a worker ran (the last chat was
+    # painted, yet took 50-150 ms more to answer). At 1 ms it waits a fifth of that; the switches cost little.
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     from PySide6.QtWidgets import QApplication
 
-    from desktop_chat.ui.app.app_identity import apply_identity
+    from desktop_chat.ui.app.app_identity import apply_identity, apply_window_icon
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    apply_identity(app)
+    apply_identity(app, icon=False)
     window = show_window(folder)
     paint_now(window)
+    apply_window_icon()
     if on_painted is not None:
         on_painted(window)
     from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector

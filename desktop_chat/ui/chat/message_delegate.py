@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_chat.core.models import MessageStatus, Role
+from desktop_chat.ui.chat import render
 from desktop_chat.ui.chat.attachment_view import Thumbnails, add_resources, attachments_html
 from desktop_chat.ui.chat.message_model import (
     ACTION,
@@ -97,6 +98,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._docs: OrderedDict[int, tuple[tuple[Any, ...], QTextDocument, tuple[str, ...]]] = OrderedDict()
         self._heights: dict[int, int] = {}  # id(document) -> row height
         self.thumbnails = Thumbnails(self)  # the chat view gives it the workspace's stored copies
+        self._uncoloured: set[int] = set()  # rows whose code was shown plain while the window started
 
     def set_palette(self, palette: QPalette) -> None:
         self._theme = Theme(palette)
@@ -216,11 +218,17 @@ class MessageDelegate(QStyledItemDelegate):
             self.thumbnails.state(row.attachments),
         )
         cached = self._docs.get(row.key)
-        if cached is not None and cached[0] == key:
+        stale = row.key in self._uncoloured and not render.deferring()  # its code can be coloured now
+        if cached is not None and cached[0] == key and not stale:
             self._docs.move_to_end(row.key)
             row.code_blocks = cached[2]
             return cached[1], cached[2]
+        plain_before = render.deferred_blocks()
         text, code = self._html(row)
+        if render.deferred_blocks() != plain_before:
+            self._uncoloured.add(row.key)
+        else:
+            self._uncoloured.discard(row.key)
         doc = _Document()
         doc.setDefaultFont(self._view.font())
         doc.setDocumentMargin(PAD)

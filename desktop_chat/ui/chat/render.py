@@ -82,19 +82,46 @@ def _formatter(style: str) -> Any:
     return HtmlFormatter(style=style, noclasses=True, nowrap=True)
 
 
-def highlight(code: str, language: str, style: str) -> str:
+# While the window starts, code whose lexer has not been used yet is shown plain: a lexer compiles its
+# patterns on first use (Python's: ~120 regexes, ~50 ms), which would hold the last chat back before it
+# shows. ``warm_up`` (a worker thread, right after) compiles the common ones and ends the deferral; the
+# chat then draws its code blocks again, coloured (``deferred_blocks`` tells which documents need it).
+_start = {"deferring": False, "plain": 0}
+_used: set[str] = set()  # languages highlighted at least once in this process: their lexer is compiled
+
+
+def defer_highlighting() -> None:
+    """Until ``warm_up`` ends, show code in a language not highlighted yet without colours."""
+    _start["deferring"] = True
+
+
+def deferring() -> bool:
+    return bool(_start["deferring"])
+
+
+def deferred_blocks() -> int:
+    """How many code blocks were shown plain so far because of the deferral (grows; never reset)."""
+    return _start["plain"]
+
+
+def highlight(code: str, language: str, style: str, *, defer: bool = True) -> str:
     """Pygments spans with inline colours; unknown languages are escaped as they are."""
+    if not language:
+        return html.escape(code)
+    if defer and _start["deferring"] and language not in _used:
+        _start["plain"] += 1
+        return html.escape(code)
     from pygments import highlight as pyg_highlight  # type: ignore[import-untyped]
     from pygments.lexers import get_lexer_by_name  # type: ignore[import-untyped]
     from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
-    if not language:
-        return html.escape(code)
     try:
         lexer = get_lexer_by_name(language)
     except ClassNotFound:
         return html.escape(code)
-    return str(pyg_highlight(code, lexer, _formatter(style))).rstrip("\n")
+    coloured = str(pyg_highlight(code, lexer, _formatter(style))).rstrip("\n")
+    _used.add(language)
+    return coloured
 
 
 @cache
@@ -236,9 +263,14 @@ WARM_LANGUAGES = ("python", "bash", "json", "javascript", "typescript", "sql", "
 
 
 def warm_up() -> None:
-    """Import markdown-it and compile the common lexers' patterns (~0.3 s), on a worker thread.
+    """Import markdown-it and compile the common lexers' patterns (~0.2 s), on a worker thread; ends the
+    start's deferral (``defer_highlighting``).
 
     Without it the first chat with code in it pays that on the GUI thread when it opens.
     """
-    renderer = MarkdownRenderer()
-    renderer.render("**warm** `up`\n\n" + "".join(f"```{lang}\nx\n```\n" for lang in WARM_LANGUAGES))
+    try:
+        MarkdownRenderer().render("**warm** `up`")
+        for language in WARM_LANGUAGES:
+            highlight("x", language, "default", defer=False)
+    finally:
+        _start["deferring"] = False

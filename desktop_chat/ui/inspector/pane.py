@@ -17,8 +17,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QFont, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.events import Failed, Finished, Stopped
@@ -27,57 +26,13 @@ from desktop_chat.ui.inspector.costs import CostsView
 from desktop_chat.ui.inspector.facts import FactsView
 from desktop_chat.ui.inspector.memory import SummaryView
 from desktop_chat.ui.inspector.plan import OMITTED, PART, NextRequestView, WhyReplyView, attachment_names
+from desktop_chat.ui.inspector.section import Section
 from desktop_chat.ui.inspector.strategy import StrategyView
 from desktop_chat.ui.signal_types import ID
 from desktop_chat.ui.state.chat_state import ChatState, WhatIf
 from desktop_chat.ui.wheel_guard import guard_wheel
 
 SUMMARISED_SHOWN = 200  # at most this many summarised messages are selected in the chat
-
-
-class Section(QWidget):
-    """A titled block that folds away; the title is what UI.md calls it."""
-
-    def __init__(self, title: str, body: QWidget, tip: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.body = body
-        self.toggle = QToolButton()
-        self.toggle.setText(title)
-        self.toggle.setCheckable(True)
-        self.toggle.setChecked(True)
-        self.toggle.setArrowType(Qt.ArrowType.DownArrow)
-        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.toggle.setAutoRaise(True)
-        self.toggle.setAccessibleName(title)
-        self.toggle.setToolTip(f"{tip} (click to fold)")
-        font = QFont(self.toggle.font())
-        font.setBold(True)
-        self.toggle.setFont(font)
-        self.toggle.toggled.connect(self.set_open)
-        self.aside = QLabel()
-        self.aside.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.aside.setAccessibleName(f"{title}: summary")
-        head = QHBoxLayout()
-        head.setContentsMargins(0, 0, 0, 0)
-        head.addWidget(self.toggle)
-        head.addStretch(1)
-        head.addWidget(self.aside)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 4, 0, 4)
-        layout.setSpacing(2)
-        layout.addLayout(head)
-        layout.addWidget(body)
-        body.setAccessibleName(body.accessibleName() or title)
-
-    @property
-    def title(self) -> str:
-        return self.toggle.text()
-
-    @Slot(bool)
-    def set_open(self, open_: bool) -> None:
-        self.toggle.setChecked(open_)
-        self.toggle.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
-        self.body.setVisible(open_)
 
 
 class InspectorPane(QWidget):
@@ -97,13 +52,32 @@ class InspectorPane(QWidget):
         self.state.sessionChanged.connect(self.set_session)
         self.state.planChanged.connect(self._show_plan)
 
-        self.next_request = NextRequestView()
-        self.why = WhyReplyView()
-        self.facts = FactsView()
-        self.summary = SummaryView()
-        self.strategy = StrategyView()
-        self.costs = CostsView()
-        self.sections = {
+        # The sections are made by build(): once the window's last chat shows (the launcher), or when first
+        # needed. Until then the pane is an empty scroll area; what arrives meanwhile (the workspace, the open
+        # chat) is kept and shown by build(). Their widgets cost ~15-25 ms the first screen does not wait for.
+        self._built = False
+        self._content = content = QWidget()
+        self._column = QVBoxLayout(content)
+        self._column.setContentsMargins(8, 6, 8, 8)
+        self._column.setSpacing(2)
+        self._column.addStretch(1)
+        self.area = QScrollArea()
+        self.area.setWidget(content)
+        self.area.setWidgetResizable(True)
+        self.area.setFrameShape(QFrame.Shape.NoFrame)
+        self.area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.area.setAccessibleName("Memory inspector sections")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.area)
+
+    def build(self) -> None:
+        """Make the sections (once) and show in them what the pane was given so far."""
+        if self._built:
+            return
+        self._built = True
+        self._views = (NextRequestView(), WhyReplyView(), FactsView(), SummaryView(), StrategyView(), CostsView())
+        self._sections = {
             "next": Section("Next request", self.next_request, "What the next message will be sent with"),
             "costs": Section("Costs", self.costs, "What the next request, this chat and this month cost"),
             "why": Section("Why this reply", self.why, "The request that produced the selected reply"),
@@ -115,28 +89,65 @@ class InspectorPane(QWidget):
         self.why.recordActivated.connect(self._record_activated)
         self.facts.openMessage.connect(self._open_source)
         self.strategy.previewChanged.connect(self._try_strategy)
-        for view in (self.facts, self.summary, self.strategy):
-            view.notice.connect(self.notice)
-
-        content = QWidget()
-        column = QVBoxLayout(content)
-        column.setContentsMargins(8, 6, 8, 8)
-        column.setSpacing(2)
-        for section in self.sections.values():
-            column.addWidget(section)
-        column.addStretch(1)
-        self.area = QScrollArea()
-        self.area.setWidget(content)
-        self.area.setWidgetResizable(True)
-        self.area.setFrameShape(QFrame.Shape.NoFrame)
-        self.area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.area.setAccessibleName("Memory inspector sections")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.area)
+        for noisy in (self.facts, self.summary, self.strategy):
+            noisy.notice.connect(self.notice)
+        for index, section in enumerate(self._sections.values()):
+            self._column.insertWidget(index, section)
+            section.show()  # at once: a widget added to a shown pane would show only on the next event
         guard_wheel(self)  # scrolling the pane never changes the strategy or an option
         # Never narrower than its sections: the pane has no sideways scroll bar, so they would be cut.
-        self.setMinimumWidth(content.minimumSizeHint().width() + self.area.verticalScrollBar().sizeHint().width())
+        self.setMinimumWidth(self._content.minimumSizeHint().width() + self.area.verticalScrollBar().sizeHint().width())
+        if self._workspace is not None:
+            self._use_workspace(self._workspace)
+        if self.session_id is not None:
+            self.set_session(self.session_id)
+        if self.state.plan is not None:
+            self._show_plan(self.state.plan)
+
+    def _use_workspace(self, workspace: Any) -> None:
+        self.next_request.tree.name_of = self.why.tree.name_of = attachment_names(workspace)
+        for view in (self.facts, self.summary, self.strategy, self.costs):
+            view.set_workspace(workspace)
+
+    @property
+    def built(self) -> bool:
+        return self._built
+
+    # The views exist once built; reading one builds them (tests, the window's own calls).
+    @property
+    def next_request(self) -> NextRequestView:
+        self.build()
+        return self._views[0]
+
+    @property
+    def why(self) -> WhyReplyView:
+        self.build()
+        return self._views[1]
+
+    @property
+    def facts(self) -> FactsView:
+        self.build()
+        return self._views[2]
+
+    @property
+    def summary(self) -> SummaryView:
+        self.build()
+        return self._views[3]
+
+    @property
+    def strategy(self) -> StrategyView:
+        self.build()
+        return self._views[4]
+
+    @property
+    def costs(self) -> CostsView:
+        self.build()
+        return self._views[5]
+
+    @property
+    def sections(self) -> dict[str, Section]:
+        self.build()
+        return self._sections
 
     # The plan, the draft and the what-if are the state's; these read it (tests and the benchmark do).
     @property
@@ -165,9 +176,8 @@ class InspectorPane(QWidget):
     def attach(self, workspace: Any, bridge: Any = None) -> None:
         """Use ``workspace``; with the window's bridge, follow memory, settings, upkeep and replies."""
         self._workspace = workspace
-        self.next_request.tree.name_of = self.why.tree.name_of = attachment_names(workspace)
-        for view in (self.facts, self.summary, self.strategy, self.costs):
-            view.set_workspace(workspace)
+        if self._built:
+            self._use_workspace(workspace)
         if self.state.parent() is self:  # on its own (the benchmark): plan at once through the workspace
             self.state.set_preview(workspace.preview)
             self.state.ready = True
@@ -187,6 +197,8 @@ class InspectorPane(QWidget):
             self.state.set_session(session_id)  # plans, and calls back here (sessionChanged)
             return
         self.session_id = session_id
+        if not self._built:
+            return  # build() shows it
         self.why.clear()
         self._why_message = None
         self.sections["why"].aside.clear()  # it named the other chat's reply
@@ -225,6 +237,8 @@ class InspectorPane(QWidget):
 
     @Slot(object)
     def _show_plan(self, plan: ContextPlan | None) -> None:
+        if not self._built:
+            return  # build() shows the state's plan
         self.costs.set_plan(plan)
         if plan is None:
             self.next_request.set_plan(None, approx=True, note=self.state.error)
@@ -392,6 +406,8 @@ class InspectorPane(QWidget):
 
     @Slot(object)
     def _memory_changed(self, session_id: Any) -> None:
+        if not self._built:
+            return  # nothing shown yet: build() reads it all afresh
         if self.session_id is None or (session_id is not None and session_id != self.session_id):
             return
         self.facts.refresh()
@@ -400,6 +416,8 @@ class InspectorPane(QWidget):
 
     @Slot(ID)
     def _messages_changed(self, session_id: int) -> None:
+        if not self._built:
+            return  # nothing shown yet: build() reads it all afresh
         if session_id == self.session_id:
             self._follow_reply()
 
@@ -409,12 +427,16 @@ class InspectorPane(QWidget):
 
     @Slot(object)
     def _session_changed(self, session: Any) -> None:
+        if not self._built:
+            return  # nothing shown yet: build() reads it all afresh
         if session.id == self.session_id and self.what_if is None:
             self.strategy.set_session(session)
             self.summary.show_upkeep()
 
     @Slot(ID, bool)
     def _upkeep_changed(self, session_id: int, running: bool) -> None:
+        if not self._built:
+            return  # nothing shown yet: build() reads it all afresh
         if session_id == self.session_id:
             self.summary.set_running(running)
             if not running:
@@ -423,6 +445,8 @@ class InspectorPane(QWidget):
 
     @Slot(object)
     def _reply_ended(self, event: Finished | Stopped | Failed) -> None:
+        if not self._built:
+            return  # nothing shown yet: build() reads it all afresh
         if isinstance(event, Stopped) and event.message.session_id == self.session_id:
             self._show_last_reply()  # a stopped reply has no usage: its estimate, said as such
         ended_in = event.session_id if isinstance(event, Failed) else event.message.session_id

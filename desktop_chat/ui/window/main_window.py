@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.ui.signal_types import ID
 from desktop_chat.ui.state.chat_state import ChatState
 from desktop_chat.ui.tasks import TaskRunner
-from desktop_chat.ui.window import layout
+from desktop_chat.ui.window import layout, wiring
 from desktop_chat.ui.window.actions import Actions, strategy_of
 from desktop_chat.ui.window.reply_runner import ReplyRunner
 
@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
         from desktop_chat.ui.window.chat_setup import ChatSetup
 
         self.chat_setup = ChatSetup(self)  # the chat's model, instructions, and chats from assistants
-        self._connect_signals()
+        wiring.connect_panes(self)
 
     def _build_status_bar(self) -> None:
         from desktop_chat.ui.window.status_bar import StatusLine
@@ -139,43 +139,6 @@ class MainWindow(QMainWindow):
         self.provider_label = self.status_line.provider
         self.connection_label = self.status_line.connection
         self.usage_label = self.status_line.usage
-
-    def _connect_signals(self) -> None:
-        """Every connection between the window's parts, in one place."""
-        self.sidebar.sessionActivated.connect(self.open_session)
-        self.sidebar.messageActivated.connect(self.open_message)
-        self.sidebar.newChat.connect(self.new_chat)
-        self.sidebar.newTemporaryChat.connect(self.new_temporary_chat)
-        self.sidebar.notice.connect(self.notify)
-        self.composer.send.connect(self.replies.send)
-        self.composer.stop.connect(self.replies.stop)
-        self.chat.action.connect(self.replies.on_chat_action)
-        self.chat.summaryClicked.connect(self.show_inspector)
-        self.chat.restoreRequested.connect(self.sidebar.toggle_archive)
-        # The next request (ui/state/chat_state.py): the draft in, one plan out to the chat and the composer.
-        self.composer.edit.textChanged.connect(self._draft_edited)
-        self.state.planChanged.connect(self._plan_changed)
-        self.state.countChanged.connect(self.composer.show_count)
-        # The memory inspector (ui/inspector/): provenance both ways, the selected reply.
-        self.inspector.showMessages.connect(self.chat.select_messages)
-        self.inspector.openMessage.connect(self.open_message)
-        self.inspector.notice.connect(self.notify)
-        self.chat.contextClicked.connect(self._context_clicked)
-        self.chat.messageClicked.connect(self.inspector.show_reply)
-        self.splitter.splitterMoved.connect(self._splitter_moved)
-        self._poll_timer.timeout.connect(self.poll)
-
-    def _connect_bridge(self, bridge: WorkspaceBridge) -> None:
-        self.sidebar.connect_bridge(bridge)  # row by row, never a rebuild
-        bridge.sessionChanged.connect(self._session_changed)
-        bridge.sessionDeleted.connect(self._session_deleted)
-        bridge.titleChanged.connect(self._title_changed)
-        bridge.messagesChanged.connect(self._messages_changed)
-        bridge.settingsChanged.connect(self._settings_changed)
-        bridge.externalChange.connect(self._external_change)
-        bridge.localModelChanged.connect(self._local_model_changed)
-        bridge.indexingProgress.connect(self._indexing_progress)
-        self.replies.connect_bridge(bridge)
 
     @Slot()
     def _draft_edited(self) -> None:
@@ -225,18 +188,21 @@ class MainWindow(QMainWindow):
     def attach(self, workspace: Workspace, *, plan: bool = True) -> None:
         """Fill the window from the workspace: recover, list, reopen the last chat, focus the composer.
 
-        ``plan=False`` leaves the first preview to the caller (``state.start()``, after the encodings are warm).
+        ``plan=False`` leaves the first preview to the caller (``state.start()``, after the encodings are warm),
+        and the inspector's sections (``inspector.build()``): the launcher makes both once the last chat shows.
         """
         from desktop_chat.ui.bridge import WorkspaceBridge  # asyncio: after the first paint
 
         self.build_panes()
         self._workspace = workspace
         self.bridge = WorkspaceBridge(workspace, self)
-        self._connect_bridge(self.bridge)
+        wiring.connect_bridge(self, self.bridge)
         self.state.set_preview(workspace.preview)
         self.state.follow(self.bridge)
         self.state.ready = plan
         self.inspector.attach(workspace, self.bridge)
+        if plan:
+            self.inspector.build()
         from desktop_chat.ui.chat.tool_calls import install_tools
         from desktop_chat.ui.settings import dialog as settings
         from desktop_chat.ui.settings import first_run
@@ -463,6 +429,8 @@ class MainWindow(QMainWindow):
         show_welcome(self, self._workspace)
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox  # its enums: ~2 ms the first paint does not wait for
+
         box = QMessageBox(self)
         box.setWindowTitle("About Desktop Chat")
         box.setText("Desktop Chat: a desktop client for OpenAI-compatible models whose memory you can see and edit.")

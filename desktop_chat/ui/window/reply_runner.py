@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 
-from desktop_chat.ui.accessibility import announce, first_words, one_line
 from desktop_chat.ui.signal_types import ID
 from desktop_chat.ui.window.versions import VersionControl
 
@@ -181,6 +180,9 @@ class ReplyRunner(QObject):
     def announce_end(self, event: Finished | Stopped | Failed) -> str | None:
         """Tell a screen reader the open chat's reply ended, without moving the focus; returns what was said."""
         from desktop_chat.core.events import Failed, Finished
+
+        # Here, not with the module: QAccessible's enums cost ~3 ms, and this module loads before the first paint.
+        from desktop_chat.ui.accessibility import announce, first_words, one_line
 
         window = self._window
         session_id = event.session_id if isinstance(event, Failed) else event.message.session_id

@@ -1,7 +1,7 @@
 """The window's status bar: the connection, where the next message goes, and the last reply's tokens.
 
 Its labels only show what the workspace and the reply events say; the window
-hands each event over (``MainWindow._connect_bridge``).
+hands each event over (``window/wiring.connect_bridge``).
 """
 
 from __future__ import annotations

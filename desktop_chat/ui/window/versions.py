@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
-from PySide6.QtWidgets import QMessageBox
 
 from desktop_chat.core.errors import DesktopChatError
-from desktop_chat.core.models import Role
 from desktop_chat.ui.chat.row_links import DELETE_VERSION, NEWER_VERSION, OLDER_VERSION
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from desktop_chat.ui.window.main_window import MainWindow
 
 
@@ -38,6 +38,10 @@ class VersionControl(QObject):
         self._last_reply(NEWER_VERSION)
 
     def _last_reply(self, name: str) -> None:
+        # Imported here: this module loads before the first paint, and core.models (~17 ms of
+        # dataclasses and enums) is not needed until the chat is up.
+        from desktop_chat.core.models import Role
+
         rows = self._window.chat.model.rows()
         reply = next((r for r in reversed(rows) if r.message is not None and r.message.role is Role.ASSISTANT), None)
         if reply is None or reply.versions[1] < 2:
@@ -66,6 +70,8 @@ class VersionControl(QObject):
 
     def confirm_delete(self, message_id: int, position: int, count: int) -> None:
         """Ask first (non-blocking: never exec() under the event loop); Delete deletes."""
+        from PySide6.QtWidgets import QMessageBox  # here: this module loads before the first paint
+
         box = QMessageBox(self._window)
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Delete version")

@@ -181,6 +181,24 @@ def test_the_entry_module_loads_no_cli_and_no_heavy_library() -> None:
     assert run.stdout.strip() == ""
 
 
+def test_the_core_and_an_open_workspace_load_no_keyring_sdk_or_local_model_server(tmp_path: Path) -> None:
+    """What the window waits for before its last chat shows: each of these loads when first used instead."""
+    code = (
+        "import sys, pathlib\n"
+        "from desktop_chat.core.bootstrap import open_workspace\n"
+        "workspace = open_workspace(pathlib.Path(sys.argv[1]))\n"
+        "workspace.sessions()\n"
+        "workspace.close()\n"
+        "lazy = ('openai', 'keyring', 'urllib.request', 'desktop_chat.core.providers.local.server',\n"
+        "        'desktop_chat.core.providers.local.catalog', 'desktop_chat.core.providers.local.download')\n"
+        "print(','.join(m for m in lazy if m in sys.modules))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "data")], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert run.stdout.strip() == ""
+
+
 def test_sending_to_an_archived_chat_brings_it_back(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
     async def job(workspace: Workspace, events: list[Event]) -> None:
         session = workspace.new_session(title="Old plans")

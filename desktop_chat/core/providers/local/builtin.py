@@ -17,16 +17,19 @@ import threading
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from desktop_chat.core.errors import LocalModelError
 from desktop_chat.core.models import ChatMessage
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers import Completion, JsonSchema, OpenAIChatClient, StreamEvent
-from desktop_chat.core.providers.local.catalog import entry_for_file
 from desktop_chat.core.providers.local.files import BUNDLED_SMOLLM2_FILE, resolve_model_file
-from desktop_chat.core.providers.local.server import LocalModelServer
 from desktop_chat.core.settings import Settings
+
+if TYPE_CHECKING:
+    # The server (subprocess, urllib) and the catalog (its JSON) are imported when first used: every
+    # workspace imports this module, and most never start the built-in model.
+    from desktop_chat.core.providers.local.server import LocalModelServer
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ def uses_starter_model(profile: ProviderProfile, settings: Settings) -> bool:
 def model_keeps_memory(file_name: str, settings: Settings) -> bool:
     """Whether the built-in model file ``file_name`` is capable of memory upkeep: the user marked it
     (``local_memory_models``), or the catalog says so. The starter model is too small (issue 14)."""
+    from desktop_chat.core.providers.local.catalog import entry_for_file
+
     if file_name in settings.local_memory_models:
         return True
     entry = entry_for_file(file_name)
@@ -172,6 +177,8 @@ class LocalModels:
 
 
 def _default_server(config: LocalConfig) -> LocalModelServer:
+    from desktop_chat.core.providers.local.server import LocalModelServer
+
     return LocalModelServer(
         config.model_path, n_ctx=config.n_ctx, threads=config.threads, startup_timeout_s=STARTUP_TIMEOUT_S
     )
