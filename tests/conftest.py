@@ -13,6 +13,7 @@ import pytest
 from desktop_chat.core.storage.store import Store
 
 pytest_plugins: list[str] = [
+    "tests.helpers.bundle",
     "tests.helpers.fake_openai",
     "tests.helpers.file_server",
     "tests.helpers.llama",
