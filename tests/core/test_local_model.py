@@ -284,7 +284,8 @@ def test_the_lifetime_counts_from_ready_not_from_start(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_child_exits_by_itself_after_max_lifetime() -> None:
-    server = LocalModelServer(_model(), n_ctx=512, max_lifetime_s=6)
+    # Long enough for one request after ready (the lifetime counts from then), short enough not to wait long.
+    server = LocalModelServer(_model(), n_ctx=512, max_lifetime_s=3)
     server.start()
     try:
         with openai.OpenAI(base_url=server.base_url, api_key=server.api_key, max_retries=0) as sdk:

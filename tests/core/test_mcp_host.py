@@ -10,10 +10,13 @@ from collections.abc import Iterator
 import pytest
 
 from desktop_chat.core.tool_config import BEARER, McpServerConfig
-from desktop_chat.core.tools import McpHost
+from desktop_chat.core.tools import McpHost, ServerStatus
 from tests.helpers.mcp_servers import http_server_url, stdio_server
 
 __all__ = ["http_server_url"]
+
+
+HANG_LIMIT = 2.0  # seconds a server that never answers is given to start
 
 
 def no_secrets(server: str, key: str) -> str | None:
@@ -69,20 +72,29 @@ def test_a_missing_secret_is_said_without_starting(host: McpHost) -> None:
 
 
 def test_each_failing_server_is_one_line_and_the_others_work(host: McpHost) -> None:
-    configs = (
+    others = (
         stdio_server("good"),
         stdio_server("crashes", "--crash"),
-        stdio_server("hangs", "--hang"),
         McpServerConfig.from_dict({"name": "missing", "command": "no-such-mcp-server-here"}),
     )
+    hung = (stdio_server("hangs", "--hang"),)
+
+    # The hung one gets a short limit of its own (the product's comes from Settings); the others a generous one,
+    # so that a loaded machine slowing their start cannot fail the test. Both start at once, on the host's thread.
+    async def start_all() -> list[ServerStatus]:
+        first, second = await asyncio.gather(
+            host.servers(others, no_secrets, 30), host.servers(hung, no_secrets, HANG_LIMIT)
+        )
+        return first + second
+
     started = time.monotonic()
-    statuses = {s.name: s for s in asyncio.run(host.servers(configs, no_secrets, 8))}
-    assert time.monotonic() - started < 25  # in parallel, the hung one bounded by its timeout
+    statuses = {s.name: s for s in asyncio.run(start_all())}
+    assert time.monotonic() - started < 20  # in parallel, the hung one bounded by its limit
     assert statuses["good"].ok
     crash = statuses["crashes"].line()
     assert "stopped while starting" in crash and "cannot open the database /nonexistent/db" in crash
     hang = statuses["hangs"].line()
-    assert "did not answer within 8 s" in hang and "waiting for ever" in hang
+    assert f"did not answer within {HANG_LIMIT:g} s" in hang and "waiting for ever" in hang
     assert "'no-such-mcp-server-here' was not found" in statuses["missing"].line()
     for status in statuses.values():
         assert "\n" not in status.line() and "Traceback" not in status.line()

@@ -15,7 +15,22 @@ import os
 import sys
 import time
 
-from mcp.server.mcpserver import MCPServer
+
+def fail_early(argv: list[str]) -> None:
+    """``--crash`` and ``--hang``, done before the SDK is imported: its import takes a second or more of CPU on a
+    loaded machine, and a client's start limit (a test's, a couple of seconds) must find their line on stderr."""
+    if "--crash" in argv:
+        print("test-tools: cannot open the database /nonexistent/db", file=sys.stderr)
+        sys.exit(3)
+    if "--hang" in argv:
+        print("test-tools: waiting for ever", file=sys.stderr, flush=True)
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    fail_early(sys.argv[1:])
+
+from mcp.server.mcpserver import MCPServer  # noqa: E402
 
 server = MCPServer("test-tools")
 
@@ -46,12 +61,6 @@ def env(name: str) -> str:
 
 
 def main(argv: list[str]) -> None:
-    if "--crash" in argv:
-        print("test-tools: cannot open the database /nonexistent/db", file=sys.stderr)
-        sys.exit(3)
-    if "--hang" in argv:
-        print("test-tools: waiting for ever", file=sys.stderr, flush=True)
-        time.sleep(3600)
     if "--banner" in argv:
         print("Welcome to test-tools 1.0 (this line is not MCP)", flush=True)
     if "--http" in argv:

@@ -1,6 +1,7 @@
 """The bundle that runs without Python: scripts/build makes it, and the frozen app checks itself.
 
-Slow (a PyInstaller build, about a minute on 2 cores); the test command runs it.
+Slow (a PyInstaller build, about a minute on 2 cores, started in the background as the run starts: the fixture
+``bundle`` in tests/helpers/bundle.py); the test command runs it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from tests.helpers.x11 import xdotool
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def frozen(exe: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     # No PYTHONPATH or virtualenv: the bundle must not need the checkout it was built from.
@@ -33,22 +32,6 @@ def frozen(exe: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedPr
 
 def size_on_disk(folder: Path) -> int:
     return sum(path.lstat().st_size for path in folder.rglob("*") if not path.is_dir())
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(the bundle folder, PyInstaller's work folder), built once by the project's build command."""
-    base = tmp_path_factory.mktemp("bundle")
-    build = subprocess.run(
-        [str(ROOT / "scripts" / "build"), "--dist", str(base / "dist"), "--work", str(base / "work")],
-        capture_output=True,
-        text=True,
-        timeout=840,
-        check=False,
-    )
-    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    assert build.stdout.strip().endswith(f"{APP_DISPLAY_NAME} {VERSION}")  # the build's own --version check
-    return base / "dist" / "desktop-chat", base / "work" / "build"
 
 
 @pytest.mark.keyring  # its self-test must find every part: the keyring and the local model too
