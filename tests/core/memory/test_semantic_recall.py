@@ -154,12 +154,14 @@ def test_the_migration_adds_the_vectors_table_to_an_existing_database_with_a_bac
     ids = build(store, history())
     store.close()
     path = database_path(folder)
-    # Roll the file back to the schema before 015, as the previous release left it.
+    # Roll the file back to the schema before 015, as the release before it left it (016 and 017 came later).
     conn = sqlite3.connect(path)
     before = [name for name, _ in MIGRATIONS].index("015_message_embeddings")
     conn.executescript(
+        "DROP TABLE attachment_chunks_fts; DROP TABLE attachment_chunks;"
+        "DROP TABLE message_attachments; DROP TABLE attachments;"
         "DROP TRIGGER message_embeddings_stale; DROP TABLE message_embeddings;"
-        "DELETE FROM schema_migrations WHERE name = '015_message_embeddings';"
+        "DELETE FROM schema_migrations WHERE name >= '015';"
         f"PRAGMA user_version = {before};"
     )
     conn.close()
