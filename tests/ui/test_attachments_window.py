@@ -349,7 +349,11 @@ def test_the_chat_shows_a_thumbnail_and_a_file_line_and_a_click_opens_the_stored
     assert target is not None, "no link on the thumbnail"
     QTest.mouseClick(chat.list.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, target)
     stored = h.workspace.attachments.path(row.attachments[0].sha256)
-    assert opened_urls == [QUrl.fromLocalFile(str(stored))]
+    [url] = opened_urls
+    opened = Path(url.toLocalFile())
+    # A read-only copy under the file's own name (its extension picks the application), the same bytes.
+    assert opened.name == "photo.png" and opened.read_bytes() == stored.read_bytes()
+    assert opened.stat().st_mode & 0o777 == 0o400
     assert "attached: photo.png, notes.txt" in str(index.data(Qt.ItemDataRole.AccessibleTextRole))
 
 

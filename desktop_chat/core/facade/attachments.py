@@ -151,6 +151,14 @@ class AttachmentsFacade:
             raise StorageError(f"The stored copy of {attachment.name} is missing from the data folder.")
         return path
 
+    def copy_to_open(self, sha256: str, name: str) -> Path:
+        """A read-only copy named ``name`` (its extension tells the desktop which application opens it)."""
+        self.path(sha256)  # one line when the stored copy is gone
+        try:
+            return self.files.named_copy(sha256, name)
+        except OSError as exc:
+            raise StorageError(f"Cannot make a copy of {name} to open ({(exc.strerror or str(exc)).lower()}).") from exc
+
     def of_message(self, message_id: int) -> list[Attachment]:
         """The message's attachments in order, each under the name it had in that message."""
         store = self._ctx.controller.store_for_message(message_id)
@@ -190,6 +198,7 @@ class AttachmentsFacade:
         """
         files = self.files
         young = time.time() - ABANDONED_AFTER.total_seconds()
+        files.forget_named_copies(young)
         deleted = 0
         for sha in list(files.stored()):
             if sha in keep:

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from desktop_chat.core.paths import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
 FOLDER_NAME = "attachments"
 _HASH = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
+OPENED = "opened"  # named copies made to open a file (``named_copy``)
+_UNSAFE = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
 
 
 class AttachmentFiles:
@@ -69,6 +72,34 @@ class AttachmentFiles:
     def delete(self, sha256: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path(sha256).unlink()
+
+    def named_copy(self, sha256: str, name: str) -> Path:
+        """A read-only copy of the stored file under its own name, for the desktop to open.
+
+        The stored copy has no extension, so a desktop guessing the application by name would open a
+        .docx as a ZIP; and an application saving over what it opened must never change the stored
+        bytes (they are named by their hash). The copy lives in ``opened/`` and goes at a sweep a day on.
+        """
+        safe = _UNSAFE.sub("_", Path(name).name).strip(". ") or "attachment"
+        target = self.folder / OPENED / sha256[:16] / safe
+        if not target.is_file():
+            target.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+            shutil.copyfile(self.path(sha256), target)
+            os.chmod(target, 0o400)
+        return target
+
+    def forget_named_copies(self, older_than: float) -> None:
+        """Delete the copies made to open files whose time (``st_mtime``) is before ``older_than``."""
+        opened = self.folder / OPENED
+        if not opened.is_dir():
+            return
+        for folder in opened.iterdir():
+            for copy in folder.iterdir() if folder.is_dir() else ():
+                with contextlib.suppress(OSError):
+                    if copy.stat().st_mtime < older_than:
+                        copy.unlink()
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
 
     def stored(self) -> Iterator[str]:
         """The hashes of every stored file."""

@@ -168,6 +168,6 @@ def parse_open(href: str) -> tuple[int, int] | None:
 
 
 def stored_url(workspace: Any, attachment: Attachment) -> QUrl:
-    """The stored copy's URL to open; raises the workspace's one line when it is gone."""
-    path: Path = workspace.attachments.path(attachment.sha256)
+    """The URL of a copy of the stored file under its name, to open; raises the workspace's one line when it is gone."""
+    path: Path = workspace.attachments.copy_to_open(attachment.sha256, attachment.name)
     return QUrl.fromLocalFile(str(path))
