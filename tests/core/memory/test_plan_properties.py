@@ -132,6 +132,7 @@ def test_every_plan_keeps_its_promises(s: Scenario) -> None:
             anchor = counter.count_message("user", expected_text) if expected_text is not None else 0
             fixed = REPLY_PRIMING_TOKENS + (counter.count_message("system", s.system_prompt) if s.system_prompt else 0)
             needed = fixed + anchor
+            no_room = bool(s.system_prompt) and fixed + counter.count_message("user", "") >= budget
             drafted = typed is not None or (s.draft is not None and not awaits_answer)
             try:
                 plan = plan_context(
@@ -146,12 +147,14 @@ def test_every_plan_keeps_its_promises(s: Scenario) -> None:
                     draft=s.draft,
                 )
             except InputTooLarge as exc:
-                assert needed > budget
                 assert exc.budget == budget
-                assert exc.room == budget - needed < 0
                 assert f"{exc.budget:,}" in str(exc) and "\n" not in str(exc)
+                if needed <= budget:  # instructions that leave no room for even an empty message are refused
+                    assert no_room and "leaves no room for a message" in str(exc)
+                    return
+                assert exc.room == budget - needed < 0
                 return
-            assert needed <= budget
+            assert needed <= budget and not no_room
             # Never over the cap, whatever the strategy: the budget is the smaller of the cap and the window's.
             assert plan.budget == budget
             if s.capped is not None:
