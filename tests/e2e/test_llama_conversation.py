@@ -315,9 +315,19 @@ def test_a_complete_given_up_on_frees_the_server(llama_server: LlamaServer) -> N
 
     async def go() -> None:
         async with client_for(llama_server) as client:
-            request = client.complete([ChatMessage(Role.USER, LONG_PROMPT)], model=llama_server.model, max_tokens=2000)
-            with pytest.raises(TimeoutError):
-                await asyncio.wait_for(request, 2.0)
+            request = asyncio.ensure_future(
+                client.complete([ChatMessage(Role.USER, LONG_PROMPT)], model=llama_server.model, max_tokens=2000)
+            )
+            # Give up once the server is generating it (a fixed 2 s could end, on a loaded machine, before the
+            # request even reached the server: then there is nothing to cancel and the test shows nothing).
+            deadline = time.monotonic() + 60
+            while not await asyncio.to_thread(slot_busy, llama_server):
+                assert not request.done(), "the reply ended before it could be given up on"
+                assert time.monotonic() < deadline, "the server never started the request"
+                await asyncio.sleep(0.05)
+            request.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await request
 
     asyncio.run(go())
     gave_up = time.monotonic()
