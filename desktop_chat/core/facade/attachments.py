@@ -66,6 +66,9 @@ class AttachmentsFacade:
     ) -> Attachment:
         """Read ``path`` and store its bytes, without touching the database: safe on a worker thread.
 
+        ``progress(done, total)``: as ``extract`` calls it (per page of a PDF), and once more just before the
+        copy is stored; raising from it cancels, and nothing is stored.
+
         ``limit_mb``: the setting ``attachment_max_mb``, read by the caller on the database's thread. What
         this returns is not kept until ``keep`` (on the database's thread) records it."""
         name = name or path.name
@@ -89,6 +92,8 @@ class AttachmentsFacade:
         else:
             read = extract(path, name, progress=progress, max_bytes=limit)
             text, media, units, unit_name = read.text, read.media_type, read.units, read.unit_name
+        if progress is not None:  # the last moment to cancel (raise from it): nothing is stored yet
+            progress(units or 1, units or 1)
         sha, size = self.files.put_file(path)
         return Attachment(sha, name, media, size, text, units, unit_name, width, height)
 

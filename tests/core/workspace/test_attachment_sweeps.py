@@ -127,9 +127,10 @@ def test_one_sweep_after_start_up_takes_what_a_composer_left_and_nothing_else(
         await send(workspace, workspace.new_session(title="sent").id, "here", kept)
         age(workspace.attachments.files, kept.sha256)  # an old file a message refers to: stays
         await workspace.warm_up(sweep_after=0.2)  # the window's start schedules it
-        for _ in range(200):
+        for _ in range(400):  # until the sweep has run to its end (its file walk is a worker thread's)
             await asyncio.sleep(0.05)
-            if made["orphan"] not in stored(folder):
+            task = workspace.attachments._sweep_task
+            if task is not None and task.done():
                 break
         assert stored(folder) == {made["fresh"], kept.sha256}
         assert not workspace.attachments.files.exists(made["abandoned"])
