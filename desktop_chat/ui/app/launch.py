@@ -351,7 +351,7 @@ async def _live(
     load_sdk_when_typing(window, long_lived)
     await asyncio.to_thread(import_lexers)
     window.chat.list.viewport().update()  # code shown plain while the lexers compiled is drawn coloured
-    window.inspector.build()  # its sections, which the first preview (below) fills
+    window.complete()  # the inspector's sections, which the first preview (below) fills, and the menus' icons
     with contextlib.suppress(DesktopChatError):
         await workspace.warm_up()
     window.state.start()
@@ -378,6 +378,9 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     from PySide6.QtWidgets import QApplication
 
+    from desktop_chat.ui.app.pyside_imports import skip_feature_scan
+
+    skip_feature_scan()  # every import after this one: ~50 ms of the start
     from desktop_chat.ui.app.app_identity import apply_identity, apply_window_icon
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -390,7 +393,7 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
         on_painted(window)
     from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 
-    collector = MainThreadGarbageCollector()  # before any worker thread starts
+    collector = MainThreadGarbageCollector(from_first_freeze=True)  # before any worker thread starts
     preload = Preload()  # the core's imports, while logging and qasync load and the panes are built
     # After the first paint: logging (~13 ms to import), asyncio and qasync (~70 ms).
     from desktop_chat.core.logs import setup_logging
