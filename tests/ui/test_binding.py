@@ -118,7 +118,9 @@ def test_at_the_windows_start_nothing_is_collected_until_the_first_freeze(qtbot:
     collector = MainThreadGarbageCollector(from_first_freeze=True)
     gc.callbacks.append(note)
     try:
-        made = [[] for _ in range(20_000)]  # as imports make objects: far past the first generation's threshold
+        made: list[list[int]] = [
+            [] for _ in range(20_000)
+        ]  # as imports make objects: far past the first generation's threshold
         qtbot.wait(3 * MainThreadGarbageCollector.INTERVAL_MS)  # type: ignore[attr-defined]
         assert passes == []
         collector.freeze()  # the window is ready
