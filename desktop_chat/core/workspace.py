@@ -92,8 +92,11 @@ class _Forward(Generic[_P, _R]):
         return cast(Callable[_P, _R], getattr(getattr(obj, self._facade), self._name))
 
 
-def _load_encodings(model: str) -> None:
-    """The model's token encoding, and the one stored counts use (a worker thread: ~0.1-0.5 s)."""
+def _load_for_previews(model: str) -> None:
+    """What the first preview needs, on a worker thread (~0.1-0.5 s): the reply engine's modules (the planner,
+    the strategies; made on first use, they would otherwise be imported on the loop's thread by that preview),
+    the model's token encoding and the one stored counts use."""
+    import desktop_chat.core.controller.replies  # noqa: F401
     from desktop_chat.core.memory.history import stored_token_count
     from desktop_chat.core.tokens import TokenCounter
 
@@ -156,11 +159,12 @@ class Workspace:
         return self._ctx.settings
 
     async def warm_up(self, model: str | None = None, *, sweep_after: float = SWEEP_DELAY_S) -> None:
-        """Load the token encodings in a worker thread, so the first preview does not block the GUI; and, once,
-        ``sweep_after`` seconds later, sweep attachments left in a composer and never sent (the window's start)."""
+        """Load the reply engine's modules and the token encodings in a worker thread, so the first preview does
+        not block the GUI; and, once, ``sweep_after`` seconds later, sweep attachments left in a composer and
+        never sent (the window's start)."""
         self.attachments.sweep_later(sweep_after)
         name = model or self.replies.target().model
-        await asyncio.to_thread(_load_encodings, name)
+        await asyncio.to_thread(_load_for_previews, name)
 
     async def wait_for_upkeep(self, seconds: float | None = None) -> bool:
         """Wait for background work (memory upkeep, titles); False when some still runs after ``seconds``."""

@@ -220,16 +220,24 @@ def test_reading_chats_as_the_window_first_screen_does_leaves_the_reply_engine_u
         "workspace.chats.version_positions(chat.id, [m.id for m in shown])\n"
         "workspace.costs.replies([m.id for m in shown])\n"
         "print(workspace.target(chat.id).model, workspace.strategy_choice(chat).short_label, file=sys.stderr)\n"
-        "workspace.close()\n"
         "engine = ('desktop_chat.core.controller.replies', 'desktop_chat.core.memory.planner',\n"
         "          'desktop_chat.core.controller.naming', 'desktop_chat.core.metering')\n"
-        "print(','.join(m for m in engine if m in sys.modules))"
+        "print(','.join(m for m in engine if m in sys.modules))\n"
+        "import asyncio\n"
+        "asyncio.run(workspace.warm_up(sweep_after=3600))  # a worker imports them before the first preview\n"
+        "print(','.join(m for m in engine if m in sys.modules))\n"
+        "workspace.close()\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=60, check=False
     )
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == ""
+    before, after = run.stdout.splitlines()
+    assert before == ""
+    assert after.split(",") == [
+        "desktop_chat.core.controller.replies", "desktop_chat.core.memory.planner",
+        "desktop_chat.core.controller.naming", "desktop_chat.core.metering",
+    ]  # fmt: skip
     assert run.stderr.strip()  # the chat's model and memory strategy were read
 
 
