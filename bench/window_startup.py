@@ -241,6 +241,8 @@ def run_platform(platform: str, args: argparse.Namespace, base: dict[str, str]) 
     apps: dict[Path, list[dict[str, float]]] = {root: [] for root in roots}
     rss: dict[Path, list[float]] = {root: [] for root in roots}
     bares: list[dict[str, float]] = []
+    floors: list[dict[str, float]] = []
+    floor_cmd = [sys.executable, "-m", "bench.window_startup", "--child", "floor", "--folder", str(args.folder)]
     bare_rss: list[float] = []
     with platform_env(platform, base) as env:
         # A provider is set up, as for anyone with a history (else the welcome opens and checks it).
@@ -254,6 +256,8 @@ def run_platform(platform: str, args: argparse.Namespace, base: dict[str, str]) 
             for root in roots:
                 apps[root].append(timed(app_cmd, envs[root]))
             bares.append(timed(bare_cmd, env))
+            if args.floor:
+                floors.append(timed(floor_cmd, {**env, "PYTHONPATH": str(ROOT)}))
         for _ in range(args.memory_runs):
             for root in roots:
                 rss[root].append(timed([*app_cmd, "--idle", str(IDLE_S)], envs[root])["rss"])
@@ -265,6 +269,11 @@ def run_platform(platform: str, args: argparse.Namespace, base: dict[str, str]) 
     print(row("bare PySide6 window: CPU to first paint (ms)", [b["cpu_painted"] for b in bares]))
     if bare_rss:
         print(row(f"bare PySide6 window idle: resident memory (MB, {len(bare_rss)} runs)", bare_rss, "MB"))
+    if floors:
+        print(row("least chat window (bench/window_floor.py): start to ready (ms)", [f["ready"] for f in floors]))
+        ratios = [f["ready"] / b["painted"] for f, b in zip(floors, bares, strict=True)]
+        print(row("least chat window: ready / bare's first paint, pair by pair", ratios, "x"))
+        print(row("least chat window: CPU to ready (ms)", [f["cpu_ready"] for f in floors]))
     for root in roots:
         runs = apps[root]
         pairs = list(zip(runs, bares, strict=True))
@@ -292,13 +301,18 @@ def main() -> None:
     parser.add_argument("--app-root", type=Path, action="append", help="a checkout to time (repeat: main and a branch)")
     parser.add_argument("--from-source", action="store_true", help="time checkouts as they are (bench/installed.py)")
     parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "desktop-chat-bench-startup")
-    parser.add_argument("--child", choices=["app", "bare"])
+    parser.add_argument("--floor", action="store_true", help="also time bench/window_floor.py's least chat window")
+    parser.add_argument("--child", choices=["app", "bare", "floor"])
     parser.add_argument("--idle", type=float, default=0.0)
     args = parser.parse_args()
     if args.child == "app":
         sys.exit(child_app(args.folder, args.idle))
     if args.child == "bare":
         sys.exit(child_bare(args.idle))
+    if args.child == "floor":
+        from bench.window_floor import child_floor
+
+        sys.exit(child_floor(args.folder))
 
     began = time.perf_counter()
     prepare(args.folder, args.chats, args.messages, args.long)

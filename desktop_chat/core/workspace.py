@@ -35,9 +35,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, cast, overload
 
-from desktop_chat.core.controller import ConversationController
+from desktop_chat.core.controller.stores import StoreRouter
 from desktop_chat.core.errors import NotAllowed
 from desktop_chat.core.events import EventChannel, Listener
 from desktop_chat.core.facade.assistants import AssistantsFacade
@@ -52,15 +52,16 @@ from desktop_chat.core.facade.memory import MemoryFacade
 from desktop_chat.core.facade.providers import ConnectionCheck, ProvidersFacade
 from desktop_chat.core.facade.replies import RepliesFacade
 from desktop_chat.core.facade.tools import ToolsFacade
-from desktop_chat.core.memory.history import stored_token_count
-from desktop_chat.core.memory.upkeep import UpkeepReport, jobs_for
+from desktop_chat.core.memory.upkeep_jobs import UpkeepReport, jobs_for
 from desktop_chat.core.models import JobName, JobState, Role
 from desktop_chat.core.providers.local.builtin import LocalModels, upkeep_profile
 from desktop_chat.core.services import ClientFactory, SecretAccess
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.sessions import listing_key
 from desktop_chat.core.storage.store import Store
-from desktop_chat.core.tokens import TokenCounter
+
+if TYPE_CHECKING:
+    from desktop_chat.core.controller.replies import ConversationController
 
 __all__ = ["ConnectionCheck", "Workspace"]
 
@@ -91,6 +92,18 @@ class _Forward(Generic[_P, _R]):
         return cast(Callable[_P, _R], getattr(getattr(obj, self._facade), self._name))
 
 
+def _load_for_previews(model: str) -> None:
+    """What the first preview needs, on a worker thread (~0.1-0.5 s): the reply engine's modules (the planner,
+    the strategies; made on first use, they would otherwise be imported on the loop's thread by that preview),
+    the model's token encoding and the one stored counts use."""
+    import desktop_chat.core.controller.replies  # noqa: F401
+    from desktop_chat.core.memory.history import stored_token_count
+    from desktop_chat.core.tokens import TokenCounter
+
+    TokenCounter.for_model(model)
+    stored_token_count(Role.USER, "")
+
+
 class Workspace:
     """One data folder's chats, memory and settings, and the replies being streamed in it."""
 
@@ -108,10 +121,18 @@ class Workspace:
         self._store = store
         self.channel = EventChannel()
         extra: dict[str, Any] = {} if save_interval is None else {"save_interval": save_interval}
-        self._controller = ConversationController(
-            store, client, settings, title_timeout=title_timeout, channel=self.channel, **extra
+
+        def reply_engine(stores: StoreRouter) -> ConversationController:
+            # Imported here: the engine's modules (~60 ms) load on first use, after the window shows its chat.
+            from desktop_chat.core.controller.replies import ConversationController
+
+            return ConversationController(
+                store, client, settings, title_timeout=title_timeout, channel=self.channel, stores=stores, **extra
+            )
+
+        ctx = self._ctx = Context(
+            store, reply_engine, self.channel, secrets=secrets, local=local, fixed_settings=settings
         )
-        ctx = Context(store, self._controller, self.channel, secrets=secrets, local=local)
         ctx.remember_settings()
         self.local = LocalFacade(ctx)
         self.attachments = AttachmentsFacade(ctx)
@@ -135,18 +156,21 @@ class Workspace:
     @property
     def settings(self) -> Settings:
         """The current settings (read from the store, validated)."""
-        return self._controller.settings
+        return self._ctx.settings
 
     async def warm_up(self, model: str | None = None, *, sweep_after: float = SWEEP_DELAY_S) -> None:
-        """Load the token encodings in a worker thread, so the first preview does not block the GUI; and, once,
-        ``sweep_after`` seconds later, sweep attachments left in a composer and never sent (the window's start)."""
+        """Load the reply engine's modules and the token encodings in a worker thread, so the first preview does
+        not block the GUI; and, once, ``sweep_after`` seconds later, sweep attachments left in a composer and
+        never sent (the window's start)."""
         self.attachments.sweep_later(sweep_after)
         name = model or self.replies.target().model
-        await asyncio.to_thread(lambda: (TokenCounter.for_model(name), stored_token_count(Role.USER, "")))
+        await asyncio.to_thread(_load_for_previews, name)
 
     async def wait_for_upkeep(self, seconds: float | None = None) -> bool:
         """Wait for background work (memory upkeep, titles); False when some still runs after ``seconds``."""
-        return await self._controller.wait_for_upkeep(seconds)
+        if not self._ctx.engine_started:
+            return True  # no reply yet, so no upkeep or title either
+        return await self._ctx.controller.wait_for_upkeep(seconds)
 
     async def aclose(self, *, wait: float = 0.0) -> None:
         """Stop replies (what arrived is saved), give upkeep ``wait`` seconds, close clients. The store stays open.
@@ -155,7 +179,9 @@ class Workspace:
         """
         await self.memory.stop_indexing()
         await self.attachments.stop_sweep()
-        await self._controller.aclose(wait=wait)
+        if self._ctx.engine_started:
+            await self._ctx.controller.aclose(wait=wait)
+        self._ctx.router.close()
         await self.local.stop()
         await self._mcp.aclose()
 
@@ -184,7 +210,7 @@ class Workspace:
         if session.temporary:
             raise NotAllowed("A temporary chat never writes memory: there is no summary or fact upkeep to run.")
         settings = self.settings
-        target = self._controller.target(session, settings)
+        target = self._ctx.target(session, settings)
         keeper = upkeep_profile(target.profile, settings)
         if keeper is None:
             raise NotAllowed(
@@ -192,9 +218,9 @@ class Workspace:
                 "facts reliably; another file keeps memory once marked able to in Settings > Local models); choose "
                 "another model file or profile for this chat, or name a profile to keep its memory."
             )
-        client = await self._controller.client_for(keeper)
+        client = await self._ctx.controller.client_for(keeper)
         # The controller's scheduler, as after a reply: one upkeep path (off-branch facts retired too).
-        return await self._controller.upkeep.run_now(
+        return await self._ctx.controller.upkeep.run_now(
             self._store,
             session_id,
             jobs=jobs,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.storage.store import Store
-from desktop_chat.ui.chat.chat_view import PAGE
+from desktop_chat.ui.chat.chat_view import FIRST_PAGE, PAGE
 from tests.helpers.cli import cli
 from tests.helpers.waiting import until
 from tests.helpers.window import Harness, data_dir
@@ -34,7 +34,7 @@ def test_a_10000_message_chat_loads_newest_first_and_older_on_scroll(
     h = open_window()
     h.window.open_session(chat)
     model = h.window.chat.model
-    assert model.rowCount() == PAGE
+    assert model.rowCount() == FIRST_PAGE  # a screenful: each loaded row is laid out before the chat paints
     rows = model.rows()
     assert rows[-1].text.startswith("message number 9999")
     bar = h.window.chat.list.verticalScrollBar()
@@ -44,13 +44,13 @@ def test_a_10000_message_chat_loads_newest_first_and_older_on_scroll(
 
     h.run(scrolled_to_bottom())
     bar.setValue(0)
-    assert model.rowCount() == 2 * PAGE
-    assert model.rows()[0].text.startswith(f"message number {10_000 - 2 * PAGE}")
+    assert model.rowCount() == FIRST_PAGE + PAGE
+    assert model.rows()[0].text.startswith(f"message number {10_000 - FIRST_PAGE - PAGE}")
     # The view stays where the reader was: the first message of the earlier page is still in sight.
     assert bar.value() > 0
     for _ in range(3):
         bar.setValue(0)
-    assert model.rowCount() == 5 * PAGE
+    assert model.rowCount() == FIRST_PAGE + 4 * PAGE
     assert model.can_load_older()
 
 

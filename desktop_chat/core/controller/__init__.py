@@ -10,10 +10,25 @@
 - ``targets``: where a chat's request goes and which strategy it may use.
 """
 
+from typing import TYPE_CHECKING
+
 from desktop_chat.core.controller.branches import INTERRUPTED_NOTE
-from desktop_chat.core.controller.replies import ConversationController
 from desktop_chat.core.controller.stores import TEMPORARY_ID_BASE
 from desktop_chat.core.controller.targets import Target, reply_limit, starter_model_strategy, strategy_choice
+
+if TYPE_CHECKING:
+    from desktop_chat.core.controller.replies import ConversationController
+
+
+def __getattr__(name: str) -> object:
+    # The reply engine's module is imported when first named: reading chats (the window's first screen)
+    # imports this package without it.
+    if name == "ConversationController":
+        from desktop_chat.core.controller.replies import ConversationController
+
+        return ConversationController
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "INTERRUPTED_NOTE",

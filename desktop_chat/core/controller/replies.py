@@ -108,9 +108,10 @@ class ConversationController:
         save_interval: float = SAVE_INTERVAL,
         title_timeout: float = 20.0,
         channel: EventChannel | None = None,
+        stores: StoreRouter | None = None,  # the workspace's, shared with its facades
     ) -> None:
         self._store = store
-        self._stores = StoreRouter(store)
+        self._stores = stores or StoreRouter(store)
         self._settings = settings
         self._clients = ClientPool(clients, lambda: self.settings)
         self._save_interval = save_interval

@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_chat.core.errors import SettingsError
-from desktop_chat.core.memory.upkeep import jobs_for
+from desktop_chat.core.memory.upkeep_jobs import jobs_for
 from desktop_chat.core.models import ContextPlan, Omission, PartKind, Session, Strategy, StrategyChoice
 from desktop_chat.core.profiles import ProviderProfile
 from desktop_chat.core.providers.local.builtin import builtin_model_name, keeps_no_memory, uses_starter_model
 from desktop_chat.core.settings import Settings
-from desktop_chat.core.tokens import model_limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +82,8 @@ def reply_limit(plan: ContextPlan) -> int | None:
     is what is left of the context window after the prompt. Known OpenAI models
     keep the server's own limit: the o-series and gpt-5 refuse ``max_tokens``.
     """
+    from desktop_chat.core.tokens import model_limits  # tiktoken's package: loaded by the first request anyway
+
     if model_limits(plan.model) is not None:
         return None
     return max(plan.context_window - plan.total_tokens, 16)

@@ -17,10 +17,9 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_chat.core.controller.targets import reply_limit
-from desktop_chat.core.controller.turn import Turn
 from desktop_chat.core.events import ToolActivity, ToolState
 from desktop_chat.core.locality import is_local_profile
 from desktop_chat.core.models import (
@@ -37,6 +36,9 @@ from desktop_chat.core.settings import Settings, ToolsMode
 from desktop_chat.core.storage.store import Store
 from desktop_chat.core.tool_config import McpServerConfig, Policy
 from desktop_chat.core.tools import McpHost, SecretLookup, ServerStatus, ToolOutcome, ToolSpec
+
+if TYPE_CHECKING:  # a reply's turn (metering, token counts) is the reply engine's; the tool box is made without it
+    from desktop_chat.core.controller.turn import Turn
 
 ToolApprover = Callable[[ToolActivity], Awaitable[bool]]
 

@@ -17,7 +17,6 @@ from desktop_chat.core.errors import SettingsError
 from desktop_chat.core.events import SessionCreated
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.memory.options import memory_options, with_request_cap
-from desktop_chat.core.memory.planner import check_instruction_room
 from desktop_chat.core.models import Session
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.db import utcnow
@@ -26,7 +25,9 @@ from desktop_chat.core.storage.db import utcnow
 def check_room(ctx: Context, session: Session, settings: Settings) -> int:
     """Refuse instructions (``settings.custom_instructions`` and ``session.system_prompt``, as proposed) that leave
     no room for a message on the chat's model, in one line with the numbers; returns their tokens."""
-    target = ctx.controller.target(session, settings)
+    from desktop_chat.core.memory.planner import check_instruction_room  # the planner: the reply engine's, ~40 ms
+
+    target = ctx.target(session, settings)
     window = settings.local_context_size if target.profile.is_builtin else target.profile.context_window
     return check_instruction_room(
         ctx.store, session, settings=settings, model=target.model, context_window=window, profile=target.profile

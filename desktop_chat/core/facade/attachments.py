@@ -21,7 +21,6 @@ from desktop_chat.core.attachments.extract import extract, is_image, media_type_
 from desktop_chat.core.attachments.images import image_size
 from desktop_chat.core.errors import StorageError
 from desktop_chat.core.facade.context import Context
-from desktop_chat.core.memory.attachments import cost_whole
 from desktop_chat.core.models import Attachment, FilePart, ImagePart
 from desktop_chat.core.providers.local.builtin import builtin_model_name
 from desktop_chat.core.storage.attachment_files import AttachmentFiles
@@ -135,11 +134,13 @@ class AttachmentsFacade:
         ``model``: count for that model (``workspace.target(chat).model``) without the database, so a
         worker thread can count a long document (~40 ms for 200 pages) and the window's later asks, and
         the plan's, find the count cached."""
+        from desktop_chat.core.memory.attachments import cost_whole  # the planner's, loaded with the reply engine
+
         if model is not None:
             return cost_whole(attachment, model)
         settings = self._ctx.current_settings()
         if session_id is not None:
-            model = self._ctx.controller.target(self._ctx.session(session_id), settings).model
+            model = self._ctx.target(self._ctx.session(session_id), settings).model
         else:
             profile = settings.profile()
             model = builtin_model_name(settings) if profile.is_builtin else profile.default_model
@@ -166,7 +167,7 @@ class AttachmentsFacade:
 
     def of_message(self, message_id: int) -> list[Attachment]:
         """The message's attachments in order, each under the name it had in that message."""
-        store = self._ctx.controller.store_for_message(message_id)
+        store = self._ctx.store_for_message(message_id)
         message = store.messages.get(message_id)
         parts = [p for p in message.parts if isinstance(p, FilePart | ImagePart)]
         stored = store.attachments.of_messages([message_id]).get(message_id, [])
@@ -191,7 +192,7 @@ class AttachmentsFacade:
         if self._ctx.data_folder is None:
             return 0
         keep: set[str] = set()
-        for open_store in self._ctx.controller.stores():
+        for open_store in self._ctx.router.stores():
             keep |= open_store.attachments.referenced()
         return self._delete_files(keep, set(freed))
 
@@ -240,7 +241,7 @@ class AttachmentsFacade:
         try:
             store.attachments.delete(store.attachments.abandoned(utcnow() - ABANDONED_AFTER))
             keep: set[str] = set()
-            for open_store in self._ctx.controller.stores():
+            for open_store in self._ctx.router.stores():
                 keep |= open_store.attachments.referenced()
             return await asyncio.to_thread(self._delete_files, keep, set())
         except (StorageError, OSError) as exc:

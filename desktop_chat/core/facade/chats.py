@@ -7,7 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 from desktop_chat.core import chat_rules
-from desktop_chat.core.controller import TEMPORARY_ID_BASE, versions
+from desktop_chat.core.controller import versions
+from desktop_chat.core.controller.stores import TEMPORARY_ID_BASE
 from desktop_chat.core.controller.versions import Versions
 from desktop_chat.core.events import (
     FactsChanged,
@@ -42,7 +43,7 @@ class ChatsFacade:
     def sessions(self, *, include_archived: bool = False) -> list[Session]:
         """Temporary chats first (they are the newest), then saved ones by last activity."""
         ctx = self._ctx
-        temporary = sorted(ctx.controller.temporary_sessions(), key=lambda s: s.updated_at, reverse=True)
+        temporary = sorted(ctx.router.temporary_sessions(), key=lambda s: s.updated_at, reverse=True)
         return [*temporary, *ctx.store.sessions.list_by_activity(include_archived=include_archived)]
 
     def session(self, session_id: int) -> Session:
@@ -56,7 +57,7 @@ class ChatsFacade:
         A view holding the pages places a changed chat itself by ``listing_key``."""
         ctx = self._ctx
         if after is None:
-            temporary = sorted(ctx.controller.temporary_sessions(), key=listing_key)
+            temporary = sorted(ctx.router.temporary_sessions(), key=listing_key)
             return [*temporary, *ctx.store.sessions.page(limit=limit, include_archived=include_archived)]
         if after.temporary:
             after = None  # every saved chat comes after the temporary ones
@@ -160,9 +161,8 @@ class ChatsFacade:
 
     def delete_session(self, session_id: int) -> None:
         """Delete a chat with its messages, summary, chat-scoped facts (global facts stay) and attached files."""
-        controller = self._ctx.controller
-        if controller.is_streaming(session_id):
-            controller.stop(session_id)
+        if self._ctx.is_streaming(session_id):
+            self._ctx.controller.stop(session_id)
         freed = self._attachments.shas_of_chat(session_id)
         self._ctx.store_for(session_id).sessions.delete(session_id)
         if freed:  # its attached files go with it, unless another chat refers to them too
@@ -183,7 +183,7 @@ class ChatsFacade:
         return store.messages.newest(session_id, limit, before_id=before)  # already oldest first
 
     def message(self, message_id: int) -> Message:
-        return self._ctx.controller.store_for_message(message_id).messages.get(message_id)
+        return self._ctx.store_for_message(message_id).messages.get(message_id)
 
     def messages_by_id(self, ids: Sequence[int]) -> dict[int, Message]:
         """The named messages (active or not), for showing where a plan's parts came from."""
@@ -191,7 +191,7 @@ class ChatsFacade:
         found = {m.id: m for m in self._ctx.store.messages.by_ids(saved)} if saved else {}
         temporary = [i for i in ids if i > TEMPORARY_ID_BASE]
         if temporary:
-            store = self._ctx.controller.store_for_message(temporary[0])
+            store = self._ctx.store_for_message(temporary[0])
             found.update({m.id: m for m in store.messages.by_ids(temporary)})
         return found
 
@@ -202,11 +202,11 @@ class ChatsFacade:
 
     def versions(self, message_id: int) -> Versions:
         """The message's versions (its siblings: same parent and role), oldest first."""
-        return versions.versions_of(self._ctx.controller.store_for_message(message_id), message_id)
+        return versions.versions_of(self._ctx.store_for_message(message_id), message_id)
 
     def in_place_of(self, message: Message) -> int | None:
         """What the chat shows now where ``message`` was: itself, the version that replaced it, or None."""
-        return versions.in_place_of(self._ctx.controller.store_for_message(message.id), message)
+        return versions.in_place_of(self._ctx.store_for_message(message.id), message)
 
     def version_positions(self, session_id: int, ids: Sequence[int]) -> dict[int, tuple[int, int]]:
         """For a chat's shown messages: id -> (position, count) among their versions, in one query."""
@@ -214,17 +214,17 @@ class ChatsFacade:
 
     def choose_version(self, message_id: int) -> Versions:
         """Make this version, and the newest path that continued from it, the chat's active branch."""
-        store = self._ctx.controller.store_for_message(message_id)
+        store = self._ctx.store_for_message(message_id)
         session_id = store.messages.get(message_id).session_id
-        versions.check_free(store, session_id, self._ctx.controller.is_streaming)
+        versions.check_free(store, session_id, self._ctx.is_streaming)
         self._branched(session_id, versions.choose(store, message_id))
         return versions.versions_of(store, message_id)
 
     def delete_version(self, message_id: int) -> Versions:
         """Delete a version and what continued from it; returns the versions left (the one now shown)."""
-        store = self._ctx.controller.store_for_message(message_id)
+        store = self._ctx.store_for_message(message_id)
         session_id = store.messages.get(message_id).session_id
-        versions.check_free(store, session_id, self._ctx.controller.is_streaming)
+        versions.check_free(store, session_id, self._ctx.is_streaming)
         left, outcome = versions.delete(store, message_id)
         self._branched(session_id, outcome)
         return left

@@ -32,7 +32,7 @@ class CostsFacade:
     def next_request(self, session_id: int, plan: ContextPlan) -> RequestCost:
         """The cost of sending ``plan`` (the preview): its prompt, plus at most the reply cap."""
         settings = self._ctx.current_settings()
-        target = self._ctx.controller.target(self._ctx.session(session_id), settings, plan.model)
+        target = self._ctx.target(self._ctx.session(session_id), settings, plan.model)
         profile = target.profile
         reply_tokens = profile.max_reply_tokens or plan.reserved_reply
         pricing = pricing_for(profile, plan.model)
@@ -49,7 +49,7 @@ class CostsFacade:
     def upkeep_model(self, session_id: int) -> str | None:
         """The model the chat's memory upkeep (facts, summaries, titles) runs on; None when it has none."""
         settings = self._ctx.current_settings()
-        target = self._ctx.controller.target(self._ctx.session(session_id), settings)
+        target = self._ctx.target(self._ctx.session(session_id), settings)
         keeper = upkeep_profile(target.profile, settings)
         return keeper.upkeep_model if keeper is not None else None
 

@@ -195,8 +195,7 @@ class LocalFacade:
             except DesktopChatError:
                 continue  # a chat deleted meanwhile answers nothing
         return any(
-            ctx.controller.is_streaming(s.id) and profile_for(s, settings).is_builtin
-            for s in ctx.controller.temporary_sessions()
+            ctx.is_streaming(s.id) and profile_for(s, settings).is_builtin for s in ctx.router.temporary_sessions()
         )
 
     async def stop(self) -> None:

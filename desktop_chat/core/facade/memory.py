@@ -24,7 +24,7 @@ from desktop_chat.core.facade.context import Context
 from desktop_chat.core.memory import fact_rules, summary_rules, summary_undo
 from desktop_chat.core.memory.budget import request_cap
 from desktop_chat.core.memory.options import chat_request_cap, memory_options
-from desktop_chat.core.memory.upkeep import describe_upkeep, jobs_for
+from desktop_chat.core.memory.upkeep_jobs import describe_upkeep, jobs_for
 from desktop_chat.core.models import (
     Attachment,
     ContextPlan,
@@ -97,7 +97,7 @@ class MemoryFacade:
         found = self._ctx.session(session) if isinstance(session, int) else session
         settings = self._ctx.current_settings()
         own = None if inherited else chat_request_cap(found.strategy_options)
-        return request_cap(settings, self._ctx.controller.profile_for(found, settings), own)
+        return request_cap(settings, self._ctx.profile_for(found, settings), own)
 
     def inherited_cap(self, session: Session | int) -> RequestCap:
         """The request cap the chat has without one of its own: its profile's, else the setting's."""
@@ -110,7 +110,7 @@ class MemoryFacade:
         """
         found = self._ctx.session(session) if isinstance(session, int) else session
         settings = settings or self._ctx.settings
-        return strategy_choice(self._ctx.controller.profile_for(found, settings), settings, found.strategy)
+        return strategy_choice(self._ctx.profile_for(found, settings), settings, found.strategy)
 
     # --- facts -----------------------------------------------------------------------------
 
@@ -264,7 +264,7 @@ class MemoryFacade:
         if session.temporary:
             return ()
         settings = self._ctx.settings
-        profile = self._ctx.controller.target(session, settings).profile
+        profile = self._ctx.target(session, settings).profile
         if upkeep_profile(profile, settings) is None:
             return ()  # the built-in starter model keeps no memory (see controller.starter_model_strategy)
         return jobs_for(session.strategy or settings.default_strategy)

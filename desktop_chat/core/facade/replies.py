@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
 
-from desktop_chat.core.controller import Target
+from desktop_chat.core.controller.branches import recover_interrupted
+from desktop_chat.core.controller.targets import Target
 from desktop_chat.core.events import MessagesChanged, ReplyEvent
 from desktop_chat.core.facade.context import Context
 from desktop_chat.core.locality import is_local_profile
@@ -58,11 +59,15 @@ class RepliesFacade:
         return self._ctx.controller.stop(session_id)
 
     def is_busy(self, session_id: int) -> bool:
-        return self._ctx.controller.is_streaming(session_id)
+        return self._ctx.is_streaming(session_id)
 
     def recover_interrupted(self, session_id: int | None = None) -> list[Message]:
         """Mark replies a crash left streaming as stopped, keeping their text. Call at start."""
-        recovered = self._ctx.controller.recover_interrupted(session_id)
+        # Without the reply engine when none exists yet (the window's start): then nothing streams here.
+        if self._ctx.engine_started:
+            recovered = self._ctx.controller.recover_interrupted(session_id)
+        else:
+            recovered = recover_interrupted(self._ctx.store, session_id, busy=lambda _sid: False)
         for sid in sorted({m.session_id for m in recovered}):
             self._ctx.channel.publish(MessagesChanged(sid))
         return recovered
@@ -81,7 +86,7 @@ class RepliesFacade:
         if session_id is None:
             profile = settings.profile()
             return Target(profile, builtin_model_name(settings) if profile.is_builtin else profile.default_model)
-        return self._ctx.controller.target(self._ctx.session(session_id), settings)
+        return self._ctx.target(self._ctx.session(session_id), settings)
 
     def target_is_local(self, session_id: int | None = None) -> bool:
         """Whether the chat's next request stays on this machine (so its private facts go in)."""
@@ -89,8 +94,10 @@ class RepliesFacade:
 
     def calibrated(self, session_id: int | None = None) -> bool:
         """Whether the provider's usage has confirmed our token counts for the chat's model in this run."""
+        if not self._ctx.engine_started:
+            return False  # calibrations come from replies' usage, and no reply ran yet
         return self._ctx.controller.calibrations.get(self.target(session_id).model).samples > 0
 
     def reply_plan(self, message_id: int) -> ReplyPlan | None:
         """The plan reply ``message_id`` was made from (ids and counts); None for replies older than plans."""
-        return self._ctx.controller.store_for_message(message_id).reply_plans.get(message_id)
+        return self._ctx.store_for_message(message_id).reply_plans.get(message_id)

@@ -32,7 +32,7 @@ class ToolsFacade:
         self._ctx = ctx
         self._config = config
         self.box = ToolBox(ctx.mcp, self._lookup, store=ctx.store)
-        ctx.controller.tools = self.box  # the reply engine runs the tool loop with it
+        ctx.tools = self.box  # the reply engine runs the tool loop with it (given when it is made)
 
     def _lookup(self, server: str, key: str) -> str | None:
         access = self._ctx.secrets

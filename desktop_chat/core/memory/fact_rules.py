@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from desktop_chat.core.errors import EmptyInput, NotAllowed
-from desktop_chat.core.memory.extractor import same_value
 from desktop_chat.core.models import Fact, FactEvent, FactOrigin, FactStatus, Session
 from desktop_chat.core.storage.facts import normalize_key
 from desktop_chat.core.storage.store import Store
@@ -52,6 +51,8 @@ def _supersede_active(store: Store, new: Fact, *, actor: str) -> list[Fact]:
 
 def remember(store: Store, key: str, value: str, *, scope: int | None = None) -> tuple[Fact, bool]:
     """A fact the user states: it supersedes the key's active value and keeps its pin. Returns (fact, created)."""
+    from desktop_chat.core.memory.extractor import same_value  # with token counting: not at the window's start
+
     if not normalize_key(key) or not value.strip():
         raise EmptyInput("A fact needs a non-empty key and value.")
     current = [f for f in store.facts.history(key, scope) if f.status is FactStatus.ACTIVE]

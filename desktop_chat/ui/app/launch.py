@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import asyncio
 
+    from PySide6.QtWidgets import QWidget
+
     from desktop_chat.core.workspace import Workspace
     from desktop_chat.ui.window.main_window import MainWindow
 
@@ -231,6 +233,30 @@ async def _build_workspace(folder: Path, preload: Preload, window: MainWindow) -
     return open_workspace(folder)
 
 
+async def _painted(widget: QWidget) -> None:
+    """Return once ``widget`` has painted (or after half a second: a hidden window paints nothing)."""
+    import asyncio
+
+    from PySide6.QtCore import QEvent, QObject
+
+    done = asyncio.get_running_loop().create_future()
+
+    class Watch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                _resolve(done)
+            return False
+
+    watch = Watch()
+    widget.installEventFilter(watch)
+    widget.update()
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done, 0.5)
+    finally:
+        widget.removeEventFilter(watch)
+
+
 def _resolve(future: asyncio.Future[None], *_signal_args: object) -> None:
     """Settle ``future`` once (connected through ``partial``: a signal's own arguments are ignored)."""
     if not future.done():
@@ -349,9 +375,14 @@ async def _live(
     # lexers, then the encodings; the first "next request" summary follows. openai waits for a
     # key typed in the composer (or the core's first client, which it builds in a worker thread).
     load_sdk_when_typing(window, long_lived)
+    # Nothing competes with the chat's own first paint: a worker thread holds Python's lock in turns with it.
+    await _painted(window.chat.list.viewport())
+    from desktop_chat.ui.app.app_identity import apply_window_icon
+
+    apply_window_icon()  # on X11 Qt decodes every size of it at once (~10 ms): after the chat shows
     await asyncio.to_thread(import_lexers)
     window.chat.list.viewport().update()  # code shown plain while the lexers compiled is drawn coloured
-    window.inspector.build()  # its sections, which the first preview (below) fills
+    window.complete()  # the inspector's sections, which the first preview (below) fills, and the menus' icons
     with contextlib.suppress(DesktopChatError):
         await workspace.warm_up()
     window.state.start()
@@ -378,19 +409,21 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     from PySide6.QtWidgets import QApplication
 
-    from desktop_chat.ui.app.app_identity import apply_identity, apply_window_icon
+    from desktop_chat.ui.app.pyside_imports import skip_feature_scan
+
+    skip_feature_scan()  # every import after this one: ~50 ms of the start
+    from desktop_chat.ui.app.app_identity import apply_identity
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    apply_identity(app, icon=False)
+    apply_identity(app, icon=False)  # the icon is set once the last chat shows (_live)
     window = show_window(folder)
     paint_now(window)
-    apply_window_icon()
     if on_painted is not None:
         on_painted(window)
     from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 
-    collector = MainThreadGarbageCollector()  # before any worker thread starts
+    collector = MainThreadGarbageCollector(from_first_freeze=True)  # before any worker thread starts
     preload = Preload()  # the core's imports, while logging and qasync load and the panes are built
     # After the first paint: logging (~13 ms to import), asyncio and qasync (~70 ms).
     from desktop_chat.core.logs import setup_logging

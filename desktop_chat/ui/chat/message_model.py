@@ -26,7 +26,11 @@ from desktop_chat.core.models import Attachment, ContextPlan, Message, MessageSt
 from desktop_chat.core.spending import record_cost_text
 from desktop_chat.ui.chat.render import internal_scheme
 
-PAGE = 30  # messages per lazy page: more than a tall window shows; each costs ~1 ms to render
+PAGE = 30  # messages per lazy page (scrolling up): more than a tall window shows; each costs ~1 ms to render
+# Messages an opened chat shows first: a screenful of typical replies. Every loaded row is laid out
+# (the list needs its height) before the chat paints; more load as the reader scrolls up, or at once
+# when these do not fill the window (ChatView._fill_viewport).
+FIRST_PAGE = 12
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 # A row's actions are links <ACTION>:<name>:<message id>, with a scheme message content
@@ -144,7 +148,7 @@ class MessageListModel(QAbstractListModel):
         self._total = 0
         if session_id is not None:
             self._total = self._workspace.message_count(session_id)
-            self._rows = [self._row(m) for m in self._workspace.messages(session_id, limit=PAGE)]
+            self._rows = [self._row(m) for m in self._workspace.messages(session_id, limit=FIRST_PAGE)]
             self._costs(self._rows)
         self._mark()
         self.endResetModel()
@@ -154,7 +158,7 @@ class MessageListModel(QAbstractListModel):
         if self.session_id is None:
             return
         error_rows = [r for r in self._rows if r.message is None]
-        keep = max(PAGE, len(self._rows) - len(error_rows))
+        keep = max(FIRST_PAGE, len(self._rows) - len(error_rows))
         self.beginResetModel()
         self._total = self._workspace.message_count(self.session_id)
         self._rows = [self._row(m) for m in self._workspace.messages(self.session_id, limit=keep)]

@@ -138,14 +138,11 @@ class Actions:
         help_menu.addAction(w.about_action)
 
     def finish(self) -> None:
-        """Icons, shortcuts and the strategy menu, once the first paint is on screen."""
+        """Shortcuts and the strategy menu, once the first paint is on screen (the icons: ``add_icons``)."""
         from desktop_chat.core.models import Strategy
-        from desktop_chat.ui.app.icons import icon
 
         w = self._window
-        for action, name, shortcut, tip in self._pending:
-            if name:
-                action.setIcon(icon(name))
+        for action, _name, shortcut, tip in self._pending:
             if shortcut is not None:
                 action.setShortcut(QKeySequence(shortcut))
             shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
@@ -162,6 +159,15 @@ class Actions:
             w.strategy_menu.addAction(action)
             w.strategy_actions[strategy] = action
         w.strategy_group.triggered.connect(w.strategy_chosen)
+
+    def add_icons(self) -> None:
+        """The menus' icons, once the last chat shows: only menus show them, and drawing ~60 pixmaps
+        from SVG took ~20 ms of the GUI thread before it."""
+        from desktop_chat.ui.app.icons import icon
+
+        for action, name, _shortcut, _tip in self._pending:
+            if name and action.icon().isNull():
+                action.setIcon(icon(name))
 
 
 class ChatCommands(QObject):

@@ -189,7 +189,8 @@ class MainWindow(QMainWindow):
         """Fill the window from the workspace: recover, list, reopen the last chat, focus the composer.
 
         ``plan=False`` leaves the first preview to the caller (``state.start()``, after the encodings are warm),
-        and the inspector's sections (``inspector.build()``): the launcher makes both once the last chat shows.
+        and the inspector's sections and the menus' icons (``complete()``): the launcher makes both once the
+        last chat shows.
         """
         from desktop_chat.ui.bridge import WorkspaceBridge  # asyncio: after the first paint
 
@@ -202,7 +203,7 @@ class MainWindow(QMainWindow):
         self.state.ready = plan
         self.inspector.attach(workspace, self.bridge)
         if plan:
-            self.inspector.build()
+            self.complete()
         from desktop_chat.ui.chat.tool_calls import install_tools
         from desktop_chat.ui.settings import dialog as settings
         from desktop_chat.ui.settings import first_run
@@ -225,6 +226,11 @@ class MainWindow(QMainWindow):
         self._poll_timer.start()
         self.composer.edit.setFocus()
         first_run.start(self, workspace)  # the welcome, when no provider is usable yet
+
+    def complete(self) -> None:
+        """Make what the first screen does not show: the inspector's sections and the menus' icons."""
+        self.inspector.build()
+        self._actions.add_icons()
 
     def _start_session(self) -> int:
         workspace = self._workspace

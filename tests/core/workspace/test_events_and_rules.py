@@ -29,7 +29,8 @@ from desktop_chat.core.events import (
     SummaryChanged,
     UpkeepChanged,
 )
-from desktop_chat.core.models import FactStatus, Session, Strategy
+from desktop_chat.core.models import FactStatus, Role, Session, Strategy
+from desktop_chat.core.storage.store import Store
 from desktop_chat.core.workspace import Workspace
 from tests.helpers.cli import cli
 from tests.helpers.controller import collect, data_dir, ending, settings_for
@@ -197,6 +198,47 @@ def test_the_core_and_an_open_workspace_load_no_keyring_sdk_or_local_model_serve
         [sys.executable, "-c", code, str(tmp_path / "data")], capture_output=True, text=True, timeout=60, check=True
     )
     assert run.stdout.strip() == ""
+
+
+def test_reading_chats_as_the_window_first_screen_does_leaves_the_reply_engine_unloaded(tmp_path: Path) -> None:
+    """The last chat shows before the reply engine (planner, strategies, naming, metering) is imported or made."""
+    folder = tmp_path / "data"
+    store = Store.open(folder)
+    session = store.sessions.create("Bookstore API")
+    for n in range(4):
+        store.messages.append(session.id, Role.USER if n % 2 == 0 else Role.ASSISTANT, f"message {n}")
+    store.close()
+    code = (
+        "import sys, pathlib\n"
+        "from desktop_chat.core.bootstrap import open_workspace\n"
+        "workspace = open_workspace(pathlib.Path(sys.argv[1]))\n"
+        "workspace.recover_interrupted()\n"
+        "page = workspace.sessions_page(limit=40)\n"
+        "chat = workspace.session(page[0].id)\n"
+        "shown = workspace.messages(chat.id, limit=30)\n"
+        "assert workspace.message_count(chat.id) == len(shown) == 4\n"
+        "workspace.chats.version_positions(chat.id, [m.id for m in shown])\n"
+        "workspace.costs.replies([m.id for m in shown])\n"
+        "print(workspace.target(chat.id).model, workspace.strategy_choice(chat).short_label, file=sys.stderr)\n"
+        "engine = ('desktop_chat.core.controller.replies', 'desktop_chat.core.memory.planner',\n"
+        "          'desktop_chat.core.controller.naming', 'desktop_chat.core.metering')\n"
+        "print(','.join(m for m in engine if m in sys.modules))\n"
+        "import asyncio\n"
+        "asyncio.run(workspace.warm_up(sweep_after=3600))  # a worker imports them before the first preview\n"
+        "print(','.join(m for m in engine if m in sys.modules))\n"
+        "workspace.close()\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    before, after = run.stdout.splitlines()
+    assert before == ""
+    assert after.split(",") == [
+        "desktop_chat.core.controller.replies", "desktop_chat.core.memory.planner",
+        "desktop_chat.core.controller.naming", "desktop_chat.core.metering",
+    ]  # fmt: skip
+    assert run.stderr.strip()  # the chat's model and memory strategy were read
 
 
 def test_sending_to_an_archived_chat_brings_it_back(tmp_path: Path, fake_openai: FakeOpenAIServer) -> None:
