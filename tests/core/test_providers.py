@@ -20,7 +20,7 @@ from desktop_chat.core.errors import (
     ProviderError,
     RateLimited,
 )
-from desktop_chat.core.models import ChatMessage, Role, Usage
+from desktop_chat.core.models import ChatMessage, Role, ToolCallPart, Usage
 from desktop_chat.core.providers import (
     ChatClient,
     JsonSchema,
@@ -115,6 +115,28 @@ def test_stream_yields_deltas_in_order_then_usage(fake_openai: FakeOpenAIServer)
     assert request.body["stream"] is True
     assert request.body["stream_options"] == {"include_usage": True}
     assert request.authorization == f"Bearer {KEY}"
+
+
+def test_the_messages_go_as_wired_in_their_usual_place_in_the_body(fake_openai: FakeOpenAIServer) -> None:
+    # The messages bypass the SDK's transform (a walk over every message on the window's thread): the body
+    # must be what the SDK would have built: the messages where it puts them, as ``wire()`` made them.
+    calls = (ToolCallPart("call_1", "lookup", '{"q": "Ada"}'),)
+    messages = (
+        *HISTORY,
+        ChatMessage(Role.ASSISTANT, "", tool_calls=calls),
+        ChatMessage(Role.TOOL, "Ada Lovelace", tool_call_id="call_1"),
+    )
+    fake_openai.reply(chunks=["Ada."])
+
+    async def scenario() -> tuple[list[str], StreamEnd]:
+        async with make_client(fake_openai) as client:
+            return await collect(client, messages=messages)
+
+    run(scenario())
+
+    [request] = fake_openai.chat_requests
+    assert request.body["messages"] == [m.wire() for m in messages]
+    assert list(request.body) == ["model", "stream", "messages", "stream_options"]  # the order the SDK gives
 
 
 def test_default_reply_reports_the_servers_prompt_tokens(fake_openai: FakeOpenAIServer) -> None:
