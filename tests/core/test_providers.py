@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
@@ -560,3 +562,44 @@ def test_closing_the_stream_early_closes_the_http_stream(fake_openai: FakeOpenAI
 
     run(scenario())
     assert fake_openai.disconnects == 1
+
+
+FIRST_REQUESTS = """
+import asyncio, sys
+from desktop_chat.core.models import ChatMessage, Role
+from desktop_chat.core.providers import OpenAIChatClient
+from openai.types import Model
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+client = OpenAIChatClient(sys.argv[1], "sk-test")
+asyncio.run(asyncio.to_thread(client.prepare))  # as the client pool does, in a worker thread
+built = all(t.__pydantic_complete__ for t in (Model, ChatCompletionChunk, ChatCompletion))
+before = set(sys.modules)
+
+async def first_requests():
+    await client.list_models()
+    async for _ in client.stream_chat([ChatMessage(Role.USER, "hi")], model="fake-gpt"):
+        pass
+    await client.complete([ChatMessage(Role.USER, "hi")], model="fake-gpt")
+    await client.aclose()
+
+asyncio.run(first_requests())
+print(built, sorted(set(sys.modules) - before))
+"""
+
+
+def test_prepare_leaves_the_first_requests_no_module_to_import_and_no_response_type_to_build(
+    fake_openai: FakeOpenAIServer,
+) -> None:
+    # A fresh interpreter: the process's first requests, which ran on the window's thread and stalled it.
+    fake_openai.reply(chunks=["Hi."])
+    fake_openai.reply("Hi.")
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_REQUESTS, fake_openai.base_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert done.stdout.split(None, 1) == ["True", "[]\n"]
