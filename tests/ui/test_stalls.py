@@ -7,11 +7,18 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
+from desktop_chat.core.memory import recall_semantic
+from desktop_chat.core.models import PartKind, Role, Strategy
+from desktop_chat.core.semantic.model import Embedder
+from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.settings.dialog import PAGE_MODULES
 from tests.helpers.fake_openai import FakeOpenAIServer
-from tests.helpers.window import data_dir
+from tests.helpers.waiting import until
+from tests.helpers.window import Harness, data_dir, ui_settings
 from tests.helpers.workspace import prepare_profile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,3 +88,53 @@ def test_the_settings_pages_are_imported_in_a_worker_once_the_window_is_ready_an
     assert "MainThread" not in seen["imported_by"].values(), seen
     assert seen["dialog_at_import"] == [False] * len(PAGE_MODULES)  # all before Settings opened
     assert seen["shown"] and seen["page"] == "ProvidersPage" and seen["profiles"] >= 1, seen
+
+
+PUPPY = "We finally adopted a golden retriever puppy, he chews everything."
+TOPICS = ["The meeting moved to Thursday afternoon.", "I repainted the garage door green.", "The printer jammed."]
+
+
+def test_a_drafts_recall_queries_are_embedded_in_a_worker_and_its_preview_recalls_by_meaning_as_before(
+    open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    store = Store.open(data_dir(tmp_path))
+    session = store.sessions.create("A long history")
+    with store.db.transaction():
+        for i in range(60):
+            text = PUPPY if i == 10 else f"{TOPICS[i % len(TOPICS)]} (note {i})"
+            store.messages.append(session.id, Role.USER if i % 2 == 0 else Role.ASSISTANT, text)
+    store.close()
+    # A small cap: the recent window cannot hold the whole chat, so the next request recalls.
+    h = open_window(ui_settings(fake_openai, default_strategy=Strategy.HYBRID, max_request_tokens=600))
+    state = h.window.state
+    draft = "Which pet did I get? And is the printer fixed?"
+    embedded_here: list[int] = []
+
+    def watch(frame: FrameType, event: str, _arg: object) -> None:  # the calls made on this (the GUI) thread
+        if event == "call" and frame.f_code is Embedder.embed.__code__:
+            embedded_here.append(len(frame.f_locals["texts"]))
+
+    def recalled() -> tuple[str, set[int]]:
+        plan = state.plan
+        parts = [p for p in plan.parts if p.kind == PartKind.RECALLED] if plan is not None else []
+        return (parts[0].reason, set(parts[0].message_ids)) if parts else ("", set())
+
+    async def scenario() -> None:
+        h.workspace.memory.index_in_background()
+        state.set_draft("Is the printer fixed?")
+        await until(lambda: "by words and meaning" in recalled()[0], seconds=60, what="the chat indexed")
+        recall_semantic._query_cache.clear()  # as in a fresh process: the draft's vectors are not remembered
+        sys.setprofile(watch)
+        try:
+            state.set_draft(draft)
+            await until(lambda: not state.scheduled, what="the draft's preview")
+        finally:
+            sys.setprofile(None)
+
+    h.run(scenario(), timeout=90)
+    reason, ids = recalled()
+    assert "by words and meaning" in reason
+    # Found by "pet": this draft's plan (the one before searched for the printer only).
+    assert next(m.id for m in h.workspace.chats.messages(h.chat_id) if m.content == PUPPY) in ids
+    assert state.draft == draft and state.plan is not None and state.error == ""
+    assert embedded_here == []  # the worker embedded them, before the preview
