@@ -3,18 +3,24 @@ measures the stalls; nothing here times anything)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
+import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+
+from PySide6.QtCore import QTimer
 
 from desktop_chat.core.memory import recall_semantic
 from desktop_chat.core.models import PartKind, Role, Strategy
 from desktop_chat.core.semantic.model import Embedder
 from desktop_chat.core.storage.store import Store
+from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 from desktop_chat.ui.settings.dialog import PAGE_MODULES
 from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.helpers.waiting import until
@@ -138,3 +144,40 @@ def test_a_drafts_recall_queries_are_embedded_in_a_worker_and_its_preview_recall
     assert next(m.id for m in h.workspace.chats.messages(h.chat_id) if m.content == PUPPY) in ids
     assert state.draft == draft and state.plan is not None and state.error == ""
     assert embedded_here == []  # the worker embedded them, before the preview
+
+
+def _make(kept: list[list[None]], count: int) -> None:
+    kept.extend([] for _ in range(count))
+
+
+def test_a_burst_made_in_a_worker_is_frozen_rather_than_walked_and_the_gui_threads_cycles_are_still_collected(
+    qapp: object,
+) -> None:
+    collector = MainThreadGarbageCollector()
+    try:
+        gc.collect()
+        frozen = gc.get_freeze_count()
+        kept: list[list[None]] = []
+        worker = threading.Thread(target=_make, args=(kept, MainThreadGarbageCollector.BULK + 1_000))
+        worker.start()
+        worker.join()  # as a worker's import leaves them: alive, and as many as the SDK makes
+        collector.check()
+        assert gc.get_freeze_count() >= frozen + MainThreadGarbageCollector.BULK
+        assert gc.get_count()[0] < MainThreadGarbageCollector.BULK  # nothing left for the next check to walk
+
+        # A cycle holding a QObject, made afterwards with the window's ordinary allocations: collected as before.
+        holder = _Holder()
+        holder.timer = QTimer()
+        holder.cycle = holder
+        alive = weakref.ref(holder)
+        del holder
+        _make(kept, 1_000)
+        collector.check()
+        assert alive() is None
+    finally:
+        collector.stop()
+
+
+class _Holder:
+    timer: QTimer
+    cycle: object

@@ -20,6 +20,11 @@ class MainThreadGarbageCollector:
     """
 
     INTERVAL_MS = 500
+    # Objects made and still alive since the last check past which they are frozen, not walked. So many in
+    # half a second is a worker's import (the SDK, made by the core's first client: ~110,000), which
+    # lives as long as the process: collected, it would stall the window once per generation it passes
+    # through (~75, ~60 and ~40 ms). The window's own bursts (a chat opened, a reply) make a few thousand.
+    BULK = 50_000
 
     def __init__(self) -> None:
         self._threshold = gc.get_threshold()
@@ -32,6 +37,9 @@ class MainThreadGarbageCollector:
     def check(self) -> None:
         counts = gc.get_count()
         if counts[0] <= self._threshold[0]:
+            return
+        if counts[0] > self.BULK:
+            self.freeze()  # as the launcher does after its own imports; the few cycles among them stay
             return
         generation = 0
         if counts[1] > self._threshold[1]:
