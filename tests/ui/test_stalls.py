@@ -165,6 +165,20 @@ def test_a_burst_made_in_a_worker_is_frozen_rather_than_walked_and_the_gui_threa
         assert gc.get_freeze_count() >= frozen + MainThreadGarbageCollector.BULK
         assert gc.get_count()[0] < MainThreadGarbageCollector.BULK  # nothing left for the next check to walk
 
+        # An import spread over several checks: each part walked young, the whole frozen before the middle
+        # generation's collection would walk it all at once.
+        frozen = gc.get_freeze_count()
+        for _ in range(2):
+            worker = threading.Thread(target=_make, args=(kept, MainThreadGarbageCollector.BULK // 2 + 1_000))
+            worker.start()
+            worker.join()
+            collector.check()
+        assert gc.get_freeze_count() <= frozen  # collected young, so far (frozen ones may have been freed)
+        for _ in range(gc.get_threshold()[1] + 1):
+            _make(kept, gc.get_threshold()[0] + 1)
+            collector.check()
+        assert gc.get_freeze_count() >= frozen + MainThreadGarbageCollector.BULK
+
         # A cycle holding a QObject, made afterwards with the window's ordinary allocations: collected as before.
         holder = _Holder()
         holder.timer = QTimer()

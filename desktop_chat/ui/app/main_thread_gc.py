@@ -20,14 +20,16 @@ class MainThreadGarbageCollector:
     """
 
     INTERVAL_MS = 500
-    # Objects made and still alive since the last check past which they are frozen, not walked. So many in
-    # half a second is a worker's import (the SDK, made by the core's first client: ~110,000), which
-    # lives as long as the process: collected, it would stall the window once per generation it passes
-    # through (~75, ~60 and ~40 ms). The window's own bursts (a chat opened, a reply) make a few thousand.
+    # Young objects (made since the last collection of the middle generation, and alive) past which they
+    # are frozen rather than walked. So many within seconds is a worker's import (the SDK, which the core's
+    # first client imports: ~110,000), which lives as long as the process: collected, it stalled the window
+    # once per generation it passed through (~75, ~60 and ~40 ms). The window's own bursts (a chat opened,
+    # a reply) leave a few thousand.
     BULK = 50_000
 
     def __init__(self) -> None:
         self._threshold = gc.get_threshold()
+        self._young = 0  # survivors of the youngest generation's collections, in the middle one since
         gc.disable()
         self.timer = QTimer()
         self.timer.setInterval(self.INTERVAL_MS)
@@ -38,13 +40,15 @@ class MainThreadGarbageCollector:
         counts = gc.get_count()
         if counts[0] <= self._threshold[0]:
             return
-        if counts[0] > self.BULK:
-            self.freeze()  # as the launcher does after its own imports; the few cycles among them stay
-            return
         generation = 0
         if counts[1] > self._threshold[1]:
             generation = 2 if counts[2] > self._threshold[2] else 1
-        gc.collect(generation)
+        young = counts[0] + (self._young if generation else 0)  # what the collection would walk besides the old
+        if young > self.BULK:
+            self.freeze()  # as the launcher does after its own imports; the few cycles among them stay
+            return
+        found = gc.collect(generation)
+        self._young = self._young + max(0, counts[0] - found) if generation == 0 else 0
 
     def freeze(self) -> None:
         """Leave what exists now out of every later collection (``gc.freeze``): the window, the core, imported modules.
@@ -56,6 +60,7 @@ class MainThreadGarbageCollector:
         frozen objects; only a cycle among them would stay.
         """
         gc.freeze()
+        self._young = 0
 
     def stop(self) -> None:
         self.timer.stop()
