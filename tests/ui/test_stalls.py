@@ -14,7 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QStyleOptionViewItem
 
 from desktop_chat.core.memory import recall_semantic
 from desktop_chat.core.models import PartKind, Role, Strategy
@@ -195,3 +197,40 @@ def test_a_burst_made_in_a_worker_is_frozen_rather_than_walked_and_the_gui_threa
 class _Holder:
     timer: QTimer
     cycle: object
+
+
+def test_a_tall_message_drawn_within_a_clip_shows_the_same_pixels_there_as_drawn_whole(
+    open_window: Callable[..., Harness], tmp_path: Path
+) -> None:
+    # The delegate draws only the part of a tall document inside the painter's clip (a streamed reply grows
+    # taller than the view): where it shows, it must look exactly as when the whole document is drawn.
+    store = Store.open(data_dir(tmp_path))
+    try:
+        chat = store.sessions.create("A long reply")
+        store.messages.append(chat.id, Role.USER, "Count, please.")
+        store.messages.append(chat.id, Role.ASSISTANT, "**Counting:** " + "".join(f"tok{i} " for i in range(2500)))
+    finally:
+        store.close()
+    h = open_window()
+    view = h.window.chat.list
+    index = view.model().index(view.model().rowCount() - 1, 0)
+    delegate = view.itemDelegate()
+    option = QStyleOptionViewItem()
+    option.initFrom(view.viewport())
+    option.rect = QRect(QPoint(0, 0), delegate.sizeHint(option, index))
+    assert option.rect.height() > 1500  # far taller than a view
+
+    def drawn(band: QRect | None) -> QImage:
+        image = QImage(option.rect.size(), QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.white)
+        painter = QPainter(image)
+        if band is not None:
+            painter.setClipRect(band)
+        delegate.paint(painter, option, index)
+        painter.end()
+        return image
+
+    band = QRect(0, option.rect.height() // 2, option.rect.width(), 300)
+    whole, clipped = drawn(None), drawn(band)
+    assert clipped.copy(band) == whole.copy(band)
+    assert whole.copy(band) != drawn(QRect(0, 0, 1, 1)).copy(band)  # the band holds text: the check can fail
