@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
@@ -22,7 +20,7 @@ from desktop_chat.core.errors import (
     ProviderError,
     RateLimited,
 )
-from desktop_chat.core.models import ChatMessage, Role, ToolCallPart, Usage
+from desktop_chat.core.models import ChatMessage, Role, Usage
 from desktop_chat.core.providers import (
     ChatClient,
     JsonSchema,
@@ -117,28 +115,6 @@ def test_stream_yields_deltas_in_order_then_usage(fake_openai: FakeOpenAIServer)
     assert request.body["stream"] is True
     assert request.body["stream_options"] == {"include_usage": True}
     assert request.authorization == f"Bearer {KEY}"
-
-
-def test_the_messages_go_as_wired_in_their_usual_place_in_the_body(fake_openai: FakeOpenAIServer) -> None:
-    # The messages bypass the SDK's transform (a walk over every message on the window's thread): the body
-    # must be what the SDK would have built: the messages where it puts them, as ``wire()`` made them.
-    calls = (ToolCallPart("call_1", "lookup", '{"q": "Ada"}'),)
-    messages = (
-        *HISTORY,
-        ChatMessage(Role.ASSISTANT, "", tool_calls=calls),
-        ChatMessage(Role.TOOL, "Ada Lovelace", tool_call_id="call_1"),
-    )
-    fake_openai.reply(chunks=["Ada."])
-
-    async def scenario() -> tuple[list[str], StreamEnd]:
-        async with make_client(fake_openai) as client:
-            return await collect(client, messages=messages)
-
-    run(scenario())
-
-    [request] = fake_openai.chat_requests
-    assert request.body["messages"] == [m.wire() for m in messages]
-    assert list(request.body) == ["model", "stream", "messages", "stream_options"]  # the order the SDK gives
 
 
 def test_default_reply_reports_the_servers_prompt_tokens(fake_openai: FakeOpenAIServer) -> None:
@@ -562,44 +538,3 @@ def test_closing_the_stream_early_closes_the_http_stream(fake_openai: FakeOpenAI
 
     run(scenario())
     assert fake_openai.disconnects == 1
-
-
-FIRST_REQUESTS = """
-import asyncio, sys
-from desktop_chat.core.models import ChatMessage, Role
-from desktop_chat.core.providers import OpenAIChatClient
-from openai.types import Model
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
-
-client = OpenAIChatClient(sys.argv[1], "sk-test")
-asyncio.run(asyncio.to_thread(client.prepare))  # as the client pool does, in a worker thread
-built = all(t.__pydantic_complete__ for t in (Model, ChatCompletionChunk, ChatCompletion))
-before = set(sys.modules)
-
-async def first_requests():
-    await client.list_models()
-    async for _ in client.stream_chat([ChatMessage(Role.USER, "hi")], model="fake-gpt"):
-        pass
-    await client.complete([ChatMessage(Role.USER, "hi")], model="fake-gpt")
-    await client.aclose()
-
-asyncio.run(first_requests())
-print(built, sorted(set(sys.modules) - before))
-"""
-
-
-def test_prepare_leaves_the_first_requests_no_module_to_import_and_no_response_type_to_build(
-    fake_openai: FakeOpenAIServer,
-) -> None:
-    # A fresh interpreter: the process's first requests, which ran on the window's thread and stalled it.
-    fake_openai.reply(chunks=["Hi."])
-    fake_openai.reply("Hi.")
-    done = subprocess.run(
-        [sys.executable, "-c", FIRST_REQUESTS, fake_openai.base_url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-
-    assert done.stdout.split(None, 1) == ["True", "[]\n"]
