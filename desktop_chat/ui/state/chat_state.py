@@ -13,7 +13,7 @@ object.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +27,8 @@ from desktop_chat.ui.signal_types import ID
 if TYPE_CHECKING:
     from desktop_chat.core.models import Attachment, ContextPlan, Session, Strategy
     from desktop_chat.ui.bridge import WorkspaceBridge
+
+log = logging.getLogger(__name__)
 
 TYPING_MS = 200  # typing pauses this long before the next request is planned again
 CHANGE_MS = 60  # other changes (memory, settings, a reply ending) arrive in bursts: one preview per burst
@@ -182,8 +184,12 @@ class ChatState(QObject):
     async def _embed_then_refresh(self, texts: list[str]) -> None:
         assert self._recall is not None
         previews = self.previews
-        with contextlib.suppress(DesktopChatError):  # the preview embeds what is missing, and says what failed
+        try:
             await self._recall.embed_queries(texts)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the preview embeds what is missing itself, and says what failed its own way
+            log.debug("embedding a draft's recall queries ahead of its preview failed", exc_info=True)
         # Anything changed meanwhile has planned (a chat switched) or will (the draft typed restarts the wait).
         if self.previews == previews and not self._timer.isActive():
             self.refresh()
