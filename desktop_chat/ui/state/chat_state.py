@@ -12,7 +12,6 @@ object.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +24,8 @@ from desktop_chat.core.errors import DesktopChatError, InputTooLarge
 from desktop_chat.ui.signal_types import ID
 
 if TYPE_CHECKING:
+    import asyncio
+
     from desktop_chat.core.models import Attachment, ContextPlan, Session, Strategy
     from desktop_chat.ui.bridge import WorkspaceBridge
 
@@ -170,6 +171,8 @@ class ChatState(QObject):
         if not texts:
             self.refresh()
             return
+        import asyncio  # here: the window's first paint (which imports this module) does without it
+
         self._embedding = asyncio.ensure_future(self._embed_then_refresh(texts))
 
     def _pending_queries(self) -> list[str]:
@@ -184,6 +187,8 @@ class ChatState(QObject):
     async def _embed_then_refresh(self, texts: list[str]) -> None:
         assert self._recall is not None
         previews = self.previews
+        import asyncio
+
         try:
             await self._recall.embed_queries(texts)
         except asyncio.CancelledError:
