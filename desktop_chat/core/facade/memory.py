@@ -8,7 +8,9 @@ scheduling it shares with the controller.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from desktop_chat.core.controller import strategy_choice
@@ -45,6 +47,8 @@ from desktop_chat.core.settings import Settings
 
 if TYPE_CHECKING:
     from desktop_chat.core.semantic.indexer import IndexProgress
+
+RECALLING = (Strategy.RECALL, Strategy.HYBRID)  # the strategies that recall by meaning
 
 
 class MemoryFacade:
@@ -88,6 +92,33 @@ class MemoryFacade:
             # cached: no reload and re-validation per keystroke
             settings=settings if settings is not None else self._ctx.current_settings(),
         )
+
+    def pending_queries(self, session_id: int, draft: str) -> list[str]:
+        """What recall by meaning would embed to plan ``draft`` and has not yet: give it to ``embed_queries``
+        (a worker thread) before the preview, which then finds the vectors. Empty when the chat does not
+        recall by meaning now (its strategy, a temporary chat, no model loaded) or nothing is missing."""
+        from desktop_chat.core.memory.recall_search import meaning_queries
+        from desktop_chat.core.memory.recall_semantic import missing_queries
+        from desktop_chat.core.semantic.model import loaded_embedder
+
+        if not draft.strip() or loaded_embedder() is None:
+            return []
+        session = self._ctx.session(session_id)
+        settings = self._ctx.current_settings()
+        if session.temporary or self.strategy_choice(session, settings).effective not in RECALLING:
+            return []
+        options = memory_options(settings, session.strategy_options)
+        store = self._ctx.store_for(session_id)
+        now = datetime.now(UTC)
+        return missing_queries(
+            meaning_queries(store, session_id, draft, all_sessions=options.recall_all_sessions, now=now)
+        )
+
+    async def embed_queries(self, texts: Sequence[str]) -> None:
+        """Embed ``pending_queries``' texts in a worker thread; the plans that follow find their vectors."""
+        from desktop_chat.core.memory.recall_semantic import embed_queries
+
+        await asyncio.to_thread(embed_queries, list(texts))
 
     def request_cap(self, session: Session | int, *, inherited: bool = False) -> RequestCap:
         """The request cap in force for the chat: its own, else its profile's, else the setting's.

@@ -20,7 +20,7 @@ has what it needs, so a 100,000-message session costs what its last screenful co
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from desktop_chat.core.models import FilePart, ImagePart, Message, Role
@@ -190,14 +190,24 @@ class History:
 
     def tokens_of(self, message: Message) -> int:
         """The count for a loaded message, from the caches when they have it (and cached when not)."""
-        if self._uses_db_counts and message.token_count is not None:
-            return message.token_count
-        cached = None if self._uses_db_counts else _other_counts.get(self._counter.encoding_name, message.id)
-        if cached is not None:
-            return cached
-        tokens = self._counter.count_message(message.role, sent_content(message))
-        if self._uses_db_counts:
-            self._store.messages.set_token_counts([(message.id, tokens)])
-        else:
-            _other_counts.put(self._counter.encoding_name, [(message.id, tokens)])
-        return tokens
+        return self.tokens_of_all([message])[message.id]
+
+    def tokens_of_all(self, messages: Iterable[Message]) -> dict[int, int]:
+        """``tokens_of`` for each message, the new counts cached in one write: a commit per message (a plan
+        recalling dozens never counted before) was most of its cost on the window's thread."""
+        counts: dict[int, int] = {}
+        fresh: list[tuple[int, int]] = []
+        for message in messages:
+            if self._uses_db_counts and message.token_count is not None:
+                counts[message.id] = message.token_count
+                continue
+            cached = None if self._uses_db_counts else _other_counts.get(self._counter.encoding_name, message.id)
+            if cached is None:
+                cached = self._counter.count_message(message.role, sent_content(message))
+                fresh.append((message.id, cached))
+            counts[message.id] = cached
+        if fresh and self._uses_db_counts:
+            self._store.messages.set_token_counts(fresh)
+        elif fresh:
+            _other_counts.put(self._counter.encoding_name, fresh)
+        return counts

@@ -20,8 +20,9 @@ from datetime import datetime
 
 from desktop_chat.core.memory.assembly import Assembly
 from desktop_chat.core.memory.recall_dates import DateRange, find_date, without_date
-from desktop_chat.core.memory.recall_semantic import semantic_lists
+from desktop_chat.core.memory.recall_semantic import query_texts, semantic_lists
 from desktop_chat.core.storage.messages import fts_any_query
+from desktop_chat.core.storage.store import Store
 
 # Words that match nearly every message; left in, they drown the words that matter in BM25's OR query.
 _STOPWORD_TEXT = """a about above after again all am an and any are as at be been before being below between both but by
@@ -81,16 +82,13 @@ def search(a: Assembly, window_start: int | None, *, now: datetime) -> Found:
     BM25 over the words, and by meaning the whole question and each of its aspects.
     """
     opts = a.options
-    date = find_date(a.query, now)
-    words = query_words(without_date(a.query, date))
-    common = _too_common(a, " ".join(words))
-    words = [w for w in words if w not in common]
+    words, date = search_words(a.store, a.session_id, a.query, all_sessions=opts.recall_all_sessions, now=now)
     if not words:
         return Found([])
     limit = opts.recall_max_messages
     lexical = _lexical(a, words, window_start, date, limit)
     names = query_words(a.query)  # a speaker's name is too common to search, but says whose turns matter
-    semantic = semantic_lists(a, " ".join(words), words if len(words) > 1 else [], window_start, limit, names=names)
+    semantic = semantic_lists(a, " ".join(words), _aspects(words), window_start, limit, names=names)
     lists: list[tuple[float, list[Hit]]] = [(1.0, lexical)]
     if not isinstance(semantic, str):
         lists.append((SEMANTIC_WEIGHT, [Hit(n.id, n.session_id, n.created_at, n.similarity) for n in semantic.whole]))
@@ -109,6 +107,26 @@ def search(a: Assembly, window_start: int | None, *, now: datetime) -> Found:
     ranked = sorted(found.values(), key=lambda h: (-scores[h.id], h.id))[:limit]
     ranked_hits = [Hit(h.id, h.session_id, h.created_at, scores[h.id]) for h in ranked]
     return Found(ranked_hits, semantic if isinstance(semantic, str) else None)
+
+
+def search_words(
+    store: Store, session_id: int, query: str, *, all_sessions: bool, now: datetime
+) -> tuple[list[str], DateRange | None]:
+    """The words recall searches for ``query`` (less a date it names, and words too common to rank), and the date."""
+    date = find_date(query, now)
+    words = query_words(without_date(query, date))
+    common = _too_common(store, session_id, all_sessions, " ".join(words))
+    return [w for w in words if w not in common], date
+
+
+def _aspects(words: list[str]) -> list[str]:
+    return words if len(words) > 1 else []
+
+
+def meaning_queries(store: Store, session_id: int, query: str, *, all_sessions: bool, now: datetime) -> list[str]:
+    """The texts recall by meaning embeds for ``query`` (the question, then its aspects), as ``search`` would."""
+    words, _ = search_words(store, session_id, query, all_sessions=all_sessions, now=now)
+    return query_texts(" ".join(words), _aspects(words)) if words else []
 
 
 def _lexical(a: Assembly, words: list[str], window_start: int | None, date: DateRange | None, limit: int) -> list[Hit]:
@@ -164,12 +182,12 @@ def _borrowed_words(a: Assembly, top: list[Hit], query: set[str], count: int) ->
     for word in candidates:  # probed one by one: most are taken, and each probe costs a little
         if len(chosen) >= count:
             break
-        if not _too_common(a, word):
+        if not _too_common(a.store, a.session_id, a.options.recall_all_sessions, word):
             chosen.append(word)
     return chosen
 
 
-def _too_common(a: Assembly, text: str) -> frozenset[str]:
+def _too_common(store: Store, session_id: int, all_sessions: bool, text: str) -> frozenset[str]:
     """Words of ``text`` in so many messages that ranking them would cost more than it tells.
 
     BM25 scores every message an OR query matches, so one word found in half of
@@ -177,14 +195,14 @@ def _too_common(a: Assembly, text: str) -> frozenset[str]:
     zero anyway. Probing a word stops after the threshold, so this costs well
     under a millisecond. Speaker names ("John: ...") in every turn end up here.
     """
-    scan = a.store.scan
+    scan = store.scan
     # The probe counts matches in every chat (BM25 scores them all before the chat filter), so the
     # threshold is of every chat too: a word common in other chats must not vanish from this one's search.
     searched = scan.active_count(None)
     threshold = max(COMMON_WORD_MIN, searched // COMMON_WORD_FRACTION)
     in_chat = None
-    if not a.options.recall_all_sessions:
-        in_chat = max(CHAT_WORD_MIN, scan.active_count(a.session_id) // CHAT_WORD_FRACTION)
+    if not all_sessions:
+        in_chat = max(CHAT_WORD_MIN, scan.active_count(session_id) // CHAT_WORD_FRACTION)
     common = set()
     for word in dict.fromkeys(_WORD.findall(text.lower())):
         if word in STOPWORDS:
@@ -193,7 +211,7 @@ def _too_common(a: Assembly, text: str) -> frozenset[str]:
         if everywhere > threshold or (
             in_chat is not None
             and everywhere > in_chat  # only then can it be common in this chat: at most ``threshold`` reads
-            and scan.word_frequency_in(word, a.session_id, in_chat + 1) > in_chat
+            and scan.word_frequency_in(word, session_id, in_chat + 1) > in_chat
         ):
             common.add(word)
     return frozenset(common)

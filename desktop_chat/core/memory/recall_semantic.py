@@ -13,6 +13,7 @@ and says so.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,22 +35,56 @@ MIN_SIMILARITY = 0.15
 
 # A question's vectors are remembered: the same draft is planned again and again (the preview after
 # each pause in typing, the send, "why this reply"), and a vector costs ~8 ms on the GUI thread.
+# The window embeds a draft's in a worker before it previews it (``embed_queries``): on the GUI thread the
+# question and its aspects together took 50-90 ms, the first time.
 _QUERY_CACHE_SIZE = 512
 _query_cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+_query_lock = threading.Lock()  # the cache is filled by the GUI thread's plans and by a worker's embed_queries
+
+
+def query_texts(question: str, aspects: list[str]) -> list[str]:
+    """What is embedded to search ``question``: the whole of it, then each of its first aspects."""
+    return [question, *aspects[:MAX_ASPECTS]]
+
+
+def missing_queries(texts: list[str]) -> list[str]:
+    """Those of ``texts`` (without repeats) whose vector is not remembered yet."""
+    with _query_lock:
+        return [t for t in dict.fromkeys(texts) if t not in _query_cache]
+
+
+def _remember(texts: list[str], vectors: NDArray[np.float32]) -> None:
+    with _query_lock:
+        for text, vector in zip(texts, vectors, strict=True):
+            _query_cache[text] = vector
+            _query_cache.move_to_end(text)
+            if len(_query_cache) > _QUERY_CACHE_SIZE:
+                _query_cache.popitem(last=False)
+
+
+def embed_queries(texts: list[str]) -> None:
+    """Embed and remember the query texts not remembered yet, with the loaded model (none loaded: nothing).
+
+    Any thread: a worker calls it so that the GUI thread's next plan of the same draft finds the vectors.
+    """
+    from desktop_chat.core.semantic.model import loaded_embedder
+
+    embedder = loaded_embedder()
+    missing = missing_queries(texts)
+    if embedder is not None and missing:
+        _remember(missing, embedder.embed(missing))
 
 
 def _query_vectors(embedder: Embedder, texts: list[str]) -> NDArray[np.float32]:
     import numpy as np
 
-    missing = [t for t in dict.fromkeys(texts) if t not in _query_cache]
+    missing = missing_queries(texts)
     if missing:
-        for text, vector in zip(missing, embedder.embed(missing), strict=True):
-            _query_cache[text] = vector
-            if len(_query_cache) > _QUERY_CACHE_SIZE:
-                _query_cache.popitem(last=False)
-    for text in texts:
-        _query_cache.move_to_end(text)
-    return np.stack([_query_cache[t] for t in texts])
+        _remember(missing, embedder.embed(missing))
+    with _query_lock:
+        for text in texts:
+            _query_cache.move_to_end(text)
+        return np.stack([_query_cache[t] for t in texts])
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +124,7 @@ def semantic_lists(
     index.catch_up(a.store, wait=False)  # the window's worker keeps it caught up; a plan never waits for it
     if index.covers(None if a.options.recall_all_sessions else a.session_id) == 0:
         return "messages not yet indexed for meaning"
-    aspects = aspects[:MAX_ASPECTS]
-    vectors = _query_vectors(embedder, [question, *aspects])
+    vectors = _query_vectors(embedder, query_texts(question, aspects))
     found = index.search(
         vectors,
         session_id=a.session_id,

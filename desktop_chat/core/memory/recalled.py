@@ -99,7 +99,7 @@ class _Rows:
     def _cost(self, rows: list[TimelineRow], sessions: dict[int, int]) -> None:
         a = self._a
         uncounted = [r.id for r in rows if r.token_count is None and r.id not in self.costs]
-        counted = {m.id: a.history.tokens_of(m) for m in a.history.load(uncounted).values()} if uncounted else {}
+        counted = a.history.tokens_of_all(a.history.load(uncounted).values()) if uncounted else {}
         for r in rows:
             if r.id in self.costs:
                 continue

@@ -8,6 +8,7 @@ was, and the next run redoes the whole fold from it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ _PROMPT_OVERHEAD = 400  # the instructions and the wrapping around the transcrip
 _MIN_LINE_BUDGET = 256
 _LINE_OVERHEAD = 8  # "[assistant #123]" and the blank lines around it
 _TRUNCATED_MARK = " […]"
+_PAGE = 500  # unsummarised messages read at once (~5 ms)
 
 SummaryStatus = Literal["updated", "skipped", "conflict"]
 
@@ -44,14 +46,23 @@ class SummaryOutcome:
     truncated: bool = False
 
 
-def _unsummarised(store: Store, session_id: int, after: int | None) -> list[Message]:
-    """Finished messages after ``after``; a reply still streaming ends the span."""
+async def _unsummarised(store: Store, session_id: int, after: int | None) -> list[Message]:
+    """Finished messages after ``after``; a reply still streaming ends the span.
+
+    Read a page at a time, letting the loop run between pages: upkeep runs on the window's thread,
+    and a long chat never summarised (10,000 messages, ~100 ms to read at once) froze it after a reply.
+    """
     span: list[Message] = []
-    for message in store.messages.after(session_id, after):
-        if message.status is MessageStatus.STREAMING:
-            break
-        span.append(message)
-    return span
+    while True:
+        page = store.messages.after(session_id, after, limit=_PAGE)
+        for message in page:
+            if message.status is MessageStatus.STREAMING:
+                return span
+            span.append(message)
+        if len(page) < _PAGE:
+            return span
+        after = page[-1].id
+        await asyncio.sleep(0)
 
 
 def _fingerprint(summary: Summary | None) -> tuple[str, int, bool] | None:
@@ -60,7 +71,7 @@ def _fingerprint(summary: Summary | None) -> tuple[str, int, bool] | None:
 
 def _left_branch(store: Store, session_id: int, folded: Sequence[Message]) -> bool:
     """Whether any folded message was edited away (or answered again) while the model worked."""
-    active = {m.id for m in store.messages.after(session_id, folded[0].id - 1)}
+    active = store.messages.active_ids_after(session_id, folded[0].id - 1)
     return any(m.id not in active for m in folded)
 
 
@@ -112,7 +123,7 @@ async def update_summary(
     ``force``. Raises ``ProviderError`` or ``SummaryRejected`` with the old summary intact.
     """
     previous = store.summaries.get(session_id)
-    span = _unsummarised(store, session_id, previous.covers_through if previous else None)
+    span = await _unsummarised(store, session_id, previous.covers_through if previous else None)
     if not force and len(span) <= settings.summary_trigger:
         return SummaryOutcome(
             "skipped",

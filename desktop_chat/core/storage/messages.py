@@ -307,15 +307,22 @@ class MessageRepository(Repository):
             )
         ]
 
-    def after(self, session_id: int, after_id: int | None) -> list[Message]:
-        """Active messages newer than ``after_id`` (all of them when None), oldest first."""
+    def after(self, session_id: int, after_id: int | None, *, limit: int = -1) -> list[Message]:
+        """Active messages newer than ``after_id`` (all of them when None), oldest first; the first ``limit``."""
         return [
             _row_to_message(row)
             for row in self._conn.execute(
-                f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND active = 1 AND id > ? ORDER BY id",
-                (session_id, after_id or 0),
+                f"SELECT {_COLUMNS} FROM messages WHERE session_id = ? AND active = 1 AND id > ? ORDER BY id LIMIT ?",
+                (session_id, after_id or 0, limit),
             )
         ]
+
+    def active_ids_after(self, session_id: int, after_id: int) -> set[int]:
+        """The ids of the active messages newer than ``after_id``: no rows made into messages."""
+        rows = self._conn.execute(
+            "SELECT id FROM messages WHERE session_id = ? AND active = 1 AND id > ?", (session_id, after_id)
+        )
+        return {int(row[0]) for row in rows}
 
     def count(self, session_id: int) -> int:
         row = self._conn.execute(

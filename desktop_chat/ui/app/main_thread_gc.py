@@ -20,6 +20,12 @@ class MainThreadGarbageCollector:
     """
 
     INTERVAL_MS = 500
+    # Young objects (made since the last collection of the middle generation, and alive) past which they
+    # are frozen rather than walked. So many within seconds is a worker's import (the SDK, which the core's
+    # first client imports: ~110,000), which lives as long as the process: collected, it stalled the window
+    # once per generation it passed through (~75, ~60 and ~40 ms). The window's own bursts (a chat opened,
+    # a reply) leave a few thousand.
+    BULK = 50_000
 
     def __init__(self, *, from_first_freeze: bool = False) -> None:
         """``from_first_freeze``: collect nothing until ``freeze()`` is first called (the window's start).
@@ -29,6 +35,7 @@ class MainThreadGarbageCollector:
         at its end, so the passes begin then.
         """
         self._threshold = gc.get_threshold()
+        self._young = 0  # survivors of the youngest generation's collections, in the middle one since
         gc.disable()
         self.timer = QTimer()
         self.timer.setInterval(self.INTERVAL_MS)
@@ -43,7 +50,12 @@ class MainThreadGarbageCollector:
         generation = 0
         if counts[1] > self._threshold[1]:
             generation = 2 if counts[2] > self._threshold[2] else 1
-        gc.collect(generation)
+        young = counts[0] + (self._young if generation else 0)  # what the collection would walk besides the old
+        if young > self.BULK:
+            self.freeze()  # as the launcher does after its own imports; the few cycles among them stay
+            return
+        found = gc.collect(generation)
+        self._young = self._young + max(0, counts[0] - found) if generation == 0 else 0
 
     def freeze(self) -> None:
         """Leave what exists now out of every later collection (``gc.freeze``): the window, the core, imported modules.
@@ -55,6 +67,7 @@ class MainThreadGarbageCollector:
         frozen objects; only a cycle among them would stay.
         """
         gc.freeze()
+        self._young = 0
         if not self.timer.isActive():
             self.timer.start()
 

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from functools import cached_property, partial
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPointF, QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -292,7 +292,10 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 8, 8)
         painter.translate(rect.topLeft())
-        doc.drawContents(painter)
+        # Only what the view shows: a long reply is one tall document (a streamed one grows past the view),
+        # and drawing all of it took ~15 ms per frame at 19,000 characters, against ~1 ms for a screenful.
+        shown = painter.clipBoundingRect() if painter.hasClipping() else QRectF()
+        doc.drawContents(painter, shown)
         painter.restore()
 
     def anchor_at(self, index: QModelIndex | QPersistentModelIndex, pos: QPointF, option_rect: QRect) -> str:

@@ -12,10 +12,11 @@ object.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -23,14 +24,26 @@ from desktop_chat.core.errors import DesktopChatError, InputTooLarge
 from desktop_chat.ui.signal_types import ID
 
 if TYPE_CHECKING:
+    import asyncio
+
     from desktop_chat.core.models import Attachment, ContextPlan, Session, Strategy
     from desktop_chat.ui.bridge import WorkspaceBridge
+
+log = logging.getLogger(__name__)
 
 TYPING_MS = 200  # typing pauses this long before the next request is planned again
 CHANGE_MS = 60  # other changes (memory, settings, a reply ending) arrive in bursts: one preview per burst
 
 WhatIf = tuple["Strategy", Mapping[str, Any]]  # a strategy and its options, tried before they are applied
 Preview = Callable[..., "ContextPlan"]  # Workspace.preview(session_id, draft, strategy, options, attachments=)
+
+
+class RecallQueries(Protocol):
+    """What recall by meaning embeds for a draft (``workspace.memory``: ``MemoryFacade``)."""
+
+    def pending_queries(self, session_id: int, draft: str) -> list[str]: ...
+
+    async def embed_queries(self, texts: Sequence[str]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +85,19 @@ class ChatState(QObject):
         self.refresh_ms: list[float] = []  # how long each preview and its subscribers took
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self._due)
+        self._recall: RecallQueries | None = None
+        self._embedding: asyncio.Future[None] | None = None
 
     # --- wiring ----------------------------------------------------------------------------
 
     def set_preview(self, preview: Preview) -> None:
         """Plan through ``preview`` (the workspace's), from now on."""
         self._preview = preview
+
+    def set_recall(self, recall: RecallQueries) -> None:
+        """Before a draft's preview, embed what recall by meaning searches for it in a worker (``workspace.memory``)."""
+        self._recall = recall
 
     def follow(self, bridge: WorkspaceBridge) -> None:
         """Plan again whenever the bridge says the next request may differ; skip chat marks during a reply."""
@@ -133,10 +152,52 @@ class ChatState(QObject):
 
     @property
     def scheduled(self) -> bool:
-        return self._timer.isActive()
+        """Whether a preview is on its way (its wait, or the draft's embedding before it)."""
+        return self._timer.isActive() or (self._embedding is not None and not self._embedding.done())
 
     def stop(self) -> None:
         self._timer.stop()
+        if self._embedding is not None:
+            self._embedding.cancel()
+
+    @Slot()
+    def _due(self) -> None:
+        """The wait is over: preview now, or once the draft's recall queries are embedded in a worker.
+
+        Recall by meaning embeds the draft (the question and each aspect: 50-90 ms the first time) while
+        planning, on this thread; embedded first, in a worker, the plan finds the vectors remembered.
+        """
+        texts = self._pending_queries()
+        if not texts:
+            self.refresh()
+            return
+        import asyncio  # here: the window's first paint (which imports this module) does without it
+
+        self._embedding = asyncio.ensure_future(self._embed_then_refresh(texts))
+
+    def _pending_queries(self) -> list[str]:
+        recall, session_id = self._recall, self.session_id
+        if recall is None or session_id is None or self._preview is None or not self.ready:
+            return []
+        try:
+            return recall.pending_queries(session_id, self.draft)
+        except DesktopChatError:
+            return []  # the preview says what is wrong
+
+    async def _embed_then_refresh(self, texts: list[str]) -> None:
+        assert self._recall is not None
+        previews = self.previews
+        import asyncio
+
+        try:
+            await self._recall.embed_queries(texts)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the preview embeds what is missing itself, and says what failed its own way
+            log.debug("embedding a draft's recall queries ahead of its preview failed", exc_info=True)
+        # Anything changed meanwhile has planned (a chat switched) or will (the draft typed restarts the wait).
+        if self.previews == previews and not self._timer.isActive():
+            self.refresh()
 
     # --- the one preview ------------------------------------------------------------------
 

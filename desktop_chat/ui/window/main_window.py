@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         self.bridge = WorkspaceBridge(workspace, self)
         wiring.connect_bridge(self, self.bridge)
         self.state.set_preview(workspace.preview)
+        self.state.set_recall(workspace.memory)  # a draft's recall queries embedded in a worker
         self.state.follow(self.bridge)
         self.state.ready = plan
         self.inspector.attach(workspace, self.bridge)

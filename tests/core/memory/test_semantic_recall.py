@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from desktop_chat.core.memory import recall_semantic
 from desktop_chat.core.memory.planner import plan_context
+from desktop_chat.core.memory.recall_search import meaning_queries
+from desktop_chat.core.memory.recall_semantic import embed_queries, missing_queries
 from desktop_chat.core.models import ContextPlan, PartKind, Role, Strategy
 from desktop_chat.core.paths import database_path
 from desktop_chat.core.semantic.indexer import index_store
@@ -189,3 +193,31 @@ def test_a_10000_message_chat_sends_at_most_16000_tokens_and_still_recalls_a_det
     held = {i for p in result.parts for i in p.message_ids}
     assert ids[1_000] in held
     assert ids[1_000] not in {i for p in result.parts if p.kind == PartKind.RECENT for i in p.message_ids}
+
+
+def test_the_texts_named_before_a_plan_are_the_ones_it_embeds_and_embedded_ahead_give_the_same_plan(
+    store: Store,
+) -> None:
+    # The window embeds them in a worker before its preview: the plan on the GUI thread finds them remembered.
+    ids = build(store, history())
+    assert index_store(store) == len(ids)
+    session_id = store.sessions.list_by_activity()[0].id
+    draft = "Which pet did I get in March, the dog or the cat?"  # a date, words, aspects
+    now = datetime.now(UTC)
+
+    def named() -> list[str]:
+        return missing_queries(meaning_queries(store, session_id, draft, all_sessions=False, now=now))
+
+    recall_semantic._query_cache.clear()  # as in a fresh process: nothing remembered
+    texts = named()
+    assert texts and texts[0] != draft and len(texts) > 1  # the question's searchable words, then its aspects
+    planned_here = plan(store, draft)  # embeds what is missing, on this thread
+    assert named() == []  # exactly those: nothing named is left to embed
+
+    recall_semantic._query_cache.clear()
+    assert named() == texts
+    worker = threading.Thread(target=embed_queries, args=(texts,))
+    worker.start()
+    worker.join()
+    assert named() == []
+    assert plan(store, draft).parts == planned_here.parts

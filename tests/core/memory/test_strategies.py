@@ -6,7 +6,7 @@ import pytest
 
 from desktop_chat.core.errors import InputTooLarge, SettingsError
 from desktop_chat.core.memory.budget import DEFAULT_CONTEXT_WINDOW
-from desktop_chat.core.memory.history import stored_token_count
+from desktop_chat.core.memory.history import History, stored_token_count
 from desktop_chat.core.memory.planner import plan_context
 from desktop_chat.core.models import ContextPart, ContextPlan, FactStatus, PartKind, Role, Strategy
 from desktop_chat.core.settings import HybridSplit, Settings
@@ -89,6 +89,21 @@ def test_counts_are_cached_in_the_database_and_not_recounted(store: Store) -> No
     store.messages.set_token_counts([(messages[0].id, 10_000)])
     result = plan(store, session.id, Strategy.FULL, budget=5000)
     assert messages[0].id not in part(result, PartKind.RECENT).message_ids
+
+
+def test_many_counts_are_counted_and_cached_together_as_one_by_one(store: Store) -> None:
+    # A recall plan counts the dozens of messages it reads at once, in one write: the same counts as one by one.
+    _, messages = chat(store, ["how are you", "fine, thanks", "good", "and the harbour?"])
+    history = History(store, TokenCounter.for_model("gpt-4o-mini"))
+    store.messages.set_token_counts([(messages[1].id, 77)])  # a count already cached is taken, not redone
+    loaded = history.load([m.id for m in messages])
+
+    counts = history.tokens_of_all(loaded.values())
+
+    expected = {m.id: stored_token_count(m.role, m.content) for m in messages} | {messages[1].id: 77}
+    assert counts == expected
+    assert {m.id: store.messages.get(m.id).token_count for m in messages} == expected
+    assert history.tokens_of(store.messages.get(messages[2].id)) == expected[messages[2].id]
 
 
 def test_other_encodings_are_counted_in_process_and_leave_the_database_alone(store: Store) -> None:

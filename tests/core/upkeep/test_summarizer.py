@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 
 from desktop_chat.core.errors import ProviderError, SummaryRejected
-from desktop_chat.core.memory.summarizer import DEFAULT_CHUNK_TOKENS, SummaryOutcome, update_summary
-from desktop_chat.core.models import Message
+from desktop_chat.core.memory.summarizer import _PAGE, DEFAULT_CHUNK_TOKENS, SummaryOutcome, update_summary
+from desktop_chat.core.models import Message, MessageStatus, Role
 from desktop_chat.core.providers import OpenAIChatClient
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
@@ -241,3 +241,46 @@ def test_a_span_too_long_for_one_request_is_folded_in_chunks(
     assert not any(f"marker{i}\n" in p for p in prompts for i in range(13, 17))  # the kept last 4
     summary = store.summaries.get(session_id)
     assert summary is not None and summary.covers_through == messages[11].id
+
+
+def test_a_span_longer_than_a_read_page_is_folded_whole_and_a_streaming_reply_still_ends_it(
+    fake_openai: FakeOpenAIServer, store: Store, session_id: int
+) -> None:
+    # The span is read a page at a time (the loop runs between pages): pages join into the same span.
+    n = 2 * _PAGE + 7
+    messages = chat(store, session_id, n)
+    store.messages.append(session_id, Role.ASSISTANT, "still streaming", status=MessageStatus.STREAMING)
+    chat(store, session_id, 3, start=n + 1)  # after the streaming reply: not part of the span
+    for _ in range(8):
+        fake_openai.reply("FOLDED")
+
+    outcome = summarise(fake_openai, store, session_id)
+
+    assert outcome.status == "updated"
+    assert outcome.folded_ids == tuple(m.id for m in messages[: n - SETTINGS.summary_keep_last])
+    prompts = "".join(prompt_of(fake_openai, i) for i in range(outcome.requests))
+    assert f"topic{n - SETTINGS.summary_keep_last}\n" in prompts
+    assert f"topic{n - SETTINGS.summary_keep_last + 1}\n" not in prompts
+    summary = store.summaries.get(session_id)
+    assert summary is not None and summary.covers_through == messages[n - SETTINGS.summary_keep_last - 1].id
+
+
+def test_a_message_edited_away_in_a_long_span_while_the_model_works_discards_the_fold(
+    fake_openai: FakeOpenAIServer, store: Store, session_id: int
+) -> None:
+    messages = chat(store, session_id, _PAGE + 20)
+    fake_openai.reply("FOLDED")
+    # Taken off the branch once the request has its answer, as an edit in the window would, mid-run.
+    outcome = with_client(
+        fake_openai,
+        lambda client: update_summary(
+            store,
+            AfterReply(client, lambda: store.messages.deactivate_from(session_id, messages[3].id)),
+            session_id,
+            model=MODEL,
+            settings=SETTINGS,
+        ),
+    )
+
+    assert outcome.status == "conflict"
+    assert store.summaries.get(session_id) is None
