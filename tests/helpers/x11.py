@@ -68,3 +68,15 @@ def x_display() -> Iterator[dict[str, str]]:
 
 def xdotool(env: dict[str, str], *args: str) -> str:
     return subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True, check=False).stdout.strip()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``) the tests that use x_display run on one worker:
+
+    two workers could pick the same free display number.
+    """
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if "x_display" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("x11"))
