@@ -56,15 +56,3 @@ def llama_server() -> Iterator[LlamaServer]:
         )
     finally:
         server.stop()
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``--dist loadgroup``) the tests that use llama_server run on one worker:
-
-    one server for them all, as in a run without xdist.
-    """
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        if "llama_server" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("llama"))
