@@ -7,6 +7,7 @@ import select
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -51,12 +52,18 @@ def every_message(data: Path, session_id: int) -> list[tuple[str, str, MessageSt
 def test_four_senders_on_one_chat_one_answers_the_others_say_why(data: Path, fake_openai: FakeOpenAIServer) -> None:
     assert cli(data, "send", "--new", "hello").returncode == 0
     before = every_message(data, 1)
-    # The winner's reply takes ~5 s, far longer than the other processes need to start and try.
-    fake_openai.reply(chunks=SLOW_CHUNKS, chunk_delay=0.3)
+    # The winner's reply streams only once the three others have tried and ended: it lasts as long as they need.
+    held = threading.Event()
+    fake_openai.reply(chunks=SLOW_CHUNKS, hold=held)
     questions = [f"question {n}" for n in range(4)]
     procs = [send_process(data, "1", q) for q in questions]
     results: list[tuple[int, str, str]] = []
     try:
+        deadline = time.monotonic() + 90
+        while sum(proc.poll() is not None for proc in procs) < len(procs) - 1:
+            assert time.monotonic() < deadline, [proc.poll() for proc in procs]
+            time.sleep(0.05)
+        held.set()
         for proc in procs:
             stdout, stderr = proc.communicate(timeout=90)
             results.append((proc.returncode, stdout.decode(), stderr.decode()))

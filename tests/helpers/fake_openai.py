@@ -64,6 +64,8 @@ class Reply:
     # Tool calls streamed after the text, as OpenAI does: (call id, name, argument fragments).
     tool_calls: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     cached_tokens: int = 0  # of the prompt tokens, read from the provider's cache (OpenAI reports it)
+    # Set: the stream starts (role chunk sent) and its text waits until the test sets the event.
+    hold: threading.Event | None = None
 
 
 @dataclass
@@ -189,8 +191,12 @@ class FakeOpenAIServer:
         finish_reason: str = "stop",
         tool_calls: list[tuple[str, str, list[str]]] | None = None,
         cached_tokens: int = 0,
+        hold: threading.Event | None = None,
     ) -> None:
         """Queue one reply. ``chunks`` alone sets the text to their concatenation.
+
+        ``hold``: the reply starts streaming, then waits for the event before its text (a reply that lasts as long
+        as the test needs, not a guessed number of seconds).
 
         ``tool_calls``: (call id, function name, argument fragments) streamed after the text
         in OpenAI's ``delta.tool_calls`` format (the finish reason becomes ``tool_calls``).
@@ -206,6 +212,7 @@ class FakeOpenAIServer:
             "tool_calls" if tool_calls else finish_reason,
             tuple((call_id, name, tuple(fragments)) for call_id, name, fragments in tool_calls or ()),
             cached_tokens,
+            hold,
         )
         with self._state.lock:
             self._state.queue.append(item)
@@ -457,6 +464,8 @@ class _Handler(BaseHTTPRequestHandler):
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         self._start_sse()
         self._sse(_chunk(model, {"role": "assistant", "content": ""}))
+        if not self._held(reply):
+            return
         for piece in chunks:
             if reply.chunk_delay and owner._stop.wait(reply.chunk_delay):
                 self.close_connection = True
@@ -475,6 +484,14 @@ class _Handler(BaseHTTPRequestHandler):
         owner._note_stream_done()
 
     # --- faults -------------------------------------------------------------------------
+
+    def _held(self, reply: Reply) -> bool:
+        """Wait for the reply's ``hold`` event; False when the server stops first."""
+        while reply.hold is not None and not reply.hold.wait(0.05):
+            if self.owner._stop.is_set():
+                self.close_connection = True
+                return False
+        return True
 
     def _model_not_found(self, model: str) -> None:
         self._send_error(

@@ -7,43 +7,57 @@ Registered in tests/conftest.py: ask for the ``x_display`` fixture to get the en
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
 TOOLS = ("Xvfb", "xdotool")
 
 
-def _free_display() -> int:
-    for number in range(60, 100):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            return number
-    raise RuntimeError("no free X display number")
+def _wait_for_display(displayfd: int, server: subprocess.Popen[bytes], seconds: float = 10) -> int:
+    """The display number Xvfb writes to ``displayfd`` once it accepts connections."""
+    got = b""
+    deadline = time.monotonic() + seconds
+    while not got.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([displayfd], [], [], left)[0]:
+            raise RuntimeError("Xvfb did not start")
+        chunk = os.read(displayfd, 64)
+        if not chunk:  # it exited
+            raise RuntimeError(f"Xvfb did not start (exit code {server.wait(5)})")
+        got += chunk
+    return int(got)
 
 
 @contextmanager
 def x_server() -> Iterator[dict[str, str]]:
-    """A fresh Xvfb (with openbox when installed) for the block: the environment to run programs on it."""
-    number = _free_display()
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """A fresh Xvfb (with openbox when installed) for the block: the environment to run programs on it.
+
+    Xvfb picks a free display number itself (``-displayfd``) and takes it with its lock file, so two runs (or two
+    pytest-xdist workers) starting servers at once never pick the same one.
+    """
+    read_end, write_end = os.pipe()
+    try:
+        server = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(write_end,),
+        )
+    finally:
+        os.close(write_end)
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
-    env["DISPLAY"] = f":{number}"
     children = [server]
     try:
-        deadline = time.monotonic() + 10
-        while subprocess.run(["xdotool", "getdisplaygeometry"], env=env, capture_output=True, check=False).returncode:
-            if time.monotonic() > deadline:
-                raise RuntimeError("Xvfb did not start")
-            time.sleep(0.1)
+        try:
+            env["DISPLAY"] = f":{_wait_for_display(read_end, server)}"
+        finally:
+            os.close(read_end)
         if shutil.which("openbox"):
             # A window manager gives the window keyboard focus the way a desktop does.
             children.append(
