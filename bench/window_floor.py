@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-import time
 from pathlib import Path
 
-from bench.window_startup import cpu_s
+from bench.window_startup import mark
 
 
 def child_floor(folder: Path) -> int:
@@ -80,11 +79,7 @@ def child_floor(folder: Path) -> int:
             super().paintEvent(event)
             if not self.done:
                 self.done = True
-                print(f"painted {time.time():.6f}", flush=True)
-                print(f"cpu_painted {cpu_s():.3f}", flush=True)
-                print(f"ready {time.time():.6f}", flush=True)
-                print(f"cpu_ready {cpu_s():.3f}", flush=True)
-                print(f"settled {time.time():.6f}", flush=True)
+                mark("painted", "ready", "settled")
                 app.quit()
 
     window = Floor()

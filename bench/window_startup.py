@@ -114,6 +114,14 @@ def cpu_s() -> float:
     return times.user + times.system
 
 
+def mark(*names: str) -> None:
+    """Print each mark's wall-clock time for the parent (with the CPU so far for the first paint and ready)."""
+    for name in names:
+        print(f"{name} {time.time():.6f}", flush=True)
+        if name in ("painted", "ready"):
+            print(f"cpu_{name} {cpu_s():.3f}", flush=True)
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -135,16 +143,14 @@ def child_app(folder: Path, idle: float) -> int:
         composer = getattr(window, "composer", None)
         focused = composer is not None and QApplication.focusWidget() is composer.edit
         if LONG_TITLE in title and focused:
-            print(f"ready {time.time():.6f}", flush=True)
-            print(f"cpu_ready {cpu_s():.3f}", flush=True)
+            mark("ready")
             timer = state.pop("timer")
             timer.stop()  # type: ignore[attr-defined]
             if not idle:
                 window.close()  # type: ignore[attr-defined]
 
     def painted(window: object) -> None:
-        print(f"painted {time.time():.6f}", flush=True)
-        print(f"cpu_painted {cpu_s():.3f}", flush=True)
+        mark("painted")
         timer = QTimer()
         timer.setInterval(2)
         timer.timeout.connect(lambda: look(window))
@@ -152,7 +158,7 @@ def child_app(folder: Path, idle: float) -> int:
         state["timer"] = timer
 
     def settled(window: object) -> None:
-        print(f"settled {time.time():.6f}", flush=True)
+        mark("settled")
         if idle:
 
             def report() -> None:
@@ -182,8 +188,7 @@ def child_bare(idle: float) -> int:
             super().paintEvent(event)
             if not self.done:
                 self.done = True
-                print(f"painted {time.time():.6f}", flush=True)
-                print(f"cpu_painted {cpu_s():.3f}", flush=True)
+                mark("painted")
                 if idle:
                     QTimer.singleShot(int(idle * 1000), report)
                 else:
