@@ -3,9 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from desktop_chat.core.models import FactOrigin, Message, MessageStatus, Role, Session, Strategy, Usage
 from desktop_chat.core.storage.store import Store
+
+# A history recall by meaning searches: everyday notes, and one message about a puppy no word of a question
+# about "a pet" matches.
+PUPPY = "We finally adopted a golden retriever puppy, he chews everything."
+TOPICS = (
+    "The meeting moved to Thursday afternoon.",
+    "I repainted the garage door green.",
+    "Traffic was awful on the bridge today.",
+    "My sister is visiting in June.",
+    "The printer jammed again.",
+)
+
+
+def note(i: int) -> str:
+    return f"{TOPICS[i % len(TOPICS)]} (note {i})"
+
+
+def long_history(folder: Path, messages: int = 60, puppy_at: int = 10) -> None:
+    """The chat "A long history" in the data folder: ``messages`` notes, the ``puppy_at``-th about the puppy."""
+    store = Store.open(folder)
+    try:
+        session = store.sessions.create("A long history")
+        with store.db.transaction():
+            for i in range(messages):
+                text = PUPPY if i == puppy_at else note(i)
+                store.messages.append(session.id, Role.USER if i % 2 == 0 else Role.ASSISTANT, text)
+    finally:
+        store.close()
 
 
 def chat(

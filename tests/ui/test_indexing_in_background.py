@@ -7,10 +7,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from desktop_chat.core.models import PartKind, Role, Strategy
+from desktop_chat.core.models import PartKind, Strategy
 from desktop_chat.core.semantic.indexer import BATCH
 from desktop_chat.core.semantic.model import MODEL_NAME
-from desktop_chat.core.storage.store import Store
+from tests.helpers.chats import PUPPY, long_history, note
 from tests.helpers.db_lock import StallMeter
 from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.helpers.waiting import until
@@ -19,25 +19,14 @@ from tests.helpers.window import Harness, data_dir, ui_settings
 # Two batches (the indexer reports progress and hands its vectors to the window's connection a batch at a time):
 # the window must stay responsive through a whole batch's write and between batches. ~7 s of embedding.
 MESSAGES = BATCH + 64
-PUPPY = "We finally adopted a golden retriever puppy, he chews everything."
 # Seconds. Indexing on the GUI thread would freeze it for seconds (320 messages at ~50 a second; one batch
 # alone takes hundreds of ms), so a stall this long means the work left its thread. The 50 ms aim itself is a
 # figure for bench/window_stalls.py: on a loaded 2-core machine the loop misses 50 ms for want of CPU alone.
 STALL = 0.25
-TOPICS = [
-    "The meeting moved to Thursday afternoon.",
-    "I repainted the garage door green.",
-    "Traffic was awful on the bridge today.",
-    "My sister is visiting in June.",
-    "The printer jammed again.",
-]
 
 
 def big_export(path: Path, messages: int) -> Path:
-    turns = [
-        {"role": "user" if i % 2 == 0 else "assistant", "content": f"{TOPICS[i % len(TOPICS)]} (note {i})"}
-        for i in range(messages)
-    ]
+    turns = [{"role": "user" if i % 2 == 0 else "assistant", "content": note(i)} for i in range(messages)]
     turns[100] = {"role": "user", "content": PUPPY}
     path.write_text(json.dumps({"sessions": [{"title": "A long history", "messages": turns}]}), encoding="utf-8")
     return path
@@ -86,13 +75,7 @@ def test_an_import_is_indexed_in_the_background_without_stalling_the_window(
 def test_the_next_request_is_planned_again_by_meaning_once_indexing_ends(
     open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> None:
-    store = Store.open(data_dir(tmp_path))
-    session = store.sessions.create("A long history")
-    with store.db.transaction():
-        for i in range(60):
-            text = PUPPY if i == 10 else f"{TOPICS[i % len(TOPICS)]} (note {i})"
-            store.messages.append(session.id, Role.USER if i % 2 == 0 else Role.ASSISTANT, text)
-    store.close()
+    long_history(data_dir(tmp_path))
     # A small cap: the recent window cannot hold the whole chat, so the next request recalls.
     h = open_window(ui_settings(fake_openai, default_strategy=Strategy.HYBRID, max_request_tokens=600))
     state = h.window.state

@@ -24,6 +24,7 @@ from desktop_chat.core.semantic.model import Embedder
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 from desktop_chat.ui.settings.dialog import PAGE_MODULES
+from tests.helpers.chats import PUPPY, long_history
 from tests.helpers.fake_openai import FakeOpenAIServer
 from tests.helpers.waiting import until
 from tests.helpers.window import Harness, data_dir, ui_settings
@@ -98,20 +99,10 @@ def test_the_settings_pages_are_imported_in_a_worker_once_the_window_is_ready_an
     assert seen["shown"] and seen["page"] == "ProvidersPage" and seen["profiles"] >= 1, seen
 
 
-PUPPY = "We finally adopted a golden retriever puppy, he chews everything."
-TOPICS = ["The meeting moved to Thursday afternoon.", "I repainted the garage door green.", "The printer jammed."]
-
-
 def test_a_drafts_recall_queries_are_embedded_in_a_worker_and_its_preview_recalls_by_meaning_as_before(
     open_window: Callable[..., Harness], tmp_path: Path, fake_openai: FakeOpenAIServer
 ) -> None:
-    store = Store.open(data_dir(tmp_path))
-    session = store.sessions.create("A long history")
-    with store.db.transaction():
-        for i in range(60):
-            text = PUPPY if i == 10 else f"{TOPICS[i % len(TOPICS)]} (note {i})"
-            store.messages.append(session.id, Role.USER if i % 2 == 0 else Role.ASSISTANT, text)
-    store.close()
+    long_history(data_dir(tmp_path))
     # A small cap: the recent window cannot hold the whole chat, so the next request recalls.
     h = open_window(ui_settings(fake_openai, default_strategy=Strategy.HYBRID, max_request_tokens=600))
     state = h.window.state
