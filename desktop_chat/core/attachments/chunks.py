@@ -10,6 +10,7 @@ characters, not tokens: cutting must not load a tokenizer (a chunk of ~1,200 cha
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 CHUNK_CHARS = 1_200
@@ -60,36 +61,25 @@ def _pieces(paragraph: str, size: int) -> list[str]:
     """A paragraph as pieces of at most ``size`` characters: whole, else by sentences, else by words."""
     if len(paragraph) <= size:
         return [paragraph]
-    pieces: list[str] = []
-    current = ""
-    for sentence in _SENTENCE_END.split(paragraph):
-        for word_run in _by_words(sentence, size):
-            if current and len(current) + 1 + len(word_run) > size:
-                pieces.append(current)
-                current = ""
-            current = f"{current} {word_run}" if current else word_run
-    if current:
-        pieces.append(current)
-    return pieces
+    return _pack((run for sentence in _SENTENCE_END.split(paragraph) for run in _by_words(sentence, size)), size)
 
 
 def _by_words(sentence: str, size: int) -> list[str]:
     if len(sentence) <= size:
         return [sentence]
+    # A "word" longer than a chunk (a base64 blob, a URL) is cut into pieces of ``size``.
+    return _pack((word[at : at + size] for word in sentence.split() for at in range(0, len(word), size)), size)
+
+
+def _pack(parts: Iterable[str], size: int) -> list[str]:
+    """``parts`` joined by spaces into runs of at most ``size`` characters, in order."""
     runs: list[str] = []
     current = ""
-    for whole in sentence.split():
-        word = whole
-        while len(word) > size:  # one "word" longer than a chunk (a base64 blob, a URL): cut it
-            if current:
-                runs.append(current)
-                current = ""
-            runs.append(word[:size])
-            word = word[size:]
-        if current and len(current) + 1 + len(word) > size:
+    for part in parts:
+        if current and len(current) + 1 + len(part) > size:
             runs.append(current)
             current = ""
-        current = f"{current} {word}" if current else word
+        current = f"{current} {part}" if current else part
     if current:
         runs.append(current)
     return runs
