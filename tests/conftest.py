@@ -17,6 +17,7 @@ pytest_plugins: list[str] = [
     "tests.helpers.fake_openai",
     "tests.helpers.file_server",
     "tests.helpers.llama",
+    "tests.helpers.qt_garbage",
     "tests.helpers.x11",
 ]
 

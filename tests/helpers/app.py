@@ -8,7 +8,6 @@ store, the profile's reply settings) instead of one prepared client.
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,10 +90,6 @@ def open_app(
         prepare: Callable[[Store], Any] | None = None,
         access: SecretAccess | None = None,
     ) -> App:
-        # The previous test's event loop (qasync keeps Qt timers) is garbage now: collect it here, on
-        # the GUI thread. Left to the collector, a worker thread (a to_thread call) may run it, and Qt
-        # warns "Timers cannot be stopped from another thread".
-        gc.collect()
         folder = data_dir(tmp_path)
         store_settings(folder, settings or ui_settings(fake_openai))
         store = Store.open(folder)
@@ -128,9 +123,8 @@ def open_app(
             run(qloop, app.window.shutdown())
         app.window.deleteLater()
         app.store.close()
-    # Delete the windows now, on this thread: left to Python's cycle collector they could be
-    # destroyed on a worker thread of a later test ("Timers cannot be stopped from another thread").
+    # Deleted now, before the theme's reset below, which they would restyle for (their cycles' Python side is
+    # collected on this thread once the test ends: tests/helpers/qt_garbage.py).
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     opened.clear()
-    gc.collect()
     QGuiApplication.styleHints().setColorScheme(Qt.ColorScheme.Unknown)  # a test's theme must not outlive it

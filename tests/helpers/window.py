@@ -45,8 +45,8 @@ def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     try:
         yield loop
     finally:
-        collector.stop()
-        gc.collect()
+        collector.stop()  # automatic collection stays off: tests/helpers/qt_garbage.py collects once pytest lets go
+        gc.collect()  # the test's garbage while the loop is still open, for finalizers that use it
         pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for task in pending:
             task.cancel()
@@ -120,3 +120,4 @@ def open_window(
             run(qloop, harness.window.shutdown())
         harness.window.deleteLater()
         harness.store.close()
+    explain_timeouts_with()  # its lambda held the window (and its unparented QObjects) past the test

@@ -36,6 +36,7 @@ class MainThreadGarbageCollector:
         """
         self._threshold = gc.get_threshold()
         self._young = 0  # survivors of the youngest generation's collections, in the middle one since
+        self._automatic = gc.isenabled()  # what stop() puts back: a test may already have turned it off
         gc.disable()
         self.timer = QTimer()
         self.timer.setInterval(self.INTERVAL_MS)
@@ -72,5 +73,7 @@ class MainThreadGarbageCollector:
             self.timer.start()
 
     def stop(self) -> None:
+        """Stop collecting; automatic collection as it was before (the tests turn it off around a Qt test)."""
         self.timer.stop()
-        gc.enable()
+        if self._automatic:
+            gc.enable()
