@@ -281,16 +281,27 @@ def show_window(folder: Path) -> MainWindow:
     return window
 
 
-def paint_now(window: MainWindow, seconds: float = 2.0) -> None:
-    """Run Qt's events until the window has painted once, before asyncio and qasync are even imported."""
+def paint_now(painted: Callable[[], bool], seconds: float = 2.0) -> None:
+    """Run Qt's events until ``painted()``, before asyncio and qasync are even imported."""
     import time
 
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     deadline = time.monotonic() + seconds
-    while not window.painted and time.monotonic() < deadline:
+    while not painted() and time.monotonic() < deadline:
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def show_first_look(window: MainWindow, folder: Path, *, paint: bool = True) -> None:
+    """The chat the window reopens, read straight from the database (and painted), before the core loads."""
+    from desktop_chat.core.paths import database_path
+    from desktop_chat.ui.window.glance import show_first_look as show
+
+    look = show(window, database_path(folder))
+    if look is not None and paint:
+        rows = look.chat.rows
+        paint_now(lambda: rows.painted)
 
 
 async def run_window(
@@ -317,6 +328,7 @@ async def run_window(
 
     if window is None:
         window = show_window(folder)
+        show_first_look(window, folder, paint=False)  # the loop paints it
     restore_hooks = install_error_hooks(window.notify, log_path(folder), asyncio.get_running_loop())
     try:
         return await _live(folder, window, on_painted, on_ready, preload or Preload(), long_lived=long_lived)
@@ -418,9 +430,10 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     assert isinstance(app, QApplication)
     apply_identity(app, icon=False)  # the icon is set once the last chat shows (_live)
     window = show_window(folder)
-    paint_now(window)
+    paint_now(lambda: window.painted)
     if on_painted is not None:
         on_painted(window)
+    show_first_look(window, folder)  # the last chat and the composer, while nothing else runs yet
     from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 
     collector = MainThreadGarbageCollector(from_first_freeze=True)  # before any worker thread starts

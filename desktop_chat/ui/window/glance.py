@@ -1,0 +1,196 @@
+"""The window's first look: the chat it reopens, its newest messages and the composer, before the core loads.
+
+The window is usable when the user's last chat shows and they can type. Building that from the workspace
+means loading the core (~130 modules) and the panes' own modules first: ~0.3 s of CPU on a 2-core machine.
+The first look needs none of it: ``core/storage/glance.py`` reads the chat and its newest rows with one
+read-only query (~5 ms), and they are drawn here with the chat's own look (``ui/chat/row_look.py``): the
+same widths, header line, tint and fonts. The composer is the window's real one: what is typed stays.
+
+When the workspace is attached and the real chat has opened (``MainWindow.attach``), ``retire`` puts the
+chat in its place; rows gain what needs the core (links, costs, context marks, attachments, coloured
+code). A message sent with Enter before then is sent at that moment, not lost. No file, an older or newer
+schema, or a file the read cannot open: no first look, and the window starts as before.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QRect, QSize, Slot
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from desktop_chat.core.storage.glance import Glance, GlancedMessage, read_glance
+from desktop_chat.ui.chat.row_look import (
+    PAD,
+    ROLE_NAMES,
+    Theme,
+    head_html,
+    paint_tint,
+    plain,
+    row_document,
+    row_rect,
+    when,
+)
+from desktop_chat.ui.chat.row_look import text_width as row_text_width
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from PySide6.QtGui import QPaintEvent, QTextDocument
+
+    from desktop_chat.ui.chat.composer import Composer
+    from desktop_chat.ui.window.main_window import MainWindow
+
+ROWS = 40  # read; only those that fill the pane are laid out, as the chat loads older rows until it is full
+
+
+class GlanceRows(QWidget):
+    """The newest messages drawn from the bottom up, as the chat shows them scrolled to its end."""
+
+    def __init__(self, messages: tuple[GlancedMessage, ...], scrollbar: int) -> None:
+        super().__init__()
+        self.setAccessibleName("Messages")
+        self.setAccessibleDescription("The chat's newest messages; the whole chat opens in a moment")
+        self._messages = messages
+        self._scrollbar = scrollbar  # the chat's list keeps room for its scroll bar: the rows are as wide
+        self._theme = Theme(self.palette())
+        self._width = -1
+        self._documents: list[tuple[QTextDocument, int, bool]] = []  # newest first, with their heights
+        self.painted = False
+
+    def _newest_first(self, width: int, room: int) -> list[tuple[QTextDocument, int, bool]]:
+        """Documents of the newest messages, newest first, laid out ``width`` wide until ``room`` is filled."""
+        if width != self._width:
+            self._width = width
+            self._documents = []
+        shown, filled = self._documents, sum(height for _, height, _ in self._documents)
+        for message in reversed(self._messages[: len(self._messages) - len(shown)]):
+            if filled >= room:
+                break
+            doc = self._document(message, width)
+            height = int(doc.size().height()) + 8
+            shown.append((doc, height, message.role == "user"))
+            filled += height
+        return shown
+
+    def _document(self, message: GlancedMessage, width: int) -> QTextDocument:
+        bits = [html.escape(when(message.created_at))]
+        if message.role == "assistant" and message.model:
+            bits.append(html.escape(message.model))
+        doc = row_document(self.font())
+        head = head_html(ROLE_NAMES.get(message.role, message.role), bits, self._theme.dim.name())
+        if message.role == "assistant":  # Qt's own Markdown: markdown-it loads with the chat
+            doc.setHtml(head)
+            cursor = doc.rootFrame().lastCursorPosition()
+            cursor.insertBlock()
+            cursor.insertMarkdown(message.text)
+        else:
+            doc.setHtml(head + plain(message.text))
+        doc.setTextWidth(width)
+        return doc
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 200)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        from PySide6.QtGui import QPainter
+
+        self.painted = True
+        full = self.width() - self._scrollbar
+        painter = QPainter(self)
+        rows = self._newest_first(row_text_width(full), self.height())
+        # Scrolled to its end, as the chat opens; a chat shorter than the pane starts at the top, as a list does.
+        bottom = min(self.height(), sum(height for _, height, _ in rows))
+        for doc, height, mine in rows:
+            rect = row_rect(QRect(0, bottom - height, full, height))
+            if mine:
+                paint_tint(painter, rect, self._theme.user_tint)
+            painter.save()
+            painter.translate(rect.topLeft())
+            doc.drawContents(painter)
+            painter.restore()
+            bottom -= height
+            if bottom <= 0:
+                break
+        painter.end()
+
+
+class GlanceChat(QWidget):
+    """The chat pane of the first look: the title as the chat's header shows it, the rows below."""
+
+    def __init__(self, glance: Glance, scrollbar: int) -> None:
+        super().__init__()
+        self.setAccessibleName("Chat (opening)")
+        self.title = QLabel(glance.title or "New chat")
+        self.title.setAccessibleName("Chat title")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)  # the chat header's title (ChatView)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.rows = GlanceRows(glance.messages, scrollbar)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(0)
+        layout.setContentsMargins(0, 8, 0, 0)
+        self.title.setContentsMargins(PAD, 0, PAD, 4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.rows, 1)
+
+
+class FirstLook:
+    """The first look in the window's centre pane, until ``retire`` hands it to the real chat."""
+
+    def __init__(self, window: MainWindow, glance: Glance, composer: Composer, scrollbar: int) -> None:
+        self.glance = glance
+        self.chat = GlanceChat(glance, scrollbar)
+        self.centre = QWidget()
+        self.centre.setAccessibleName("Chat")
+        self.column = QVBoxLayout(self.centre)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.column.setSpacing(0)
+        self.column.addWidget(self.chat, 1)
+        self.column.addWidget(composer)
+        self.pending: str | None = None  # a message sent before the workspace was there
+        self._composer = composer
+        composer.send.connect(self._sent)
+
+    @Slot(str)
+    def _sent(self, text: str) -> None:
+        self.pending = text
+
+    def retire(self, window: MainWindow) -> None:
+        """The real chat is open: it takes the first look's place; a message sent meanwhile goes now."""
+        self._composer.send.disconnect(self._sent)
+        self.chat.hide()
+        self.column.removeWidget(self.chat)
+        self.chat.deleteLater()
+        window.chat.show()
+        pending, self.pending = self.pending, None
+        if pending is not None and pending == self._composer.text():
+            window.replies.send(pending)
+
+
+def show_first_look(window: MainWindow, database: Path) -> FirstLook | None:
+    """Show the chat the window will reopen, read straight from ``database``; None when there is nothing to show."""
+    glance = read_glance(database, window.last_session(), ROWS)
+    if glance is None:
+        return None
+    from PySide6.QtWidgets import QScrollBar
+
+    from desktop_chat.ui.chat.composer import Composer
+
+    composer = Composer()
+    look = FirstLook(window, glance, composer, QScrollBar().sizeHint().width())
+    window.composer = composer
+    window.first_look = look
+    placeholder = window.splitter.widget(1)
+    window.splitter.insertWidget(1, look.centre)
+    if placeholder is not None:
+        placeholder.hide()
+        placeholder.setParent(None)
+        placeholder.deleteLater()
+    from desktop_chat.ui.window.main_window import window_title
+
+    window.setWindowTitle(window_title(glance.title or "New chat"))
+    composer.edit.setFocus()
+    return look
