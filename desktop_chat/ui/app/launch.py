@@ -108,13 +108,10 @@ def import_heavy_modules() -> None:
     the loop for ~0.5 s on the first send. Started when the user begins a message
     (``load_sdk_when_typing``): a window that is only read never pays for it.
     """
-    import openai
-
     import desktop_chat.core.bootstrap  # noqa: F401
+    from desktop_chat.core.providers.openai_client import load_sdk
 
-    # The SDK imports its chat resources on first use; a throwaway client (never used to
-    # connect) makes that happen here instead of on the loop during the first send.
-    openai.AsyncOpenAI(api_key="unused", base_url="http://127.0.0.1:9/v1").chat.completions  # noqa: B018
+    load_sdk()  # one thread at a time: a message sent meanwhile builds its client in another worker
 
 
 def load_sdk_when_typing(window: MainWindow, long_lived: Callable[[], None] | None = None) -> None:
