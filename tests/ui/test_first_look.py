@@ -110,6 +110,9 @@ show = launch.show_first_look
 
 def first_look(window, folder, **kwargs):
     show(window, folder, **kwargs)
+    if sys.argv[2:] == ["close"]:  # the user closes the window at once
+        window.close()
+        return
     look = window.first_look
     seen["painted"] = look is not None and look.chat.rows.painted
     seen["title"] = window.windowTitle()
@@ -158,3 +161,42 @@ def test_the_first_look_is_painted_before_the_core_or_the_event_loop_loads(tmp_p
     assert [m for m in NOT_IN_THE_FIRST_LOOK if m in seen["loaded"]] == []
     assert seen["ready_title"] == seen["title"]
     assert seen["rows"] == ["When do I plant tulips?", "In **autumn**, before the ground freezes."]
+
+
+def test_the_first_look_is_drawn_in_the_saved_theme_and_conversation_font_size(qtbot: Any, tmp_path: Path) -> None:
+    from desktop_chat.ui.app.launch import show_first_look
+    from desktop_chat.ui.app.theme import apply_theme, is_dark
+
+    folder = data_dir(tmp_path)
+    _two_chats(folder)
+    store = Store.open(folder)
+    store.settings.set("theme", "dark")
+    store.settings.set("conversation_font_size", 17)
+    store.close()
+    window = MainWindow(QSettings(str(window_settings_path(folder)), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        show_first_look(window, folder)
+        look = window.first_look
+        assert look is not None and look.chat.rows.painted
+        assert is_dark(look.chat.rows.palette()), "a dark theme from the first look on"
+        assert look.chat.rows.font().pointSize() == 17
+        assert window.windowTitle().endswith("Garden plans")
+    finally:
+        apply_theme("system")  # the palette is the application's: leave it as the other tests expect
+
+
+def test_a_window_closed_during_the_first_look_closes(tmp_path: Path) -> None:
+    folder = data_dir(tmp_path)
+    _two_chats(folder)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(folder), "close"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,  # before, the close was lost and the window stayed
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]

@@ -12,6 +12,7 @@ too (``Chats.chat_to_reopen``), so the first look and the real chat are always t
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,8 @@ class Glance:
     session_id: int
     title: str
     messages: tuple[GlancedMessage, ...]  # the newest active ones, oldest first
+    theme: str = "system"  # the appearance settings, so the first look is drawn as the chat will be
+    font_size: int | None = None  # the conversation's, in points
 
 
 def chat_to_reopen(conn: sqlite3.Connection, last: int | None) -> tuple[int, str] | None:
@@ -81,4 +84,19 @@ def _read(conn: sqlite3.Connection, last: int | None, limit: int) -> Glance | No
         GlancedMessage(role=role, text=text, created_at=datetime.fromisoformat(created), model=model)
         for role, text, created, model in reversed(rows)
     )
-    return Glance(session_id=session_id, title=title, messages=messages)
+    theme, font_size = _appearance(conn)
+    return Glance(session_id=session_id, title=title, messages=messages, theme=theme, font_size=font_size)
+
+
+def _appearance(conn: sqlite3.Connection) -> tuple[str, int | None]:
+    """The theme and the conversation's font size as saved; a value the settings would refuse reads as unset
+    (the workspace applies the settings' own reading a moment later)."""
+    saved = dict(conn.execute("SELECT key, value FROM settings WHERE key IN ('theme', 'conversation_font_size')"))
+    try:
+        theme = json.loads(saved.get("theme", '"system"'))
+        size = json.loads(saved.get("conversation_font_size", "null"))
+    except json.JSONDecodeError:
+        return "system", None
+    theme = theme if theme in ("system", "light", "dark") else "system"
+    size = size if type(size) is int and 6 <= size <= 48 else None  # the settings' own bounds
+    return theme, size

@@ -254,6 +254,15 @@ async def _painted(widget: QWidget) -> None:
         widget.removeEventFilter(watch)
 
 
+def _show_storage_notice(window: MainWindow, text: str) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    notice = QLabel(text)
+    notice.setAccessibleName("Data folder notice")
+    notice.setWordWrap(True)
+    window.statusBar().addPermanentWidget(notice, 1)
+
+
 def _resolve(future: asyncio.Future[None], *_signal_args: object) -> None:
     """Settle ``future`` once (connected through ``partial``: a signal's own arguments are ignored)."""
     if not future.done():
@@ -352,6 +361,8 @@ async def _live(
     painted: asyncio.Future[None] = loop.create_future()
     closing: asyncio.Future[None] = loop.create_future()
     window.closeRequested.connect(partial(_resolve, closing))
+    if window.close_requested:  # closed while the first look showed: start, then close at once
+        _resolve(closing)
     if window.painted:
         _resolve(painted)
     else:
@@ -374,12 +385,7 @@ async def _live(
     render.defer_highlighting()  # the last chat shows first, its code coloured once the lexers are compiled
     window.attach(workspace, plan=False)
     if workspace.storage_notice:  # opened read-only (a read-only folder, a full disk): say why saving fails
-        from PySide6.QtWidgets import QLabel
-
-        notice = QLabel(workspace.storage_notice)
-        notice.setAccessibleName("Data folder notice")
-        notice.setWordWrap(True)
-        window.statusBar().addPermanentWidget(notice, 1)
+        _show_storage_notice(window, workspace.storage_notice)
     # The last chat shows. What the first preview needs loads now, off the GUI thread: the code
     # lexers, then the encodings; the first "next request" summary follows. openai waits for a
     # key typed in the composer (or the core's first client, which it builds in a worker thread).

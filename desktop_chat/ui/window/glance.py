@@ -129,6 +129,10 @@ class GlanceChat(QWidget):
         font.setBold(True)
         self.title.setFont(font)
         self.rows = GlanceRows(glance.messages, scrollbar)
+        if glance.font_size is not None:  # the conversation's size (Settings), as the chat's list has it
+            rows_font = self.rows.font()
+            rows_font.setPointSize(glance.font_size)
+            self.rows.setFont(rows_font)
         layout = QVBoxLayout(self)
         layout.setSpacing(0)
         layout.setContentsMargins(0, 8, 0, 0)
@@ -178,6 +182,11 @@ def show_first_look(window: MainWindow, database: Path) -> FirstLook | None:
     from PySide6.QtWidgets import QScrollBar
 
     from desktop_chat.ui.chat.composer import Composer
+
+    if glance.theme != "system":  # drawn as the chat will be: a dark theme from the start, not a flash of light
+        from desktop_chat.ui.app.theme import apply_theme
+
+        apply_theme(glance.theme)
 
     composer = Composer()
     look = FirstLook(window, glance, composer, QScrollBar().sizeHint().width())

@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self.current_id: int | None = None
         self._painted = False
         self._may_close = False
+        self.close_requested = False
         self.settings_dialog: Any = None  # ui/settings.py makes it on first open
         self.welcome: Any = None  # ui/first_run.py's setup, when shown
         # The panes exist once build_panes() ran (right after the first paint).
@@ -464,6 +465,7 @@ class MainWindow(QMainWindow):
         # Closing is asynchronous: the running reply is stopped and saved and the workspace
         # closed before the loop ends. The launcher listens for this and calls shutdown().
         event.ignore()
+        self.close_requested = True  # before the launcher listens (the first look): it asks this
         self.closeRequested.emit()
 
     async def shutdown(self) -> None:

@@ -114,3 +114,26 @@ def test_reading_the_first_look_loads_nothing_of_the_core_but_itself(tmp_path: P
         out.strip()
         == "['desktop_chat', 'desktop_chat.core', 'desktop_chat.core.storage', 'desktop_chat.core.storage.glance']"
     )
+
+
+def test_the_saved_theme_and_font_size_come_with_the_first_look_and_a_damaged_one_reads_as_unset(
+    tmp_path: Path,
+) -> None:
+    database, older, _ = _folder_with_chats(tmp_path)
+    glance = read_glance(database, older, limit=1)
+    assert glance is not None and (glance.theme, glance.font_size) == ("system", None)  # never set
+    store = Store.open(tmp_path)
+    store.settings.set("theme", "dark")
+    store.settings.set("conversation_font_size", 15)
+    store.close()
+    glance = read_glance(database, older, limit=1)
+    assert glance is not None and (glance.theme, glance.font_size) == ("dark", 15)
+    with sqlite3.connect(database) as conn:  # as another program or a bad disk could leave them
+        conn.execute("UPDATE settings SET value = '\"purple\"' WHERE key = 'theme'")
+        conn.execute("UPDATE settings SET value = '900' WHERE key = 'conversation_font_size'")
+    glance = read_glance(database, older, limit=1)
+    assert glance is not None and (glance.theme, glance.font_size) == ("system", None)
+    with sqlite3.connect(database) as conn:
+        conn.execute("UPDATE settings SET value = '{not json' WHERE key = 'theme'")
+    glance = read_glance(database, older, limit=1)
+    assert glance is not None and glance.title == "Trip to Lisbon" and glance.theme == "system"
