@@ -30,6 +30,7 @@ class GlancedMessage:
     text: str  # the message's text parts, at most LONGEST_TEXT characters
     created_at: datetime
     model: str | None
+    status: str  # "complete", "streaming", "stopped" or "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +77,13 @@ def _read(conn: sqlite3.Connection, last: int | None, limit: int) -> Glance | No
         return None
     session_id, title = chat
     rows = conn.execute(
-        f"SELECT role, substr(content, 1, {LONGEST_TEXT}), created_at, model FROM messages"
+        f"SELECT role, substr(content, 1, {LONGEST_TEXT}), created_at, model, status FROM messages"
         " WHERE session_id = ? AND active = 1 ORDER BY id DESC LIMIT ?",
         (session_id, limit),
     ).fetchall()
     messages = tuple(
-        GlancedMessage(role=role, text=text, created_at=datetime.fromisoformat(created), model=model)
-        for role, text, created, model in reversed(rows)
+        GlancedMessage(role=role, text=text, created_at=datetime.fromisoformat(created), model=model, status=status)
+        for role, text, created, model, status in reversed(rows)
     )
     theme, font_size = _appearance(conn)
     return Glance(session_id=session_id, title=title, messages=messages, theme=theme, font_size=font_size)

@@ -99,18 +99,18 @@ class MessageDelegate(QStyledItemDelegate):
             bits.append(f'<i><a href="{ACTION}:{CONTEXT}:{message.id}">{row.context}</a></i>')
         if row.cost and row.status is not MessageStatus.STREAMING:
             bits.append(html.escape(row.cost))
-        actions: list[str] = []
+        actions: list[tuple[str, str]] = []
         if message is not None and row.status is not MessageStatus.STREAMING:
             mid = message.id
             if row.versions[1] > 1:
-                actions.append(f'<a href="{ACTION}:{DELETE_VERSION}:{mid}">Delete version</a>')
+                actions.append((f"{ACTION}:{DELETE_VERSION}:{mid}", "Delete version"))
             copy = "Copied ✓" if row.copied else "Copy"
-            actions.append(f'<a href="{ACTION}:{COPY_MESSAGE}:{mid}">{copy}</a>')
+            actions.append((f"{ACTION}:{COPY_MESSAGE}:{mid}", copy))
             if message.role is Role.USER:
-                actions.append(f'<a href="{ACTION}:{EDIT}:{mid}">Edit</a>')
+                actions.append((f"{ACTION}:{EDIT}:{mid}", "Edit"))
             elif row.last_reply and row.status in (MessageStatus.COMPLETE, MessageStatus.STOPPED):
-                actions.append(f'<a href="{ACTION}:{REGENERATE}:{mid}">Regenerate</a>')
-        return head_html(role_name(row), bits, dim, f"{self._versions(row)}<small>{' &nbsp; '.join(actions)}</small>")
+                actions.append((f"{ACTION}:{REGENERATE}:{mid}", "Regenerate"))
+        return head_html(role_name(row), bits, dim, actions, self._versions(row))
 
     def _versions(self, row: Row) -> str:
         """ "< 2/3 >" to flip between the message's versions ("" for one): full size, the arrows' links padded

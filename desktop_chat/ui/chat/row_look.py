@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 MAX_TEXT_WIDTH = 760  # a readable line length, as in a document
 PAD = 12
 ROLE_NAMES = {"user": "You", "assistant": "Assistant", "system": "System"}
-STYLE = "pre { margin: 0; } p { margin-top: 4px; margin-bottom: 4px; }"
+PARAGRAPH_MARGIN = 4  # pixels above and below a paragraph
+STYLE = f"pre {{ margin: 0; }} p {{ margin-top: {PARAGRAPH_MARGIN}px; margin-bottom: {PARAGRAPH_MARGIN}px; }}"
 
 
 class Theme:
@@ -71,12 +72,14 @@ def row_document(font: QFont) -> RowDocument:
     return doc
 
 
-def head_html(role: str, bits: Sequence[str], dim: str, right: str = "") -> str:
-    """A row's first line: the role in bold, then ``bits`` (already escaped) dimmed; ``right`` at the right."""
+def head_html(role: str, bits: Sequence[str], dim: str, links: Sequence[tuple[str, str]], versions: str = "") -> str:
+    """A row's first line: the role in bold, then ``bits`` (already escaped) dimmed; at the right ``versions``
+    and the row's actions, ``links`` of (href, label)."""
+    actions = " &nbsp; ".join(f'<a href="{href}">{label}</a>' for href, label in links)
     return (
         '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
         f"<td><b>{role}</b> &nbsp;<span style='color:{dim}'>{' · '.join(bits)}</span></td>"
-        f"<td align='right'>{right}</td></tr></table>"
+        f"<td align='right'>{versions}<small>{actions}</small></td></tr></table>"
     )
 
 

@@ -7,9 +7,12 @@ read-only query (~5 ms), and they are drawn here with the chat's own look (``ui/
 same widths, header line, tint and fonts. The composer is the window's real one: what is typed stays.
 
 When the workspace is attached and the real chat has opened (``MainWindow.attach``), ``retire`` puts the
-chat in its place; rows gain what needs the core (links, costs, context marks, attachments, coloured
-code). A message sent with Enter before then is sent at that moment, not lost. No file, an older or newer
-schema, or a file the read cannot open: no first look, and the window starts as before.
+chat in its place. The rows keep their places (the same widths, margins, header line and actions, bottom
+first); they gain what needs the core: costs, context marks, attachments, tool calls, working links. Replies
+are read here by Qt's own Markdown reader (markdown-it takes ~40 ms to load and set up; the chat's renderer
+then replaces it): paragraphs and lists take the same height, a code block or a heading a few pixels less.
+A message sent with Enter before then is sent at that moment, not lost. No file, an older or newer schema,
+or a file the read cannot open: no first look, and the window starts as before.
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QSize, Slot
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_chat.core.storage.glance import Glance, GlancedMessage, read_glance
 from desktop_chat.ui.chat.row_look import (
     PAD,
+    PARAGRAPH_MARGIN,
     ROLE_NAMES,
     Theme,
     head_html,
@@ -42,6 +47,7 @@ if TYPE_CHECKING:
     from desktop_chat.ui.chat.composer import Composer
     from desktop_chat.ui.window.main_window import MainWindow
 
+INERT = "first-look:"  # the actions' links lead nowhere until the chat has opened
 ROWS = 40  # read; only those that fill the pane are laid out, as the chat loads older rows until it is full
 
 
@@ -54,6 +60,8 @@ class GlanceRows(QWidget):
         self.setAccessibleDescription("The chat's newest messages; the whole chat opens in a moment")
         self._messages = messages
         self._scrollbar = scrollbar  # the chat's list keeps room for its scroll bar: the rows are as wide
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.Base)  # the list's background
         self._theme = Theme(self.palette())
         self._width = -1
         self._documents: list[tuple[QTextDocument, int, bool]] = []  # newest first, with their heights
@@ -68,23 +76,29 @@ class GlanceRows(QWidget):
         for message in reversed(self._messages[: len(self._messages) - len(shown)]):
             if filled >= room:
                 break
-            doc = self._document(message, width)
+            doc = self._document(message, width, last=not shown)
             height = int(doc.size().height()) + 8
             shown.append((doc, height, message.role == "user"))
             filled += height
         return shown
 
-    def _document(self, message: GlancedMessage, width: int) -> QTextDocument:
+    def _document(self, message: GlancedMessage, width: int, *, last: bool) -> QTextDocument:
         bits = [html.escape(when(message.created_at))]
         if message.role == "assistant" and message.model:
             bits.append(html.escape(message.model))
+        if message.status in ("stopped", "failed"):
+            bits.append(f"<b>{message.status}</b>")
+        # The chat's actions, shown as it shows them (they take their line's height); they work once it opens.
+        links = [(INERT, "Copy")]
+        if message.role == "user":
+            links.append((INERT, "Edit"))
+        elif last and message.role == "assistant" and message.status in ("complete", "stopped"):
+            links.append((INERT, "Regenerate"))
         doc = row_document(self.font())
-        head = head_html(ROLE_NAMES.get(message.role, message.role), bits, self._theme.dim.name())
-        if message.role == "assistant":  # Qt's own Markdown: markdown-it loads with the chat
+        head = head_html(ROLE_NAMES.get(message.role, message.role), bits, self._theme.dim.name(), links)
+        if message.role == "assistant":
             doc.setHtml(head)
-            cursor = doc.rootFrame().lastCursorPosition()
-            cursor.insertBlock()
-            cursor.insertMarkdown(message.text)
+            _insert_markdown(doc, message.text)
         else:
             doc.setHtml(head + plain(message.text))
         doc.setTextWidth(width)
@@ -114,6 +128,24 @@ class GlanceRows(QWidget):
             if bottom <= 0:
                 break
         painter.end()
+
+
+def _insert_markdown(doc: QTextDocument, text: str) -> None:
+    """``text`` as Markdown by Qt's own reader (markdown-it, ~40 ms to load and set up, comes with the chat),
+    its paragraphs spaced as the chat's stylesheet spaces them, so a reply takes the height it will keep."""
+    from PySide6.QtGui import QTextCursor
+
+    cursor = doc.rootFrame().lastCursorPosition()
+    cursor.insertBlock()
+    first = cursor.block()
+    cursor.insertMarkdown(text)
+    block = first
+    while block.isValid():
+        spaced = block.blockFormat()
+        spaced.setTopMargin(max(spaced.topMargin(), PARAGRAPH_MARGIN))
+        spaced.setBottomMargin(max(spaced.bottomMargin(), PARAGRAPH_MARGIN))
+        QTextCursor(block).setBlockFormat(spaced)
+        block = block.next()
 
 
 class GlanceChat(QWidget):
@@ -192,12 +224,14 @@ def show_first_look(window: MainWindow, database: Path) -> FirstLook | None:
     look = FirstLook(window, glance, composer, QScrollBar().sizeHint().width())
     window.composer = composer
     window.first_look = look
+    sizes = window.splitter.sizes()  # the remembered widths, which the real panes keep too
     placeholder = window.splitter.widget(1)
     window.splitter.insertWidget(1, look.centre)
     if placeholder is not None:
         placeholder.hide()
         placeholder.setParent(None)
         placeholder.deleteLater()
+    window.splitter.setSizes(sizes)
     from desktop_chat.ui.window.main_window import window_title
 
     window.setWindowTitle(window_title(glance.title or "New chat"))
