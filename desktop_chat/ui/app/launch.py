@@ -108,10 +108,9 @@ def import_heavy_modules() -> None:
     the loop for ~0.5 s on the first send. Started when the user begins a message
     (``load_sdk_when_typing``): a window that is only read never pays for it.
     """
-    import desktop_chat.core.bootstrap  # noqa: F401
-    from desktop_chat.core.providers.openai_client import load_sdk
+    from desktop_chat.core.bootstrap import load_provider_sdk
 
-    load_sdk()  # one thread at a time: a message sent meanwhile builds its client in another worker
+    load_provider_sdk()  # one thread at a time: a message sent meanwhile builds its client in another worker
 
 
 def load_sdk_when_typing(window: MainWindow, long_lived: Callable[[], None] | None = None) -> None:
@@ -301,10 +300,9 @@ def paint_now(painted: Callable[[], bool], seconds: float = 2.0) -> None:
 
 def show_first_look(window: MainWindow, folder: Path, *, paint: bool = True) -> None:
     """The chat the window reopens, read straight from the database (and painted), before the core loads."""
-    from desktop_chat.core.paths import database_path
     from desktop_chat.ui.window.glance import show_first_look as show
 
-    look = show(window, database_path(folder))
+    look = show(window, folder)
     if look is not None and paint:
         rows = look.chat.rows
         paint_now(lambda: rows.painted)

@@ -2,7 +2,7 @@
 
 The window is usable when the user's last chat shows and they can type. Building that from the workspace
 means loading the core (~130 modules) and the panes' own modules first: ~0.3 s of CPU on a 2-core machine.
-The first look needs none of it: ``core/storage/glance.py`` reads the chat and its newest rows with one
+The first look needs none of it: ``core/facade/first_look.py`` reads the chat and its newest rows with one
 read-only query (~5 ms), and they are drawn here with the chat's own look (``ui/chat/row_look.py``): the
 same widths, header line, tint and fonts. The composer is the window's real one: what is typed stays.
 
@@ -24,7 +24,7 @@ from PySide6.QtCore import QRect, QSize, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from desktop_chat.core.storage.glance import Glance, GlancedMessage, read_glance
+from desktop_chat.core.facade.first_look import Glance, GlancedMessage, first_look
 from desktop_chat.ui.chat.row_look import (
     PAD,
     PARAGRAPH_MARGIN,
@@ -206,9 +206,9 @@ class FirstLook:
             window.replies.send(pending)
 
 
-def show_first_look(window: MainWindow, database: Path) -> FirstLook | None:
-    """Show the chat the window will reopen, read straight from ``database``; None when there is nothing to show."""
-    glance = read_glance(database, window.last_session(), ROWS)
+def show_first_look(window: MainWindow, data_dir: Path) -> FirstLook | None:
+    """Show the chat the window will reopen, read straight from the database; None when there is nothing to show."""
+    glance = first_look(data_dir, window.last_session(), ROWS)
     if glance is None:
         return None
     from PySide6.QtWidgets import QScrollBar

@@ -101,39 +101,15 @@ def test_a_schema_this_version_does_not_know_is_left_to_the_workspace(tmp_path: 
 
 
 def test_reading_the_first_look_loads_nothing_of_the_core_but_itself(tmp_path: Path) -> None:
-    database, older, _ = _folder_with_chats(tmp_path)
+    _, older, _ = _folder_with_chats(tmp_path)
     code = (
         "import sys; from pathlib import Path\n"
-        "from desktop_chat.core.storage.glance import read_glance\n"
-        f"glance = read_glance(Path({str(database)!r}), {older}, 5)\n"
+        "from desktop_chat.core.facade.first_look import first_look\n"
+        f"glance = first_look(Path({str(tmp_path)!r}), {older}, 5)\n"
         "assert glance is not None and glance.title == 'Trip to Lisbon'\n"
         "print(sorted(m for m in sys.modules if m.startswith('desktop_chat')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert (
-        out.strip()
-        == "['desktop_chat', 'desktop_chat.core', 'desktop_chat.core.storage', 'desktop_chat.core.storage.glance']"
-    )
-
-
-def test_the_saved_theme_and_font_size_come_with_the_first_look_and_a_damaged_one_reads_as_unset(
-    tmp_path: Path,
-) -> None:
-    database, older, _ = _folder_with_chats(tmp_path)
-    glance = read_glance(database, older, limit=1)
-    assert glance is not None and (glance.theme, glance.font_size) == ("system", None)  # never set
-    store = Store.open(tmp_path)
-    store.settings.set("theme", "dark")
-    store.settings.set("conversation_font_size", 15)
-    store.close()
-    glance = read_glance(database, older, limit=1)
-    assert glance is not None and (glance.theme, glance.font_size) == ("dark", 15)
-    with sqlite3.connect(database) as conn:  # as another program or a bad disk could leave them
-        conn.execute("UPDATE settings SET value = '\"purple\"' WHERE key = 'theme'")
-        conn.execute("UPDATE settings SET value = '900' WHERE key = 'conversation_font_size'")
-    glance = read_glance(database, older, limit=1)
-    assert glance is not None and (glance.theme, glance.font_size) == ("system", None)
-    with sqlite3.connect(database) as conn:
-        conn.execute("UPDATE settings SET value = '{not json' WHERE key = 'theme'")
-    glance = read_glance(database, older, limit=1)
-    assert glance is not None and glance.title == "Trip to Lisbon" and glance.theme == "system"
+    core = ["desktop_chat.core", "desktop_chat.core.facade", "desktop_chat.core.facade.first_look"]
+    core += ["desktop_chat.core.paths", "desktop_chat.core.storage", "desktop_chat.core.storage.glance"]
+    assert out.strip() == str(["desktop_chat", *core])
