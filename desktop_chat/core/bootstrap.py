@@ -42,6 +42,14 @@ def open_workspace(
     return Workspace(store, client_factory(access, environ=environ, local=local), secrets=access, local=local)
 
 
+def load_provider_sdk() -> None:
+    """Import the providers' SDK (openai, ~0.4 s) and warm it on the calling thread: a worker, before a first
+    request would pay for it on the loop. Safe beside a client being built in another worker."""
+    from desktop_chat.core.providers.openai_client import load_sdk
+
+    load_sdk()
+
+
 def pending_migrations(data_dir: Path) -> int:
     """How many schema migrations the data folder's database waits for (0 for a new or current one)."""
     from desktop_chat.core.paths import database_path

@@ -248,6 +248,7 @@ class Workspace:
 
     sessions = _Forward("chats", ChatsFacade.sessions)
     session = _Forward("chats", ChatsFacade.session)
+    chat_to_reopen = _Forward("chats", ChatsFacade.chat_to_reopen)
     sessions_page = _Forward("chats", ChatsFacade.sessions_page)
     listing_key = staticmethod(listing_key)
     new_session = _Forward("chats", ChatsFacade.new_session)

@@ -45,7 +45,8 @@ from desktop_chat.core.models import FactOrigin, FactStatus, MessageStatus, Role
 from desktop_chat.core.settings import Settings
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui import accessibility
-from desktop_chat.ui.chat.message_model import OUT_OF_CONTEXT, when
+from desktop_chat.ui.chat.message_model import OUT_OF_CONTEXT
+from desktop_chat.ui.chat.row_look import when
 from desktop_chat.ui.settings.dialog import PAGES
 from desktop_chat.ui.window.main_window import MainWindow
 from tests.helpers.app import App

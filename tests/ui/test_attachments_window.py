@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from desktop_chat.core.models import FilePart, ImagePart, Role
 from desktop_chat.core.settings import Settings
 from desktop_chat.ui.chat.attachment_chips import Chip
+from desktop_chat.ui.chat.row_look import row_rect, text_width
 from desktop_chat.ui.inspector.plan import OMITTED, PART
 from tests.helpers.fake_openai import FakeOpenAIServer, Fault
 from tests.helpers.waiting import until
@@ -329,14 +330,14 @@ def test_the_chat_shows_a_thumbnail_and_a_file_line_and_a_click_opens_the_stored
     image = thumbs.image(row.attachments[0])
     assert image is not None and (image.width(), image.height()) == (240, 160)  # decoded at its shown size
     assert len(thumbs.decode_ms) == 1  # once: drawing again reuses it
-    width = chat.delegate.text_width(chat.list.viewport().width())
+    width = text_width(chat.list.viewport().width())
     doc, _ = chat.delegate.document(row, width)
     assert "notes.txt" in doc.toPlainText()
     index = chat.model.index(chat.model.rows().index(row))
     rect = chat.list.visualRect(index)
     # The thumbnail is a link: find a point on it and click it, as a user does.
     layout = doc.documentLayout()
-    left = chat.delegate._rect(rect).topLeft()
+    left = row_rect(rect).topLeft()
     target = None
     for y in range(0, int(doc.size().height()), 4):
         for x in range(0, width, 8):

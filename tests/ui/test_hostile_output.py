@@ -17,6 +17,7 @@ from desktop_chat.core.models import MessageStatus
 from desktop_chat.ui.chat.chat_view import ACTION, ChatView, Row
 from desktop_chat.ui.chat.message_model import ROW_ROLE
 from desktop_chat.ui.chat.render import COPY_CODE, MarkdownRenderer
+from desktop_chat.ui.chat.row_look import row_rect
 from tests.helpers.waiting import until
 from tests.helpers.window import Harness
 
@@ -33,7 +34,7 @@ def _point_of(chat: ChatView, row: int, text: str) -> QPoint:
     """Where ``text`` is drawn in the list's viewport (its second character)."""
     index = chat.model.index(row)
     chat.list.scrollTo(index)
-    rect = chat.delegate._rect(chat.list.visualRect(index))
+    rect = row_rect(chat.list.visualRect(index))
     doc, _ = chat.delegate.document(index.data(ROW_ROLE), rect.width())
     found = doc.find(text, 0, QTextDocument.FindFlag.FindCaseSensitively)
     assert not found.isNull(), f"{text!r} is not shown"

@@ -49,6 +49,10 @@ class ChatsFacade:
     def session(self, session_id: int) -> Session:
         return self._ctx.session(session_id)
 
+    def chat_to_reopen(self, last: int | None) -> int | None:
+        """The saved chat to open at start: ``last`` unless it is gone or archived, else the latest active one."""
+        return self._ctx.store.sessions.to_reopen(last)
+
     def sessions_page(
         self, *, after: Session | None = None, limit: int = 50, include_archived: bool = False
     ) -> list[Session]:

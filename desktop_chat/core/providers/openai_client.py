@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import random
+import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -52,22 +53,34 @@ MAX_RETRY_AFTER = 20.0  # seconds; a server asking for longer gets this much
 _MODELS_LOOKUP_TIMEOUT = 5.0
 
 
-def _warm_sdk() -> None:
-    """What the first request of a process would do on the loop's (the window's) thread, done here.
+_SDK_LOCK = threading.Lock()
+
+
+def load_sdk() -> None:
+    """Import openai, its chat and models resources, and do what its first request would do on the loop's
+    (the window's) thread. One thread at a time: two threads importing its packages at once fail ("partially
+    initialized module"), as when a message is sent while the import started by typing still runs.
 
     httpx's transport imports anyio's asyncio backend on its first request (~20 ms), and pydantic builds each
     response type the first time one is parsed (a list of models, a streamed chunk, a completion: ~10 ms).
     """
-    import anyio._backends._asyncio  # noqa: F401 - imported by name in anyio.get_async_backend()
-    from openai.types import Model
-    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+    with _SDK_LOCK:
+        import anyio._backends._asyncio  # noqa: F401 - imported by name in anyio.get_async_backend()
 
-    Model.construct(id="warm", created=0, object="model", owned_by="")
-    choice = {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}
-    ChatCompletionChunk.construct(id="warm", choices=[choice], created=0, model="warm", object="chat.completion.chunk")
-    message = {"role": "assistant", "content": ""}
-    answer = {"index": 0, "message": message, "finish_reason": "stop"}
-    ChatCompletion.construct(id="warm", choices=[answer], created=0, model="warm", object="chat.completion")
+        # What a client's first .chat and .models import:
+        import openai.resources.chat
+        import openai.resources.models  # noqa: F401
+        from openai.types import Model
+        from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+        Model.construct(id="warm", created=0, object="model", owned_by="")
+        choice = {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}
+        ChatCompletionChunk.construct(
+            id="warm", choices=[choice], created=0, model="warm", object="chat.completion.chunk"
+        )
+        message = {"role": "assistant", "content": ""}
+        answer = {"index": 0, "message": message, "finish_reason": "stop"}
+        ChatCompletion.construct(id="warm", choices=[answer], created=0, model="warm", object="chat.completion")
 
 
 class OpenAIChatClient:
@@ -118,7 +131,8 @@ class OpenAIChatClient:
 
     def _client(self) -> AsyncOpenAI:
         if self._sdk is None:
-            import openai  # lazily: it costs ~0.4 s of start-up
+            load_sdk()  # lazily: it costs ~0.4 s of start-up
+            import openai
 
             self._sdk = openai.AsyncOpenAI(
                 base_url=self._base_url,
@@ -134,7 +148,6 @@ class OpenAIChatClient:
         sdk = self._client()
         # The SDK imports its resource modules on first use: import them here too, off the loop.
         _ = (sdk.models, sdk.chat.completions)
-        _warm_sdk()
         return self
 
     async def aclose(self) -> None:

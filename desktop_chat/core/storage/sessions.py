@@ -14,6 +14,7 @@ from desktop_chat.core.errors import NotFound
 from desktop_chat.core.models import SearchHit, Session, Strategy
 from desktop_chat.core.storage.attachment_search import attachment_hits
 from desktop_chat.core.storage.db import Repository, from_db_time, to_db_time, utcnow
+from desktop_chat.core.storage.glance import chat_to_reopen
 
 _COLUMNS = (
     "id, title, created_at, updated_at, strategy, strategy_options, system_prompt, model, profile, "
@@ -154,6 +155,11 @@ class SessionRepository(Repository):
 
     def exists(self, session_id: int) -> bool:
         return self._conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone() is not None
+
+    def to_reopen(self, last: int | None) -> int | None:
+        """The saved chat the window opens at start (``glance.chat_to_reopen``: the first look's rule too)."""
+        chat = chat_to_reopen(self._conn, last)
+        return None if chat is None else chat[0]
 
     def list_by_activity(self, *, include_archived: bool = False, limit: int | None = None) -> list[Session]:
         """Sessions by last activity, newest first."""

@@ -108,13 +108,9 @@ def import_heavy_modules() -> None:
     the loop for ~0.5 s on the first send. Started when the user begins a message
     (``load_sdk_when_typing``): a window that is only read never pays for it.
     """
-    import openai
+    from desktop_chat.core.bootstrap import load_provider_sdk
 
-    import desktop_chat.core.bootstrap  # noqa: F401
-
-    # The SDK imports its chat resources on first use; a throwaway client (never used to
-    # connect) makes that happen here instead of on the loop during the first send.
-    openai.AsyncOpenAI(api_key="unused", base_url="http://127.0.0.1:9/v1").chat.completions  # noqa: B018
+    load_provider_sdk()  # one thread at a time: a message sent meanwhile builds its client in another worker
 
 
 def load_sdk_when_typing(window: MainWindow, long_lived: Callable[[], None] | None = None) -> None:
@@ -257,6 +253,15 @@ async def _painted(widget: QWidget) -> None:
         widget.removeEventFilter(watch)
 
 
+def _show_storage_notice(window: MainWindow, text: str) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    notice = QLabel(text)
+    notice.setAccessibleName("Data folder notice")
+    notice.setWordWrap(True)
+    window.statusBar().addPermanentWidget(notice, 1)
+
+
 def _resolve(future: asyncio.Future[None], *_signal_args: object) -> None:
     """Settle ``future`` once (connected through ``partial``: a signal's own arguments are ignored)."""
     if not future.done():
@@ -281,16 +286,26 @@ def show_window(folder: Path) -> MainWindow:
     return window
 
 
-def paint_now(window: MainWindow, seconds: float = 2.0) -> None:
-    """Run Qt's events until the window has painted once, before asyncio and qasync are even imported."""
+def paint_now(painted: Callable[[], bool], seconds: float = 2.0) -> None:
+    """Run Qt's events until ``painted()``, before asyncio and qasync are even imported."""
     import time
 
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     deadline = time.monotonic() + seconds
-    while not window.painted and time.monotonic() < deadline:
+    while not painted() and time.monotonic() < deadline:
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def show_first_look(window: MainWindow, folder: Path, *, paint: bool = True) -> None:
+    """The chat the window reopens, read straight from the database (and painted), before the core loads."""
+    from desktop_chat.ui.window.glance import show_first_look as show
+
+    look = show(window, folder)
+    if look is not None and paint:
+        rows = look.chat.rows
+        paint_now(lambda: rows.painted)
 
 
 async def run_window(
@@ -317,6 +332,7 @@ async def run_window(
 
     if window is None:
         window = show_window(folder)
+        show_first_look(window, folder, paint=False)  # the loop paints it
     restore_hooks = install_error_hooks(window.notify, log_path(folder), asyncio.get_running_loop())
     try:
         return await _live(folder, window, on_painted, on_ready, preload or Preload(), long_lived=long_lived)
@@ -343,6 +359,8 @@ async def _live(
     painted: asyncio.Future[None] = loop.create_future()
     closing: asyncio.Future[None] = loop.create_future()
     window.closeRequested.connect(partial(_resolve, closing))
+    if window.close_requested:  # closed while the first look showed: start, then close at once
+        _resolve(closing)
     if window.painted:
         _resolve(painted)
     else:
@@ -365,12 +383,7 @@ async def _live(
     render.defer_highlighting()  # the last chat shows first, its code coloured once the lexers are compiled
     window.attach(workspace, plan=False)
     if workspace.storage_notice:  # opened read-only (a read-only folder, a full disk): say why saving fails
-        from PySide6.QtWidgets import QLabel
-
-        notice = QLabel(workspace.storage_notice)
-        notice.setAccessibleName("Data folder notice")
-        notice.setWordWrap(True)
-        window.statusBar().addPermanentWidget(notice, 1)
+        _show_storage_notice(window, workspace.storage_notice)
     # The last chat shows. What the first preview needs loads now, off the GUI thread: the code
     # lexers, then the encodings; the first "next request" summary follows. openai waits for a
     # key typed in the composer (or the core's first client, which it builds in a worker thread).
@@ -418,9 +431,10 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     assert isinstance(app, QApplication)
     apply_identity(app, icon=False)  # the icon is set once the last chat shows (_live)
     window = show_window(folder)
-    paint_now(window)
+    paint_now(lambda: window.painted)
     if on_painted is not None:
         on_painted(window)
+    show_first_look(window, folder)  # the last chat and the composer, while nothing else runs yet
     from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 
     collector = MainThreadGarbageCollector(from_first_freeze=True)  # before any worker thread starts

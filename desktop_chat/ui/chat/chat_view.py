@@ -29,7 +29,7 @@ from desktop_chat.core.errors import DesktopChatError
 from desktop_chat.core.models import ContextPlan, MessageStatus, Role
 from desktop_chat.ui.chat.archived_bar import ArchivedBar
 from desktop_chat.ui.chat.attachment_view import parse_open, stored_url
-from desktop_chat.ui.chat.message_delegate import PAD, MessageDelegate, Theme
+from desktop_chat.ui.chat.message_delegate import MessageDelegate
 from desktop_chat.ui.chat.message_model import (
     ACTION,
     CONTEXT,
@@ -51,6 +51,7 @@ from desktop_chat.ui.chat.message_model import (
 )
 from desktop_chat.ui.chat.render import OPENABLE_SCHEMES, parse_internal
 from desktop_chat.ui.chat.row_links import VERSION_ACTIONS
+from desktop_chat.ui.chat.row_look import PAD, Theme
 from desktop_chat.ui.signal_types import ID
 
 __all__ = [

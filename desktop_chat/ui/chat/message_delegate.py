@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import html
 from collections import OrderedDict
-from functools import cached_property, partial
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette, QTextDocument
+from PySide6.QtGui import QMouseEvent, QPainter, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QStyle,
@@ -40,49 +40,21 @@ from desktop_chat.ui.chat.message_model import (
     TOOLS,
     Row,
     role_name,
+)
+from desktop_chat.ui.chat.row_links import DELETE_VERSION, NEWER_VERSION, OLDER_VERSION
+from desktop_chat.ui.chat.row_look import (
+    Theme,
+    head_html,
+    paint_tint,
+    plain,
+    row_document,
+    row_rect,
+    text_width,
     when,
 )
-from desktop_chat.ui.chat.render import MarkdownRenderer, plain
-from desktop_chat.ui.chat.row_links import DELETE_VERSION, NEWER_VERSION, OLDER_VERSION
 from desktop_chat.ui.chat.tool_calls import block_html, calls_of
 
-MAX_TEXT_WIDTH = 760  # a readable line length, as in a document
-PAD = 12
 OLDER, NEWER = "\u2039", "\u203a"  # the arrows of "< 2/3 >" on a message with versions (single angle quotes)
-
-
-class Theme:
-    """Colours derived from the palette: no fixed colours, so light and dark both read well."""
-
-    def __init__(self, palette: QPalette) -> None:
-        base = palette.color(QPalette.ColorRole.Base)
-        text = palette.color(QPalette.ColorRole.Text)
-        highlight = palette.color(QPalette.ColorRole.Highlight)
-        self.dark = base.lightnessF() < 0.5
-        self.text = text
-        self.dim = _mix(text, base, 0.45)
-        self.user_tint = _mix(highlight, base, 0.9)
-        self.code_background = _mix(text, base, 0.93).name()
-        self.error = _mix(QColor.fromHsv(0, 200, 200), text, 0.3) if not self.dark else QColor.fromHsv(0, 120, 240)
-
-    @cached_property
-    def renderer(self) -> MarkdownRenderer:
-        return MarkdownRenderer(dark=self.dark, code_background=self.code_background, rule=self.dim.name())
-
-
-def _mix(a: QColor, b: QColor, amount_b: float) -> QColor:
-    return QColor(
-        round(a.red() * (1 - amount_b) + b.red() * amount_b),
-        round(a.green() * (1 - amount_b) + b.green() * amount_b),
-        round(a.blue() * (1 - amount_b) + b.blue() * amount_b),
-    )
-
-
-class _Document(QTextDocument):
-    """A message's document: never loads a resource (no remote or local images, no stylesheets)."""
-
-    def loadResource(self, kind: int, name: QUrl | str) -> Any:
-        return None
 
 
 class MessageDelegate(QStyledItemDelegate):
@@ -127,22 +99,18 @@ class MessageDelegate(QStyledItemDelegate):
             bits.append(f'<i><a href="{ACTION}:{CONTEXT}:{message.id}">{row.context}</a></i>')
         if row.cost and row.status is not MessageStatus.STREAMING:
             bits.append(html.escape(row.cost))
-        actions: list[str] = []
+        actions: list[tuple[str, str]] = []
         if message is not None and row.status is not MessageStatus.STREAMING:
             mid = message.id
             if row.versions[1] > 1:
-                actions.append(f'<a href="{ACTION}:{DELETE_VERSION}:{mid}">Delete version</a>')
+                actions.append((f"{ACTION}:{DELETE_VERSION}:{mid}", "Delete version"))
             copy = "Copied ✓" if row.copied else "Copy"
-            actions.append(f'<a href="{ACTION}:{COPY_MESSAGE}:{mid}">{copy}</a>')
+            actions.append((f"{ACTION}:{COPY_MESSAGE}:{mid}", copy))
             if message.role is Role.USER:
-                actions.append(f'<a href="{ACTION}:{EDIT}:{mid}">Edit</a>')
+                actions.append((f"{ACTION}:{EDIT}:{mid}", "Edit"))
             elif row.last_reply and row.status in (MessageStatus.COMPLETE, MessageStatus.STOPPED):
-                actions.append(f'<a href="{ACTION}:{REGENERATE}:{mid}">Regenerate</a>')
-        return (
-            '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
-            f"<td><b>{role_name(row)}</b> &nbsp;<span style='color:{dim}'>{' · '.join(bits)}</span></td>"
-            f"<td align='right'>{self._versions(row)}<small>{' &nbsp; '.join(actions)}</small></td></tr></table>"
-        )
+                actions.append((f"{ACTION}:{REGENERATE}:{mid}", "Regenerate"))
+        return head_html(role_name(row), bits, dim, actions, self._versions(row))
 
     def _versions(self, row: Row) -> str:
         """ "< 2/3 >" to flip between the message's versions ("" for one): full size, the arrows' links padded
@@ -229,10 +197,7 @@ class MessageDelegate(QStyledItemDelegate):
             self._uncoloured.add(row.key)
         else:
             self._uncoloured.discard(row.key)
-        doc = _Document()
-        doc.setDefaultFont(self._view.font())
-        doc.setDocumentMargin(PAD)
-        doc.setDefaultStyleSheet("pre { margin: 0; } p { margin-top: 4px; margin-bottom: 4px; }")
+        doc = row_document(self._view.font())
         if row.attachments:
             add_resources(doc, row.attachments, self.thumbnails, self._theme.user_tint.darker(110))
         doc.setHtml(text)
@@ -247,19 +212,11 @@ class MessageDelegate(QStyledItemDelegate):
             self._heights.pop(id(dropped), None)
         return doc, code
 
-    def text_width(self, full: int) -> int:
-        return max(200, min(full - 2 * PAD, MAX_TEXT_WIDTH))
-
-    def _rect(self, option_rect: QRect) -> QRect:
-        width = self.text_width(option_rect.width())
-        left = option_rect.left() + max(PAD, (option_rect.width() - width) // 2)
-        return QRect(left, option_rect.top() + 4, width, option_rect.height() - 8)
-
     # --- painting ------------------------------------------------------------------------
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         row: Row = index.data(ROW_ROLE)
-        width = self.text_width(self._view.viewport().width())
+        width = text_width(self._view.viewport().width())
         doc, _ = self.document(row, width)
         height = self._heights.get(id(doc))
         if height is None:
@@ -273,15 +230,13 @@ class MessageDelegate(QStyledItemDelegate):
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         row: Row = index.data(ROW_ROLE)
-        rect = self._rect(option.rect)
+        rect = row_rect(option.rect)
         doc, _ = self.document(row, rect.width())
         painter.save()
         if row.context:
             painter.setOpacity(0.5)  # dimmed: the next request leaves it out
         if row.message is not None and row.message.role is Role.USER:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(self._theme.user_tint)
-            painter.drawRoundedRect(rect, 8, 8)
+            paint_tint(painter, rect, self._theme.user_tint)
         if row.highlighted:
             painter.setOpacity(1.0)
             painter.setPen(self._view.palette().color(QPalette.ColorRole.Highlight))
@@ -300,7 +255,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     def anchor_at(self, index: QModelIndex | QPersistentModelIndex, pos: QPointF, option_rect: QRect) -> str:
         row: Row = index.data(ROW_ROLE)
-        rect = self._rect(option_rect)
+        rect = row_rect(option_rect)
         doc, _ = self.document(row, rect.width())
         return str(doc.documentLayout().anchorAt(pos - QPointF(rect.topLeft())))
 
@@ -338,7 +293,7 @@ class MessageDelegate(QStyledItemDelegate):
         browser.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         browser.viewport().setAutoFillBackground(False)
         browser.setAutoFillBackground(False)
-        rect = self._rect(option.rect)
+        rect = row_rect(option.rect)
         doc, _ = self.document(row, rect.width())
         clone = doc.clone(browser)
         browser.setDocument(clone)
@@ -351,7 +306,7 @@ class MessageDelegate(QStyledItemDelegate):
     def updateEditorGeometry(
         self, editor: QWidget, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
-        editor.setGeometry(self._rect(option.rect))
+        editor.setGeometry(row_rect(option.rect))
 
     def setModelData(self, editor: QWidget, model: Any, index: QModelIndex | QPersistentModelIndex) -> None:
         return  # read-only

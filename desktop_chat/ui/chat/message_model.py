@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -25,6 +24,7 @@ from desktop_chat.core.events import ToolActivity
 from desktop_chat.core.models import Attachment, ContextPlan, Message, MessageStatus, PartKind, Role
 from desktop_chat.core.spending import record_cost_text
 from desktop_chat.ui.chat.render import internal_scheme
+from desktop_chat.ui.chat.row_look import ROLE_NAMES, when
 
 PAGE = 30  # messages per lazy page (scrolling up): more than a tall window shows; each costs ~1 ms to render
 # Messages an opened chat shows first: a screenful of typical replies. Every loaded row is laid out
@@ -400,17 +400,6 @@ class MessageListModel(QAbstractListModel):
             self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [ROW_ROLE])
 
 
-def when(moment: datetime) -> str:
-    """A message's time as the list shows it: the time today, the day this year, else the date."""
-    local = moment.astimezone()
-    now = datetime.now().astimezone()
-    if local.date() == now.date():
-        return local.strftime("%H:%M")
-    if local.year == now.year:
-        return local.strftime("%d %b %H:%M")
-    return local.strftime("%d %b %Y %H:%M")
-
-
 STATUS_WORDS = {MessageStatus.STREAMING: "streaming", MessageStatus.STOPPED: "stopped", MessageStatus.FAILED: "failed"}
 
 
@@ -445,4 +434,4 @@ def spoken_marks(row: Row) -> str:
 def role_name(row: Row) -> str:
     if row.message is None:
         return "Error"
-    return {Role.USER: "You", Role.ASSISTANT: "Assistant", Role.SYSTEM: "System"}[row.message.role]
+    return ROLE_NAMES[row.message.role.value]

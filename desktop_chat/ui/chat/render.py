@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from desktop_chat.ui.chat.row_look import breakable
+
 if TYPE_CHECKING:
     from markdown_it.token import Token
     from markdown_it.utils import EnvType, OptionsDict
@@ -42,25 +44,6 @@ def parse_internal(href: str, kind: str) -> list[str] | None:
     if not colon or scheme.lower() != internal_scheme(kind):
         return None
     return rest.split(":")
-
-
-# Qt lays out a word it cannot break in time that grows with the square of its length
-# (1.5 MB without a space froze the window for a minute and a half): a zero-width space
-# every so often inside very long words gives it places to wrap. Only display text gets
-# them; copying a message copies the stored text.
-LONG_WORD = 160
-_LONG_WORD = re.compile(rf"\S{{{LONG_WORD},}}")
-_BREAK_EVERY = 80
-
-
-def breakable(text: str) -> str:
-    """``text`` with a zero-width break opportunity every 80 characters inside words of 160 or more."""
-    if len(text) < LONG_WORD:
-        return text
-    return _LONG_WORD.sub(
-        lambda m: "\u200b".join(m.group(0)[i : i + _BREAK_EVERY] for i in range(0, len(m.group(0)), _BREAK_EVERY)),
-        text,
-    )
 
 
 def openable(href: str) -> bool:
@@ -252,11 +235,6 @@ class MarkdownRenderer:
         env: dict[str, Any] = {}
         body = self._md.render(text, env)
         return Rendered(html=body, code_blocks=tuple(env.get("code_blocks", ())))
-
-
-def plain(text: str) -> str:
-    """Text shown as it is (user messages keep their line breaks and are never parsed)."""
-    return "<p>" + html.escape(breakable(text)).replace("\n", "<br>") + "</p>"
 
 
 WARM_LANGUAGES = ("python", "bash", "json", "javascript", "typescript", "sql", "html", "http")

@@ -41,22 +41,29 @@ def build_panes(window: MainWindow, sizes_restored: bool) -> None:
 
     window.sidebar = Sidebar()
     window.chat = ChatView()
-    window.composer = Composer()
-    window.composer.setEnabled(False)
     window.inspector = InspectorPane(window.state)
-    centre = QWidget()
-    centre.setAccessibleName("Chat")
-    column = QVBoxLayout(centre)
-    column.setContentsMargins(0, 0, 0, 0)
-    column.setSpacing(0)
-    column.addWidget(window.chat, 1)
-    column.addWidget(window.composer)
+    look = window.first_look
+    if look is None:
+        window.composer = Composer()
+        window.composer.setEnabled(False)  # until the workspace is attached
+        centre = QWidget()
+        centre.setAccessibleName("Chat")
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(window.chat, 1)
+        column.addWidget(window.composer)
+    else:  # the first look's column and composer stay; the chat waits hidden until it has opened (attach)
+        centre = look.centre
+        window.chat.hide()
+        look.column.insertWidget(0, window.chat, 1)
     window.sidebar.setMinimumWidth(180)
     # The header's model and strategy wrap rather than widen the chat past a small screen.
     window.chat.details.setWordWrap(True)
     window.chat.title.setMinimumWidth(80)
     sizes = window.splitter.sizes()
     placeholders = [window.splitter.widget(i) for i in range(window.splitter.count())]
+    placeholders = [old for old in placeholders if old is not centre]
     # insertWidget, not replaceWidget: PySide6 does not hand replaceWidget's widget to Qt,
     # so Python would delete it with the last reference.
     for index, pane in enumerate((window.sidebar, centre, window.inspector)):

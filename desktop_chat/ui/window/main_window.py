@@ -40,11 +40,16 @@ if TYPE_CHECKING:
     from desktop_chat.ui.inspector.pane import InspectorPane
     from desktop_chat.ui.sidebar.sidebar import Sidebar
     from desktop_chat.ui.window.chat_setup import ChatSetup
+    from desktop_chat.ui.window.glance import FirstLook
 
 log = logging.getLogger(__name__)
 
 APP_TITLE = "Desktop Chat"
 POLL_MS = 1000  # another process's changes appear within about a second
+
+
+def window_title(chat_title: str) -> str:
+    return f"{APP_TITLE} — {chat_title}"
 
 
 class MainWindow(QMainWindow):
@@ -91,6 +96,7 @@ class MainWindow(QMainWindow):
         self.current_id: int | None = None
         self._painted = False
         self._may_close = False
+        self.close_requested = False
         self.settings_dialog: Any = None  # ui/settings.py makes it on first open
         self.welcome: Any = None  # ui/first_run.py's setup, when shown
         # The panes exist once build_panes() ran (right after the first paint).
@@ -100,6 +106,7 @@ class MainWindow(QMainWindow):
         self.inspector: InspectorPane
         self.chat_setup: ChatSetup
 
+        self.first_look: FirstLook | None = None  # ui/window/glance.py: the reopened chat before the core loads
         self._panes_built = False
         self._sizes_restored = False
         # The first paint shows the frame: menus, status bar and three empty panes in their
@@ -226,6 +233,9 @@ class MainWindow(QMainWindow):
         self.connection_label.setText("○ Not connected yet")
         self._poll_timer.start()
         self.composer.edit.setFocus()
+        if self.first_look is not None:
+            self.first_look.retire(self)
+            self.first_look = None
         first_run.start(self, workspace)  # the welcome, when no provider is usable yet
 
     def complete(self) -> None:
@@ -236,16 +246,18 @@ class MainWindow(QMainWindow):
     def _start_session(self) -> int:
         workspace = self._workspace
         assert workspace is not None
+        reopen: int | None = None
+        with contextlib.suppress(DesktopChatError):
+            reopen = workspace.chat_to_reopen(self.last_session())
+        return reopen if reopen is not None else int(workspace.new_session().id)
+
+    def last_session(self) -> int | None:
+        """The saved chat open when the window last closed (None: none, or nothing remembered)."""
         last = self._qsettings.value("last_session") if self._qsettings is not None else None
-        if last is not None:
-            with contextlib.suppress(DesktopChatError, ValueError, TypeError):
-                session = workspace.session(int(str(last)))
-                if not session.archived:
-                    return int(session.id)
-        sessions = [s for s in workspace.sessions() if not s.temporary]
-        if sessions:
-            return int(sessions[0].id)
-        return int(workspace.new_session().id)
+        try:
+            return None if last is None else int(str(last))
+        except ValueError:
+            return None
 
     def save_state(self) -> None:
         layout.save(self, self._qsettings)
@@ -308,7 +320,7 @@ class MainWindow(QMainWindow):
 
     def _update_title(self, session: Session) -> None:
         title = session.title or "New chat"
-        self.setWindowTitle(f"{APP_TITLE} — {title}")
+        self.setWindowTitle(window_title(title))
         self.chat.title.setText(title + (" (temporary)" if session.temporary else ""))
         self.chat.show_archived(session.archived)
 
@@ -453,6 +465,7 @@ class MainWindow(QMainWindow):
         # Closing is asynchronous: the running reply is stopped and saved and the workspace
         # closed before the loop ends. The launcher listens for this and calls shutdown().
         event.ignore()
+        self.close_requested = True  # before the launcher listens (the first look): it asks this
         self.closeRequested.emit()
 
     async def shutdown(self) -> None:

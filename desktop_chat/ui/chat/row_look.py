@@ -1,0 +1,137 @@
+"""How a message row looks: its colours, its width, its header line and its document. Qt only, no core.
+
+The chat's delegate (``message_delegate.py``) draws every row with these; the window's first look
+(``ui/window/glance.py``) draws the newest rows with them too, before the chat's own modules have loaded,
+so the real chat takes its place without the rows moving.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QRect, QRectF, QUrl
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QTextDocument
+
+if TYPE_CHECKING:
+    from desktop_chat.ui.chat.render import MarkdownRenderer
+
+MAX_TEXT_WIDTH = 760  # a readable line length, as in a document
+PAD = 12
+ROLE_NAMES = {"user": "You", "assistant": "Assistant", "system": "System"}
+PARAGRAPH_MARGIN = 4  # pixels above and below a paragraph
+STYLE = f"pre {{ margin: 0; }} p {{ margin-top: {PARAGRAPH_MARGIN}px; margin-bottom: {PARAGRAPH_MARGIN}px; }}"
+
+
+class Theme:
+    """Colours derived from the palette: no fixed colours, so light and dark both read well."""
+
+    def __init__(self, palette: QPalette) -> None:
+        base = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        self.dark = base.lightnessF() < 0.5
+        self.text = text
+        self.dim = _mix(text, base, 0.45)
+        self.user_tint = _mix(highlight, base, 0.9)
+        self.code_background = _mix(text, base, 0.93).name()
+        self.error = _mix(QColor.fromHsv(0, 200, 200), text, 0.3) if not self.dark else QColor.fromHsv(0, 120, 240)
+
+    @cached_property
+    def renderer(self) -> MarkdownRenderer:
+        from desktop_chat.ui.chat.render import MarkdownRenderer  # markdown-it: only when a reply is drawn
+
+        return MarkdownRenderer(dark=self.dark, code_background=self.code_background, rule=self.dim.name())
+
+
+def _mix(a: QColor, b: QColor, amount_b: float) -> QColor:
+    return QColor(
+        round(a.red() * (1 - amount_b) + b.red() * amount_b),
+        round(a.green() * (1 - amount_b) + b.green() * amount_b),
+        round(a.blue() * (1 - amount_b) + b.blue() * amount_b),
+    )
+
+
+class RowDocument(QTextDocument):
+    """A message's document: never loads a resource (no remote or local images, no stylesheets)."""
+
+    def loadResource(self, kind: int, name: QUrl | str) -> Any:
+        return None
+
+
+def row_document(font: QFont) -> RowDocument:
+    """An empty row document with the chat's font, margin and paragraph spacing."""
+    doc = RowDocument()
+    doc.setDefaultFont(font)
+    doc.setDocumentMargin(PAD)
+    doc.setDefaultStyleSheet(STYLE)
+    return doc
+
+
+def head_html(role: str, bits: Sequence[str], dim: str, links: Sequence[tuple[str, str]], versions: str = "") -> str:
+    """A row's first line: the role in bold, then ``bits`` (already escaped) dimmed; at the right ``versions``
+    and the row's actions, ``links`` of (href, label)."""
+    actions = " &nbsp; ".join(f'<a href="{href}">{label}</a>' for href, label in links)
+    return (
+        '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
+        f"<td><b>{role}</b> &nbsp;<span style='color:{dim}'>{' · '.join(bits)}</span></td>"
+        f"<td align='right'>{versions}<small>{actions}</small></td></tr></table>"
+    )
+
+
+# Qt lays out a word it cannot break in time that grows with the square of its length
+# (1.5 MB without a space froze the window for a minute and a half): a zero-width space
+# every so often inside very long words gives it places to wrap. Only display text gets
+# them; copying a message copies the stored text.
+LONG_WORD = 160
+_LONG_WORD = re.compile(rf"\S{{{LONG_WORD},}}")
+_BREAK_EVERY = 80
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width break opportunity every 80 characters inside words of 160 or more."""
+    if len(text) < LONG_WORD:
+        return text
+    return _LONG_WORD.sub(
+        lambda m: "\u200b".join(m.group(0)[i : i + _BREAK_EVERY] for i in range(0, len(m.group(0)), _BREAK_EVERY)),
+        text,
+    )
+
+
+def plain(text: str) -> str:
+    """Text shown as it is (user messages keep their line breaks and are never parsed)."""
+    return "<p>" + html.escape(breakable(text)).replace("\n", "<br>") + "</p>"
+
+
+def when(moment: datetime) -> str:
+    """A message's time as the list shows it: the time today, the day this year, else the date."""
+    local = moment.astimezone()
+    now = datetime.now().astimezone()
+    if local.date() == now.date():
+        return local.strftime("%H:%M")
+    if local.year == now.year:
+        return local.strftime("%d %b %H:%M")
+    return local.strftime("%d %b %Y %H:%M")
+
+
+def text_width(full: int) -> int:
+    """The width of a row's text in a list ``full`` pixels wide."""
+    return max(200, min(full - 2 * PAD, MAX_TEXT_WIDTH))
+
+
+def row_rect(option_rect: QRect) -> QRect:
+    """Where a row's document and its tint go inside the list's rectangle for the row: centred, padded."""
+    width = text_width(option_rect.width())
+    left = option_rect.left() + max(PAD, (option_rect.width() - width) // 2)
+    return QRect(left, option_rect.top() + 4, width, option_rect.height() - 8)
+
+
+def paint_tint(painter: QPainter, rect: QRect, colour: QColor) -> None:
+    """The rounded background of the user's own messages (a filled path: no pen, no Qt namespace to load)."""
+    path = QPainterPath()
+    path.addRoundedRect(QRectF(rect), 8, 8)
+    painter.fillPath(path, colour)

@@ -1,0 +1,202 @@
+"""The first look: the reopened chat and a working composer before the core has loaded, then the real chat."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+from desktop_chat.core.models import Role
+from desktop_chat.core.paths import window_settings_path
+from desktop_chat.core.storage.store import Store
+from desktop_chat.ui.app.launch import run_window
+from desktop_chat.ui.window.main_window import MainWindow
+from tests.helpers.fake_openai import FakeOpenAIServer
+from tests.helpers.waiting import run, until
+from tests.helpers.window import data_dir
+from tests.helpers.workspace import prepare_profile
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _two_chats(folder: Path) -> int:
+    """An older chat the user had open last time, with a question and an answer, and a newer chat."""
+    store = Store.open(folder)
+    try:
+        older = store.sessions.create("Garden plans")
+        store.messages.append(older.id, Role.USER, "When do I plant tulips?")
+        store.messages.append(older.id, Role.ASSISTANT, "In **autumn**, before the ground freezes.", model="fake-gpt")
+        newer = store.sessions.create("Something else")
+        store.messages.append(newer.id, Role.USER, "not this one")
+    finally:
+        store.close()
+    QSettings(str(window_settings_path(folder)), QSettings.Format.IniFormat).setValue("last_session", older.id)
+    return older.id
+
+
+def test_the_first_look_shows_the_last_chat_and_a_message_sent_from_it_goes_once_the_workspace_is_there(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path, fake_openai: FakeOpenAIServer
+) -> None:
+    folder = data_dir(tmp_path)
+    prepare_profile(folder, fake_openai)
+    older = _two_chats(folder)
+    fake_openai.reply("Late March works too, in cold regions.")
+    seen: dict[str, Any] = {}
+
+    def first_look(window: MainWindow) -> None:  # painted, the workspace not there yet
+        look = window.first_look
+        assert look is not None and window.workspace is None
+        seen["title"] = window.windowTitle()
+        seen["focus"] = window.focusWidget() is window.composer.edit
+        seen["rows"] = [(m.role, m.text) for m in look.glance.messages]
+        seen["shown"] = look.chat.isVisible() and look.chat.rows.isVisible()
+        seen["composer"] = window.composer
+        QTest.keyClicks(window.composer.edit, "And crocuses?")
+        QTest.keyClick(window.composer.edit, Qt.Key.Key_Return)  # before the workspace: sent once it is there
+        seen["kept"] = window.composer.text()
+
+    async def drive() -> int:
+        task = asyncio.ensure_future(
+            run_window(folder, on_painted=first_look, on_ready=lambda w: seen.setdefault("window", w))
+        )
+        await until(lambda: "window" in seen, seconds=30, what="the workspace")
+        window: MainWindow = seen["window"]
+        await until(
+            lambda: len(window.chat.model.rows()) == 4, seconds=15, what="the reply to the first look's message"
+        )
+        await until(lambda: not window.composer.busy, seconds=15, what="the reply's end")
+        seen["after"] = [r.text for r in window.chat.model.rows()]
+        seen["same_composer"] = window.composer is seen["composer"]
+        seen["look_gone"] = window.first_look is None and window.chat.isVisible()
+        seen["current"] = window.current_id
+        window.quit_action.trigger()
+        code = await asyncio.wait_for(task, 10)
+        window.deleteLater()
+        return code
+
+    assert run(qloop, drive(), timeout=60) == 0
+    assert seen["title"].endswith("Garden plans")
+    assert seen["focus"], "the composer has the keyboard focus in the first look"
+    assert seen["rows"] == [
+        ("user", "When do I plant tulips?"),
+        ("assistant", "In **autumn**, before the ground freezes."),
+    ]
+    assert seen["shown"]
+    assert seen["kept"] == "And crocuses?"  # nothing to send it with yet: kept, not lost
+    assert seen["same_composer"] and seen["look_gone"] and seen["current"] == older
+    assert seen["after"] == [
+        "When do I plant tulips?",
+        "In **autumn**, before the ground freezes.",
+        "And crocuses?",
+        "Late March works too, in cold regions.",
+    ]
+    assert len(fake_openai.chat_requests) == 1  # sent once
+
+
+CHILD = r"""
+import json, sys
+from pathlib import Path
+import desktop_chat.ui.app.launch as launch
+
+seen = {}
+show = launch.show_first_look
+
+def first_look(window, folder, **kwargs):
+    show(window, folder, **kwargs)
+    if sys.argv[2:] == ["close"]:  # the user closes the window at once
+        window.close()
+        return
+    look = window.first_look
+    seen["painted"] = look is not None and look.chat.rows.painted
+    seen["title"] = window.windowTitle()
+    seen["focus"] = window.focusWidget() is window.composer.edit
+    watched = ("asyncio", "qasync", "markdown_it")
+    seen["loaded"] = sorted(m for m in sys.modules if m.startswith("desktop_chat") or m in watched)
+
+def ready(window):
+    seen["ready_title"] = window.windowTitle()
+    seen["rows"] = [r.text for r in window.chat.model.rows()]
+    print(json.dumps(seen), flush=True)
+    window.close()
+
+launch.show_first_look = first_look
+sys.exit(launch.run_gui(Path(sys.argv[1]), on_ready=ready))
+"""
+
+# What the first look does without: the core's models, events and workspace, the chat's own model and
+# delegate, markdown-it, and the event loop.
+NOT_IN_THE_FIRST_LOOK = (
+    "asyncio",
+    "qasync",
+    "markdown_it",
+    "desktop_chat.core.models",
+    "desktop_chat.core.events",
+    "desktop_chat.core.workspace",
+    "desktop_chat.core.storage.store",
+    "desktop_chat.ui.chat.chat_view",
+    "desktop_chat.ui.chat.message_model",
+    "desktop_chat.ui.sidebar.sidebar",
+)
+
+
+def test_the_first_look_is_painted_before_the_core_or_the_event_loop_loads(tmp_path: Path) -> None:
+    """Its own process, started as the app starts: the test process has imported everything long ago."""
+    folder = data_dir(tmp_path)
+    _two_chats(folder)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(folder)], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["painted"], "the first look was painted"
+    assert seen["title"].endswith("Garden plans") and seen["focus"]
+    assert [m for m in NOT_IN_THE_FIRST_LOOK if m in seen["loaded"]] == []
+    assert seen["ready_title"] == seen["title"]
+    assert seen["rows"] == ["When do I plant tulips?", "In **autumn**, before the ground freezes."]
+
+
+def test_the_first_look_is_drawn_in_the_saved_theme_and_conversation_font_size(qtbot: Any, tmp_path: Path) -> None:
+    from desktop_chat.ui.app.launch import show_first_look
+    from desktop_chat.ui.app.theme import apply_theme, is_dark
+
+    folder = data_dir(tmp_path)
+    _two_chats(folder)
+    store = Store.open(folder)
+    store.settings.set("theme", "dark")
+    store.settings.set("conversation_font_size", 17)
+    store.close()
+    window = MainWindow(QSettings(str(window_settings_path(folder)), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        show_first_look(window, folder)
+        look = window.first_look
+        assert look is not None and look.chat.rows.painted
+        assert is_dark(look.chat.rows.palette()), "a dark theme from the first look on"
+        assert look.chat.rows.font().pointSize() == 17
+        assert window.windowTitle().endswith("Garden plans")
+    finally:
+        apply_theme("system")  # the palette is the application's: leave it as the other tests expect
+
+
+def test_a_window_closed_during_the_first_look_closes(tmp_path: Path) -> None:
+    folder = data_dir(tmp_path)
+    _two_chats(folder)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(folder), "close"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,  # before, the close was lost and the window stayed
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
