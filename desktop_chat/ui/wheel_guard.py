@@ -25,7 +25,16 @@ class WheelGuard(QObject):
         return True
 
 
-_GUARD = WheelGuard()
+_guards: list[WheelGuard] = []
+
+
+def _guard() -> WheelGuard:
+    """The one guard, made by the first call: on the GUI thread, as the widgets it watches are. A QObject made
+    when the module is imported would belong to whichever thread imported it (the start imports the panes'
+    modules on a worker), and Qt refuses to filter another thread's objects."""
+    if not _guards:
+        _guards.append(WheelGuard())
+    return _guards[0]
 
 
 def guard_wheel(root: QWidget) -> None:
@@ -34,4 +43,4 @@ def guard_wheel(root: QWidget) -> None:
     for widget in found:
         if isinstance(widget, QComboBox | QAbstractSpinBox):
             widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            widget.installEventFilter(_GUARD)
+            widget.installEventFilter(_guard())

@@ -101,12 +101,37 @@ def test_the_first_look_shows_the_last_chat_and_a_message_sent_from_it_goes_once
 
 
 CHILD = r"""
-import json, sys
+import json, sys, threading
 from pathlib import Path
 import desktop_chat.ui.app.launch as launch
+from desktop_chat.ui.window.main_window import MainWindow
 
-seen = {}
+seen = {"ticks": 0, "importers": {}}
 show = launch.show_first_look
+
+
+class Importers:
+    # Which thread imports each module (finds nothing itself: the usual finders do).
+
+    def find_spec(self, name, path=None, target=None):
+        seen["importers"].setdefault(name, threading.current_thread().name)
+        return None
+
+
+sys.meta_path.insert(0, Importers())
+build_panes = MainWindow.build_panes
+
+
+def counted_build_panes(window):
+    seen.setdefault("ticks_before_panes", seen["ticks"])
+    build_panes(window)
+
+
+MainWindow.build_panes = counted_build_panes
+
+
+def tick():
+    seen["ticks"] += 1
 
 def first_look(window, folder, **kwargs):
     show(window, folder, **kwargs)
@@ -119,10 +144,19 @@ def first_look(window, folder, **kwargs):
     seen["focus"] = window.focusWidget() is window.composer.edit
     watched = ("asyncio", "qasync", "markdown_it")
     seen["loaded"] = sorted(m for m in sys.modules if m.startswith("desktop_chat") or m in watched)
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer(window)  # the window answers while the core and the panes' modules load
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    timer.start()
 
 def ready(window):
     seen["ready_title"] = window.windowTitle()
     seen["rows"] = [r.text for r in window.chat.model.rows()]
+    watched = (*launch.PANE_MODULES, "qasync", "desktop_chat.core.workspace")
+    seen["off_the_gui_thread"] = {m: seen["importers"].get(m) for m in watched}
+    del seen["importers"]
     print(json.dumps(seen), flush=True)
     window.close()
 
@@ -161,6 +195,10 @@ def test_the_first_look_is_painted_before_the_core_or_the_event_loop_loads(tmp_p
     assert [m for m in NOT_IN_THE_FIRST_LOOK if m in seen["loaded"]] == []
     assert seen["ready_title"] == seen["title"]
     assert seen["rows"] == ["When do I plant tulips?", "In **autumn**, before the ground freezes."]
+    # The event loop, the core and the panes' modules load on the preload thread while the GUI thread answers
+    # (its timer ran); the GUI thread then only makes the widgets.
+    assert set(seen["off_the_gui_thread"].values()) == {"preload"}, seen["off_the_gui_thread"]
+    assert seen["ticks_before_panes"] > 0
 
 
 def test_the_first_look_is_drawn_in_the_saved_theme_and_conversation_font_size(qtbot: Any, tmp_path: Path) -> None:

@@ -6,6 +6,9 @@ has no platform theme).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -31,6 +34,8 @@ Opener = Callable[..., App]
 BUILTIN = PRESETS[LOCAL_PRESET]
 STARTER_LABEL = "Recall (hybrid needs upkeep: the starter model keeps none)"
 STARTER_HEADER = "Recall (hybrid needs upkeep) memory"
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _with_builtin(server: FakeOpenAIServer, **overrides: object) -> Settings:
@@ -301,3 +306,46 @@ def test_config_set_on_the_command_line_reaches_the_open_window(open_app: Opener
     done = cli(app.folder, "config", "set", "conversation_font_size", "17")
     assert done.returncode == 0, done.stderr
     app.run(until(lambda: view.font().pointSize() == 17, seconds=3, what="the font size from the CLI"))
+
+
+WHEEL_AFTER_A_WORKER_IMPORT = r"""
+import sys, threading
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QComboBox, QScrollArea, QVBoxLayout, QWidget
+
+app = QApplication([])
+worker = threading.Thread(target=lambda: __import__("desktop_chat.ui.wheel_guard"))  # as the start does
+worker.start()
+worker.join()
+from desktop_chat.ui.wheel_guard import guard_wheel
+
+area = QScrollArea()
+inner = QWidget()
+combo = QComboBox(inner)
+combo.addItems(["one", "two", "three"])
+QVBoxLayout(inner).addWidget(combo)
+area.setWidget(inner)
+area.show()
+guard_wheel(inner)
+event = QWheelEvent(QPointF(5, 5), QPointF(5, 5), QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton,
+                    Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+QApplication.sendEvent(combo, event)
+print(combo.currentIndex())
+"""
+
+
+def test_the_wheel_guard_works_when_a_worker_thread_imported_it_first(tmp_path: Path) -> None:
+    """The start imports the panes' modules on a worker: the guard must still belong to the GUI thread."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", WHEEL_AFTER_A_WORKER_IMPORT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "different thread" not in done.stderr  # Qt refused the filter: the wheel went to the combo
+    assert done.stdout.strip() == "0"

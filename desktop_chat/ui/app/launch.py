@@ -81,16 +81,39 @@ def _x11_reachable(display: str) -> bool:  # noqa: PLR0911 - one answer per way 
         return False
 
 
-def import_core_modules() -> None:
-    """What the window needs to show the last chat, imported on a worker thread while the panes are built.
+# The panes' modules and what attaching the workspace imports: ~90 ms that used to hold the GUI thread (the
+# first look showing, the user typing) right after the first look. Modules only: no widget is made off the GUI
+# thread.
+PANE_MODULES = (
+    "desktop_chat.ui.bridge",
+    "desktop_chat.ui.chat.attachments",
+    "desktop_chat.ui.chat.chat_view",
+    "desktop_chat.ui.chat.tool_calls",
+    "desktop_chat.ui.inspector.pane",
+    "desktop_chat.ui.settings.dialog",
+    "desktop_chat.ui.settings.first_run",
+    "desktop_chat.ui.sidebar.sidebar",
+    "desktop_chat.ui.window.chat_setup",
+)
 
-    The core (bootstrap: the store, the workspace) and markdown-it for the chat's messages;
-    openai, the token encodings and the code lexers wait until the chat shows
+
+def import_core_modules() -> None:
+    """What the window needs to show the last chat, imported on a worker thread while the GUI thread keeps
+    answering (the first look shows; the user may type).
+
+    qasync and asyncio, the core (bootstrap: the store, the workspace), the panes' modules and markdown-it
+    for the chat's messages; openai, the token encodings and the code lexers wait until the chat shows
     (``import_heavy_modules``).
     """
+    import importlib
+
+    import qasync  # noqa: F401 - the loop the GUI thread runs next
+
     import desktop_chat.core.bootstrap  # noqa: F401
     from desktop_chat.ui.chat.render import MarkdownRenderer
 
+    for name in PANE_MODULES:
+        importlib.import_module(name)
     MarkdownRenderer().render("**warm** `up`")
 
 
@@ -145,6 +168,9 @@ class Preload:
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="preload", daemon=True)
         self._thread.start()
+
+    def done(self) -> bool:
+        return self._done.is_set()
 
     def _run(self) -> None:
         try:
@@ -287,15 +313,31 @@ def show_window(folder: Path) -> MainWindow:
 
 
 def paint_now(painted: Callable[[], bool], seconds: float = 2.0) -> None:
-    """Run Qt's events until ``painted()``, before asyncio and qasync are even imported."""
+    """Run Qt's events until ``painted()`` (or ``seconds``), before the event loop runs: asyncio and qasync
+    are not even imported yet.
+
+    A nested ``QEventLoop`` asks every 5 ms: while it waits for events it lets a worker thread have Python's
+    lock (a loop of ``processEvents`` with a timeout made the preload's imports ~10-80% slower).
+    """
     import time
 
-    from PySide6.QtCore import QEventLoop
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QEventLoop, QTimer
 
+    if painted():
+        return
     deadline = time.monotonic() + seconds
-    while not painted() and time.monotonic() < deadline:
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.setInterval(5)
+
+    def ask() -> None:
+        if painted() or time.monotonic() > deadline:
+            loop.quit()
+
+    timer.timeout.connect(ask)
+    timer.start()
+    loop.exec()
+    timer.stop()
 
 
 def show_first_look(window: MainWindow, folder: Path, *, paint: bool = True) -> None:
@@ -438,8 +480,8 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 
     collector = MainThreadGarbageCollector(from_first_freeze=True)  # before any worker thread starts
-    preload = Preload()  # the core's imports, while logging and qasync load and the panes are built
-    # After the first paint: logging (~13 ms to import), asyncio and qasync (~70 ms).
+    preload = Preload()  # asyncio, qasync, the core and the panes' modules (~0.25 s of imports)
+    paint_now(preload.done, seconds=30)  # meanwhile the window answers: the first look, typing, a close
     from desktop_chat.core.logs import setup_logging
     from desktop_chat.core.paths import log_path
 
