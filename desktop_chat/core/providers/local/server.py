@@ -266,6 +266,7 @@ class LocalModelServer:
                 raise LocalModelError(self._failure(f"stopped early ({self._exit_status()})"))
             kind, _, text = line.strip().partition(" ")
             if kind == "ERROR" and text.startswith("could not load"):
+                self._exit_status()  # the child exits next: wait for it, so its stderr (llama's reason) is all read
                 raise LocalModelError(self._failure("could not load the model", hint=_LOAD_HINT))
             if kind == "ERROR":
                 raise LocalModelError(_one_line(f"Local model server {text}"))
