@@ -313,17 +313,27 @@ def show_window(folder: Path) -> MainWindow:
 
 
 def paint_now(painted: Callable[[], bool], seconds: float = 2.0) -> None:
-    """Run Qt's events until ``painted()`` (or ``seconds``), before the event loop runs: asyncio and qasync
-    are not even imported yet.
+    """Run Qt's events until ``painted()``, before asyncio and qasync are even imported."""
+    import time
 
-    A nested ``QEventLoop`` asks every 5 ms: while it waits for events it lets a worker thread have Python's
-    lock (a loop of ``processEvents`` with a timeout made the preload's imports ~10-80% slower).
-    """
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + seconds
+    while not painted() and time.monotonic() < deadline:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+
+def answer_until(done: Callable[[], bool], seconds: float) -> None:
+    """Run Qt's events until ``done()`` (or ``seconds``) while a worker thread works: a nested ``QEventLoop``
+    that asks every 5 ms. Waiting for events there lets the worker have Python's lock; a loop of
+    ``processEvents`` with a timeout (``paint_now``, when no worker runs) made the preload's imports ~10-80%
+    slower."""
     import time
 
     from PySide6.QtCore import QEventLoop, QTimer
 
-    if painted():
+    if done():
         return
     deadline = time.monotonic() + seconds
     loop = QEventLoop()
@@ -331,7 +341,7 @@ def paint_now(painted: Callable[[], bool], seconds: float = 2.0) -> None:
     timer.setInterval(5)
 
     def ask() -> None:
-        if painted() or time.monotonic() > deadline:
+        if done() or time.monotonic() > deadline:
             loop.quit()
 
     timer.timeout.connect(ask)
@@ -437,7 +447,11 @@ async def _live(
     apply_window_icon()  # on X11 Qt decodes every size of it at once (~10 ms): after the chat shows
     await asyncio.to_thread(import_lexers)
     window.chat.list.viewport().update()  # code shown plain while the lexers compiled is drawn coloured
-    window.complete()  # the inspector's sections, which the first preview (below) fills, and the menus' icons
+    # The inspector's sections, which the first preview (below) fills, then the menus' icons: ~40-50 ms each,
+    # the window answering in between (the user may be typing in it since the first look).
+    window.inspector.build()
+    await asyncio.sleep(0)
+    window.complete()
     with contextlib.suppress(DesktopChatError):
         await workspace.warm_up()
     window.state.start()
@@ -481,7 +495,7 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
 
     collector = MainThreadGarbageCollector(from_first_freeze=True)  # before any worker thread starts
     preload = Preload()  # asyncio, qasync, the core and the panes' modules (~0.25 s of imports)
-    paint_now(preload.done, seconds=30)  # meanwhile the window answers: the first look, typing, a close
+    answer_until(preload.done, seconds=30)  # meanwhile the window answers: the first look, typing, a close
     from desktop_chat.core.logs import setup_logging
     from desktop_chat.core.paths import log_path
 
