@@ -156,7 +156,8 @@ def load_sdk_when_typing(window: MainWindow, long_lived: Callable[[], None] | No
 
 
 class Preload:
-    """``import_core_modules`` on a thread of its own, started as early as possible (right after the first paint).
+    """``import_core_modules`` on a thread of its own, started right after the first look (or the first paint,
+    when there is no first look: nothing competes with those paints).
 
     A plain thread, not the loop's executor: qasync is not even imported yet when it starts.
     """
