@@ -36,10 +36,10 @@ class Theme:
         highlight = palette.color(QPalette.ColorRole.Highlight)
         self.dark = base.lightnessF() < 0.5
         self.text = text
-        self.dim = _mix(text, base, 0.45)
-        self.user_tint = _mix(highlight, base, 0.9)
-        self.code_background = _mix(text, base, 0.93).name()
-        self.error = _mix(QColor.fromHsv(0, 200, 200), text, 0.3) if not self.dark else QColor.fromHsv(0, 120, 240)
+        self.dim = mix(text, base, 0.45)
+        self.user_tint = mix(highlight, base, 0.9)
+        self.code_background = mix(text, base, 0.93).name()
+        self.error = mix(QColor.fromHsv(0, 200, 200), text, 0.3) if not self.dark else QColor.fromHsv(0, 120, 240)
 
     @cached_property
     def renderer(self) -> MarkdownRenderer:
@@ -48,7 +48,8 @@ class Theme:
         return MarkdownRenderer(dark=self.dark, code_background=self.code_background, rule=self.dim.name())
 
 
-def _mix(a: QColor, b: QColor, amount_b: float) -> QColor:
+def mix(a: QColor, b: QColor, amount_b: float) -> QColor:
+    """``a`` with ``amount_b`` of ``b`` mixed in (0: ``a``, 1: ``b``), channel by channel."""
     return QColor(
         round(a.red() * (1 - amount_b) + b.red() * amount_b),
         round(a.green() * (1 - amount_b) + b.green() * amount_b),

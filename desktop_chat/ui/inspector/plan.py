@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette
+from PySide6.QtGui import QBrush, QFont, QPainter, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_chat.core.models import PartKind
+from desktop_chat.ui.chat.row_look import mix
 from desktop_chat.ui.chat.tool_calls import calls_of
 
 PART_NAMES = {
@@ -69,14 +70,6 @@ def tokens_text(tokens: int, approx: bool) -> str:
     return f"{'≈' if approx else ''}{tokens:,}"
 
 
-def _mix(a: QColor, b: QColor, amount_b: float) -> QColor:
-    return QColor(
-        round(a.red() * (1 - amount_b) + b.red() * amount_b),
-        round(a.green() * (1 - amount_b) + b.green() * amount_b),
-        round(a.blue() * (1 - amount_b) + b.blue() * amount_b),
-    )
-
-
 class BudgetBar(QWidget):
     """The context window as one bar: used by the prompt | still free | reserved for the reply."""
 
@@ -110,7 +103,7 @@ class BudgetBar(QWidget):
         base = palette.color(QPalette.ColorRole.Base)
         text = palette.color(QPalette.ColorRole.Text)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_mix(text, base, 0.88))
+        painter.setBrush(mix(text, base, 0.88))
         painter.drawRoundedRect(rect, 3, 3)
         if self.context_window <= 0:
             return
@@ -124,7 +117,7 @@ class BudgetBar(QWidget):
             painter.drawRect(QRectF(rect.left() + self.budget * scale - 1, rect.top(), 2, rect.height()))
         reserved_width = self.reserved * scale
         reserved = QRectF(rect.right() - reserved_width, rect.top(), reserved_width, rect.height())
-        painter.setBrush(QBrush(_mix(text, base, 0.55), Qt.BrushStyle.BDiagPattern))
+        painter.setBrush(QBrush(mix(text, base, 0.55), Qt.BrushStyle.BDiagPattern))
         painter.drawRect(reserved)
         painter.end()
 
