@@ -13,6 +13,8 @@ real start-up path (``run_gui``):
 - ``ready``: what the user waits for: the newest chat (the long one) is open, its
   title is in the window's title and the composer has the keyboard focus. A 2 ms
   timer watches for it from outside the window's own code;
+- ``opened``: the chat's own view shows, the workspace attached (the same moment as ready without a first
+  look; with one, the moment the chat takes the first look's place);
 - ``settled``: the app's own ``on_ready`` (everything started, the first preview made).
 
 Each child also prints its CPU time (every thread, ``os.times``) at the first paint and at
@@ -139,11 +141,17 @@ def child_app(folder: Path, idle: float) -> int:
 
     def look(window: object) -> None:
         # Ready as the user sees it: the long chat's title in the window title, the composer focused.
-        title = window.windowTitle()  # type: ignore[attr-defined]
-        composer = getattr(window, "composer", None)
-        focused = composer is not None and QApplication.focusWidget() is composer.edit
-        if LONG_TITLE in title and focused:
-            mark("ready")
+        if "ready" not in state:
+            title = window.windowTitle()  # type: ignore[attr-defined]
+            composer = getattr(window, "composer", None)
+            focused = composer is not None and QApplication.focusWidget() is composer.edit
+            if LONG_TITLE in title and focused:
+                mark("ready")
+                state["ready"] = True
+        # Opened: the workspace attached and the chat's own view showing (the first look, if any, gone).
+        opened = getattr(window, "workspace", None) is not None and getattr(window, "first_look", None) is None
+        if "ready" in state and opened:
+            mark("opened")
             timer = state.pop("timer")
             timer.stop()  # type: ignore[attr-defined]
             if not idle:
@@ -210,7 +218,7 @@ def timed(argv: list[str], env: dict[str, str]) -> dict[str, float]:
     marks = {"exit": ended - started}
     for line in done.stdout.splitlines():
         name, _, value = line.partition(" ")
-        if name in ("painted", "ready", "settled"):
+        if name in ("painted", "ready", "opened", "settled"):
             marks[name] = float(value) - started
         elif name in ("rss", "cpu_painted", "cpu_ready"):
             marks[name] = float(value)
@@ -288,6 +296,12 @@ def run_platform(platform: str, args: argparse.Namespace, base: dict[str, str]) 
         print(row(f"{name}: start to ready: last chat open, composer focused (ms)", [a["ready"] for a in runs]))
         ready = [a["ready"] / b["painted"] for a, b in pairs]
         print(row(f"{name}: ready / bare's first paint, pair by pair", ready, "x"))
+        print(
+            row(
+                f"{name}: start to opened: the chat's own view, the workspace attached (ms)",
+                [a["opened"] for a in runs],
+            )
+        )
         print(row(f"{name}: start to settled: first preview made (ms)", [a["settled"] for a in runs]))
         print(row(f"{name}: CPU to first paint, every thread (ms)", [a["cpu_painted"] for a in runs]))
         print(row(f"{name}: CPU to ready, every thread (ms)", [a["cpu_ready"] for a in runs]))

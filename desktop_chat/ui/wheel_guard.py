@@ -8,6 +8,8 @@ to the scroll area around them, which scrolls.
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QWidget
 
@@ -25,16 +27,12 @@ class WheelGuard(QObject):
         return True
 
 
-_guards: list[WheelGuard] = []
-
-
+@functools.cache
 def _guard() -> WheelGuard:
     """The one guard, made by the first call: on the GUI thread, as the widgets it watches are. A QObject made
     when the module is imported would belong to whichever thread imported it (the start imports the panes'
     modules on a worker), and Qt refuses to filter another thread's objects."""
-    if not _guards:
-        _guards.append(WheelGuard())
-    return _guards[0]
+    return WheelGuard()
 
 
 def guard_wheel(root: QWidget) -> None:

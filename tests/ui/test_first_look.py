@@ -12,8 +12,9 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-from desktop_chat.core.models import Role
+from desktop_chat.core.models import MessageStatus, Role
 from desktop_chat.core.paths import window_settings_path
 from desktop_chat.core.storage.store import Store
 from desktop_chat.ui.app.launch import run_window
@@ -107,7 +108,7 @@ import desktop_chat.ui.app.launch as launch
 from desktop_chat.ui.window.main_window import MainWindow
 
 seen = {"ticks": 0, "importers": {}}
-show = launch.show_first_look
+show = launch.paint_first_look
 
 
 class Importers:
@@ -158,9 +159,10 @@ def ready(window):
     seen["off_the_gui_thread"] = {m: seen["importers"].get(m) for m in watched}
     del seen["importers"]
     print(json.dumps(seen), flush=True)
-    window.close()
+    if sys.argv[2:] != ["close"]:  # closing: only the user's close during the first look may end it
+        window.close()
 
-launch.show_first_look = first_look
+launch.paint_first_look = first_look
 sys.exit(launch.run_gui(Path(sys.argv[1]), on_ready=ready))
 """
 
@@ -202,7 +204,7 @@ def test_the_first_look_is_painted_before_the_core_or_the_event_loop_loads(tmp_p
 
 
 def test_the_first_look_is_drawn_in_the_saved_theme_and_conversation_font_size(qtbot: Any, tmp_path: Path) -> None:
-    from desktop_chat.ui.app.launch import show_first_look
+    from desktop_chat.ui.app.launch import paint_first_look
     from desktop_chat.ui.app.theme import apply_theme, is_dark
 
     folder = data_dir(tmp_path)
@@ -215,7 +217,7 @@ def test_the_first_look_is_drawn_in_the_saved_theme_and_conversation_font_size(q
     qtbot.addWidget(window)
     window.show()
     try:
-        show_first_look(window, folder)
+        paint_first_look(window, folder)
         look = window.first_look
         assert look is not None and look.chat.rows.painted
         assert is_dark(look.chat.rows.palette()), "a dark theme from the first look on"
@@ -238,3 +240,57 @@ def test_a_window_closed_during_the_first_look_closes(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+REPLIES = [
+    "Plain words, then *emphasis*, `code` and a [link](https://example.com).\n\nA second paragraph.",
+    "Steps:\n\n1. dig\n2. plant\n3. water\n\nDone.",
+    "- one\n- two with **bold**\n\nAfter the list.",
+    "Use this:\n\n```python\nprint('hi')\nx = 1\n```\n\nThen run it.",
+    "# A heading\n\nSome text.\n\n> a quote",
+    "Raw <b>html</b> and <span style='font-size:200px'>big</span> stay text.",
+    "x" * 1_000,
+]
+
+
+def test_the_chat_takes_the_first_looks_place_without_its_rows_changing_height(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    folder = data_dir(tmp_path)
+    store = Store.open(folder)
+    try:
+        chat = store.sessions.create("Shapes of replies")
+        for reply in REPLIES:
+            store.messages.append(chat.id, Role.USER, f"Show me <i>{len(reply)}</i>\nplease")
+            store.messages.append(chat.id, Role.ASSISTANT, reply, model="fake-gpt")
+        failed = store.messages.append(chat.id, Role.ASSISTANT, "Half a rep", model="fake-gpt")
+        store.messages.finish(failed.id, status=MessageStatus.FAILED, error="The server did not answer in 60 s.")
+    finally:
+        store.close()
+    seen: dict[str, Any] = {}
+
+    def first_look(window: MainWindow) -> None:
+        window.resize(1280, 2400)  # tall: every row shows in both
+        look = window.first_look
+        assert look is not None
+        QApplication.processEvents()
+        seen["first"] = look.chat.rows.row_heights()
+
+    async def drive() -> int:
+        task = asyncio.ensure_future(
+            run_window(folder, on_painted=first_look, on_ready=lambda w: seen.setdefault("window", w))
+        )
+        await until(lambda: "window" in seen, seconds=30, what="the workspace")
+        window: MainWindow = seen["window"]
+        await until(lambda: window.chat.model.rowCount() >= len(seen["first"]), seconds=10, what="the rows")
+        view, model = window.chat.list, window.chat.model
+        newest_first = range(model.rowCount() - 1, model.rowCount() - 1 - len(seen["first"]), -1)
+        seen["chat"] = [view.visualRect(model.index(i)).height() for i in newest_first]
+        window.quit_action.trigger()
+        code = await asyncio.wait_for(task, 10)
+        window.deleteLater()
+        return code
+
+    assert run(qloop, drive(), timeout=60) == 0
+    assert len(seen["first"]) == 2 * len(REPLIES) + 1
+    assert seen["first"] == seen["chat"], str((seen["first"], seen["chat"]))

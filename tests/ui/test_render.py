@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextDocument, QTextTable
 from PySide6.QtWidgets import QApplication
 
+from desktop_chat.ui.chat.plain_text import LONG_WORD, plain
 from desktop_chat.ui.chat.render import COPY_CODE, MarkdownRenderer
-from desktop_chat.ui.chat.row_look import LONG_WORD, plain
 
 
 def test_code_blocks_are_highlighted_and_each_has_a_copy_link() -> None:

@@ -50,7 +50,8 @@ class ChatsFacade:
         return self._ctx.session(session_id)
 
     def chat_to_reopen(self, last: int | None) -> int | None:
-        """The saved chat to open at start: ``last`` unless it is gone or archived, else the latest active one."""
+        """The saved chat to open at start: ``last`` unless it is gone or archived, else the unarchived chat with the
+        latest activity (None: there is none)."""
         return self._ctx.store.sessions.to_reopen(last)
 
     def sessions_page(

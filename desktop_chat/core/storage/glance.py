@@ -1,6 +1,6 @@
 """A first look at the data folder: the chat the window reopens and its newest messages, read in a few ms.
 
-The window shows this before the core's ~130 modules and its own panes have loaded (``ui/window/glance.py``):
+The window shows this before the core's ~130 modules and its own panes have loaded (``ui/window/first_look.py``):
 one read-only connection and plain SQL, nothing but the standard library, so it costs ~5 ms where the
 workspace costs ~300. It is only a look: nothing here writes, and any doubt (no file yet, a schema this
 version does not know, a locked or damaged file) answers None and leaves everything to the workspace,
@@ -31,6 +31,7 @@ class GlancedMessage:
     created_at: datetime
     model: str | None
     status: str  # "complete", "streaming", "stopped" or "failed"
+    error: str | None = None  # why a reply failed or stopped, as the chat shows it under the text
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +58,16 @@ def chat_to_reopen(conn: sqlite3.Connection, last: int | None) -> tuple[int, str
 
 def read_glance(database: Path, last: int | None, limit: int) -> Glance | None:
     """The chat to reopen and its newest ``limit`` messages, or None when the workspace should say more."""
-    if not database.is_file():
-        return None
     try:
+        if not database.is_file():
+            return None
         conn = sqlite3.connect(f"{database.absolute().as_uri()}?mode=ro", uri=True, timeout=0.05)
         try:
             return _read(conn, last, limit)
         finally:
             conn.close()
-    except (sqlite3.Error, ValueError):  # locked, damaged, not a database, a date it cannot read
+    # Locked, damaged, not a database, a date it cannot read, a folder it may not search: the workspace says.
+    except (sqlite3.Error, ValueError, OSError):
         return None
 
 
@@ -77,13 +79,15 @@ def _read(conn: sqlite3.Connection, last: int | None, limit: int) -> Glance | No
         return None
     session_id, title = chat
     rows = conn.execute(
-        f"SELECT role, substr(content, 1, {LONGEST_TEXT}), created_at, model, status FROM messages"
+        f"SELECT role, substr(content, 1, {LONGEST_TEXT}), created_at, model, status, error FROM messages"
         " WHERE session_id = ? AND active = 1 ORDER BY id DESC LIMIT ?",
         (session_id, limit),
     ).fetchall()
     messages = tuple(
-        GlancedMessage(role=role, text=text, created_at=datetime.fromisoformat(created), model=model, status=status)
-        for role, text, created, model, status in reversed(rows)
+        GlancedMessage(
+            role=role, text=text, created_at=datetime.fromisoformat(created), model=model, status=status, error=error
+        )
+        for role, text, created, model, status, error in reversed(rows)
     )
     theme, font_size = _appearance(conn)
     return Glance(session_id=session_id, title=title, messages=messages, theme=theme, font_size=font_size)

@@ -153,6 +153,8 @@ def load_sdk_when_typing(window: MainWindow, long_lived: Callable[[], None] | No
             window.tasks.run(load(), what="Loading the provider's library")
 
     edit.textChanged.connect(first_key)
+    if edit.toPlainText():  # typed in the first look, before this listened
+        first_key()
 
 
 class Preload:
@@ -351,14 +353,22 @@ def answer_until(done: Callable[[], bool], seconds: float) -> None:
     timer.stop()
 
 
-def show_first_look(window: MainWindow, folder: Path, *, paint: bool = True) -> None:
-    """The chat the window reopens, read straight from the database (and painted), before the core loads."""
-    from desktop_chat.ui.window.glance import show_first_look as show
+def paint_first_look(window: MainWindow, folder: Path, *, paint: bool = True) -> None:
+    """The chat the window reopens, read straight from the database (and painted), before the core loads.
 
-    look = show(window, folder)
+    Only a look: whatever goes wrong in it is logged and the window starts without it.
+    """
+    from desktop_chat.ui.window.first_look import show_first_look
+
+    try:
+        look = show_first_look(window, folder)
+    except Exception:
+        log.exception("The first look failed; the window starts without it")
+        return
     if look is not None and paint:
         rows = look.chat.rows
-        paint_now(lambda: rows.painted)
+        # A minimised window paints nothing: the start does not wait for it.
+        paint_now(lambda: rows.painted or window.isMinimized() or not window.isVisible())
 
 
 async def run_window(
@@ -385,7 +395,7 @@ async def run_window(
 
     if window is None:
         window = show_window(folder)
-        show_first_look(window, folder, paint=False)  # the loop paints it
+        paint_first_look(window, folder, paint=False)  # the loop paints it
     restore_hooks = install_error_hooks(window.notify, log_path(folder), asyncio.get_running_loop())
     try:
         return await _live(folder, window, on_painted, on_ready, preload or Preload(), long_lived=long_lived)
@@ -491,7 +501,7 @@ def run_gui(folder: Path, *, on_painted: Any = None, on_ready: Any = None) -> in
     paint_now(lambda: window.painted)
     if on_painted is not None:
         on_painted(window)
-    show_first_look(window, folder)  # the last chat and the composer, while nothing else runs yet
+    paint_first_look(window, folder)  # the last chat and the composer, while nothing else runs yet
     from desktop_chat.ui.app.main_thread_gc import MainThreadGarbageCollector
 
     collector = MainThreadGarbageCollector(from_first_freeze=True)  # before any worker thread starts

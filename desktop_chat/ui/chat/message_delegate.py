@@ -41,12 +41,12 @@ from desktop_chat.ui.chat.message_model import (
     Row,
     role_name,
 )
+from desktop_chat.ui.chat.plain_text import plain
 from desktop_chat.ui.chat.row_links import DELETE_VERSION, NEWER_VERSION, OLDER_VERSION
 from desktop_chat.ui.chat.row_look import (
     Theme,
     head_html,
     paint_tint,
-    plain,
     row_document,
     row_rect,
     text_width,

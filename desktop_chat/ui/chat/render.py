@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from desktop_chat.ui.chat.row_look import breakable
+from desktop_chat.ui.chat.plain_text import breakable
 
 if TYPE_CHECKING:
     from markdown_it.token import Token

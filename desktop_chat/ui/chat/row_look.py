@@ -1,14 +1,12 @@
 """How a message row looks: its colours, its width, its header line and its document. Qt only, no core.
 
 The chat's delegate (``message_delegate.py``) draws every row with these; the window's first look
-(``ui/window/glance.py``) draws the newest rows with them too, before the chat's own modules have loaded,
+(``ui/window/first_look.py``) draws the newest rows with them too, before the chat's own modules have loaded,
 so the real chat takes its place without the rows moving.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cached_property
@@ -82,30 +80,6 @@ def head_html(role: str, bits: Sequence[str], dim: str, links: Sequence[tuple[st
         f"<td><b>{role}</b> &nbsp;<span style='color:{dim}'>{' · '.join(bits)}</span></td>"
         f"<td align='right'>{versions}<small>{actions}</small></td></tr></table>"
     )
-
-
-# Qt lays out a word it cannot break in time that grows with the square of its length
-# (1.5 MB without a space froze the window for a minute and a half): a zero-width space
-# every so often inside very long words gives it places to wrap. Only display text gets
-# them; copying a message copies the stored text.
-LONG_WORD = 160
-_LONG_WORD = re.compile(rf"\S{{{LONG_WORD},}}")
-_BREAK_EVERY = 80
-
-
-def breakable(text: str) -> str:
-    """``text`` with a zero-width break opportunity every 80 characters inside words of 160 or more."""
-    if len(text) < LONG_WORD:
-        return text
-    return _LONG_WORD.sub(
-        lambda m: "\u200b".join(m.group(0)[i : i + _BREAK_EVERY] for i in range(0, len(m.group(0)), _BREAK_EVERY)),
-        text,
-    )
-
-
-def plain(text: str) -> str:
-    """Text shown as it is (user messages keep their line breaks and are never parsed)."""
-    return "<p>" + html.escape(breakable(text)).replace("\n", "<br>") + "</p>"
 
 
 def when(moment: datetime) -> str:

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from desktop_chat.ui.inspector.pane import InspectorPane
     from desktop_chat.ui.sidebar.sidebar import Sidebar
     from desktop_chat.ui.window.chat_setup import ChatSetup
-    from desktop_chat.ui.window.glance import FirstLook
+    from desktop_chat.ui.window.first_look import FirstLook
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.inspector: InspectorPane
         self.chat_setup: ChatSetup
 
-        self.first_look: FirstLook | None = None  # ui/window/glance.py: the reopened chat before the core loads
+        self.first_look: FirstLook | None = None  # ui/window/first_look.py: the reopened chat before the core loads
         self._panes_built = False
         self._sizes_restored = False
         # The first paint shows the frame: menus, status bar and three empty panes in their

@@ -18,13 +18,15 @@ or a file the read cannot open: no first look, and the window starts as before.
 from __future__ import annotations
 
 import html
+import re
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect, QSize, Slot
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QRect, QSize, Qt, Slot
+from PySide6.QtGui import QPainter, QPalette, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_chat.core.facade.first_look import Glance, GlancedMessage, first_look
+from desktop_chat.ui.chat.plain_text import breakable, plain
 from desktop_chat.ui.chat.row_look import (
     PAD,
     PARAGRAPH_MARGIN,
@@ -32,7 +34,6 @@ from desktop_chat.ui.chat.row_look import (
     Theme,
     head_html,
     paint_tint,
-    plain,
     row_document,
     row_rect,
     when,
@@ -42,7 +43,7 @@ from desktop_chat.ui.chat.row_look import text_width as row_text_width
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from PySide6.QtGui import QPaintEvent, QTextDocument
+    from PySide6.QtGui import QPaintEvent
 
     from desktop_chat.ui.chat.composer import Composer
     from desktop_chat.ui.window.main_window import MainWindow
@@ -51,7 +52,7 @@ INERT = "first-look:"  # the actions' links lead nowhere until the chat has open
 ROWS = 40  # read; only those that fill the pane are laid out, as the chat loads older rows until it is full
 
 
-class GlanceRows(QWidget):
+class FirstLookRows(QWidget):
     """The newest messages drawn from the bottom up, as the chat shows them scrolled to its end."""
 
     def __init__(self, messages: tuple[GlancedMessage, ...], scrollbar: int) -> None:
@@ -59,6 +60,8 @@ class GlanceRows(QWidget):
         self.setAccessibleName("Messages")
         self.setAccessibleDescription("The chat's newest messages; the whole chat opens in a moment")
         self._messages = messages
+        replies = [m for m in messages if m.role == "assistant"]
+        self._last_reply = replies[-1] if replies else None  # the chat's "last reply": the newest, Regenerate on it
         self._scrollbar = scrollbar  # the chat's list keeps room for its scroll bar: the rows are as wide
         self.setAutoFillBackground(True)
         self.setBackgroundRole(QPalette.ColorRole.Base)  # the list's background
@@ -76,40 +79,60 @@ class GlanceRows(QWidget):
         for message in reversed(self._messages[: len(self._messages) - len(shown)]):
             if filled >= room:
                 break
-            doc = self._document(message, width, last=not shown)
+            doc = self._document(message, width)
             height = int(doc.size().height()) + 8
             shown.append((doc, height, message.role == "user"))
             filled += height
         return shown
 
-    def _document(self, message: GlancedMessage, width: int, *, last: bool) -> QTextDocument:
+    def _document(self, message: GlancedMessage, width: int) -> QTextDocument:
+        """The row as the chat draws it (``MessageDelegate._html``) from what the first look read."""
+        theme, dim = self._theme, self._theme.dim.name()
+        # A reply still streaming when the app last closed is recovered as stopped once the chat opens.
+        status = "stopped" if message.status == "streaming" else message.status
+        last_reply = message is self._last_reply
         bits = [html.escape(when(message.created_at))]
         if message.role == "assistant" and message.model:
             bits.append(html.escape(message.model))
-        if message.status in ("stopped", "failed"):
-            bits.append(f"<b>{message.status}</b>")
+        if status in ("stopped", "failed"):
+            bits.append(f"<b>{status}</b>")
         # The chat's actions, shown as it shows them (they take their line's height); they work once it opens.
         links = [(INERT, "Copy")]
         if message.role == "user":
             links.append((INERT, "Edit"))
-        elif last and message.role == "assistant" and message.status in ("complete", "stopped"):
+        elif last_reply and status in ("complete", "stopped"):
             links.append((INERT, "Regenerate"))
         doc = row_document(self.font())
-        head = head_html(ROLE_NAMES.get(message.role, message.role), bits, self._theme.dim.name(), links)
-        if message.role == "assistant":
-            doc.setHtml(head)
-            _insert_markdown(doc, message.text)
+        head = head_html(ROLE_NAMES.get(message.role, message.role), bits, dim, links)
+        error = ""
+        if message.error and status in ("stopped", "failed"):
+            fixes = [f'<a href="{INERT}">Retry</a>'] if last_reply else []
+            fixes.append(f'<a href="{INERT}">Open Settings</a>')
+            colour = theme.error.name() if status == "failed" else dim
+            error = f"<p style='color:{colour}'>{html.escape(message.error)} &nbsp; {' &nbsp; '.join(fixes)}</p>"
+        if message.role != "assistant":
+            doc.setHtml(head + plain(message.text) + error)
+        elif _STRUCTURED.search(message.text):
+            doc.setHtml(head + _chat_markdown(theme, message.text) + error)
         else:
-            doc.setHtml(head + plain(message.text))
+            doc.setHtml(head)
+            _insert_paragraphs(doc, message.text)
+            if error:
+                cursor = doc.rootFrame().lastCursorPosition()
+                cursor.insertBlock()
+                cursor.insertHtml(error)
         doc.setTextWidth(width)
         return doc
+
+    def row_heights(self) -> list[int]:
+        """The heights of the rows the pane shows now, newest first (what the chat's rows should keep)."""
+        full = self.width() - self._scrollbar
+        return [height for _, height, _ in self._newest_first(row_text_width(full), self.height())]
 
     def sizeHint(self) -> QSize:
         return QSize(300, 200)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        from PySide6.QtGui import QPainter
-
         self.painted = True
         full = self.width() - self._scrollbar
         painter = QPainter(self)
@@ -130,25 +153,38 @@ class GlanceRows(QWidget):
         painter.end()
 
 
-def _insert_markdown(doc: QTextDocument, text: str) -> None:
-    """``text`` as Markdown by Qt's own reader (markdown-it, ~40 ms to load and set up, comes with the chat),
-    its paragraphs spaced as the chat's stylesheet spaces them, so a reply takes the height it will keep."""
-    from PySide6.QtGui import QTextCursor
+# Markdown that Qt's reader lays out at another height than the chat's (lists; code blocks in a padded table with
+# their language and a copy link; headings, quotes, tables, rules): such a reply is rendered by the chat's own
+# renderer. Paragraphs with emphasis, inline code and links, most replies, take Qt's reader and the same height.
+_STRUCTURED = re.compile(r"^ {0,3}(```|~~~|#{1,6}\s|>|\||([-*_]\s*){3,}$|[-*+]\s|\d{1,9}[.)]\s)|^( {4}|\t)\S", re.M)
 
+
+def _chat_markdown(theme: Theme, text: str) -> str:
+    """``text`` as the chat renders it (markdown-it: ~40 ms to load the first time), code shown plain."""
+    from desktop_chat.ui.chat import render
+
+    render.defer_highlighting()  # a lexer compiles ~100 patterns: coloured once the start's worker has them
+    return theme.renderer.render(text).html
+
+
+def _insert_paragraphs(doc: QTextDocument, text: str) -> None:
+    """``text`` (paragraphs, lists, emphasis, inline code) by Qt's own Markdown reader, raw HTML shown as text as
+    the chat shows it, each paragraph spaced as the chat's stylesheet spaces it: the height the chat gives it."""
+    features = QTextDocument.MarkdownFeature.MarkdownDialectGitHub | QTextDocument.MarkdownFeature.MarkdownNoHTML
     cursor = doc.rootFrame().lastCursorPosition()
     cursor.insertBlock()
     first = cursor.block()
-    cursor.insertMarkdown(text)
+    cursor.insertMarkdown(breakable(text), features)
     block = first
     while block.isValid():
         spaced = block.blockFormat()
-        spaced.setTopMargin(max(spaced.topMargin(), PARAGRAPH_MARGIN))
-        spaced.setBottomMargin(max(spaced.bottomMargin(), PARAGRAPH_MARGIN))
+        spaced.setTopMargin(PARAGRAPH_MARGIN)
+        spaced.setBottomMargin(PARAGRAPH_MARGIN)
         QTextCursor(block).setBlockFormat(spaced)
         block = block.next()
 
 
-class GlanceChat(QWidget):
+class FirstLookChat(QWidget):
     """The chat pane of the first look: the title as the chat's header shows it, the rows below."""
 
     def __init__(self, glance: Glance, scrollbar: int) -> None:
@@ -156,11 +192,12 @@ class GlanceChat(QWidget):
         self.setAccessibleName("Chat (opening)")
         self.title = QLabel(glance.title or "New chat")
         self.title.setAccessibleName("Chat title")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # a title is the user's or a model's words, never markup
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)  # the chat header's title (ChatView)
         font.setBold(True)
         self.title.setFont(font)
-        self.rows = GlanceRows(glance.messages, scrollbar)
+        self.rows = FirstLookRows(glance.messages, scrollbar)
         if glance.font_size is not None:  # the conversation's size (Settings), as the chat's list has it
             rows_font = self.rows.font()
             rows_font.setPointSize(glance.font_size)
@@ -176,9 +213,9 @@ class GlanceChat(QWidget):
 class FirstLook:
     """The first look in the window's centre pane, until ``retire`` hands it to the real chat."""
 
-    def __init__(self, window: MainWindow, glance: Glance, composer: Composer, scrollbar: int) -> None:
+    def __init__(self, glance: Glance, composer: Composer, scrollbar: int) -> None:
         self.glance = glance
-        self.chat = GlanceChat(glance, scrollbar)
+        self.chat = FirstLookChat(glance, scrollbar)
         self.centre = QWidget()
         self.centre.setAccessibleName("Chat")
         self.column = QVBoxLayout(self.centre)
@@ -202,7 +239,14 @@ class FirstLook:
         self.chat.deleteLater()
         window.chat.show()
         pending, self.pending = self.pending, None
-        if pending is not None and pending == self._composer.text():
+        # Sent where it was written, and only if it is still there: the chat opened may be another one (archived
+        # or deleted by another program meanwhile), the window may be closing, the text may have changed.
+        if (
+            pending is not None
+            and pending == self._composer.text()
+            and window.current_id == self.glance.session_id
+            and not window.close_requested
+        ):
             window.replies.send(pending)
 
 
@@ -221,7 +265,7 @@ def show_first_look(window: MainWindow, data_dir: Path) -> FirstLook | None:
         apply_theme(glance.theme)
 
     composer = Composer()
-    look = FirstLook(window, glance, composer, QScrollBar().sizeHint().width())
+    look = FirstLook(glance, composer, QScrollBar().sizeHint().width())
     window.composer = composer
     window.first_look = look
     sizes = window.splitter.sizes()  # the remembered widths, which the real panes keep too
