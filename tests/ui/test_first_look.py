@@ -227,6 +227,26 @@ def test_the_first_look_is_drawn_in_the_saved_theme_and_conversation_font_size(q
         apply_theme("system")  # the palette is the application's: leave it as the other tests expect
 
 
+def test_a_title_with_markup_is_shown_as_written(qtbot: Any, tmp_path: Path) -> None:
+    """A title comes from a model, a first message or an import: markup in it is text (an image tag in it
+    made Qt read that file before the window showed)."""
+    from desktop_chat.ui.app.launch import paint_first_look
+
+    folder = data_dir(tmp_path)
+    store = Store.open(folder)
+    title = "Why is <b>bold</b> deprecated? <img src='missing.png'>"
+    store.messages.append(store.sessions.create(title).id, Role.USER, "hello")
+    store.close()
+    window = MainWindow(QSettings(str(window_settings_path(folder)), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    paint_first_look(window, folder)
+    look = window.first_look
+    assert look is not None and look.chat.rows.painted
+    assert look.chat.title.text() == title
+    assert look.chat.title.textFormat() == Qt.TextFormat.PlainText
+
+
 def test_a_window_closed_during_the_first_look_closes(tmp_path: Path) -> None:
     folder = data_dir(tmp_path)
     _two_chats(folder)

@@ -2,7 +2,7 @@
 
 The chat's delegate (``message_delegate.py``) draws every row with these; the window's first look
 (``ui/window/first_look.py``) draws the newest rows with them too, before the chat's own modules have loaded,
-so the real chat takes its place without the rows moving.
+so the real chat takes its place at the same row heights.
 """
 
 from __future__ import annotations

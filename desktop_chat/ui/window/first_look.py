@@ -7,12 +7,14 @@ read-only query (~5 ms), and they are drawn here with the chat's own look (``ui/
 same widths, header line, tint and fonts. The composer is the window's real one: what is typed stays.
 
 When the workspace is attached and the real chat has opened (``MainWindow.attach``), ``retire`` puts the
-chat in its place. The rows keep their places (the same widths, margins, header line and actions, bottom
-first); they gain what needs the core: costs, context marks, attachments, tool calls, working links. Replies
-are read here by Qt's own Markdown reader (markdown-it takes ~40 ms to load and set up; the chat's renderer
-then replaces it): paragraphs and lists take the same height, a code block or a heading a few pixels less.
-A message sent with Enter before then is sent at that moment, not lost. No file, an older or newer schema,
-or a file the read cannot open: no first look, and the window starts as before.
+chat in its place at the same row heights (the same widths, margins, header line and actions, error lines,
+bottom first); rows gain what needs the core: costs, context marks, attachments, tool calls, working links.
+Replies made of paragraphs (emphasis, inline code, links: most of them) are read by Qt's own Markdown reader,
+raw HTML shown as text as the chat shows it; a reply with lists, code blocks, headings, quotes or tables is
+rendered by the chat's renderer (markdown-it: ~40 ms to load the first time), its code plain until the
+lexers are compiled. A message sent with Enter meanwhile is sent then, to the chat it was written in. No
+file, an older or newer schema, or a file the read cannot open: no first look, and the window starts as
+before; anything else going wrong in it is logged and the window starts without it.
 """
 
 from __future__ import annotations
