@@ -257,7 +257,7 @@ async def bench(args: argparse.Namespace, folder: Path) -> list[str]:
     from desktop_chat.core.models import Strategy
     from desktop_chat.core.storage.store import Store
     from desktop_chat.core.workspace import Workspace
-    from desktop_chat.ui.app.launch import import_heavy_modules
+    from desktop_chat.ui.app.preload import import_heavy_modules
     from desktop_chat.ui.window.main_window import MainWindow
     from tests.helpers.controller import make_factory
     from tests.helpers.fake_openai import FakeOpenAIServer

@@ -155,7 +155,8 @@ def first_look(window, folder, **kwargs):
 def ready(window):
     seen["ready_title"] = window.windowTitle()
     seen["rows"] = [r.text for r in window.chat.model.rows()]
-    watched = (*launch.PANE_MODULES, "qasync", "desktop_chat.core.workspace")
+    from desktop_chat.ui.app.preload import PANE_MODULES
+    watched = (*PANE_MODULES, "qasync", "desktop_chat.core.workspace")
     seen["off_the_gui_thread"] = {m: seen["importers"].get(m) for m in watched}
     del seen["importers"]
     print(json.dumps(seen), flush=True)
