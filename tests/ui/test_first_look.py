@@ -315,3 +315,30 @@ def test_the_chat_takes_the_first_looks_place_without_its_rows_changing_height(
     assert run(qloop, drive(), timeout=60) == 0
     assert len(seen["first"]) == 2 * len(REPLIES) + 1
     assert seen["first"] == seen["chat"], str((seen["first"], seen["chat"]))
+
+
+STRAY_QOBJECTS = r"""
+import gc, json, threading
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication
+
+app = QApplication([])
+from desktop_chat.ui.app.preload import import_core_modules
+
+worker = threading.Thread(target=import_core_modules, name="preload")
+worker.start()
+worker.join()
+strays = {type(o).__qualname__ for o in gc.get_objects() if isinstance(o, QObject) and o.thread() is not app.thread()}
+print(json.dumps(sorted(strays)))
+"""
+
+
+def test_nothing_the_start_imports_on_its_worker_makes_a_qobject_there(tmp_path: Path) -> None:
+    """A QObject made when its module is imported belongs to the importing thread; the start imports the core and
+    the panes' modules on a worker, so such an object would be unusable by the window (the wheel guard was one)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", STRAY_QOBJECTS], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == []
