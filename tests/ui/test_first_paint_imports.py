@@ -20,7 +20,7 @@ from desktop_chat.ui.app.launch import run_gui
 seen = {"source_reads": 0}
 
 def painted(window):
-    seen["painted"] = sorted(m for m in sys.modules if m.startswith("desktop_chat") or m in WATCHED)
+    seen["painted"] = sorted(m for m in list(sys.modules) if m.startswith("desktop_chat") or m in WATCHED)
     import inspect
 
     read = inspect.getsource
@@ -33,7 +33,8 @@ def painted(window):
     inspect.getsource = counted
 
 def ready(window):
-    seen["ready"] = sorted(m for m in sys.modules if m.startswith("desktop_chat") or m in WATCHED)
+    # list(sys.modules) in one step: worker threads are importing while this runs.
+    seen["ready"] = sorted(m for m in list(sys.modules) if m.startswith("desktop_chat") or m in WATCHED)
     seen["icon"] = not window.windowIcon().isNull()  # set after the first paint, there once ready
     seen["menu_icon"] = not window.new_action.icon().isNull()  # drawn once the last chat shows
     print(json.dumps(seen), flush=True)
